@@ -1,0 +1,7 @@
+//! iotmi-onboard: a terminal wizard that onboards a third-party cloud account into
+//! Managed integrations for AWS IoT Device Management (`CreateAccountAssociation`).
+//!
+//! The crate is a library plus a thin binary so integration tests can start the
+//! simulator in-process and drive the same code the binary runs.
+
+pub mod simulator;
