@@ -4,4 +4,5 @@
 //! The crate is a library plus a thin binary so integration tests can start the
 //! simulator in-process and drive the same code the binary runs.
 
+pub mod aws;
 pub mod simulator;

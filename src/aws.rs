@@ -1,0 +1,51 @@
+//! Building the AWS SDK configuration: the real default chain for AWS, or static demo
+//! credentials for the embedded simulator. The only place that knows about HTTP clients.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::Builder as HttpClientBuilder;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+/// Region used by `demo` and tests when none is configured.
+pub const DEMO_REGION: &str = "us-east-1";
+
+/// True when `endpoint` is an `http(s)://` URL whose host is a loopback address.
+pub fn is_loopback_endpoint(endpoint: &str) -> bool {
+    url::Url::parse(endpoint)
+        .ok()
+        .and_then(|url| match url.host()? {
+            url::Host::Ipv4(ip) => Some(ip.is_loopback()),
+            url::Host::Ipv6(ip) => Some(ip.is_loopback()),
+            url::Host::Domain(name) => Some(name.eq_ignore_ascii_case("localhost")),
+        })
+        .unwrap_or(false)
+}
+
+/// An HTTP(S) client that never goes through a proxy. The SDK's default client honours
+/// `HTTP_PROXY` even for 127.0.0.1, which would send simulator traffic to the proxy.
+pub fn direct_http_client() -> SharedHttpClient {
+    HttpClientBuilder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .build_https()
+}
+
+/// SDK configuration for a loopback endpoint (the simulator) with static dummy credentials.
+pub fn demo_sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(DEMO_REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            Credentials::new("AKIDDEMO00000000000", "demo-secret-key", None, None, "iotmi-onboard-demo"),
+        ))
+        .http_client(direct_http_client())
+        .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("tokio sleep"))
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .build()
+}
+
+/// The service client for a configuration.
+pub fn iotmi_client(config: &SdkConfig) -> aws_sdk_iotmanagedintegrations::Client {
+    aws_sdk_iotmanagedintegrations::Client::new(config)
+}
