@@ -1,0 +1,230 @@
+//! The service as the wizard sees it: a small trait over the AWS API, domain types that hold
+//! only what the wizard uses, and one error type with a user-facing message and remedy.
+//! The SDK-backed implementation lives in [`sdk`]; tests substitute fakes.
+
+pub mod sdk;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Futures are boxed and `'static` so the driver can spawn them without borrowing the service.
+pub type ServiceFuture<T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>> + Send + 'static>>;
+
+/// The operations the wizard needs. Every string in the values returned has been passed
+/// through [`crate::text::sanitize`] except the OAuth URL, which the URL policy checks raw.
+pub trait AssociationService: Send + Sync + 'static {
+    /// One page of ListConnectorDestinations.
+    fn list_destinations(&self, next_token: Option<String>) -> ServiceFuture<Page<DestinationSummary>>;
+    /// Every cloud connector (all pages), to show each destination's connector name.
+    fn list_cloud_connectors(&self) -> ServiceFuture<Vec<CloudConnector>>;
+    fn get_destination(&self, id: String) -> ServiceFuture<DestinationDetail>;
+    fn create_association(&self, request: CreateRequest) -> ServiceFuture<CreatedAssociation>;
+    fn get_association(&self, id: String) -> ServiceFuture<Association>;
+    /// StartAccountAssociationRefresh: the fresh OAuth URL.
+    fn start_refresh(&self, id: String) -> ServiceFuture<String>;
+    /// The account the calls go to (STS GetCallerIdentity).
+    fn caller_account(&self) -> ServiceFuture<String>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DestinationSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub cloud_connector_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudConnector {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DestinationDetail {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub cloud_connector_id: String,
+    /// Names of the General Authorization materials; empty for an OAuth-only destination.
+    pub auth_materials: Vec<String>,
+    pub has_oauth: bool,
+}
+
+impl DestinationDetail {
+    pub fn uses_general_authorization(&self) -> bool {
+        !self.auth_materials.is_empty()
+    }
+}
+
+/// What CreateAccountAssociation is sent. Tags keep the order the user gave them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CreateRequest {
+    pub client_token: String,
+    pub destination_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub auth_material: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedAssociation {
+    pub id: String,
+    pub arn: String,
+    pub state: AssociationState,
+    /// Raw (unsanitised): checked by the URL policy before use, sanitised for display.
+    pub oauth_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Association {
+    pub id: String,
+    pub arn: String,
+    pub state: AssociationState,
+    pub error_message: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub destination_id: String,
+    pub oauth_url: String,
+    pub tags: BTreeMap<String, String>,
+    pub auth_material: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum AssociationState {
+    InProgress,
+    Failed,
+    Succeeded,
+    Deleting,
+    RefreshTokenExpired,
+    Unknown(String),
+}
+
+impl AssociationState {
+    pub fn parse(wire: &str) -> Self {
+        match wire {
+            "ASSOCIATION_IN_PROGRESS" => Self::InProgress,
+            "ASSOCIATION_FAILED" => Self::Failed,
+            "ASSOCIATION_SUCCEEDED" => Self::Succeeded,
+            "ASSOCIATION_DELETING" => Self::Deleting,
+            "REFRESH_TOKEN_EXPIRED" => Self::RefreshTokenExpired,
+            other => Self::Unknown(crate::text::sanitize(other).into_owned()),
+        }
+    }
+
+    pub fn as_wire(&self) -> &str {
+        match self {
+            Self::InProgress => "ASSOCIATION_IN_PROGRESS",
+            Self::Failed => "ASSOCIATION_FAILED",
+            Self::Succeeded => "ASSOCIATION_SUCCEEDED",
+            Self::Deleting => "ASSOCIATION_DELETING",
+            Self::RefreshTokenExpired => "REFRESH_TOKEN_EXPIRED",
+            Self::Unknown(other) => other,
+        }
+    }
+
+    /// Polling stops on these: nothing will change without the user acting.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Self::Failed | Self::Succeeded | Self::RefreshTokenExpired)
+    }
+}
+
+impl fmt::Display for AssociationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_wire())
+    }
+}
+
+/// The kinds of failure the wizard treats differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NoCredentials,
+    Unreachable,
+    Timeout,
+    AccessDenied,
+    Validation,
+    Throttled,
+    Conflict,
+    NotFound,
+    ServerError,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceError {
+    pub kind: ErrorKind,
+    /// What happened, sanitised.
+    pub message: String,
+    /// AWS request id of the failed call, for support cases and logs.
+    pub request_id: Option<String>,
+}
+
+impl ServiceError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), request_id: None }
+    }
+
+    /// A short title for the error box.
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::NoCredentials => "No AWS credentials",
+            ErrorKind::Unreachable => "Endpoint unreachable",
+            ErrorKind::Timeout => "The request timed out",
+            ErrorKind::AccessDenied => "Access denied",
+            ErrorKind::Validation => "The service rejected the request",
+            ErrorKind::Throttled => "Throttled by the service",
+            ErrorKind::Conflict => "Conflict",
+            ErrorKind::NotFound => "Not found",
+            ErrorKind::ServerError => "The service had an internal error",
+            ErrorKind::Other => "Request failed",
+        }
+    }
+
+    /// What the operator can do about it.
+    pub fn remedy(&self, profile: &str) -> String {
+        match self.kind {
+            ErrorKind::NoCredentials => format!(
+                "Run `aws sso login --profile {profile}`, pass --profile, or try `iotmi-onboard demo`."
+            ),
+            ErrorKind::Unreachable => {
+                "Check the network, the region and --endpoint-url, then retry.".to_string()
+            }
+            ErrorKind::Timeout => "The service did not answer in time. Retry; it is safe.".to_string(),
+            ErrorKind::AccessDenied => {
+                "Your identity lacks iotmanagedintegrations permissions in this account: check the profile, or ask for access.".to_string()
+            }
+            ErrorKind::Validation => "Edit the values the message names, then submit again.".to_string(),
+            ErrorKind::Throttled => "Wait a few seconds and retry.".to_string(),
+            ErrorKind::Conflict => "Another request with the same token or state is in the way: edit and retry.".to_string(),
+            ErrorKind::NotFound => "It may have been deleted or be in another region: go back and pick again.".to_string(),
+            ErrorKind::ServerError => "A transient service fault: retry in a moment.".to_string(),
+            ErrorKind::Other => "Retry; if it persists, run with --log-file to see details.".to_string(),
+        }
+    }
+
+    /// Worth offering a plain retry with the same inputs.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self.kind, ErrorKind::Validation | ErrorKind::NotFound)
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.title(), self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ServiceError {}

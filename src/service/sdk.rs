@@ -1,0 +1,379 @@
+//! The SDK-backed [`AssociationService`]: the one module that talks to
+//! `aws-sdk-iotmanagedintegrations`, and the one place SDK errors become [`ServiceError`]s.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iotmanagedintegrations as iotmi;
+use aws_sdk_iotmanagedintegrations::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iotmanagedintegrations::operation::RequestId;
+use tokio::sync::OnceCell;
+
+use super::{
+    Association, AssociationService, AssociationState, CloudConnector, CreateRequest,
+    CreatedAssociation, DestinationDetail, DestinationSummary, ErrorKind, Page, ServiceError,
+    ServiceFuture,
+};
+use crate::text::sanitize;
+
+/// Where calls go, as the operator chose it on the command line (AWS CLI names and env vars).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwsTarget {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// How each call is bounded; generous enough for SSO-refreshed credentials on a slow link.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(20))
+        .operation_timeout(Duration::from_secs(60))
+        .build()
+}
+
+/// Loads the default credential/region chain (aws-config) for `target`.
+pub async fn load_sdk_config(target: &AwsTarget) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
+    if let Some(profile) = &target.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &target.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(endpoint) = &target.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+        if crate::aws::is_loopback_endpoint(endpoint) {
+            loader = loader.http_client(crate::aws::direct_http_client());
+        }
+    }
+    loader.load().await
+}
+
+/// The service over a loaded SDK configuration.
+#[derive(Clone)]
+pub struct SdkService {
+    client: iotmi::Client,
+    sts: Option<aws_sdk_sts::Client>,
+}
+
+impl SdkService {
+    /// `custom_endpoint`: STS is not asked then (the endpoint override would send it there too).
+    pub fn new(config: &SdkConfig, custom_endpoint: bool) -> Self {
+        Self {
+            client: iotmi::Client::new(config),
+            sts: (!custom_endpoint).then(|| aws_sdk_sts::Client::new(config)),
+        }
+    }
+
+    async fn list_destinations_page(&self, next_token: Option<String>) -> Result<Page<DestinationSummary>, ServiceError> {
+        let out = self
+            .client
+            .list_connector_destinations()
+            .set_next_token(next_token)
+            .max_results(1000)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(Page {
+            items: out
+                .connector_destination_list()
+                .iter()
+                .map(|d| DestinationSummary {
+                    id: clean(d.id()),
+                    name: clean(d.name()),
+                    description: clean(d.description()),
+                    cloud_connector_id: clean(d.cloud_connector_id()),
+                })
+                .collect(),
+            next_token: out.next_token().map(str::to_owned),
+        })
+    }
+
+    async fn all_cloud_connectors(&self) -> Result<Vec<CloudConnector>, ServiceError> {
+        let mut connectors = Vec::new();
+        let mut next_token = None;
+        loop {
+            let out = self
+                .client
+                .list_cloud_connectors()
+                .set_next_token(next_token)
+                .max_results(1000)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            connectors.extend(out.items().iter().map(|c| CloudConnector {
+                id: clean(c.id()),
+                name: sanitize(c.name()).into_owned(),
+            }));
+            match out.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => return Ok(connectors),
+            }
+        }
+    }
+
+    async fn destination(&self, id: String) -> Result<DestinationDetail, ServiceError> {
+        let out = self
+            .client
+            .get_connector_destination()
+            .identifier(id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let auth = out.auth_config();
+        Ok(DestinationDetail {
+            id: clean(out.id()),
+            name: clean(out.name()),
+            description: clean(out.description()),
+            cloud_connector_id: clean(out.cloud_connector_id()),
+            auth_materials: auth
+                .map(|a| a.general_authorization().iter().map(|m| sanitize(m.auth_material_name()).into_owned()).collect())
+                .unwrap_or_default(),
+            has_oauth: auth.and_then(|a| a.o_auth()).is_some(),
+        })
+    }
+
+    async fn create(&self, request: CreateRequest) -> Result<CreatedAssociation, ServiceError> {
+        let tags: Option<HashMap<String, String>> =
+            (!request.tags.is_empty()).then(|| request.tags.into_iter().collect());
+        let general_authorization = request.auth_material.map(|name| {
+            iotmi::types::GeneralAuthorizationName::builder().auth_material_name(name).build()
+        });
+        let out = self
+            .client
+            .create_account_association()
+            .client_token(request.client_token)
+            .connector_destination_id(request.destination_id)
+            .set_name(request.name)
+            .set_description(request.description)
+            .set_tags(tags)
+            .set_general_authorization(general_authorization)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(CreatedAssociation {
+            id: sanitize(out.account_association_id()).into_owned(),
+            arn: clean(out.arn()),
+            state: AssociationState::parse(out.association_state().as_str()),
+            oauth_url: out.o_auth_authorization_url().to_owned(),
+        })
+    }
+
+    async fn association(&self, id: String) -> Result<Association, ServiceError> {
+        let out = self
+            .client
+            .get_account_association()
+            .account_association_id(id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(Association {
+            id: sanitize(out.account_association_id()).into_owned(),
+            arn: clean(out.arn()),
+            state: AssociationState::parse(out.association_state().as_str()),
+            error_message: out.error_message().map(|m| sanitize(m).into_owned()),
+            name: clean(out.name()),
+            description: clean(out.description()),
+            destination_id: clean(out.connector_destination_id()),
+            oauth_url: out.o_auth_authorization_url().to_owned(),
+            tags: out
+                .tags()
+                .map(|tags| {
+                    tags.iter()
+                        .map(|(k, v)| (sanitize(k).into_owned(), sanitize(v).into_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            auth_material: out
+                .general_authorization()
+                .and_then(|g| g.auth_material_name())
+                .map(|m| sanitize(m).into_owned()),
+        })
+    }
+
+    async fn refresh(&self, id: String) -> Result<String, ServiceError> {
+        let out = self
+            .client
+            .start_account_association_refresh()
+            .account_association_id(id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(out.o_auth_authorization_url().to_owned())
+    }
+
+    async fn account(&self) -> Result<String, ServiceError> {
+        let Some(sts) = &self.sts else {
+            return Err(ServiceError::new(ErrorKind::Other, "custom endpoint: account not asked"));
+        };
+        let out = sts.get_caller_identity().send().await.map_err(map_sdk_error)?;
+        Ok(clean(out.account()))
+    }
+}
+
+fn clean(value: Option<&str>) -> String {
+    value.map(|v| sanitize(v).into_owned()).unwrap_or_default()
+}
+
+/// Maps any SDK error into the wizard's error kinds. Credential failures are found by walking
+/// the source chain: the SDK reports them as dispatch or construction failures.
+pub fn map_sdk_error<E>(err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> ServiceError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let request_id = err.request_id().map(str::to_owned);
+    if let Some(message) = credentials_failure(&err) {
+        return ServiceError { kind: ErrorKind::NoCredentials, message, request_id };
+    }
+    let (kind, message) = match &err {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            let code = inner.code().unwrap_or("UnknownError");
+            let message = inner.message().unwrap_or("").to_owned();
+            let status = service.raw().status().as_u16();
+            (kind_for_code(code, status), if message.is_empty() { code.to_owned() } else { format!("{code}: {message}") })
+        }
+        SdkError::TimeoutError(_) => (ErrorKind::Timeout, "no answer before the timeout".to_owned()),
+        SdkError::DispatchFailure(failure) => {
+            let kind = if failure.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Unreachable };
+            (kind, chain_text(&err))
+        }
+        SdkError::ResponseError(_) => (ErrorKind::Other, format!("unexpected response: {}", chain_text(&err))),
+        SdkError::ConstructionFailure(_) => (ErrorKind::Other, chain_text(&err)),
+        _ => (ErrorKind::Other, chain_text(&err)),
+    };
+    ServiceError { kind, message: sanitize(&message).into_owned(), request_id }
+}
+
+fn kind_for_code(code: &str, status: u16) -> ErrorKind {
+    match code {
+        "AccessDeniedException" | "UnauthorizedException" | "UnrecognizedClientException"
+        | "InvalidSignatureException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => ErrorKind::AccessDenied,
+        "ExpiredTokenException" | "ExpiredToken" => ErrorKind::NoCredentials,
+        "ValidationException" => ErrorKind::Validation,
+        "ThrottlingException" | "TooManyRequestsException" => ErrorKind::Throttled,
+        "ConflictException" => ErrorKind::Conflict,
+        "ResourceNotFoundException" => ErrorKind::NotFound,
+        "InternalServerException" | "ServiceUnavailableException" => ErrorKind::ServerError,
+        _ if status >= 500 => ErrorKind::ServerError,
+        _ if status == 403 => ErrorKind::AccessDenied,
+        _ => ErrorKind::Other,
+    }
+}
+
+fn credentials_failure(err: &(dyn StdError + 'static)) -> Option<String> {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(current) = source {
+        if current.downcast_ref::<aws_credential_types::provider::error::CredentialsError>().is_some() {
+            return Some(sanitize(&chain_text(current)).into_owned());
+        }
+        source = current.source();
+    }
+    None
+}
+
+/// "outer: inner: innermost" — the SDK's top-level Display alone says only "dispatch failure".
+fn chain_text(err: &(dyn StdError + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(current) = source {
+        let text = current.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = current.source();
+    }
+    parts.join(": ")
+}
+
+/// Loads the SDK configuration on first use, so the first frame never waits for credentials.
+#[derive(Clone)]
+pub struct LazySdkService {
+    target: Arc<AwsTarget>,
+    demo_config: Option<Arc<SdkConfig>>,
+    loaded: Arc<OnceCell<Result<SdkService, ServiceError>>>,
+}
+
+impl LazySdkService {
+    pub fn new(target: AwsTarget) -> Self {
+        Self { target: Arc::new(target), demo_config: None, loaded: Arc::default() }
+    }
+
+    /// A ready configuration (demo, tests): nothing to load.
+    pub fn from_config(config: SdkConfig, custom_endpoint: bool) -> Self {
+        let cell = OnceCell::new_with(Some(Ok(SdkService::new(&config, custom_endpoint))));
+        Self { target: Arc::default(), demo_config: Some(Arc::new(config)), loaded: Arc::new(cell) }
+    }
+
+    async fn service(&self) -> Result<SdkService, ServiceError> {
+        self.loaded
+            .get_or_init(|| async {
+                let config = load_sdk_config(&self.target).await;
+                if config.region().is_none() {
+                    return Err(ServiceError::new(
+                        ErrorKind::Other,
+                        "no AWS region configured: pass --region, set AWS_REGION, or set region in the profile",
+                    ));
+                }
+                Ok(SdkService::new(&config, self.target.endpoint_url.is_some()))
+            })
+            .await
+            .clone()
+    }
+
+    /// The region calls go to, once the configuration is loaded.
+    pub async fn region(&self) -> Option<String> {
+        if let Some(config) = &self.demo_config {
+            return config.region().map(|r| r.to_string());
+        }
+        load_region(&self.target).await
+    }
+}
+
+async fn load_region(target: &AwsTarget) -> Option<String> {
+    if let Some(region) = &target.region {
+        return Some(region.clone());
+    }
+    let mut provider = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(profile) = &target.profile {
+        provider = provider.profile_name(profile);
+    }
+    aws_config::meta::region::ProvideRegion::region(&provider.build()).await.map(|r| r.to_string())
+}
+
+macro_rules! lazily {
+    ($self:ident, $method:ident $(, $arg:ident)*) => {{
+        let this = $self.clone();
+        Box::pin(async move { this.service().await?.$method($($arg),*).await })
+    }};
+}
+
+impl AssociationService for LazySdkService {
+    fn list_destinations(&self, next_token: Option<String>) -> ServiceFuture<Page<DestinationSummary>> {
+        lazily!(self, list_destinations_page, next_token)
+    }
+    fn list_cloud_connectors(&self) -> ServiceFuture<Vec<CloudConnector>> {
+        lazily!(self, all_cloud_connectors)
+    }
+    fn get_destination(&self, id: String) -> ServiceFuture<DestinationDetail> {
+        lazily!(self, destination, id)
+    }
+    fn create_association(&self, request: CreateRequest) -> ServiceFuture<CreatedAssociation> {
+        lazily!(self, create, request)
+    }
+    fn get_association(&self, id: String) -> ServiceFuture<Association> {
+        lazily!(self, association, id)
+    }
+    fn start_refresh(&self, id: String) -> ServiceFuture<String> {
+        lazily!(self, refresh, id)
+    }
+    fn caller_account(&self) -> ServiceFuture<String> {
+        lazily!(self, account)
+    }
+}
