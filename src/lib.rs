@@ -6,3 +6,4 @@
 
 pub mod aws;
 pub mod simulator;
+pub mod text;
