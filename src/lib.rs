@@ -5,5 +5,6 @@
 //! simulator in-process and drive the same code the binary runs.
 
 pub mod aws;
+pub mod remote;
 pub mod simulator;
 pub mod text;
