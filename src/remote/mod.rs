@@ -3,9 +3,13 @@
 //! QR code) for SSH sessions.
 
 pub mod browser;
+pub mod clipboard;
 pub mod env;
+pub mod qr;
 
 pub use browser::{
     LaunchDecision, Launcher, SkipReason, UrlRefusal, check_url, decide_launch, launch,
 };
+pub use clipboard::{osc52_copy, osc52_copy_for};
 pub use env::Environment;
+pub use qr::{QrArt, fits, qr_art};
