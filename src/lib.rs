@@ -5,6 +5,7 @@
 //! simulator in-process and drive the same code the binary runs.
 
 pub mod aws;
+pub mod remote;
 pub mod service;
 pub mod simulator;
 pub mod text;

@@ -1,0 +1,15 @@
+//! Getting the operator to the OAuth URL when the wizard may run far from their browser:
+//! deciding whether to launch one, vetting the URL, and the fallbacks (OSC 52 clipboard,
+//! QR code) for SSH sessions.
+
+pub mod browser;
+pub mod clipboard;
+pub mod env;
+pub mod qr;
+
+pub use browser::{
+    LaunchDecision, Launcher, SkipReason, UrlRefusal, check_url, decide_launch, launch,
+};
+pub use clipboard::{osc52_copy, osc52_copy_for};
+pub use env::Environment;
+pub use qr::{QrArt, fits, qr_art};

@@ -1,0 +1,143 @@
+//! Text helpers for strings that cross a trust boundary: [`sanitize`] for anything from
+//! the network that ends up on the terminal, [`shell_quote`]/[`shell_join`] for commands
+//! we *show* the operator to copy (we never run them through a shell ourselves).
+
+use std::borrow::Cow;
+
+/// The stand-in for a character that must not reach the terminal, or `None` when the
+/// character is safe to draw as-is.
+fn stand_in(c: char) -> Option<char> {
+    match c {
+        // C0 controls → Control Pictures (U+2400 + code), so the operator still sees
+        // *that* something was there (e.g. '␛' for ESC) without the terminal acting on it.
+        '\u{0}'..='\u{1F}' => char::from_u32(0x2400 + c as u32),
+        '\u{7F}' => Some('\u{2421}'), // ␡
+        // C1 controls: some terminals treat U+009B as CSI, so they are as dangerous as ESC.
+        '\u{80}'..='\u{9F}' => Some('\u{FFFD}'),
+        // Bidi overrides/embeddings/isolates and marks: they reorder what is shown.
+        '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{061C}' => Some('\u{FFFD}'),
+        // Zero-width characters: they hide content or split look-alike words.
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => Some('\u{FFFD}'),
+        _ => None,
+    }
+}
+
+/// Make a string from the network safe to draw in a terminal: control characters (C0,
+/// DEL, C1) and invisible bidi/format characters are replaced one-for-one by visible,
+/// inert stand-ins. Borrows when nothing needs replacing, which is the common case.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    let Some(first) = s.find(|c| stand_in(c).is_some()) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
+        out.push(stand_in(c).unwrap_or(c));
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that never need quoting in POSIX sh (the same set Python's `shlex.quote`
+/// leaves bare). Notably absent: `~` (tilde expansion), `*?[` (globs), `#`, `!`, `&`.
+fn is_bare_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c)
+}
+
+/// Quote one argument for POSIX sh: bare when it is non-empty and uses only
+/// `[A-Za-z0-9_@%+=:,./-]`, otherwise single-quoted with `'` written as `'\''`
+/// (single quotes are the only sh quoting in which nothing else is special).
+pub fn shell_quote(arg: &str) -> Cow<'_, str> {
+    if !arg.is_empty() && arg.chars().all(is_bare_safe) {
+        return Cow::Borrowed(arg);
+    }
+    let mut out = String::with_capacity(arg.len() + 2);
+    out.push('\'');
+    for c in arg.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    Cow::Owned(out)
+}
+
+/// Quote each argument with [`shell_quote`] and join them with single spaces.
+pub fn shell_join<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out = String::new();
+    for (i, arg) in args.into_iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&shell_quote(arg.as_ref()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_borrows_clean_text() {
+        let s = "https://example.com/a?b=c&d=é 日本";
+        assert!(matches!(sanitize(s), Cow::Borrowed(x) if x == s));
+    }
+
+    #[test]
+    fn sanitize_neutralises_escape_sequences_and_bidi() {
+        let out = sanitize("\x1b[31mred\x1b]52;c;eA==\x07 \u{202E}abc");
+        assert!(!out.contains('\x1b'));
+        assert!(!out.contains('\x07'));
+        assert!(!out.contains('\u{202E}'));
+        assert_eq!(out, "␛[31mred␛]52;c;eA==␇ \u{FFFD}abc");
+    }
+
+    #[test]
+    fn sanitize_maps_each_class() {
+        assert_eq!(sanitize("\0\t\r\n\x1f"), "␀␉␍␊␟");
+        assert_eq!(sanitize("a\x7fb"), "a␡b");
+        assert_eq!(sanitize("\u{9b}31m\u{85}"), "\u{FFFD}31m\u{FFFD}");
+        assert_eq!(
+            sanitize(
+                "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}\u{200E}\u{200F}\u{061C}\u{2066}\u{2069}\u{202A}"
+            ),
+            "\u{FFFD}".repeat(11)
+        );
+        // Neighbours of the ranges stay as they are.
+        assert!(matches!(
+            sanitize("\u{A0}\u{2029}\u{206A}\u{2065}\u{2400}"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn shell_quote_rules() {
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert!(matches!(shell_quote("a-Z_0@%+=:,./"), Cow::Borrowed(_)));
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("~"), "'~'");
+        assert_eq!(shell_quote("$(reboot)"), "'$(reboot)'");
+        assert_eq!(shell_quote("x&y"), "'x&y'");
+        assert_eq!(shell_quote("é"), "'é'");
+    }
+
+    #[test]
+    fn shell_join_quotes_each_arg() {
+        assert_eq!(
+            shell_join(["aws", "iot", "--name", "my thing", ""]),
+            "aws iot --name 'my thing' ''"
+        );
+        assert_eq!(shell_join(Vec::<String>::new()), "");
+    }
+}
