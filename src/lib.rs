@@ -4,8 +4,12 @@
 //! The crate is a library plus a thin binary so integration tests can start the
 //! simulator in-process and drive the same code the binary runs.
 
+pub mod app;
 pub mod aws;
+pub mod cli;
 pub mod remote;
 pub mod service;
 pub mod simulator;
 pub mod text;
+pub mod ui;
+pub mod wizard;

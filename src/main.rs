@@ -1,25 +1,36 @@
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use iotmi_onboard::cli::{Cli, Command};
 
-#[derive(Parser, Debug)]
-#[command(name = "iotmi-onboard", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Run the embedded service simulator on 127.0.0.1 until Ctrl-C or SIGTERM.
-    Simulator(iotmi_onboard::simulator::SimConfig),
-}
-
-fn main() -> anyhow::Result<()> {
+fn main() {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    match cli.command {
-        Some(Command::Simulator(config)) => runtime.block_on(iotmi_onboard::simulator::run_foreground(config)),
-        None => anyhow::bail!("the wizard is not built yet"),
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("iotmi-onboard: cannot start the async runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Some(Command::Simulator(config)) => iotmi_onboard::simulator::run_foreground(config)
+                .await
+                .map(|()| 0),
+            Some(Command::Demo(demo)) => {
+                iotmi_onboard::app::run_demo(demo.wizard, demo.approve_after_ms).await
+            }
+            None => iotmi_onboard::app::run_against_aws(cli.aws, cli.wizard).await,
+        }
+    });
+    // Background tasks (in-flight SDK calls) must not hold the exit.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("iotmi-onboard: {error:#}");
+            std::process::exit(1);
+        }
     }
 }

@@ -16,7 +16,10 @@ pub type ServiceFuture<T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>>
 /// through [`crate::text::sanitize`] except the OAuth URL, which the URL policy checks raw.
 pub trait AssociationService: Send + Sync + 'static {
     /// One page of ListConnectorDestinations.
-    fn list_destinations(&self, next_token: Option<String>) -> ServiceFuture<Page<DestinationSummary>>;
+    fn list_destinations(
+        &self,
+        next_token: Option<String>,
+    ) -> ServiceFuture<Page<DestinationSummary>>;
     /// Every cloud connector (all pages), to show each destination's connector name.
     fn list_cloud_connectors(&self) -> ServiceFuture<Vec<CloudConnector>>;
     fn get_destination(&self, id: String) -> ServiceFuture<DestinationDetail>;
@@ -26,6 +29,8 @@ pub trait AssociationService: Send + Sync + 'static {
     fn start_refresh(&self, id: String) -> ServiceFuture<String>;
     /// The account the calls go to (STS GetCallerIdentity).
     fn caller_account(&self) -> ServiceFuture<String>;
+    /// The region the calls go to, once the configuration chain has resolved it.
+    fn region(&self) -> ServiceFuture<String>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,7 +139,10 @@ impl AssociationState {
 
     /// Polling stops on these: nothing will change without the user acting.
     pub fn is_final(&self) -> bool {
-        matches!(self, Self::Failed | Self::Succeeded | Self::RefreshTokenExpired)
+        matches!(
+            self,
+            Self::Failed | Self::Succeeded | Self::RefreshTokenExpired
+        )
     }
 }
 
@@ -170,7 +178,11 @@ pub struct ServiceError {
 
 impl ServiceError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), request_id: None }
+        Self {
+            kind,
+            message: message.into(),
+            request_id: None,
+        }
     }
 
     /// A short title for the error box.

@@ -71,7 +71,10 @@ impl SdkService {
         }
     }
 
-    async fn list_destinations_page(&self, next_token: Option<String>) -> Result<Page<DestinationSummary>, ServiceError> {
+    async fn list_destinations_page(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<Page<DestinationSummary>, ServiceError> {
         let out = self
             .client
             .list_connector_destinations()
@@ -133,7 +136,12 @@ impl SdkService {
             description: clean(out.description()),
             cloud_connector_id: clean(out.cloud_connector_id()),
             auth_materials: auth
-                .map(|a| a.general_authorization().iter().map(|m| sanitize(m.auth_material_name()).into_owned()).collect())
+                .map(|a| {
+                    a.general_authorization()
+                        .iter()
+                        .map(|m| sanitize(m.auth_material_name()).into_owned())
+                        .collect()
+                })
                 .unwrap_or_default(),
             has_oauth: auth.and_then(|a| a.o_auth()).is_some(),
         })
@@ -143,7 +151,9 @@ impl SdkService {
         let tags: Option<HashMap<String, String>> =
             (!request.tags.is_empty()).then(|| request.tags.into_iter().collect());
         let general_authorization = request.auth_material.map(|name| {
-            iotmi::types::GeneralAuthorizationName::builder().auth_material_name(name).build()
+            iotmi::types::GeneralAuthorizationName::builder()
+                .auth_material_name(name)
+                .build()
         });
         let out = self
             .client
@@ -210,9 +220,16 @@ impl SdkService {
 
     async fn account(&self) -> Result<String, ServiceError> {
         let Some(sts) = &self.sts else {
-            return Err(ServiceError::new(ErrorKind::Other, "custom endpoint: account not asked"));
+            return Err(ServiceError::new(
+                ErrorKind::Other,
+                "custom endpoint: account not asked",
+            ));
         };
-        let out = sts.get_caller_identity().send().await.map_err(map_sdk_error)?;
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
         Ok(clean(out.account()))
     }
 }
@@ -229,7 +246,11 @@ where
 {
     let request_id = err.request_id().map(str::to_owned);
     if let Some(message) = credentials_failure(&err) {
-        return ServiceError { kind: ErrorKind::NoCredentials, message, request_id };
+        return ServiceError {
+            kind: ErrorKind::NoCredentials,
+            message,
+            request_id,
+        };
     }
     let (kind, message) = match &err {
         SdkError::ServiceError(service) => {
@@ -237,24 +258,49 @@ where
             let code = inner.code().unwrap_or("UnknownError");
             let message = inner.message().unwrap_or("").to_owned();
             let status = service.raw().status().as_u16();
-            (kind_for_code(code, status), if message.is_empty() { code.to_owned() } else { format!("{code}: {message}") })
+            (
+                kind_for_code(code, status),
+                if message.is_empty() {
+                    code.to_owned()
+                } else {
+                    format!("{code}: {message}")
+                },
+            )
         }
-        SdkError::TimeoutError(_) => (ErrorKind::Timeout, "no answer before the timeout".to_owned()),
+        SdkError::TimeoutError(_) => (
+            ErrorKind::Timeout,
+            "no answer before the timeout".to_owned(),
+        ),
         SdkError::DispatchFailure(failure) => {
-            let kind = if failure.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Unreachable };
+            let kind = if failure.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Unreachable
+            };
             (kind, chain_text(&err))
         }
-        SdkError::ResponseError(_) => (ErrorKind::Other, format!("unexpected response: {}", chain_text(&err))),
+        SdkError::ResponseError(_) => (
+            ErrorKind::Other,
+            format!("unexpected response: {}", chain_text(&err)),
+        ),
         SdkError::ConstructionFailure(_) => (ErrorKind::Other, chain_text(&err)),
         _ => (ErrorKind::Other, chain_text(&err)),
     };
-    ServiceError { kind, message: sanitize(&message).into_owned(), request_id }
+    ServiceError {
+        kind,
+        message: sanitize(&message).into_owned(),
+        request_id,
+    }
 }
 
 fn kind_for_code(code: &str, status: u16) -> ErrorKind {
     match code {
-        "AccessDeniedException" | "UnauthorizedException" | "UnrecognizedClientException"
-        | "InvalidSignatureException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => ErrorKind::AccessDenied,
+        "AccessDeniedException"
+        | "UnauthorizedException"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch" => ErrorKind::AccessDenied,
         "ExpiredTokenException" | "ExpiredToken" => ErrorKind::NoCredentials,
         "ValidationException" => ErrorKind::Validation,
         "ThrottlingException" | "TooManyRequestsException" => ErrorKind::Throttled,
@@ -270,7 +316,10 @@ fn kind_for_code(code: &str, status: u16) -> ErrorKind {
 fn credentials_failure(err: &(dyn StdError + 'static)) -> Option<String> {
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(current) = source {
-        if current.downcast_ref::<aws_credential_types::provider::error::CredentialsError>().is_some() {
+        if current
+            .downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
             return Some(sanitize(&chain_text(current)).into_owned());
         }
         source = current.source();
@@ -302,13 +351,21 @@ pub struct LazySdkService {
 
 impl LazySdkService {
     pub fn new(target: AwsTarget) -> Self {
-        Self { target: Arc::new(target), demo_config: None, loaded: Arc::default() }
+        Self {
+            target: Arc::new(target),
+            demo_config: None,
+            loaded: Arc::default(),
+        }
     }
 
     /// A ready configuration (demo, tests): nothing to load.
     pub fn from_config(config: SdkConfig, custom_endpoint: bool) -> Self {
         let cell = OnceCell::new_with(Some(Ok(SdkService::new(&config, custom_endpoint))));
-        Self { target: Arc::default(), demo_config: Some(Arc::new(config)), loaded: Arc::new(cell) }
+        Self {
+            target: Arc::default(),
+            demo_config: Some(Arc::new(config)),
+            loaded: Arc::new(cell),
+        }
     }
 
     async fn service(&self) -> Result<SdkService, ServiceError> {
@@ -328,7 +385,7 @@ impl LazySdkService {
     }
 
     /// The region calls go to, once the configuration is loaded.
-    pub async fn region(&self) -> Option<String> {
+    pub async fn resolved_region(&self) -> Option<String> {
         if let Some(config) = &self.demo_config {
             return config.region().map(|r| r.to_string());
         }
@@ -344,7 +401,9 @@ async fn load_region(target: &AwsTarget) -> Option<String> {
     if let Some(profile) = &target.profile {
         provider = provider.profile_name(profile);
     }
-    aws_config::meta::region::ProvideRegion::region(&provider.build()).await.map(|r| r.to_string())
+    aws_config::meta::region::ProvideRegion::region(&provider.build())
+        .await
+        .map(|r| r.to_string())
 }
 
 macro_rules! lazily {
@@ -355,7 +414,10 @@ macro_rules! lazily {
 }
 
 impl AssociationService for LazySdkService {
-    fn list_destinations(&self, next_token: Option<String>) -> ServiceFuture<Page<DestinationSummary>> {
+    fn list_destinations(
+        &self,
+        next_token: Option<String>,
+    ) -> ServiceFuture<Page<DestinationSummary>> {
         lazily!(self, list_destinations_page, next_token)
     }
     fn list_cloud_connectors(&self) -> ServiceFuture<Vec<CloudConnector>> {
@@ -375,5 +437,13 @@ impl AssociationService for LazySdkService {
     }
     fn caller_account(&self) -> ServiceFuture<String> {
         lazily!(self, account)
+    }
+    fn region(&self) -> ServiceFuture<String> {
+        let this = self.clone();
+        Box::pin(async move {
+            this.resolved_region()
+                .await
+                .ok_or_else(|| ServiceError::new(ErrorKind::Other, "no region configured"))
+        })
     }
 }

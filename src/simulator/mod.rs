@@ -9,11 +9,16 @@ pub struct SimConfig {
     /// Port to bind on 127.0.0.1 (0 picks any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    #[arg(long, default_value_t = 1500)]
+    pub approve_after_ms: u64,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { port: 0 }
+        Self {
+            port: 0,
+            approve_after_ms: 1500,
+        }
     }
 }
 

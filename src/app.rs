@@ -1,0 +1,164 @@
+//! Runs the wizard: picks the service (AWS or the embedded simulator), owns the terminal for
+//! the UI's lifetime, then prints the summary on stdout and returns the exit status.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context;
+use crossterm::event::EventStream;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::Instant;
+
+use crate::cli::{AwsArgs, OutputFormat, WizardArgs};
+use crate::remote::{Environment, decide_launch};
+use crate::service::AssociationService;
+use crate::service::sdk::{AwsTarget, LazySdkService};
+use crate::ui::terminal::{self, TtyHost};
+use crate::ui::theme::Theme;
+use crate::wizard::model::Target;
+use crate::wizard::{Model, Options, Outcome, OutcomeKind, Prefill};
+
+/// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`).
+pub async fn run_against_aws(aws: AwsArgs, args: WizardArgs) -> anyhow::Result<i32> {
+    let endpoint_is_loopback = aws
+        .endpoint_url
+        .as_deref()
+        .is_some_and(crate::aws::is_loopback_endpoint);
+    let target = Target {
+        profile: aws.profile.clone().unwrap_or_else(|| "default".into()),
+        region: aws.region.clone(),
+        endpoint: aws.endpoint_url.clone(),
+        account: None,
+    };
+    let service = LazySdkService::new(AwsTarget {
+        profile: aws.profile,
+        region: aws.region,
+        endpoint_url: aws.endpoint_url,
+    });
+    run_wizard(args, target, Arc::new(service), endpoint_is_loopback).await
+}
+
+/// `iotmi-onboard demo`: the simulator in-process on a free loopback port, reached through the
+/// same SDK client with demo credentials.
+pub async fn run_demo(args: WizardArgs, approve_after_ms: u64) -> anyhow::Result<i32> {
+    let config = crate::simulator::SimConfig {
+        approve_after_ms,
+        ..Default::default()
+    };
+    let simulator = crate::simulator::start(config)
+        .await
+        .context("starting the embedded simulator")?;
+    let endpoint = simulator.endpoint();
+    let sdk_config = crate::aws::demo_sdk_config(&endpoint);
+    let target = Target {
+        profile: "demo".into(),
+        region: Some(crate::aws::DEMO_REGION.into()),
+        endpoint: Some(endpoint),
+        account: None,
+    };
+    let service = LazySdkService::from_config(sdk_config, true);
+    let code = run_wizard(args, target, Arc::new(service), true).await;
+    simulator.shutdown().await;
+    code
+}
+
+async fn run_wizard(
+    args: WizardArgs,
+    target: Target,
+    service: Arc<dyn AssociationService>,
+    endpoint_is_loopback: bool,
+) -> anyhow::Result<i32> {
+    let options = Options {
+        prefill: Prefill {
+            destination: args.destination.clone(),
+            name: args.name.clone(),
+            description: args.description.clone(),
+            tags: args.tags.clone(),
+            auth_material: args.auth_material.clone(),
+        },
+        launch: decide_launch(
+            &Environment::detect(),
+            args.no_browser,
+            args.browser_command.as_deref(),
+        ),
+        endpoint_is_loopback,
+        wait_timeout: args.wait_timeout,
+        token_seed: token_seed(),
+        target,
+    };
+    let mut model = Model::new(options, Instant::now());
+    let mut tty =
+        terminal::enter().context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
+    let result = crate::ui::driver::run(
+        &mut tty,
+        &mut TtyHost,
+        &mut model,
+        service,
+        EventStream::new(),
+        Theme::from_env(),
+        stop_signal(),
+    )
+    .await;
+    terminal::restore();
+    let outcome = result.context("terminal I/O failed")?;
+    print_summary(&outcome, args.output)?;
+    Ok(outcome.kind.exit_code())
+}
+
+/// 24 random alphanumerics: with a counter appended, within ClientToken's `[a-zA-Z0-9=_-]{1,64}`.
+fn token_seed() -> String {
+    std::iter::repeat_with(fastrand::alphanumeric)
+        .take(24)
+        .collect()
+}
+
+/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key).
+async fn stop_signal() -> OutcomeKind {
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => OutcomeKind::Signalled(15),
+        _ = hup.recv() => OutcomeKind::Signalled(1),
+        _ = int.recv() => OutcomeKind::Interrupted,
+    }
+}
+
+fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let Some(summary) = &outcome.summary else {
+        eprintln!("No association was created.");
+        return Ok(());
+    };
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut stdout, summary)?;
+            writeln!(stdout)?;
+        }
+        OutputFormat::Text => {
+            writeln!(stdout, "association-id  {}", summary.association_id)?;
+            writeln!(stdout, "arn             {}", summary.arn)?;
+            writeln!(stdout, "state           {}", summary.state)?;
+            writeln!(stdout, "name            {}", summary.name)?;
+            writeln!(
+                stdout,
+                "destination     {} ({})",
+                summary.destination_id, summary.destination_name
+            )?;
+            if let Some(message) = &summary.error_message {
+                writeln!(stdout, "error           {message}")?;
+            }
+        }
+    }
+    if outcome.kind == OutcomeKind::LeftInProgress {
+        eprintln!(
+            "Left in progress. Check it later: aws iot-managed-integrations get-account-association --account-association-id {}",
+            summary.association_id
+        );
+    }
+    Ok(())
+}

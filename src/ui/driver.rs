@@ -1,0 +1,210 @@
+//! The one loop that owns the terminal: it turns terminal events, effect results, timers and
+//! signals into messages, feeds them to `update`, runs the effects it returns and redraws.
+//! It never awaits the network itself: every call runs in a task that reports back.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::terminal::Host;
+use super::theme::Theme;
+use super::view::view;
+use crate::service::AssociationService;
+use crate::wizard::update::init;
+use crate::wizard::{Effect, Model, Msg, Outcome, OutcomeKind, update};
+
+/// Spinner frame rate while something animates; nothing ticks on a static screen.
+const TICK: Duration = Duration::from_millis(100);
+
+pub async fn run<B, E, S>(
+    terminal: &mut Terminal<B>,
+    host: &mut dyn Host,
+    model: &mut Model,
+    service: Arc<dyn AssociationService>,
+    mut events: E,
+    theme: Theme,
+    stop: S,
+) -> io::Result<Outcome>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+    S: Future<Output = OutcomeKind>,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut suspended = false;
+    tokio::pin!(stop);
+    for effect in init(model) {
+        if let Some(outcome) = run_effect(effect, &service, &tx, host, &mut suspended) {
+            return Ok(outcome);
+        }
+    }
+    draw(terminal, model, &theme)?;
+    let mut next_tick = Instant::now() + TICK;
+    loop {
+        let animating = model.animating();
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if suspended {
+                        // The key that ends the unwrapped view is not an input.
+                        suspended = false;
+                        host.resume();
+                        terminal.clear().map_err(Into::into)?;
+                        draw(terminal, model, &theme)?;
+                        continue;
+                    }
+                    Msg::Key(key)
+                }
+                Some(Ok(Event::Paste(text))) if !suspended => Msg::Paste(text),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => return Err(error),
+                // The terminal went away (hang-up): leave as if signalled.
+                None => return Ok(Outcome { kind: OutcomeKind::Signalled(1), summary: model.summary() }),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tokio::time::sleep_until(next_tick), if animating => {
+                next_tick = Instant::now() + TICK;
+                Msg::Tick
+            }
+            kind = &mut stop => return Ok(Outcome { kind, summary: model.summary() }),
+        };
+        if !animating {
+            next_tick = Instant::now() + TICK;
+        }
+        for effect in update(model, msg, Instant::now()) {
+            if let Some(outcome) = run_effect(effect, &service, &tx, host, &mut suspended) {
+                return Ok(outcome);
+            }
+        }
+        if !suspended {
+            draw(terminal, model, &theme)?;
+        }
+    }
+}
+
+fn draw<B>(terminal: &mut Terminal<B>, model: &Model, theme: &Theme) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Into<io::Error>,
+{
+    terminal
+        .draw(|frame| view(model, frame, theme))
+        .map_err(Into::into)?;
+    Ok(())
+}
+
+/// Starts one effect. Returns the outcome when it is `Exit`.
+fn run_effect(
+    effect: Effect,
+    service: &Arc<dyn AssociationService>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    host: &mut dyn Host,
+    suspended: &mut bool,
+) -> Option<Outcome> {
+    let tx = tx.clone();
+    // A send fails only when the loop has ended; the result is then moot.
+    let spawn = |future: std::pin::Pin<Box<dyn Future<Output = Msg> + Send>>| {
+        tokio::spawn(async move {
+            let _ = tx.send(future.await);
+        });
+    };
+    match effect {
+        Effect::LoadAccount => {
+            let call = service.caller_account();
+            spawn(Box::pin(async move { Msg::Account(call.await) }));
+        }
+        Effect::LoadRegion => {
+            let call = service.region();
+            spawn(Box::pin(async move { Msg::Region(call.await.ok()) }));
+        }
+        Effect::LoadConnectors => {
+            let call = service.list_cloud_connectors();
+            spawn(Box::pin(async move { Msg::Connectors(call.await) }));
+        }
+        Effect::ListDestinations {
+            generation,
+            next_token,
+        } => {
+            let call = service.list_destinations(next_token);
+            spawn(Box::pin(async move {
+                Msg::DestinationsPage {
+                    generation,
+                    result: call.await,
+                }
+            }));
+        }
+        Effect::GetDestination { generation, id } => {
+            let call = service.get_destination(id);
+            spawn(Box::pin(async move {
+                Msg::DestinationDetail {
+                    generation,
+                    result: call.await,
+                }
+            }));
+        }
+        Effect::CreateAssociation {
+            generation,
+            request,
+        } => {
+            let call = service.create_association(request);
+            spawn(Box::pin(async move {
+                Msg::Created {
+                    generation,
+                    result: call.await,
+                }
+            }));
+        }
+        Effect::SchedulePoll { generation, after } => {
+            spawn(Box::pin(async move {
+                tokio::time::sleep(after).await;
+                Msg::PollDue { generation }
+            }));
+        }
+        Effect::GetAssociation { generation, id } => {
+            let call = service.get_association(id);
+            spawn(Box::pin(async move {
+                Msg::Polled {
+                    generation,
+                    result: call.await,
+                }
+            }));
+        }
+        Effect::StartRefresh { generation, id } => {
+            let call = service.start_refresh(id);
+            spawn(Box::pin(async move {
+                Msg::Refreshed {
+                    generation,
+                    result: call.await,
+                }
+            }));
+        }
+        Effect::OpenBrowser { url, launcher } => {
+            spawn(Box::pin(async move {
+                let result = tokio::task::spawn_blocking(move || {
+                    let parsed = url::Url::parse(&url).map_err(|e| e.to_string())?;
+                    crate::remote::launch(&parsed, &launcher).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                Msg::BrowserLaunched(result)
+            }));
+        }
+        Effect::CopyToClipboard(text) => host.copy(&text),
+        Effect::ShowUnwrapped(text) => {
+            host.show_unwrapped(&text);
+            *suspended = true;
+        }
+        Effect::Exit(outcome) => return Some(outcome),
+    }
+    None
+}

@@ -1,0 +1,53 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::ui::theme::Theme;
+use crate::wizard::Model;
+
+pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let materials = model
+        .destination
+        .as_ref()
+        .map(|d| d.auth_materials.as_slice())
+        .unwrap_or_default();
+    let [intro, list_area] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+    let name = model
+        .destination
+        .as_ref()
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![Span::styled(name, theme.title()), Span::raw(" uses General Authorization.")]),
+            Line::from("Pick the auth material (a secret held in AWS Secrets Manager) the association signs in with."),
+        ])
+        .wrap(Wrap { trim: false }),
+        intro,
+    );
+    let items: Vec<ListItem> = materials
+        .iter()
+        .map(|m| {
+            let chosen = model.auth_material.as_deref() == Some(m.as_str());
+            ListItem::new(Line::from(vec![
+                Span::raw(m.clone()),
+                Span::styled(if chosen { "  (current)" } else { "" }, theme.dim()),
+            ]))
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(" Auth materials ");
+    let mut state = ListState::default().with_selected(Some(model.auth_cursor));
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(block)
+            .highlight_style(theme.selected())
+            .highlight_symbol("› "),
+        list_area,
+        &mut state,
+    );
+}

@@ -1,0 +1,161 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{boxed_paragraph, error_lines, labelled, spinner, text_field};
+use crate::wizard::Model;
+use crate::wizard::model::{DetailLoad, Load};
+
+pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let list = &model.destinations;
+    if let Load::Failed(error) = &list.load {
+        let lines = error_lines(
+            error,
+            &model.target.profile,
+            &[("r", "retry"), ("Ctrl-C", "quit")],
+            theme,
+        );
+        boxed_paragraph(
+            frame,
+            area,
+            "Could not list connector destinations",
+            lines,
+            theme,
+        );
+        return;
+    }
+    let [filter_area, main] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+    let count = if list.load == Load::Loading {
+        format!(" {} loading… ", spinner(model.spinner))
+    } else if list.more {
+        format!(
+            " {} of {} · {} loading more… ",
+            list.matches.len(),
+            list.items.len(),
+            spinner(model.spinner)
+        )
+    } else {
+        format!(" {} of {} ", list.matches.len(), list.items.len())
+    };
+    let title = Line::from(vec![Span::raw("Filter"), Span::styled(count, theme.dim())]);
+    text_field(frame, filter_area, title, &list.filter, true, theme);
+
+    if list.load == Load::Loaded && list.items.is_empty() {
+        let lines = vec![
+            Line::from(Span::styled(
+                "This account has no connector destinations yet.",
+                theme.warn(),
+            )),
+            Line::from(""),
+            Line::from(
+                "An account association connects through a connector destination. Create one first:",
+            ),
+            Line::from(Span::styled(
+                "  aws iot-managed-integrations create-connector-destination --cloud-connector-id … --auth-type OAUTH …",
+                theme.key(),
+            )),
+            Line::from(
+                "or in the AWS console: IoT Device Management › Managed integrations › Cloud connectors.",
+            ),
+            Line::from(""),
+            Line::from(
+                "Check that the profile, account and region in the header are the ones you meant.",
+            ),
+        ];
+        boxed_paragraph(frame, main, "No destinations", lines, theme);
+        return;
+    }
+
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let visible = left.height.saturating_sub(2) as usize;
+    // Render only the window around the cursor: 10,000 items must stay cheap per keystroke.
+    let start = list.cursor.saturating_sub(visible.saturating_sub(1));
+    let items: Vec<ListItem> = list
+        .matches
+        .iter()
+        .skip(start)
+        .take(visible.max(1))
+        .filter_map(|&i| list.items.get(i))
+        .map(|d| {
+            let connector = model
+                .connector_name(&d.cloud_connector_id)
+                .unwrap_or(&d.cloud_connector_id);
+            ListItem::new(Line::from(vec![
+                Span::raw(d.name.clone()),
+                Span::styled(format!("  {connector}"), theme.dim()),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default()
+        .with_selected((!list.matches.is_empty()).then_some(list.cursor - start));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(" Destinations ");
+    let widget = List::new(items)
+        .block(block)
+        .highlight_style(theme.selected())
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(widget, left, &mut state);
+
+    let mut lines = Vec::new();
+    match model.highlighted_destination() {
+        Some(d) => {
+            lines.push(Line::from(Span::styled(d.name.clone(), theme.title())));
+            lines.push(labelled("id", d.id.clone(), theme));
+            let connector = model.connector_name(&d.cloud_connector_id).unwrap_or("…");
+            lines.push(labelled(
+                "connector",
+                format!("{connector} ({})", d.cloud_connector_id),
+                theme,
+            ));
+            lines.push(Line::from(""));
+            lines.push(Line::from(d.description.clone()));
+        }
+        None if list.load == Load::Loading => lines.push(Line::from(format!(
+            "{} Loading destinations…",
+            spinner(model.spinner)
+        ))),
+        None => lines.push(Line::from(Span::styled(
+            "Nothing matches the filter (Esc clears it).",
+            theme.warn(),
+        ))),
+    }
+    match &list.detail {
+        DetailLoad::Loading { .. } => {
+            lines.push(Line::from(""));
+            lines.push(Line::from(format!(
+                "{} Fetching its authorization settings…",
+                spinner(model.spinner)
+            )));
+        }
+        DetailLoad::Failed { id, error } => {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!("Could not fetch {id}:"),
+                theme.error(),
+            )));
+            lines.extend(error_lines(
+                error,
+                &model.target.profile,
+                &[("Enter", "retry")],
+                theme,
+            ));
+        }
+        DetailLoad::Idle => {}
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(" Details ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        right,
+    );
+}

@@ -1,0 +1,85 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{counter, text_field};
+use crate::wizard::Model;
+use crate::wizard::model::DetailsField;
+use crate::wizard::update::details_errors;
+use crate::wizard::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
+
+pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let form = &model.details;
+    let (name_error, description_error) = details_errors(model);
+    let [intro, name, name_note, description, description_note, _rest] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let destination = model
+        .destination
+        .as_ref()
+        .map(|d| d.name.as_str())
+        .unwrap_or("…");
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(vec![
+            Span::raw("Destination: "),
+            Span::styled(destination.to_string(), theme.title()),
+        ])]),
+        intro,
+    );
+    let name_title = Line::from(vec![
+        Span::raw("Name "),
+        counter(form.name.value().chars().count(), NAME_MAX, theme),
+    ]);
+    text_field(
+        frame,
+        name,
+        name_title,
+        &form.name,
+        form.focus == DetailsField::Name,
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(note(name_error, "Required. ", theme)),
+        name_note,
+    );
+    let description_title = Line::from(vec![
+        Span::raw("Description "),
+        Span::styled("(optional)", theme.dim()),
+        counter(
+            form.description.value().chars().count(),
+            DESCRIPTION_MAX,
+            theme,
+        ),
+    ]);
+    text_field(
+        frame,
+        description,
+        description_title,
+        &form.description,
+        form.focus == DetailsField::Description,
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(note(description_error, "", theme)),
+        description_note,
+    );
+}
+
+/// The allowed characters are always shown; a problem replaces them the moment it appears.
+fn note(error: Option<String>, prefix: &str, theme: &Theme) -> Line<'static> {
+    match error {
+        Some(error) => Line::from(Span::styled(format!("  ✗ {error}"), theme.error())),
+        None => Line::from(Span::styled(
+            format!("  {prefix}Allowed: {NAME_CHARS_HINT}"),
+            theme.dim(),
+        )),
+    }
+}

@@ -1,0 +1,10 @@
+//! One file per screen, each rendering from its own state in the model.
+
+pub mod auth;
+pub mod authorize;
+pub mod destination;
+pub mod details;
+pub mod review;
+pub mod status;
+pub mod submit;
+pub mod tags;

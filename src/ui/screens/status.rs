@@ -1,0 +1,134 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::service::AssociationState;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, spinner};
+use crate::wizard::Model;
+use crate::wizard::model::{RefreshState, Step};
+
+pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(tracked) = &model.association else {
+        return;
+    };
+    let mut lines = vec![
+        labelled("Association", tracked.id.clone(), theme),
+        labelled("ARN", tracked.arn.clone(), theme),
+        labelled("Name", model.details.name.value().to_string(), theme),
+    ];
+    let state_style = match tracked.state {
+        AssociationState::Succeeded => theme.ok(),
+        AssociationState::Failed => theme.error(),
+        AssociationState::RefreshTokenExpired => theme.warn(),
+        _ => ratatui::style::Style::new(),
+    };
+    let mut state_line = vec![Span::styled(format!("{:<13}", "State"), theme.dim())];
+    if let Some(polling) = &model.polling {
+        let elapsed = model
+            .now
+            .saturating_duration_since(polling.started)
+            .as_secs();
+        state_line.push(Span::raw(format!("{} ", spinner(model.spinner))));
+        state_line.push(Span::styled(tracked.state.to_string(), state_style));
+        state_line.push(Span::styled(
+            format!("  waiting {}:{:02}", elapsed / 60, elapsed % 60),
+            theme.dim(),
+        ));
+    } else {
+        state_line.push(Span::styled(tracked.state.to_string(), state_style));
+    }
+    lines.push(Line::from(state_line));
+    lines.push(Line::from(""));
+
+    if let Some(error) = model.polling.as_ref().and_then(|p| p.last_error.as_ref()) {
+        lines.push(Line::from(Span::styled(
+            format!("Last check failed ({}); still checking.", error.title()),
+            theme.warn(),
+        )));
+    }
+    match &tracked.state {
+        AssociationState::Succeeded => {
+            lines.push(Line::from(Span::styled(
+                "✓ The account is associated.",
+                theme.ok(),
+            )));
+            lines.push(Line::from(""));
+            lines.push(Line::from(
+                "Next: discover the account's devices, for example",
+            ));
+            lines.push(Line::from(Span::styled(
+                format!("  aws iot-managed-integrations start-device-discovery --discovery-type CLOUD --account-association-id {}", tracked.id),
+                theme.key(),
+            )));
+        }
+        AssociationState::Failed => {
+            lines.push(Line::from(Span::styled(
+                "✗ The association failed.",
+                theme.error(),
+            )));
+            if let Some(message) = &tracked.error_message {
+                lines.push(Line::from(format!("The service says: {message}")));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(
+                "Run iotmi-onboard again to retry with a new association.",
+            ));
+        }
+        AssociationState::RefreshTokenExpired => {
+            lines.push(Line::from(
+                "The third-party token expired: the account owner must approve again.",
+            ));
+            lines.push(match &model.refresh {
+                RefreshState::InFlight { .. } => {
+                    Line::from(format!("{} Starting a refresh…", spinner(model.spinner)))
+                }
+                _ => key_line(&[("r", "start a refresh and authorize again")], theme),
+            });
+            if let RefreshState::Failed(error) = &model.refresh {
+                lines.extend(error_lines(
+                    error,
+                    &model.target.profile,
+                    &[("r", "retry")],
+                    theme,
+                ));
+            }
+        }
+        _ => {
+            lines.push(Line::from(if tracked.oauth_url.is_empty() {
+                "The service is setting up the association; nothing to do but wait."
+            } else {
+                "Waiting for the account owner to approve in the browser (a shows the URL again)."
+            }));
+        }
+    }
+    if let Some(polling) = model.polling.as_ref().filter(|p| p.asking_timeout) {
+        let waited = model
+            .now
+            .saturating_duration_since(polling.started)
+            .as_secs()
+            / 60;
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!("Still in progress after {waited} min. Keep waiting?"),
+            theme.warn(),
+        )));
+        lines.push(key_line(
+            &[
+                ("w", "keep waiting"),
+                ("x", "exit and leave it in progress"),
+            ],
+            theme,
+        ));
+        lines.push(Line::from(Span::styled(
+            format!("Check it later: aws iot-managed-integrations get-account-association --account-association-id {}", tracked.id),
+            theme.dim(),
+        )));
+    }
+    let title = if model.step == Step::Done {
+        "Done"
+    } else {
+        "Association state"
+    };
+    boxed_paragraph(frame, area, title, lines, theme);
+}

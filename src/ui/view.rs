@@ -1,0 +1,271 @@
+//! `view`: draws the whole screen from the model alone.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::screens;
+use super::theme::Theme;
+use super::widgets::key_line;
+use crate::wizard::Model;
+use crate::wizard::model::{Overlay, Step, SubmitState, TagField};
+
+/// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+pub fn view(model: &Model, frame: &mut Frame, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = vec![
+            Line::from(Span::styled("Terminal too small", theme.error())),
+            Line::from(format!(
+                "{}x{} — needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+                area.width, area.height
+            )),
+            Line::from("Enlarge the window; Ctrl-C quits."),
+        ];
+        let y = area.height.saturating_sub(3) / 2;
+        let centered = Rect::new(area.x, area.y + y, area.width, area.height.min(3));
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            centered,
+        );
+        return;
+    }
+    let [header, body, flash, footer] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(model, frame, header, theme);
+    match model.step {
+        Step::Destination => screens::destination::render(model, frame, body, theme),
+        Step::Details => screens::details::render(model, frame, body, theme),
+        Step::Tags => screens::tags::render(model, frame, body, theme),
+        Step::Auth => screens::auth::render(model, frame, body, theme),
+        Step::Review => screens::review::render(model, frame, body, theme),
+        Step::Submit => screens::submit::render(model, frame, body, theme),
+        Step::Authorize => screens::authorize::render(model, frame, body, theme),
+        Step::Status | Step::Done => screens::status::render(model, frame, body, theme),
+    }
+    if let Some(message) = &model.flash {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!(" {message}"), theme.warn())),
+            flash,
+        );
+    }
+    frame.render_widget(Paragraph::new(key_line(&footer_keys(model), theme)), footer);
+    match model.overlay {
+        Some(Overlay::Help) => render_help(model, frame, body, theme),
+        Some(Overlay::ConfirmQuit { .. }) => render_confirm_quit(model, frame, body, theme),
+        None => {}
+    }
+}
+
+fn render_header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let (k, n) = model.step_position();
+    let title = Line::from(vec![
+        Span::styled(" iotmi-onboard ", theme.title()),
+        Span::styled("│ ", theme.dim()),
+        Span::styled(format!("Step {k} of {n}"), theme.key()),
+        Span::raw(format!(" · {}", model.step.title())),
+    ]);
+    let target = &model.target;
+    let mut where_spans = vec![Span::styled(" into ", theme.dim())];
+    match &target.endpoint {
+        Some(endpoint) => {
+            where_spans.push(Span::raw(format!("endpoint {endpoint}")));
+            if let Some(region) = &target.region {
+                where_spans.push(Span::raw(format!(" · region {region}")));
+            }
+        }
+        None => {
+            where_spans.push(Span::raw(format!("profile {}", target.profile)));
+            where_spans.push(Span::raw(format!(
+                " · region {}",
+                target.region.as_deref().unwrap_or("…")
+            )));
+            where_spans.push(Span::raw(format!(
+                " · account {}",
+                target.account.as_deref().unwrap_or("…")
+            )));
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::BOTTOM)
+        .border_style(theme.dim());
+    frame.render_widget(
+        Paragraph::new(vec![title, Line::from(where_spans)]).block(block),
+        area,
+    );
+}
+
+fn quit_key(model: &Model) -> (&'static str, &'static str) {
+    if model.busy() {
+        ("Ctrl-C", "quit…")
+    } else {
+        ("Ctrl-C", "quit")
+    }
+}
+
+/// The keys that work on this screen, most useful first.
+pub fn footer_keys(model: &Model) -> Vec<(&'static str, &'static str)> {
+    let mut keys: Vec<(&'static str, &'static str)> = match model.step {
+        Step::Destination => vec![
+            ("↑↓", "move"),
+            ("type", "filter"),
+            ("Enter", "select"),
+            ("F1", "help"),
+        ],
+        Step::Details => vec![
+            ("Enter", "next"),
+            ("Tab", "field"),
+            ("Esc", "back"),
+            ("F1", "help"),
+        ],
+        Step::Tags if model.tags.edit.is_some() => {
+            let other = match model.tags.edit.as_ref().map(|e| e.focus) {
+                Some(TagField::Key) => "to value",
+                _ => "to key",
+            };
+            vec![
+                ("Enter", "save tag"),
+                ("Tab", other),
+                ("Esc", "cancel"),
+                ("F1", "help"),
+            ]
+        }
+        Step::Tags => vec![
+            ("a", "add"),
+            ("e", "edit"),
+            ("d", "delete"),
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
+        Step::Auth => vec![
+            ("↑↓", "move"),
+            ("Enter", "choose"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
+        Step::Review => vec![
+            ("Enter", "submit"),
+            ("↑↓ e", "edit row"),
+            ("c", "copy command"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
+        Step::Submit => match model.submit {
+            SubmitState::Failed(_) => vec![("r", "retry"), ("e", "edit"), ("?", "help")],
+            _ => vec![("?", "help")],
+        },
+        Step::Authorize => vec![
+            ("o", "open"),
+            ("c", "copy"),
+            ("u", "unwrapped"),
+            ("v", "QR code"),
+            ("Enter", "status"),
+            ("?", "help"),
+        ],
+        Step::Status => vec![("a", "authorize"), ("?", "help")],
+        Step::Done => vec![("Enter", "exit")],
+    };
+    let text_step = matches!(model.step, Step::Destination | Step::Details)
+        || model.tags.edit.is_some() && model.step == Step::Tags;
+    keys.push(if text_step || model.step == Step::Done {
+        quit_key(model)
+    } else {
+        ("q", "quit")
+    });
+    keys
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_help(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut lines = vec![
+        Line::from(Span::styled(model.step.title().to_string(), theme.title())),
+        Line::from(""),
+    ];
+    for (key, what) in footer_keys(model) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{key:>8}  "), theme.key()),
+            Span::raw(what),
+        ]));
+    }
+    lines.extend([
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("   Enter  ", theme.key()),
+            Span::raw("forward (Tab too)"),
+        ]),
+        Line::from(vec![
+            Span::styled("     Esc  ", theme.key()),
+            Span::raw("back; what you typed is kept"),
+        ]),
+        Line::from(vec![
+            Span::styled("  Ctrl-C  ", theme.key()),
+            Span::raw("quit (asks first while a request is in flight)"),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled("Any key closes this help.", theme.dim())),
+    ]);
+    let popup = centered(area, 64, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(" Help ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+fn render_confirm_quit(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let what = if matches!(model.submit, SubmitState::InFlight { .. }) {
+        "A submit is in flight: quitting now may leave an association you will not see here."
+    } else {
+        "The association is still in progress; it stays that way if you quit. Check it later with `aws iot-managed-integrations get-account-association`."
+    };
+    let lines = vec![
+        Line::from(Span::styled("Quit?", theme.title())),
+        Line::from(""),
+        Line::from(what),
+        Line::from(""),
+        key_line(
+            &[("y", "quit"), ("n/Esc", "stay"), ("Ctrl-C", "quit now")],
+            theme,
+        ),
+    ];
+    let popup = centered(area, 60, 9);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.error())
+        .title(" Confirm ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}

@@ -1,0 +1,48 @@
+//! Everything that can happen to the wizard.
+
+use crossterm::event::KeyEvent;
+
+use crate::service::{
+    Association, CloudConnector, CreatedAssociation, DestinationDetail, DestinationSummary, Page,
+    ServiceError,
+};
+
+pub type Generation = u64;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste (tui-input does not handle it).
+    Paste(String),
+    Resize(u16, u16),
+    /// Animation and clock tick; only sent while something on screen moves.
+    Tick,
+    Account(Result<String, ServiceError>),
+    Region(Option<String>),
+    Connectors(Result<Vec<CloudConnector>, ServiceError>),
+    DestinationsPage {
+        generation: Generation,
+        result: Result<Page<DestinationSummary>, ServiceError>,
+    },
+    DestinationDetail {
+        generation: Generation,
+        result: Result<DestinationDetail, ServiceError>,
+    },
+    Created {
+        generation: Generation,
+        result: Result<CreatedAssociation, ServiceError>,
+    },
+    PollDue {
+        generation: Generation,
+    },
+    Polled {
+        generation: Generation,
+        result: Result<Association, ServiceError>,
+    },
+    Refreshed {
+        generation: Generation,
+        result: Result<String, ServiceError>,
+    },
+    /// The launcher ran (or failed to start).
+    BrowserLaunched(Result<(), String>),
+}

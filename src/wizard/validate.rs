@@ -1,0 +1,259 @@
+//! The service's input constraints (CreateAccountAssociation, API 2025-03-03), checked locally
+//! so the operator sees a problem while typing rather than after a round trip. One set of rules
+//! for every front end (wizard, plain prompts, `create`).
+
+/// Name: 1–128 of `[A-Za-z0-9-_ ]`.
+pub const NAME_MAX: usize = 128;
+/// Description: 1–4096 of `[A-Za-z0-9-_ ]` (optional: empty means "not sent").
+pub const DESCRIPTION_MAX: usize = 4096;
+pub const TAG_KEY_MAX: usize = 128;
+pub const TAG_VALUE_MAX: usize = 256;
+pub const MAX_TAGS: usize = 50;
+/// Shown next to the name and description fields before the user hits the rule.
+pub const NAME_CHARS_HINT: &str = "letters, digits, spaces, - and _ (no dots or commas)";
+
+/// A field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The character class of names and descriptions.
+pub fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ')
+}
+
+fn first_bad_char(value: &str) -> Option<char> {
+    value.chars().find(|&c| !is_name_char(c))
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("'{c}'")
+    }
+}
+
+/// The name is required by this tool (the API allows omitting it, but an unnamed association
+/// is hard to find again).
+pub fn name_error(name: &str) -> Option<String> {
+    let len = name.chars().count();
+    if len == 0 {
+        return Some("a name is required".into());
+    }
+    if len > NAME_MAX {
+        return Some(format!("at most {NAME_MAX} characters (now {len})"));
+    }
+    first_bad_char(name)
+        .map(|c| format!("{} is not allowed: use {NAME_CHARS_HINT}", describe_char(c)))
+}
+
+/// Empty is fine: the description is then not sent.
+pub fn description_error(description: &str) -> Option<String> {
+    let len = description.chars().count();
+    if len > DESCRIPTION_MAX {
+        return Some(format!("at most {DESCRIPTION_MAX} characters (now {len})"));
+    }
+    first_bad_char(description)
+        .map(|c| format!("{} is not allowed: use {NAME_CHARS_HINT}", describe_char(c)))
+}
+
+pub fn tag_key_error(key: &str) -> Option<String> {
+    let len = key.chars().count();
+    if len == 0 {
+        return Some("tag key is required".into());
+    }
+    if len > TAG_KEY_MAX {
+        return Some(format!(
+            "tag key: at most {TAG_KEY_MAX} characters (now {len})"
+        ));
+    }
+    key.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "tag key: control character {} is not allowed",
+            describe_char(c)
+        )
+    })
+}
+
+pub fn tag_value_error(value: &str) -> Option<String> {
+    let len = value.chars().count();
+    if len > TAG_VALUE_MAX {
+        return Some(format!(
+            "tag value: at most {TAG_VALUE_MAX} characters (now {len})"
+        ));
+    }
+    value.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "tag value: control character {} is not allowed",
+            describe_char(c)
+        )
+    })
+}
+
+/// AuthMaterialName: 1–100 of `[a-zA-Z0-9=_+/-]`.
+pub fn auth_material_error(name: &str) -> Option<String> {
+    let len = name.chars().count();
+    if len == 0 || len > 100 {
+        return Some(format!(
+            "auth material name: 1 to 100 characters (now {len})"
+        ));
+    }
+    name.chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "=_+/-".contains(c)))
+        .map(|c| format!("auth material name: {} is not allowed", describe_char(c)))
+}
+
+/// ConnectorDestinationId: 1–64 of `[A-Za-z0-9-_]`.
+pub fn destination_id_error(id: &str) -> Option<String> {
+    let len = id.chars().count();
+    if len == 0 || len > 64 {
+        return Some(format!("destination id: 1 to 64 characters (now {len})"));
+    }
+    id.chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .map(|c| format!("destination id: {} is not allowed", describe_char(c)))
+}
+
+/// Every problem of a set of tags: each key and value, duplicates, the count.
+pub fn tags_errors(tags: &[(String, String)]) -> Vec<String> {
+    let mut errors = Vec::new();
+    if tags.len() > MAX_TAGS {
+        errors.push(format!("at most {MAX_TAGS} tags (now {})", tags.len()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in tags {
+        errors.extend(tag_key_error(key));
+        errors.extend(tag_value_error(value));
+        if !seen.insert(key.as_str()) {
+            errors.push(format!("duplicate tag key '{key}'"));
+        }
+    }
+    errors
+}
+
+/// All problems of a request at once, one entry per bad field.
+pub fn request_errors(
+    destination_id: &str,
+    name: &str,
+    description: &str,
+    tags: &[(String, String)],
+    auth_material: Option<&str>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut push = |field, message: Option<String>| {
+        if let Some(message) = message {
+            errors.push(FieldError { field, message });
+        }
+    };
+    push("destination", destination_id_error(destination_id));
+    push("name", name_error(name));
+    push("description", description_error(description));
+    let tag_problems = tags_errors(tags);
+    push(
+        "tags",
+        (!tag_problems.is_empty()).then(|| tag_problems.join("; ")),
+    );
+    push("auth-material", auth_material.and_then(auth_material_error));
+    errors
+}
+
+/// A name the service accepts, made from the destination's name: disallowed characters become
+/// spaces, runs of spaces collapse, and it fits the length limit.
+pub fn suggest_name(destination_name: &str) -> String {
+    let cleaned: String = destination_name
+        .chars()
+        .map(|c| if is_name_char(c) { c } else { ' ' })
+        .collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let base = if words.is_empty() {
+        "Account association".to_string()
+    } else {
+        format!("{} account", words.join(" "))
+    };
+    base.chars()
+        .take(NAME_MAX)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        assert_eq!(name_error("Acme Cloud-EU_1"), None);
+        assert!(name_error("").unwrap().contains("required"));
+        assert!(name_error("a.b").unwrap().contains("'.'"));
+        assert!(name_error("a,b").unwrap().contains("','"));
+        assert!(
+            name_error(&"x".repeat(129))
+                .unwrap()
+                .contains("at most 128")
+        );
+        assert_eq!(name_error(&"x".repeat(128)), None);
+        assert!(name_error("tab\there").unwrap().contains("U+0009"));
+    }
+
+    #[test]
+    fn description_is_optional_but_constrained() {
+        assert_eq!(description_error(""), None);
+        assert!(description_error("ok. not").is_some());
+        assert!(description_error(&"d".repeat(4097)).is_some());
+    }
+
+    #[test]
+    fn tags_rules() {
+        let tags = |n: usize| {
+            (0..n)
+                .map(|i| (format!("k{i}"), "v".to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert!(tags_errors(&tags(50)).is_empty());
+        assert!(tags_errors(&tags(51))[0].contains("at most 50"));
+        let dupes = vec![("a".into(), "1".into()), ("a".into(), "2".into())];
+        assert!(tags_errors(&dupes)[0].contains("duplicate"));
+        assert!(tag_key_error("").is_some());
+        assert!(tag_key_error(&"k".repeat(129)).is_some());
+        assert_eq!(tag_value_error(""), None);
+        assert!(tag_value_error(&"v".repeat(257)).is_some());
+        assert!(tag_value_error("a\u{1b}b").is_some());
+    }
+
+    #[test]
+    fn request_errors_reports_every_bad_field_at_once() {
+        let errors = request_errors(
+            "bad id!",
+            "a.b",
+            "c,d",
+            &[("".into(), "v".into())],
+            Some("no spaces"),
+        );
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "destination",
+                "name",
+                "description",
+                "tags",
+                "auth-material"
+            ]
+        );
+    }
+
+    #[test]
+    fn suggested_names_are_valid() {
+        assert_eq!(
+            suggest_name("Acme Cloud (EU), v2.1"),
+            "Acme Cloud EU v2 1 account"
+        );
+        assert_eq!(suggest_name("...."), "Account association");
+        assert_eq!(name_error(&suggest_name(&"é".repeat(300))), None);
+        assert_eq!(name_error(&suggest_name(&"long name ".repeat(40))), None);
+    }
+}
