@@ -14,3 +14,6 @@ pub use effect::Effect;
 pub use model::{Model, Options, Outcome, OutcomeKind, Prefill, Step, Summary};
 pub use msg::Msg;
 pub use update::update;
+
+#[cfg(test)]
+pub(crate) mod tests;

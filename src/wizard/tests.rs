@@ -1,0 +1,738 @@
+//! Transitions of `update`: no terminal, no network, no clock — messages in, effects out.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::time::Instant;
+
+use super::model::*;
+use super::update::{init, pending_request, poll_interval};
+use super::*;
+use crate::remote::{LaunchDecision, Launcher, SkipReason};
+use crate::service::*;
+
+pub(crate) fn options() -> Options {
+    Options {
+        prefill: Prefill::default(),
+        launch: LaunchDecision::Launch(Launcher::System),
+        endpoint_is_loopback: true,
+        wait_timeout: Duration::from_secs(15 * 60),
+        token_seed: "seed".into(),
+        target: Target { profile: "default".into(), region: Some("us-east-1".into()), endpoint: None, account: None },
+    }
+}
+
+pub(crate) struct Harness {
+    pub model: Model,
+    pub now: Instant,
+}
+
+impl Harness {
+    pub fn new(opts: Options) -> Self {
+        let now = Instant::now();
+        Self { model: Model::new(opts, now), now }
+    }
+    pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
+        update(&mut self.model, msg, self.now)
+    }
+    pub fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        self.send(Msg::Key(KeyEvent::from(code)))
+    }
+    pub fn ctrl(&mut self, c: char) -> Vec<Effect> {
+        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    }
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+    pub fn advance(&mut self, by: Duration) {
+        self.now += by;
+    }
+    /// Runs init and answers the first listing with `items` (one page).
+    pub fn loaded(opts: Options, items: Vec<DestinationSummary>) -> Self {
+        let mut h = Self::new(opts);
+        let effects = init(&mut h.model);
+        let generation = list_generation(&effects);
+        h.send(Msg::DestinationsPage { generation, result: Ok(Page { items, next_token: None }) });
+        h
+    }
+    /// Enter on the highlighted destination and answer GetConnectorDestination with `detail`.
+    pub fn choose(&mut self, detail: DestinationDetail) -> Vec<Effect> {
+        let effects = self.key(KeyCode::Enter);
+        let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
+            panic!("expected GetDestination, got {effects:?}")
+        };
+        self.send(Msg::DestinationDetail { generation, result: Ok(detail) })
+    }
+    /// From Review: submit and answer with `url`.
+    pub fn submit_and_create(&mut self, url: &str) -> Vec<Effect> {
+        let effects = self.key(KeyCode::Enter);
+        let (generation, request) = created_request(&effects);
+        self.send(Msg::Created {
+            generation,
+            result: Ok(CreatedAssociation {
+                id: "assoc1".into(),
+                arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/assoc1".into(),
+                state: AssociationState::InProgress,
+                oauth_url: url.into(),
+            }),
+        })
+        .into_iter()
+        .chain(std::iter::once(Effect::CreateAssociation { generation, request }))
+        .collect()
+    }
+}
+
+pub(crate) fn list_generation(effects: &[Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListDestinations { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("a ListDestinations effect")
+}
+
+fn created_request(effects: &[Effect]) -> (u64, CreateRequest) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CreateAssociation { generation, request } => Some((*generation, request.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("expected CreateAssociation, got {effects:?}"))
+}
+
+fn exit_outcome(effects: Vec<Effect>) -> Outcome {
+    match effects.as_slice() {
+        [Effect::Exit(outcome)] => outcome.clone(),
+        other => panic!("expected Exit, got {other:?}"),
+    }
+}
+
+fn poll_generation(effects: &[Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SchedulePoll { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("expected SchedulePoll, got {effects:?}"))
+}
+
+pub(crate) fn dest(id: &str, name: &str) -> DestinationSummary {
+    DestinationSummary { id: id.into(), name: name.into(), description: format!("{name} description"), cloud_connector_id: "cc1".into() }
+}
+
+pub(crate) fn oauth(id: &str, name: &str) -> DestinationDetail {
+    DestinationDetail {
+        id: id.into(),
+        name: name.into(),
+        description: String::new(),
+        cloud_connector_id: "cc1".into(),
+        auth_materials: Vec::new(),
+        has_oauth: true,
+    }
+}
+
+pub(crate) fn general(id: &str, name: &str, materials: &[&str]) -> DestinationDetail {
+    DestinationDetail { auth_materials: materials.iter().map(|m| m.to_string()).collect(), has_oauth: false, ..oauth(id, name) }
+}
+
+fn association(state: AssociationState) -> Association {
+    Association {
+        id: "assoc1".into(),
+        arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/assoc1".into(),
+        state,
+        error_message: None,
+        name: "n".into(),
+        description: String::new(),
+        destination_id: "d1".into(),
+        oauth_url: String::new(),
+        tags: Default::default(),
+        auth_material: None,
+    }
+}
+
+fn two_destinations() -> Vec<DestinationSummary> {
+    vec![dest("d1", "Acme Cloud"), dest("d2", "Globex Home")]
+}
+
+/// Walks an OAuth destination to Review with the defaults.
+fn at_review() -> Harness {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.key(KeyCode::Enter); // details
+    h.key(KeyCode::Enter); // tags
+    assert_eq!(h.model.step, Step::Review);
+    h
+}
+
+#[test]
+fn init_lists_destinations_connectors_account_and_region() {
+    let mut opts = options();
+    opts.target.region = None;
+    let mut h = Harness::new(opts);
+    let effects = init(&mut h.model);
+    assert!(effects.contains(&Effect::LoadConnectors));
+    assert!(effects.contains(&Effect::LoadAccount));
+    assert!(effects.contains(&Effect::LoadRegion));
+    list_generation(&effects);
+
+    // Against a custom endpoint the account is not asked (STS would go to that endpoint too).
+    let mut opts = options();
+    opts.target.endpoint = Some("http://127.0.0.1:1".into());
+    let mut h = Harness::new(opts);
+    assert!(!init(&mut h.model).contains(&Effect::LoadAccount));
+}
+
+#[test]
+fn all_pages_are_fetched_and_stale_pages_dropped() {
+    let mut h = Harness::new(options());
+    let generation = list_generation(&init(&mut h.model));
+    let effects = h.send(Msg::DestinationsPage {
+        generation,
+        result: Ok(Page { items: vec![dest("d1", "One")], next_token: Some("t2".into()) }),
+    });
+    assert!(h.model.destinations.more);
+    let Some(Effect::ListDestinations { generation: second, next_token }) = effects.first().cloned() else { panic!("{effects:?}") };
+    assert_eq!(next_token.as_deref(), Some("t2"));
+    // A page from the superseded request is ignored.
+    h.send(Msg::DestinationsPage { generation, result: Ok(Page { items: vec![dest("x", "Stale")], next_token: None }) });
+    assert_eq!(h.model.destinations.items.len(), 1);
+    h.send(Msg::DestinationsPage { generation: second, result: Ok(Page { items: vec![dest("d2", "Two")], next_token: None }) });
+    assert_eq!(h.model.destinations.items.len(), 2);
+    assert!(!h.model.destinations.more);
+    assert_eq!(h.model.destinations.load, Load::Loaded);
+}
+
+#[test]
+fn listing_error_offers_retry() {
+    let mut h = Harness::new(options());
+    let generation = list_generation(&init(&mut h.model));
+    h.send(Msg::DestinationsPage { generation, result: Err(ServiceError::new(ErrorKind::NoCredentials, "none")) });
+    assert!(matches!(h.model.destinations.load, Load::Failed(_)));
+    let effects = h.key(KeyCode::Char('r'));
+    assert!(matches!(effects.as_slice(), [Effect::ListDestinations { next_token: None, .. }]));
+    assert_eq!(h.model.destinations.load, Load::Loading);
+}
+
+#[test]
+fn typing_filters_and_keeps_the_highlighted_item() {
+    let mut h = Harness::loaded(options(), vec![dest("d1", "Acme Cloud"), dest("d2", "Globex Home"), dest("d3", "Acme Home")]);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    assert_eq!(h.model.highlighted_destination().unwrap().id, "d3");
+    h.type_text("acme");
+    assert_eq!(h.model.destinations.matches, [0, 2]);
+    assert_eq!(h.model.highlighted_destination().unwrap().id, "d3");
+    h.type_text(" home");
+    assert_eq!(h.model.destinations.matches, [2]);
+    // Terms match id and description too.
+    h.key(KeyCode::Esc);
+    h.type_text("d2");
+    assert_eq!(h.model.highlighted_destination().unwrap().id, "d2");
+    h.type_text("zzz");
+    assert!(h.model.highlighted_destination().is_none());
+    assert!(h.key(KeyCode::Enter).is_empty(), "nothing to select");
+}
+
+#[test]
+fn selecting_fetches_detail_and_stale_detail_is_dropped() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    let effects = h.key(KeyCode::Enter);
+    let Some(Effect::GetDestination { generation: first, id }) = effects.first().cloned() else { panic!() };
+    assert_eq!(id, "d1");
+    // The user moves and selects another before the answer comes.
+    h.key(KeyCode::Down);
+    let effects = h.key(KeyCode::Enter);
+    let Some(Effect::GetDestination { generation: second, id }) = effects.first().cloned() else { panic!() };
+    assert_eq!(id, "d2");
+    h.send(Msg::DestinationDetail { generation: first, result: Ok(oauth("d1", "Acme Cloud")) });
+    assert_eq!(h.model.step, Step::Destination, "stale answer ignored");
+    h.send(Msg::DestinationDetail { generation: second, result: Ok(oauth("d2", "Globex Home")) });
+    assert_eq!(h.model.step, Step::Details);
+    assert_eq!(h.model.destination.as_ref().unwrap().id, "d2");
+    assert_eq!(h.model.details.name.value(), "Globex Home account", "name suggested");
+}
+
+#[test]
+fn detail_error_is_shown_and_enter_retries() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    let effects = h.key(KeyCode::Enter);
+    let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else { panic!() };
+    h.send(Msg::DestinationDetail { generation, result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")) });
+    assert!(matches!(h.model.destinations.detail, DetailLoad::Failed { .. }));
+    assert!(matches!(h.key(KeyCode::Enter).as_slice(), [Effect::GetDestination { .. }]));
+}
+
+#[test]
+fn details_validate_live_and_back_navigation_keeps_input() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.ctrl('u');
+    h.type_text("My.Acme");
+    assert_eq!(h.model.details.name.value(), "My.Acme");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Details, "invalid name blocks");
+    assert!(h.model.details.show_errors);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.type_text("Acme");
+    h.key(KeyCode::Tab);
+    h.type_text("Lab account");
+    // Back to the destination and forward again: nothing typed is lost.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.model.step, Step::Destination);
+    h.choose(oauth("d1", "Acme Cloud"));
+    assert_eq!(h.model.details.name.value(), "MyAcme", "an edited name is not replaced by a suggestion");
+    assert_eq!(h.model.details.description.value(), "Lab account");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Tags);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.model.step, Step::Details);
+}
+
+#[test]
+fn tags_add_edit_delete_duplicates_and_paste() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Tags);
+    h.key(KeyCode::Char('a'));
+    h.type_text("env");
+    h.key(KeyCode::Tab);
+    h.type_text("prod");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.tags.rows, [TagRow { key: "env".into(), value: "prod".into() }]);
+    // A duplicate key is refused and the editor stays open with the input.
+    h.key(KeyCode::Char('a'));
+    h.type_text("env");
+    h.key(KeyCode::Enter);
+    let edit = h.model.tags.edit.as_ref().expect("still editing");
+    assert!(edit.error.as_ref().unwrap().contains("already used"));
+    assert_eq!(edit.key.value(), "env");
+    h.key(KeyCode::Esc);
+    // Paste several pairs.
+    h.send(Msg::Paste("team=iot, owner = ops\ncost=42".into()));
+    assert_eq!(h.model.tags.rows.len(), 4);
+    assert_eq!(h.model.tags.message, Some(Notice::Info("Added 3 tags".into())));
+    // A paste with a duplicate adds nothing.
+    h.send(Msg::Paste("new=1,env=dev".into()));
+    assert_eq!(h.model.tags.rows.len(), 4);
+    assert!(matches!(&h.model.tags.message, Some(Notice::Error(e)) if e.contains("duplicate")));
+    // Edit the selected (last) row's value.
+    h.key(KeyCode::Char('e'));
+    h.ctrl('u');
+    h.type_text("43");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.tags.rows[3].value, "43");
+    // Delete it.
+    h.key(KeyCode::Char('d'));
+    assert_eq!(h.model.tags.rows.len(), 3);
+    assert!(h.model.tags.rows.iter().all(|r| r.key != "cost"));
+}
+
+#[test]
+fn at_most_fifty_tags() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.key(KeyCode::Enter);
+    let pairs: Vec<String> = (0..50).map(|i| format!("k{i}=v")).collect();
+    h.send(Msg::Paste(pairs.join(",")));
+    assert_eq!(h.model.tags.rows.len(), 50);
+    h.send(Msg::Paste("one=more".into()));
+    assert_eq!(h.model.tags.rows.len(), 50);
+    h.key(KeyCode::Char('a'));
+    assert!(h.model.tags.edit.is_none());
+    assert!(matches!(&h.model.tags.message, Some(Notice::Error(e)) if e.contains("50")));
+}
+
+#[test]
+fn oauth_destination_skips_the_auth_step() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    assert_eq!(h.model.step_position(), (2, 6));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.model.step_position(), (4, 6));
+    assert!(!h.model.visible_steps().contains(&Step::Auth));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.model.step, Step::Tags, "back skips Auth too");
+}
+
+#[test]
+fn general_authorization_destination_asks_for_material() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(general("d1", "Acme Cloud", &["primary", "backup"]));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Auth);
+    assert_eq!(h.model.step_position(), (4, 6));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.model.auth_material.as_deref(), Some("backup"));
+    let request = pending_request(&h.model).unwrap();
+    assert_eq!(request.auth_material.as_deref(), Some("backup"));
+    assert!(!h.model.visible_steps().contains(&Step::Authorize), "no URL for General Authorization");
+}
+
+#[test]
+fn review_jumps_to_a_row_and_returns() {
+    let mut h = at_review();
+    h.key(KeyCode::Down); // Name
+    h.key(KeyCode::Char('e'));
+    assert_eq!(h.model.step, Step::Details);
+    assert_eq!(h.model.details.focus, DetailsField::Name);
+    h.type_text(" X");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Review, "forward returns to Review, not Tags");
+    assert_eq!(h.model.details.name.value(), "Acme Cloud account X");
+    // Jump to tags and back with Esc.
+    h.model.review_cursor = 3;
+    h.key(KeyCode::Char('e'));
+    assert_eq!(h.model.step, Step::Tags);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.model.step, Step::Review);
+    // Changing the destination to a General Authorization one goes through Auth first.
+    h.model.review_cursor = 0;
+    h.key(KeyCode::Char('e'));
+    assert_eq!(h.model.step, Step::Destination);
+    h.key(KeyCode::Down);
+    h.choose(general("d2", "Globex Home", &["m1", "m2"]));
+    assert_eq!(h.model.step, Step::Auth);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.model.details.name.value(), "Acme Cloud account X", "edited name kept");
+}
+
+#[test]
+fn review_copies_the_cli_command() {
+    let mut h = at_review();
+    let effects = h.key(KeyCode::Char('c'));
+    let [Effect::CopyToClipboard(command)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(command.starts_with("aws iot-managed-integrations create-account-association --connector-destination-id d1"));
+    assert!(command.contains("--client-token seed-0"));
+}
+
+#[test]
+fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
+    let mut h = at_review();
+    let effects = h.key(KeyCode::Enter);
+    let (generation, first) = created_request(&effects);
+    assert_eq!(h.model.step, Step::Submit);
+    assert_eq!(first.client_token, "seed-0");
+    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Timeout, "slow")) });
+    assert!(matches!(h.model.submit, SubmitState::Failed(_)));
+    // Retry: the very same request, token included.
+    let (generation, retried) = created_request(&h.key(KeyCode::Char('r')));
+    assert_eq!(retried, first);
+    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Validation, "Name bad")) });
+    // Edit: back to Review with every input; resubmitting unchanged keeps the token …
+    h.key(KeyCode::Char('e'));
+    assert_eq!(h.model.step, Step::Review);
+    let (generation, same) = created_request(&h.key(KeyCode::Enter));
+    assert_eq!(same.client_token, "seed-0");
+    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Validation, "x")) });
+    h.key(KeyCode::Esc);
+    // … and a changed request gets a new token (same token + other parameters = conflict).
+    h.model.review_cursor = 1;
+    h.key(KeyCode::Char('e'));
+    h.type_text("2");
+    h.key(KeyCode::Enter);
+    let (_, changed) = created_request(&h.key(KeyCode::Enter));
+    assert_eq!(changed.client_token, "seed-1");
+    assert_eq!(changed.name.as_deref(), Some("Acme Cloud account2"));
+}
+
+#[test]
+fn stale_create_result_is_dropped() {
+    let mut h = at_review();
+    let (generation, _) = created_request(&h.key(KeyCode::Enter));
+    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Timeout, "slow")) });
+    let (retry_generation, _) = created_request(&h.key(KeyCode::Char('r')));
+    assert_ne!(generation, retry_generation);
+    // A late answer to the first attempt does not count.
+    h.send(Msg::Created {
+        generation,
+        result: Ok(CreatedAssociation { id: "late".into(), arn: String::new(), state: AssociationState::InProgress, oauth_url: String::new() }),
+    });
+    assert!(h.model.association.is_none());
+    assert_eq!(h.model.step, Step::Submit);
+}
+
+#[test]
+fn created_with_url_opens_browser_and_polls_at_once() {
+    let mut h = at_review();
+    let effects = h.submit_and_create("http://127.0.0.1:9/oauth/authorize?association=assoc1&state=x");
+    assert_eq!(h.model.step, Step::Authorize);
+    assert!(effects.iter().any(|e| matches!(e, Effect::SchedulePoll { after, .. } if *after == Duration::from_secs(1))));
+    assert!(effects.iter().any(|e| matches!(e, Effect::OpenBrowser { launcher: Launcher::System, .. })));
+    assert_eq!(h.model.browser, BrowserNote::Opening);
+    h.send(Msg::BrowserLaunched(Ok(())));
+    assert_eq!(h.model.browser, BrowserNote::Opened);
+    assert_eq!(h.model.step_position(), (5, 6));
+}
+
+#[test]
+fn over_ssh_the_browser_is_not_launched_but_the_url_is_offered() {
+    let mut opts = options();
+    opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
+    let mut h = Harness::loaded(opts, two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    let url = "https://example.com/authorize?x=1";
+    let effects = h.submit_and_create(url);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })));
+    assert_eq!(h.model.browser, BrowserNote::Skipped(SkipReason::OverSsh));
+    assert_eq!(h.key(KeyCode::Char('c')), [Effect::CopyToClipboard(url.into())]);
+    assert_eq!(h.key(KeyCode::Char('u')), [Effect::ShowUnwrapped(url.into())]);
+    h.key(KeyCode::Char('v'));
+    assert!(h.model.show_qr);
+}
+
+#[test]
+fn unsafe_urls_are_refused_not_opened() {
+    for url in ["javascript:alert(1)", "http://evil.example.com/x", "file:///etc/passwd", "https://a.com/$(reboot)"] {
+        let mut h = at_review();
+        let effects = h.submit_and_create(url);
+        assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })), "{url}");
+        assert!(matches!(&h.model.browser, BrowserNote::Refused(why) if why.contains("refused")), "{url}: {:?}", h.model.browser);
+        assert!(h.key(KeyCode::Char('o')).is_empty());
+    }
+    // http on loopback is refused when the endpoint itself is not loopback.
+    let mut opts = options();
+    opts.endpoint_is_loopback = false;
+    let mut h = Harness::loaded(opts, two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.submit_and_create("http://127.0.0.1:9/oauth");
+    assert!(matches!(h.model.browser, BrowserNote::Refused(_)));
+}
+
+#[test]
+fn polling_backs_off_after_a_minute_and_stops_on_success() {
+    let mut h = at_review();
+    let effects = h.submit_and_create("https://example.com/a");
+    let generation = poll_generation(&effects);
+    let mut intervals = Vec::new();
+    for _ in 0..70 {
+        h.advance(Duration::from_secs(1));
+        let due = h.send(Msg::PollDue { generation });
+        assert_eq!(due, [Effect::GetAssociation { generation, id: "assoc1".into() }]);
+        // A duplicate due while in flight does not send a second request.
+        assert!(h.send(Msg::PollDue { generation }).is_empty());
+        let next = h.send(Msg::Polled { generation, result: Ok(association(AssociationState::InProgress)) });
+        let [Effect::SchedulePoll { after, .. }] = next.as_slice() else { panic!("{next:?}") };
+        intervals.push(*after);
+    }
+    assert_eq!(intervals[0], Duration::from_secs(1));
+    assert_eq!(intervals[58], Duration::from_secs(1));
+    assert_eq!(intervals[60], Duration::from_secs(5));
+    assert_eq!(poll_interval(Duration::from_secs(59)), Duration::from_secs(1));
+    assert_eq!(poll_interval(Duration::from_secs(61)), Duration::from_secs(5));
+    h.send(Msg::PollDue { generation });
+    let done = h.send(Msg::Polled { generation, result: Ok(association(AssociationState::Succeeded)) });
+    assert!(done.is_empty(), "no further poll");
+    assert_eq!(h.model.step, Step::Done);
+    assert!(h.model.polling.is_none());
+    let exit = h.key(KeyCode::Enter);
+    let [Effect::Exit(outcome)] = exit.as_slice() else { panic!() };
+    assert_eq!(outcome.kind, OutcomeKind::Succeeded);
+    assert_eq!(outcome.summary.as_ref().unwrap().state, "ASSOCIATION_SUCCEEDED");
+}
+
+#[test]
+fn throttled_poll_slows_down_and_keeps_polling() {
+    let mut h = at_review();
+    let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
+    h.send(Msg::PollDue { generation });
+    let next = h.send(Msg::Polled { generation, result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")) });
+    assert!(matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5)));
+    assert!(h.model.polling.as_ref().unwrap().last_error.is_some());
+}
+
+#[test]
+fn failed_association_shows_the_message_and_exits_1() {
+    let mut h = at_review();
+    let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
+    h.send(Msg::PollDue { generation });
+    let mut failed = association(AssociationState::Failed);
+    failed.error_message = Some("The account owner denied access".into());
+    h.send(Msg::Polled { generation, result: Ok(failed) });
+    assert_eq!(h.model.step, Step::Done);
+    let outcome = exit_outcome(h.key(KeyCode::Enter));
+    assert_eq!(outcome.kind, OutcomeKind::Failed);
+    assert_eq!(outcome.kind.exit_code(), 1);
+    assert_eq!(outcome.summary.unwrap().error_message.as_deref(), Some("The account owner denied access"));
+}
+
+#[test]
+fn expired_token_refreshes_and_returns_to_authorize() {
+    let mut h = at_review();
+    let generation = poll_generation(&h.submit_and_create("https://example.com/first"));
+    h.send(Msg::PollDue { generation });
+    h.send(Msg::Polled { generation, result: Ok(association(AssociationState::RefreshTokenExpired)) });
+    assert_eq!(h.model.step, Step::Status);
+    assert!(h.model.polling.is_none());
+    let effects = h.key(KeyCode::Char('r'));
+    let [Effect::StartRefresh { generation: refresh, id }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(id, "assoc1");
+    assert!(h.key(KeyCode::Char('r')).is_empty(), "one refresh at a time");
+    let effects = h.send(Msg::Refreshed { generation: *refresh, result: Ok("https://example.com/second".into()) });
+    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.model.association.as_ref().unwrap().oauth_url, "https://example.com/second");
+    assert_eq!(h.model.association.as_ref().unwrap().state, AssociationState::InProgress);
+    let new_generation = poll_generation(&effects);
+    assert_ne!(new_generation, generation);
+    // A poll answer from before the refresh is stale.
+    h.send(Msg::Polled { generation, result: Ok(association(AssociationState::RefreshTokenExpired)) });
+    assert_eq!(h.model.step, Step::Authorize);
+}
+
+#[test]
+fn general_authorization_association_goes_straight_to_status() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(general("d1", "Acme", &["only"]));
+    assert_eq!(h.model.auth_material.as_deref(), Some("only"), "a single material is preselected");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter); // auth
+    let effects = h.submit_and_create("");
+    assert_eq!(h.model.step, Step::Status);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })));
+    poll_generation(&effects);
+    assert_eq!(h.model.step_position(), (6, 6));
+}
+
+#[test]
+fn quitting_asks_while_busy_and_second_ctrl_c_exits() {
+    let mut h = at_review();
+    // Not busy: Ctrl-C exits at once with 130 and no summary.
+    let mut idle = at_review();
+    let outcome = exit_outcome(idle.ctrl('c'));
+    assert_eq!(outcome.kind.exit_code(), 130);
+    assert!(outcome.summary.is_none());
+
+    h.submit_and_create("https://example.com/a");
+    assert!(h.ctrl('c').is_empty());
+    assert_eq!(h.model.overlay, Some(Overlay::ConfirmQuit { interrupted: true }));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.model.overlay, None);
+    h.key(KeyCode::Char('q'));
+    assert_eq!(h.model.overlay, Some(Overlay::ConfirmQuit { interrupted: false }));
+    let effects = h.ctrl('c');
+    let [Effect::Exit(outcome)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(outcome.kind, OutcomeKind::Interrupted);
+    assert_eq!(outcome.summary.as_ref().unwrap().association_id, "assoc1");
+    assert!(h.model.exit.is_some());
+}
+
+#[test]
+fn quit_with_q_during_poll_leaves_it_in_progress_with_exit_0() {
+    let mut h = at_review();
+    h.submit_and_create("https://example.com/a");
+    h.key(KeyCode::Char('q'));
+    let outcome = exit_outcome(h.key(KeyCode::Char('y')));
+    assert_eq!(outcome.kind, OutcomeKind::LeftInProgress);
+    assert_eq!(outcome.kind.exit_code(), 0);
+}
+
+#[test]
+fn wait_timeout_asks_to_keep_waiting_or_exit() {
+    let mut opts = options();
+    opts.wait_timeout = Duration::from_secs(10);
+    let mut h = Harness::loaded(opts, two_destinations());
+    h.choose(oauth("d1", "Acme"));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.submit_and_create("https://example.com/a");
+    h.advance(Duration::from_secs(11));
+    h.send(Msg::Tick);
+    assert_eq!(h.model.step, Step::Status);
+    assert!(h.model.polling.as_ref().unwrap().asking_timeout);
+    h.key(KeyCode::Char('w'));
+    assert!(!h.model.polling.as_ref().unwrap().asking_timeout);
+    h.advance(Duration::from_secs(11));
+    h.send(Msg::Tick);
+    let outcome = exit_outcome(h.key(KeyCode::Char('x')));
+    assert_eq!(outcome.kind, OutcomeKind::LeftInProgress);
+}
+
+#[test]
+fn prefilled_run_walks_to_submission_with_enter_only() {
+    let mut opts = options();
+    opts.prefill = Prefill {
+        destination: Some("d2".into()),
+        name: Some("Demo account".into()),
+        description: Some("Created in a demo".into()),
+        tags: vec![("env".into(), "demo".into())],
+        auth_material: Some("backup".into()),
+    };
+    let mut h = Harness::loaded(opts, two_destinations());
+    assert_eq!(h.model.highlighted_destination().unwrap().id, "d2", "prefilled destination under the cursor");
+    h.choose(general("d2", "Globex Home", &["primary", "backup"]));
+    for _ in 0..4 {
+        if h.model.step == Step::Review {
+            break;
+        }
+        h.key(KeyCode::Enter);
+    }
+    assert_eq!(h.model.step, Step::Review);
+    let (_, request) = created_request(&h.key(KeyCode::Enter));
+    assert_eq!(
+        request,
+        CreateRequest {
+            client_token: "seed-0".into(),
+            destination_id: "d2".into(),
+            name: Some("Demo account".into()),
+            description: Some("Created in a demo".into()),
+            tags: vec![("env".into(), "demo".into())],
+            auth_material: Some("backup".into()),
+        }
+    );
+}
+
+#[test]
+fn prefilled_destination_missing_from_list_is_fetched_directly() {
+    let mut opts = options();
+    opts.prefill.destination = Some("hidden".into());
+    let mut h = Harness::loaded(opts, vec![]);
+    let effects = h.key(KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::GetDestination { id, .. }] if id == "hidden"));
+}
+
+#[test]
+fn paste_goes_into_the_focused_field_in_one_piece() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme"));
+    h.ctrl('u');
+    h.send(Msg::Paste("Pasted\nname".into()));
+    assert_eq!(h.model.details.name.value(), "Pasted name", "newlines become spaces");
+    h.send(Msg::Paste("x".repeat(20_000)));
+    assert_eq!(h.model.details.name.value().len(), 11 + 8192);
+    assert!(h.model.flash.as_ref().unwrap().contains("cut"));
+}
+
+#[test]
+fn help_overlay_opens_and_any_key_closes_it() {
+    let mut h = at_review();
+    h.key(KeyCode::Char('?'));
+    assert_eq!(h.model.overlay, Some(Overlay::Help));
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.model.overlay, None);
+    // In a text field '?' is a character; F1 still opens help.
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.key(KeyCode::Char('?'));
+    assert_eq!(h.model.destinations.filter.value(), "?");
+    h.key(KeyCode::F(1));
+    assert_eq!(h.model.overlay, Some(Overlay::Help));
+}
