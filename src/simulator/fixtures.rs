@@ -303,7 +303,7 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<Fixtures> {
 /// Deterministic synthetic destination number `i`: even ones use OAuth, odd ones one
 /// General Authorization material, so both flows appear in large lists.
 fn generated_destination(i: usize, connector_id: &str) -> Destination {
-    let oauth = i % 2 == 0;
+    let oauth = i.is_multiple_of(2);
     let auth_config = if oauth {
         AuthConfig {
             oauth: Some(OAuthConfig {

@@ -39,7 +39,7 @@ pub fn encode(kind: ListKind, filter: &str, position: u64) -> String {
 pub fn decode(kind: ListKind, filter: &str, token: &str) -> Result<u64, ApiError> {
     validate::check("NextToken", token, &NEXT_TOKEN)?;
     let invalid = || ApiError::validation("NextToken: invalid or expired pagination token");
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return Err(invalid());
     }
     let bytes = (0..token.len())

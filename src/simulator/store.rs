@@ -586,8 +586,7 @@ mod tests {
         assert_eq!((again.id.as_str(), created), (first.as_str(), false));
         let err = s
             .create(request(Some("tok"), "b", false), now)
-            .err()
-            .expect("conflict");
+            .expect_err("conflict");
         assert_eq!(err.error_type(), "ConflictException");
     }
 
