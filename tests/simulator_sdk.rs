@@ -1342,3 +1342,38 @@ async fn fifty_concurrent_clients_are_all_answered() {
     assert_eq!(statuses, vec![200; 50]);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_body_is_answered_not_hung() {
+    use std::io::{Read, Write};
+    let sim = start(config()).await;
+    let addr = sim.addr;
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let head = format!(
+            "POST /account-associations HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {FAKE_SIGV4}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"Name\":"
+        );
+        stream.write_all(head.as_bytes()).expect("write");
+        // The client gives up half way: the server must answer, not wait for 100 bytes.
+        stream
+            .shutdown(std::net::Shutdown::Write)
+            .expect("half-close");
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply);
+        reply
+    })
+    .await
+    .expect("join");
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(
+        reply
+            .to_ascii_lowercase()
+            .contains("x-amzn-errortype: validationexception"),
+        "{reply}"
+    );
+    sim.shutdown().await;
+}

@@ -25,6 +25,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// sees our 413 instead of a reset connection; beyond it we stop reading.
 const DRAIN_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
+/// How long to wait for the next piece of a request body.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The signing name every request's credential scope must carry.
 const SIGNING_NAME: &str = "iotmanagedintegrations";
 
@@ -264,7 +267,14 @@ async fn read_body(body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ApiError>
     let mut stream = body.into_data_stream();
     let mut buffer = Vec::new();
     let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        // A client that declares more than it sends must not hold a handler forever.
+        let next = tokio::time::timeout(BODY_READ_TIMEOUT, stream.next())
+            .await
+            .map_err(|_| {
+                ApiError::validation("Request body: timed out waiting for the rest of the body")
+            })?;
+        let Some(chunk) = next else { break };
         let chunk = chunk
             .map_err(|e| ApiError::validation(format!("Request body: could not be read: {e}")))?;
         seen = seen.saturating_add(chunk.len());
