@@ -19,9 +19,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match cli.command {
-        Some(Command::Simulator(config)) => {
-            runtime.block_on(iotmi_onboard::simulator::run_foreground(config))
-        }
+        Some(Command::Simulator(config)) => runtime.block_on(iotmi_onboard::simulator::run_foreground(config)),
         None => anyhow::bail!("the wizard is not built yet"),
     }
 }
