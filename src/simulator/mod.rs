@@ -1,7 +1,30 @@
 //! An in-process simulator of the `iot-managed-integrations` service (restJson1 over HTTP
 //! on 127.0.0.1). It shares nothing with the wizard but the wire contract.
+//!
+//! Layout: this file holds the configuration and the running handle; `server` routes and
+//! applies auth and faults, `api` implements the operations, `store` keeps associations and
+//! their time-driven lifecycle, `validate` and `paging` hold the model's input rules,
+//! `consent` serves the OAuth consent page, `fixtures` the catalogue, `error` the wire error.
+
+mod api;
+mod consent;
+mod error;
+mod fixtures;
+mod paging;
+mod server;
+mod store;
+mod validate;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use error::ApiError;
 
 /// Options of the simulator; the same struct is the `simulator` subcommand's flags.
 #[derive(clap::Args, Clone, Debug)]
@@ -9,15 +32,59 @@ pub struct SimConfig {
     /// Port to bind on 127.0.0.1 (0 picks any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    #[arg(long, default_value_t = 1500)]
+    /// JSON fixtures file replacing the built-in connectors, destinations and associations.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Number of generated connector destinations to add (`Generated destination 00042`…).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub destinations: usize,
+    /// Extra latency added to every API request, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+    /// Share (0.0–1.0) of API requests failing with 500 or 503 before doing any work.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
+    pub fail_rate: f64,
+    /// Every Nth API request fails with 429 ThrottlingException (0 = never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub throttle_every: u64,
+    /// Seed for injected faults and generated ids, for reproducible runs.
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+    /// Delay before an approved (or General Authorization) association succeeds.
+    #[arg(long, default_value_t = 1500, value_name = "N")]
     pub approve_after_ms: u64,
+    /// Succeeded associations turn REFRESH_TOKEN_EXPIRED this long after succeeding.
+    #[arg(long, value_name = "N")]
+    pub expire_after_ms: Option<u64>,
+    /// How long a deleted association stays ASSOCIATION_DELETING before it is gone.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub delete_after_ms: u64,
+}
+
+fn parse_rate(raw: &str) -> Result<f64, String> {
+    let rate: f64 = raw
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("must be between 0.0 and 1.0, got {rate}"))
+    }
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
             port: 0,
+            seed: None,
+            destinations: 0,
+            latency_ms: 0,
+            fail_rate: 0.0,
+            throttle_every: 0,
+            fault_seed: None,
             approve_after_ms: 1500,
+            expire_after_ms: None,
+            delete_after_ms: 500,
         }
     }
 }
@@ -25,6 +92,8 @@ impl Default for SimConfig {
 /// A running simulator; dropping it does not stop it, call [`SimHandle::shutdown`].
 pub struct SimHandle {
     pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
 }
 
 impl SimHandle {
@@ -33,18 +102,104 @@ impl SimHandle {
         format!("http://{}", self.addr)
     }
 
-    pub async fn shutdown(self) {}
+    /// Stops accepting, lets in-flight requests finish (bounded), and waits for the server.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            // A client holding a connection open must not block shutdown forever.
+            task.abort();
+        }
+    }
 }
 
 /// Binds and starts serving in the background of the current tokio runtime.
-pub async fn start(_config: SimConfig) -> anyhow::Result<SimHandle> {
-    anyhow::bail!("simulator not implemented yet")
+pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
+    let fixtures = match &config.seed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading seed file {}", path.display()))?;
+            fixtures::parse(&text, &path.display().to_string())?
+        }
+        None => fixtures::parse(fixtures::DEFAULT_FIXTURES, "the built-in fixtures")?,
+    };
+    let catalog = fixtures::Catalog::build(&fixtures, config.destinations)?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
+    let addr = listener.local_addr()?;
+
+    // One seed drives faults and ids alike, so a run with --fault-seed replays exactly.
+    let mut seed_rng = config
+        .fault_seed
+        .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
+    let fault_rng = seed_rng.fork();
+    let store_rng = seed_rng.fork();
+
+    let timing = store::Timing {
+        approve_after: Duration::from_millis(config.approve_after_ms),
+        expire_after: config.expire_after_ms.map(Duration::from_millis),
+        delete_after: Duration::from_millis(config.delete_after_ms),
+    };
+    let mut store = store::Store::new(timing, format!("http://{addr}"), store_rng);
+    store.seed(&fixtures.account_associations, &catalog, Instant::now())?;
+
+    let shared = Arc::new(server::Shared {
+        catalog,
+        store: Mutex::new(store),
+        faults: server::Faults::new(
+            config.fail_rate,
+            config.throttle_every,
+            Duration::from_millis(config.latency_ms),
+            fault_rng,
+        ),
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = server::router(shared);
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(err) = serve.await {
+            eprintln!("simulator: server error: {err}");
+        }
+    });
+    Ok(SimHandle { addr, stop, task })
 }
 
 /// The `simulator` subcommand: print `endpoint: …` first, serve until Ctrl-C/SIGTERM, exit 0.
 pub async fn run_foreground(config: SimConfig) -> anyhow::Result<()> {
+    use std::io::Write;
+
     let handle = start(config).await?;
-    println!("endpoint: {}", handle.endpoint());
+    {
+        // Scripts read this line to find the port; flush so it is not stuck in a buffer.
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "endpoint: {}", handle.endpoint())?;
+        stdout.flush()?;
+    }
+    wait_for_signal().await?;
     handle.shutdown().await;
     Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C")?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> anyhow::Result<()> {
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
 }

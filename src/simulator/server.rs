@@ -1,0 +1,381 @@
+//! Routing, the SigV4 presence check, fault injection and body reading. Routing is done by
+//! hand in one fallback handler so that every rejection (unknown route, bad body, oversized
+//! body) leaves in the service's error shape rather than axum's plain-text defaults.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+
+use super::api::{self, Operation};
+use super::consent;
+use super::error::ApiError;
+use super::fixtures::Catalog;
+use super::store::Store;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// An oversized body is read and discarded up to this much so the client, still writing,
+/// sees our 413 instead of a reset connection; beyond it we stop reading.
+const DRAIN_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long to wait for the next piece of a request body.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The signing name every request's credential scope must carry.
+const SIGNING_NAME: &str = "iotmanagedintegrations";
+
+/// Deterministic fault injection: one seeded generator and one request counter.
+pub struct Faults {
+    pub fail_rate: f64,
+    pub throttle_every: u64,
+    pub latency: Duration,
+    state: Mutex<FaultState>,
+}
+
+struct FaultState {
+    rng: fastrand::Rng,
+    requests: u64,
+}
+
+impl Faults {
+    pub fn new(fail_rate: f64, throttle_every: u64, latency: Duration, rng: fastrand::Rng) -> Self {
+        Self {
+            fail_rate,
+            throttle_every,
+            latency,
+            state: Mutex::new(FaultState { rng, requests: 0 }),
+        }
+    }
+
+    /// Decides whether this API request fails before any work is done.
+    fn roll(&self) -> Option<ApiError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.requests += 1;
+        if self.throttle_every > 0 && state.requests.is_multiple_of(self.throttle_every) {
+            return Some(ApiError::Throttling(
+                "Rate exceeded (simulated: --throttle-every)".into(),
+            ));
+        }
+        // Draw only when a failure rate is set, so --throttle-every alone consumes no randomness.
+        if self.fail_rate > 0.0 && state.rng.f64() < self.fail_rate {
+            return Some(if state.rng.bool() {
+                ApiError::InternalServer("Internal server error (simulated: --fail-rate)".into())
+            } else {
+                ApiError::ServiceUnavailable("Service unavailable (simulated: --fail-rate)".into())
+            });
+        }
+        None
+    }
+}
+
+/// Everything the handlers share.
+pub struct Shared {
+    pub catalog: Catalog,
+    pub store: Mutex<Store>,
+    pub faults: Faults,
+}
+
+impl Shared {
+    /// The store lock; a panic elsewhere must not take the whole simulator down with it.
+    pub fn lock_store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(dispatch).with_state(shared)
+}
+
+async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or("").to_owned();
+
+    if path == "/oauth/authorize" || path == "/oauth/authorize/" {
+        return match parts.method {
+            Method::GET => consent::show(&shared, &query),
+            Method::POST => match read_body(body, &parts.headers).await {
+                Ok(bytes) => consent::decide(&shared, &bytes),
+                Err(err) => consent::message_page(err.status(), "Bad request", err.message()),
+            },
+            _ => consent::message_page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+                "Use GET or POST.",
+            ),
+        };
+    }
+
+    let operation = match route(&parts.method, &path) {
+        Ok(op) => op,
+        Err(err) => return err.into_response(),
+    };
+    if !shared.faults.latency.is_zero() {
+        tokio::time::sleep(shared.faults.latency).await;
+    }
+    let region = match credential_region(&parts.headers) {
+        Ok(region) => region,
+        Err(err) => return err.into_response(),
+    };
+    if let Some(fault) = shared.faults.roll() {
+        return fault.into_response();
+    }
+    let body = match read_body(body, &parts.headers).await {
+        Ok(bytes) => bytes,
+        Err(err) => return err.into_response(),
+    };
+    let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    match api::handle(&shared, operation, &region, &query, &body) {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Maps method and path to an operation; path labels are percent-decoded.
+fn route(method: &Method, path: &str) -> Result<Operation, ApiError> {
+    let unknown = || ApiError::UnknownOperation(format!("No operation matches {method} {path}"));
+    let segments = path
+        .strip_prefix('/')
+        .unwrap_or(path)
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<Vec<String>>>()
+        .ok_or_else(|| ApiError::validation("Path: invalid percent-encoding or UTF-8"))?;
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let label = |s: &str| s.to_owned();
+    let op = match (method.clone(), segments.as_slice()) {
+        (Method::GET, ["cloud-connectors"]) => Operation::ListCloudConnectors,
+        (Method::GET, ["cloud-connectors", id]) => Operation::GetCloudConnector(label(id)),
+        (Method::GET, ["connector-destinations"]) => Operation::ListConnectorDestinations,
+        (Method::GET, ["connector-destinations", id]) => {
+            Operation::GetConnectorDestination(label(id))
+        }
+        (Method::POST, ["account-associations"]) => Operation::CreateAccountAssociation,
+        (Method::GET, ["account-associations"]) => Operation::ListAccountAssociations,
+        (Method::GET, ["account-associations", id]) => Operation::GetAccountAssociation(label(id)),
+        (Method::PUT, ["account-associations", id]) => {
+            Operation::UpdateAccountAssociation(label(id))
+        }
+        (Method::DELETE, ["account-associations", id]) => {
+            Operation::DeleteAccountAssociation(label(id))
+        }
+        (Method::POST, ["account-associations", id, "refresh"]) => {
+            Operation::StartAccountAssociationRefresh(label(id))
+        }
+        _ => return Err(unknown()),
+    };
+    Ok(op)
+}
+
+/// Decodes `%XX` escapes of one path segment (no `+` rule: that is for query strings).
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The region of the request's SigV4 credential scope. The signature itself is not
+/// verified (there is no secret to verify it with); its presence and scope are.
+fn credential_region(headers: &HeaderMap) -> Result<String, ApiError> {
+    let denied = |why: &str| {
+        ApiError::AccessDenied(format!("Missing or invalid SigV4 authentication: {why}"))
+    };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| denied("no Authorization header"))?
+        .to_str()
+        .map_err(|_| denied("the Authorization header is not ASCII"))?;
+    let fields = value
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .ok_or_else(|| denied("the Authorization header must start with AWS4-HMAC-SHA256"))?;
+    let field = |name: &str| {
+        fields
+            .split(',')
+            .map(str::trim)
+            .find_map(|f| f.strip_prefix(name))
+    };
+    let credential =
+        field("Credential=").ok_or_else(|| denied("no Credential in the Authorization header"))?;
+    if field("SignedHeaders=").is_none_or(str::is_empty)
+        || field("Signature=").is_none_or(str::is_empty)
+    {
+        return Err(denied(
+            "the Authorization header lacks SignedHeaders or Signature",
+        ));
+    }
+    let scope: Vec<&str> = credential.split('/').collect();
+    let [access_key, date, region, service, terminator] = scope.as_slice() else {
+        return Err(denied(
+            "Credential must be ACCESS_KEY/DATE/REGION/SERVICE/aws4_request",
+        ));
+    };
+    let region_ok = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if access_key.is_empty()
+        || date.len() != 8
+        || !date.chars().all(|c| c.is_ascii_digit())
+        || !region_ok
+    {
+        return Err(denied(
+            "Credential must be ACCESS_KEY/DATE/REGION/SERVICE/aws4_request",
+        ));
+    }
+    if *service != SIGNING_NAME || *terminator != "aws4_request" {
+        return Err(denied(&format!(
+            "the credential scope must name service '{SIGNING_NAME}', found '{service}'"
+        )));
+    }
+    Ok((*region).to_owned())
+}
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
+async fn read_body(body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "Request body: larger than the {MAX_BODY_BYTES} byte limit"
+        ))
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut stream = body.into_data_stream();
+    let mut buffer = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        // A client that declares more than it sends must not hold a handler forever.
+        let next = tokio::time::timeout(BODY_READ_TIMEOUT, stream.next())
+            .await
+            .map_err(|_| {
+                ApiError::validation("Request body: timed out waiting for the rest of the body")
+            })?;
+        let Some(chunk) = next else { break };
+        let chunk = chunk
+            .map_err(|e| ApiError::validation(format!("Request body: could not be read: {e}")))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > DRAIN_LIMIT_BYTES {
+            break;
+        }
+        if seen <= MAX_BODY_BYTES {
+            buffer.extend_from_slice(&chunk);
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        Err(too_large())
+    } else {
+        Ok(buffer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, value.parse().expect("header"));
+        headers
+    }
+
+    const GOOD: &str = "AWS4-HMAC-SHA256 Credential=AKID/20250101/eu-west-1/iotmanagedintegrations/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        assert_eq!(
+            credential_region(&auth(GOOD)).ok().as_deref(),
+            Some("eu-west-1")
+        );
+    }
+
+    #[test]
+    fn missing_or_foreign_credentials_are_denied() {
+        assert!(credential_region(&HeaderMap::new()).is_err());
+        for bad in [
+            "Bearer x",
+            "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=a",
+            "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/iotmanagedintegrations/aws4_request",
+            "AWS4-HMAC-SHA256 Credential=AKID/2025/us-east-1/iotmanagedintegrations/aws4_request, SignedHeaders=h, Signature=a",
+            "AWS4-HMAC-SHA256 Credential=AKID/20250101/us east/iotmanagedintegrations/aws4_request, SignedHeaders=h, Signature=a",
+        ] {
+            let err = credential_region(&auth(bad)).expect_err(bad);
+            assert_eq!(err.error_type(), "AccessDeniedException");
+        }
+    }
+
+    #[test]
+    fn routes() {
+        assert!(
+            matches!(route(&Method::GET, "/account-associations/abc"), Ok(Operation::GetAccountAssociation(id)) if id == "abc")
+        );
+        assert!(
+            matches!(route(&Method::POST, "/account-associations/a%62c/refresh"), Ok(Operation::StartAccountAssociationRefresh(id)) if id == "abc")
+        );
+        assert!(matches!(
+            route(&Method::PATCH, "/account-associations/abc"),
+            Err(ApiError::UnknownOperation(_))
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/nope"),
+            Err(ApiError::UnknownOperation(_))
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/account-associations/%zz"),
+            Err(ApiError::Validation(_))
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/account-associations/%ff"),
+            Err(ApiError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn faults_are_deterministic() {
+        let outcomes = |seed| {
+            let faults = Faults::new(0.5, 0, Duration::ZERO, fastrand::Rng::with_seed(seed));
+            (0..64)
+                .map(|_| faults.roll().map(|e| e.error_type()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(outcomes(3), outcomes(3));
+        let throttled = Faults::new(0.0, 3, Duration::ZERO, fastrand::Rng::with_seed(1));
+        let kinds: Vec<_> = (0..6)
+            .map(|_| throttled.roll().map(|e| e.error_type()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                None,
+                None,
+                Some("ThrottlingException"),
+                None,
+                None,
+                Some("ThrottlingException")
+            ]
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! Helpers shared by the simulator's integration tests: SDK clients with quick retries, a
+//! proxy-free HTTP agent, the consent form driven like a browser would, and polling.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_iotmanagedintegrations::Client;
+use aws_sdk_iotmanagedintegrations::config::retry::{RetryConfig, RetryPartition};
+use iotmi_onboard::simulator::{self, SimConfig, SimHandle};
+
+/// A signature the simulator accepts: it checks the SigV4 shape and scope, not the HMAC.
+pub const FAKE_SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20250303/us-east-1/iotmanagedintegrations/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef";
+
+pub async fn start(config: SimConfig) -> SimHandle {
+    simulator::start(config).await.expect("simulator starts")
+}
+
+/// Fast test timings; tests override what they exercise.
+pub fn config() -> SimConfig {
+    SimConfig {
+        approve_after_ms: 50,
+        delete_after_ms: 50,
+        ..SimConfig::default()
+    }
+}
+
+/// The real SDK client from the project's demo config, with `max_attempts` attempts and
+/// millisecond backoff so retry tests stay fast. Each client gets its own retry partition:
+/// the SDK's retry token bucket is otherwise shared process-wide between tests.
+pub fn client_with_attempts(handle: &SimHandle, max_attempts: u32) -> Client {
+    static PARTITION: AtomicUsize = AtomicUsize::new(0);
+    let sdk = iotmi_onboard::aws::demo_sdk_config(&handle.endpoint());
+    let partition = format!(
+        "simulator-test-{}",
+        PARTITION.fetch_add(1, Ordering::Relaxed)
+    );
+    let config = aws_sdk_iotmanagedintegrations::config::Builder::from(&sdk)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(max_attempts)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+        .retry_partition(RetryPartition::new(partition))
+        .build();
+    Client::from_conf(config)
+}
+
+pub fn client(handle: &SimHandle) -> Client {
+    client_with_attempts(handle, 3)
+}
+
+/// A ureq agent that never uses a proxy and reports 4xx/5xx as responses, not errors.
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .try_proxy_from_env(false)
+        .timeout(Duration::from_secs(10))
+        .build()
+}
+
+/// Status and body of a ureq call, whatever the status.
+pub fn call(result: Result<ureq::Response, ureq::Error>) -> ureq::Response {
+    match result {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(err) => panic!("transport error: {err}"),
+    }
+}
+
+/// A form found in an HTML page: its action, method, hidden fields and submit choices.
+#[derive(Debug)]
+pub struct Form {
+    pub action: String,
+    pub method: String,
+    pub hidden: Vec<(String, String)>,
+    pub buttons: Vec<(String, String)>,
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let needle = format!("{name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Parses the first `<form>` of a page (as a browser would need it), without assuming its fields.
+pub fn parse_form(html: &str) -> Form {
+    let form_start = html.find("<form").expect("page has a <form>");
+    let form_end = html[form_start..].find("</form>").expect("form is closed") + form_start;
+    let form_html = &html[form_start..form_end];
+    let open_tag = &form_html[..form_html.find('>').expect("form tag closes")];
+    let mut form = Form {
+        action: attr(open_tag, "action").unwrap_or_default(),
+        method: attr(open_tag, "method")
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        hidden: Vec::new(),
+        buttons: Vec::new(),
+    };
+    for (i, _) in form_html.match_indices('<') {
+        let tag_end = form_html[i..].find('>').map_or(form_html.len(), |e| e + i);
+        let tag = &form_html[i..tag_end];
+        let (Some(name), Some(value)) = (attr(tag, "name"), attr(tag, "value")) else {
+            continue;
+        };
+        if tag.starts_with("<input") && attr(tag, "type").as_deref() == Some("hidden") {
+            form.hidden.push((name, value));
+        } else if tag.starts_with("<button")
+            || (tag.starts_with("<input") && attr(tag, "type").as_deref() == Some("submit"))
+        {
+            form.buttons.push((name, value));
+        }
+    }
+    form
+}
+
+/// Opens a consent URL, then submits its form with the button whose value is `decision`.
+/// Returns the (status, html) of the result page.
+pub fn consent(url: &str, decision: &str) -> (u16, String) {
+    let agent = agent();
+    let page = call(agent.get(url).call());
+    assert_eq!(page.status(), 200, "consent page loads");
+    let html = page.into_string().expect("html body");
+    let form = parse_form(&html);
+    assert_eq!(form.method, "post");
+    let (button_name, button_value) = form
+        .buttons
+        .iter()
+        .find(|(_, value)| value == decision)
+        .unwrap_or_else(|| panic!("no {decision} button in {:?}", form.buttons));
+    let base = url::Url::parse(url).expect("url");
+    let target = base.join(&form.action).expect("form action resolves");
+    let mut fields: Vec<(&str, &str)> = form
+        .hidden
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fields.push((button_name.as_str(), button_value.as_str()));
+    let response = call(agent.post(target.as_str()).send_form(&fields));
+    let status = response.status();
+    (status, response.into_string().expect("html body"))
+}
+
+/// Waits until `probe` returns Some, or panics at the deadline with the last observation.
+pub async fn poll<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        match probe().await {
+            Ok(value) => return value,
+            Err(last) if Instant::now() >= deadline => {
+                panic!("timed out waiting for {what}; last: {last}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// The query parameters of a URL.
+pub fn query_params(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect()
+}

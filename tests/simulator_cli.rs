@@ -1,0 +1,276 @@
+//! The AWS CLI (botocore's own model and serializers) against the simulator: proves the wire
+//! format beyond the Rust SDK, and that the real binary prints its endpoint first and exits
+//! 0 on SIGTERM. The CLI is required: a missing `aws` fails these tests, it never skips them.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{config, consent, start};
+use iotmi_onboard::simulator::SimConfig;
+
+/// Runs `aws iot-managed-integrations ARGS` against `endpoint`; Ok(json) on success,
+/// Err(stderr) when the CLI reports a service error.
+fn aws(endpoint: &str, args: &[&str]) -> Result<serde_json::Value, String> {
+    let output = Command::new("aws")
+        .arg("iot-managed-integrations")
+        .args(args)
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATORTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "simulator-test-secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not run the AWS CLI (`aws`): {e}. These tests need it; install it with \
+                 `python3 -m pip install awscli` (CI does this in .ci/run)."
+            )
+        });
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if stdout.trim().is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(&stdout).map_err(|e| format!("CLI printed non-JSON ({e}): {stdout}"))
+}
+
+fn aws_ok(endpoint: &str, args: &[&str]) -> serde_json::Value {
+    aws(endpoint, args).unwrap_or_else(|stderr| panic!("aws {args:?} failed: {stderr}"))
+}
+
+fn state(endpoint: &str, id: &str) -> String {
+    let out = aws_ok(
+        endpoint,
+        &["get-account-association", "--account-association-id", id],
+    );
+    out["AssociationState"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn wait_for(endpoint: &str, id: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = state(endpoint, id);
+        if now == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id} still {now}, expected {want}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_cli_creates_approves_and_deletes_an_association() {
+    // Each CLI call takes ~0.5 s to start, so DELETING must last long enough to be seen.
+    let sim = start(SimConfig {
+        delete_after_ms: 2500,
+        ..config()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    tokio::task::spawn_blocking(move || {
+        let created = aws_ok(
+            &endpoint,
+            &[
+                "create-account-association",
+                "--connector-destination-id",
+                "acme-home-us",
+                "--name",
+                "CLI home",
+            ],
+        );
+        let id = created["AccountAssociationId"]
+            .as_str()
+            .expect("AccountAssociationId")
+            .to_owned();
+        let url = created["OAuthAuthorizationUrl"]
+            .as_str()
+            .expect("OAuthAuthorizationUrl")
+            .to_owned();
+        assert_eq!(created["AssociationState"], "ASSOCIATION_IN_PROGRESS");
+        assert_eq!(state(&endpoint, &id), "ASSOCIATION_IN_PROGRESS");
+
+        let (status, html) = consent(&url, "approve");
+        assert_eq!(status, 200, "{html}");
+        wait_for(&endpoint, &id, "ASSOCIATION_SUCCEEDED");
+
+        let got = aws_ok(
+            &endpoint,
+            &["get-account-association", "--account-association-id", &id],
+        );
+        assert_eq!(got["Name"], "CLI home");
+        assert_eq!(got["ConnectorDestinationId"], "acme-home-us");
+
+        let err = aws(
+            &endpoint,
+            &[
+                "create-account-association",
+                "--connector-destination-id",
+                "acme-home-us",
+                "--name",
+                "a.b",
+            ],
+        )
+        .expect_err("invalid name");
+        assert!(
+            err.contains("ValidationException") && err.contains("Name: must match"),
+            "{err}"
+        );
+
+        aws_ok(
+            &endpoint,
+            &[
+                "delete-account-association",
+                "--account-association-id",
+                &id,
+            ],
+        );
+        assert_eq!(state(&endpoint, &id), "ASSOCIATION_DELETING");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match aws(
+                &endpoint,
+                &["get-account-association", "--account-association-id", &id],
+            ) {
+                Err(stderr) if stderr.contains("ResourceNotFoundException") => break,
+                other => assert!(Instant::now() < deadline, "still there: {other:?}"),
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .expect("CLI flow");
+    sim.shutdown().await;
+}
+
+/// Kills the child if a test fails before it is reaped.
+struct Reap(Option<Child>);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn real_binary_prints_its_endpoint_first_and_exits_0_on_sigterm() {
+    let child = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"))
+        .args([
+            "simulator",
+            "--port",
+            "0",
+            "--destinations",
+            "120",
+            "--approve-after-ms",
+            "50",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the iotmi-onboard binary");
+    let mut reap = Reap(Some(child));
+    let child = reap.0.as_mut().expect("child");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+
+    // Read the first line on a thread so a silent binary fails the test instead of hanging it.
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        let _ = tx.send(line);
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        rest
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the endpoint line within 20 s");
+    let endpoint = line
+        .trim_end()
+        .strip_prefix("endpoint: ")
+        .unwrap_or_else(|| panic!("first line was {line:?}"))
+        .to_owned();
+    let port: u16 = endpoint
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .expect("http://127.0.0.1:PORT");
+    assert_ne!(port, 0);
+
+    let listed = aws_ok(
+        &endpoint,
+        &[
+            "list-connector-destinations",
+            "--cloud-connector-id",
+            "brightlight-hub",
+        ],
+    );
+    let items = listed["ConnectorDestinationList"]
+        .as_array()
+        .expect("ConnectorDestinationList");
+    assert!(
+        items
+            .iter()
+            .all(|d| d["CloudConnectorId"] == "brightlight-hub")
+    );
+    let ids: Vec<&str> = items.iter().filter_map(|d| d["Id"].as_str()).collect();
+    assert!(
+        ids.contains(&"brightlight-api-key") && ids.contains(&"generated-destination-00001"),
+        "{ids:?}"
+    );
+    // The CLI follows NextToken by itself: every destination arrives exactly once.
+    let all = aws_ok(
+        &endpoint,
+        &["list-connector-destinations", "--page-size", "25"],
+    );
+    assert_eq!(
+        all["ConnectorDestinationList"].as_array().map(Vec::len),
+        Some(7 + 120)
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the simulator did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    reap.0 = None;
+    assert_eq!(exit.code(), Some(0), "clean exit on SIGTERM");
+    let rest = reader.join().expect("reader");
+    assert_eq!(rest, "", "nothing but the endpoint line on stdout");
+}
