@@ -18,7 +18,12 @@ pub(crate) fn options() -> Options {
         endpoint_is_loopback: true,
         wait_timeout: Duration::from_secs(15 * 60),
         token_seed: "seed".into(),
-        target: Target { profile: "default".into(), region: Some("us-east-1".into()), endpoint: None, account: None },
+        target: Target {
+            profile: "default".into(),
+            region: Some("us-east-1".into()),
+            endpoint: None,
+            account: None,
+        },
     }
 }
 
@@ -30,7 +35,10 @@ pub(crate) struct Harness {
 impl Harness {
     pub fn new(opts: Options) -> Self {
         let now = Instant::now();
-        Self { model: Model::new(opts, now), now }
+        Self {
+            model: Model::new(opts, now),
+            now,
+        }
     }
     pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
         update(&mut self.model, msg, self.now)
@@ -39,7 +47,10 @@ impl Harness {
         self.send(Msg::Key(KeyEvent::from(code)))
     }
     pub fn ctrl(&mut self, c: char) -> Vec<Effect> {
-        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+        self.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
     }
     pub fn type_text(&mut self, text: &str) {
         for c in text.chars() {
@@ -54,7 +65,13 @@ impl Harness {
         let mut h = Self::new(opts);
         let effects = init(&mut h.model);
         let generation = list_generation(&effects);
-        h.send(Msg::DestinationsPage { generation, result: Ok(Page { items, next_token: None }) });
+        h.send(Msg::DestinationsPage {
+            generation,
+            result: Ok(Page {
+                items,
+                next_token: None,
+            }),
+        });
         h
     }
     /// Enter on the highlighted destination and answer GetConnectorDestination with `detail`.
@@ -63,7 +80,10 @@ impl Harness {
         let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
             panic!("expected GetDestination, got {effects:?}")
         };
-        self.send(Msg::DestinationDetail { generation, result: Ok(detail) })
+        self.send(Msg::DestinationDetail {
+            generation,
+            result: Ok(detail),
+        })
     }
     /// From Review: submit and answer with `url`.
     pub fn submit_and_create(&mut self, url: &str) -> Vec<Effect> {
@@ -98,7 +118,10 @@ fn created_request(effects: &[Effect]) -> (u64, CreateRequest) {
     effects
         .iter()
         .find_map(|e| match e {
-            Effect::CreateAssociation { generation, request } => Some((*generation, request.clone())),
+            Effect::CreateAssociation {
+                generation,
+                request,
+            } => Some((*generation, request.clone())),
             _ => None,
         })
         .unwrap_or_else(|| panic!("expected CreateAssociation, got {effects:?}"))
@@ -122,7 +145,12 @@ fn poll_generation(effects: &[Effect]) -> u64 {
 }
 
 pub(crate) fn dest(id: &str, name: &str) -> DestinationSummary {
-    DestinationSummary { id: id.into(), name: name.into(), description: format!("{name} description"), cloud_connector_id: "cc1".into() }
+    DestinationSummary {
+        id: id.into(),
+        name: name.into(),
+        description: format!("{name} description"),
+        cloud_connector_id: "cc1".into(),
+    }
 }
 
 pub(crate) fn oauth(id: &str, name: &str) -> DestinationDetail {
@@ -137,13 +165,18 @@ pub(crate) fn oauth(id: &str, name: &str) -> DestinationDetail {
 }
 
 pub(crate) fn general(id: &str, name: &str, materials: &[&str]) -> DestinationDetail {
-    DestinationDetail { auth_materials: materials.iter().map(|m| m.to_string()).collect(), has_oauth: false, ..oauth(id, name) }
+    DestinationDetail {
+        auth_materials: materials.iter().map(|m| m.to_string()).collect(),
+        has_oauth: false,
+        ..oauth(id, name)
+    }
 }
 
 fn association(state: AssociationState) -> Association {
     Association {
         id: "assoc1".into(),
-        arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/assoc1".into(),
+        arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/assoc1"
+            .into(),
         state,
         error_message: None,
         name: "n".into(),
@@ -193,15 +226,36 @@ fn all_pages_are_fetched_and_stale_pages_dropped() {
     let generation = list_generation(&init(&mut h.model));
     let effects = h.send(Msg::DestinationsPage {
         generation,
-        result: Ok(Page { items: vec![dest("d1", "One")], next_token: Some("t2".into()) }),
+        result: Ok(Page {
+            items: vec![dest("d1", "One")],
+            next_token: Some("t2".into()),
+        }),
     });
     assert!(h.model.destinations.more);
-    let Some(Effect::ListDestinations { generation: second, next_token }) = effects.first().cloned() else { panic!("{effects:?}") };
+    let Some(Effect::ListDestinations {
+        generation: second,
+        next_token,
+    }) = effects.first().cloned()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!(next_token.as_deref(), Some("t2"));
     // A page from the superseded request is ignored.
-    h.send(Msg::DestinationsPage { generation, result: Ok(Page { items: vec![dest("x", "Stale")], next_token: None }) });
+    h.send(Msg::DestinationsPage {
+        generation,
+        result: Ok(Page {
+            items: vec![dest("x", "Stale")],
+            next_token: None,
+        }),
+    });
     assert_eq!(h.model.destinations.items.len(), 1);
-    h.send(Msg::DestinationsPage { generation: second, result: Ok(Page { items: vec![dest("d2", "Two")], next_token: None }) });
+    h.send(Msg::DestinationsPage {
+        generation: second,
+        result: Ok(Page {
+            items: vec![dest("d2", "Two")],
+            next_token: None,
+        }),
+    });
     assert_eq!(h.model.destinations.items.len(), 2);
     assert!(!h.model.destinations.more);
     assert_eq!(h.model.destinations.load, Load::Loaded);
@@ -211,16 +265,32 @@ fn all_pages_are_fetched_and_stale_pages_dropped() {
 fn listing_error_offers_retry() {
     let mut h = Harness::new(options());
     let generation = list_generation(&init(&mut h.model));
-    h.send(Msg::DestinationsPage { generation, result: Err(ServiceError::new(ErrorKind::NoCredentials, "none")) });
+    h.send(Msg::DestinationsPage {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::NoCredentials, "none")),
+    });
     assert!(matches!(h.model.destinations.load, Load::Failed(_)));
     let effects = h.key(KeyCode::Char('r'));
-    assert!(matches!(effects.as_slice(), [Effect::ListDestinations { next_token: None, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ListDestinations {
+            next_token: None,
+            ..
+        }]
+    ));
     assert_eq!(h.model.destinations.load, Load::Loading);
 }
 
 #[test]
 fn typing_filters_and_keeps_the_highlighted_item() {
-    let mut h = Harness::loaded(options(), vec![dest("d1", "Acme Cloud"), dest("d2", "Globex Home"), dest("d3", "Acme Home")]);
+    let mut h = Harness::loaded(
+        options(),
+        vec![
+            dest("d1", "Acme Cloud"),
+            dest("d2", "Globex Home"),
+            dest("d3", "Acme Home"),
+        ],
+    );
     h.key(KeyCode::Down);
     h.key(KeyCode::Down);
     assert_eq!(h.model.highlighted_destination().unwrap().id, "d3");
@@ -242,29 +312,62 @@ fn typing_filters_and_keeps_the_highlighted_item() {
 fn selecting_fetches_detail_and_stale_detail_is_dropped() {
     let mut h = Harness::loaded(options(), two_destinations());
     let effects = h.key(KeyCode::Enter);
-    let Some(Effect::GetDestination { generation: first, id }) = effects.first().cloned() else { panic!() };
+    let Some(Effect::GetDestination {
+        generation: first,
+        id,
+    }) = effects.first().cloned()
+    else {
+        panic!()
+    };
     assert_eq!(id, "d1");
     // The user moves and selects another before the answer comes.
     h.key(KeyCode::Down);
     let effects = h.key(KeyCode::Enter);
-    let Some(Effect::GetDestination { generation: second, id }) = effects.first().cloned() else { panic!() };
+    let Some(Effect::GetDestination {
+        generation: second,
+        id,
+    }) = effects.first().cloned()
+    else {
+        panic!()
+    };
     assert_eq!(id, "d2");
-    h.send(Msg::DestinationDetail { generation: first, result: Ok(oauth("d1", "Acme Cloud")) });
+    h.send(Msg::DestinationDetail {
+        generation: first,
+        result: Ok(oauth("d1", "Acme Cloud")),
+    });
     assert_eq!(h.model.step, Step::Destination, "stale answer ignored");
-    h.send(Msg::DestinationDetail { generation: second, result: Ok(oauth("d2", "Globex Home")) });
+    h.send(Msg::DestinationDetail {
+        generation: second,
+        result: Ok(oauth("d2", "Globex Home")),
+    });
     assert_eq!(h.model.step, Step::Details);
     assert_eq!(h.model.destination.as_ref().unwrap().id, "d2");
-    assert_eq!(h.model.details.name.value(), "Globex Home account", "name suggested");
+    assert_eq!(
+        h.model.details.name.value(),
+        "Globex Home account",
+        "name suggested"
+    );
 }
 
 #[test]
 fn detail_error_is_shown_and_enter_retries() {
     let mut h = Harness::loaded(options(), two_destinations());
     let effects = h.key(KeyCode::Enter);
-    let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else { panic!() };
-    h.send(Msg::DestinationDetail { generation, result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")) });
-    assert!(matches!(h.model.destinations.detail, DetailLoad::Failed { .. }));
-    assert!(matches!(h.key(KeyCode::Enter).as_slice(), [Effect::GetDestination { .. }]));
+    let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
+        panic!()
+    };
+    h.send(Msg::DestinationDetail {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")),
+    });
+    assert!(matches!(
+        h.model.destinations.detail,
+        DetailLoad::Failed { .. }
+    ));
+    assert!(matches!(
+        h.key(KeyCode::Enter).as_slice(),
+        [Effect::GetDestination { .. }]
+    ));
 }
 
 #[test]
@@ -289,7 +392,11 @@ fn details_validate_live_and_back_navigation_keeps_input() {
     h.key(KeyCode::Esc);
     assert_eq!(h.model.step, Step::Destination);
     h.choose(oauth("d1", "Acme Cloud"));
-    assert_eq!(h.model.details.name.value(), "MyAcme", "an edited name is not replaced by a suggestion");
+    assert_eq!(
+        h.model.details.name.value(),
+        "MyAcme",
+        "an edited name is not replaced by a suggestion"
+    );
     assert_eq!(h.model.details.description.value(), "Lab account");
     h.key(KeyCode::Enter);
     assert_eq!(h.model.step, Step::Tags);
@@ -308,7 +415,13 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     h.key(KeyCode::Tab);
     h.type_text("prod");
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.tags.rows, [TagRow { key: "env".into(), value: "prod".into() }]);
+    assert_eq!(
+        h.model.tags.rows,
+        [TagRow {
+            key: "env".into(),
+            value: "prod".into()
+        }]
+    );
     // A duplicate key is refused and the editor stays open with the input.
     h.key(KeyCode::Char('a'));
     h.type_text("env");
@@ -320,7 +433,10 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     // Paste several pairs.
     h.send(Msg::Paste("team=iot, owner = ops\ncost=42".into()));
     assert_eq!(h.model.tags.rows.len(), 4);
-    assert_eq!(h.model.tags.message, Some(Notice::Info("Added 3 tags".into())));
+    assert_eq!(
+        h.model.tags.message,
+        Some(Notice::Info("Added 3 tags".into()))
+    );
     // A paste with a duplicate adds nothing.
     h.send(Msg::Paste("new=1,env=dev".into()));
     assert_eq!(h.model.tags.rows.len(), 4);
@@ -380,7 +496,10 @@ fn general_authorization_destination_asks_for_material() {
     assert_eq!(h.model.auth_material.as_deref(), Some("backup"));
     let request = pending_request(&h.model).unwrap();
     assert_eq!(request.auth_material.as_deref(), Some("backup"));
-    assert!(!h.model.visible_steps().contains(&Step::Authorize), "no URL for General Authorization");
+    assert!(
+        !h.model.visible_steps().contains(&Step::Authorize),
+        "no URL for General Authorization"
+    );
 }
 
 #[test]
@@ -392,7 +511,11 @@ fn review_jumps_to_a_row_and_returns() {
     assert_eq!(h.model.details.focus, DetailsField::Name);
     h.type_text(" X");
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Review, "forward returns to Review, not Tags");
+    assert_eq!(
+        h.model.step,
+        Step::Review,
+        "forward returns to Review, not Tags"
+    );
     assert_eq!(h.model.details.name.value(), "Acme Cloud account X");
     // Jump to tags and back with Esc.
     h.model.review_cursor = 3;
@@ -409,15 +532,23 @@ fn review_jumps_to_a_row_and_returns() {
     assert_eq!(h.model.step, Step::Auth);
     h.key(KeyCode::Enter);
     assert_eq!(h.model.step, Step::Review);
-    assert_eq!(h.model.details.name.value(), "Acme Cloud account X", "edited name kept");
+    assert_eq!(
+        h.model.details.name.value(),
+        "Acme Cloud account X",
+        "edited name kept"
+    );
 }
 
 #[test]
 fn review_copies_the_cli_command() {
     let mut h = at_review();
     let effects = h.key(KeyCode::Char('c'));
-    let [Effect::CopyToClipboard(command)] = effects.as_slice() else { panic!("{effects:?}") };
-    assert!(command.starts_with("aws iot-managed-integrations create-account-association --connector-destination-id d1"));
+    let [Effect::CopyToClipboard(command)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(command.starts_with(
+        "aws iot-managed-integrations create-account-association --connector-destination-id d1"
+    ));
     assert!(command.contains("--client-token seed-0"));
 }
 
@@ -428,18 +559,27 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
     let (generation, first) = created_request(&effects);
     assert_eq!(h.model.step, Step::Submit);
     assert_eq!(first.client_token, "seed-0");
-    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Timeout, "slow")) });
+    h.send(Msg::Created {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
+    });
     assert!(matches!(h.model.submit, SubmitState::Failed(_)));
     // Retry: the very same request, token included.
     let (generation, retried) = created_request(&h.key(KeyCode::Char('r')));
     assert_eq!(retried, first);
-    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Validation, "Name bad")) });
+    h.send(Msg::Created {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::Validation, "Name bad")),
+    });
     // Edit: back to Review with every input; resubmitting unchanged keeps the token …
     h.key(KeyCode::Char('e'));
     assert_eq!(h.model.step, Step::Review);
     let (generation, same) = created_request(&h.key(KeyCode::Enter));
     assert_eq!(same.client_token, "seed-0");
-    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Validation, "x")) });
+    h.send(Msg::Created {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::Validation, "x")),
+    });
     h.key(KeyCode::Esc);
     // … and a changed request gets a new token (same token + other parameters = conflict).
     h.model.review_cursor = 1;
@@ -455,13 +595,21 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
 fn stale_create_result_is_dropped() {
     let mut h = at_review();
     let (generation, _) = created_request(&h.key(KeyCode::Enter));
-    h.send(Msg::Created { generation, result: Err(ServiceError::new(ErrorKind::Timeout, "slow")) });
+    h.send(Msg::Created {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
+    });
     let (retry_generation, _) = created_request(&h.key(KeyCode::Char('r')));
     assert_ne!(generation, retry_generation);
     // A late answer to the first attempt does not count.
     h.send(Msg::Created {
         generation,
-        result: Ok(CreatedAssociation { id: "late".into(), arn: String::new(), state: AssociationState::InProgress, oauth_url: String::new() }),
+        result: Ok(CreatedAssociation {
+            id: "late".into(),
+            arn: String::new(),
+            state: AssociationState::InProgress,
+            oauth_url: String::new(),
+        }),
     });
     assert!(h.model.association.is_none());
     assert_eq!(h.model.step, Step::Submit);
@@ -470,10 +618,19 @@ fn stale_create_result_is_dropped() {
 #[test]
 fn created_with_url_opens_browser_and_polls_at_once() {
     let mut h = at_review();
-    let effects = h.submit_and_create("http://127.0.0.1:9/oauth/authorize?association=assoc1&state=x");
+    let effects =
+        h.submit_and_create("http://127.0.0.1:9/oauth/authorize?association=assoc1&state=x");
     assert_eq!(h.model.step, Step::Authorize);
-    assert!(effects.iter().any(|e| matches!(e, Effect::SchedulePoll { after, .. } if *after == Duration::from_secs(1))));
-    assert!(effects.iter().any(|e| matches!(e, Effect::OpenBrowser { launcher: Launcher::System, .. })));
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::SchedulePoll { after, .. } if *after == Duration::from_secs(1))
+    ));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::OpenBrowser {
+            launcher: Launcher::System,
+            ..
+        }
+    )));
     assert_eq!(h.model.browser, BrowserNote::Opening);
     h.send(Msg::BrowserLaunched(Ok(())));
     assert_eq!(h.model.browser, BrowserNote::Opened);
@@ -490,21 +647,45 @@ fn over_ssh_the_browser_is_not_launched_but_the_url_is_offered() {
     h.key(KeyCode::Enter);
     let url = "https://example.com/authorize?x=1";
     let effects = h.submit_and_create(url);
-    assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::OpenBrowser { .. }))
+    );
     assert_eq!(h.model.browser, BrowserNote::Skipped(SkipReason::OverSsh));
-    assert_eq!(h.key(KeyCode::Char('c')), [Effect::CopyToClipboard(url.into())]);
-    assert_eq!(h.key(KeyCode::Char('u')), [Effect::ShowUnwrapped(url.into())]);
+    assert_eq!(
+        h.key(KeyCode::Char('c')),
+        [Effect::CopyToClipboard(url.into())]
+    );
+    assert_eq!(
+        h.key(KeyCode::Char('u')),
+        [Effect::ShowUnwrapped(url.into())]
+    );
     h.key(KeyCode::Char('v'));
     assert!(h.model.show_qr);
 }
 
 #[test]
 fn unsafe_urls_are_refused_not_opened() {
-    for url in ["javascript:alert(1)", "http://evil.example.com/x", "file:///etc/passwd", "https://a.com/$(reboot)"] {
+    for url in [
+        "javascript:alert(1)",
+        "http://evil.example.com/x",
+        "file:///etc/passwd",
+        "https://a.com/$(reboot)",
+    ] {
         let mut h = at_review();
         let effects = h.submit_and_create(url);
-        assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })), "{url}");
-        assert!(matches!(&h.model.browser, BrowserNote::Refused(why) if why.contains("refused")), "{url}: {:?}", h.model.browser);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::OpenBrowser { .. })),
+            "{url}"
+        );
+        assert!(
+            matches!(&h.model.browser, BrowserNote::Refused(why) if why.contains("refused")),
+            "{url}: {:?}",
+            h.model.browser
+        );
         assert!(h.key(KeyCode::Char('o')).is_empty());
     }
     // http on loopback is refused when the endpoint itself is not loopback.
@@ -527,27 +708,52 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
     for _ in 0..70 {
         h.advance(Duration::from_secs(1));
         let due = h.send(Msg::PollDue { generation });
-        assert_eq!(due, [Effect::GetAssociation { generation, id: "assoc1".into() }]);
+        assert_eq!(
+            due,
+            [Effect::GetAssociation {
+                generation,
+                id: "assoc1".into()
+            }]
+        );
         // A duplicate due while in flight does not send a second request.
         assert!(h.send(Msg::PollDue { generation }).is_empty());
-        let next = h.send(Msg::Polled { generation, result: Ok(association(AssociationState::InProgress)) });
-        let [Effect::SchedulePoll { after, .. }] = next.as_slice() else { panic!("{next:?}") };
+        let next = h.send(Msg::Polled {
+            generation,
+            result: Ok(association(AssociationState::InProgress)),
+        });
+        let [Effect::SchedulePoll { after, .. }] = next.as_slice() else {
+            panic!("{next:?}")
+        };
         intervals.push(*after);
     }
     assert_eq!(intervals[0], Duration::from_secs(1));
     assert_eq!(intervals[58], Duration::from_secs(1));
     assert_eq!(intervals[60], Duration::from_secs(5));
-    assert_eq!(poll_interval(Duration::from_secs(59)), Duration::from_secs(1));
-    assert_eq!(poll_interval(Duration::from_secs(61)), Duration::from_secs(5));
+    assert_eq!(
+        poll_interval(Duration::from_secs(59)),
+        Duration::from_secs(1)
+    );
+    assert_eq!(
+        poll_interval(Duration::from_secs(61)),
+        Duration::from_secs(5)
+    );
     h.send(Msg::PollDue { generation });
-    let done = h.send(Msg::Polled { generation, result: Ok(association(AssociationState::Succeeded)) });
+    let done = h.send(Msg::Polled {
+        generation,
+        result: Ok(association(AssociationState::Succeeded)),
+    });
     assert!(done.is_empty(), "no further poll");
     assert_eq!(h.model.step, Step::Done);
     assert!(h.model.polling.is_none());
     let exit = h.key(KeyCode::Enter);
-    let [Effect::Exit(outcome)] = exit.as_slice() else { panic!() };
+    let [Effect::Exit(outcome)] = exit.as_slice() else {
+        panic!()
+    };
     assert_eq!(outcome.kind, OutcomeKind::Succeeded);
-    assert_eq!(outcome.summary.as_ref().unwrap().state, "ASSOCIATION_SUCCEEDED");
+    assert_eq!(
+        outcome.summary.as_ref().unwrap().state,
+        "ASSOCIATION_SUCCEEDED"
+    );
 }
 
 #[test]
@@ -555,8 +761,13 @@ fn throttled_poll_slows_down_and_keeps_polling() {
     let mut h = at_review();
     let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
     h.send(Msg::PollDue { generation });
-    let next = h.send(Msg::Polled { generation, result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")) });
-    assert!(matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5)));
+    let next = h.send(Msg::Polled {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")),
+    });
+    assert!(
+        matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5))
+    );
     assert!(h.model.polling.as_ref().unwrap().last_error.is_some());
 }
 
@@ -567,12 +778,18 @@ fn failed_association_shows_the_message_and_exits_1() {
     h.send(Msg::PollDue { generation });
     let mut failed = association(AssociationState::Failed);
     failed.error_message = Some("The account owner denied access".into());
-    h.send(Msg::Polled { generation, result: Ok(failed) });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(failed),
+    });
     assert_eq!(h.model.step, Step::Done);
     let outcome = exit_outcome(h.key(KeyCode::Enter));
     assert_eq!(outcome.kind, OutcomeKind::Failed);
     assert_eq!(outcome.kind.exit_code(), 1);
-    assert_eq!(outcome.summary.unwrap().error_message.as_deref(), Some("The account owner denied access"));
+    assert_eq!(
+        outcome.summary.unwrap().error_message.as_deref(),
+        Some("The account owner denied access")
+    );
 }
 
 #[test]
@@ -580,21 +797,47 @@ fn expired_token_refreshes_and_returns_to_authorize() {
     let mut h = at_review();
     let generation = poll_generation(&h.submit_and_create("https://example.com/first"));
     h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled { generation, result: Ok(association(AssociationState::RefreshTokenExpired)) });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(association(AssociationState::RefreshTokenExpired)),
+    });
     assert_eq!(h.model.step, Step::Status);
     assert!(h.model.polling.is_none());
     let effects = h.key(KeyCode::Char('r'));
-    let [Effect::StartRefresh { generation: refresh, id }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [
+        Effect::StartRefresh {
+            generation: refresh,
+            id,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!(id, "assoc1");
-    assert!(h.key(KeyCode::Char('r')).is_empty(), "one refresh at a time");
-    let effects = h.send(Msg::Refreshed { generation: *refresh, result: Ok("https://example.com/second".into()) });
+    assert!(
+        h.key(KeyCode::Char('r')).is_empty(),
+        "one refresh at a time"
+    );
+    let effects = h.send(Msg::Refreshed {
+        generation: *refresh,
+        result: Ok("https://example.com/second".into()),
+    });
     assert_eq!(h.model.step, Step::Authorize);
-    assert_eq!(h.model.association.as_ref().unwrap().oauth_url, "https://example.com/second");
-    assert_eq!(h.model.association.as_ref().unwrap().state, AssociationState::InProgress);
+    assert_eq!(
+        h.model.association.as_ref().unwrap().oauth_url,
+        "https://example.com/second"
+    );
+    assert_eq!(
+        h.model.association.as_ref().unwrap().state,
+        AssociationState::InProgress
+    );
     let new_generation = poll_generation(&effects);
     assert_ne!(new_generation, generation);
     // A poll answer from before the refresh is stale.
-    h.send(Msg::Polled { generation, result: Ok(association(AssociationState::RefreshTokenExpired)) });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(association(AssociationState::RefreshTokenExpired)),
+    });
     assert_eq!(h.model.step, Step::Authorize);
 }
 
@@ -602,13 +845,21 @@ fn expired_token_refreshes_and_returns_to_authorize() {
 fn general_authorization_association_goes_straight_to_status() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(general("d1", "Acme", &["only"]));
-    assert_eq!(h.model.auth_material.as_deref(), Some("only"), "a single material is preselected");
+    assert_eq!(
+        h.model.auth_material.as_deref(),
+        Some("only"),
+        "a single material is preselected"
+    );
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter); // auth
     let effects = h.submit_and_create("");
     assert_eq!(h.model.step, Step::Status);
-    assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::OpenBrowser { .. }))
+    );
     poll_generation(&effects);
     assert_eq!(h.model.step_position(), (6, 6));
 }
@@ -624,13 +875,21 @@ fn quitting_asks_while_busy_and_second_ctrl_c_exits() {
 
     h.submit_and_create("https://example.com/a");
     assert!(h.ctrl('c').is_empty());
-    assert_eq!(h.model.overlay, Some(Overlay::ConfirmQuit { interrupted: true }));
+    assert_eq!(
+        h.model.overlay,
+        Some(Overlay::ConfirmQuit { interrupted: true })
+    );
     h.key(KeyCode::Esc);
     assert_eq!(h.model.overlay, None);
     h.key(KeyCode::Char('q'));
-    assert_eq!(h.model.overlay, Some(Overlay::ConfirmQuit { interrupted: false }));
+    assert_eq!(
+        h.model.overlay,
+        Some(Overlay::ConfirmQuit { interrupted: false })
+    );
     let effects = h.ctrl('c');
-    let [Effect::Exit(outcome)] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::Exit(outcome)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
     assert_eq!(outcome.kind, OutcomeKind::Interrupted);
     assert_eq!(outcome.summary.as_ref().unwrap().association_id, "assoc1");
     assert!(h.model.exit.is_some());
@@ -678,7 +937,11 @@ fn prefilled_run_walks_to_submission_with_enter_only() {
         auth_material: Some("backup".into()),
     };
     let mut h = Harness::loaded(opts, two_destinations());
-    assert_eq!(h.model.highlighted_destination().unwrap().id, "d2", "prefilled destination under the cursor");
+    assert_eq!(
+        h.model.highlighted_destination().unwrap().id,
+        "d2",
+        "prefilled destination under the cursor"
+    );
     h.choose(general("d2", "Globex Home", &["primary", "backup"]));
     for _ in 0..4 {
         if h.model.step == Step::Review {
@@ -716,7 +979,11 @@ fn paste_goes_into_the_focused_field_in_one_piece() {
     h.choose(oauth("d1", "Acme"));
     h.ctrl('u');
     h.send(Msg::Paste("Pasted\nname".into()));
-    assert_eq!(h.model.details.name.value(), "Pasted name", "newlines become spaces");
+    assert_eq!(
+        h.model.details.name.value(),
+        "Pasted name",
+        "newlines become spaces"
+    );
     h.send(Msg::Paste("x".repeat(20_000)));
     assert_eq!(h.model.details.name.value().len(), 11 + 8192);
     assert!(h.model.flash.as_ref().unwrap().contains("cut"));
