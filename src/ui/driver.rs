@@ -35,7 +35,7 @@ pub async fn run<B, E, S>(
 ) -> io::Result<Outcome>
 where
     B: Backend,
-    B::Error: Into<io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
     E: Stream<Item = io::Result<Event>> + Unpin,
     S: Future<Output = OutcomeKind>,
 {
@@ -58,7 +58,7 @@ where
                         // The key that ends the unwrapped view is not an input.
                         suspended = false;
                         host.resume();
-                        terminal.clear().map_err(Into::into)?;
+                        terminal.clear().map_err(io::Error::other)?;
                         draw(terminal, model, &theme)?;
                         continue;
                     }
@@ -95,11 +95,11 @@ where
 fn draw<B>(terminal: &mut Terminal<B>, model: &Model, theme: &Theme) -> io::Result<()>
 where
     B: Backend,
-    B::Error: Into<io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
 {
     terminal
         .draw(|frame| view(model, frame, theme))
-        .map_err(Into::into)?;
+        .map_err(io::Error::other)?;
     Ok(())
 }
 

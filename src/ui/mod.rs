@@ -6,3 +6,6 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 pub mod widgets;
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,7 @@ use super::screens;
 use super::theme::Theme;
 use super::widgets::key_line;
 use crate::wizard::Model;
-use crate::wizard::model::{Overlay, Step, SubmitState, TagField};
+use crate::wizard::model::{Load, Overlay, Step, SubmitState, TagField};
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
 pub const MIN_WIDTH: u16 = 60;
@@ -82,14 +82,15 @@ fn render_header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         Some(endpoint) => {
             where_spans.push(Span::raw(format!("endpoint {endpoint}")));
             if let Some(region) = &target.region {
-                where_spans.push(Span::raw(format!(" · region {region}")));
+                where_spans.push(Span::raw(format!(" · {region}")));
             }
         }
         None => {
             where_spans.push(Span::raw(format!("profile {}", target.profile)));
+            // Compact enough that the account id survives a 60-column window.
             where_spans.push(Span::raw(format!(
-                " · region {}",
-                target.region.as_deref().unwrap_or("…")
+                " · {}",
+                target.region.as_deref().unwrap_or("region …")
             )));
             where_spans.push(Span::raw(format!(
                 " · account {}",
@@ -117,6 +118,9 @@ fn quit_key(model: &Model) -> (&'static str, &'static str) {
 /// The keys that work on this screen, most useful first.
 pub fn footer_keys(model: &Model) -> Vec<(&'static str, &'static str)> {
     let mut keys: Vec<(&'static str, &'static str)> = match model.step {
+        Step::Destination if matches!(model.destinations.load, Load::Failed(_)) => {
+            vec![("r", "retry"), ("F1", "help")]
+        }
         Step::Destination => vec![
             ("↑↓", "move"),
             ("type", "filter"),
@@ -241,10 +245,16 @@ fn render_help(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 fn render_confirm_quit(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let what = if matches!(model.submit, SubmitState::InFlight { .. }) {
-        "A submit is in flight: quitting now may leave an association you will not see here."
-    } else {
-        "The association is still in progress; it stays that way if you quit. Check it later with `aws iot-managed-integrations get-account-association`."
+    let what = match &model.association {
+        _ if matches!(model.submit, SubmitState::InFlight { .. }) => {
+            "A submit is in flight: quitting now may leave an association you will not see here."
+                .to_string()
+        }
+        Some(tracked) => format!(
+            "The association stays in progress if you quit. Check it later: aws iot-managed-integrations get-account-association --account-association-id {}",
+            tracked.id
+        ),
+        None => "A request is in flight.".to_string(),
     };
     let lines = vec![
         Line::from(Span::styled("Quit?", theme.title())),
@@ -256,7 +266,7 @@ fn render_confirm_quit(model: &Model, frame: &mut Frame, area: Rect, theme: &The
             theme,
         ),
     ];
-    let popup = centered(area, 60, 9);
+    let popup = centered(area, 60, 10);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)

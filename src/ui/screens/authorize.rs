@@ -30,14 +30,20 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         _ => (area, None),
     };
 
+    // Most important first, so a short window still shows the URL and the keys.
     let mut lines = vec![
-        Line::from(
-            "Open this URL and approve the access; this screen follows the state on its own:",
+        Line::from("Approve access at this URL; this screen follows the state by itself:"),
+        Line::from(Span::styled(url, theme.url())),
+        key_line(
+            &[
+                ("o", "open"),
+                ("c", "copy (OSC 52)"),
+                ("u", "show unwrapped to select"),
+                ("v", "QR code"),
+            ],
+            theme,
         ),
-        Line::from(""),
     ];
-    lines.push(Line::from(Span::styled(url, theme.url())));
-    lines.push(Line::from(""));
     lines.push(match &model.browser {
         BrowserNote::Opening => {
             Line::from(format!("{} Opening your browser…", spinner(model.spinner)))
@@ -54,16 +60,6 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         )),
         BrowserNote::None => Line::from(""),
     });
-    lines.push(Line::from(""));
-    lines.push(key_line(
-        &[
-            ("o", "open"),
-            ("c", "copy (OSC 52)"),
-            ("u", "show unwrapped to select"),
-            ("v", "QR code"),
-        ],
-        theme,
-    ));
     if model.show_qr && qr_area.is_none() {
         let need = qr
             .as_ref()
@@ -74,7 +70,6 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.warn(),
         )));
     }
-    lines.push(Line::from(""));
     lines.push(Line::from(vec![
         Span::styled("State: ", theme.dim()),
         Span::raw(format!("{} {}", spinner(model.spinner), tracked.state)),

@@ -1,7 +1,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{counter, text_field};
@@ -14,7 +14,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     let form = &model.details;
     let (name_error, description_error) = details_errors(model);
     let [intro, name, name_note, description, description_note, _rest] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Length(2),
         Constraint::Length(3),
@@ -47,7 +47,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         theme,
     );
     frame.render_widget(
-        Paragraph::new(note(name_error, "Required. ", theme)),
+        Paragraph::new(note(name_error, "Required. ", theme)).wrap(Wrap { trim: false }),
         name_note,
     );
     let description_title = Line::from(vec![
@@ -68,7 +68,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         theme,
     );
     frame.render_widget(
-        Paragraph::new(note(description_error, "", theme)),
+        Paragraph::new(note(description_error, "", theme)).wrap(Wrap { trim: false }),
         description_note,
     );
 }

@@ -1,0 +1,375 @@
+//! Every screen rendered on `TestBackend` and snapshotted with insta, at 80x24 and at the
+//! smallest supported size (60x16); plus the driver loop under paused tokio time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+
+use super::theme::Theme;
+use super::view::view;
+use crate::remote::{LaunchDecision, SkipReason};
+use crate::service::*;
+use crate::wizard::model::*;
+use crate::wizard::tests::{Harness, dest, general, list_generation, oauth, options};
+use crate::wizard::update::init;
+use crate::wizard::{Effect, Msg};
+
+const COLOR: Theme = Theme { color: true };
+
+fn render(h: &Harness, width: u16, height: u16, theme: Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| view(&h.model, frame, &theme))
+        .unwrap();
+    terminal
+}
+
+/// Snapshots at 80x24 and 60x16 under `name`.
+fn snap(name: &str, h: &Harness) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(h, 80, 24, COLOR).backend());
+    insta::assert_snapshot!(format!("{name}_60x16"), render(h, 60, 16, COLOR).backend());
+}
+
+fn destinations() -> Vec<DestinationSummary> {
+    vec![
+        dest("acme-home-us", "Acme Home US"),
+        dest("acme-home-eu", "Acme Home Europe"),
+        dest("brightlight-key", "BrightLight API key"),
+    ]
+}
+
+fn ssh_options() -> Options {
+    let mut opts = options();
+    opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
+    opts.target.account = Some("123456789012".into());
+    opts
+}
+
+fn loaded() -> Harness {
+    let mut h = Harness::loaded(ssh_options(), destinations());
+    h.send(Msg::Connectors(Ok(vec![CloudConnector {
+        id: "cc1".into(),
+        name: "Acme Cloud".into(),
+    }])));
+    h.send(Msg::Account(Ok("123456789012".into())));
+    h
+}
+
+fn at_review() -> Harness {
+    let mut h = loaded();
+    h.choose(oauth("acme-home-us", "Acme Home US"));
+    h.key(KeyCode::Tab);
+    h.type_text("Created by the wizard");
+    h.key(KeyCode::Enter);
+    h.send(Msg::Paste("env=prod,team=iot".into()));
+    h.key(KeyCode::Enter);
+    h
+}
+
+const URL: &str = "https://auth.example.com/oauth/authorize?client_id=iotmi&state=abc123&redirect_uri=https%3A%2F%2Fexample.com%2Fcb";
+
+fn at_authorize() -> (Harness, u64) {
+    let mut h = at_review();
+    let effects = h.submit_and_create(URL);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SchedulePoll { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    (h, generation)
+}
+
+fn polled(state: AssociationState, message: Option<&str>) -> Association {
+    Association {
+        id: "assoc1".into(),
+        arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/assoc1"
+            .into(),
+        state,
+        error_message: message.map(String::from),
+        name: String::new(),
+        description: String::new(),
+        destination_id: String::new(),
+        oauth_url: String::new(),
+        tags: Default::default(),
+        auth_material: None,
+    }
+}
+
+#[test]
+fn destination_screens() {
+    let mut h = Harness::new(ssh_options());
+    init(&mut h.model);
+    snap("destination_loading", &h);
+    snap("destination_list", &loaded());
+
+    let mut filtered = loaded();
+    filtered.type_text("acme eu");
+    snap("destination_filtered", &filtered);
+
+    let empty = Harness::loaded(ssh_options(), vec![]);
+    snap("destination_empty", &empty);
+
+    let mut failed = Harness::new(ssh_options());
+    let generation = list_generation(&init(&mut failed.model));
+    failed.send(Msg::DestinationsPage {
+        generation,
+        result: Err(ServiceError::new(
+            ErrorKind::NoCredentials,
+            "no credentials in the default chain",
+        )),
+    });
+    snap("destination_no_credentials", &failed);
+}
+
+#[test]
+fn details_screens() {
+    let mut h = loaded();
+    h.choose(oauth("acme-home-us", "Acme Home US"));
+    snap("details", &h);
+    h.type_text(", v2.0");
+    h.key(KeyCode::Enter);
+    snap("details_invalid", &h);
+}
+
+#[test]
+fn tags_screens() {
+    let mut h = loaded();
+    h.choose(oauth("acme-home-us", "Acme Home US"));
+    h.key(KeyCode::Enter);
+    snap("tags_empty", &h);
+    h.send(Msg::Paste("env=prod,team=iot\nowner=ops".into()));
+    snap("tags_rows", &h);
+    h.key(KeyCode::Char('a'));
+    h.type_text("env");
+    h.key(KeyCode::Enter);
+    snap("tags_editor_duplicate", &h);
+}
+
+#[test]
+fn auth_screen() {
+    let mut h = loaded();
+    h.choose(general(
+        "brightlight-key",
+        "BrightLight API key",
+        &["primary-key", "backup-key", "legacy"],
+    ));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    snap("auth", &h);
+}
+
+#[test]
+fn review_and_submit_screens() {
+    let mut h = at_review();
+    snap("review", &h);
+    let effects = h.key(KeyCode::Enter);
+    snap("submit_in_flight", &h);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CreateAssociation { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    let mut error = ServiceError::new(
+        ErrorKind::Validation,
+        "ValidationException: Name: must match [A-Za-z0-9-_ ]+",
+    );
+    error.request_id = Some("req-123".into());
+    h.send(Msg::Created {
+        generation,
+        result: Err(error),
+    });
+    snap("submit_failed", &h);
+}
+
+#[test]
+fn authorize_and_status_screens() {
+    let (mut h, generation) = at_authorize();
+    snap("authorize_over_ssh", &h);
+    h.key(KeyCode::Char('v'));
+    insta::assert_snapshot!("authorize_qr_100x40", render(&h, 100, 40, COLOR).backend());
+    snap("authorize_qr_does_not_fit", &h);
+    h.key(KeyCode::Enter);
+    snap("status_in_progress", &h);
+    h.send(Msg::PollDue { generation });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(polled(AssociationState::Succeeded, None)),
+    });
+    snap("done_succeeded", &h);
+
+    let (mut h, generation) = at_authorize();
+    h.send(Msg::PollDue { generation });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(polled(
+            AssociationState::Failed,
+            Some("The account owner denied access"),
+        )),
+    });
+    snap("done_failed", &h);
+
+    let (mut h, generation) = at_authorize();
+    h.send(Msg::PollDue { generation });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(polled(AssociationState::RefreshTokenExpired, None)),
+    });
+    snap("status_refresh_token_expired", &h);
+}
+
+#[test]
+fn overlays_and_too_small() {
+    let mut h = at_review();
+    h.key(KeyCode::Char('?'));
+    snap("help_overlay", &h);
+    let (mut h, _) = at_authorize();
+    h.ctrl('c');
+    snap("confirm_quit", &h);
+    insta::assert_snapshot!("too_small_59x16", render(&h, 59, 16, COLOR).backend());
+    insta::assert_snapshot!("too_small_80x15", render(&h, 80, 15, COLOR).backend());
+}
+
+#[test]
+fn without_colour_focus_and_selection_stay_visible() {
+    let h = loaded();
+    let terminal = render(&h, 80, 24, Theme { color: false });
+    let buffer = terminal.backend().buffer();
+    // The highlighted destination row is reversed; no cell carries a colour.
+    let row = (0..24)
+        .find(|&y| {
+            (0..80)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("› Acme Home US")
+        })
+        .unwrap();
+    assert!(buffer[(3, row)].modifier.contains(Modifier::REVERSED));
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
+
+/// A service that answers at once and counts GetAccountAssociation calls.
+struct CountingService {
+    polls: Arc<AtomicU32>,
+}
+
+fn ready<T: Send + 'static>(value: Result<T, ServiceError>) -> ServiceFuture<T> {
+    Box::pin(async move { value })
+}
+
+impl AssociationService for CountingService {
+    fn list_destinations(&self, _: Option<String>) -> ServiceFuture<Page<DestinationSummary>> {
+        ready(Ok(Page {
+            items: vec![dest("d1", "Acme")],
+            next_token: None,
+        }))
+    }
+    fn list_cloud_connectors(&self) -> ServiceFuture<Vec<CloudConnector>> {
+        ready(Ok(vec![]))
+    }
+    fn get_destination(&self, id: String) -> ServiceFuture<DestinationDetail> {
+        ready(Ok(oauth(&id, "Acme")))
+    }
+    fn create_association(&self, _: CreateRequest) -> ServiceFuture<CreatedAssociation> {
+        ready(Ok(CreatedAssociation {
+            id: "assoc1".into(),
+            arn: "arn".into(),
+            state: AssociationState::InProgress,
+            oauth_url: "https://example.com/a".into(),
+        }))
+    }
+    fn get_association(&self, _: String) -> ServiceFuture<Association> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        ready(Ok(polled(AssociationState::InProgress, None)))
+    }
+    fn start_refresh(&self, _: String) -> ServiceFuture<String> {
+        ready(Ok(String::new()))
+    }
+    fn caller_account(&self) -> ServiceFuture<String> {
+        ready(Ok("123456789012".into()))
+    }
+    fn region(&self) -> ServiceFuture<String> {
+        ready(Ok("us-east-1".into()))
+    }
+}
+
+#[derive(Default)]
+struct RecordingHost {
+    copied: Vec<String>,
+}
+
+impl super::terminal::Host for RecordingHost {
+    fn copy(&mut self, text: &str) {
+        self.copied.push(text.to_string());
+    }
+    fn show_unwrapped(&mut self, _: &str) {}
+    fn resume(&mut self) {}
+}
+
+/// The real driver loop, a scripted keyboard, and virtual time: polling runs about every
+/// second for the first minute, then every five seconds.
+#[tokio::test(start_paused = true)]
+async fn driver_polls_every_second_then_backs_off() {
+    use crossterm::event::{Event, KeyEvent};
+    use futures::StreamExt;
+    let polls = Arc::new(AtomicU32::new(0));
+    let service = Arc::new(CountingService {
+        polls: polls.clone(),
+    });
+    let mut opts = options();
+    opts.launch = LaunchDecision::Skip(SkipReason::Disabled);
+    let mut model = Model::new(opts, tokio::time::Instant::now());
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut host = RecordingHost::default();
+    // Enter walks to submission (destination, details, tags, review); 'c' copies the URL.
+    let keys = futures::stream::iter(
+        [
+            KeyCode::Enter,
+            KeyCode::Enter,
+            KeyCode::Enter,
+            KeyCode::Enter,
+            KeyCode::Char('c'),
+        ]
+        .map(|code| Ok(Event::Key(KeyEvent::from(code)))),
+    )
+    .then(|event| async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        event
+    })
+    .chain(futures::stream::pending());
+    let stop = async {
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        OutcomeKind::Interrupted
+    };
+    let outcome = super::driver::run(
+        &mut terminal,
+        &mut host,
+        &mut model,
+        service,
+        Box::pin(keys),
+        COLOR,
+        stop,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.kind, OutcomeKind::Interrupted);
+    assert_eq!(outcome.summary.unwrap().association_id, "assoc1");
+    assert_eq!(host.copied, ["https://example.com/a"]);
+    // ~60 polls in the first minute at 1 s, ~12 in the second at 5 s.
+    let count = polls.load(Ordering::SeqCst);
+    assert!(
+        (68..=75).contains(&count),
+        "{count} polls in 120 virtual seconds"
+    );
+}
