@@ -272,12 +272,16 @@ where
             "no answer before the timeout".to_owned(),
         ),
         SdkError::DispatchFailure(failure) => {
+            let text = chain_text(&err);
+            // No credentials provider at all surfaces as "no identity resolver" for sigv4.
             let kind = if failure.is_timeout() {
                 ErrorKind::Timeout
+            } else if failure.is_other() && text.contains("identity") {
+                ErrorKind::NoCredentials
             } else {
                 ErrorKind::Unreachable
             };
-            (kind, chain_text(&err))
+            (kind, text)
         }
         SdkError::ResponseError(_) => (
             ErrorKind::Other,
