@@ -373,3 +373,218 @@ async fn driver_polls_every_second_then_backs_off() {
         "{count} polls in 120 virtual seconds"
     );
 }
+
+/// Seeded monkey: random keys, pastes, resizes and service answers (successes and errors, in
+/// any order, stale or not) against `update` + `view`. Nothing panics and the model stays
+/// consistent.
+#[test]
+fn monkey_never_panics_and_keeps_the_model_consistent() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let codes = [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Insert,
+        KeyCode::F(1),
+        KeyCode::F(2),
+    ];
+    let chars = "aedxjkqy?rcuvowx =,.é\u{1b}\u{202e}";
+    let pastes = [
+        "a=1,b=2",
+        "x\ny=2",
+        "名前\u{1b}[31m",
+        "k=v\nbad",
+        "",
+        "tag=\u{7}",
+    ];
+    let mut reached = std::collections::HashSet::new();
+    for seed in 0..12 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let many: Vec<_> = (0..40)
+            .map(|i| dest(&format!("d{i}"), &format!("Destination {i}")))
+            .collect();
+        let mut h = Harness::loaded(options(), many);
+        let mut pending: Vec<Effect> = Vec::new();
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        for _ in 0..600 {
+            let msg = match rng.u8(0..100) {
+                // Enter often enough that walks get past submission.
+                0..=14 => Msg::Key(KeyEvent::from(KeyCode::Enter)),
+                15..=49 => {
+                    let code = if rng.bool() {
+                        codes[rng.usize(0..codes.len())]
+                    } else {
+                        KeyCode::Char(
+                            chars
+                                .chars()
+                                .nth(rng.usize(0..chars.chars().count()))
+                                .unwrap(),
+                        )
+                    };
+                    let modifiers = match rng.u8(0..10) {
+                        0 => KeyModifiers::CONTROL,
+                        1 => KeyModifiers::ALT,
+                        2 => KeyModifiers::SHIFT,
+                        _ => KeyModifiers::NONE,
+                    };
+                    // Ctrl-C would end the run early too often.
+                    if modifiers == KeyModifiers::CONTROL && code == KeyCode::Char('c') {
+                        continue;
+                    }
+                    Msg::Key(KeyEvent::new(code, modifiers))
+                }
+                50..=54 => Msg::Paste(pastes[rng.usize(0..pastes.len())].to_string()),
+                55..=59 => {
+                    let (w, hgt) = (rng.u16(20..140), rng.u16(5..50));
+                    terminal.backend_mut().resize(w, hgt);
+                    Msg::Resize(w, hgt)
+                }
+                60..=64 => Msg::Tick,
+                _ if !pending.is_empty() => {
+                    let effect = pending.remove(rng.usize(0..pending.len()));
+                    answer(&mut rng, effect)
+                }
+                _ => Msg::Tick,
+            };
+            h.advance(Duration::from_millis(rng.u64(0..3000)));
+            let effects = h.send(msg);
+            if h.model.exit.is_some() {
+                break;
+            }
+            pending.extend(effects);
+            terminal
+                .draw(|frame| view(&h.model, frame, &COLOR))
+                .unwrap();
+            check_consistency(&h.model);
+            reached.insert(h.model.step);
+        }
+    }
+    // The walk got past submission, so the later screens were exercised too.
+    for step in [Step::Tags, Step::Review, Step::Submit, Step::Status] {
+        assert!(
+            reached.contains(&step),
+            "never reached {step:?}: {reached:?}"
+        );
+    }
+}
+
+fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
+    let fail = rng.u8(0..4) == 0;
+    let error = || ServiceError::new(ErrorKind::ServerError, "injected \u{1b}[2J fault");
+    match effect {
+        Effect::GetDestination { generation, id } => Msg::DestinationDetail {
+            generation,
+            result: if fail {
+                Err(error())
+            } else if rng.bool() {
+                Ok(general(&id, "General", &["m1", "m2"]))
+            } else {
+                Ok(oauth(&id, "OAuth"))
+            },
+        },
+        Effect::CreateAssociation { generation, .. } => Msg::Created {
+            generation,
+            result: if fail {
+                Err(error())
+            } else {
+                Ok(CreatedAssociation {
+                    id: "a1".into(),
+                    arn: "arn".into(),
+                    state: AssociationState::InProgress,
+                    oauth_url: if rng.bool() {
+                        URL.into()
+                    } else {
+                        String::new()
+                    },
+                })
+            },
+        },
+        Effect::SchedulePoll { generation, .. } => Msg::PollDue { generation },
+        Effect::GetAssociation { generation, .. } => {
+            let states = [
+                AssociationState::InProgress,
+                AssociationState::Succeeded,
+                AssociationState::Failed,
+                AssociationState::RefreshTokenExpired,
+                AssociationState::Unknown("NEW_STATE".into()),
+            ];
+            let state = states[rng.usize(0..states.len())].clone();
+            Msg::Polled {
+                generation,
+                result: if fail {
+                    Err(error())
+                } else {
+                    Ok(polled(state, Some("why")))
+                },
+            }
+        }
+        Effect::StartRefresh { generation, .. } => Msg::Refreshed {
+            generation,
+            result: if fail { Err(error()) } else { Ok(URL.into()) },
+        },
+        Effect::ListDestinations { generation, .. } => Msg::DestinationsPage {
+            generation,
+            result: if fail {
+                Err(error())
+            } else {
+                Ok(Page {
+                    items: vec![dest("late", "Late")],
+                    next_token: None,
+                })
+            },
+        },
+        Effect::OpenBrowser { .. } => Msg::BrowserLaunched(if fail {
+            Err("no browser".into())
+        } else {
+            Ok(())
+        }),
+        _ => Msg::Tick,
+    }
+}
+
+fn check_consistency(model: &Model) {
+    let list = &model.destinations;
+    assert!(list.matches.iter().all(|&i| i < list.items.len()));
+    assert!(
+        list.matches.is_empty() || list.cursor < list.matches.len(),
+        "cursor {} of {}",
+        list.cursor,
+        list.matches.len()
+    );
+    assert_eq!(list.items.len(), list.haystacks.len());
+    assert!(model.tags.rows.is_empty() || model.tags.cursor < model.tags.rows.len());
+    assert!(model.tags.rows.len() <= crate::wizard::validate::MAX_TAGS);
+    if matches!(model.step, Step::Authorize | Step::Status | Step::Done) {
+        assert!(
+            model.association.is_some(),
+            "{:?} without an association",
+            model.step
+        );
+    }
+    if matches!(
+        model.step,
+        Step::Details | Step::Tags | Step::Auth | Step::Review
+    ) {
+        assert!(
+            model.destination.is_some(),
+            "{:?} without a destination",
+            model.step
+        );
+    }
+    if model.step == Step::Auth {
+        assert!(model.uses_general_authorization());
+    }
+    let (k, n) = model.step_position();
+    assert!(k >= 1 && k <= n);
+}
