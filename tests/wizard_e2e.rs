@@ -144,12 +144,13 @@ fn enter_through_to_submit(tui: &mut Tui) {
     // The prefilled destination is selected once the list has loaded.
     tui.wait_for("Acme Home US");
     tui.send(ENTER);
-    tui.wait_for("Name and description");
+    // OAuth: no Auth step, so six in all.
+    tui.wait_for("Step 2 of 6 · Name and description");
     tui.send(ENTER);
-    tui.wait_for("· Tags");
+    tui.wait_for("Step 3 of 6 · Tags");
     tui.wait_for("env");
     tui.send(ENTER);
-    tui.wait_for("· Review");
+    tui.wait_for("Step 4 of 6 · Review");
     tui.send(ENTER);
 }
 
@@ -247,6 +248,9 @@ fn ctrl_c_on_the_first_screen_exits_130_and_restores_the_terminal() {
     assert_eq!(tui.wait_exit(), 130, "{}", tui.dump());
     // The parser hides mode changes; the raw bytes show the alternate screen was left.
     tui.wait_for_raw(b"\x1b[?1049l");
+    // Bracketed paste off and the cursor shown again, or the shell inherits them.
+    tui.wait_for_raw(b"\x1b[?2004l");
+    tui.wait_for_raw(b"\x1b[?25h");
     assert_eq!(sim.associations().len(), before, "nothing was created");
 }
 

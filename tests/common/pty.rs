@@ -183,6 +183,7 @@ impl Tui {
     }
 
     /// Polls the screen until it contains `text`; panics with the dump at the deadline.
+    #[track_caller]
     pub fn wait_for(&self, text: &str) {
         self.wait_until(&format!("{text:?} on screen"), |tui| {
             tui.screen().contains(text)
@@ -190,12 +191,14 @@ impl Tui {
     }
 
     /// Polls until the raw output contains `needle`.
+    #[track_caller]
     pub fn wait_for_raw(&self, needle: &[u8]) {
         self.wait_until(&format!("{needle:?} in the raw output"), |tui| {
             tui.raw().windows(needle.len()).any(|w| w == needle)
         });
     }
 
+    #[track_caller]
     pub fn wait_until(&self, what: &str, mut ok: impl FnMut(&Self) -> bool) {
         let deadline = Instant::now() + timeout();
         while !ok(self) {
@@ -224,6 +227,7 @@ impl Tui {
     }
 
     /// Waits for the child to exit and returns its status.
+    #[track_caller]
     pub fn wait_exit(&mut self) -> u32 {
         if let Some(code) = self.exit {
             return code;
