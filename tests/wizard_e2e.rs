@@ -198,11 +198,19 @@ fn deny_in_the_browser_fails_with_the_service_message() {
     tui.wait_for("The account owner denied access");
     tui.send(ENTER);
     assert_eq!(tui.wait_exit(), 1, "{}", tui.dump());
+    let stdout = tui.stdout();
     assert!(
-        tui.stdout().contains("state           ASSOCIATION_FAILED"),
-        "{}",
-        tui.stdout()
+        stdout.contains("state           ASSOCIATION_FAILED")
+            && stdout.contains("error           The account owner denied access"),
+        "{stdout}"
     );
+    let ours: Vec<_> = sim
+        .associations()
+        .into_iter()
+        .filter(|a| a.name() == Some("E2E deny"))
+        .collect();
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_eq!(ours[0].association_state().as_str(), "ASSOCIATION_FAILED");
 }
 
 #[test]
