@@ -72,7 +72,7 @@ fn write_browser(dir: &Path) -> (PathBuf, PathBuf) {
 from html.parser import HTMLParser
 
 decision, url = sys.argv[1], sys.argv[-1]
-log = open(pathlib.Path(__file__).with_name("browser.log"), "a")
+log = open(pathlib.Path(__file__).with_name("browser.log"), "a", buffering=1)
 
 class Form(HTMLParser):
     def __init__(self):
@@ -162,11 +162,11 @@ fn approve_in_the_browser_succeeds() {
     enter_through_to_submit(&mut tui);
     tui.wait_for("ASSOCIATION_SUCCEEDED");
     // Succeeded because the form was posted, not by some shortcut.
-    let log = std::fs::read_to_string(dir.path().join("browser.log")).unwrap_or_default();
-    assert!(
-        log.contains("'decision': 'approve'") && log.contains("-> 200"),
-        "{log}"
-    );
+    let log = dir.path().join("browser.log");
+    tui.wait_until("the browser's approval in its log", |_| {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        log.contains("'decision': 'approve'") && log.contains("-> 200")
+    });
     tui.send(ENTER);
     assert_eq!(tui.wait_exit(), 0, "{}", tui.dump());
     let stdout = tui.stdout();
