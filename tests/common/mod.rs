@@ -2,6 +2,8 @@
 //! proxy-free HTTP agent, the consent form driven like a browser would, and polling.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod pty;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

@@ -1,0 +1,262 @@
+//! Runs the real binary in a pseudo-terminal: a reader thread feeds a vt100 parser (what a
+//! user would see) and a raw byte log (escape sequences the parser swallows), while the
+//! child's stdout goes to a file of its own so the summary can be asserted apart from the UI.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// How long a `wait_*` waits: generous by default (CI machines are slow and shared),
+/// tunable with `E2E_TIMEOUT_SECS`.
+pub fn timeout() -> Duration {
+    let secs = std::env::var("E2E_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+}
+
+/// Variables that would change what the wizard does (a real profile, SSH detection, a
+/// proxy for loopback traffic): removed so the host's environment cannot leak into a test.
+const SCRUBBED: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_SESSION_TOKEN",
+    "SSH_CONNECTION",
+    "SSH_CLIENT",
+    "SSH_TTY",
+    "NO_COLOR",
+];
+
+pub struct Spawn {
+    pub args: Vec<String>,
+    pub cols: u16,
+    pub rows: u16,
+    /// `(name, Some(value))` sets, `(name, None)` removes; applied after the defaults.
+    pub env: Vec<(String, Option<String>)>,
+}
+
+impl Spawn {
+    pub fn new<S: AsRef<str>>(args: &[S]) -> Self {
+        Self {
+            args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
+            cols: 80,
+            rows: 24,
+            env: Vec::new(),
+        }
+    }
+
+    pub fn size(mut self, cols: u16, rows: u16) -> Self {
+        self.cols = cols;
+        self.rows = rows;
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: Option<&str>) -> Self {
+        self.env.push((name.to_owned(), value.map(str::to_owned)));
+        self
+    }
+}
+
+pub struct Tui {
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    stdout_path: PathBuf,
+    /// Files (e.g. the fake browser's log) shown alongside the screen when a wait fails.
+    logs: Vec<PathBuf>,
+    exit: Option<u32>,
+}
+
+impl Tui {
+    /// Starts `iotmi-onboard ARGS` in a fresh pty; its stdout goes to `dir/stdout`.
+    pub fn spawn(dir: &Path, spawn: Spawn) -> Self {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: spawn.rows,
+                cols: spawn.cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let stdout_path = dir.join("stdout");
+        // The pty is the child's stdin/stdout/stderr; the shell moves stdout to a file and
+        // then execs, so the exit status is the binary's own.
+        let mut cmd = CommandBuilder::new("sh");
+        cmd.arg("-c");
+        cmd.arg(r#"out="$1"; shift; exec "$@" > "$out""#);
+        cmd.arg("sh");
+        cmd.arg(&stdout_path);
+        cmd.arg(env!("CARGO_BIN_EXE_iotmi-onboard"));
+        for arg in &spawn.args {
+            cmd.arg(arg);
+        }
+        cmd.cwd(dir);
+        for name in SCRUBBED {
+            cmd.env_remove(name);
+        }
+        for (name, value) in [
+            ("TERM", "xterm-256color"),
+            ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("NO_PROXY", "127.0.0.1,localhost"),
+            ("no_proxy", "127.0.0.1,localhost"),
+        ] {
+            cmd.env(name, value);
+        }
+        for (name, value) in &spawn.env {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            }
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn iotmi-onboard");
+        // Only the child may hold the slave, or reads never see the end when it exits.
+        drop(pty.slave);
+
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(spawn.rows, spawn.cols, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let (parser2, raw2) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            // Ends with EOF or EIO once the child and its terminal are gone.
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                raw2.lock().unwrap().extend_from_slice(&buf[..n]);
+                parser2.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().expect("pty writer");
+        Self {
+            master: pty.master,
+            writer,
+            child,
+            parser,
+            raw,
+            stdout_path,
+            logs: Vec::new(),
+            exit: None,
+        }
+    }
+
+    pub fn attach_log(&mut self, path: &Path) {
+        self.logs.push(path.to_owned());
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    /// The screen as text, one line per row.
+    pub fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Everything the child wrote to the terminal so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.raw.lock().unwrap().clone()
+    }
+
+    /// Screen, logs and stdout so far: what a failing test shows.
+    pub fn dump(&self) -> String {
+        let mut out = format!(
+            "--- screen ---\n{}\n--- stdout ---\n{}",
+            self.screen(),
+            std::fs::read_to_string(&self.stdout_path).unwrap_or_default()
+        );
+        for log in &self.logs {
+            let text = std::fs::read_to_string(log).unwrap_or_else(|e| format!("({e})"));
+            out.push_str(&format!("\n--- {} ---\n{text}", log.display()));
+        }
+        out
+    }
+
+    /// Polls the screen until it contains `text`; panics with the dump at the deadline.
+    #[track_caller]
+    pub fn wait_for(&self, text: &str) {
+        self.wait_until(&format!("{text:?} on screen"), |tui| {
+            tui.screen().contains(text)
+        });
+    }
+
+    /// Polls until the raw output contains `needle`.
+    #[track_caller]
+    pub fn wait_for_raw(&self, needle: &[u8]) {
+        self.wait_until(&format!("{needle:?} in the raw output"), |tui| {
+            tui.raw().windows(needle.len()).any(|w| w == needle)
+        });
+    }
+
+    #[track_caller]
+    pub fn wait_until(&self, what: &str, mut ok: impl FnMut(&Self) -> bool) {
+        let deadline = Instant::now() + timeout();
+        while !ok(self) {
+            if Instant::now() >= deadline {
+                panic!("timed out waiting for {what}\n{}", self.dump());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Resizes the terminal (the kernel sends the child SIGWINCH) and the parser with it.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
+    }
+
+    /// Waits for the child to exit and returns its status.
+    #[track_caller]
+    pub fn wait_exit(&mut self) -> u32 {
+        if let Some(code) = self.exit {
+            return code;
+        }
+        let deadline = Instant::now() + timeout();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.exit = Some(status.exit_code());
+                return status.exit_code();
+            }
+            if Instant::now() >= deadline {
+                panic!("timed out waiting for the exit\n{}", self.dump());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the child printed on stdout; call after `wait_exit`.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        // A failed test must not leave the child behind.
+        if self.exit.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
