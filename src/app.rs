@@ -154,7 +154,10 @@ fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<()> 
             }
         }
     }
-    if outcome.kind == OutcomeKind::LeftInProgress {
+    if !matches!(
+        summary.state.as_str(),
+        "ASSOCIATION_SUCCEEDED" | "ASSOCIATION_FAILED"
+    ) {
         eprintln!(
             "Left in progress. Check it later: aws iot-managed-integrations get-account-association --account-association-id {}",
             summary.association_id

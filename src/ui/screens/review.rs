@@ -29,7 +29,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             };
             Line::from(vec![
                 Span::styled(marker, theme.key()),
-                Span::styled(format!("{label:<13}"), theme.dim()),
+                Span::styled(format!("{label:<15}"), theme.dim()),
                 Span::styled(value, style),
             ])
         })
