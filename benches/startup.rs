@@ -15,13 +15,16 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 const BIN: &str = env!("CARGO_BIN_EXE_iotmi-onboard");
 const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// (arrival time, bytes, screen contents after them)
+type Chunk = (Instant, Vec<u8>, String);
+
 struct Run {
     _master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     /// Every chunk read from the pty with the time it arrived and the screen after it
     /// (raw bytes alone do not show text: unchanged cells are skipped with cursor moves).
-    chunks: Arc<Mutex<Vec<(Instant, Vec<u8>, String)>>>,
+    chunks: Arc<Mutex<Vec<Chunk>>>,
     started: Instant,
 }
 
