@@ -10,9 +10,11 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use crate::cli::{AwsArgs, OutputFormat, WizardArgs};
+use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::service::AssociationService;
 use crate::service::sdk::{AwsTarget, LazySdkService};
+use crate::ui::driver::{JournalSink, Session};
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;
 use crate::wizard::model::Target;
@@ -30,12 +32,31 @@ pub async fn run_against_aws(aws: AwsArgs, args: WizardArgs) -> anyhow::Result<i
         endpoint: aws.endpoint_url.clone(),
         account: None,
     };
+    let journal_key = JournalKey {
+        profile: target.profile.clone(),
+        // The region as given; the chain's answer is not known yet and must not be waited for.
+        region: aws
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .unwrap_or_default(),
+        endpoint: aws.endpoint_url.clone().unwrap_or_default(),
+    };
+    let journal = JournalStore::default_dir().map(|dir| (JournalStore::new(dir), journal_key));
     let service = LazySdkService::new(AwsTarget {
         profile: aws.profile,
         region: aws.region,
         endpoint_url: aws.endpoint_url,
     });
-    run_wizard(args, target, Arc::new(service), endpoint_is_loopback).await
+    run_wizard(
+        args,
+        target,
+        Arc::new(service),
+        endpoint_is_loopback,
+        journal,
+    )
+    .await
 }
 
 /// `iotmi-onboard demo`: the simulator in-process on a free loopback port, reached through the
@@ -57,7 +78,8 @@ pub async fn run_demo(args: WizardArgs, approve_after_ms: u64) -> anyhow::Result
         account: None,
     };
     let service = LazySdkService::from_config(sdk_config, true);
-    let code = run_wizard(args, target, Arc::new(service), true).await;
+    // No journal: a fresh simulator knows nothing of a previous demo's association.
+    let code = run_wizard(args, target, Arc::new(service), true, None).await;
     simulator.shutdown().await;
     code
 }
@@ -67,7 +89,29 @@ async fn run_wizard(
     target: Target,
     service: Arc<dyn AssociationService>,
     endpoint_is_loopback: bool,
+    journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
+    crate::logging::init(args.log_file.as_deref(), args.log_level)?;
+    let (resume, notice) = match &journal {
+        Some((store, key)) => match store.load(key) {
+            Ok(found) => (found, None),
+            Err(unreadable) => {
+                let moved = unreadable
+                    .moved_to
+                    .map(|p| format!(" It was moved to {}.", p.display()))
+                    .unwrap_or_default();
+                (
+                    None,
+                    Some(format!(
+                        "The saved session could not be read ({}).{moved} Starting fresh.",
+                        unreadable.reason
+                    )),
+                )
+            }
+        },
+        None => (None, None),
+    };
+    let sink = journal.map(|(store, key)| JournalSink::new(store, key, resume.clone()));
     let options = Options {
         prefill: Prefill {
             destination: args.destination.clone(),
@@ -85,22 +129,29 @@ async fn run_wizard(
         wait_timeout: args.wait_timeout,
         token_seed: token_seed(),
         target,
+        resume,
+        notice,
     };
     let mut model = Model::new(options, Instant::now());
     let mut tty =
         terminal::enter().context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
+    let session = Session {
+        service,
+        theme: Theme::from_env(),
+        journal: sink,
+    };
     let result = crate::ui::driver::run(
         &mut tty,
         &mut TtyHost,
         &mut model,
-        service,
+        session,
         EventStream::new(),
-        Theme::from_env(),
         stop_signal(),
     )
     .await;
     terminal::restore();
     let outcome = result.context("terminal I/O failed")?;
+    tracing::info!(kind = ?outcome.kind, "wizard closed");
     print_summary(&outcome, args.output)?;
     Ok(outcome.kind.exit_code())
 }

@@ -101,6 +101,12 @@ pub struct WizardArgs {
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
+    /// Write logs to this file (never to the terminal). Secrets, tag values and URLs are left out.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
+    /// Log level for --log-file: error, warn, info, debug or trace.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    pub log_level: tracing::Level,
 }
 
 fn parse_tag(raw: &str) -> Result<(String, String), String> {

@@ -7,6 +7,8 @@
 pub mod app;
 pub mod aws;
 pub mod cli;
+pub mod journal;
+pub mod logging;
 pub mod remote;
 pub mod service;
 pub mod simulator;

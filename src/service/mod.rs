@@ -31,6 +31,12 @@ pub trait AssociationService: Send + Sync + 'static {
     fn caller_account(&self) -> ServiceFuture<String>;
     /// The region the calls go to, once the configuration chain has resolved it.
     fn region(&self) -> ServiceFuture<String>;
+    /// One page of ListAccountAssociations.
+    fn list_associations(
+        &self,
+        next_token: Option<String>,
+    ) -> ServiceFuture<Page<AssociationSummary>>;
+    fn delete_association(&self, id: String) -> ServiceFuture<()>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +108,18 @@ pub struct Association {
     pub oauth_url: String,
     pub tags: BTreeMap<String, String>,
     pub auth_material: Option<String>,
+}
+
+/// An item of ListAccountAssociations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssociationSummary {
+    pub id: String,
+    pub arn: String,
+    pub state: AssociationState,
+    pub error_message: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub destination_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

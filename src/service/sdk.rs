@@ -14,9 +14,9 @@ use aws_sdk_iotmanagedintegrations::operation::RequestId;
 use tokio::sync::OnceCell;
 
 use super::{
-    Association, AssociationService, AssociationState, CloudConnector, CreateRequest,
-    CreatedAssociation, DestinationDetail, DestinationSummary, ErrorKind, Page, ServiceError,
-    ServiceFuture,
+    Association, AssociationService, AssociationState, AssociationSummary, CloudConnector,
+    CreateRequest, CreatedAssociation, DestinationDetail, DestinationSummary, ErrorKind, Page,
+    ServiceError, ServiceFuture,
 };
 use crate::text::sanitize;
 
@@ -216,6 +216,49 @@ impl SdkService {
             .await
             .map_err(map_sdk_error)?;
         Ok(out.o_auth_authorization_url().to_owned())
+    }
+
+    async fn list_associations_page(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<Page<AssociationSummary>, ServiceError> {
+        let out = self
+            .client
+            .list_account_associations()
+            .set_next_token(next_token)
+            .max_results(1000)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(Page {
+            items: out
+                .items()
+                .iter()
+                .map(|a| AssociationSummary {
+                    id: sanitize(a.account_association_id()).into_owned(),
+                    arn: clean(a.arn()),
+                    state: AssociationState::parse(a.association_state().as_str()),
+                    error_message: a.error_message().map(|m| sanitize(m).into_owned()),
+                    name: clean(a.name()),
+                    description: clean(a.description()),
+                    destination_id: clean(a.connector_destination_id()),
+                })
+                .collect(),
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn delete(&self, id: String) -> Result<(), ServiceError> {
+        self.client
+            .delete_account_association()
+            .account_association_id(id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(())
     }
 
     async fn account(&self) -> Result<String, ServiceError> {
@@ -441,6 +484,15 @@ impl AssociationService for LazySdkService {
     }
     fn caller_account(&self) -> ServiceFuture<String> {
         lazily!(self, account)
+    }
+    fn list_associations(
+        &self,
+        next_token: Option<String>,
+    ) -> ServiceFuture<Page<AssociationSummary>> {
+        lazily!(self, list_associations_page, next_token)
+    }
+    fn delete_association(&self, id: String) -> ServiceFuture<()> {
+        lazily!(self, delete, id)
     }
     fn region(&self) -> ServiceFuture<String> {
         let this = self.clone();

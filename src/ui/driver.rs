@@ -17,20 +17,83 @@ use tokio::time::Instant;
 use super::terminal::Host;
 use super::theme::Theme;
 use super::view::view;
-use crate::service::AssociationService;
+use crate::journal::{Journal, JournalKey, JournalStore};
+use crate::service::{AssociationService, ServiceError};
 use crate::wizard::update::init;
 use crate::wizard::{Effect, Model, Msg, Outcome, OutcomeKind, update};
 
+/// Where the journal goes, and what was last written (to write only on change).
+pub struct JournalSink {
+    pub store: JournalStore,
+    pub key: JournalKey,
+    last: Option<Journal>,
+    failed: bool,
+}
+
+impl JournalSink {
+    pub fn new(store: JournalStore, key: JournalKey, existing: Option<Journal>) -> Self {
+        Self {
+            store,
+            key,
+            last: existing,
+            failed: false,
+        }
+    }
+
+    /// Writes the model's snapshot if it changed (or removes the journal when there is
+    /// nothing left to resume). Returns an error message the first time writing fails.
+    fn persist(&mut self, model: &Model) -> Option<String> {
+        let snapshot = model.snapshot();
+        let unchanged = match (&snapshot, &self.last) {
+            (Some(now), Some(last)) => {
+                Journal {
+                    saved_at: 0,
+                    ..now.clone()
+                } == Journal {
+                    saved_at: 0,
+                    ..last.clone()
+                }
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if unchanged {
+            return None;
+        }
+        let result = match &snapshot {
+            Some(journal) => self.store.save(&self.key, journal),
+            None => self.store.clear(&self.key),
+        };
+        self.last = snapshot;
+        match result {
+            Ok(()) => None,
+            Err(error) if !self.failed => {
+                self.failed = true;
+                tracing::warn!(%error, "journal not written");
+                Some(error.to_string())
+            }
+            Err(_) => None,
+        }
+    }
+}
+
 /// Spinner frame rate while something animates; nothing ticks on a static screen.
 const TICK: Duration = Duration::from_millis(100);
+
+/// What the loop works with besides the terminal and the model.
+pub struct Session {
+    pub service: Arc<dyn AssociationService>,
+    pub theme: Theme,
+    /// `None` runs without a journal (demo, tests).
+    pub journal: Option<JournalSink>,
+}
 
 pub async fn run<B, E, S>(
     terminal: &mut Terminal<B>,
     host: &mut dyn Host,
     model: &mut Model,
-    service: Arc<dyn AssociationService>,
+    session: Session,
     mut events: E,
-    theme: Theme,
     stop: S,
 ) -> io::Result<Outcome>
 where
@@ -39,6 +102,11 @@ where
     E: Stream<Item = io::Result<Event>> + Unpin,
     S: Future<Output = OutcomeKind>,
 {
+    let Session {
+        service,
+        theme,
+        mut journal,
+    } = session;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut suspended = false;
     tokio::pin!(stop);
@@ -81,7 +149,12 @@ where
         if !animating {
             next_tick = Instant::now() + TICK;
         }
-        for effect in update(model, msg, Instant::now()) {
+        let effects = update(model, msg, Instant::now());
+        // Saved before the effects run: a kill during the call finds the request journaled.
+        if let Some(error) = journal.as_mut().and_then(|sink| sink.persist(model)) {
+            let _ = tx.send(Msg::JournalFailed(error));
+        }
+        for effect in effects {
             if let Some(outcome) = run_effect(effect, &service, &tx, host, &mut suspended) {
                 return Ok(outcome);
             }
@@ -103,6 +176,38 @@ where
     Ok(())
 }
 
+/// The effect's kind, for the log: never its payload (tag values, URLs).
+fn effect_name(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::LoadAccount => "LoadAccount",
+        Effect::LoadRegion => "LoadRegion",
+        Effect::LoadConnectors => "LoadConnectors",
+        Effect::ListDestinations { .. } => "ListDestinations",
+        Effect::GetDestination { .. } => "GetDestination",
+        Effect::CreateAssociation { .. } => "CreateAssociation",
+        Effect::SchedulePoll { .. } => "SchedulePoll",
+        Effect::GetAssociation { .. } => "GetAssociation",
+        Effect::StartRefresh { .. } => "StartRefresh",
+        Effect::OpenBrowser { .. } => "OpenBrowser",
+        Effect::CopyToClipboard(_) => "CopyToClipboard",
+        Effect::ShowUnwrapped(_) => "ShowUnwrapped",
+        Effect::Exit(_) => "Exit",
+    }
+}
+
+/// Failed calls are logged with their kind and request id; the service's message (which may
+/// echo input values) only at debug level.
+fn logged<T>(call: &'static str, result: Result<T, ServiceError>) -> Result<T, ServiceError> {
+    match &result {
+        Ok(_) => tracing::info!(call, "ok"),
+        Err(error) => {
+            tracing::warn!(call, kind = ?error.kind, request_id = error.request_id.as_deref().unwrap_or("-"), "failed");
+            tracing::debug!(call, message = %error.message, "failure detail");
+        }
+    }
+    result
+}
+
 /// Starts one effect. Returns the outcome when it is `Exit`.
 fn run_effect(
     effect: Effect,
@@ -118,10 +223,13 @@ fn run_effect(
             let _ = tx.send(future.await);
         });
     };
+    tracing::info!(effect = effect_name(&effect), "start");
     match effect {
         Effect::LoadAccount => {
             let call = service.caller_account();
-            spawn(Box::pin(async move { Msg::Account(call.await) }));
+            spawn(Box::pin(async move {
+                Msg::Account(logged("GetCallerIdentity", call.await))
+            }));
         }
         Effect::LoadRegion => {
             let call = service.region();
@@ -129,7 +237,9 @@ fn run_effect(
         }
         Effect::LoadConnectors => {
             let call = service.list_cloud_connectors();
-            spawn(Box::pin(async move { Msg::Connectors(call.await) }));
+            spawn(Box::pin(async move {
+                Msg::Connectors(logged("ListCloudConnectors", call.await))
+            }));
         }
         Effect::ListDestinations {
             generation,
@@ -139,7 +249,7 @@ fn run_effect(
             spawn(Box::pin(async move {
                 Msg::DestinationsPage {
                     generation,
-                    result: call.await,
+                    result: logged("ListConnectorDestinations", call.await),
                 }
             }));
         }
@@ -148,7 +258,7 @@ fn run_effect(
             spawn(Box::pin(async move {
                 Msg::DestinationDetail {
                     generation,
-                    result: call.await,
+                    result: logged("GetConnectorDestination", call.await),
                 }
             }));
         }
@@ -160,7 +270,7 @@ fn run_effect(
             spawn(Box::pin(async move {
                 Msg::Created {
                     generation,
-                    result: call.await,
+                    result: logged("CreateAccountAssociation", call.await),
                 }
             }));
         }
@@ -175,7 +285,7 @@ fn run_effect(
             spawn(Box::pin(async move {
                 Msg::Polled {
                     generation,
-                    result: call.await,
+                    result: logged("GetAccountAssociation", call.await),
                 }
             }));
         }
@@ -184,7 +294,7 @@ fn run_effect(
             spawn(Box::pin(async move {
                 Msg::Refreshed {
                     generation,
-                    result: call.await,
+                    result: logged("StartAccountAssociationRefresh", call.await),
                 }
             }));
         }

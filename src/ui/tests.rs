@@ -302,6 +302,15 @@ impl AssociationService for CountingService {
     fn region(&self) -> ServiceFuture<String> {
         ready(Ok("us-east-1".into()))
     }
+    fn list_associations(&self, _: Option<String>) -> ServiceFuture<Page<AssociationSummary>> {
+        ready(Ok(Page {
+            items: vec![],
+            next_token: None,
+        }))
+    }
+    fn delete_association(&self, _: String) -> ServiceFuture<()> {
+        ready(Ok(()))
+    }
 }
 
 #[derive(Default)]
@@ -352,13 +361,17 @@ async fn driver_polls_every_second_then_backs_off() {
         tokio::time::sleep(Duration::from_secs(120)).await;
         OutcomeKind::Interrupted
     };
+    let session = super::driver::Session {
+        service,
+        theme: COLOR,
+        journal: None,
+    };
     let outcome = super::driver::run(
         &mut terminal,
         &mut host,
         &mut model,
-        service,
+        session,
         Box::pin(keys),
-        COLOR,
         stop,
     )
     .await

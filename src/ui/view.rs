@@ -45,6 +45,7 @@ pub fn view(model: &Model, frame: &mut Frame, theme: &Theme) {
     .areas(area);
     render_header(model, frame, header, theme);
     match model.step {
+        Step::Resume => screens::resume::render(model, frame, body, theme),
         Step::Destination => screens::destination::render(model, frame, body, theme),
         Step::Details => screens::details::render(model, frame, body, theme),
         Step::Tags => screens::tags::render(model, frame, body, theme),
@@ -118,6 +119,7 @@ fn quit_key(model: &Model) -> (&'static str, &'static str) {
 /// The keys that work on this screen, most useful first.
 pub fn footer_keys(model: &Model) -> Vec<(&'static str, &'static str)> {
     let mut keys: Vec<(&'static str, &'static str)> = match model.step {
+        Step::Resume => vec![("Enter", "resume"), ("d", "start fresh"), ("?", "help")],
         Step::Destination if matches!(model.destinations.load, Load::Failed(_)) => {
             vec![("r", "retry"), ("F1", "help")]
         }

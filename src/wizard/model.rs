@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use tui_input::Input;
 
 use super::msg::Generation;
+use crate::journal::{Journal, SavedDestination, SavedStep, VERSION};
 use crate::remote::{LaunchDecision, SkipReason};
 use crate::service::{
     AssociationState, CreateRequest, DestinationDetail, DestinationSummary, ServiceError,
@@ -45,10 +46,16 @@ pub struct Options {
     /// Seed of the ClientToken; a counter makes one token per distinct request.
     pub token_seed: String,
     pub target: Target,
+    /// An unfinished session found in the journal: offered first.
+    pub resume: Option<Journal>,
+    /// Shown once at start (e.g. an unreadable journal was set aside).
+    pub notice: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
+    /// An unfinished session exists: resume it or start fresh.
+    Resume,
     Destination,
     Details,
     Tags,
@@ -63,6 +70,7 @@ pub enum Step {
 impl Step {
     pub fn title(self) -> &'static str {
         match self {
+            Step::Resume => "Resume",
             Step::Destination => "Connector destination",
             Step::Details => "Name and description",
             Step::Tags => "Tags",
@@ -337,7 +345,11 @@ impl Model {
             ..TagsEditor::default()
         };
         Self {
-            step: Step::Destination,
+            step: if opts.resume.is_some() {
+                Step::Resume
+            } else {
+                Step::Destination
+            },
             target: opts.target.clone(),
             now,
             spinner: 0,
@@ -377,7 +389,7 @@ impl Model {
             polling: None,
             refresh: RefreshState::Idle,
             overlay: None,
-            flash: None,
+            flash: opts.notice.clone(),
             exit: None,
             opts,
         }
@@ -417,6 +429,7 @@ impl Model {
     pub fn step_position(&self) -> (usize, usize) {
         let steps = self.visible_steps();
         let shown = match self.step {
+            Step::Resume => Step::Destination,
             Step::Submit => Step::Review,
             Step::Done => Step::Status,
             other => other,
@@ -493,6 +506,60 @@ impl Model {
             destination_id: destination.map(|d| d.id.clone()).unwrap_or_default(),
             destination_name: destination.map(|d| d.name.clone()).unwrap_or_default(),
             error_message: tracked.error_message.clone(),
+        })
+    }
+
+    /// What the journal should hold now; `None` when there is nothing worth resuming (nothing
+    /// chosen yet) or the association is finished (succeeded, or failed and acknowledged).
+    pub fn snapshot(&self) -> Option<Journal> {
+        if self.step == Step::Resume {
+            return self.opts.resume.clone();
+        }
+        let finished = match self.association.as_ref().map(|a| &a.state) {
+            Some(AssociationState::Succeeded) => true,
+            Some(AssociationState::Failed) => self.exit.is_some(),
+            _ => false,
+        };
+        if finished
+            || (self.destination.is_none()
+                && self.association.is_none()
+                && self.last_sent.is_none())
+        {
+            return None;
+        }
+        let step = match self.step {
+            Step::Resume | Step::Destination => SavedStep::Destination,
+            Step::Details => SavedStep::Details,
+            Step::Tags => SavedStep::Tags,
+            Step::Auth => SavedStep::Auth,
+            _ => SavedStep::Review,
+        };
+        let unanswered = match self.submit {
+            SubmitState::InFlight { .. } | SubmitState::Failed(_) if self.association.is_none() => {
+                self.last_sent.clone()
+            }
+            _ => None,
+        };
+        Some(Journal {
+            version: VERSION,
+            saved_at: 0,
+            step,
+            destination: self.destination.as_ref().map(|d| SavedDestination {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                description: d.description.clone(),
+                cloud_connector_id: d.cloud_connector_id.clone(),
+                auth_materials: d.auth_materials.clone(),
+                has_oauth: d.has_oauth,
+            }),
+            name: self.details.name.value().to_string(),
+            description: self.details.description.value().to_string(),
+            tags: self.tag_pairs(),
+            auth_material: self.auth_material.clone(),
+            token_seed: self.opts.token_seed.clone(),
+            token_counter: self.token_counter,
+            unanswered,
+            association_id: self.association.as_ref().map(|a| a.id.clone()),
         })
     }
 

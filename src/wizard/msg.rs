@@ -45,4 +45,6 @@ pub enum Msg {
     },
     /// The launcher ran (or failed to start).
     BrowserLaunched(Result<(), String>),
+    /// The journal could not be written: say so once, carry on.
+    JournalFailed(String),
 }

@@ -24,6 +24,8 @@ pub(crate) fn options() -> Options {
             endpoint: None,
             account: None,
         },
+        resume: None,
+        notice: None,
     }
 }
 
@@ -1002,4 +1004,169 @@ fn help_overlay_opens_and_any_key_closes_it() {
     assert_eq!(h.model.destinations.filter.value(), "?");
     h.key(KeyCode::F(1));
     assert_eq!(h.model.overlay, Some(Overlay::Help));
+}
+
+#[test]
+fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    assert!(
+        h.model.snapshot().is_none(),
+        "nothing chosen: nothing to resume"
+    );
+    h.choose(oauth("d1", "Acme Cloud"));
+    let saved = h.model.snapshot().unwrap();
+    assert_eq!(saved.step, crate::journal::SavedStep::Details);
+    assert_eq!(saved.destination.as_ref().unwrap().id, "d1");
+    h.key(KeyCode::Enter);
+    h.send(Msg::Paste("env=prod".into()));
+    let saved = h.model.snapshot().unwrap();
+    assert_eq!(saved.step, crate::journal::SavedStep::Tags);
+    assert_eq!(saved.tags, [("env".to_string(), "prod".to_string())]);
+    h.key(KeyCode::Enter);
+    let effects = h.key(KeyCode::Enter);
+    let (generation, request) = created_request(&effects);
+    let saved = h.model.snapshot().unwrap();
+    assert_eq!(
+        saved.unanswered.as_ref(),
+        Some(&request),
+        "a submit in flight is journaled with its token"
+    );
+    h.send(Msg::Created {
+        generation,
+        result: Ok(CreatedAssociation {
+            id: "assoc1".into(),
+            arn: String::new(),
+            state: AssociationState::InProgress,
+            oauth_url: "https://example.com/a".into(),
+        }),
+    });
+    let saved = h.model.snapshot().unwrap();
+    assert_eq!(saved.association_id.as_deref(), Some("assoc1"));
+    assert!(saved.unanswered.is_none());
+    let generation = h.model.polling.as_ref().unwrap().generation;
+    h.send(Msg::PollDue { generation });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(association(AssociationState::Succeeded)),
+    });
+    assert!(
+        h.model.snapshot().is_none(),
+        "succeeded: the journal is cleared"
+    );
+}
+
+#[test]
+fn failed_association_keeps_the_journal_until_acknowledged() {
+    let mut h = at_review();
+    h.submit_and_create("https://example.com/a");
+    let generation = h.model.polling.as_ref().unwrap().generation;
+    h.send(Msg::PollDue { generation });
+    h.send(Msg::Polled {
+        generation,
+        result: Ok(association(AssociationState::Failed)),
+    });
+    assert!(h.model.snapshot().is_some());
+    h.key(KeyCode::Enter);
+    assert!(h.model.snapshot().is_none());
+}
+
+fn resumed(journal: crate::journal::Journal) -> (Harness, Vec<Effect>) {
+    let mut opts = options();
+    opts.resume = Some(journal);
+    let mut h = Harness::loaded(opts, two_destinations());
+    assert_eq!(h.model.step, Step::Resume);
+    assert!(
+        h.model.snapshot().is_some(),
+        "the journal stays while the question is open"
+    );
+    let effects = h.key(KeyCode::Enter);
+    (h, effects)
+}
+
+fn saved_draft() -> crate::journal::Journal {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(general("d2", "Globex", &["m1", "m2"]));
+    h.ctrl('u');
+    h.type_text("Kept name");
+    h.key(KeyCode::Enter);
+    h.send(Msg::Paste("a=1,b=2".into()));
+    h.model.snapshot().unwrap()
+}
+
+#[test]
+fn resume_returns_to_the_step_with_every_field() {
+    let (h, effects) = resumed(saved_draft());
+    assert!(effects.is_empty());
+    assert_eq!(h.model.step, Step::Tags);
+    assert_eq!(h.model.details.name.value(), "Kept name");
+    assert_eq!(h.model.tag_pairs().len(), 2);
+    assert_eq!(
+        h.model.destination.as_ref().unwrap().auth_materials,
+        ["m1", "m2"]
+    );
+    assert_eq!(h.model.step_position(), (3, 6));
+}
+
+#[test]
+fn resume_resends_an_unanswered_create_with_the_same_token() {
+    let mut journal = saved_draft();
+    let sent = CreateRequest {
+        client_token: "old-seed-3".into(),
+        destination_id: "d2".into(),
+        name: Some("Kept name".into()),
+        description: None,
+        tags: vec![("a".into(), "1".into())],
+        auth_material: Some("m1".into()),
+    };
+    journal.unanswered = Some(sent.clone());
+    journal.token_seed = "old-seed".into();
+    journal.token_counter = 3;
+    let (h, effects) = resumed(journal);
+    let (_, request) = created_request(&effects);
+    assert_eq!(request, sent);
+    assert_eq!(h.model.step, Step::Submit);
+    assert_eq!(h.model.client_token(), "old-seed-3");
+}
+
+#[test]
+fn resume_of_a_created_association_fetches_it_and_shows_its_url() {
+    let mut journal = saved_draft();
+    journal.association_id = Some("assoc1".into());
+    let (mut h, effects) = resumed(journal);
+    let [Effect::GetAssociation { generation, id }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(id, "assoc1");
+    let mut current = association(AssociationState::InProgress);
+    current.oauth_url = "https://example.com/consent".into();
+    let effects = h.send(Msg::Polled {
+        generation: *generation,
+        result: Ok(current),
+    });
+    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(
+        h.model.association.as_ref().unwrap().oauth_url,
+        "https://example.com/consent"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SchedulePoll { .. }))
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::OpenBrowser { .. }))
+    );
+}
+
+#[test]
+fn discarding_the_saved_session_starts_fresh() {
+    let mut opts = options();
+    opts.resume = Some(saved_draft());
+    let mut h = Harness::loaded(opts, two_destinations());
+    h.key(KeyCode::Char('d'));
+    assert_eq!(h.model.step, Step::Destination);
+    assert!(h.model.snapshot().is_none());
+    assert_eq!(h.model.details.name.value(), "");
 }

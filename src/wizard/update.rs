@@ -82,6 +82,10 @@ pub fn update(model: &mut Model, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::PollDue { generation } => on_poll_due(model, generation),
         Msg::Polled { generation, result } => on_polled(model, generation, result),
         Msg::Refreshed { generation, result } => on_refreshed(model, generation, result),
+        Msg::JournalFailed(error) => {
+            model.flash = Some(format!("Progress is not being saved: {error}"));
+            Vec::new()
+        }
         Msg::BrowserLaunched(result) => {
             model.browser = match result {
                 Ok(()) => BrowserNote::Opened,
@@ -134,6 +138,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     model.flash = None;
     let handled = match model.step {
+        Step::Resume => resume_key(model, key),
         Step::Destination => destination_key(model, key),
         Step::Details => details_key(model, key),
         Step::Tags => tags_key(model, key),
@@ -317,6 +322,82 @@ fn go_to(model: &mut Model, step: Step) {
         model.auth_cursor = current.unwrap_or(0);
     }
     model.step = step;
+}
+
+// ---------------------------------------------------------------- resume
+
+fn resume_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
+    match (key.code, plain_char(&key)) {
+        (KeyCode::Enter, _) | (_, Some('r')) => {
+            let journal = model.opts.resume.take()?;
+            Some(resume(model, journal))
+        }
+        (_, Some('d')) | (KeyCode::Delete, _) => {
+            model.opts.resume = None;
+            model.step = Step::Destination;
+            model.flash = Some("Saved session discarded".into());
+            Some(Vec::new())
+        }
+        _ => None,
+    }
+}
+
+/// Back to where the journal left off: the same step with every field, a resend of an
+/// unanswered create with the same token, or straight to the association's state.
+pub fn resume(model: &mut Model, journal: crate::journal::Journal) -> Vec<Effect> {
+    model.details.name = Input::new(journal.name);
+    model.details.name_edited = true;
+    model.details.description = Input::new(journal.description);
+    model.tags.rows = journal
+        .tags
+        .into_iter()
+        .map(|(key, value)| TagRow { key, value })
+        .collect();
+    model.auth_material = journal.auth_material;
+    model.opts.token_seed = journal.token_seed;
+    model.token_counter = journal.token_counter;
+    model.destination = journal
+        .destination
+        .map(|d| crate::service::DestinationDetail {
+            id: d.id,
+            name: d.name,
+            description: d.description,
+            cloud_connector_id: d.cloud_connector_id,
+            auth_materials: d.auth_materials,
+            has_oauth: d.has_oauth,
+        });
+    if let Some(id) = journal.association_id {
+        model.association = Some(Tracked {
+            id: id.clone(),
+            arn: String::new(),
+            state: AssociationState::InProgress,
+            oauth_url: String::new(),
+            error_message: None,
+        });
+        model.step = Step::Status;
+        let Effect::SchedulePoll { generation, .. } = start_polling(model) else {
+            unreachable!()
+        };
+        // Ask at once: the URL and the state come back from GetAccountAssociation.
+        if let Some(polling) = model.polling.as_mut() {
+            polling.in_flight = true;
+            polling.last_poll = Some(model.now);
+        }
+        return vec![Effect::GetAssociation { generation, id }];
+    }
+    if let Some(request) = journal.unanswered {
+        return send_create(model, request);
+    }
+    let step = match (journal.step, &model.destination) {
+        (_, None) => Step::Destination,
+        (crate::journal::SavedStep::Destination, _) => Step::Destination,
+        (crate::journal::SavedStep::Details, _) => Step::Details,
+        (crate::journal::SavedStep::Tags, _) => Step::Tags,
+        (crate::journal::SavedStep::Auth, _) if model.uses_general_authorization() => Step::Auth,
+        _ => Step::Review,
+    };
+    go_to(model, step);
+    Vec::new()
 }
 
 // ---------------------------------------------------------------- step 1: destination
@@ -1056,12 +1137,33 @@ fn on_polled(
     match result {
         Ok(association) => {
             polling.last_error = None;
+            let mut url_arrived = false;
             if let Some(tracked) = model.association.as_mut() {
                 tracked.state = association.state.clone();
                 tracked.error_message = association.error_message.clone();
                 if !association.arn.is_empty() {
                     tracked.arn = association.arn;
                 }
+                // After a resume the URL is only known from GetAccountAssociation.
+                if tracked.oauth_url.is_empty() && !association.oauth_url.is_empty() {
+                    tracked.oauth_url = association.oauth_url;
+                    url_arrived = association.state == AssociationState::InProgress;
+                }
+            }
+            if url_arrived && model.step == Step::Status {
+                model.step = Step::Authorize;
+                let opened = open_browser(model);
+                let generation = model
+                    .polling
+                    .as_ref()
+                    .map(|p| p.generation)
+                    .unwrap_or(generation);
+                let mut effects = opened;
+                effects.push(Effect::SchedulePoll {
+                    generation,
+                    after: POLL_FAST,
+                });
+                return effects;
             }
             if association.state.is_final() {
                 model.polling = None;

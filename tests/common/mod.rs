@@ -2,6 +2,7 @@
 //! proxy-free HTTP agent, the consent form driven like a browser would, and polling.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod e2e;
 pub mod pty;
 
 use std::collections::HashMap;

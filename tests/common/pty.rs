@@ -114,6 +114,8 @@ impl Tui {
         ] {
             cmd.env(name, value);
         }
+        // Each run keeps its journal in its own tempdir, never in the user's state dir.
+        cmd.env("XDG_STATE_HOME", dir.join("state"));
         for (name, value) in &spawn.env {
             match value {
                 Some(value) => cmd.env(name, value),
@@ -224,6 +226,17 @@ impl Tui {
             .unwrap()
             .screen_mut()
             .set_size(rows, cols);
+    }
+
+    /// Sends a signal (`KILL`, `HUP`, `TERM`…) to the program (the shell exec'd into it).
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("child pid");
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} {pid}");
     }
 
     /// Waits for the child to exit and returns its status.

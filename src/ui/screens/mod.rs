@@ -4,6 +4,7 @@ pub mod auth;
 pub mod authorize;
 pub mod destination;
 pub mod details;
+pub mod resume;
 pub mod review;
 pub mod status;
 pub mod submit;

@@ -1,0 +1,59 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::journal::SavedStep;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{boxed_paragraph, key_line, labelled};
+use crate::wizard::Model;
+
+pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(journal) = &model.opts.resume else {
+        return;
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "An unfinished onboarding was saved:",
+            theme.title(),
+        )),
+        Line::from(""),
+    ];
+    let destination = journal
+        .destination
+        .as_ref()
+        .map(|d| format!("{} ({})", d.name, d.id));
+    lines.push(labelled(
+        "Destination",
+        destination.unwrap_or_else(|| "(not chosen)".into()),
+        theme,
+    ));
+    lines.push(labelled("Name", journal.name.clone(), theme));
+    lines.push(labelled("Tags", journal.tags.len().to_string(), theme));
+    let where_ = match (&journal.association_id, &journal.unanswered) {
+        (Some(id), _) => format!("association {id} created: its state is fetched on resume"),
+        (None, Some(_)) => "submitted, reply not received: resumes by resending the same request (same ClientToken), which never creates a second association".into(),
+        (None, None) => format!("at the {} step, not submitted", step_name(journal.step)),
+    };
+    lines.push(labelled("Where", where_, theme));
+    let age = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|now| now.as_secs().saturating_sub(journal.saved_at))
+        .unwrap_or(0);
+    lines.push(labelled("Saved", format!("{} min ago", age / 60), theme));
+    lines.push(Line::from(""));
+    lines.push(key_line(
+        &[("Enter", "resume"), ("d", "discard it and start fresh")],
+        theme,
+    ));
+    boxed_paragraph(frame, area, "Resume", lines, theme);
+}
+
+fn step_name(step: SavedStep) -> &'static str {
+    match step {
+        SavedStep::Destination => "destination",
+        SavedStep::Details => "name and description",
+        SavedStep::Tags => "tags",
+        SavedStep::Auth => "authorization",
+        SavedStep::Review => "review",
+    }
+}

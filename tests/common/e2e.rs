@@ -1,0 +1,111 @@
+//! Pieces shared by the end-to-end tests of the real binary: a simulator on its own runtime
+//! (so tests stay synchronous), a stand-in browser, and the wizard's common arguments.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_iotmanagedintegrations::types::AccountAssociationItem;
+use iotmi_onboard::simulator::{SimConfig, SimHandle};
+
+/// An in-process simulator on its own runtime, so the tests themselves stay synchronous.
+pub struct Sim {
+    pub rt: tokio::runtime::Runtime,
+    pub handle: SimHandle,
+}
+
+impl Sim {
+    pub fn start(approve_after_ms: u64) -> Self {
+        Self::with(SimConfig {
+            approve_after_ms,
+            ..super::config()
+        })
+    }
+
+    pub fn with(config: SimConfig) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let handle = rt.block_on(super::start(config));
+        Self { rt, handle }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.handle.endpoint()
+    }
+
+    pub fn associations(&self) -> Vec<AccountAssociationItem> {
+        let client = super::client(&self.handle);
+        self.rt
+            .block_on(client.list_account_associations().send())
+            .expect("ListAccountAssociations")
+            .items()
+            .to_vec()
+    }
+
+    pub fn oauth_url(&self, id: &str) -> String {
+        let client = super::client(&self.handle);
+        self.rt
+            .block_on(
+                client
+                    .get_account_association()
+                    .account_association_id(id)
+                    .send(),
+            )
+            .expect("GetAccountAssociation")
+            .o_auth_authorization_url()
+            .to_owned()
+    }
+}
+
+/// A stand-in browser: opens the consent page and submits its form with `decision`, as a
+/// user clicking the button would. Logs to `browser.log` next to it.
+pub fn write_browser(dir: &Path) -> (PathBuf, PathBuf) {
+    let script = dir.join("consent.py");
+    let log = dir.join("browser.log");
+    std::fs::write(
+        &script,
+        r#"import sys, pathlib, urllib.parse, urllib.request
+from html.parser import HTMLParser
+
+decision, url = sys.argv[1], sys.argv[-1]
+log = open(pathlib.Path(__file__).with_name("browser.log"), "a", buffering=1)
+
+class Form(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields = None, {}
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.action = a.get("action")
+        elif tag == "input" and a.get("type") == "hidden":
+            self.fields[a["name"]] = a.get("value") or ""
+
+# Loopback only: a proxy from the environment must not see this traffic.
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+try:
+    log.write(f"GET {url}\n")
+    form = Form()
+    form.feed(opener.open(url, timeout=10).read().decode())
+    fields = dict(form.fields, decision=decision)
+    target = urllib.parse.urljoin(url, form.action or "")
+    log.write(f"POST {target} {fields}\n")
+    with opener.open(target, urllib.parse.urlencode(fields).encode(), timeout=10) as r:
+        log.write(f"-> {r.status}\n")
+except Exception as e:
+    log.write(f"error: {e!r}\n")
+    sys.exit(1)
+"#,
+    )
+    .expect("write the browser script");
+    (script, log)
+}
+
+pub fn wizard_args(sim: &Sim, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["--endpoint-url", &sim.endpoint(), "--region", "us-east-1"]
+        .map(str::to_owned)
+        .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
