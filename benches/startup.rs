@@ -180,8 +180,12 @@ fn main() {
         .unwrap();
     let endpoint = simulator.endpoint();
 
+    // A prefilled destination opens on the list (no Start screen) and highlights it.
     for (label, args) in [
-        ("demo", vec!["demo", "--no-browser"]),
+        (
+            "demo",
+            vec!["demo", "--no-browser", "--destination", "acme-home-us"],
+        ),
         (
             "--endpoint-url <simulator>",
             vec![
@@ -190,6 +194,8 @@ fn main() {
                 "--region",
                 "us-east-1",
                 "--no-browser",
+                "--destination",
+                "acme-home-us",
             ],
         ),
     ] {
@@ -210,6 +216,8 @@ fn main() {
 
     // Bytes per keystroke: type in the filter, then move in the list.
     let mut run = Run::spawn(&["demo", "--no-browser"]);
+    run.wait_for("Create a new association");
+    run.send(b"\r");
     run.wait_for("Acme Home US");
     run.settle(Instant::now(), Duration::from_millis(200));
     let mut typed = Vec::new();

@@ -17,7 +17,7 @@ use crate::service::sdk::{AwsTarget, LazySdkService};
 use crate::ui::driver::{JournalSink, Session};
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;
-use crate::wizard::model::Target;
+use crate::wizard::model::{FirstScreen, Target};
 use crate::wizard::{Model, Options, Outcome, OutcomeKind, Prefill};
 
 /// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`).
@@ -131,6 +131,19 @@ async fn run_wizard(
         target,
         resume,
         notice,
+        first: if args.manage {
+            FirstScreen::Manage
+        } else if args.destination.is_some()
+            || args.name.is_some()
+            || args.description.is_some()
+            || !args.tags.is_empty()
+            || args.auth_material.is_some()
+        {
+            // Prefilled: the operator already chose to create.
+            FirstScreen::Create
+        } else {
+            FirstScreen::Start
+        },
     };
     let mut model = Model::new(options, Instant::now());
     let mut tty =

@@ -88,6 +88,9 @@ pub struct WizardArgs {
     /// Prefill: the General Authorization material name.
     #[arg(long, value_name = "NAME")]
     pub auth_material: Option<String>,
+    /// Open the list of existing associations instead of creating one.
+    #[arg(long)]
+    pub manage: bool,
     /// Never launch a browser; show the URL and the ways to carry it over.
     #[arg(long)]
     pub no_browser: bool,

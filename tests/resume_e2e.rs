@@ -96,6 +96,8 @@ fn hangup_on_the_tags_step_resumes_there_with_the_tags() {
     let dir = tempfile::tempdir().unwrap();
     let args = wizard_args(&sim, &["--no-browser"]);
     let mut first = Tui::spawn(dir.path(), Spawn::new(&args));
+    first.wait_for("Create a new association");
+    first.send(ENTER);
     first.wait_for("Acme Home US");
     first.send(ENTER);
     first.wait_for("Step 2 of 6");
@@ -136,6 +138,8 @@ fn a_corrupt_journal_is_reported_and_set_aside() {
     let args = wizard_args(&sim, &["--no-browser"]);
     // Learn the journal's file name from a real run, then corrupt it.
     let mut first = Tui::spawn(dir.path(), Spawn::new(&args));
+    first.wait_for("Create a new association");
+    first.send(ENTER);
     first.wait_for("Acme Home US");
     first.send(ENTER);
     first.wait_for("Step 2 of 6");
@@ -146,7 +150,8 @@ fn a_corrupt_journal_is_reported_and_set_aside() {
 
     let mut second = Tui::spawn(dir.path(), Spawn::new(&args));
     second.wait_for("could not be read");
-    second.wait_for("Step 1 of 6");
+    second.wait_for("Create a new association");
+    second.send(ENTER);
     second.wait_for("Acme Home US");
     let names: Vec<String> = journals(dir.path())
         .iter()

@@ -150,7 +150,7 @@ fn ctrl_c_on_the_first_screen_exits_130_and_restores_the_terminal() {
         dir.path(),
         Spawn::new(&wizard_args(&sim, &["--no-browser"])),
     );
-    tui.wait_for("Acme Home US");
+    tui.wait_for("Create a new association");
     tui.send(CTRL_C);
     assert_eq!(tui.wait_exit(), 130, "{}", tui.dump());
     // The parser hides mode changes; the raw bytes show the alternate screen was left.
@@ -171,6 +171,8 @@ fn too_small_a_window_says_so_until_resized() {
     );
     tui.wait_for("Terminal too small");
     tui.resize(80, 24);
+    tui.wait_for("Create a new association");
+    tui.send(ENTER);
     tui.wait_for("Acme Home US");
     assert!(
         !tui.screen().contains("Terminal too small"),
@@ -267,6 +269,8 @@ fn bracketed_paste_on_the_tags_step_adds_every_pair() {
 fn demo_lists_the_fixture_destinations_and_ctrl_c_exits_130() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut tui = Tui::spawn(dir.path(), Spawn::new(&["demo", "--no-browser"]));
+    tui.wait_for("Create a new association");
+    tui.send(ENTER);
     tui.wait_for("Acme Home US");
     tui.wait_for("BrightLight API key");
     tui.send(CTRL_C);

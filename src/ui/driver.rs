@@ -188,6 +188,9 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::SchedulePoll { .. } => "SchedulePoll",
         Effect::GetAssociation { .. } => "GetAssociation",
         Effect::StartRefresh { .. } => "StartRefresh",
+        Effect::ListAssociations { .. } => "ListAssociations",
+        Effect::FetchAssociation { .. } => "FetchAssociation",
+        Effect::DeleteAssociation { .. } => "DeleteAssociation",
         Effect::OpenBrowser { .. } => "OpenBrowser",
         Effect::CopyToClipboard(_) => "CopyToClipboard",
         Effect::ShowUnwrapped(_) => "ShowUnwrapped",
@@ -295,6 +298,36 @@ fn run_effect(
                 Msg::Refreshed {
                     generation,
                     result: logged("StartAccountAssociationRefresh", call.await),
+                }
+            }));
+        }
+        Effect::ListAssociations {
+            generation,
+            next_token,
+        } => {
+            let call = service.list_associations(next_token);
+            spawn(Box::pin(async move {
+                Msg::AssociationsPage {
+                    generation,
+                    result: logged("ListAccountAssociations", call.await),
+                }
+            }));
+        }
+        Effect::FetchAssociation { generation, id } => {
+            let call = service.get_association(id);
+            spawn(Box::pin(async move {
+                Msg::AssociationDetail {
+                    generation,
+                    result: logged("GetAccountAssociation", call.await),
+                }
+            }));
+        }
+        Effect::DeleteAssociation { generation, id } => {
+            let call = service.delete_association(id);
+            spawn(Box::pin(async move {
+                Msg::Deleted {
+                    generation,
+                    result: logged("DeleteAccountAssociation", call.await),
                 }
             }));
         }

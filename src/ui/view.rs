@@ -45,6 +45,8 @@ pub fn view(model: &Model, frame: &mut Frame, theme: &Theme) {
     .areas(area);
     render_header(model, frame, header, theme);
     match model.step {
+        Step::Start => screens::start::render(model, frame, body, theme),
+        Step::Manage => screens::manage::render(model, frame, body, theme),
         Step::Resume => screens::resume::render(model, frame, body, theme),
         Step::Destination => screens::destination::render(model, frame, body, theme),
         Step::Details => screens::details::render(model, frame, body, theme),
@@ -71,12 +73,18 @@ pub fn view(model: &Model, frame: &mut Frame, theme: &Theme) {
 
 fn render_header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     let (k, n) = model.step_position();
-    let title = Line::from(vec![
+    let mut title = vec![
         Span::styled(" iotmi-onboard ", theme.title()),
         Span::styled("│ ", theme.dim()),
-        Span::styled(format!("Step {k} of {n}"), theme.key()),
-        Span::raw(format!(" · {}", model.step.title())),
-    ]);
+    ];
+    // Outside the create flow there are no steps to count.
+    if matches!(model.step, Step::Start | Step::Manage | Step::Resume) {
+        title.push(Span::raw(model.step.title()));
+    } else {
+        title.push(Span::styled(format!("Step {k} of {n}"), theme.key()));
+        title.push(Span::raw(format!(" · {}", model.step.title())));
+    }
+    let title = Line::from(title);
     let target = &model.target;
     let mut where_spans = vec![Span::styled(" into ", theme.dim())];
     match &target.endpoint {
@@ -119,6 +127,21 @@ fn quit_key(model: &Model) -> (&'static str, &'static str) {
 /// The keys that work on this screen, most useful first.
 pub fn footer_keys(model: &Model) -> Vec<(&'static str, &'static str)> {
     let mut keys: Vec<(&'static str, &'static str)> = match model.step {
+        Step::Start => vec![("↑↓", "choose"), ("Enter", "go"), ("?", "help")],
+        Step::Manage if model.manage.confirm_delete.is_some() => {
+            vec![("Enter", "delete"), ("Esc", "cancel")]
+        }
+        Step::Manage if model.manage.filter_focused => {
+            vec![("type", "filter"), ("Enter/Esc", "done")]
+        }
+        Step::Manage => vec![
+            ("↑↓", "move"),
+            ("/", "filter"),
+            ("Enter", "details"),
+            ("d", "delete"),
+            ("g", "reload"),
+            ("?", "help"),
+        ],
         Step::Resume => vec![("Enter", "resume"), ("d", "start fresh"), ("?", "help")],
         Step::Destination if matches!(model.destinations.load, Load::Failed(_)) => {
             vec![("r", "retry"), ("F1", "help")]

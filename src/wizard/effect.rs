@@ -37,6 +37,19 @@ pub enum Effect {
         generation: Generation,
         id: String,
     },
+    ListAssociations {
+        generation: Generation,
+        next_token: Option<String>,
+    },
+    /// GetAccountAssociation for the Manage view's detail panel (not a poll).
+    FetchAssociation {
+        generation: Generation,
+        id: String,
+    },
+    DeleteAssociation {
+        generation: Generation,
+        id: String,
+    },
     /// The URL has passed the URL policy; never through a shell.
     OpenBrowser {
         url: String,

@@ -50,10 +50,82 @@ pub struct Options {
     pub resume: Option<Journal>,
     /// Shown once at start (e.g. an unreadable journal was set aside).
     pub notice: Option<String>,
+    /// The first screen when nothing is prefilled or resumed.
+    pub first: FirstScreen,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstScreen {
+    /// Ask: create or manage.
+    Start,
+    /// Straight to the destination list (prefill flags were given).
+    Create,
+    /// `--manage`.
+    Manage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManageAction {
+    Authorize,
+    RetryAsNew,
+}
+
+/// The Manage view: every association of the account, filterable, with actions on one.
+#[derive(Clone, Debug)]
+pub struct ManageView {
+    pub items: Vec<crate::service::AssociationSummary>,
+    pub load: Load,
+    pub more: bool,
+    pub generation: Generation,
+    pub filter: Input,
+    pub matches: Vec<usize>,
+    pub cursor: usize,
+    /// GetAccountAssociation of the highlighted item (with tags).
+    pub detail: Option<crate::service::Association>,
+    pub detail_generation: Generation,
+    /// `/` moves the keyboard to the filter; otherwise letters are actions.
+    pub filter_focused: bool,
+    /// An action waiting for the detail it needs (URL, tags).
+    pub pending: Option<ManageAction>,
+    /// Typing the association's name to confirm a delete.
+    pub confirm_delete: Option<Input>,
+    pub delete_generation: Option<Generation>,
+    pub message: Option<Notice>,
+}
+
+impl Default for ManageView {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            load: Load::Loading,
+            more: false,
+            generation: 0,
+            filter: Input::default(),
+            matches: Vec::new(),
+            cursor: 0,
+            detail: None,
+            detail_generation: 0,
+            filter_focused: false,
+            pending: None,
+            confirm_delete: None,
+            delete_generation: None,
+            message: None,
+        }
+    }
+}
+
+impl ManageView {
+    pub fn highlighted(&self) -> Option<&crate::service::AssociationSummary> {
+        self.items.get(*self.matches.get(self.cursor)?)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
+    /// Create a new association or manage existing ones.
+    Start,
+    /// Existing associations: details, authorize, refresh, retry, delete.
+    Manage,
     /// An unfinished session exists: resume it or start fresh.
     Resume,
     Destination,
@@ -70,6 +142,8 @@ pub enum Step {
 impl Step {
     pub fn title(self) -> &'static str {
         match self {
+            Step::Start => "Start",
+            Step::Manage => "Manage account associations",
             Step::Resume => "Resume",
             Step::Destination => "Connector destination",
             Step::Details => "Name and description",
@@ -206,6 +280,8 @@ pub enum SubmitState {
 pub struct Tracked {
     pub id: String,
     pub arn: String,
+    pub name: String,
+    pub destination_id: String,
     pub state: AssociationState,
     /// Raw; checked by the URL policy before opening, sanitised for display.
     pub oauth_url: String,
@@ -299,6 +375,9 @@ pub struct Summary {
 
 pub struct Model {
     pub step: Step,
+    /// 0 = create, 1 = manage.
+    pub start_cursor: usize,
+    pub manage: ManageView,
     pub opts: Options,
     pub target: Target,
     pub now: Instant,
@@ -345,11 +424,14 @@ impl Model {
             ..TagsEditor::default()
         };
         Self {
-            step: if opts.resume.is_some() {
-                Step::Resume
-            } else {
-                Step::Destination
+            step: match (opts.resume.is_some(), opts.first) {
+                (true, _) => Step::Resume,
+                (false, FirstScreen::Start) => Step::Start,
+                (false, FirstScreen::Create) => Step::Destination,
+                (false, FirstScreen::Manage) => Step::Manage,
             },
+            start_cursor: 0,
+            manage: ManageView::default(),
             target: opts.target.clone(),
             now,
             spinner: 0,
@@ -429,7 +511,7 @@ impl Model {
     pub fn step_position(&self) -> (usize, usize) {
         let steps = self.visible_steps();
         let shown = match self.step {
-            Step::Resume => Step::Destination,
+            Step::Resume | Step::Start | Step::Manage => Step::Destination,
             Step::Submit => Step::Review,
             Step::Done => Step::Status,
             other => other,
@@ -482,14 +564,17 @@ impl Model {
 
     /// A request is in flight whose loss the user should confirm.
     pub fn busy(&self) -> bool {
-        matches!(self.submit, SubmitState::InFlight { .. })
+        self.manage.delete_generation.is_some()
+            || matches!(self.submit, SubmitState::InFlight { .. })
             || self.polling.is_some()
             || matches!(self.refresh, RefreshState::InFlight { .. })
     }
 
     /// Something on screen animates, so the driver should send ticks.
     pub fn animating(&self) -> bool {
-        self.destinations.load == Load::Loading
+        (self.destinations.load == Load::Loading && self.step == Step::Destination)
+            || (self.step == Step::Manage
+                && (self.manage.load == Load::Loading || self.manage.more))
             || self.destinations.more
             || matches!(self.destinations.detail, DetailLoad::Loading { .. })
             || self.busy()
@@ -502,9 +587,12 @@ impl Model {
             association_id: tracked.id.clone(),
             arn: tracked.arn.clone(),
             state: tracked.state.to_string(),
-            name: self.details.name.value().to_string(),
-            destination_id: destination.map(|d| d.id.clone()).unwrap_or_default(),
-            destination_name: destination.map(|d| d.name.clone()).unwrap_or_default(),
+            name: tracked.name.clone(),
+            destination_id: tracked.destination_id.clone(),
+            destination_name: destination
+                .filter(|d| d.id == tracked.destination_id)
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
             error_message: tracked.error_message.clone(),
         })
     }
@@ -514,6 +602,9 @@ impl Model {
     pub fn snapshot(&self) -> Option<Journal> {
         if self.step == Step::Resume {
             return self.opts.resume.clone();
+        }
+        if matches!(self.step, Step::Start | Step::Manage) {
+            return None;
         }
         let finished = match self.association.as_ref().map(|a| &a.state) {
             Some(AssociationState::Succeeded) => true,
@@ -528,7 +619,7 @@ impl Model {
             return None;
         }
         let step = match self.step {
-            Step::Resume | Step::Destination => SavedStep::Destination,
+            Step::Start | Step::Manage | Step::Resume | Step::Destination => SavedStep::Destination,
             Step::Details => SavedStep::Details,
             Step::Tags => SavedStep::Tags,
             Step::Auth => SavedStep::Auth,

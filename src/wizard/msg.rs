@@ -3,8 +3,8 @@
 use crossterm::event::KeyEvent;
 
 use crate::service::{
-    Association, CloudConnector, CreatedAssociation, DestinationDetail, DestinationSummary, Page,
-    ServiceError,
+    Association, AssociationSummary, CloudConnector, CreatedAssociation, DestinationDetail,
+    DestinationSummary, Page, ServiceError,
 };
 
 pub type Generation = u64;
@@ -45,6 +45,18 @@ pub enum Msg {
     },
     /// The launcher ran (or failed to start).
     BrowserLaunched(Result<(), String>),
+    AssociationsPage {
+        generation: Generation,
+        result: Result<Page<AssociationSummary>, ServiceError>,
+    },
+    AssociationDetail {
+        generation: Generation,
+        result: Result<Association, ServiceError>,
+    },
+    Deleted {
+        generation: Generation,
+        result: Result<(), ServiceError>,
+    },
     /// The journal could not be written: say so once, carry on.
     JournalFailed(String),
 }

@@ -26,6 +26,8 @@ pub(crate) fn options() -> Options {
         },
         resume: None,
         notice: None,
+        // The unit tests start where most flows do; Start and Manage have tests of their own.
+        first: FirstScreen::Create,
     }
 }
 

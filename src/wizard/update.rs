@@ -29,6 +29,9 @@ const PAGE: usize = 10;
 /// The effects to run when the wizard starts.
 pub fn init(model: &mut Model) -> Vec<Effect> {
     let mut effects = vec![Effect::LoadConnectors, list_destinations(model, None)];
+    if model.step == Step::Manage {
+        effects.push(list_associations(model, None));
+    }
     if model.target.endpoint.is_none() {
         effects.push(Effect::LoadAccount);
     }
@@ -82,6 +85,13 @@ pub fn update(model: &mut Model, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::PollDue { generation } => on_poll_due(model, generation),
         Msg::Polled { generation, result } => on_polled(model, generation, result),
         Msg::Refreshed { generation, result } => on_refreshed(model, generation, result),
+        Msg::AssociationsPage { generation, result } => {
+            on_associations_page(model, generation, result)
+        }
+        Msg::AssociationDetail { generation, result } => {
+            on_association_detail(model, generation, result)
+        }
+        Msg::Deleted { generation, result } => on_deleted(model, generation, result),
         Msg::JournalFailed(error) => {
             model.flash = Some(format!("Progress is not being saved: {error}"));
             Vec::new()
@@ -138,6 +148,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
     model.flash = None;
     let handled = match model.step {
+        Step::Start => start_key(model, key),
+        Step::Manage => manage_key(model, key),
         Step::Resume => resume_key(model, key),
         Step::Destination => destination_key(model, key),
         Step::Details => details_key(model, key),
@@ -370,6 +382,12 @@ pub fn resume(model: &mut Model, journal: crate::journal::Journal) -> Vec<Effect
         model.association = Some(Tracked {
             id: id.clone(),
             arn: String::new(),
+            name: model.details.name.value().to_string(),
+            destination_id: model
+                .destination
+                .as_ref()
+                .map(|d| d.id.clone())
+                .unwrap_or_default(),
             state: AssociationState::InProgress,
             oauth_url: String::new(),
             error_message: None,
@@ -979,9 +997,12 @@ fn on_created(
         Ok(created) => {
             model.submit = SubmitState::Idle;
             let has_url = !created.oauth_url.is_empty();
+            let sent = model.last_sent.as_ref();
             model.association = Some(Tracked {
                 id: created.id,
                 arn: created.arn,
+                name: sent.and_then(|r| r.name.clone()).unwrap_or_default(),
+                destination_id: sent.map(|r| r.destination_id.clone()).unwrap_or_default(),
                 state: created.state,
                 oauth_url: created.oauth_url,
                 error_message: None,
@@ -1336,4 +1357,362 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
         model.flash = Some(format!("Paste cut to {MAX_PASTE} characters"));
     }
     Vec::new()
+}
+
+// ---------------------------------------------------------------- start and manage
+
+fn start_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
+    match (key.code, plain_char(&key)) {
+        (KeyCode::Up, _) | (_, Some('k')) => model.start_cursor = 0,
+        (KeyCode::Down, _) | (_, Some('j')) => model.start_cursor = 1,
+        (_, Some('c')) => {
+            model.step = Step::Destination;
+        }
+        (_, Some('m')) => return Some(enter_manage(model)),
+        (KeyCode::Enter | KeyCode::Tab, _) => {
+            if model.start_cursor == 1 {
+                return Some(enter_manage(model));
+            }
+            model.step = Step::Destination;
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+fn enter_manage(model: &mut Model) -> Vec<Effect> {
+    model.step = Step::Manage;
+    model.manage = ManageView::default();
+    vec![list_associations(model, None)]
+}
+
+fn list_associations(model: &mut Model, next_token: Option<String>) -> Effect {
+    let generation = next_generation(model);
+    model.manage.generation = generation;
+    Effect::ListAssociations {
+        generation,
+        next_token,
+    }
+}
+
+fn refilter_associations(model: &mut Model) {
+    let view = &mut model.manage;
+    let highlighted = view.matches.get(view.cursor).copied();
+    let filter = view.filter.value().to_lowercase();
+    let terms: Vec<&str> = filter.split_whitespace().collect();
+    view.matches = view
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            let haystack =
+                format!("{} {} {} {}", a.name, a.id, a.state, a.destination_id).to_lowercase();
+            terms.iter().all(|t| haystack.contains(t))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    view.cursor = highlighted
+        .and_then(|h| view.matches.iter().position(|&m| m == h))
+        .unwrap_or(0);
+}
+
+fn on_associations_page(
+    model: &mut Model,
+    generation: Generation,
+    result: Result<
+        crate::service::Page<crate::service::AssociationSummary>,
+        crate::service::ServiceError,
+    >,
+) -> Vec<Effect> {
+    if generation != model.manage.generation {
+        return Vec::new();
+    }
+    match result {
+        Ok(page) => {
+            model.manage.items.extend(page.items);
+            model.manage.load = Load::Loaded;
+            refilter_associations(model);
+            match page.next_token {
+                Some(token) => {
+                    model.manage.more = true;
+                    vec![list_associations(model, Some(token))]
+                }
+                None => {
+                    model.manage.more = false;
+                    Vec::new()
+                }
+            }
+        }
+        Err(error) => {
+            model.manage.more = false;
+            model.manage.load = Load::Failed(error);
+            Vec::new()
+        }
+    }
+}
+
+fn fetch_highlighted(model: &mut Model) -> Vec<Effect> {
+    let Some(id) = model.manage.highlighted().map(|a| a.id.clone()) else {
+        return Vec::new();
+    };
+    let generation = next_generation(model);
+    model.manage.detail_generation = generation;
+    vec![Effect::FetchAssociation { generation, id }]
+}
+
+fn manage_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
+    if let Some(confirm) = model.manage.confirm_delete.as_mut() {
+        match key.code {
+            KeyCode::Esc => {
+                model.manage.confirm_delete = None;
+                model.manage.message = Some(Notice::Info("Delete cancelled".into()));
+            }
+            KeyCode::Enter => {
+                let typed = confirm.value().to_string();
+                let target = model
+                    .manage
+                    .highlighted()
+                    .map(|a| (a.id.clone(), confirmation_word(a)));
+                match target {
+                    Some((id, word)) if typed == word => {
+                        let generation = next_generation(model);
+                        model.manage.confirm_delete = None;
+                        model.manage.delete_generation = Some(generation);
+                        model.manage.message = Some(Notice::Info(format!("Deleting {word}…")));
+                        return Some(vec![Effect::DeleteAssociation { generation, id }]);
+                    }
+                    _ => {
+                        model.manage.message = Some(Notice::Error(
+                            "That is not the name: type it exactly, or Esc to cancel".into(),
+                        ))
+                    }
+                }
+            }
+            _ => {
+                edit_input(confirm, key);
+            }
+        }
+        return Some(Vec::new());
+    }
+    if model.manage.filter_focused {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Down | KeyCode::Tab => {
+                model.manage.filter_focused = false
+            }
+            _ => {
+                if edit_input(&mut model.manage.filter, key) {
+                    refilter_associations(model);
+                }
+            }
+        }
+        return Some(Vec::new());
+    }
+    let len = model.manage.matches.len();
+    let before = model.manage.highlighted().map(|a| a.id.clone());
+    let state = model.manage.highlighted().map(|a| a.state.clone());
+    let effects = match (key.code, plain_char(&key)) {
+        (KeyCode::Up, _) | (_, Some('k')) => {
+            move_cursor(&mut model.manage.cursor, len, -1);
+            Vec::new()
+        }
+        (KeyCode::Down, _) | (_, Some('j')) => {
+            move_cursor(&mut model.manage.cursor, len, 1);
+            Vec::new()
+        }
+        (KeyCode::PageUp, _) => {
+            move_cursor(&mut model.manage.cursor, len, -(PAGE as isize));
+            Vec::new()
+        }
+        (KeyCode::PageDown, _) => {
+            move_cursor(&mut model.manage.cursor, len, PAGE as isize);
+            Vec::new()
+        }
+        (_, Some('/')) => {
+            model.manage.filter_focused = true;
+            Vec::new()
+        }
+        (_, Some('g')) => enter_manage(model),
+        (KeyCode::Enter, _) | (_, Some('v')) => fetch_highlighted(model),
+        (_, Some('a')) if state == Some(AssociationState::InProgress) => {
+            model.manage.pending = Some(ManageAction::Authorize);
+            fetch_highlighted(model)
+        }
+        (_, Some('r')) if state == Some(AssociationState::RefreshTokenExpired) => {
+            refresh_highlighted(model)
+        }
+        (_, Some('n')) if state == Some(AssociationState::Failed) => {
+            model.manage.pending = Some(ManageAction::RetryAsNew);
+            fetch_highlighted(model)
+        }
+        (_, Some('d')) | (KeyCode::Delete, _) if len > 0 => {
+            let word = model
+                .manage
+                .highlighted()
+                .map(confirmation_word)
+                .unwrap_or_default();
+            model.manage.confirm_delete = Some(Input::default());
+            model.manage.message = Some(Notice::Info(format!(
+                "Type {word:?} and Enter to delete it (Esc cancels)"
+            )));
+            Vec::new()
+        }
+        (KeyCode::Esc, _) if !model.manage.filter.value().is_empty() => {
+            model.manage.filter = Input::default();
+            refilter_associations(model);
+            Vec::new()
+        }
+        (KeyCode::Esc | KeyCode::BackTab, _) if model.opts.first == FirstScreen::Start => {
+            model.step = Step::Start;
+            Vec::new()
+        }
+        _ => return None,
+    };
+    if model.manage.highlighted().map(|a| a.id.clone()) != before {
+        model.manage.detail = None;
+        model.manage.pending = None;
+    }
+    Some(effects)
+}
+
+/// What a delete must be confirmed with: the name, or the id of an unnamed association.
+pub fn confirmation_word(association: &crate::service::AssociationSummary) -> String {
+    if association.name.is_empty() {
+        association.id.clone()
+    } else {
+        association.name.clone()
+    }
+}
+
+fn adopt(model: &mut Model, association: &crate::service::Association) {
+    model.association = Some(Tracked {
+        id: association.id.clone(),
+        arn: association.arn.clone(),
+        name: association.name.clone(),
+        destination_id: association.destination_id.clone(),
+        state: association.state.clone(),
+        oauth_url: association.oauth_url.clone(),
+        error_message: association.error_message.clone(),
+    });
+    model.details.name = Input::new(association.name.clone());
+}
+
+fn refresh_highlighted(model: &mut Model) -> Vec<Effect> {
+    let Some(summary) = model.manage.highlighted().cloned() else {
+        return Vec::new();
+    };
+    let association = crate::service::Association {
+        id: summary.id.clone(),
+        arn: summary.arn,
+        state: summary.state,
+        error_message: summary.error_message,
+        name: summary.name,
+        description: summary.description,
+        destination_id: summary.destination_id,
+        oauth_url: String::new(),
+        tags: Default::default(),
+        auth_material: None,
+    };
+    adopt(model, &association);
+    let generation = next_generation(model);
+    model.refresh = RefreshState::InFlight { generation };
+    model.step = Step::Status;
+    vec![Effect::StartRefresh {
+        generation,
+        id: summary.id,
+    }]
+}
+
+fn on_association_detail(
+    model: &mut Model,
+    generation: Generation,
+    result: Result<crate::service::Association, crate::service::ServiceError>,
+) -> Vec<Effect> {
+    if generation != model.manage.detail_generation || model.step != Step::Manage {
+        return Vec::new();
+    }
+    let association = match result {
+        Ok(association) => association,
+        Err(error) => {
+            model.manage.pending = None;
+            model.manage.message = Some(Notice::Error(format!(
+                "{}: {}",
+                error.title(),
+                error.message
+            )));
+            return Vec::new();
+        }
+    };
+    model.manage.detail = Some(association.clone());
+    match model.manage.pending.take() {
+        Some(ManageAction::Authorize) => {
+            adopt(model, &association);
+            let has_url = !association.oauth_url.is_empty();
+            after_association_known(model, has_url)
+        }
+        Some(ManageAction::RetryAsNew) => retry_as_new(model, association),
+        None => Vec::new(),
+    }
+}
+
+/// A failed association's inputs become a new draft: the destination is fetched again (its
+/// auth settings may have changed) and the wizard goes on from there.
+fn retry_as_new(model: &mut Model, failed: crate::service::Association) -> Vec<Effect> {
+    model.details.name = Input::new(failed.name);
+    model.details.name_edited = true;
+    model.details.description = Input::new(failed.description);
+    model.tags.rows = failed
+        .tags
+        .into_iter()
+        .map(|(key, value)| TagRow { key, value })
+        .collect();
+    model.auth_material = failed.auth_material;
+    model.association = None;
+    model.last_sent = None;
+    model.opts.prefill.destination = Some(failed.destination_id.clone());
+    model.destinations.prefill_placed = false;
+    model.step = Step::Destination;
+    place_prefilled_destination(model);
+    let generation = next_generation(model);
+    model.destinations.detail = DetailLoad::Loading {
+        id: failed.destination_id.clone(),
+        generation,
+    };
+    vec![Effect::GetDestination {
+        generation,
+        id: failed.destination_id,
+    }]
+}
+
+fn on_deleted(
+    model: &mut Model,
+    generation: Generation,
+    result: Result<(), crate::service::ServiceError>,
+) -> Vec<Effect> {
+    if model.manage.delete_generation != Some(generation) {
+        return Vec::new();
+    }
+    model.manage.delete_generation = None;
+    match result {
+        Ok(()) => {
+            let effects = enter_manage(model);
+            model.manage.message = Some(Notice::Info(
+                "Deleted: it passes through ASSOCIATION_DELETING, then is gone".into(),
+            ));
+            effects
+        }
+        Err(error) if error.kind == ErrorKind::Conflict => {
+            model.manage.message = Some(Notice::Error(
+                "Managed things are still registered to it: deregister them first, then delete again".into(),
+            ));
+            Vec::new()
+        }
+        Err(error) => {
+            model.manage.message = Some(Notice::Error(format!(
+                "{}: {}",
+                error.title(),
+                error.message
+            )));
+            Vec::new()
+        }
+    }
 }

@@ -1,0 +1,198 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::service::AssociationState;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{boxed_paragraph, error_lines, labelled, spinner, text_field};
+use crate::wizard::Model;
+use crate::wizard::model::{Load, Notice};
+
+pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let view = &model.manage;
+    if let Load::Failed(error) = &view.load {
+        let lines = error_lines(error, &model.target.profile, &[("g", "retry")], theme);
+        boxed_paragraph(
+            frame,
+            area,
+            "Could not list account associations",
+            lines,
+            theme,
+        );
+        return;
+    }
+    let [filter_area, main, message_area] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let count = match (&view.load, view.more) {
+        (Load::Loading, _) => format!(" {} loading… ", spinner(model.spinner)),
+        (_, true) => format!(
+            " {} of {} · {} loading more… ",
+            view.matches.len(),
+            view.items.len(),
+            spinner(model.spinner)
+        ),
+        _ => format!(" {} of {} ", view.matches.len(), view.items.len()),
+    };
+    let title = Line::from(vec![
+        Span::raw("Filter (/)"),
+        Span::styled(count, theme.dim()),
+    ]);
+    match &view.confirm_delete {
+        Some(input) => text_field(
+            frame,
+            filter_area,
+            Line::from("Type the name to confirm the delete"),
+            input,
+            true,
+            theme,
+        ),
+        None => text_field(
+            frame,
+            filter_area,
+            title,
+            &view.filter,
+            view.filter_focused,
+            theme,
+        ),
+    }
+
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let visible = left.height.saturating_sub(2) as usize;
+    let start = view.cursor.saturating_sub(visible.saturating_sub(1));
+    let items: Vec<ListItem> = view
+        .matches
+        .iter()
+        .skip(start)
+        .take(visible.max(1))
+        .filter_map(|&i| view.items.get(i))
+        .map(|a| {
+            let name = if a.name.is_empty() {
+                a.id.clone()
+            } else {
+                a.name.clone()
+            };
+            ListItem::new(Line::from(vec![
+                Span::raw(name),
+                Span::styled(format!("  {}", short_state(&a.state)), theme.dim()),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default()
+        .with_selected((!view.matches.is_empty()).then_some(view.cursor - start));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(" Associations ");
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(block)
+            .highlight_style(theme.selected())
+            .highlight_symbol("› "),
+        left,
+        &mut state,
+    );
+
+    let mut lines = Vec::new();
+    if let Some(a) = view.highlighted() {
+        lines.push(Line::from(Span::styled(
+            if a.name.is_empty() {
+                "(no name)".into()
+            } else {
+                a.name.clone()
+            },
+            theme.title(),
+        )));
+        lines.push(labelled("id", a.id.clone(), theme));
+        lines.push(labelled("state", a.state.to_string(), theme));
+        lines.push(labelled("destination", a.destination_id.clone(), theme));
+        if let Some(message) = &a.error_message {
+            lines.push(labelled("error", message.clone(), theme));
+        }
+        if let Some(detail) = view.detail.as_ref().filter(|d| d.id == a.id) {
+            if !detail.description.is_empty() {
+                lines.push(labelled("description", detail.description.clone(), theme));
+            }
+            let tags: Vec<String> = detail
+                .tags
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            lines.push(labelled(
+                "tags",
+                if tags.is_empty() {
+                    "(none)".into()
+                } else {
+                    tags.join(", ")
+                },
+                theme,
+            ));
+            if let Some(material) = &detail.auth_material {
+                lines.push(labelled("auth material", material.clone(), theme));
+            }
+        } else {
+            lines.push(Line::from(Span::styled(
+                "Enter shows its tags and details",
+                theme.dim(),
+            )));
+        }
+        lines.push(Line::from(""));
+        let action = match a.state {
+            AssociationState::InProgress => Some(("a", "authorize: URL, copy, QR, watch")),
+            AssociationState::RefreshTokenExpired => Some(("r", "refresh and authorize again")),
+            AssociationState::Failed => Some(("n", "retry as a new association")),
+            _ => None,
+        };
+        if let Some((key, what)) = action {
+            lines.push(Line::from(vec![
+                Span::styled(key, theme.key()),
+                Span::raw(format!(" {what}")),
+            ]));
+        }
+        lines.push(Line::from(vec![
+            Span::styled("d", theme.key()),
+            Span::raw(" delete (asks for the name)"),
+        ]));
+    } else if view.load == Load::Loaded {
+        lines.push(Line::from(if view.items.is_empty() {
+            "No account associations in this account and region yet."
+        } else {
+            "Nothing matches the filter (Esc clears it)."
+        }));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(" Details ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        right,
+    );
+
+    let message = match &view.message {
+        Some(Notice::Error(error)) => {
+            Line::from(Span::styled(format!(" ✗ {error}"), theme.error()))
+        }
+        Some(Notice::Info(info)) => Line::from(Span::styled(format!(" {info}"), theme.ok())),
+        None => Line::from(""),
+    };
+    frame.render_widget(Paragraph::new(message), message_area);
+}
+
+fn short_state(state: &AssociationState) -> &str {
+    match state {
+        AssociationState::InProgress => "in progress",
+        AssociationState::Failed => "failed",
+        AssociationState::Succeeded => "succeeded",
+        AssociationState::Deleting => "deleting",
+        AssociationState::RefreshTokenExpired => "token expired",
+        AssociationState::Unknown(other) => other,
+    }
+}
