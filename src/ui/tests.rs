@@ -601,3 +601,63 @@ fn check_consistency(model: &Model) {
     let (k, n) = model.step_position();
     assert!(k >= 1 && k <= n);
 }
+
+#[test]
+fn start_manage_and_resume_screens() {
+    let mut opts = ssh_options();
+    opts.first = FirstScreen::Start;
+    let mut h = Harness::loaded(opts, destinations());
+    snap("start", &h);
+    h.key(KeyCode::Down);
+    let effects = h.key(KeyCode::Enter);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListAssociations { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    let item = |id: &str, name: &str, state| AssociationSummary {
+        id: id.into(),
+        arn: String::new(),
+        state,
+        error_message: None,
+        name: name.into(),
+        description: String::new(),
+        destination_id: "acme-home-us".into(),
+    };
+    h.send(Msg::AssociationsPage {
+        generation,
+        result: Ok(Page {
+            items: vec![
+                item(
+                    "7d2f4c9a",
+                    "Summer house lights",
+                    AssociationState::Succeeded,
+                ),
+                item(
+                    "3a9e0b7c",
+                    "Old apartment",
+                    AssociationState::RefreshTokenExpired,
+                ),
+                item("9f1e2d3c", "Garage", AssociationState::Failed),
+            ],
+            next_token: None,
+        }),
+    });
+    snap("manage", &h);
+    h.key(KeyCode::Char('d'));
+    snap("manage_confirm_delete", &h);
+
+    let mut journal_source = loaded();
+    journal_source.choose(oauth("acme-home-us", "Acme Home US"));
+    journal_source.key(KeyCode::Enter);
+    let mut journal = journal_source.model.snapshot().unwrap();
+    journal.saved_at = 0;
+    let mut opts = ssh_options();
+    opts.resume = Some(journal);
+    let resume = Harness::loaded(opts, destinations());
+    let text = render(&resume, 80, 24, COLOR).backend().to_string();
+    assert!(text.contains("An unfinished onboarding was saved"));
+    assert!(text.contains("at the tags step, not submitted"), "{text}");
+}

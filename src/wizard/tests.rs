@@ -1172,3 +1172,191 @@ fn discarding_the_saved_session_starts_fresh() {
     assert!(h.model.snapshot().is_none());
     assert_eq!(h.model.details.name.value(), "");
 }
+
+fn summary(id: &str, name: &str, state: AssociationState) -> AssociationSummary {
+    AssociationSummary {
+        id: id.into(),
+        arn: format!(
+            "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/{id}"
+        ),
+        state,
+        error_message: None,
+        name: name.into(),
+        description: String::new(),
+        destination_id: "d1".into(),
+    }
+}
+
+/// The Start screen, then Manage with three associations listed.
+fn managing() -> Harness {
+    let mut opts = options();
+    opts.first = FirstScreen::Start;
+    let mut h = Harness::loaded(opts, two_destinations());
+    assert_eq!(h.model.step, Step::Start);
+    h.key(KeyCode::Down);
+    let effects = h.key(KeyCode::Enter);
+    assert_eq!(h.model.step, Step::Manage);
+    let [
+        Effect::ListAssociations {
+            generation,
+            next_token: None,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    h.send(Msg::AssociationsPage {
+        generation: *generation,
+        result: Ok(Page {
+            items: vec![
+                summary("a1", "Pending one", AssociationState::InProgress),
+                summary("a2", "Expired one", AssociationState::RefreshTokenExpired),
+                summary("a3", "Failed one", AssociationState::Failed),
+            ],
+            next_token: None,
+        }),
+    });
+    h
+}
+
+fn fetched(effects: &[Effect]) -> (u64, String) {
+    match effects {
+        [Effect::FetchAssociation { generation, id }] => (*generation, id.clone()),
+        other => panic!("expected FetchAssociation, got {other:?}"),
+    }
+}
+
+#[test]
+fn start_screen_chooses_create_or_manage() {
+    let mut opts = options();
+    opts.first = FirstScreen::Start;
+    let mut h = Harness::loaded(opts, two_destinations());
+    assert!(h.key(KeyCode::Enter).is_empty());
+    assert_eq!(
+        h.model.step,
+        Step::Destination,
+        "Enter picks create by default"
+    );
+    let h = managing();
+    assert_eq!(h.model.manage.items.len(), 3);
+}
+
+#[test]
+fn manage_filter_details_and_authorize_an_in_progress_one() {
+    let mut h = managing();
+    // Letters are actions; `/` moves the keyboard to the filter.
+    h.key(KeyCode::Char('/'));
+    h.type_text("pending");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.model.manage.matches, [0]);
+    let (generation, id) = fetched(&h.key(KeyCode::Char('a')));
+    assert_eq!(id, "a1");
+    let mut detail = association(AssociationState::InProgress);
+    detail.id = "a1".into();
+    detail.oauth_url = "https://example.com/consent".into();
+    detail.tags.insert("env".into(), "prod".into());
+    let effects = h.send(Msg::AssociationDetail {
+        generation,
+        result: Ok(detail),
+    });
+    assert_eq!(h.model.step, Step::Authorize);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SchedulePoll { .. }))
+    );
+    assert_eq!(
+        h.model.association.as_ref().unwrap().oauth_url,
+        "https://example.com/consent"
+    );
+}
+
+#[test]
+fn manage_refreshes_an_expired_one() {
+    let mut h = managing();
+    h.key(KeyCode::Down);
+    let effects = h.key(KeyCode::Char('r'));
+    let [Effect::StartRefresh { generation, id }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(id, "a2");
+    h.send(Msg::Refreshed {
+        generation: *generation,
+        result: Ok("https://example.com/again".into()),
+    });
+    assert_eq!(h.model.step, Step::Authorize);
+    // 'r' means nothing on an association that is not expired.
+    let mut h = managing();
+    assert!(h.key(KeyCode::Char('r')).is_empty());
+}
+
+#[test]
+fn manage_retries_a_failed_one_as_a_new_draft() {
+    let mut h = managing();
+    h.key(KeyCode::End);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    let (generation, id) = fetched(&h.key(KeyCode::Char('n')));
+    assert_eq!(id, "a3");
+    let mut failed = association(AssociationState::Failed);
+    failed.id = "a3".into();
+    failed.name = "Failed one".into();
+    failed.description = "Kept description".into();
+    failed.tags.insert("site".into(), "oslo".into());
+    let effects = h.send(Msg::AssociationDetail {
+        generation,
+        result: Ok(failed),
+    });
+    let [Effect::GetDestination { generation, id }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(id, "d1");
+    h.send(Msg::DestinationDetail {
+        generation: *generation,
+        result: Ok(oauth("d1", "Acme")),
+    });
+    assert_eq!(h.model.step, Step::Details);
+    assert_eq!(h.model.details.name.value(), "Failed one");
+    assert_eq!(h.model.details.description.value(), "Kept description");
+    assert_eq!(
+        h.model.tag_pairs(),
+        [("site".to_string(), "oslo".to_string())]
+    );
+    assert!(
+        h.model.association.is_none(),
+        "a new association, not the failed one"
+    );
+}
+
+#[test]
+fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
+    let mut h = managing();
+    h.key(KeyCode::Char('d'));
+    assert!(h.model.manage.confirm_delete.is_some());
+    h.type_text("Pending");
+    assert!(h.key(KeyCode::Enter).is_empty());
+    assert!(
+        matches!(&h.model.manage.message, Some(Notice::Error(e)) if e.contains("not the name"))
+    );
+    h.type_text(" one");
+    let effects = h.key(KeyCode::Enter);
+    let [Effect::DeleteAssociation { generation, id }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(id, "a1");
+    assert!(h.model.busy(), "a delete in flight asks before quitting");
+    h.send(Msg::Deleted {
+        generation: *generation,
+        result: Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "ConflictException: managed things",
+        )),
+    });
+    assert!(
+        matches!(&h.model.manage.message, Some(Notice::Error(e)) if e.contains("deregister them first"))
+    );
+    // Esc cancels a confirmation without deleting.
+    h.key(KeyCode::Char('d'));
+    h.key(KeyCode::Esc);
+    assert!(h.model.manage.confirm_delete.is_none());
+}

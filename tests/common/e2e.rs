@@ -109,3 +109,15 @@ pub fn wizard_args(sim: &Sim, extra: &[&str]) -> Vec<String> {
     args.extend(extra.iter().map(|a| a.to_string()));
     args
 }
+
+/// Polls `ok` until it holds, or panics after the e2e timeout.
+pub fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + super::pty::timeout();
+    while !ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

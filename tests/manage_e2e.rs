@@ -1,0 +1,118 @@
+//! The Manage view of the real binary against the simulator: refresh an expired association
+//! through the consent page, delete one with a typed confirmation, and the conflict message.
+
+mod common;
+
+use common::e2e::{Sim, wizard_args, write_browser};
+use common::pty::{Spawn, Tui};
+
+const ENTER: &[u8] = b"\r";
+
+fn state_of(sim: &Sim, name: &str) -> Option<String> {
+    sim.associations()
+        .into_iter()
+        .find(|a| a.name() == Some(name))
+        .map(|a| a.association_state().as_str().to_owned())
+}
+
+/// `--manage`, then `/` and the filter text to put `name` under the cursor.
+fn manage_and_select(sim: &Sim, dir: &std::path::Path, extra: &[&str], name: &str) -> Tui {
+    let mut args = vec!["--manage"];
+    args.extend_from_slice(extra);
+    let tui = Tui::spawn(dir, Spawn::new(&wizard_args(sim, &args)));
+    tui.wait_for("Manage account associations");
+    tui.wait_for(name);
+    let mut tui = tui;
+    tui.send(b"/");
+    tui.send(name.as_bytes());
+    tui.send(ENTER);
+    tui.wait_for("1 of");
+    tui
+}
+
+#[test]
+fn refreshing_an_expired_association_ends_succeeded_again() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    // The fixtures hold an association whose refresh token expired.
+    assert_eq!(
+        state_of(&sim, "Old apartment").as_deref(),
+        Some("REFRESH_TOKEN_EXPIRED")
+    );
+    let (script, log) = write_browser(dir.path());
+    let browser = format!("python3 {} approve", script.display());
+    let mut tui = manage_and_select(
+        &sim,
+        dir.path(),
+        &["--browser-command", &browser],
+        "Old apartment",
+    );
+    tui.attach_log(&log);
+    tui.wait_for("token expired");
+    tui.send(b"r");
+    tui.wait_for("ASSOCIATION_SUCCEEDED");
+    assert_eq!(
+        state_of(&sim, "Old apartment").as_deref(),
+        Some("ASSOCIATION_SUCCEEDED")
+    );
+    tui.send(ENTER);
+    assert_eq!(tui.wait_exit(), 0);
+    assert!(tui.stdout().contains("Old apartment"), "{}", tui.stdout());
+}
+
+#[test]
+fn delete_asks_for_the_name_and_removes_it() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let client = common::client(&sim.handle);
+    sim.rt
+        .block_on(
+            client
+                .create_account_association()
+                .connector_destination_id("brightlight-api-key")
+                .name("Lab bridge to delete")
+                .general_authorization(
+                    aws_sdk_iotmanagedintegrations::types::GeneralAuthorizationName::builder()
+                        .auth_material_name("api-key")
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("create");
+    let mut tui = manage_and_select(&sim, dir.path(), &[], "Lab bridge to delete");
+    tui.send(b"d");
+    tui.wait_for("Type the name to confirm");
+    tui.send(b"Lab bridge");
+    tui.send(ENTER);
+    tui.wait_for("That is not the name");
+    assert!(
+        state_of(&sim, "Lab bridge to delete").is_some(),
+        "a wrong name deletes nothing"
+    );
+    tui.send(b" to delete");
+    tui.send(ENTER);
+    tui.wait_for("Deleted");
+    common::e2e::wait_until(
+        "the association is gone or deleting",
+        || !matches!(state_of(&sim, "Lab bridge to delete").as_deref(), Some(s) if s != "ASSOCIATION_DELETING"),
+    );
+    tui.send(b"\x03");
+    assert_eq!(tui.wait_exit(), 130);
+}
+
+#[test]
+fn deleting_one_with_managed_things_explains_the_conflict() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = manage_and_select(&sim, dir.path(), &[], "Summer house lights");
+    tui.send(b"d");
+    tui.send(b"Summer house lights");
+    tui.send(ENTER);
+    tui.wait_for("Managed things are still registered to it");
+    assert_eq!(
+        state_of(&sim, "Summer house lights").as_deref(),
+        Some("ASSOCIATION_SUCCEEDED")
+    );
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 130);
+}
