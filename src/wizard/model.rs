@@ -424,11 +424,12 @@ impl Model {
             ..TagsEditor::default()
         };
         Self {
+            // An explicit --manage wins over the resume offer (the journal is kept for later).
             step: match (opts.resume.is_some(), opts.first) {
+                (_, FirstScreen::Manage) => Step::Manage,
                 (true, _) => Step::Resume,
                 (false, FirstScreen::Start) => Step::Start,
                 (false, FirstScreen::Create) => Step::Destination,
-                (false, FirstScreen::Manage) => Step::Manage,
             },
             start_cursor: 0,
             manage: ManageView::default(),
@@ -604,7 +605,8 @@ impl Model {
             return self.opts.resume.clone();
         }
         if matches!(self.step, Step::Start | Step::Manage) {
-            return None;
+            // Browsing is not drafting: a saved session stays as it was.
+            return self.opts.resume.clone();
         }
         let finished = match self.association.as_ref().map(|a| &a.state) {
             Some(AssociationState::Succeeded) => true,

@@ -1360,3 +1360,22 @@ fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
     h.key(KeyCode::Esc);
     assert!(h.model.manage.confirm_delete.is_none());
 }
+
+#[test]
+fn manage_keeps_a_saved_session_for_later() {
+    let mut opts = options();
+    opts.first = FirstScreen::Manage;
+    let journal = saved_draft();
+    opts.resume = Some(journal.clone());
+    let h = Harness::loaded(opts, two_destinations());
+    assert_eq!(
+        h.model.step,
+        Step::Manage,
+        "--manage goes straight to the list"
+    );
+    assert_eq!(
+        h.model.snapshot(),
+        Some(journal),
+        "the journal is neither cleared nor changed"
+    );
+}
