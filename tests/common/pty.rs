@@ -239,6 +239,15 @@ impl Tui {
         assert!(status.success(), "kill -{name} {pid}");
     }
 
+    /// The terminal is in cooked mode: line editing and echo on, as a shell expects it.
+    pub fn cooked(&self) -> bool {
+        use nix::sys::termios::LocalFlags;
+        let termios = self.master.get_termios().expect("read the pty's termios");
+        termios
+            .local_flags
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO)
+    }
+
     /// Waits for the child to exit and returns its status.
     #[track_caller]
     pub fn wait_exit(&mut self) -> u32 {
