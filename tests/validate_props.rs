@@ -3,14 +3,16 @@
 
 use iotmi_onboard::wizard::tags::parse_pairs;
 use iotmi_onboard::wizard::validate::{
-    NAME_MAX, description_error, is_name_char, name_error, request_errors, suggest_name, tag_key_error,
-    tag_value_error, tags_errors,
+    NAME_MAX, description_error, is_name_char, name_error, request_errors, suggest_name,
+    tag_key_error, tag_value_error, tags_errors,
 };
 use proptest::prelude::*;
 
 fn model_name_ok(s: &str) -> bool {
     let len = s.chars().count();
-    (1..=NAME_MAX).contains(&len) && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_ ".contains(c))
+    (1..=NAME_MAX).contains(&len)
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_ ".contains(c))
 }
 
 proptest! {
