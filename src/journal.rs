@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::service::CreateRequest;
+use crate::service::{CreateRequest, DestinationDetail};
 
 pub const VERSION: u32 = 1;
 
@@ -25,22 +25,13 @@ pub enum SavedStep {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SavedDestination {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub cloud_connector_id: String,
-    pub auth_materials: Vec<String>,
-    pub has_oauth: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     pub version: u32,
     /// Seconds since the epoch; set when written.
     pub saved_at: u64,
     pub step: SavedStep,
-    pub destination: Option<SavedDestination>,
+    /// What GetConnectorDestination said, so a resume needs no call before the saved step.
+    pub destination: Option<DestinationDetail>,
     pub name: String,
     pub description: String,
     pub tags: Vec<(String, String)>,

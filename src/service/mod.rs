@@ -59,7 +59,7 @@ pub struct CloudConnector {
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DestinationDetail {
     pub id: String,
     pub name: String,

@@ -126,3 +126,36 @@ pub fn counter(len: usize, max: usize, theme: &Theme) -> Span<'static> {
     };
     Span::styled(format!(" {len}/{max} "), style)
 }
+
+/// A bordered list of `items[matches[..]]` with the cursor's row highlighted. Only the rows
+/// that fit are built: 10,000 items must stay cheap per keystroke.
+pub fn windowed_list<T>(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    (items, matches, cursor): (&[T], &[usize], usize),
+    row: impl Fn(&T) -> ratatui::widgets::ListItem<'static>,
+    theme: &Theme,
+) {
+    use ratatui::widgets::{List, ListState};
+    let visible = (area.height.saturating_sub(2) as usize).max(1);
+    let start = cursor.saturating_sub(visible - 1);
+    let rows: Vec<_> = matches
+        .iter()
+        .skip(start)
+        .take(visible)
+        .filter_map(|&i| items.get(i))
+        .map(row)
+        .collect();
+    let mut state =
+        ListState::default().with_selected((!matches.is_empty()).then_some(cursor - start));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(format!(" {title} "));
+    let list = List::new(rows)
+        .block(block)
+        .highlight_style(theme.selected())
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(list, area, &mut state);
+}

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use tui_input::Input;
 
 use super::msg::Generation;
-use crate::journal::{Journal, SavedDestination, SavedStep, VERSION};
+use crate::journal::{Journal, SavedStep, VERSION};
 use crate::remote::{LaunchDecision, SkipReason};
 use crate::service::{
     AssociationState, CreateRequest, DestinationDetail, DestinationSummary, ServiceError,
@@ -637,14 +637,7 @@ impl Model {
             version: VERSION,
             saved_at: 0,
             step,
-            destination: self.destination.as_ref().map(|d| SavedDestination {
-                id: d.id.clone(),
-                name: d.name.clone(),
-                description: d.description.clone(),
-                cloud_connector_id: d.cloud_connector_id.clone(),
-                auth_materials: d.auth_materials.clone(),
-                has_oauth: d.has_oauth,
-            }),
+            destination: self.destination.clone(),
             name: self.details.name.value().to_string(),
             description: self.details.description.value().to_string(),
             tags: self.tag_pairs(),

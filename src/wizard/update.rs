@@ -368,16 +368,7 @@ pub fn resume(model: &mut Model, journal: crate::journal::Journal) -> Vec<Effect
     model.auth_material = journal.auth_material;
     model.opts.token_seed = journal.token_seed;
     model.token_counter = journal.token_counter;
-    model.destination = journal
-        .destination
-        .map(|d| crate::service::DestinationDetail {
-            id: d.id,
-            name: d.name,
-            description: d.description,
-            cloud_connector_id: d.cloud_connector_id,
-            auth_materials: d.auth_materials,
-            has_oauth: d.has_oauth,
-        });
+    model.destination = journal.destination;
     if let Some(id) = journal.association_id {
         model.association = Some(Tracked {
             id: id.clone(),
@@ -446,22 +437,39 @@ fn rebuild_haystacks(model: &mut Model) {
 }
 
 /// Every whitespace-separated term of the filter must occur (case-insensitively).
-fn refilter(model: &mut Model) {
-    let list = &mut model.destinations;
-    let highlighted = list.matches.get(list.cursor).copied();
-    let filter = list.filter.value().to_lowercase();
+/// Indices of the haystacks containing every whitespace-separated term of `filter`
+/// (case-insensitively), and the cursor kept on the same item when it still matches.
+fn filter_matches<'a>(
+    filter: &str,
+    haystacks: impl Iterator<Item = std::borrow::Cow<'a, str>>,
+    matches: &mut Vec<usize>,
+    cursor: &mut usize,
+) {
+    let highlighted = matches.get(*cursor).copied();
+    let filter = filter.to_lowercase();
     let terms: Vec<&str> = filter.split_whitespace().collect();
-    list.matches = list
-        .haystacks
-        .iter()
+    *matches = haystacks
         .enumerate()
         .filter(|(_, h)| terms.iter().all(|t| h.contains(t)))
         .map(|(i, _)| i)
         .collect();
-    // Keep the same destination under the cursor when it still matches.
-    list.cursor = highlighted
-        .and_then(|h| list.matches.iter().position(|&m| m == h))
+    *cursor = highlighted
+        .and_then(|h| matches.iter().position(|&m| m == h))
         .unwrap_or(0);
+}
+
+fn refilter(model: &mut Model) {
+    let list = &mut model.destinations;
+    let haystacks = list
+        .haystacks
+        .iter()
+        .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
+    filter_matches(
+        list.filter.value(),
+        haystacks,
+        &mut list.matches,
+        &mut list.cursor,
+    );
 }
 
 fn on_destinations_page(
@@ -1397,23 +1405,17 @@ fn list_associations(model: &mut Model, next_token: Option<String>) -> Effect {
 
 fn refilter_associations(model: &mut Model) {
     let view = &mut model.manage;
-    let highlighted = view.matches.get(view.cursor).copied();
-    let filter = view.filter.value().to_lowercase();
-    let terms: Vec<&str> = filter.split_whitespace().collect();
-    view.matches = view
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| {
-            let haystack =
-                format!("{} {} {} {}", a.name, a.id, a.state, a.destination_id).to_lowercase();
-            terms.iter().all(|t| haystack.contains(t))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    view.cursor = highlighted
-        .and_then(|h| view.matches.iter().position(|&m| m == h))
-        .unwrap_or(0);
+    let haystacks = view.items.iter().map(|a| {
+        std::borrow::Cow::Owned(
+            format!("{} {} {} {}", a.name, a.id, a.state, a.destination_id).to_lowercase(),
+        )
+    });
+    filter_matches(
+        view.filter.value(),
+        haystacks,
+        &mut view.matches,
+        &mut view.cursor,
+    );
 }
 
 fn on_associations_page(

@@ -1,10 +1,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
 
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{boxed_paragraph, error_lines, labelled, spinner, text_field};
+use crate::ui::widgets::{
+    boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
+};
 use crate::wizard::Model;
 use crate::wizard::model::{DetailLoad, Load};
 
@@ -71,36 +73,23 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-    let visible = left.height.saturating_sub(2) as usize;
-    // Render only the window around the cursor: 10,000 items must stay cheap per keystroke.
-    let start = list.cursor.saturating_sub(visible.saturating_sub(1));
-    let items: Vec<ListItem> = list
-        .matches
-        .iter()
-        .skip(start)
-        .take(visible.max(1))
-        .filter_map(|&i| list.items.get(i))
-        .map(|d| {
-            let connector = model
-                .connector_name(&d.cloud_connector_id)
-                .unwrap_or(&d.cloud_connector_id);
-            ListItem::new(Line::from(vec![
-                Span::raw(d.name.clone()),
-                Span::styled(format!("  {connector}"), theme.dim()),
-            ]))
-        })
-        .collect();
-    let mut state = ListState::default()
-        .with_selected((!list.matches.is_empty()).then_some(list.cursor - start));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(" Destinations ");
-    let widget = List::new(items)
-        .block(block)
-        .highlight_style(theme.selected())
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(widget, left, &mut state);
+    let row = |d: &crate::service::DestinationSummary| {
+        let connector = model
+            .connector_name(&d.cloud_connector_id)
+            .unwrap_or(&d.cloud_connector_id);
+        ListItem::new(Line::from(vec![
+            Span::raw(d.name.clone()),
+            Span::styled(format!("  {connector}"), theme.dim()),
+        ]))
+    };
+    windowed_list(
+        frame,
+        left,
+        "Destinations",
+        (&list.items, &list.matches, list.cursor),
+        row,
+        theme,
+    );
 
     let mut lines = Vec::new();
     match model.highlighted_destination() {

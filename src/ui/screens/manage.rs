@@ -1,11 +1,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
 
 use crate::service::AssociationState;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{boxed_paragraph, error_lines, labelled, spinner, text_field};
+use crate::ui::widgets::{
+    boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
+};
 use crate::wizard::Model;
 use crate::wizard::model::{Load, Notice};
 
@@ -63,39 +65,24 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-    let visible = left.height.saturating_sub(2) as usize;
-    let start = view.cursor.saturating_sub(visible.saturating_sub(1));
-    let items: Vec<ListItem> = view
-        .matches
-        .iter()
-        .skip(start)
-        .take(visible.max(1))
-        .filter_map(|&i| view.items.get(i))
-        .map(|a| {
-            let name = if a.name.is_empty() {
-                a.id.clone()
-            } else {
-                a.name.clone()
-            };
-            ListItem::new(Line::from(vec![
-                Span::raw(name),
-                Span::styled(format!("  {}", short_state(&a.state)), theme.dim()),
-            ]))
-        })
-        .collect();
-    let mut state = ListState::default()
-        .with_selected((!view.matches.is_empty()).then_some(view.cursor - start));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(" Associations ");
-    frame.render_stateful_widget(
-        List::new(items)
-            .block(block)
-            .highlight_style(theme.selected())
-            .highlight_symbol("› "),
+    let row = |a: &crate::service::AssociationSummary| {
+        let name = if a.name.is_empty() {
+            a.id.clone()
+        } else {
+            a.name.clone()
+        };
+        ListItem::new(Line::from(vec![
+            Span::raw(name),
+            Span::styled(format!("  {}", short_state(&a.state)), theme.dim()),
+        ]))
+    };
+    windowed_list(
+        frame,
         left,
-        &mut state,
+        "Associations",
+        (&view.items, &view.matches, view.cursor),
+        row,
+        theme,
     );
 
     let mut lines = Vec::new();
