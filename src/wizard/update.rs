@@ -445,17 +445,22 @@ fn rebuild_haystacks(model: &mut Model) {
     refilter(model);
 }
 
-/// Every whitespace-separated term of the filter must occur (case-insensitively).
+/// The list filter of every front end: each whitespace-separated term of `filter` must occur
+/// in `haystack` (case-insensitively). `haystack` is already lower-case.
+pub fn filter_matches(haystack: &str, filter: &str) -> bool {
+    let filter = filter.to_lowercase();
+    filter.split_whitespace().all(|t| haystack.contains(t))
+}
+
 fn refilter(model: &mut Model) {
     let list = &mut model.destinations;
     let highlighted = list.matches.get(list.cursor).copied();
-    let filter = list.filter.value().to_lowercase();
-    let terms: Vec<&str> = filter.split_whitespace().collect();
+    let filter = list.filter.value().to_string();
     list.matches = list
         .haystacks
         .iter()
         .enumerate()
-        .filter(|(_, h)| terms.iter().all(|t| h.contains(t)))
+        .filter(|(_, h)| filter_matches(h, &filter))
         .map(|(i, _)| i)
         .collect();
     // Keep the same destination under the cursor when it still matches.
