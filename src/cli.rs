@@ -31,8 +31,7 @@ Exit status (commands): 0 success, 1 error, 2 usage or validation error, 3 assoc
     name = "iotmi-onboard",
     version,
     about = "Onboard a third-party cloud account into Managed integrations for AWS IoT Device Management",
-    after_help = EXAMPLES,
-    args_conflicts_with_subcommands = true
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -299,6 +298,39 @@ pub struct WizardArgs {
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
+}
+
+impl Cli {
+    /// Parses the command line, exiting with clap's message and status 2 on a usage error.
+    /// Global flags (AWS, output, logging, plain) go before or after a command; the wizard's own
+    /// flags (prefill, browser, wait timeout) are refused together with a command.
+    pub fn parse_args() -> Self {
+        use clap::parser::ValueSource;
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().get_matches();
+        let cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if let Some(command) = &cli.command {
+            let wizard = WizardArgs::augment_args(clap::Command::new("wizard"));
+            for arg in wizard.get_arguments() {
+                if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
+                    let flag = arg.get_long().unwrap_or(arg.get_id().as_str());
+                    let name = match command {
+                        Command::Demo(_) => "demo",
+                        _ => "this command",
+                    };
+                    Self::command()
+                        .error(
+                            clap::error::ErrorKind::ArgumentConflict,
+                            format!(
+                                "--{flag} is a wizard flag: give it after `{name}` or without a command"
+                            ),
+                        )
+                        .exit();
+                }
+            }
+        }
+        cli
+    }
 }
 
 fn parse_tag(raw: &str) -> Result<(String, String), String> {

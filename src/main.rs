@@ -1,8 +1,7 @@
-use clap::Parser;
 use iotmi_onboard::cli::{Cli, Command};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     // One logging set-up for every command; nothing is logged without --log-file.
     if let Err(error) =
         iotmi_onboard::logging::init(cli.global.log_file.as_deref(), cli.global.log_level)

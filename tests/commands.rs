@@ -226,6 +226,13 @@ fn usage_errors_exit_2() {
     assert_code(&out, 2);
     let out = run.run(&sim, &["list", "nothing"]);
     assert_code(&out, 2);
+    // A wizard flag with a command is refused; global flags work before the command too.
+    let out = run.run(&sim, &["--name", "x", "list", "destinations"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("wizard flag"), "{}", stderr(&out));
+    let out = run.run(&sim, &["--output", "json", "list", "associations"]);
+    assert_code(&out, 0);
+    assert_eq!(json(&out).as_array().map(Vec::len), Some(2));
 }
 
 #[test]
