@@ -154,7 +154,7 @@ fn print_destinations(items: &[&DestinationSummary], output: OutputFormat) -> an
 
 /// Columns separated by two spaces, padded to the widest cell; the last column is not padded.
 fn print_table<const N: usize>(header: [&str; N], rows: &[[&str; N]]) -> anyhow::Result<()> {
-    let mut widths = header.map(|h| unicode_width::UnicodeWidthStr::width(h));
+    let mut widths = header.map(unicode_width::UnicodeWidthStr::width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(unicode_width::UnicodeWidthStr::width(*cell));
