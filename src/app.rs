@@ -9,7 +9,7 @@ use crossterm::event::EventStream;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use crate::cli::{AwsArgs, OutputFormat, WizardArgs};
+use crate::cli::{AwsArgs, GlobalArgs, OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::service::AssociationService;
@@ -20,8 +20,18 @@ use crate::ui::theme::Theme;
 use crate::wizard::model::{FirstScreen, Target};
 use crate::wizard::{Model, Options, Outcome, OutcomeKind, Prefill};
 
-/// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`).
-pub async fn run_against_aws(aws: AwsArgs, args: WizardArgs) -> anyhow::Result<i32> {
+/// Where calls go and the service that makes them, built the same way for every front end
+/// (wizard, plain prompts, commands).
+pub struct Connection {
+    pub service: Arc<dyn AssociationService>,
+    pub target: Target,
+    pub endpoint_is_loopback: bool,
+    pub journal_key: JournalKey,
+}
+
+/// The service for `--profile/--region/--endpoint-url`: the SDK's default chain, loaded lazily
+/// (loopback endpoints bypass proxies, see [`crate::service::sdk::load_sdk_config`]).
+pub fn connect(aws: &AwsArgs) -> Connection {
     let endpoint_is_loopback = aws
         .endpoint_url
         .as_deref()
@@ -43,17 +53,37 @@ pub async fn run_against_aws(aws: AwsArgs, args: WizardArgs) -> anyhow::Result<i
             .unwrap_or_default(),
         endpoint: aws.endpoint_url.clone().unwrap_or_default(),
     };
-    let journal = JournalStore::default_dir().map(|dir| (JournalStore::new(dir), journal_key));
     let service = LazySdkService::new(AwsTarget {
-        profile: aws.profile,
-        region: aws.region,
-        endpoint_url: aws.endpoint_url,
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
     });
+    Connection {
+        service: Arc::new(service),
+        target,
+        endpoint_is_loopback,
+        journal_key,
+    }
+}
+
+/// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`), full-screen or plain.
+pub async fn run_against_aws(
+    aws: AwsArgs,
+    global: GlobalArgs,
+    args: WizardArgs,
+) -> anyhow::Result<i32> {
+    let connection = connect(&aws);
+    if crate::plain::wanted(global.plain) {
+        return crate::plain::run(args, global.output, connection).await;
+    }
+    let journal = JournalStore::default_dir()
+        .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
     run_wizard(
         args,
-        target,
-        Arc::new(service),
-        endpoint_is_loopback,
+        global.output,
+        connection.target,
+        connection.service,
+        connection.endpoint_is_loopback,
         journal,
     )
     .await
@@ -61,7 +91,11 @@ pub async fn run_against_aws(aws: AwsArgs, args: WizardArgs) -> anyhow::Result<i
 
 /// `iotmi-onboard demo`: the simulator in-process on a free loopback port, reached through the
 /// same SDK client with demo credentials.
-pub async fn run_demo(args: WizardArgs, approve_after_ms: u64) -> anyhow::Result<i32> {
+pub async fn run_demo(
+    args: WizardArgs,
+    global: GlobalArgs,
+    approve_after_ms: u64,
+) -> anyhow::Result<i32> {
     let config = crate::simulator::SimConfig {
         approve_after_ms,
         ..Default::default()
@@ -77,21 +111,36 @@ pub async fn run_demo(args: WizardArgs, approve_after_ms: u64) -> anyhow::Result
         endpoint: Some(endpoint),
         account: None,
     };
-    let service = LazySdkService::from_config(sdk_config, true);
-    // No journal: a fresh simulator knows nothing of a previous demo's association.
-    let code = run_wizard(args, target, Arc::new(service), true, None).await;
+    let service: Arc<dyn AssociationService> =
+        Arc::new(LazySdkService::from_config(sdk_config, true));
+    let code = if crate::plain::wanted(global.plain) {
+        let connection = Connection {
+            service,
+            target,
+            endpoint_is_loopback: true,
+            journal_key: JournalKey {
+                profile: "demo".into(),
+                region: crate::aws::DEMO_REGION.into(),
+                endpoint: String::new(),
+            },
+        };
+        crate::plain::run(args, global.output, connection).await
+    } else {
+        // No journal: a fresh simulator knows nothing of a previous demo's association.
+        run_wizard(args, global.output, target, service, true, None).await
+    };
     simulator.shutdown().await;
     code
 }
 
 async fn run_wizard(
     args: WizardArgs,
+    output: OutputFormat,
     target: Target,
     service: Arc<dyn AssociationService>,
     endpoint_is_loopback: bool,
     journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
-    crate::logging::init(args.log_file.as_deref(), args.log_level)?;
     let (resume, notice) = match &journal {
         Some((store, key)) => match store.load(key) {
             Ok(found) => (found, None),
@@ -165,12 +214,13 @@ async fn run_wizard(
     terminal::restore();
     let outcome = result.context("terminal I/O failed")?;
     tracing::info!(kind = ?outcome.kind, "wizard closed");
-    print_summary(&outcome, args.output)?;
+    print_summary(&outcome, output)?;
     Ok(outcome.kind.exit_code())
 }
 
 /// 24 random alphanumerics: with a counter appended, within ClientToken's `[a-zA-Z0-9=_-]{1,64}`.
-fn token_seed() -> String {
+/// The one generator of ClientTokens (wizard, plain prompts, `create`).
+pub fn token_seed() -> String {
     std::iter::repeat_with(fastrand::alphanumeric)
         .take(24)
         .collect()
@@ -192,7 +242,9 @@ async fn stop_signal() -> OutcomeKind {
     }
 }
 
-fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<()> {
+/// The summary on stdout (text `key  value` lines or JSON), and a hint on stderr when the
+/// association was left in progress. Shared by the wizard and plain mode.
+pub fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let Some(summary) = &outcome.summary else {
         eprintln!("No association was created.");

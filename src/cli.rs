@@ -14,22 +14,32 @@ Examples:
       Prefill every field; pressing Enter walks through to submission.
   iotmi-onboard --output json > association.json
       The UI draws on the terminal; the summary goes to the file.
+  iotmi-onboard --plain
+      The same wizard as line-by-line prompts (screen readers, dumb terminals, logs).
+  iotmi-onboard create --destination dest-123 --name 'Acme EU' --wait
+      No UI: create, open the consent URL, wait for the final state (see `create --help`).
+  iotmi-onboard list destinations --filter acme --output json
+      Scripting: list, status, refresh, delete (see each command's --help).
   iotmi-onboard simulator --port 4567
-      Serve the simulator for the AWS CLI or other clients.";
+      Serve the simulator for the AWS CLI or other clients.
+
+Exit status (commands): 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
+4 wait timed out, 130 interrupted.";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "iotmi-onboard",
     version,
     about = "Onboard a third-party cloud account into Managed integrations for AWS IoT Device Management",
-    after_help = EXAMPLES,
-    args_conflicts_with_subcommands = true
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(flatten)]
     pub wizard: WizardArgs,
 }
@@ -40,18 +50,205 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the embedded service simulator on 127.0.0.1 until Ctrl-C or SIGTERM.
     Simulator(crate::simulator::SimConfig),
+    /// Create an account association without the UI (validates first, like the wizard).
+    #[command(after_help = CREATE_EXAMPLES)]
+    Create(CreateArgs),
+    /// Show an association's state; --wait polls until it is final.
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status(StatusArgs),
+    /// List connector destinations or account associations (all pages).
+    #[command(after_help = LIST_EXAMPLES)]
+    List(ListArgs),
+    /// Get a fresh OAuth URL for an association (StartAccountAssociationRefresh).
+    #[command(after_help = REFRESH_EXAMPLES)]
+    Refresh(RefreshArgs),
+    /// Delete an association (needs --yes).
+    #[command(after_help = DELETE_EXAMPLES)]
+    Delete(DeleteArgs),
+    /// Print a shell completion script on stdout.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+const CREATE_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard create --destination acme-home-us --name 'Acme EU' --tag env=prod
+      Create, print id, ARN, state, ClientToken and the OAuth URL, and return.
+  iotmi-onboard create --destination acme-home-us --name 'Acme EU' --wait --wait-timeout 10m
+      Create, open the URL in a browser (where one can show up), wait for a final state.
+  iotmi-onboard create --destination brightlight-api-key --auth-material api-key --output json
+      General Authorization: no consent step; JSON with the API's member names.
+  iotmi-onboard create --destination acme-home-us --name 'Acme EU' --client-token tok123
+      A rerun with the same token returns the same association instead of a second one.
+
+Exit status: 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
+4 wait timed out, 130 interrupted.";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard status 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d
+  iotmi-onboard status 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --wait --wait-timeout 5m
+  iotmi-onboard status 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --output json | jq -r .AssociationState
+
+Exit status: 0 success (or in progress), 1 error, 2 usage error, 3 association FAILED,
+4 wait timed out, 130 interrupted.";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard list destinations
+  iotmi-onboard list destinations --filter 'acme eu'
+      Every word must occur in the id, name or description (case-insensitive).
+  iotmi-onboard list associations --output json | jq -r '.[].AccountAssociationId'";
+
+const REFRESH_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard refresh 3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c --no-browser
+      Print the new consent URL; approve it, then check with `iotmi-onboard status ID --wait`.";
+
+const DELETE_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard delete 3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c --yes
+      Without --yes nothing is deleted (exit 2).";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard completions bash > ~/.local/share/bash-completion/completions/iotmi-onboard
+  iotmi-onboard completions zsh > \"${fpath[1]}/_iotmi-onboard\"
+  iotmi-onboard completions fish > ~/.config/fish/completions/iotmi-onboard.fish
+  iotmi-onboard completions powershell >> $PROFILE";
+
+/// Flags every command accepts: output format, logging and plain mode.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Format of the result printed on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Write logs to this file (never to the terminal). Secrets, tag values and URLs are left out.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
+    /// Log level for --log-file: error, warn, info, debug or trace.
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
+    pub log_level: tracing::Level,
+    /// The wizard as line-by-line prompts (no full-screen UI): for screen readers, dumb
+    /// terminals and logs. Automatic with TERM=dumb, ACCESSIBLE=1, or no terminal at all.
+    #[arg(long, global = true)]
+    pub plain: bool,
+}
+
+impl Default for GlobalArgs {
+    fn default() -> Self {
+        Self {
+            output: OutputFormat::Text,
+            log_file: None,
+            log_level: tracing::Level::INFO,
+            plain: false,
+        }
+    }
+}
+
+/// How a URL gets to a browser, for the commands that produce one.
+#[derive(Args, Debug, Clone, Default)]
+pub struct BrowserArgs {
+    /// Never launch a browser; only print the URL.
+    #[arg(long, conflicts_with = "browser_command")]
+    pub no_browser: bool,
+    /// Run CMD with the URL as its last argument (no shell) instead of the system opener.
+    #[arg(long, value_name = "CMD")]
+    pub browser_command: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CreateArgs {
+    /// The connector destination id (ConnectorDestinationId).
+    #[arg(long, value_name = "ID")]
+    pub destination: String,
+    /// The association's name (default: suggested from the destination's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The association's description.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// A tag (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
+    /// The General Authorization material name (for destinations that use one).
+    #[arg(long, value_name = "NAME")]
+    pub auth_material: Option<String>,
+    /// Idempotency token (default: generated, and printed so a rerun can pass it).
+    #[arg(long, value_name = "TOKEN")]
+    pub client_token: Option<String>,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+    /// Wait for a final state, with progress on stderr.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Duration,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    /// The AccountAssociationId.
+    pub id: String,
+    /// Poll until the state is final, with progress on stderr.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListKind {
+    Destinations,
+    Associations,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ListArgs {
+    /// What to list.
+    #[arg(value_enum)]
+    pub what: ListKind,
+    /// Keep the items whose id, name or description contain every word (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RefreshArgs {
+    /// The AccountAssociationId.
+    pub id: String,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DeleteArgs {
+    /// The AccountAssociationId.
+    pub id: String,
+    /// Confirm the deletion (required: nothing is deleted without it).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to generate for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct AwsArgs {
     /// Named profile from your AWS config (as `aws --profile`).
-    #[arg(long, env = "AWS_PROFILE")]
+    #[arg(long, global = true, env = "AWS_PROFILE")]
     pub profile: Option<String>,
     /// AWS region (default: from the environment or the profile).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub region: Option<String>,
     /// Send requests to this endpoint instead of AWS's (as `aws --endpoint-url`).
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
 }
 
@@ -98,18 +295,42 @@ pub struct WizardArgs {
     /// even over SSH.
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
-    /// Format of the summary printed on stdout when the UI closes.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
-    /// Write logs to this file (never to the terminal). Secrets, tag values and URLs are left out.
-    #[arg(long, value_name = "PATH")]
-    pub log_file: Option<std::path::PathBuf>,
-    /// Log level for --log-file: error, warn, info, debug or trace.
-    #[arg(long, value_name = "LEVEL", default_value = "info")]
-    pub log_level: tracing::Level,
+}
+
+impl Cli {
+    /// Parses the command line, exiting with clap's message and status 2 on a usage error.
+    /// Global flags (AWS, output, logging, plain) go before or after a command; the wizard's own
+    /// flags (prefill, browser, wait timeout) are refused together with a command.
+    pub fn parse_args() -> Self {
+        use clap::parser::ValueSource;
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().get_matches();
+        let cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if let Some(command) = &cli.command {
+            let wizard = WizardArgs::augment_args(clap::Command::new("wizard"));
+            for arg in wizard.get_arguments() {
+                if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
+                    let flag = arg.get_long().unwrap_or(arg.get_id().as_str());
+                    let name = match command {
+                        Command::Demo(_) => "demo",
+                        _ => "this command",
+                    };
+                    Self::command()
+                        .error(
+                            clap::error::ErrorKind::ArgumentConflict,
+                            format!(
+                                "--{flag} is a wizard flag: give it after `{name}` or without a command"
+                            ),
+                        )
+                        .exit();
+                }
+            }
+        }
+        cli
+    }
 }
 
 fn parse_tag(raw: &str) -> Result<(String, String), String> {

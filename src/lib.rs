@@ -7,8 +7,10 @@
 pub mod app;
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod journal;
 pub mod logging;
+pub mod plain;
 pub mod remote;
 pub mod service;
 pub mod simulator;

@@ -258,3 +258,17 @@ impl fmt::Display for ServiceError {
 }
 
 impl std::error::Error for ServiceError {}
+
+/// Logs a call's result: failures with their kind and request id; the service's message (which
+/// may echo input values) only at debug level. Never values, tags, URLs or credentials.
+/// Every front end (UI driver, plain prompts, commands) passes its calls through here.
+pub fn logged<T>(call: &'static str, result: Result<T, ServiceError>) -> Result<T, ServiceError> {
+    match &result {
+        Ok(_) => tracing::info!(call, "ok"),
+        Err(error) => {
+            tracing::warn!(call, kind = ?error.kind, request_id = error.request_id.as_deref().unwrap_or("-"), "failed");
+            tracing::debug!(call, message = %error.message, "failure detail");
+        }
+    }
+    result
+}

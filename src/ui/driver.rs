@@ -18,7 +18,7 @@ use super::terminal::Host;
 use super::theme::Theme;
 use super::view::view;
 use crate::journal::{Journal, JournalKey, JournalStore};
-use crate::service::{AssociationService, ServiceError};
+use crate::service::{AssociationService, logged};
 use crate::wizard::update::init;
 use crate::wizard::{Effect, Model, Msg, Outcome, OutcomeKind, update};
 
@@ -196,19 +196,6 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::ShowUnwrapped(_) => "ShowUnwrapped",
         Effect::Exit(_) => "Exit",
     }
-}
-
-/// Failed calls are logged with their kind and request id; the service's message (which may
-/// echo input values) only at debug level.
-fn logged<T>(call: &'static str, result: Result<T, ServiceError>) -> Result<T, ServiceError> {
-    match &result {
-        Ok(_) => tracing::info!(call, "ok"),
-        Err(error) => {
-            tracing::warn!(call, kind = ?error.kind, request_id = error.request_id.as_deref().unwrap_or("-"), "failed");
-            tracing::debug!(call, message = %error.message, "failure detail");
-        }
-    }
-    result
 }
 
 /// Starts one effect. Returns the outcome when it is `Exit`.

@@ -436,10 +436,16 @@ fn rebuild_haystacks(model: &mut Model) {
     refilter(model);
 }
 
-/// Every whitespace-separated term of the filter must occur (case-insensitively).
-/// Indices of the haystacks containing every whitespace-separated term of `filter`
-/// (case-insensitively), and the cursor kept on the same item when it still matches.
-fn filter_matches<'a>(
+/// The list filter of every front end: each whitespace-separated term of `filter` must occur
+/// in `haystack` (case-insensitively). `haystack` is already lower-case.
+pub fn filter_matches(haystack: &str, filter: &str) -> bool {
+    let filter = filter.to_lowercase();
+    filter.split_whitespace().all(|t| haystack.contains(t))
+}
+
+/// The indices of the matching haystacks, and the cursor kept on the same item when it still
+/// matches.
+fn refilter_indices<'a>(
     filter: &str,
     haystacks: impl Iterator<Item = std::borrow::Cow<'a, str>>,
     matches: &mut Vec<usize>,
@@ -447,10 +453,9 @@ fn filter_matches<'a>(
 ) {
     let highlighted = matches.get(*cursor).copied();
     let filter = filter.to_lowercase();
-    let terms: Vec<&str> = filter.split_whitespace().collect();
     *matches = haystacks
         .enumerate()
-        .filter(|(_, h)| terms.iter().all(|t| h.contains(t)))
+        .filter(|(_, h)| filter_matches(h, &filter))
         .map(|(i, _)| i)
         .collect();
     *cursor = highlighted
@@ -464,7 +469,7 @@ fn refilter(model: &mut Model) {
         .haystacks
         .iter()
         .map(|h| std::borrow::Cow::Borrowed(h.as_str()));
-    filter_matches(
+    refilter_indices(
         list.filter.value(),
         haystacks,
         &mut list.matches,
@@ -1410,7 +1415,7 @@ fn refilter_associations(model: &mut Model) {
             format!("{} {} {} {}", a.name, a.id, a.state, a.destination_id).to_lowercase(),
         )
     });
-    filter_matches(
+    refilter_indices(
         view.filter.value(),
         haystacks,
         &mut view.matches,

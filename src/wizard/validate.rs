@@ -117,6 +117,18 @@ pub fn destination_id_error(id: &str) -> Option<String> {
         .map(|c| format!("destination id: {} is not allowed", describe_char(c)))
 }
 
+/// ClientToken: 1–64 of `[a-zA-Z0-9=_-]` (only `create --client-token` takes one from a user).
+pub fn client_token_error(token: &str) -> Option<String> {
+    let len = token.chars().count();
+    if len == 0 || len > 64 {
+        return Some(format!("1 to 64 characters (now {len})"));
+    }
+    token
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "=_-".contains(c)))
+        .map(|c| format!("{} is not allowed", describe_char(c)))
+}
+
 /// Every problem of a set of tags: each key and value, duplicates, the count.
 pub fn tags_errors(tags: &[(String, String)]) -> Vec<String> {
     let mut errors = Vec::new();
@@ -244,6 +256,14 @@ mod tests {
                 "auth-material"
             ]
         );
+    }
+
+    #[test]
+    fn client_tokens() {
+        assert_eq!(client_token_error("abc-DEF_1="), None);
+        assert!(client_token_error("").is_some());
+        assert!(client_token_error(&"t".repeat(65)).is_some());
+        assert!(client_token_error("a b").unwrap().contains("U+0020"));
     }
 
     #[test]

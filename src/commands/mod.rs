@@ -1,0 +1,186 @@
+//! Non-interactive commands (`create`, `status`, `list`, `refresh`, `delete`, `completions`):
+//! the wizard's service layer and validation rules without the UI, for scripts, CI logs and
+//! anyone who does the same thing twice. Results go to stdout (text `key  value` lines or JSON
+//! with the AWS API's member names), progress and errors to stderr.
+
+mod create;
+mod list;
+mod manage;
+mod record;
+mod status;
+pub mod wait;
+
+use std::future::Future;
+use std::io::Write;
+
+use clap::CommandFactory;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::app::{Connection, connect};
+use crate::cli::{AwsArgs, BrowserArgs, Cli, Command, GlobalArgs, OutputFormat};
+use crate::remote::{Environment, LaunchDecision, check_url, decide_launch, launch};
+use crate::service::{ErrorKind, ServiceError};
+use crate::text::sanitize;
+
+pub use list::all_destinations as list_all_destinations;
+pub use record::AssociationRecord;
+
+/// Exit statuses of the commands (documented in `--help` and the README).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const ERROR: i32 = 1;
+    /// A usage error (clap's own code) or a value the service's rules refuse.
+    pub const USAGE: i32 = 2;
+    /// The association reached ASSOCIATION_FAILED (or REFRESH_TOKEN_EXPIRED).
+    pub const FAILED: i32 = 3;
+    /// `--wait` gave up after `--wait-timeout`.
+    pub const TIMED_OUT: i32 = 4;
+    /// SIGINT (Ctrl-C), or stdin closed while a prompt waited.
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// Runs one command; `Demo`, `Simulator` and the wizard are not commands.
+pub async fn run(command: Command, aws: AwsArgs, global: GlobalArgs) -> anyhow::Result<i32> {
+    if let Command::Completions(args) = &command {
+        let mut stdout = std::io::stdout().lock();
+        clap_complete::generate(
+            args.shell,
+            &mut Cli::command(),
+            "iotmi-onboard",
+            &mut stdout,
+        );
+        stdout.flush()?;
+        return Ok(exit::OK);
+    }
+    let connection = connect(&aws);
+    let output = global.output;
+    tracing::info!(command = command_name(&command), "command start");
+    let code = interruptible(async move {
+        match command {
+            Command::Create(args) => create::run(&connection, args, output).await,
+            Command::Status(args) => status::run(&connection, args, output).await,
+            Command::List(args) => list::run(&connection, args, output).await,
+            Command::Refresh(args) => manage::refresh(&connection, args, output).await,
+            Command::Delete(args) => manage::delete(&connection, args, output).await,
+            Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
+                unreachable!("handled by main")
+            }
+        }
+    })
+    .await?;
+    tracing::info!(code, "command done");
+    Ok(code)
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Demo(_) => "demo",
+        Command::Simulator(_) => "simulator",
+        Command::Create(_) => "create",
+        Command::Status(_) => "status",
+        Command::List(_) => "list",
+        Command::Refresh(_) => "refresh",
+        Command::Delete(_) => "delete",
+        Command::Completions(_) => "completions",
+    }
+}
+
+/// Runs `work` until it ends or SIGINT arrives (exit 130). The handler is installed before
+/// `work` starts, so a Ctrl-C is never the default kill.
+pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
+    let Ok(mut interrupt) = signal(SignalKind::interrupt()) else {
+        return work.await;
+    };
+    tokio::select! {
+        result = work => result,
+        _ = interrupt.recv() => {
+            tracing::info!("interrupted");
+            eprintln!("\nInterrupted.");
+            Ok(exit::INTERRUPTED)
+        }
+    }
+}
+
+/// Prints a service error and its remedy on stderr; returns the exit status for it.
+pub fn report(error: &ServiceError, connection: &Connection) -> i32 {
+    eprintln!("error: {error}");
+    eprintln!("hint: {}", error.remedy(&connection.target.profile));
+    match error.kind {
+        ErrorKind::Validation => exit::USAGE,
+        _ => exit::ERROR,
+    }
+}
+
+/// Prints local validation errors, one per line, and returns exit 2.
+pub fn report_invalid(errors: &[(&str, String)]) -> i32 {
+    for (field, message) in errors {
+        eprintln!("error: {field}: {message}");
+    }
+    exit::USAGE
+}
+
+/// Writes a serialisable value as pretty JSON, or `key  value` rows, on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// `key  value` lines, the keys padded like the wizard's summary.
+pub fn print_rows(rows: &[(&str, String)]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    for (key, value) in rows {
+        writeln!(stdout, "{key:<16}{value}")?;
+    }
+    Ok(())
+}
+
+pub fn print_record(record: &AssociationRecord, output: OutputFormat) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(record),
+        OutputFormat::Text => print_rows(&record.rows()),
+    }
+}
+
+/// Offers a consent URL: launches a browser where the policy allows (never through a shell),
+/// otherwise says why not. The URL itself is printed by the caller; this only reports on stderr.
+pub async fn open_url(raw_url: &str, endpoint_is_loopback: bool, browser: &BrowserArgs) {
+    if raw_url.is_empty() {
+        return;
+    }
+    let url = match check_url(raw_url, endpoint_is_loopback) {
+        Ok(url) => url,
+        Err(refusal) => {
+            eprintln!("Not opening the URL: {refusal}");
+            return;
+        }
+    };
+    match decide_launch(
+        &Environment::detect(),
+        browser.no_browser,
+        browser.browser_command.as_deref(),
+    ) {
+        LaunchDecision::Launch(launcher) => {
+            let result = tokio::task::spawn_blocking(move || launch(&url, &launcher))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r);
+            match result {
+                Ok(()) => {
+                    tracing::info!("browser launched");
+                    eprintln!("Opened the URL in a browser.");
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "browser launch failed");
+                    eprintln!(
+                        "Could not open a browser ({}): open the URL yourself.",
+                        sanitize(&error.to_string())
+                    );
+                }
+            }
+        }
+        LaunchDecision::Skip(reason) => eprintln!("No browser: {}.", reason.explain()),
+    }
+}

@@ -1,0 +1,232 @@
+//! Plain mode end to end: the real binary with stdin, stdout and stderr as pipes (no tty), the
+//! answers written up front, against an in-process simulator.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::e2e::{Sim, write_browser};
+
+fn command(dir: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"));
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "127.0.0.1")
+        .env("XDG_STATE_HOME", dir)
+        .env("TERM", "xterm-256color")
+        .env_remove("ACCESSIBLE")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("SSH_CONNECTION")
+        .env_remove("SSH_CLIENT")
+        .env_remove("SSH_TTY")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    command
+}
+
+fn run(mut command: Command, answers: &str) -> Output {
+    let mut child = command.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(answers.as_bytes()).expect("answers");
+    drop(stdin); // end of input after the last answer
+    child.wait_with_output().expect("wait")
+}
+
+fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sim_args(sim: &Sim) -> Vec<String> {
+    vec![
+        "--endpoint-url".into(),
+        sim.endpoint(),
+        "--region".into(),
+        "us-east-1".into(),
+    ]
+}
+
+#[test]
+fn plain_general_authorization_with_an_invalid_name_first() {
+    let sim = Sim::start(50);
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = sim_args(&sim);
+    args.push("--plain".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let answers = "brightlight-api-key\n\
+                   bad.name, here\n\
+                   Plain GA\n\
+                   \n\
+                   env=ci\n\
+                   oops\n\
+                   team=iot\n\
+                   \n\
+                   \n\
+                   y\n";
+    let out = run(command(dir.path(), &args), answers);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    // The invalid name was refused with the validation message and asked again.
+    assert!(
+        stderr.contains("error: name: '.' is not allowed"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("Name (").count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("error: tags: 'oops' is not KEY=VALUE"),
+        "{stderr}"
+    );
+    // Review shows the values and the aws CLI command.
+    assert!(stderr.contains("aws iot-managed-integrations create-account-association"));
+    assert!(stderr.contains("--general-authorization"));
+    assert!(
+        stdout.contains("state           ASSOCIATION_SUCCEEDED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("name            Plain GA"), "{stdout}");
+    // No escape sequences anywhere: usable by a screen reader and in a log.
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'));
+    let item = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Plain GA"))
+        .expect("created");
+    assert_eq!(item.association_state().as_str(), "ASSOCIATION_SUCCEEDED");
+}
+
+#[test]
+fn plain_oauth_auto_detected_with_term_dumb_and_approved_by_the_browser_command() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let (script, log) = write_browser(dir.path());
+    let browser = format!("python3 {} approve", script.display());
+    let mut args = sim_args(&sim);
+    args.extend([
+        "--browser-command".into(),
+        browser,
+        "--output".into(),
+        "json".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut command = command(dir.path(), &args);
+    command.env("TERM", "dumb");
+    // Filter first ("acme us" leaves one), then pick it by number; defaults elsewhere.
+    let answers = "acme us\n1\nPlain OAuth\nFrom a pipe\n\ny\n";
+    let out = run(command, answers);
+    let (stdout, stderr) = texts(&out);
+    let browser_log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}\nbrowser: {browser_log}"
+    );
+    assert!(stderr.contains("matching 'acme us'"), "{stderr}");
+    // The URL on a line of its own.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("http://127.0.0.1") && l.contains("/oauth/authorize")),
+        "{stderr}"
+    );
+    assert!(
+        browser_log.contains("'decision': 'approve'"),
+        "{browser_log}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect("JSON summary");
+    assert_eq!(summary["AssociationState"], "ASSOCIATION_SUCCEEDED");
+    assert_eq!(summary["ConnectorDestinationId"], "acme-home-us");
+    assert_eq!(summary["Name"], "Plain OAuth");
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'));
+}
+
+#[test]
+fn plain_is_automatic_without_any_terminal() {
+    if Command::new("setsid").arg("--version").output().is_err() {
+        eprintln!("setsid not available; skipped");
+        return;
+    }
+    let sim = Sim::start(50);
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![env!("CARGO_BIN_EXE_iotmi-onboard").to_string()];
+    args.extend(sim_args(&sim));
+    // A new session has no controlling terminal: /dev/tty cannot be opened, stdin is a pipe.
+    let command = command(dir.path(), &[]);
+    let mut setsid = Command::new("setsid");
+    setsid.args(&args);
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => setsid.env(key, value),
+            None => setsid.env_remove(key),
+        };
+    }
+    setsid
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let answers = "brightlight-api-key\nNo tty\n\n\n\ny\n";
+    let out = run(setsid, answers);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stderr.contains("Plain mode"), "{stderr}");
+    assert!(stdout.contains("ASSOCIATION_SUCCEEDED"), "{stdout}");
+}
+
+#[test]
+fn plain_end_of_input_is_exit_130() {
+    let sim = Sim::start(50);
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = sim_args(&sim);
+    args.push("--plain".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(command(dir.path(), &args), "brightlight-api-key\n");
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("nothing was created"), "{stderr}");
+    assert!(stdout.is_empty());
+    assert_eq!(sim.associations().len(), 2, "only the fixtures");
+}
+
+#[test]
+fn demo_plain_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        command(
+            dir.path(),
+            &[
+                "demo",
+                "--plain",
+                "--approve-after-ms",
+                "50",
+                "--no-browser",
+            ],
+        ),
+        "brightlight-api-key\nDemo plain\n\n\n\ny\n",
+    );
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stdout.contains("ASSOCIATION_SUCCEEDED"), "{stdout}");
+}
