@@ -263,7 +263,11 @@ pub fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<
             // A managed association's destination name is not looked up: show the id alone.
             match summary.destination_name.as_str() {
                 "" => writeln!(stdout, "destination     {}", summary.destination_id)?,
-                name => writeln!(stdout, "destination     {} ({name})", summary.destination_id)?,
+                name => writeln!(
+                    stdout,
+                    "destination     {} ({name})",
+                    summary.destination_id
+                )?,
             }
             if let Some(message) = &summary.error_message {
                 writeln!(stdout, "error           {message}")?;

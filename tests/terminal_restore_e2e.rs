@@ -61,3 +61,19 @@ fn ctrl_c_restores_the_terminal() {
     assert_eq!(tui.wait_exit(), 130);
     assert_restored(&tui);
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_reports() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&wizard_args(&sim, &["--no-browser"]))
+            .env("IOTMI_ONBOARD_TEST_PANIC", Some("1")),
+    );
+    let status = tui.wait_exit();
+    assert_ne!(status, 0);
+    assert_restored(&tui);
+    // The panic message is printed on the restored (main) screen, readable.
+    tui.wait_for_raw(b"panic requested");
+}

@@ -116,6 +116,11 @@ where
         }
     }
     draw(terminal, model, &theme)?;
+    // Debug builds only: lets the tests prove the terminal is restored after a panic.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("IOTMI_ONBOARD_TEST_PANIC").is_some() {
+        panic!("panic requested by IOTMI_ONBOARD_TEST_PANIC");
+    }
     let mut next_tick = Instant::now() + TICK;
     loop {
         let animating = model.animating();
