@@ -116,3 +116,45 @@ fn deleting_one_with_managed_things_explains_the_conflict() {
     tui.send(b"q");
     assert_eq!(tui.wait_exit(), 130);
 }
+
+#[test]
+fn an_association_expired_by_the_service_is_refreshed_to_succeeded() {
+    use iotmi_onboard::simulator::SimConfig;
+    // Succeeded associations expire 3 s later: long enough for a 1 s poll to see the
+    // refreshed one succeed before it expires again.
+    let sim = Sim::with(SimConfig {
+        approve_after_ms: 50,
+        expire_after_ms: Some(3000),
+        ..common::config()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let client = common::client(&sim.handle);
+    let created = sim
+        .rt
+        .block_on(
+            client
+                .create_account_association()
+                .connector_destination_id("acme-home-us")
+                .name("Expiring one")
+                .send(),
+        )
+        .expect("create");
+    let (status, _) = common::consent(created.o_auth_authorization_url(), "approve");
+    assert_eq!(status, 200);
+    common::e2e::wait_until("the token to expire", || {
+        state_of(&sim, "Expiring one").as_deref() == Some("REFRESH_TOKEN_EXPIRED")
+    });
+    let (script, log) = write_browser(dir.path());
+    let browser = format!("python3 {} approve", script.display());
+    let mut tui = manage_and_select(
+        &sim,
+        dir.path(),
+        &["--browser-command", &browser],
+        "Expiring one",
+    );
+    tui.attach_log(&log);
+    tui.send(b"r");
+    tui.wait_for("ASSOCIATION_SUCCEEDED");
+    tui.send(ENTER);
+    assert_eq!(tui.wait_exit(), 0, "{}", tui.dump());
+}

@@ -137,7 +137,13 @@ async fn service_errors_map_to_kinds_with_messages() {
     let invalid = service.create_association(bad).await.unwrap_err();
     assert_eq!(invalid.kind, ErrorKind::Validation);
     assert!(invalid.message.contains("Name"), "{}", invalid.message);
-    assert!(invalid.request_id.is_some() || invalid.message.contains("ValidationException"));
+    assert!(
+        invalid
+            .request_id
+            .as_deref()
+            .is_some_and(|id| id.len() == 36),
+        "{invalid:?}"
+    );
     sim.shutdown().await;
 }
 

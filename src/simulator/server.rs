@@ -93,7 +93,23 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(dispatch).with_state(shared)
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+/// Every API answer carries a request id, as the service's do (the SDK reports it with errors).
+async fn dispatch(state: State<Arc<Shared>>, request: Request) -> Response {
+    static NEXT_REQUEST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let is_api = !request.uri().path().starts_with("/oauth/");
+    let mut response = handle(state, request).await;
+    if is_api {
+        let n = NEXT_REQUEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(value) =
+            axum::http::HeaderValue::from_str(&format!("00000000-0000-4000-8000-{n:012x}"))
+        {
+            response.headers_mut().insert("x-amzn-requestid", value);
+        }
+    }
+    response
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
