@@ -1,7 +1,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
+use ratatui::widgets::ListItem;
 
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
@@ -137,14 +137,5 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         DetailLoad::Idle => {}
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(" Details ");
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        right,
-    );
+    boxed_paragraph(frame, right, "Details", lines, theme);
 }
