@@ -274,3 +274,78 @@ fn real_binary_prints_its_endpoint_first_and_exits_0_on_sigterm() {
     let rest = reader.join().expect("reader");
     assert_eq!(rest, "", "nothing but the endpoint line on stdout");
 }
+
+/// The command the Review screen shows, run as it is through a real shell: the AWS CLI sends
+/// exactly the request the wizard would (awkward quoting included), and its ClientToken makes a
+/// second run return the same association.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_command_reproduces_the_request() {
+    use iotmi_onboard::service::CreateRequest;
+    use iotmi_onboard::wizard::command::aws_cli_command;
+    use iotmi_onboard::wizard::model::Target;
+
+    let sim = common::start(common::config()).await;
+    let endpoint = sim.endpoint();
+    let request = CreateRequest {
+        client_token: "review-command-token-1".into(),
+        destination_id: "brightlight-partner".into(),
+        name: Some("It s  spaced-out_name".into()),
+        description: Some("Two  spaces and - dashes".into()),
+        tags: vec![
+            ("owner".into(), "O'Brien \"the ops\" $HOME `id`".into()),
+            ("path".into(), "a/b\\c; rm -rf /".into()),
+        ],
+        auth_material: Some("client-certificate".into()),
+    };
+    let target = Target {
+        profile: "default".into(),
+        region: Some("us-east-1".into()),
+        endpoint: Some(endpoint.clone()),
+        account: None,
+    };
+    let command = format!("{} --output json", aws_cli_command(&request, &target));
+    let run = move || {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATORTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "simulator-test-secret")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("AWS_PAGER", "")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run sh");
+        assert!(
+            output.status.success(),
+            "{command}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["AccountAssociationId"].as_str().unwrap().to_owned()
+    };
+    let first = tokio::task::spawn_blocking(run.clone()).await.unwrap();
+    let second = tokio::task::spawn_blocking(run).await.unwrap();
+    assert_eq!(first, second, "same ClientToken, same association");
+
+    let got = common::client(&sim)
+        .get_account_association()
+        .account_association_id(&first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.name(), request.name.as_deref());
+    assert_eq!(got.description(), request.description.as_deref());
+    assert_eq!(got.connector_destination_id(), Some("brightlight-partner"));
+    assert_eq!(
+        got.general_authorization()
+            .and_then(|g| g.auth_material_name()),
+        Some("client-certificate")
+    );
+    let tags = got.tags().unwrap();
+    for (key, value) in &request.tags {
+        assert_eq!(tags.get(key), Some(value), "tag {key}");
+    }
+    sim.shutdown().await;
+}
