@@ -234,18 +234,8 @@ impl Plain {
                 tags: draft.tags.clone(),
                 auth_material: draft.auth_material.clone(),
             };
-            // A new token only when the request differs from the one last sent: a resend of the
-            // same request must find the association the service may already have made.
-            if let Some(last) = &last_sent {
-                let same = CreateRequest {
-                    client_token: last.client_token.clone(),
-                    ..request.clone()
-                } == *last;
-                if !same {
-                    counter += 1;
-                }
-            }
-            request.client_token = format!("{seed}-{counter}");
+            counter = crate::wizard::token::counter_for(counter, last_sent.as_ref(), &request);
+            request.client_token = crate::wizard::token::client_token(&seed, counter);
             if !self.review(&destination, &request).await? {
                 continue;
             }

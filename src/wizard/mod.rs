@@ -7,6 +7,7 @@ pub mod effect;
 pub mod model;
 pub mod msg;
 pub mod tags;
+pub mod token;
 pub mod update;
 pub mod validate;
 

@@ -479,7 +479,7 @@ impl Model {
     }
 
     pub fn client_token(&self) -> String {
-        format!("{}-{}", self.opts.token_seed, self.token_counter)
+        super::token::client_token(&self.opts.token_seed, self.token_counter)
     }
 
     pub fn uses_general_authorization(&self) -> bool {

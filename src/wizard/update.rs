@@ -890,18 +890,9 @@ fn auth_key(model: &mut Model, key: KeyEvent) -> Option<Vec<Effect>> {
 /// from the last request sent (reusing a token with other parameters is a ConflictException).
 pub fn pending_request(model: &Model) -> Option<CreateRequest> {
     let mut request = model.request()?;
-    if let Some(last) = &model.last_sent {
-        let same = CreateRequest {
-            client_token: String::new(),
-            ..last.clone()
-        } == CreateRequest {
-            client_token: String::new(),
-            ..request.clone()
-        };
-        if !same {
-            request.client_token = format!("{}-{}", model.opts.token_seed, model.token_counter + 1);
-        }
-    }
+    let counter =
+        super::token::counter_for(model.token_counter, model.last_sent.as_ref(), &request);
+    request.client_token = super::token::client_token(&model.opts.token_seed, counter);
     Some(request)
 }
 
