@@ -73,11 +73,11 @@ pub async fn run_against_aws(
     args: WizardArgs,
 ) -> anyhow::Result<i32> {
     let connection = connect(&aws);
-    if crate::plain::wanted(global.plain) {
-        return crate::plain::run(args, global.output, connection).await;
-    }
     let journal = JournalStore::default_dir()
         .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
+    if crate::plain::wanted(global.plain) {
+        return crate::plain::run(args, global.output, connection, journal).await;
+    }
     run_wizard(
         args,
         global.output,
@@ -124,7 +124,8 @@ pub async fn run_demo(
                 endpoint: String::new(),
             },
         };
-        crate::plain::run(args, global.output, connection).await
+        // No journal, as for the full-screen demo.
+        crate::plain::run(args, global.output, connection, None).await
     } else {
         // No journal: a fresh simulator knows nothing of a previous demo's association.
         run_wizard(args, global.output, target, service, true, None).await

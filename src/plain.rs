@@ -13,6 +13,7 @@ use crate::app::{Connection, print_summary, token_seed};
 use crate::cli::{BrowserArgs, OutputFormat, WizardArgs};
 use crate::commands::wait::{WaitEnd, elapsed_text, wait_final};
 use crate::commands::{exit, open_url};
+use crate::journal::{Journal, JournalKey, JournalStore, SavedStep};
 use crate::service::{
     Association, AssociationState, CreateRequest, CreatedAssociation, DestinationDetail,
     DestinationSummary, ServiceError, logged,
@@ -120,6 +121,8 @@ struct Plain {
     wait_timeout: std::time::Duration,
     /// The association once created (for the summary on any exit).
     created: Option<(CreatedAssociation, String, String, String)>,
+    /// The same journal as the full-screen wizard's (`None` for demo).
+    journal: Option<(JournalStore, JournalKey)>,
 }
 
 /// Runs the wizard as prompts; returns the exit status the full-screen wizard would.
@@ -127,6 +130,7 @@ pub async fn run(
     args: WizardArgs,
     output: OutputFormat,
     connection: Connection,
+    journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
     if args.manage {
         say(
@@ -145,6 +149,7 @@ pub async fn run(
             },
             wait_timeout: args.wait_timeout,
             created: None,
+            journal,
         };
         let draft = Draft {
             destination: args.destination.clone(),
@@ -155,6 +160,9 @@ pub async fn run(
         };
         match plain.flow(draft).await {
             Ok(outcome) => {
+                if matches!(outcome.kind, OutcomeKind::Succeeded | OutcomeKind::Failed) {
+                    plain.forget();
+                }
                 tracing::info!(kind = ?outcome.kind, "plain wizard closed");
                 print_summary(&outcome, output)?;
                 Ok(outcome.kind.exit_code())
@@ -206,6 +214,9 @@ impl Plain {
             "iotmi-onboard: create an account association ({place})."
         ));
         say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
+        if let Some(outcome) = self.offer_resume(&mut draft).await? {
+            return Ok(outcome);
+        }
         let Some((destinations, connectors)) = self.load_destinations().await? else {
             return Ok(nothing_created(OutcomeKind::Failed));
         };
@@ -243,6 +254,8 @@ impl Plain {
             let created = loop {
                 say("Creating the association…");
                 last_sent = Some(request.clone());
+                // Journaled before it is sent: a session lost now resends this very request.
+                self.remember(&destination, &request, &seed, counter, None);
                 match logged(
                     "CreateAccountAssociation",
                     self.connection
@@ -268,6 +281,7 @@ impl Plain {
                 }
             };
             let Some(created) = created else { continue };
+            self.remember(&destination, &request, &seed, counter, Some(&created.id));
             return self
                 .follow(
                     created,
@@ -276,6 +290,160 @@ impl Plain {
                 )
                 .await;
         }
+    }
+
+    /// Journals the request (and, once created, the association id) where the full-screen
+    /// wizard would, so either front end can resume it.
+    fn remember(
+        &self,
+        destination: &DestinationDetail,
+        request: &CreateRequest,
+        seed: &str,
+        counter: u32,
+        association_id: Option<&str>,
+    ) {
+        let Some((store, key)) = &self.journal else {
+            return;
+        };
+        let journal = Journal {
+            version: crate::journal::VERSION,
+            saved_at: 0,
+            step: SavedStep::Review,
+            destination: Some(destination.clone()),
+            name: request.name.clone().unwrap_or_default(),
+            description: request.description.clone().unwrap_or_default(),
+            tags: request.tags.clone(),
+            auth_material: request.auth_material.clone(),
+            token_seed: seed.to_owned(),
+            token_counter: counter,
+            unanswered: association_id.is_none().then(|| request.clone()),
+            association_id: association_id.map(str::to_owned),
+        };
+        if let Err(error) = store.save(key, &journal) {
+            say(&format!("warning: progress is not being saved: {error}"));
+        }
+    }
+
+    fn forget(&self) {
+        if let Some((store, key)) = &self.journal {
+            let _ = store.clear(key);
+        }
+    }
+
+    /// An unfinished session from either front end: resume it (the default) or start fresh.
+    /// Returns the outcome when resuming went all the way to the association's end.
+    async fn offer_resume(&mut self, draft: &mut Draft) -> Result<Option<Outcome>, Stop> {
+        let Some((store, key)) = &self.journal else {
+            return Ok(None);
+        };
+        let journal = match store.load(key) {
+            Ok(Some(journal)) => journal,
+            Ok(None) => return Ok(None),
+            Err(unreadable) => {
+                say(&format!(
+                    "The saved session could not be read ({}); starting fresh.",
+                    unreadable.reason
+                ));
+                return Ok(None);
+            }
+        };
+        let what = match (&journal.association_id, &journal.unanswered) {
+            (Some(id), _) => format!("association {id}, created"),
+            (None, Some(_)) => "submitted, reply not received".to_owned(),
+            (None, None) => "not submitted".to_owned(),
+        };
+        say(&format!(
+            "An unfinished onboarding was saved: {:?} ({what}).",
+            journal.name
+        ));
+        let answer = self.lines.ask("Resume it? [Y/n]: ").await?;
+        if answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no") {
+            self.forget();
+            return Ok(None);
+        }
+        let destination = journal
+            .destination
+            .clone()
+            .unwrap_or_else(|| DestinationDetail {
+                id: String::new(),
+                name: String::new(),
+                description: String::new(),
+                cloud_connector_id: String::new(),
+                auth_materials: Vec::new(),
+                has_oauth: false,
+            });
+        if let Some(id) = journal.association_id {
+            let association = loop {
+                match logged(
+                    "GetAccountAssociation",
+                    self.connection.service.get_association(id.clone()).await,
+                ) {
+                    Ok(association) => break association,
+                    Err(error) => {
+                        self.show_error(&error);
+                        let again = self.lines.ask("Retry? [Y/n]: ").await?;
+                        if again.eq_ignore_ascii_case("n") || again.eq_ignore_ascii_case("no") {
+                            return Ok(Some(nothing_created(OutcomeKind::Failed)));
+                        }
+                    }
+                }
+            };
+            let created = CreatedAssociation {
+                id: association.id,
+                arn: association.arn,
+                state: association.state,
+                oauth_url: association.oauth_url,
+            };
+            return self
+                .follow(created, journal.name, &destination)
+                .await
+                .map(Some);
+        }
+        if let Some(request) = journal.unanswered {
+            say("Resending the same request with the same ClientToken…");
+            loop {
+                match logged(
+                    "CreateAccountAssociation",
+                    self.connection
+                        .service
+                        .create_association(request.clone())
+                        .await,
+                ) {
+                    Ok(created) => {
+                        self.remember(
+                            &destination,
+                            &request,
+                            &journal.token_seed,
+                            journal.token_counter,
+                            Some(&created.id),
+                        );
+                        let name = request.name.clone().unwrap_or_default();
+                        return self.follow(created, name, &destination).await.map(Some);
+                    }
+                    Err(error) => {
+                        self.show_error(&error);
+                        if !error.is_retryable() {
+                            say("Starting from the saved values instead.");
+                            break;
+                        }
+                        let again = self
+                            .lines
+                            .ask("Retry with the same request and ClientToken? [Y/n]: ")
+                            .await?;
+                        if again.eq_ignore_ascii_case("n") || again.eq_ignore_ascii_case("no") {
+                            return Ok(Some(nothing_created(OutcomeKind::Failed)));
+                        }
+                    }
+                }
+            }
+        }
+        // A draft: its values become the defaults of the questions.
+        draft.destination = journal.destination.map(|d| d.id);
+        draft.name = Some(journal.name);
+        draft.description = journal.description;
+        draft.tags = journal.tags;
+        draft.auth_material = journal.auth_material;
+        Ok(None)
     }
 
     async fn load_destinations(

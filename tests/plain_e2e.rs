@@ -230,3 +230,100 @@ fn demo_plain_works() {
     );
     assert!(stdout.contains("ASSOCIATION_SUCCEEDED"), "{stdout}");
 }
+
+/// Plain mode shares the wizard's journal: a request whose reply was lost is resent with its
+/// ClientToken (the service answers with the same association), and success clears it.
+#[test]
+fn plain_resumes_a_journaled_submit_with_the_same_token() {
+    use iotmi_onboard::journal::{Journal, JournalKey, JournalStore, SavedStep, VERSION};
+    use iotmi_onboard::service::{CreateRequest, DestinationDetail};
+
+    let sim = Sim::start(50);
+    let dir = tempfile::tempdir().unwrap();
+    let store = JournalStore::new(dir.path().join("iotmi-onboard"));
+    let key = JournalKey {
+        profile: "default".into(),
+        region: "us-east-1".into(),
+        endpoint: sim.endpoint(),
+    };
+    let request = CreateRequest {
+        client_token: "plainresumeseed-7".into(),
+        destination_id: "brightlight-api-key".into(),
+        name: Some("Plain resumed".into()),
+        description: None,
+        tags: vec![("env".into(), "resume".into())],
+        auth_material: Some("api-key".into()),
+    };
+    let journal = Journal {
+        version: VERSION,
+        saved_at: 0,
+        step: SavedStep::Review,
+        destination: Some(DestinationDetail {
+            id: "brightlight-api-key".into(),
+            name: "BrightLight API key".into(),
+            description: String::new(),
+            cloud_connector_id: "brightlight-hub".into(),
+            auth_materials: vec!["api-key".into()],
+            has_oauth: false,
+        }),
+        name: "Plain resumed".into(),
+        description: String::new(),
+        tags: request.tags.clone(),
+        auth_material: Some("api-key".into()),
+        token_seed: "plainresumeseed".into(),
+        token_counter: 7,
+        unanswered: Some(request.clone()),
+        association_id: None,
+    };
+    store.save(&key, &journal).unwrap();
+
+    let mut args = sim_args(&sim);
+    args.push("--plain".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(command(dir.path(), &args), "\n");
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("An unfinished onboarding was saved"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("state           ASSOCIATION_SUCCEEDED"),
+        "{stdout}"
+    );
+    let id = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("association-id  "))
+        .unwrap()
+        .trim()
+        .to_owned();
+
+    // The same token and parameters name the same association: the resend used the token.
+    let client = common::client(&sim.handle);
+    let again = sim
+        .rt
+        .block_on(
+            client
+                .create_account_association()
+                .client_token("plainresumeseed-7")
+                .connector_destination_id("brightlight-api-key")
+                .name("Plain resumed")
+                .tags("env", "resume")
+                .general_authorization(
+                    aws_sdk_iotmanagedintegrations::types::GeneralAuthorizationName::builder()
+                        .auth_material_name("api-key")
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(again.account_association_id(), id);
+    assert!(
+        store.load(&key).unwrap().is_none(),
+        "success clears the journal"
+    );
+}
