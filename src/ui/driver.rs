@@ -18,7 +18,7 @@ use super::terminal::Host;
 use super::theme::Theme;
 use super::view::view;
 use crate::journal::{Journal, JournalKey, JournalStore};
-use crate::service::{AssociationService, logged};
+use crate::service::{AssociationService, ServiceError, ServiceFuture, logged};
 use crate::wizard::update::init;
 use crate::wizard::{Effect, Model, Msg, Outcome, OutcomeKind, update};
 
@@ -203,6 +203,26 @@ fn effect_name(effect: &Effect) -> &'static str {
     }
 }
 
+/// Sends what `future` yields to the loop, from a task of its own. A send fails only when the
+/// loop has ended; the result is then moot.
+fn send_later(tx: &mpsc::UnboundedSender<Msg>, future: impl Future<Output = Msg> + Send + 'static) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let _ = tx.send(future.await);
+    });
+}
+
+/// One service call in the background: logged (kind and request id only), its result
+/// wrapped as the message `update` expects.
+fn call<T: Send + 'static>(
+    tx: &mpsc::UnboundedSender<Msg>,
+    name: &'static str,
+    future: ServiceFuture<T>,
+    wrap: impl FnOnce(Result<T, ServiceError>) -> Msg + Send + 'static,
+) {
+    send_later(tx, async move { wrap(logged(name, future.await)) });
+}
+
 /// Starts one effect. Returns the outcome when it is `Exit`.
 fn run_effect(
     effect: Effect,
@@ -211,120 +231,87 @@ fn run_effect(
     host: &mut dyn Host,
     suspended: &mut bool,
 ) -> Option<Outcome> {
-    let tx = tx.clone();
-    // A send fails only when the loop has ended; the result is then moot.
-    let spawn = |future: std::pin::Pin<Box<dyn Future<Output = Msg> + Send>>| {
-        tokio::spawn(async move {
-            let _ = tx.send(future.await);
-        });
-    };
     tracing::info!(effect = effect_name(&effect), "start");
     match effect {
-        Effect::LoadAccount => {
-            let call = service.caller_account();
-            spawn(Box::pin(async move {
-                Msg::Account(logged("GetCallerIdentity", call.await))
-            }));
-        }
+        Effect::LoadAccount => call(
+            tx,
+            "GetCallerIdentity",
+            service.caller_account(),
+            Msg::Account,
+        ),
         Effect::LoadRegion => {
-            let call = service.region();
-            spawn(Box::pin(async move { Msg::Region(call.await.ok()) }));
+            let region = service.region();
+            send_later(tx, async move { Msg::Region(region.await.ok()) });
         }
-        Effect::LoadConnectors => {
-            let call = service.list_cloud_connectors();
-            spawn(Box::pin(async move {
-                Msg::Connectors(logged("ListCloudConnectors", call.await))
-            }));
-        }
+        Effect::LoadConnectors => call(
+            tx,
+            "ListCloudConnectors",
+            service.list_cloud_connectors(),
+            Msg::Connectors,
+        ),
         Effect::ListDestinations {
             generation,
             next_token,
-        } => {
-            let call = service.list_destinations(next_token);
-            spawn(Box::pin(async move {
-                Msg::DestinationsPage {
-                    generation,
-                    result: logged("ListConnectorDestinations", call.await),
-                }
-            }));
-        }
-        Effect::GetDestination { generation, id } => {
-            let call = service.get_destination(id);
-            spawn(Box::pin(async move {
-                Msg::DestinationDetail {
-                    generation,
-                    result: logged("GetConnectorDestination", call.await),
-                }
-            }));
-        }
+        } => call(
+            tx,
+            "ListConnectorDestinations",
+            service.list_destinations(next_token),
+            move |result| Msg::DestinationsPage { generation, result },
+        ),
+        Effect::GetDestination { generation, id } => call(
+            tx,
+            "GetConnectorDestination",
+            service.get_destination(id),
+            move |result| Msg::DestinationDetail { generation, result },
+        ),
         Effect::CreateAssociation {
             generation,
             request,
-        } => {
-            let call = service.create_association(request);
-            spawn(Box::pin(async move {
-                Msg::Created {
-                    generation,
-                    result: logged("CreateAccountAssociation", call.await),
-                }
-            }));
-        }
-        Effect::SchedulePoll { generation, after } => {
-            spawn(Box::pin(async move {
-                tokio::time::sleep(after).await;
-                Msg::PollDue { generation }
-            }));
-        }
-        Effect::GetAssociation { generation, id } => {
-            let call = service.get_association(id);
-            spawn(Box::pin(async move {
-                Msg::Polled {
-                    generation,
-                    result: logged("GetAccountAssociation", call.await),
-                }
-            }));
-        }
-        Effect::StartRefresh { generation, id } => {
-            let call = service.start_refresh(id);
-            spawn(Box::pin(async move {
-                Msg::Refreshed {
-                    generation,
-                    result: logged("StartAccountAssociationRefresh", call.await),
-                }
-            }));
-        }
+        } => call(
+            tx,
+            "CreateAccountAssociation",
+            service.create_association(request),
+            move |result| Msg::Created { generation, result },
+        ),
+        Effect::SchedulePoll { generation, after } => send_later(tx, async move {
+            tokio::time::sleep(after).await;
+            Msg::PollDue { generation }
+        }),
+        Effect::GetAssociation { generation, id } => call(
+            tx,
+            "GetAccountAssociation",
+            service.get_association(id),
+            move |result| Msg::Polled { generation, result },
+        ),
+        Effect::StartRefresh { generation, id } => call(
+            tx,
+            "StartAccountAssociationRefresh",
+            service.start_refresh(id),
+            move |result| Msg::Refreshed { generation, result },
+        ),
         Effect::ListAssociations {
             generation,
             next_token,
-        } => {
-            let call = service.list_associations(next_token);
-            spawn(Box::pin(async move {
-                Msg::AssociationsPage {
-                    generation,
-                    result: logged("ListAccountAssociations", call.await),
-                }
-            }));
-        }
-        Effect::FetchAssociation { generation, id } => {
-            let call = service.get_association(id);
-            spawn(Box::pin(async move {
-                Msg::AssociationDetail {
-                    generation,
-                    result: logged("GetAccountAssociation", call.await),
-                }
-            }));
-        }
-        Effect::DeleteAssociation { generation, id } => {
-            let call = service.delete_association(id);
-            spawn(Box::pin(async move {
-                Msg::Deleted {
-                    generation,
-                    result: logged("DeleteAccountAssociation", call.await),
-                }
-            }));
-        }
+        } => call(
+            tx,
+            "ListAccountAssociations",
+            service.list_associations(next_token),
+            move |result| Msg::AssociationsPage { generation, result },
+        ),
+        Effect::FetchAssociation { generation, id } => call(
+            tx,
+            "GetAccountAssociation",
+            service.get_association(id),
+            move |result| Msg::AssociationDetail { generation, result },
+        ),
+        Effect::DeleteAssociation { generation, id } => call(
+            tx,
+            "DeleteAccountAssociation",
+            service.delete_association(id),
+            move |result| Msg::Deleted { generation, result },
+        ),
         Effect::OpenBrowser { url, launcher } => {
-            spawn(Box::pin(async move {
+            send_later(tx, async move {
                 let result = tokio::task::spawn_blocking(move || {
                     let parsed = url::Url::parse(&url).map_err(|e| e.to_string())?;
                     crate::remote::launch(&parsed, &launcher).map_err(|e| e.to_string())
@@ -332,7 +319,7 @@ fn run_effect(
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
                 Msg::BrowserLaunched(result)
-            }));
+            });
         }
         Effect::CopyToClipboard(text) => host.copy(&text),
         Effect::ShowUnwrapped(text) => {
