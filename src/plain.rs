@@ -98,6 +98,12 @@ impl Lines {
         }
         Ok(answer)
     }
+
+    /// A `[Y/n]` question: true unless the answer is no.
+    async fn yes(&mut self, prompt: &str) -> Result<bool, Stop> {
+        let answer = self.ask(prompt).await?;
+        Ok(!(answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no")))
+    }
 }
 
 fn say(line: &str) {
@@ -270,11 +276,11 @@ impl Plain {
                             say("Edit the values and review again.");
                             break None;
                         }
-                        let again = self
+                        if !self
                             .lines
-                            .ask("Retry with the same request and ClientToken? [Y/n]: ")
-                            .await?;
-                        if again.eq_ignore_ascii_case("n") || again.eq_ignore_ascii_case("no") {
+                            .yes("Retry with the same request and ClientToken? [Y/n]: ")
+                            .await?
+                        {
                             return Ok(nothing_created(OutcomeKind::Failed));
                         }
                     }
@@ -356,8 +362,7 @@ impl Plain {
             "An unfinished onboarding was saved: {:?} ({what}).",
             journal.name
         ));
-        let answer = self.lines.ask("Resume it? [Y/n]: ").await?;
-        if answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no") {
+        if !self.lines.yes("Resume it? [Y/n]: ").await? {
             self.forget();
             return Ok(None);
         }
@@ -381,8 +386,7 @@ impl Plain {
                     Ok(association) => break association,
                     Err(error) => {
                         self.show_error(&error);
-                        let again = self.lines.ask("Retry? [Y/n]: ").await?;
-                        if again.eq_ignore_ascii_case("n") || again.eq_ignore_ascii_case("no") {
+                        if !self.lines.yes("Retry? [Y/n]: ").await? {
                             return Ok(Some(nothing_created(OutcomeKind::Failed)));
                         }
                     }
@@ -426,11 +430,11 @@ impl Plain {
                             say("Starting from the saved values instead.");
                             break;
                         }
-                        let again = self
+                        if !self
                             .lines
-                            .ask("Retry with the same request and ClientToken? [Y/n]: ")
-                            .await?;
-                        if again.eq_ignore_ascii_case("n") || again.eq_ignore_ascii_case("no") {
+                            .yes("Retry with the same request and ClientToken? [Y/n]: ")
+                            .await?
+                        {
                             return Ok(Some(nothing_created(OutcomeKind::Failed)));
                         }
                     }
@@ -463,8 +467,7 @@ impl Plain {
                 }
                 Err(error) => {
                     self.show_error(&error);
-                    let again = self.lines.ask("Retry? [Y/n]: ").await?;
-                    if again.eq_ignore_ascii_case("n") || again.eq_ignore_ascii_case("no") {
+                    if !self.lines.yes("Retry? [Y/n]: ").await? {
                         return Ok(None);
                     }
                 }
