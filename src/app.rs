@@ -12,13 +12,13 @@ use tokio::time::Instant;
 use crate::cli::{AwsArgs, GlobalArgs, OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
-use crate::service::AssociationService;
+use crate::service::{AssociationService, AssociationState};
 use crate::service::sdk::{AwsTarget, LazySdkService};
-use crate::ui::driver::{JournalSink, Session};
+use crate::flow::{FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
+use crate::runtime::{JournalSink, Runtime};
+use crate::ui::app::App;
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;
-use crate::wizard::model::{FirstScreen, Target};
-use crate::wizard::{Model, Options, Outcome, OutcomeKind, Prefill};
 
 /// Where calls go and the service that makes them, built the same way for every front end
 /// (wizard, plain prompts, commands).
@@ -134,42 +134,53 @@ pub async fn run_demo(
     code
 }
 
-async fn run_wizard(
-    args: WizardArgs,
-    output: OutputFormat,
+/// What every interactive front end starts from: the flow's options, and the journal held
+/// under its lock (or none, with the reason in the notice).
+pub struct Prepared {
+    pub options: Options,
+    pub journal: Option<JournalSink>,
+}
+
+/// Reads the journal (under its exclusive lock) and builds the flow's options from the flags.
+/// A journal another live process holds is neither resumed nor written: this run keeps its
+/// draft apart and says who holds it.
+pub fn prepare(
+    args: &WizardArgs,
     target: Target,
-    service: Arc<dyn AssociationService>,
     endpoint_is_loopback: bool,
     journal: Option<(JournalStore, JournalKey)>,
-) -> anyhow::Result<i32> {
-    let (resume, notice) = match &journal {
-        Some((store, key)) => match store.load(key) {
-            Ok(found) => (found, None),
-            Err(unreadable) => {
-                let moved = unreadable
-                    .moved_to
-                    .map(|p| format!(" It was moved to {}.", p.display()))
-                    .unwrap_or_default();
-                (
-                    None,
-                    Some(format!(
-                        "The saved session could not be read ({}).{moved} Starting fresh.",
-                        unreadable.reason
-                    )),
-                )
+) -> Prepared {
+    let mut notice = None;
+    let mut resume = None;
+    let mut sink = None;
+    if let Some((store, key)) = journal {
+        match store.lock(&key) {
+            Ok(lock) => {
+                match store.load(&key) {
+                    Ok(found) => resume = found,
+                    Err(unreadable) => {
+                        let moved = unreadable
+                            .moved_to
+                            .map(|p| format!(" It was moved to {}.", p.display()))
+                            .unwrap_or_default();
+                        notice = Some(format!(
+                            "The saved session could not be read ({}).{moved} Starting fresh.",
+                            unreadable.reason
+                        ));
+                    }
+                }
+                sink = Some(JournalSink::new(store, key, lock));
             }
-        },
-        None => (None, None),
-    };
-    let sink = journal.map(|(store, key)| JournalSink::new(store, key, resume.clone()));
+            Err(error) => {
+                tracing::warn!(%error, "journal locked");
+                notice = Some(format!(
+                    "{error}: its saved session is left alone and this draft is not saved."
+                ));
+            }
+        }
+    }
     let options = Options {
-        prefill: Prefill {
-            destination: args.destination.clone(),
-            name: args.name.clone(),
-            description: args.description.clone(),
-            tags: args.tags.clone(),
-            auth_material: args.auth_material.clone(),
-        },
+        prefill: prefill(args),
         launch: decide_launch(
             &Environment::detect(),
             args.no_browser,
@@ -183,31 +194,49 @@ async fn run_wizard(
         notice,
         first: if args.manage {
             FirstScreen::Manage
-        } else if args.destination.is_some()
-            || args.name.is_some()
-            || args.description.is_some()
-            || !args.tags.is_empty()
-            || args.auth_material.is_some()
-        {
+        } else if !prefill(args).is_empty() {
             // Prefilled: the operator already chose to create.
             FirstScreen::Create
         } else {
             FirstScreen::Start
         },
     };
-    let mut model = Model::new(options, Instant::now());
+    Prepared {
+        options,
+        journal: sink,
+    }
+}
+
+/// The draft the flags describe: one type from flags to journal to request.
+pub fn prefill(args: &WizardArgs) -> Prefill {
+    Prefill {
+        destination: args.destination.clone(),
+        name: args.name.clone(),
+        description: args.description.clone(),
+        tags: args.tags.clone(),
+        auth_material: args.auth_material.clone(),
+    }
+}
+
+async fn run_wizard(
+    args: WizardArgs,
+    output: OutputFormat,
+    target: Target,
+    service: Arc<dyn AssociationService>,
+    endpoint_is_loopback: bool,
+    journal: Option<(JournalStore, JournalKey)>,
+) -> anyhow::Result<i32> {
+    let prepared = prepare(&args, target, endpoint_is_loopback, journal);
+    let mut app = App::new(Flow::new(prepared.options, Instant::now()));
+    let mut runtime = Runtime::new(service, prepared.journal);
     let mut tty =
         terminal::enter().context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
-    let session = Session {
-        service,
-        theme: Theme::from_env(),
-        journal: sink,
-    };
     let result = crate::ui::driver::run(
         &mut tty,
         &mut TtyHost,
-        &mut model,
-        session,
+        &mut app,
+        &mut runtime,
+        &Theme::from_env(),
         EventStream::new(),
         stop_signal(),
     )
@@ -276,9 +305,15 @@ pub fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<
         }
     }
     if !matches!(
-        summary.state.as_str(),
-        "ASSOCIATION_SUCCEEDED" | "ASSOCIATION_FAILED"
+        summary.state,
+        AssociationState::Succeeded | AssociationState::Failed
     ) {
+        if !summary.oauth_url.is_empty() {
+            eprintln!(
+                "Authorize it at: {}",
+                crate::text::sanitize(&summary.oauth_url)
+            );
+        }
         eprintln!(
             "Left in progress. Check it later: aws iot-managed-integrations get-account-association --account-association-id {}",
             summary.association_id

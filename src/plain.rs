@@ -2,7 +2,7 @@
 //! No alternate screen, no cursor movement, no colour: prompts, lists and progress go to stderr
 //! as plain lines, answers are read line by line from stdin (a pipe works), and the summary goes
 //! to stdout exactly as the full-screen wizard prints it. The rules are the wizard's own
-//! (`wizard::validate`, `wizard::tags`, `wizard::command`, `remote`), never re-implemented.
+//! (`flow::validate`, `flow::pairs`, `flow::command`, `remote`), never re-implemented.
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -19,11 +19,10 @@ use crate::service::{
     DestinationSummary, ServiceError, logged,
 };
 use crate::text::sanitize;
-use crate::wizard::command::aws_cli_command;
-use crate::wizard::tags::parse_pairs;
-use crate::wizard::update::filter_matches;
-use crate::wizard::validate;
-use crate::wizard::{Outcome, OutcomeKind, Summary};
+use crate::flow::command::aws_cli_command;
+use crate::flow::pairs::parse_pairs;
+use crate::flow::validate;
+use crate::flow::{Outcome, OutcomeKind, Summary, filter_matches};
 
 /// Longer lists are narrowed with a filter before they are numbered.
 pub const LIST_MAX: usize = 30;
@@ -187,11 +186,12 @@ pub async fn run(
                             summary: Some(Summary {
                                 association_id: created.id,
                                 arn: created.arn,
-                                state: created.state.to_string(),
+                                state: created.state,
                                 name,
                                 destination_id,
                                 destination_name,
                                 error_message: None,
+                                oauth_url: created.oauth_url,
                             }),
                         };
                         print_summary(&outcome, output)?;
@@ -251,8 +251,8 @@ impl Plain {
                 tags: draft.tags.clone(),
                 auth_material: draft.auth_material.clone(),
             };
-            counter = crate::wizard::token::counter_for(counter, last_sent.as_ref(), &request);
-            request.client_token = crate::wizard::token::client_token(&seed, counter);
+            counter = crate::flow::token::counter_for(counter, last_sent.as_ref(), &request);
+            request.client_token = crate::flow::token::client_token(&seed, counter);
             if !self.review(&destination, &request).await? {
                 continue;
             }
@@ -821,12 +821,13 @@ impl Plain {
                 association_id: created.id.clone(),
                 arn: created.arn.clone(),
                 state: association
-                    .map(|a| a.state.to_string())
-                    .unwrap_or_else(|| created.state.to_string()),
+                    .map(|a| a.state.clone())
+                    .unwrap_or_else(|| created.state.clone()),
                 name: name.clone(),
                 destination_id: destination.id.clone(),
                 destination_name: destination.name.clone(),
                 error_message: association.and_then(|a| a.error_message.clone()),
+                oauth_url: String::new(),
             }),
         };
         loop {

@@ -6,7 +6,7 @@ use crate::app::{Connection, token_seed};
 use crate::cli::{CreateArgs, OutputFormat};
 use crate::service::{CreateRequest, logged};
 use crate::text::sanitize;
-use crate::wizard::validate;
+use crate::flow::validate;
 
 pub async fn run(
     connection: &Connection,

@@ -6,7 +6,7 @@ use super::{AssociationRecord, exit, print_json, report};
 use crate::app::Connection;
 use crate::cli::{ListArgs, ListKind, OutputFormat};
 use crate::service::{AssociationService, DestinationSummary, Page, ServiceError, logged};
-use crate::wizard::update::filter_matches;
+use crate::flow::filter_matches;
 
 /// A ConnectorDestinationSummary with the API's member names.
 #[derive(serde::Serialize)]

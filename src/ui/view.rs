@@ -8,14 +8,16 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::screens;
 use super::theme::Theme;
 use super::widgets::key_line;
-use crate::wizard::Model;
-use crate::wizard::model::{Load, Overlay, Step, SubmitState, TagField};
+use super::app::{App, Overlay};
+use super::keymap;
+use crate::flow::{Question, Step, SubmitState};
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 
-pub fn view(model: &Model, frame: &mut Frame, theme: &Theme) {
+pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
+    let model = &app.flow;
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = vec![
@@ -45,33 +47,37 @@ pub fn view(model: &Model, frame: &mut Frame, theme: &Theme) {
     .areas(area);
     render_header(model, frame, header, theme);
     match model.step {
-        Step::Start => screens::start::render(model, frame, body, theme),
-        Step::Manage => screens::manage::render(model, frame, body, theme),
-        Step::Resume => screens::resume::render(model, frame, body, theme),
-        Step::Destination => screens::destination::render(model, frame, body, theme),
-        Step::Details => screens::details::render(model, frame, body, theme),
-        Step::Tags => screens::tags::render(model, frame, body, theme),
-        Step::Auth => screens::auth::render(model, frame, body, theme),
-        Step::Review => screens::review::render(model, frame, body, theme),
-        Step::Submit => screens::submit::render(model, frame, body, theme),
-        Step::Authorize => screens::authorize::render(model, frame, body, theme),
-        Step::Status | Step::Done => screens::status::render(model, frame, body, theme),
+        Step::Start => screens::start::render(app, frame, body, theme),
+        Step::Manage => screens::manage::render(app, frame, body, theme),
+        Step::Resume => screens::resume::render(app, frame, body, theme),
+        Step::Destination => screens::destination::render(app, frame, body, theme),
+        Step::Details => screens::details::render(app, frame, body, theme),
+        Step::Tags => screens::tags::render(app, frame, body, theme),
+        Step::Auth => screens::auth::render(app, frame, body, theme),
+        Step::Review => screens::review::render(app, frame, body, theme),
+        Step::Submit => screens::submit::render(app, frame, body, theme),
+        Step::Authorize => screens::authorize::render(app, frame, body, theme),
+        Step::Status | Step::Done => screens::status::render(app, frame, body, theme),
     }
-    if let Some(message) = &model.flash {
+    if let Some(message) = &app.ui.flash {
         frame.render_widget(
             Paragraph::new(Span::styled(format!(" {message}"), theme.warn())),
             flash,
         );
     }
-    frame.render_widget(Paragraph::new(key_line(&footer_keys(model), theme)), footer);
-    match model.overlay {
-        Some(Overlay::Help) => render_help(model, frame, body, theme),
-        Some(Overlay::ConfirmQuit { .. }) => render_confirm_quit(model, frame, body, theme),
-        None => {}
+    let bindings = keymap::bindings(app);
+    frame.render_widget(
+        Paragraph::new(key_line(&keymap::footer(&bindings), theme)),
+        footer,
+    );
+    if model.question.is_some() {
+        render_confirm_quit(app, frame, body, theme);
+    } else if app.ui.overlay == Some(Overlay::Help) {
+        render_help(app, &bindings, frame, body, theme);
     }
 }
 
-fn render_header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme: &Theme) {
     let (k, n) = model.step_position();
     let mut title = vec![
         Span::styled(" iotmi-onboard ", theme.title()),
@@ -116,106 +122,6 @@ fn render_header(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn quit_key(model: &Model) -> (&'static str, &'static str) {
-    if model.busy() {
-        ("Ctrl-C", "quit…")
-    } else {
-        ("Ctrl-C", "quit")
-    }
-}
-
-/// The keys that work on this screen, most useful first.
-pub fn footer_keys(model: &Model) -> Vec<(&'static str, &'static str)> {
-    let mut keys: Vec<(&'static str, &'static str)> = match model.step {
-        Step::Start => vec![("↑↓", "choose"), ("Enter", "go"), ("?", "help")],
-        Step::Manage if model.manage.confirm_delete.is_some() => {
-            vec![("Enter", "delete"), ("Esc", "cancel")]
-        }
-        Step::Manage if model.manage.filter_focused => {
-            vec![("type", "filter"), ("Enter/Esc", "done")]
-        }
-        Step::Manage => vec![
-            ("↑↓", "move"),
-            ("/", "filter"),
-            ("Enter", "details"),
-            ("d", "delete"),
-            ("g", "reload"),
-            ("?", "help"),
-        ],
-        Step::Resume => vec![("Enter", "resume"), ("d", "start fresh"), ("?", "help")],
-        Step::Destination if matches!(model.destinations.load, Load::Failed(_)) => {
-            vec![("r", "retry"), ("F1", "help")]
-        }
-        Step::Destination => vec![
-            ("↑↓", "move"),
-            ("type", "filter"),
-            ("Enter", "select"),
-            ("F1", "help"),
-        ],
-        Step::Details => vec![
-            ("Enter", "next"),
-            ("Tab", "field"),
-            ("Esc", "back"),
-            ("F1", "help"),
-        ],
-        Step::Tags if model.tags.edit.is_some() => {
-            let other = match model.tags.edit.as_ref().map(|e| e.focus) {
-                Some(TagField::Key) => "to value",
-                _ => "to key",
-            };
-            vec![
-                ("Enter", "save tag"),
-                ("Tab", other),
-                ("Esc", "cancel"),
-                ("F1", "help"),
-            ]
-        }
-        Step::Tags => vec![
-            ("a", "add"),
-            ("e", "edit"),
-            ("d", "delete"),
-            ("Enter", "next"),
-            ("Esc", "back"),
-            ("?", "help"),
-        ],
-        Step::Auth => vec![
-            ("↑↓", "move"),
-            ("Enter", "choose"),
-            ("Esc", "back"),
-            ("?", "help"),
-        ],
-        Step::Review => vec![
-            ("Enter", "submit"),
-            ("↑↓ e", "edit row"),
-            ("c", "copy command"),
-            ("Esc", "back"),
-            ("?", "help"),
-        ],
-        Step::Submit => match model.submit {
-            SubmitState::Failed(_) => vec![("r", "retry"), ("e", "edit"), ("?", "help")],
-            _ => vec![("?", "help")],
-        },
-        Step::Authorize => vec![
-            ("o", "open"),
-            ("c", "copy"),
-            ("u", "unwrapped"),
-            ("v", "QR code"),
-            ("Enter", "status"),
-            ("?", "help"),
-        ],
-        Step::Status => vec![("a", "authorize"), ("?", "help")],
-        Step::Done => vec![("Enter", "exit")],
-    };
-    let text_step = matches!(model.step, Step::Destination | Step::Details)
-        || model.tags.edit.is_some() && model.step == Step::Tags;
-    keys.push(if text_step || model.step == Step::Done {
-        quit_key(model)
-    } else {
-        ("q", "quit")
-    });
-    keys
-}
-
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
@@ -227,12 +133,19 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn render_help(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+fn render_help(
+    app: &App,
+    bindings: &[keymap::Binding],
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let mut lines = vec![
-        Line::from(Span::styled(model.step.title().to_string(), theme.title())),
+        Line::from(Span::styled(app.flow.step.title().to_string(), theme.title())),
         Line::from(""),
     ];
-    for (key, what) in footer_keys(model) {
+    for binding in bindings.iter().filter(|b| !b.keys.is_empty()) {
+        let (key, what) = (binding.label, binding.what);
         lines.push(Line::from(vec![
             Span::styled(format!("{key:>8}  "), theme.key()),
             Span::raw(what),
@@ -269,7 +182,8 @@ fn render_help(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn render_confirm_quit(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+fn render_confirm_quit(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
     let what = match &model.association {
         _ if matches!(model.submit, SubmitState::InFlight { .. }) => {
             "A submit is in flight: quitting now may leave an association you will not see here."
@@ -286,10 +200,7 @@ fn render_confirm_quit(model: &Model, frame: &mut Frame, area: Rect, theme: &The
         Line::from(""),
         Line::from(what),
         Line::from(""),
-        key_line(
-            &[("y", "quit"), ("n/Esc", "stay"), ("Ctrl-C", "quit now")],
-            theme,
-        ),
+        key_line(&keymap::footer(&keymap::bindings(app)), theme),
     ];
     let popup = centered(area, 60, 10);
     frame.render_widget(Clear, popup);

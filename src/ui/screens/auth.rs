@@ -4,9 +4,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use crate::ui::theme::Theme;
-use crate::wizard::Model;
+use crate::ui::app::App;
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let materials = model
         .destination
         .as_ref()
@@ -41,7 +43,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.dim())
         .title(" Auth materials ");
-    let mut state = ListState::default().with_selected(Some(model.auth_cursor));
+    let mut state = ListState::default().with_selected(Some(ui.auth_cursor));
     frame.render_stateful_widget(
         List::new(items)
             .block(block)

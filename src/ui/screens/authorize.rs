@@ -7,15 +7,17 @@ use crate::remote::{fits, qr_art};
 use crate::text::sanitize;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, spinner};
-use crate::wizard::Model;
-use crate::wizard::model::BrowserNote;
+use crate::ui::app::App;
+use crate::flow::BrowserNote;
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let Some(tracked) = &model.association else {
         return;
     };
     let url = sanitize(&tracked.oauth_url).into_owned();
-    let qr = if model.show_qr {
+    let qr = if ui.show_qr {
         qr_art(&tracked.oauth_url)
     } else {
         None
@@ -46,7 +48,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     ];
     lines.push(match &model.browser {
         BrowserNote::Opening => {
-            Line::from(format!("{} Opening your browser…", spinner(model.spinner)))
+            Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
         }
         BrowserNote::Opened => Line::from(Span::styled("✓ Opened in your browser.", theme.ok())),
         BrowserNote::Skipped(reason) => Line::from(Span::styled(
@@ -60,7 +62,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         )),
         BrowserNote::None => Line::from(""),
     });
-    if model.show_qr && qr_area.is_none() {
+    if ui.show_qr && qr_area.is_none() {
         let need = qr
             .as_ref()
             .map(|a| format!(" (needs {}x{})", a.width + 2, a.height))
@@ -72,7 +74,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     }
     lines.push(Line::from(vec![
         Span::styled("State: ", theme.dim()),
-        Span::raw(format!("{} {}", spinner(model.spinner), tracked.state)),
+        Span::raw(format!("{} {}", spinner(ui.spinner), tracked.state)),
     ]));
     let block = Block::default()
         .borders(Borders::ALL)

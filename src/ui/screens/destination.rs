@@ -7,10 +7,12 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::{
     boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
 };
-use crate::wizard::Model;
-use crate::wizard::model::{DetailLoad, Load};
+use crate::ui::app::App;
+use crate::flow::{DetailLoad, Load};
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let list = &model.destinations;
     if let Load::Failed(error) = &list.load {
         let lines = error_lines(
@@ -31,19 +33,19 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     let [filter_area, main] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
     let count = if list.load == Load::Loading {
-        format!(" {} loading… ", spinner(model.spinner))
+        format!(" {} loading… ", spinner(ui.spinner))
     } else if list.more {
         format!(
             " {} of {} · {} loading more… ",
             list.matches.len(),
             list.items.len(),
-            spinner(model.spinner)
+            spinner(ui.spinner)
         )
     } else {
         format!(" {} of {} ", list.matches.len(), list.items.len())
     };
     let title = Line::from(vec![Span::raw("Filter"), Span::styled(count, theme.dim())]);
-    text_field(frame, filter_area, title, &list.filter, true, theme);
+    text_field(frame, filter_area, title, &ui.destination_filter, true, theme);
 
     if list.load == Load::Loaded && list.items.is_empty() {
         let lines = vec![
@@ -86,13 +88,13 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame,
         left,
         "Destinations",
-        (&list.items, &list.matches, list.cursor),
+        (&list.items, &list.matches, ui.destination_cursor),
         row,
         theme,
     );
 
     let mut lines = Vec::new();
-    match model.highlighted_destination() {
+    match app.highlighted_destination() {
         Some(d) => {
             lines.push(Line::from(Span::styled(d.name.clone(), theme.title())));
             lines.push(labelled("id", d.id.clone(), theme));
@@ -107,7 +109,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         None if list.load == Load::Loading => lines.push(Line::from(format!(
             "{} Loading destinations…",
-            spinner(model.spinner)
+            spinner(ui.spinner)
         ))),
         None => lines.push(Line::from(Span::styled(
             "Nothing matches the filter (Esc clears it).",
@@ -119,7 +121,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             lines.push(Line::from(""));
             lines.push(Line::from(format!(
                 "{} Fetching its authorization settings…",
-                spinner(model.spinner)
+                spinner(ui.spinner)
             )));
         }
         DetailLoad::Failed { id, error } => {

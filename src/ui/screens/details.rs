@@ -5,12 +5,14 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{counter, text_field};
-use crate::wizard::Model;
-use crate::wizard::model::DetailsField;
-use crate::wizard::update::details_errors;
-use crate::wizard::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
+use crate::ui::app::App;
+use crate::flow::DetailsField;
+use crate::flow::details_errors;
+use crate::flow::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let form = &model.details;
     let (name_error, description_error) = details_errors(model);
     let [intro, name, name_note, description, description_note, _rest] = Layout::vertical([
@@ -36,14 +38,14 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
     let name_title = Line::from(vec![
         Span::raw("Name "),
-        counter(form.name.value().chars().count(), NAME_MAX, theme),
+        counter(form.name.chars().count(), NAME_MAX, theme),
     ]);
     text_field(
         frame,
         name,
         name_title,
-        &form.name,
-        form.focus == DetailsField::Name,
+        &ui.name,
+        app.details_focus() == DetailsField::Name,
         theme,
     );
     frame.render_widget(
@@ -54,7 +56,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         Span::raw("Description "),
         Span::styled("(optional)", theme.dim()),
         counter(
-            form.description.value().chars().count(),
+            form.description.chars().count(),
             DESCRIPTION_MAX,
             theme,
         ),
@@ -63,8 +65,8 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame,
         description,
         description_title,
-        &form.description,
-        form.focus == DetailsField::Description,
+        &ui.description,
+        app.details_focus() == DetailsField::Description,
         theme,
     );
     frame.render_widget(

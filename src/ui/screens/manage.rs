@@ -8,10 +8,12 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::{
     boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
 };
-use crate::wizard::Model;
-use crate::wizard::model::{Load, Notice};
+use crate::ui::app::App;
+use crate::flow::{Load, Notice};
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let view = &model.manage;
     if let Load::Failed(error) = &view.load {
         let lines = error_lines(error, &model.target.profile, &[("g", "retry")], theme);
@@ -31,12 +33,12 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     ])
     .areas(area);
     let count = match (&view.load, view.more) {
-        (Load::Loading, _) => format!(" {} loading… ", spinner(model.spinner)),
+        (Load::Loading, _) => format!(" {} loading… ", spinner(ui.spinner)),
         (_, true) => format!(
             " {} of {} · {} loading more… ",
             view.matches.len(),
             view.items.len(),
-            spinner(model.spinner)
+            spinner(ui.spinner)
         ),
         _ => format!(" {} of {} ", view.matches.len(), view.items.len()),
     };
@@ -44,7 +46,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         Span::raw("Filter (/)"),
         Span::styled(count, theme.dim()),
     ]);
-    match &view.confirm_delete {
+    match &ui.delete_input {
         Some(input) => text_field(
             frame,
             filter_area,
@@ -57,8 +59,8 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             frame,
             filter_area,
             title,
-            &view.filter,
-            view.filter_focused,
+            &ui.manage_filter,
+            ui.manage_filter_focused,
             theme,
         ),
     }
@@ -80,13 +82,13 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame,
         left,
         "Associations",
-        (&view.items, &view.matches, view.cursor),
+        (&view.items, &view.matches, ui.manage_cursor),
         row,
         theme,
     );
 
     let mut lines = Vec::new();
-    if let Some(a) = view.highlighted() {
+    if let Some(a) = app.highlighted_association() {
         lines.push(Line::from(Span::styled(
             if a.name.is_empty() {
                 "(no name)".into()

@@ -5,9 +5,11 @@ use ratatui::text::{Line, Span};
 use crate::journal::SavedStep;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, key_line, labelled};
-use crate::wizard::Model;
+use crate::ui::app::App;
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let Some(journal) = &model.opts.resume else {
         return;
     };

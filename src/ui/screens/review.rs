@@ -4,11 +4,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::ui::theme::Theme;
-use crate::wizard::Model;
-use crate::wizard::model::ReviewRow;
-use crate::wizard::update::review_command;
+use crate::ui::app::App;
+use crate::flow::ReviewRow;
+use crate::flow::review_command;
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let rows = model.review_rows();
     let [rows_area, command_area] = Layout::vertical([
         Constraint::Length(rows.len() as u16 + 2),
@@ -20,7 +22,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         .enumerate()
         .map(|(i, row)| {
             let (label, value) = row_text(model, *row);
-            let selected = i == model.review_cursor;
+            let selected = i == ui.review_cursor;
             let marker = if selected { "› " } else { "  " };
             let style = if selected {
                 theme.selected()
@@ -63,9 +65,9 @@ fn row_text(model: &Model, row: ReviewRow) -> (&'static str, String) {
                 .map(|d| format!("{} ({})", d.name, d.id))
                 .unwrap_or_default(),
         ),
-        ReviewRow::Name => ("Name", model.details.name.value().to_string()),
+        ReviewRow::Name => ("Name", model.details.name.clone()),
         ReviewRow::Description => {
-            let description = model.details.description.value();
+            let description = model.details.description.as_str();
             (
                 "Description",
                 if description.is_empty() {

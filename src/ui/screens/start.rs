@@ -4,9 +4,11 @@ use ratatui::text::{Line, Span};
 
 use crate::ui::theme::Theme;
 use crate::ui::widgets::boxed_paragraph;
-use crate::wizard::Model;
+use crate::ui::app::App;
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let choices = [
         (
             "Create a new association",
@@ -19,7 +21,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
     ];
     let mut lines = vec![Line::from("What do you want to do?"), Line::from("")];
     for (i, (title, what)) in choices.iter().enumerate() {
-        let selected = i == model.start_cursor;
+        let selected = i == ui.start_cursor;
         let marker = if selected { "› " } else { "  " };
         let style = if selected {
             theme.selected()

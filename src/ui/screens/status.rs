@@ -5,17 +5,19 @@ use ratatui::text::{Line, Span};
 use crate::service::AssociationState;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, spinner};
-use crate::wizard::Model;
-use crate::wizard::model::{RefreshState, Step};
+use crate::ui::app::App;
+use crate::flow::{RefreshState, Step};
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let Some(tracked) = &model.association else {
         return;
     };
     let mut lines = vec![
         labelled("Association", tracked.id.clone(), theme),
         labelled("ARN", tracked.arn.clone(), theme),
-        labelled("Name", model.details.name.value().to_string(), theme),
+        labelled("Name", model.details.name.clone(), theme),
     ];
     let state_style = match tracked.state {
         AssociationState::Succeeded => theme.ok(),
@@ -29,7 +31,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             .now
             .saturating_duration_since(polling.started)
             .as_secs();
-        state_line.push(Span::raw(format!("{} ", spinner(model.spinner))));
+        state_line.push(Span::raw(format!("{} ", spinner(ui.spinner))));
         state_line.push(Span::styled(tracked.state.to_string(), state_style));
         state_line.push(Span::styled(
             format!("  waiting {}:{:02}", elapsed / 60, elapsed % 60),
@@ -81,7 +83,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
             ));
             lines.push(match &model.refresh {
                 RefreshState::InFlight { .. } => {
-                    Line::from(format!("{} Starting a refresh…", spinner(model.spinner)))
+                    Line::from(format!("{} Starting a refresh…", spinner(ui.spinner)))
                 }
                 _ => key_line(&[("r", "start a refresh and authorize again")], theme),
             });

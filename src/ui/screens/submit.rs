@@ -4,10 +4,12 @@ use ratatui::text::Line;
 
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, spinner};
-use crate::wizard::Model;
-use crate::wizard::model::SubmitState;
+use crate::ui::app::App;
+use crate::flow::SubmitState;
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     match &model.submit {
         SubmitState::Failed(error) => {
             let mut lines = error_lines(
@@ -29,7 +31,7 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         _ => {
             let lines = vec![Line::from(format!(
                 "{} Creating the account association…",
-                spinner(model.spinner)
+                spinner(ui.spinner)
             ))];
             boxed_paragraph(frame, area, "Submitting", lines, theme);
         }

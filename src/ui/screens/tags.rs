@@ -5,13 +5,15 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{counter, text_field};
-use crate::wizard::Model;
-use crate::wizard::model::{Notice, TagField};
-use crate::wizard::validate::{MAX_TAGS, TAG_KEY_MAX, TAG_VALUE_MAX};
+use crate::ui::app::App;
+use crate::flow::{Notice, TagField};
+use crate::flow::validate::{MAX_TAGS, TAG_KEY_MAX, TAG_VALUE_MAX};
 
-pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let model = &app.flow;
+    let ui = &app.ui;
     let tags = &model.tags;
-    let editor_height = if tags.edit.is_some() { 4 } else { 0 };
+    let editor_height = if ui.tag_edit.is_some() { 4 } else { 0 };
     let [table_area, editor_area, message_area] = Layout::vertical([
         Constraint::Min(3),
         Constraint::Length(editor_height),
@@ -51,17 +53,17 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         )
         .header(Row::new(["Key", "Value"]).style(theme.dim()))
         .block(block)
-        .row_highlight_style(if tags.edit.is_none() {
+        .row_highlight_style(if ui.tag_edit.is_none() {
             theme.selected()
         } else {
             theme.dim()
         })
         .highlight_symbol("› ");
-        let mut state = TableState::default().with_selected(Some(tags.cursor));
+        let mut state = TableState::default().with_selected(Some(ui.tag_cursor));
         frame.render_stateful_widget(table, table_area, &mut state);
     }
 
-    if let Some(edit) = &tags.edit {
+    if let Some(edit) = &ui.tag_edit {
         let [key_area, value_area] =
             Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
                 .areas(editor_area.inner(ratatui::layout::Margin::new(0, 0)));
@@ -100,10 +102,12 @@ pub fn render(model: &Model, frame: &mut Frame, area: Rect, theme: &Theme) {
         );
     }
 
-    let message = match (
-        tags.edit.as_ref().and_then(|e| e.error.clone()),
-        &tags.message,
-    ) {
+    let editor_error = ui
+        .tag_edit
+        .as_ref()
+        .and(tags.edit_error.as_ref())
+        .map(|(_, error)| error.clone());
+    let message = match (editor_error, &tags.message) {
         (Some(error), _) => Line::from(Span::styled(format!(" ✗ {error}"), theme.error())),
         (None, Some(Notice::Error(error))) => {
             Line::from(Span::styled(format!(" ✗ {error}"), theme.error()))

@@ -1,22 +1,13 @@
-//! Everything that can happen to the wizard.
+//! What the runtime reports back: service answers, timers and the launcher.
 
-use crossterm::event::KeyEvent;
-
+use super::Generation;
 use crate::service::{
     Association, AssociationSummary, CloudConnector, CreatedAssociation, DestinationDetail,
     DestinationSummary, Page, ServiceError,
 };
 
-pub type Generation = u64;
-
 #[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    /// Bracketed paste (tui-input does not handle it).
-    Paste(String),
-    Resize(u16, u16),
-    /// Animation and clock tick; only sent while something on screen moves.
-    Tick,
+pub enum Event {
     Account(Result<String, ServiceError>),
     Region(Option<String>),
     Connectors(Result<Vec<CloudConnector>, ServiceError>),

@@ -1,0 +1,107 @@
+//! Step 6: the OAuth URL is handed to a browser (or to the operator to open elsewhere).
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::{BrowserNote, Step};
+use super::{Flow, status};
+use crate::remote::{LaunchDecision, check_url};
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    match intent {
+        Intent::OpenBrowser if flow.step == Step::Authorize => open_browser(flow),
+        Intent::ShowStatus if flow.step == Step::Authorize => {
+            flow.step = Step::Status;
+            Vec::new()
+        }
+        Intent::ShowAuthorize if flow.step == Step::Status && flow.oauth_url().is_some() => {
+            flow.step = Step::Authorize;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The association exists (created, refreshed or adopted from Manage): poll it and, when there
+/// is a URL, show it and try the browser.
+pub fn after_association_known(flow: &mut Flow) -> Vec<Effect> {
+    let Some(state) = flow.association.as_ref().map(|a| a.state.clone()) else {
+        return Vec::new();
+    };
+    if state.is_final() {
+        flow.polling = None;
+        return status::on_final_state(flow);
+    }
+    let mut effects = vec![status::start_polling(flow)];
+    if flow.oauth_url().is_some() {
+        flow.step = Step::Authorize;
+        effects.extend(open_browser(flow));
+    } else {
+        flow.step = Step::Status;
+    }
+    effects
+}
+
+/// Opens the URL when the URL policy accepts it and a browser can be launched here.
+pub fn open_browser(flow: &mut Flow) -> Vec<Effect> {
+    let Some(url) = flow.oauth_url().map(str::to_string) else {
+        return Vec::new();
+    };
+    if let Err(refusal) = check_url(&url, flow.opts.endpoint_is_loopback) {
+        flow.browser = BrowserNote::Refused(refusal.to_string());
+        return Vec::new();
+    }
+    match &flow.opts.launch {
+        LaunchDecision::Launch(launcher) => {
+            flow.browser = BrowserNote::Opening;
+            vec![Effect::OpenBrowser {
+                url,
+                launcher: launcher.clone(),
+            }]
+        }
+        LaunchDecision::Skip(reason) => {
+            flow.browser = BrowserNote::Skipped(*reason);
+            Vec::new()
+        }
+    }
+}
+
+/// The URL, when the URL policy accepts it: the only URL a front end may open, copy, link or
+/// QR-encode.
+pub fn vetted_url(flow: &Flow) -> Option<&str> {
+    let url = flow.oauth_url()?;
+    check_url(url, flow.opts.endpoint_is_loopback)
+        .is_ok()
+        .then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+    use crate::remote::{LaunchDecision, SkipReason};
+
+    #[test]
+    fn a_refused_url_is_never_opened() {
+        let mut flow = flow_at(Step::Review);
+        flow.opts.launch = LaunchDecision::Launch(crate::remote::Launcher::System);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "javascript:alert(1)");
+        assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })));
+        assert!(matches!(flow.browser, BrowserNote::Refused(_)));
+        assert!(send(&mut flow, Intent::OpenBrowser).iter().all(|e| !matches!(e, Effect::OpenBrowser { .. })));
+        assert_eq!(super::vetted_url(&flow), None);
+    }
+
+    #[test]
+    fn over_ssh_the_browser_is_skipped_and_said_why() {
+        let mut flow = flow_at(Step::Review);
+        flow.opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
+        let effects = send(&mut flow, Intent::Submit);
+        answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        assert_eq!(flow.browser, BrowserNote::Skipped(SkipReason::OverSsh));
+        send(&mut flow, Intent::ShowStatus);
+        assert_eq!(flow.step, Step::Status);
+        send(&mut flow, Intent::ShowAuthorize);
+        assert_eq!(flow.step, Step::Authorize);
+    }
+}

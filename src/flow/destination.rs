@@ -1,0 +1,270 @@
+//! Step 1: the connector destination, from every destination of the account.
+
+use std::borrow::Cow;
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::{DetailLoad, FirstScreen, Load, Step};
+use super::{Flow, Generation, nav, validate};
+use crate::service::{DestinationDetail, DestinationSummary, Page, ServiceError};
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if flow.step != Step::Destination {
+        return Vec::new();
+    }
+    match intent {
+        Intent::FilterDestinations(filter) => {
+            flow.destinations.filter = filter;
+            refilter(flow);
+            Vec::new()
+        }
+        Intent::ReloadDestinations => {
+            flow.destinations.items.clear();
+            flow.destinations.haystacks.clear();
+            flow.destinations.matches.clear();
+            flow.destinations.load = Load::Loading;
+            vec![list_destinations(flow, None)]
+        }
+        Intent::ChooseDestination(id) => choose(flow, id),
+        _ => Vec::new(),
+    }
+}
+
+/// Esc on the first step: back to Review when editing from there, else to the Start screen.
+pub fn back(flow: &mut Flow) -> Vec<Effect> {
+    if flow.return_to_review {
+        return nav::back(flow, Step::Destination);
+    }
+    if flow.opts.first == FirstScreen::Start {
+        flow.step = Step::Start;
+    } else {
+        flow.notice = Some("This is the first step: q quits".into());
+    }
+    Vec::new()
+}
+
+pub fn list_destinations(flow: &mut Flow, next_token: Option<String>) -> Effect {
+    let generation = flow.next_generation();
+    flow.destinations.generation = generation;
+    Effect::ListDestinations {
+        generation,
+        next_token,
+    }
+}
+
+fn haystack(flow: &Flow, d: &DestinationSummary) -> String {
+    let connector = flow.connector_name(&d.cloud_connector_id).unwrap_or("");
+    format!("{} {} {} {}", d.name, d.id, connector, d.description).to_lowercase()
+}
+
+pub fn rebuild_haystacks(flow: &mut Flow) {
+    let haystacks = flow
+        .destinations
+        .items
+        .iter()
+        .map(|d| haystack(flow, d))
+        .collect();
+    flow.destinations.haystacks = haystacks;
+    refilter(flow);
+}
+
+/// The list filter of every front end: each whitespace-separated term of `filter` must occur
+/// in `haystack` (case-insensitively). `haystack` is already lower-case.
+pub fn filter_matches(haystack: &str, filter: &str) -> bool {
+    contains_all(haystack, &filter_terms(filter))
+}
+
+/// The filter's terms, lower-cased once (not once per item: 10,000 items per keystroke).
+fn filter_terms(filter: &str) -> Vec<String> {
+    filter.split_whitespace().map(str::to_lowercase).collect()
+}
+
+fn contains_all(haystack: &str, terms: &[String]) -> bool {
+    terms.iter().all(|t| haystack.contains(t.as_str()))
+}
+
+/// The indices of the matching haystacks, in list order.
+pub fn matching<'a>(filter: &str, haystacks: impl Iterator<Item = Cow<'a, str>>) -> Vec<usize> {
+    let terms = filter_terms(filter);
+    haystacks
+        .enumerate()
+        .filter(|(_, h)| contains_all(h, &terms))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn refilter(flow: &mut Flow) {
+    let list = &mut flow.destinations;
+    list.matches = matching(
+        &list.filter,
+        list.haystacks.iter().map(|h| Cow::Borrowed(h.as_str())),
+    );
+}
+
+pub fn on_page(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<Page<DestinationSummary>, ServiceError>,
+) -> Vec<Effect> {
+    if generation != flow.destinations.generation {
+        return Vec::new();
+    }
+    match result {
+        Ok(page) => {
+            let new: Vec<String> = page.items.iter().map(|d| haystack(flow, d)).collect();
+            flow.destinations.items.extend(page.items);
+            flow.destinations.haystacks.extend(new);
+            refilter(flow);
+            flow.destinations.load = Load::Loaded;
+            match page.next_token.filter(|t| !t.is_empty()) {
+                Some(token) => {
+                    flow.destinations.more = true;
+                    vec![list_destinations(flow, Some(token))]
+                }
+                None => {
+                    flow.destinations.more = false;
+                    Vec::new()
+                }
+            }
+        }
+        Err(error) => {
+            flow.destinations.more = false;
+            if flow.destinations.items.is_empty() {
+                flow.destinations.load = Load::Failed(error);
+            } else {
+                // Keep what arrived; say the list is incomplete.
+                flow.notice = Some(format!(
+                    "Some destinations could not be listed: {}",
+                    error.message
+                ));
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn choose(flow: &mut Flow, id: String) -> Vec<Effect> {
+    if id.is_empty() {
+        flow.notice = Some("No destination selected".into());
+        return Vec::new();
+    }
+    if matches!(&flow.destinations.detail, DetailLoad::Loading { id: loading, .. } if *loading == id)
+    {
+        return Vec::new();
+    }
+    fetch(flow, id)
+}
+
+/// GetConnectorDestination for `id`; its answer moves the flow on.
+pub fn fetch(flow: &mut Flow, id: String) -> Vec<Effect> {
+    let generation = flow.next_generation();
+    flow.destinations.detail = DetailLoad::Loading {
+        id: id.clone(),
+        generation,
+    };
+    vec![Effect::GetDestination { generation, id }]
+}
+
+pub fn on_detail(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<DestinationDetail, ServiceError>,
+) -> Vec<Effect> {
+    let DetailLoad::Loading {
+        id,
+        generation: expected,
+    } = &flow.destinations.detail
+    else {
+        return Vec::new();
+    };
+    if *expected != generation || flow.step != Step::Destination {
+        return Vec::new();
+    }
+    let id = id.clone();
+    match result {
+        Ok(detail) => {
+            flow.destinations.detail = DetailLoad::Idle;
+            if !flow.details.name_edited {
+                flow.details.name = validate::suggest_name(&detail.name);
+            }
+            if let Some(material) = &flow.auth_material
+                && !detail.auth_materials.contains(material)
+            {
+                flow.auth_material = None;
+            }
+            if flow.auth_material.is_none() && detail.auth_materials.len() == 1 {
+                flow.auth_material = detail.auth_materials.first().cloned();
+            }
+            flow.destination = Some(detail);
+            nav::forward(flow, Step::Destination)
+        }
+        Err(error) => {
+            flow.destinations.detail = DetailLoad::Failed { id, error };
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+    use crate::service::{ErrorKind, ServiceError};
+
+    #[test]
+    fn filter_keeps_the_matching_items_in_order() {
+        let mut flow = flow_with_destinations();
+        send(&mut flow, Intent::FilterDestinations("GA".into()));
+        let names: Vec<_> = flow
+            .destinations
+            .matches
+            .iter()
+            .map(|&i| flow.destinations.items[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["Acme GA"]);
+        send(&mut flow, Intent::FilterDestinations(String::new()));
+        assert_eq!(flow.destinations.matches.len(), 2);
+    }
+
+    #[test]
+    fn choosing_fetches_the_detail_then_moves_on_with_a_suggested_name() {
+        let mut flow = flow_with_destinations();
+        let effects = send(&mut flow, Intent::ChooseDestination("dest-oauth".into()));
+        let generation = match &effects[..] {
+            [Effect::GetDestination { generation, id }] if id == "dest-oauth" => *generation,
+            other => panic!("{other:?}"),
+        };
+        // Choosing again while it loads asks nothing more.
+        assert!(send(&mut flow, Intent::ChooseDestination("dest-oauth".into())).is_empty());
+        answer_detail(&mut flow, generation, oauth_detail());
+        assert_eq!(flow.step, Step::Details);
+        assert_eq!(flow.details.name, validate::suggest_name("Acme OAuth"));
+    }
+
+    #[test]
+    fn a_failed_detail_stays_on_the_step_and_a_stale_one_is_dropped() {
+        let mut flow = flow_with_destinations();
+        let first = generation_of(&send(&mut flow, Intent::ChooseDestination("dest-oauth".into())));
+        let second = generation_of(&send(&mut flow, Intent::ChooseDestination("dest-ga".into())));
+        answer_detail(&mut flow, first, oauth_detail());
+        assert_eq!(flow.step, Step::Destination, "stale answer dropped");
+        update(
+            &mut flow,
+            Event::DestinationDetail {
+                generation: second,
+                result: Err(ServiceError::new(ErrorKind::NotFound, "gone")),
+            },
+            now(),
+        );
+        assert_eq!(flow.step, Step::Destination);
+        assert!(matches!(flow.destinations.detail, DetailLoad::Failed { .. }));
+    }
+
+    #[test]
+    fn back_on_the_first_step_returns_to_start() {
+        let mut flow = flow_at_start();
+        send(&mut flow, Intent::StartCreate);
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Start);
+    }
+}

@@ -1,0 +1,82 @@
+//! What `update` asks the runtime to do.
+
+use std::time::Duration;
+
+use super::Generation;
+use super::model::Outcome;
+use crate::journal::Journal;
+use crate::remote::Launcher;
+use crate::service::CreateRequest;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    LoadAccount,
+    LoadRegion,
+    LoadConnectors,
+    ListDestinations {
+        generation: Generation,
+        next_token: Option<String>,
+    },
+    GetDestination {
+        generation: Generation,
+        id: String,
+    },
+    CreateAssociation {
+        generation: Generation,
+        request: CreateRequest,
+    },
+    /// Send `Event::PollDue { generation }` after `after`.
+    SchedulePoll {
+        generation: Generation,
+        after: Duration,
+    },
+    GetAssociation {
+        generation: Generation,
+        id: String,
+    },
+    StartRefresh {
+        generation: Generation,
+        id: String,
+    },
+    ListAssociations {
+        generation: Generation,
+        next_token: Option<String>,
+    },
+    /// GetAccountAssociation for Manage's detail panel (not a poll).
+    FetchAssociation {
+        generation: Generation,
+        id: String,
+    },
+    DeleteAssociation {
+        generation: Generation,
+        id: String,
+    },
+    /// The URL has passed the URL policy; never through a shell.
+    OpenBrowser { url: String, launcher: Launcher },
+    /// Write the journal (`None` removes it): the draft changed.
+    Persist(Option<Journal>),
+    Exit(Outcome),
+}
+
+impl Effect {
+    /// The effect's kind, for the log: never its payload (tag values, URLs).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::LoadAccount => "LoadAccount",
+            Effect::LoadRegion => "LoadRegion",
+            Effect::LoadConnectors => "LoadConnectors",
+            Effect::ListDestinations { .. } => "ListDestinations",
+            Effect::GetDestination { .. } => "GetDestination",
+            Effect::CreateAssociation { .. } => "CreateAssociation",
+            Effect::SchedulePoll { .. } => "SchedulePoll",
+            Effect::GetAssociation { .. } => "GetAssociation",
+            Effect::StartRefresh { .. } => "StartRefresh",
+            Effect::ListAssociations { .. } => "ListAssociations",
+            Effect::FetchAssociation { .. } => "FetchAssociation",
+            Effect::DeleteAssociation { .. } => "DeleteAssociation",
+            Effect::OpenBrowser { .. } => "OpenBrowser",
+            Effect::Persist(_) => "Persist",
+            Effect::Exit(_) => "Exit",
+        }
+    }
+}

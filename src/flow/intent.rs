@@ -1,0 +1,73 @@
+//! What the user wants, in the flow's terms: every front end maps its input (a key, a typed
+//! line, a command-line flag) to one of these.
+
+use super::model::ReviewRow;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Intent {
+    // Anywhere.
+    /// Leave; asks first (a [`super::Question`]) when something in flight would be lost.
+    Quit { interrupted: bool },
+    ConfirmQuit,
+    CancelQuit,
+    /// The step before (Review when editing from Review); Start from the first step.
+    Back,
+    /// Go on from the current step with what it holds (validated first).
+    Next,
+
+    // Start and resume.
+    StartCreate,
+    StartManage,
+    Resume,
+    Discard,
+
+    // Step 1.
+    FilterDestinations(String),
+    ChooseDestination(String),
+    ReloadDestinations,
+
+    // Step 2.
+    SetName(String),
+    SetDescription(String),
+
+    // Step 3: `index` None adds a row.
+    SaveTag {
+        index: Option<usize>,
+        key: String,
+        value: String,
+    },
+    RemoveTag(usize),
+    PasteTags(String),
+
+    // Step 4.
+    ChooseMaterial(String),
+
+    // Review and submit.
+    EditRow(ReviewRow),
+    Submit,
+    /// Resend the very request that failed (same ClientToken).
+    Retry,
+    /// Back to Review from a failed submit.
+    EditDraft,
+
+    // Authorize and state.
+    OpenBrowser,
+    ShowStatus,
+    ShowAuthorize,
+    KeepWaiting,
+    LeaveInProgress,
+    Refresh,
+    /// Acknowledge the final screen and leave.
+    Finish,
+
+    // Manage.
+    FilterAssociations(String),
+    ReloadAssociations,
+    ShowAssociation(String),
+    AuthorizeAssociation(String),
+    RefreshAssociation(String),
+    RetryAsNew(String),
+    AskDelete(String),
+    CancelDelete,
+    Delete { id: String, typed: String },
+}

@@ -1,0 +1,482 @@
+//! The onboarding flow as a pure state machine shared by every front end (full-screen UI,
+//! plain prompts, scripted commands). [`update`] takes the state and one [`Input`] — a semantic
+//! [`Intent`] from the user or an [`Event`] from the service — and returns [`Effect`]s as data
+//! that the runtime (`crate::runtime`) carries out. No I/O, clock or randomness in here: time
+//! arrives as an argument and the ClientToken seed comes from outside. No terminal crate either:
+//! keys, text-input widgets and overlays belong to the front ends.
+//!
+//! One file per step holds that step's transitions and its tests.
+
+pub mod command;
+mod effect;
+mod event;
+mod intent;
+pub mod model;
+pub mod pairs;
+mod persist;
+pub mod token;
+pub mod validate;
+
+mod auth;
+mod authorize;
+mod destination;
+mod details;
+mod manage;
+mod nav;
+mod resume;
+mod review;
+mod start;
+mod status;
+mod submit;
+mod tags;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+use tokio::time::Instant;
+
+pub use authorize::vetted_url;
+pub use destination::filter_matches;
+pub use details::errors as details_errors;
+pub use effect::Effect;
+pub use event::Event;
+pub use intent::Intent;
+pub use model::*;
+pub use review::{confirmation_word, pending_request, review_command};
+pub use status::{POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
+
+use crate::journal::Journal;
+use crate::service::{
+    AssociationState, CreateRequest, DestinationDetail, DestinationSummary, ServiceError,
+};
+
+/// Which request a result answers: a result whose generation is no longer current (the user
+/// went back, retried or refreshed meanwhile) is dropped.
+pub type Generation = u64;
+
+/// What the flow is told: the user's intent, or what a service call (or timer) answered.
+#[derive(Debug)]
+pub enum Input {
+    Intent(Intent),
+    Event(Event),
+}
+
+impl From<Intent> for Input {
+    fn from(intent: Intent) -> Self {
+        Input::Intent(intent)
+    }
+}
+
+impl From<Event> for Input {
+    fn from(event: Event) -> Self {
+        Input::Event(event)
+    }
+}
+
+pub struct Flow {
+    pub step: Step,
+    pub opts: Options,
+    pub target: Target,
+    pub now: Instant,
+    next_generation: Generation,
+    pub destinations: DestinationList,
+    /// The chosen destination, with what GetConnectorDestination said of its auth.
+    pub destination: Option<DestinationDetail>,
+    pub details: Details,
+    pub tags: Tags,
+    pub auth_material: Option<String>,
+    /// Editing a row from Review: forward goes back to Review.
+    pub return_to_review: bool,
+    /// Token counter; bumped when a request differing from the last one sent is submitted.
+    pub token_counter: u32,
+    pub last_sent: Option<CreateRequest>,
+    pub submit: SubmitState,
+    pub association: Option<Tracked>,
+    pub browser: BrowserNote,
+    pub polling: Option<Polling>,
+    pub refresh: RefreshState,
+    pub manage: ManageView,
+    pub question: Option<Question>,
+    /// A one-line message about the last intent ("No destination selected"); every front end
+    /// shows it, the next intent clears it.
+    pub notice: Option<String>,
+    pub exit: Option<Outcome>,
+    /// The journal as last handed to the runtime, to persist only on change.
+    persisted: Option<Journal>,
+}
+
+impl Flow {
+    pub fn new(opts: Options, now: Instant) -> Self {
+        let prefill = opts.prefill.clone();
+        let step = match (opts.resume.is_some(), opts.first) {
+            // An explicit --manage wins over the resume offer (the journal is kept for later).
+            (_, FirstScreen::Manage) => Step::Manage,
+            (true, _) => Step::Resume,
+            (false, FirstScreen::Start) => Step::Start,
+            (false, FirstScreen::Create) => Step::Destination,
+        };
+        Self {
+            step,
+            target: opts.target.clone(),
+            now,
+            next_generation: 1,
+            destinations: DestinationList {
+                items: Vec::new(),
+                haystacks: Vec::new(),
+                load: Load::Loading,
+                more: false,
+                generation: 0,
+                filter: String::new(),
+                matches: Vec::new(),
+                connectors: Default::default(),
+                detail: DetailLoad::Idle,
+            },
+            destination: None,
+            details: Details {
+                name: prefill.name.clone().unwrap_or_default(),
+                description: prefill.description.clone().unwrap_or_default(),
+                name_edited: prefill.name.is_some(),
+                error_field: None,
+            },
+            tags: Tags {
+                rows: prefill
+                    .tags
+                    .iter()
+                    .map(|(key, value)| TagRow {
+                        key: key.clone(),
+                        value: value.clone(),
+                    })
+                    .collect(),
+                ..Tags::default()
+            },
+            auth_material: prefill.auth_material.clone(),
+            return_to_review: false,
+            token_counter: 0,
+            last_sent: None,
+            submit: SubmitState::Idle,
+            association: None,
+            browser: BrowserNote::None,
+            polling: None,
+            refresh: RefreshState::Idle,
+            manage: ManageView::default(),
+            question: None,
+            notice: opts.notice.clone(),
+            exit: None,
+            persisted: opts.resume.clone(),
+            opts,
+        }
+    }
+
+    fn next_generation(&mut self) -> Generation {
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        generation
+    }
+
+    pub fn client_token(&self) -> String {
+        token::client_token(&self.opts.token_seed, self.token_counter)
+    }
+
+    pub fn uses_general_authorization(&self) -> bool {
+        self.destination
+            .as_ref()
+            .is_some_and(DestinationDetail::uses_general_authorization)
+    }
+
+    /// The steps this run walks, for "Step k of N": Auth only for General Authorization
+    /// destinations, Authorize only when a URL is (or will be) handed out.
+    pub fn visible_steps(&self) -> Vec<Step> {
+        let ga = self.uses_general_authorization();
+        let url_expected = match &self.association {
+            Some(tracked) => !tracked.oauth_url.is_empty(),
+            None => !ga,
+        };
+        let mut steps = vec![Step::Destination, Step::Details, Step::Tags];
+        if ga {
+            steps.push(Step::Auth);
+        }
+        steps.push(Step::Review);
+        if url_expected {
+            steps.push(Step::Authorize);
+        }
+        steps.push(Step::Status);
+        steps
+    }
+
+    /// (k, N) for the header; Submit counts as Review and Done as Status.
+    pub fn step_position(&self) -> (usize, usize) {
+        let steps = self.visible_steps();
+        let shown = match self.step {
+            Step::Resume | Step::Start | Step::Manage => Step::Destination,
+            Step::Submit => Step::Review,
+            Step::Done => Step::Status,
+            other => other,
+        };
+        let k = steps
+            .iter()
+            .position(|s| *s == shown)
+            .map_or(steps.len(), |i| i + 1);
+        (k, steps.len())
+    }
+
+    pub fn tag_pairs(&self) -> Vec<(String, String)> {
+        self.tags
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.value.clone()))
+            .collect()
+    }
+
+    /// The request the current inputs describe, with the current token.
+    pub fn request(&self) -> Option<CreateRequest> {
+        let destination = self.destination.as_ref()?;
+        let description = &self.details.description;
+        Some(CreateRequest {
+            client_token: self.client_token(),
+            destination_id: destination.id.clone(),
+            name: Some(self.details.name.clone()),
+            description: (!description.is_empty()).then(|| description.clone()),
+            tags: self.tag_pairs(),
+            auth_material: if destination.uses_general_authorization() {
+                self.auth_material.clone()
+            } else {
+                None
+            },
+        })
+    }
+
+    pub fn review_rows(&self) -> Vec<ReviewRow> {
+        let mut rows = vec![
+            ReviewRow::Destination,
+            ReviewRow::Name,
+            ReviewRow::Description,
+            ReviewRow::Tags,
+        ];
+        if self.uses_general_authorization() {
+            rows.push(ReviewRow::AuthMaterial);
+        }
+        rows
+    }
+
+    /// A request is in flight whose loss the user should confirm.
+    pub fn busy(&self) -> bool {
+        self.manage.delete_generation.is_some()
+            || matches!(self.submit, SubmitState::InFlight { .. })
+            || self.polling.is_some()
+            || matches!(self.refresh, RefreshState::InFlight { .. })
+    }
+
+    /// The current step waits for a service answer before it can act on the user's input, so
+    /// front ends hold (or drop) input meanwhile instead of letting it reach the next screen.
+    pub fn waiting(&self) -> bool {
+        match self.step {
+            Step::Destination => matches!(self.destinations.detail, DetailLoad::Loading { .. }),
+            Step::Submit => matches!(self.submit, SubmitState::InFlight { .. }),
+            Step::Manage => {
+                self.manage.delete_generation.is_some() || self.manage.pending.is_some()
+            }
+            Step::Status => matches!(self.refresh, RefreshState::InFlight { .. }),
+            _ => false,
+        }
+    }
+
+    /// Something changes on its own (a load, a request, polling): front ends animate.
+    pub fn loading(&self) -> bool {
+        (self.destinations.load == Load::Loading && self.step == Step::Destination)
+            || (self.step == Step::Manage
+                && (self.manage.load == Load::Loading || self.manage.more))
+            || self.destinations.more
+            || matches!(self.destinations.detail, DetailLoad::Loading { .. })
+            || self.busy()
+    }
+
+    /// Whether quitting now would lose typed input (a draft not yet journaled counts).
+    pub fn has_draft(&self) -> bool {
+        self.association.is_none()
+            && (self.destination.is_some()
+                || !self.details.name.is_empty()
+                || !self.details.description.is_empty()
+                || !self.tags.rows.is_empty())
+    }
+
+    pub fn summary(&self) -> Option<Summary> {
+        let tracked = self.association.as_ref()?;
+        let destination = self.destination.as_ref();
+        Some(Summary {
+            association_id: tracked.id.clone(),
+            arn: tracked.arn.clone(),
+            state: tracked.state.clone(),
+            name: tracked.name.clone(),
+            destination_id: tracked.destination_id.clone(),
+            destination_name: destination
+                .filter(|d| d.id == tracked.destination_id)
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            error_message: tracked.error_message.clone(),
+            oauth_url: if tracked.state == AssociationState::InProgress {
+                tracked.oauth_url.clone()
+            } else {
+                String::new()
+            },
+        })
+    }
+
+    /// The destination with this id among those listed.
+    pub fn listed_destination(&self, id: &str) -> Option<&DestinationSummary> {
+        self.destinations.items.iter().find(|d| d.id == id)
+    }
+
+    pub fn connector_name(&self, id: &str) -> Option<&str> {
+        self.destinations.connectors.get(id).map(String::as_str)
+    }
+
+    pub fn launch_skipped(&self) -> Option<crate::remote::SkipReason> {
+        match self.opts.launch {
+            crate::remote::LaunchDecision::Skip(reason) => Some(reason),
+            crate::remote::LaunchDecision::Launch(_) => None,
+        }
+    }
+
+    /// The URL of the tracked association, if any.
+    pub fn oauth_url(&self) -> Option<&str> {
+        self.association
+            .as_ref()
+            .map(|a| a.oauth_url.as_str())
+            .filter(|u| !u.is_empty())
+    }
+}
+
+/// The effects to run when the flow starts.
+pub fn init(flow: &mut Flow) -> Vec<Effect> {
+    let mut effects = vec![
+        Effect::LoadConnectors,
+        destination::list_destinations(flow, None),
+    ];
+    if flow.step == Step::Manage {
+        effects.push(manage::list_associations(flow, None));
+    }
+    if flow.target.endpoint.is_none() {
+        effects.push(Effect::LoadAccount);
+    }
+    if flow.target.region.is_none() {
+        effects.push(Effect::LoadRegion);
+    }
+    effects.extend(persist::persist(flow));
+    effects
+}
+
+/// The only place the flow's state changes.
+pub fn update(flow: &mut Flow, input: impl Into<Input>, now: Instant) -> Vec<Effect> {
+    flow.now = now;
+    let mut effects = match input.into() {
+        Input::Intent(intent) => on_intent(flow, intent),
+        Input::Event(event) => on_event(flow, event),
+    };
+    if let Some(Effect::Exit(outcome)) = effects.iter().find(|e| matches!(e, Effect::Exit(_))) {
+        flow.exit = Some(outcome.clone());
+    }
+    // Persisted before the effects run: a kill during the call finds the request journaled.
+    let persist = persist::persist(flow);
+    effects.splice(0..0, persist);
+    effects
+}
+
+fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if let Some(question) = flow.question {
+        return nav::answer(flow, question, intent);
+    }
+    flow.notice = None;
+    match intent {
+        Intent::Quit { interrupted } => nav::request_quit(flow, interrupted),
+        Intent::ConfirmQuit | Intent::CancelQuit => Vec::new(),
+        Intent::Back => nav::back_from(flow),
+        Intent::Next => nav::next_from(flow),
+        Intent::StartCreate | Intent::StartManage => start::on_intent(flow, intent),
+        Intent::Resume | Intent::Discard => resume::on_intent(flow, intent),
+        Intent::FilterDestinations(_)
+        | Intent::ChooseDestination(_)
+        | Intent::ReloadDestinations => destination::on_intent(flow, intent),
+        Intent::SetName(_) | Intent::SetDescription(_) => details::on_intent(flow, intent),
+        Intent::SaveTag { .. } | Intent::RemoveTag(_) | Intent::PasteTags(_) => {
+            tags::on_intent(flow, intent)
+        }
+        Intent::ChooseMaterial(_) => auth::on_intent(flow, intent),
+        Intent::EditRow(_) | Intent::Submit => review::on_intent(flow, intent),
+        Intent::Retry | Intent::EditDraft => submit::on_intent(flow, intent),
+        Intent::OpenBrowser | Intent::ShowStatus | Intent::ShowAuthorize => {
+            authorize::on_intent(flow, intent)
+        }
+        Intent::KeepWaiting | Intent::LeaveInProgress | Intent::Refresh | Intent::Finish => {
+            status::on_intent(flow, intent)
+        }
+        Intent::FilterAssociations(_)
+        | Intent::ReloadAssociations
+        | Intent::ShowAssociation(_)
+        | Intent::AuthorizeAssociation(_)
+        | Intent::RefreshAssociation(_)
+        | Intent::RetryAsNew(_)
+        | Intent::AskDelete(_)
+        | Intent::CancelDelete
+        | Intent::Delete { .. } => manage::on_intent(flow, intent),
+    }
+}
+
+fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Account(result) => {
+            flow.target.account = Some(match result {
+                Ok(account) => account,
+                Err(error) => format!("unknown ({})", error.title().to_lowercase()),
+            });
+            Vec::new()
+        }
+        Event::Region(region) => {
+            if region.is_some() {
+                flow.target.region = region;
+            }
+            Vec::new()
+        }
+        Event::Connectors(result) => {
+            // Names are a nicety: without them the list shows connector ids.
+            if let Ok(connectors) = result {
+                flow.destinations.connectors =
+                    connectors.into_iter().map(|c| (c.id, c.name)).collect();
+                destination::rebuild_haystacks(flow);
+            }
+            Vec::new()
+        }
+        Event::DestinationsPage { generation, result } => {
+            destination::on_page(flow, generation, result)
+        }
+        Event::DestinationDetail { generation, result } => {
+            destination::on_detail(flow, generation, result)
+        }
+        Event::Created { generation, result } => submit::on_created(flow, generation, result),
+        Event::PollDue { generation } => status::on_poll_due(flow, generation),
+        Event::Polled { generation, result } => status::on_polled(flow, generation, result),
+        Event::Refreshed { generation, result } => status::on_refreshed(flow, generation, result),
+        Event::AssociationsPage { generation, result } => {
+            manage::on_page(flow, generation, result)
+        }
+        Event::AssociationDetail { generation, result } => {
+            manage::on_detail(flow, generation, result)
+        }
+        Event::Deleted { generation, result } => manage::on_deleted(flow, generation, result),
+        Event::JournalFailed(error) => {
+            flow.notice = Some(format!("Progress is not being saved: {error}"));
+            Vec::new()
+        }
+        Event::BrowserLaunched(result) => {
+            flow.browser = match result {
+                Ok(()) => BrowserNote::Opened,
+                Err(message) => BrowserNote::LaunchFailed(message),
+            };
+            Vec::new()
+        }
+    }
+}
+
+/// A service error as one line for the notice.
+pub(crate) fn error_line(error: &ServiceError) -> String {
+    format!("{}: {}", error.title(), error.message)
+}

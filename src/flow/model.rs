@@ -1,0 +1,368 @@
+//! The flow's state: what the onboarding has decided so far, per step. Nothing here is about
+//! how it is shown: cursors, text-input widgets, overlays and spinners live in the front ends.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::Generation;
+use crate::journal::Journal;
+use crate::remote::{LaunchDecision, SkipReason};
+use crate::service::{
+    Association, AssociationState, AssociationSummary, DestinationSummary, ServiceError,
+};
+
+/// Values given on the command line; they fill fields, the user still confirms each step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Prefill {
+    pub destination: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub auth_material: Option<String>,
+}
+
+impl Prefill {
+    pub fn is_empty(&self) -> bool {
+        *self == Prefill::default()
+    }
+}
+
+/// Where the association will be made, for the header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    pub profile: String,
+    pub region: Option<String>,
+    /// A custom endpoint is shown instead of the account.
+    pub endpoint: Option<String>,
+    pub account: Option<String>,
+}
+
+/// Fixed for a run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub prefill: Prefill,
+    /// Decided from the environment and flags before the flow starts.
+    pub launch: LaunchDecision,
+    /// `http://` URLs are allowed only on loopback and only when the endpoint is loopback.
+    pub endpoint_is_loopback: bool,
+    pub wait_timeout: Duration,
+    /// Seed of the ClientToken; a counter makes one token per distinct request.
+    pub token_seed: String,
+    pub target: Target,
+    /// An unfinished session found in the journal: offered first.
+    pub resume: Option<Journal>,
+    /// Shown once at start (e.g. an unreadable journal was set aside).
+    pub notice: Option<String>,
+    /// The first screen when nothing is prefilled or resumed.
+    pub first: FirstScreen,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstScreen {
+    /// Ask: create or manage.
+    Start,
+    /// Straight to the destination list (prefill flags were given).
+    Create,
+    /// `--manage`.
+    Manage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Create a new association or manage existing ones.
+    Start,
+    /// Existing associations: details, authorize, refresh, retry, delete.
+    Manage,
+    /// An unfinished session exists: resume it or start fresh.
+    Resume,
+    Destination,
+    Details,
+    Tags,
+    Auth,
+    Review,
+    Submit,
+    Authorize,
+    Status,
+    Done,
+}
+
+impl Step {
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Start => "Start",
+            Step::Manage => "Manage account associations",
+            Step::Resume => "Resume",
+            Step::Destination => "Connector destination",
+            Step::Details => "Name and description",
+            Step::Tags => "Tags",
+            Step::Auth => "Authorization",
+            Step::Review => "Review",
+            Step::Submit => "Submit",
+            Step::Authorize => "Authorize in a browser",
+            Step::Status => "Association state",
+            Step::Done => "Done",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Load {
+    Loading,
+    Loaded,
+    Failed(ServiceError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+/// Step 1: every destination of the account, filtered by the front end's filter text.
+#[derive(Clone, Debug)]
+pub struct DestinationList {
+    pub items: Vec<DestinationSummary>,
+    /// Lower-case "name id connector description" per item, built once per page.
+    pub haystacks: Vec<String>,
+    pub load: Load,
+    /// More pages are being fetched.
+    pub more: bool,
+    pub generation: Generation,
+    pub filter: String,
+    /// Indices into `items` that match the filter, in list order.
+    pub matches: Vec<usize>,
+    pub connectors: HashMap<String, String>,
+    pub detail: DetailLoad,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DetailLoad {
+    Idle,
+    Loading { id: String, generation: Generation },
+    Failed { id: String, error: ServiceError },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DetailsField {
+    Name,
+    Description,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Details {
+    pub name: String,
+    pub description: String,
+    /// The user typed in the name: a new destination no longer replaces it with a suggestion.
+    pub name_edited: bool,
+    /// Next was asked for with errors: the first field at fault, shown prominently.
+    pub error_field: Option<DetailsField>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagRow {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagField {
+    Key,
+    Value,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Tags {
+    pub rows: Vec<TagRow>,
+    /// Result of the last paste, removal or refused action.
+    pub message: Option<Notice>,
+    /// The last SaveTag was refused: which field and why (the editor stays open).
+    pub edit_error: Option<(TagField, String)>,
+}
+
+/// A row of the Review screen; choosing it jumps to the step that edits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewRow {
+    Destination,
+    Name,
+    Description,
+    Tags,
+    AuthMaterial,
+}
+
+impl ReviewRow {
+    pub fn step(self) -> Step {
+        match self {
+            ReviewRow::Destination => Step::Destination,
+            ReviewRow::Name | ReviewRow::Description => Step::Details,
+            ReviewRow::Tags => Step::Tags,
+            ReviewRow::AuthMaterial => Step::Auth,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubmitState {
+    Idle,
+    InFlight { generation: Generation },
+    Failed(ServiceError),
+}
+
+/// The association once it exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracked {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub destination_id: String,
+    pub state: AssociationState,
+    /// Raw; checked by the URL policy before opening, sanitised for display.
+    pub oauth_url: String,
+    pub error_message: Option<String>,
+}
+
+/// What happened with the browser on the Authorize step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserNote {
+    None,
+    Opening,
+    Opened,
+    Skipped(SkipReason),
+    Refused(String),
+    LaunchFailed(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Polling {
+    pub generation: Generation,
+    pub started: Instant,
+    pub last_poll: Option<Instant>,
+    pub in_flight: bool,
+    pub polls: u32,
+    pub last_error: Option<ServiceError>,
+    /// When the "keep waiting or leave?" question is asked next.
+    pub deadline: Instant,
+    pub asking_timeout: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshState {
+    Idle,
+    InFlight { generation: Generation },
+    Failed(ServiceError),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManageAction {
+    Authorize,
+    RetryAsNew,
+}
+
+/// The Manage view: every association of the account, filterable, with actions on one.
+#[derive(Clone, Debug)]
+pub struct ManageView {
+    pub items: Vec<AssociationSummary>,
+    pub load: Load,
+    pub more: bool,
+    pub generation: Generation,
+    pub filter: String,
+    pub matches: Vec<usize>,
+    /// GetAccountAssociation of the association last shown (with tags).
+    pub detail: Option<Association>,
+    pub detail_generation: Generation,
+    /// An action waiting for the detail it needs (URL, tags).
+    pub pending: Option<ManageAction>,
+    /// The association whose delete is being confirmed by typing its name.
+    pub confirm_delete: Option<String>,
+    pub delete_generation: Option<Generation>,
+    pub message: Option<Notice>,
+}
+
+impl Default for ManageView {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            load: Load::Loading,
+            more: false,
+            generation: 0,
+            filter: String::new(),
+            matches: Vec::new(),
+            detail: None,
+            detail_generation: 0,
+            pending: None,
+            confirm_delete: None,
+            delete_generation: None,
+            message: None,
+        }
+    }
+}
+
+impl ManageView {
+    pub fn find(&self, id: &str) -> Option<&AssociationSummary> {
+        self.items.iter().find(|a| a.id == id)
+    }
+}
+
+/// A question the flow needs answered before it goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// Quitting would lose something in flight: quit anyway?
+    ConfirmQuit { interrupted: bool },
+}
+
+/// How the run ended, for the exit status and the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    pub summary: Option<Summary>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Succeeded,
+    /// Left in progress on purpose (exit 0).
+    LeftInProgress,
+    Failed,
+    /// Ctrl-C, or quitting before anything was created.
+    Interrupted,
+    /// SIGTERM or SIGHUP (exit 128 + signal number).
+    Signalled(i32),
+}
+
+impl OutcomeKind {
+    /// The one exit-status table of every front end (see `crate::exit`).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            OutcomeKind::Succeeded | OutcomeKind::LeftInProgress => crate::exit::OK,
+            OutcomeKind::Failed => crate::exit::ERROR,
+            OutcomeKind::Interrupted => crate::exit::INTERRUPTED,
+            OutcomeKind::Signalled(signal) => 128 + signal,
+        }
+    }
+}
+
+/// Printed on stdout when the run ends; JSON member names follow the AWS API's.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Summary {
+    #[serde(rename = "AccountAssociationId")]
+    pub association_id: String,
+    pub arn: String,
+    #[serde(rename = "AssociationState", serialize_with = "wire_state")]
+    pub state: AssociationState,
+    pub name: String,
+    #[serde(rename = "ConnectorDestinationId")]
+    pub destination_id: String,
+    #[serde(rename = "ConnectorDestinationName")]
+    pub destination_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// While in progress: where consent is given (kept so it is never lost on exit).
+    #[serde(rename = "OAuthAuthorizationUrl", skip_serializing_if = "String::is_empty")]
+    pub oauth_url: String,
+}
+
+fn wire_state<S: serde::Serializer>(state: &AssociationState, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(state.as_wire())
+}

@@ -1,0 +1,128 @@
+//! An unfinished session from the journal: resume it or start fresh.
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::{Step, Tracked};
+use super::{Flow, nav, status, submit};
+use crate::journal::{Journal, SavedStep};
+use crate::service::AssociationState;
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if flow.step != Step::Resume {
+        return Vec::new();
+    }
+    match intent {
+        Intent::Resume => match flow.opts.resume.take() {
+            Some(journal) => resume(flow, journal),
+            None => Vec::new(),
+        },
+        Intent::Discard => {
+            flow.opts.resume = None;
+            flow.step = Step::Destination;
+            flow.notice = Some("Saved session discarded".into());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Back to where the journal left off: the same step with every field, a resend of an
+/// unanswered create with the same token, or straight to the association's state.
+pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
+    flow.details.name = journal.name;
+    flow.details.name_edited = true;
+    flow.details.description = journal.description;
+    flow.tags.rows = journal
+        .tags
+        .into_iter()
+        .map(|(key, value)| super::model::TagRow { key, value })
+        .collect();
+    flow.auth_material = journal.auth_material;
+    flow.opts.token_seed = journal.token_seed;
+    flow.token_counter = journal.token_counter;
+    flow.destination = journal.destination;
+    if let Some(id) = journal.association_id {
+        flow.association = Some(Tracked {
+            id: id.clone(),
+            arn: String::new(),
+            name: flow.details.name.clone(),
+            destination_id: flow
+                .destination
+                .as_ref()
+                .map(|d| d.id.clone())
+                .unwrap_or_default(),
+            state: AssociationState::InProgress,
+            oauth_url: String::new(),
+            error_message: None,
+        });
+        flow.step = Step::Status;
+        // Ask at once: the URL and the state come back from GetAccountAssociation.
+        return status::poll_now(flow);
+    }
+    if let Some(request) = journal.unanswered {
+        return submit::send_create(flow, request);
+    }
+    let step = match (journal.step, &flow.destination) {
+        (_, None) => Step::Destination,
+        (SavedStep::Destination, _) => Step::Destination,
+        (SavedStep::Details, _) => Step::Details,
+        (SavedStep::Tags, _) => Step::Tags,
+        (SavedStep::Auth, _) if flow.uses_general_authorization() => Step::Auth,
+        _ => Step::Review,
+    };
+    nav::go_to(flow, step);
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+    use crate::journal::SavedStep;
+
+    #[test]
+    fn resume_returns_to_the_saved_step_with_every_field() {
+        let mut journal = saved_journal();
+        journal.step = SavedStep::Tags;
+        let mut flow = flow_with_resume(journal);
+        assert_eq!(flow.step, Step::Resume);
+        assert!(send(&mut flow, Intent::Resume).is_empty());
+        assert_eq!(flow.step, Step::Tags);
+        assert_eq!(flow.details.name, "Saved name");
+        assert_eq!(flow.tag_pairs(), vec![("env".into(), "prod".into())]);
+        assert_eq!(flow.client_token(), "seed0123456789abcdef0123-2");
+    }
+
+    #[test]
+    fn resume_resends_an_unanswered_create_with_its_token() {
+        let mut journal = saved_journal();
+        let request = journal_request(&journal);
+        journal.unanswered = Some(request.clone());
+        let mut flow = flow_with_resume(journal);
+        let effects = send(&mut flow, Intent::Resume);
+        assert_eq!(flow.step, Step::Submit);
+        assert!(effects.iter().any(
+            |e| matches!(e, Effect::CreateAssociation { request: sent, .. } if *sent == request)
+        ));
+    }
+
+    #[test]
+    fn resume_of_a_created_association_fetches_it_at_once() {
+        let mut journal = saved_journal();
+        journal.association_id = Some("aa-1".into());
+        let mut flow = flow_with_resume(journal);
+        let effects = send(&mut flow, Intent::Resume);
+        assert_eq!(flow.step, Step::Status);
+        assert!(effects
+            .iter()
+            .any(|e| matches!(e, Effect::GetAssociation { id, .. } if id == "aa-1")));
+    }
+
+    #[test]
+    fn discard_starts_fresh_and_clears_the_journal() {
+        let mut flow = flow_with_resume(saved_journal());
+        let effects = send(&mut flow, Intent::Discard);
+        assert_eq!(flow.step, Step::Destination);
+        assert!(effects.contains(&Effect::Persist(None)));
+    }
+}

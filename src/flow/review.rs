@@ -1,0 +1,116 @@
+//! Step 5: review every value (and the equivalent `aws` command), edit any row, submit.
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::Step;
+use super::{Flow, command, nav, submit, token, validate};
+use crate::service::{AssociationSummary, CreateRequest};
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if flow.step != Step::Review {
+        return Vec::new();
+    }
+    match intent {
+        Intent::EditRow(row) => {
+            if !flow.review_rows().contains(&row) {
+                return Vec::new();
+            }
+            nav::go_to(flow, row.step());
+            flow.return_to_review = true;
+            Vec::new()
+        }
+        Intent::Submit => submit(flow),
+        _ => Vec::new(),
+    }
+}
+
+/// The request Submit would send: the draft's token, or the next one when the inputs differ
+/// from the last request sent (reusing a token with other parameters is a ConflictException).
+pub fn pending_request(flow: &Flow) -> Option<CreateRequest> {
+    let mut request = flow.request()?;
+    let counter = token::counter_for(flow.token_counter, flow.last_sent.as_ref(), &request);
+    request.client_token = token::client_token(&flow.opts.token_seed, counter);
+    Some(request)
+}
+
+/// The `aws` command that makes the same request, token included.
+pub fn review_command(flow: &Flow) -> Option<String> {
+    pending_request(flow).map(|r| command::aws_cli_command(&r, &flow.target))
+}
+
+fn submit(flow: &mut Flow) -> Vec<Effect> {
+    let Some(request) = pending_request(flow) else {
+        flow.notice = Some("Pick a destination first".into());
+        return Vec::new();
+    };
+    let errors = validate::request_errors(
+        &request.destination_id,
+        request.name.as_deref().unwrap_or(""),
+        request.description.as_deref().unwrap_or(""),
+        &request.tags,
+        request.auth_material.as_deref(),
+    );
+    if let Some(error) = errors.first() {
+        flow.notice = Some(format!("Fix {}: {}", error.field, error.message));
+        return Vec::new();
+    }
+    if flow.uses_general_authorization() && request.auth_material.is_none() {
+        flow.notice = Some("Pick an auth material first".into());
+        return Vec::new();
+    }
+    if request.client_token != flow.client_token() {
+        flow.token_counter += 1;
+    }
+    submit::send_create(flow, request)
+}
+
+/// What a delete must be confirmed with: the name, or the id of an unnamed association.
+pub fn confirmation_word(association: &AssociationSummary) -> String {
+    if association.name.is_empty() {
+        association.id.clone()
+    } else {
+        association.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn edit_row_jumps_there_and_next_comes_back() {
+        let mut flow = flow_at(Step::Review);
+        send(&mut flow, Intent::EditRow(ReviewRow::Tags));
+        assert_eq!(flow.step, Step::Tags);
+        send(&mut flow, Intent::Next);
+        assert_eq!(flow.step, Step::Review);
+        send(&mut flow, Intent::EditRow(ReviewRow::Name));
+        assert_eq!(flow.step, Step::Details);
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Review, "back from an edit returns to Review");
+    }
+
+    #[test]
+    fn submit_sends_the_draft_with_its_token_once() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let request = created_request(&effects);
+        assert_eq!(request.client_token, "seed0123456789abcdef0123-0");
+        assert_eq!(flow.step, Step::Submit);
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Persist(Some(j)) if j.unanswered.as_ref() == Some(&request))),
+            "the request is journaled before it is sent: {effects:?}"
+        );
+        let persist = effects.iter().position(|e| matches!(e, Effect::Persist(_)));
+        let create = effects.iter().position(|e| matches!(e, Effect::CreateAssociation { .. }));
+        assert!(persist < create);
+    }
+
+    #[test]
+    fn review_command_carries_the_pending_token() {
+        let flow = flow_at(Step::Review);
+        let command = review_command(&flow).expect("a command");
+        assert!(command.contains("--client-token seed0123456789abcdef0123-0"), "{command}");
+    }
+}

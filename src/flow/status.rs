@@ -1,0 +1,303 @@
+//! Step 7: following the association's state until it is final, and the Done screen.
+//! One poll cadence, one backoff and one wait-timeout rule for every front end.
+
+use std::time::Duration;
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::{Outcome, OutcomeKind, Polling, RefreshState, Step};
+use super::{Flow, Generation, authorize, nav};
+use crate::service::{Association, AssociationState, ErrorKind, ServiceError};
+
+/// Poll about every second at first …
+pub const POLL_FAST: Duration = Duration::from_secs(1);
+/// … and every five seconds after a minute (or while throttled).
+pub const POLL_SLOW: Duration = Duration::from_secs(5);
+pub const POLL_BACKOFF_AFTER: Duration = Duration::from_secs(60);
+
+pub fn poll_interval(elapsed: Duration) -> Duration {
+    if elapsed < POLL_BACKOFF_AFTER {
+        POLL_FAST
+    } else {
+        POLL_SLOW
+    }
+}
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    match intent {
+        Intent::KeepWaiting => {
+            let (now, wait) = (flow.now, flow.opts.wait_timeout);
+            if let Some(polling) = flow.polling.as_mut().filter(|p| p.asking_timeout) {
+                polling.asking_timeout = false;
+                polling.deadline = now + wait;
+            }
+            Vec::new()
+        }
+        Intent::LeaveInProgress if flow.association.is_some() && flow.polling.is_some() => {
+            vec![Effect::Exit(Outcome {
+                kind: OutcomeKind::LeftInProgress,
+                summary: flow.summary(),
+            })]
+        }
+        Intent::Refresh => refresh(flow),
+        Intent::Finish if flow.step == Step::Done => nav::exit(flow, false),
+        _ => Vec::new(),
+    }
+}
+
+/// StartAccountAssociationRefresh, offered once the refresh token expired.
+fn refresh(flow: &mut Flow) -> Vec<Effect> {
+    let expired = flow
+        .association
+        .as_ref()
+        .is_some_and(|a| a.state == AssociationState::RefreshTokenExpired);
+    if !expired || matches!(flow.refresh, RefreshState::InFlight { .. }) {
+        return Vec::new();
+    }
+    let Some(id) = flow.association.as_ref().map(|a| a.id.clone()) else {
+        return Vec::new();
+    };
+    let generation = flow.next_generation();
+    flow.refresh = RefreshState::InFlight { generation };
+    vec![Effect::StartRefresh { generation, id }]
+}
+
+pub fn start_polling(flow: &mut Flow) -> Effect {
+    let generation = flow.next_generation();
+    flow.polling = Some(Polling {
+        generation,
+        started: flow.now,
+        last_poll: None,
+        in_flight: false,
+        polls: 0,
+        last_error: None,
+        deadline: flow.now + flow.opts.wait_timeout,
+        asking_timeout: false,
+    });
+    Effect::SchedulePoll {
+        generation,
+        after: POLL_FAST,
+    }
+}
+
+/// Starts polling with a GetAccountAssociation right away (after a resume).
+pub fn poll_now(flow: &mut Flow) -> Vec<Effect> {
+    let Effect::SchedulePoll { generation, .. } = start_polling(flow) else {
+        unreachable!("start_polling schedules a poll")
+    };
+    let Some(id) = flow.association.as_ref().map(|a| a.id.clone()) else {
+        return Vec::new();
+    };
+    if let Some(polling) = flow.polling.as_mut() {
+        polling.in_flight = true;
+        polling.last_poll = Some(flow.now);
+    }
+    vec![Effect::GetAssociation { generation, id }]
+}
+
+pub fn on_poll_due(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
+    let now = flow.now;
+    let Some(id) = flow.association.as_ref().map(|a| a.id.clone()) else {
+        return Vec::new();
+    };
+    let Some(polling) = flow.polling.as_mut() else {
+        return Vec::new();
+    };
+    if polling.generation != generation || polling.in_flight {
+        return Vec::new();
+    }
+    polling.in_flight = true;
+    polling.last_poll = Some(now);
+    vec![Effect::GetAssociation { generation, id }]
+}
+
+pub fn on_polled(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<Association, ServiceError>,
+) -> Vec<Effect> {
+    let now = flow.now;
+    let Some(polling) = flow.polling.as_mut() else {
+        return Vec::new();
+    };
+    if polling.generation != generation {
+        return Vec::new();
+    }
+    polling.in_flight = false;
+    polling.polls += 1;
+    let mut slow_down = false;
+    match result {
+        Ok(association) => {
+            polling.last_error = None;
+            let mut url_arrived = false;
+            if let Some(tracked) = flow.association.as_mut() {
+                tracked.state = association.state.clone();
+                tracked.error_message = association.error_message.clone();
+                if !association.arn.is_empty() {
+                    tracked.arn = association.arn;
+                }
+                // After a resume the URL is only known from GetAccountAssociation.
+                if tracked.oauth_url.is_empty() && !association.oauth_url.is_empty() {
+                    tracked.oauth_url = association.oauth_url;
+                    url_arrived = association.state == AssociationState::InProgress;
+                }
+            }
+            if url_arrived && flow.step == Step::Status {
+                flow.step = Step::Authorize;
+                let mut effects = authorize::open_browser(flow);
+                effects.push(Effect::SchedulePoll {
+                    generation,
+                    after: POLL_FAST,
+                });
+                return effects;
+            }
+            if association.state.is_final() {
+                flow.polling = None;
+                return on_final_state(flow);
+            }
+        }
+        Err(error) => {
+            slow_down = error.kind == ErrorKind::Throttled;
+            polling.last_error = Some(error);
+        }
+    }
+    let Some(polling) = flow.polling.as_ref() else {
+        return Vec::new();
+    };
+    let interval = if slow_down {
+        POLL_SLOW
+    } else {
+        poll_interval(now.saturating_duration_since(polling.started))
+    };
+    check_wait_deadline(flow);
+    vec![Effect::SchedulePoll {
+        generation,
+        after: interval,
+    }]
+}
+
+/// Past the wait timeout the flow asks: keep waiting, or leave it in progress?
+pub fn check_wait_deadline(flow: &mut Flow) {
+    let now = flow.now;
+    if let Some(polling) = flow.polling.as_mut()
+        && !polling.asking_timeout
+        && now >= polling.deadline
+    {
+        polling.asking_timeout = true;
+        if flow.step == Step::Authorize {
+            flow.step = Step::Status;
+        }
+    }
+}
+
+/// A final state: Done, except an expired refresh token, which stays here to offer a refresh.
+pub fn on_final_state(flow: &mut Flow) -> Vec<Effect> {
+    let state = flow.association.as_ref().map(|a| a.state.clone());
+    flow.step = match state {
+        Some(AssociationState::RefreshTokenExpired) => Step::Status,
+        _ => Step::Done,
+    };
+    Vec::new()
+}
+
+pub fn on_refreshed(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<String, ServiceError>,
+) -> Vec<Effect> {
+    if flow.refresh != (RefreshState::InFlight { generation }) {
+        return Vec::new();
+    }
+    match result {
+        Ok(url) => {
+            flow.refresh = RefreshState::Idle;
+            if let Some(tracked) = flow.association.as_mut() {
+                tracked.oauth_url = url;
+                tracked.state = AssociationState::InProgress;
+                tracked.error_message = None;
+            }
+            authorize::after_association_known(flow)
+        }
+        Err(error) => {
+            flow.refresh = RefreshState::Failed(error);
+            Vec::new()
+        }
+    }
+}
+
+/// Whether the flow is asking "keep waiting or leave it in progress?".
+pub fn asking_timeout(flow: &Flow) -> bool {
+    flow.polling.as_ref().is_some_and(|p| p.asking_timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::flow::testing::*;
+    use crate::flow::*;
+    use crate::service::AssociationState;
+
+    #[test]
+    fn polls_fast_then_slow_and_stops_on_a_final_state() {
+        assert_eq!(poll_interval(Duration::from_secs(10)), POLL_FAST);
+        assert_eq!(poll_interval(Duration::from_secs(61)), POLL_SLOW);
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        let effects = update(&mut flow, Event::PollDue { generation: poll }, now());
+        assert!(matches!(effects[..], [Effect::GetAssociation { .. }]));
+        answer_poll(&mut flow, poll, AssociationState::Succeeded);
+        assert_eq!(flow.step, Step::Done);
+        assert!(flow.polling.is_none());
+        let effects = send(&mut flow, Intent::Finish);
+        assert!(matches!(&effects[..], [.., Effect::Exit(Outcome { kind: OutcomeKind::Succeeded, .. })]));
+    }
+
+    #[test]
+    fn an_expired_refresh_token_offers_a_refresh_that_hands_out_a_new_url() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut flow, poll, AssociationState::RefreshTokenExpired);
+        assert_eq!(flow.step, Step::Status);
+        let effects = send(&mut flow, Intent::Refresh);
+        let generation = match &effects[..] {
+            [Effect::StartRefresh { generation, .. }] => *generation,
+            other => panic!("{other:?}"),
+        };
+        update(
+            &mut flow,
+            Event::Refreshed {
+                generation,
+                result: Ok("https://auth.example/again".into()),
+            },
+            now(),
+        );
+        assert_eq!(flow.step, Step::Authorize);
+        assert_eq!(flow.oauth_url(), Some("https://auth.example/again"));
+    }
+
+    #[test]
+    fn past_the_wait_timeout_it_asks_and_can_leave_in_progress() {
+        let mut flow = flow_at(Step::Review);
+        flow.opts.wait_timeout = Duration::from_secs(5);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        let later = now() + Duration::from_secs(6);
+        update(&mut flow, Event::PollDue { generation: poll }, later);
+        update(
+            &mut flow,
+            Event::Polled { generation: poll, result: Ok(association(AssociationState::InProgress)) },
+            later,
+        );
+        assert!(flow.polling.as_ref().unwrap().asking_timeout);
+        assert_eq!(flow.step, Step::Status);
+        let effects = update(&mut flow, Intent::LeaveInProgress, later);
+        assert!(matches!(&effects[..], [.., Effect::Exit(Outcome { kind: OutcomeKind::LeftInProgress, .. })]));
+    }
+}

@@ -1,0 +1,116 @@
+//! Submitting: CreateAccountAssociation, retried with the very same request on failure.
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::{Step, SubmitState, Tracked};
+use super::{Flow, Generation, authorize, nav};
+use crate::service::{CreateRequest, CreatedAssociation, ServiceError};
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if flow.step != Step::Submit || !matches!(flow.submit, SubmitState::Failed(_)) {
+        return Vec::new();
+    }
+    match intent {
+        // A retry resends the very same request, token included: never a second association.
+        Intent::Retry => match flow.last_sent.clone() {
+            Some(request) => send_create(flow, request),
+            None => Vec::new(),
+        },
+        Intent::EditDraft => {
+            flow.submit = SubmitState::Idle;
+            nav::go_to(flow, Step::Review);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn send_create(flow: &mut Flow, request: CreateRequest) -> Vec<Effect> {
+    let generation = flow.next_generation();
+    flow.submit = SubmitState::InFlight { generation };
+    flow.last_sent = Some(request.clone());
+    flow.step = Step::Submit;
+    vec![Effect::CreateAssociation {
+        generation,
+        request,
+    }]
+}
+
+pub fn on_created(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<CreatedAssociation, ServiceError>,
+) -> Vec<Effect> {
+    if flow.submit != (SubmitState::InFlight { generation }) {
+        return Vec::new();
+    }
+    match result {
+        Ok(created) => {
+            flow.submit = SubmitState::Idle;
+            let sent = flow.last_sent.as_ref();
+            flow.association = Some(Tracked {
+                id: created.id,
+                arn: created.arn,
+                name: sent.and_then(|r| r.name.clone()).unwrap_or_default(),
+                destination_id: sent.map(|r| r.destination_id.clone()).unwrap_or_default(),
+                state: created.state,
+                oauth_url: created.oauth_url,
+                error_message: None,
+            });
+            authorize::after_association_known(flow)
+        }
+        Err(error) => {
+            flow.submit = SubmitState::Failed(error);
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+    use crate::service::{ErrorKind, ServiceError};
+
+    #[test]
+    fn a_failed_submit_is_retried_with_the_same_token_and_edit_gets_the_next() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let first = created_request(&effects);
+        update(
+            &mut flow,
+            Event::Created {
+                generation: generation_of(&effects),
+                result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
+            },
+            now(),
+        );
+        let retried = created_request(&send(&mut flow, Intent::Retry));
+        assert_eq!(retried, first);
+        let again = current_submit(&flow);
+        update(
+            &mut flow,
+            Event::Created {
+                generation: again,
+                result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
+            },
+            now(),
+        );
+        send(&mut flow, Intent::EditDraft);
+        assert_eq!(flow.step, Step::Review);
+        send(&mut flow, Intent::EditRow(ReviewRow::Name));
+        send(&mut flow, Intent::SetName("other".into()));
+        send(&mut flow, Intent::Next);
+        let changed = created_request(&send(&mut flow, Intent::Submit));
+        assert_eq!(changed.client_token, "seed0123456789abcdef0123-1");
+    }
+
+    #[test]
+    fn created_oauth_goes_to_authorize_and_polls() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        assert_eq!(flow.step, Step::Authorize);
+        assert!(effects.iter().any(|e| matches!(e, Effect::SchedulePoll { .. })));
+    }
+}

@@ -1,0 +1,144 @@
+//! Step 3: tags, added one at a time or pasted as `k=v,k2=v2`.
+
+use super::effect::Effect;
+use super::intent::Intent;
+use super::model::{Notice, Step, TagField, TagRow};
+use super::pairs::parse_pairs;
+use super::{Flow, nav, validate};
+
+pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if flow.step != Step::Tags {
+        return Vec::new();
+    }
+    match intent {
+        Intent::SaveTag { index, key, value } => save(flow, index, key, value),
+        Intent::RemoveTag(index) if index < flow.tags.rows.len() => {
+            let removed = flow.tags.rows.remove(index);
+            flow.tags.message = Some(Notice::Info(format!("Deleted tag '{}'", removed.key)));
+        }
+        Intent::PasteTags(text) => paste(flow, &text),
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn next(flow: &mut Flow) -> Vec<Effect> {
+    if let Some(problem) = validate::tags_errors(&flow.tag_pairs()).first() {
+        flow.tags.message = Some(Notice::Error(problem.clone()));
+        return Vec::new();
+    }
+    nav::forward(flow, Step::Tags)
+}
+
+/// Adds (`index` None) or replaces a row; a refusal names the field at fault and keeps the
+/// typed text with the front end.
+fn save(flow: &mut Flow, index: Option<usize>, key: String, value: String) {
+    let tags = &mut flow.tags;
+    if index.is_none() && tags.rows.len() >= validate::MAX_TAGS {
+        tags.edit_error = Some((
+            TagField::Key,
+            format!("At most {} tags", validate::MAX_TAGS),
+        ));
+        return;
+    }
+    let key = key.trim().to_string();
+    let duplicate = tags
+        .rows
+        .iter()
+        .enumerate()
+        .any(|(i, r)| r.key == key && Some(i) != index);
+    let key_error = validate::tag_key_error(&key)
+        .or_else(|| duplicate.then(|| format!("tag key '{key}' is already used")));
+    if let Some(error) = key_error {
+        tags.edit_error = Some((TagField::Key, error));
+        return;
+    }
+    if let Some(error) = validate::tag_value_error(&value) {
+        tags.edit_error = Some((TagField::Value, error));
+        return;
+    }
+    tags.edit_error = None;
+    tags.message = None;
+    let row = TagRow { key, value };
+    match index {
+        Some(i) if i < tags.rows.len() => tags.rows[i] = row,
+        _ => tags.rows.push(row),
+    }
+}
+
+/// Adds pasted pairs all at once, or none of them with the reason.
+fn paste(flow: &mut Flow, text: &str) {
+    let tags = &mut flow.tags;
+    let result = parse_pairs(text).and_then(|pairs| {
+        let mut all = tags
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.value.clone()))
+            .collect::<Vec<_>>();
+        all.extend(pairs.iter().cloned());
+        match validate::tags_errors(&all).first() {
+            Some(problem) => Err(problem.clone()),
+            None => Ok(pairs),
+        }
+    });
+    match result {
+        Ok(pairs) => {
+            let added = pairs.len();
+            tags.rows
+                .extend(pairs.into_iter().map(|(key, value)| TagRow { key, value }));
+            tags.edit_error = None;
+            tags.message = Some(Notice::Info(format!(
+                "Added {added} tag{}",
+                if added == 1 { "" } else { "s" }
+            )));
+        }
+        Err(problem) => tags.message = Some(Notice::Error(format!("Nothing added: {problem}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    fn save(flow: &mut Flow, index: Option<usize>, key: &str, value: &str) {
+        send(
+            flow,
+            Intent::SaveTag {
+                index,
+                key: key.into(),
+                value: value.into(),
+            },
+        );
+    }
+
+    #[test]
+    fn save_adds_edits_and_refuses_duplicates_naming_the_field() {
+        let mut flow = flow_at(Step::Tags);
+        save(&mut flow, None, "env", "prod");
+        save(&mut flow, None, "site", "hq");
+        assert_eq!(flow.tags.rows.len(), 2);
+        save(&mut flow, None, "env", "dev");
+        assert!(matches!(&flow.tags.edit_error, Some((TagField::Key, e)) if e.contains("already used")));
+        assert_eq!(flow.tags.rows.len(), 2);
+        save(&mut flow, Some(1), "site", "branch");
+        assert_eq!(flow.tags.edit_error, None);
+        assert_eq!(flow.tags.rows[1].value, "branch");
+        save(&mut flow, None, "k", &"v".repeat(300));
+        assert!(matches!(flow.tags.edit_error, Some((TagField::Value, _))));
+    }
+
+    #[test]
+    fn paste_is_all_or_nothing_and_remove_says_what_went() {
+        let mut flow = flow_at(Step::Tags);
+        send(&mut flow, Intent::PasteTags("a=1,b=2".into()));
+        assert_eq!(flow.tags.rows.len(), 2);
+        send(&mut flow, Intent::PasteTags("c=3,broken".into()));
+        assert_eq!(flow.tags.rows.len(), 2);
+        assert!(matches!(&flow.tags.message, Some(Notice::Error(e)) if e.starts_with("Nothing added")));
+        send(&mut flow, Intent::RemoveTag(0));
+        assert_eq!(flow.tag_pairs(), vec![("b".into(), "2".into())]);
+        send(&mut flow, Intent::Next);
+        assert_eq!(flow.step, Step::Review);
+    }
+}

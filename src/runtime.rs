@@ -1,0 +1,207 @@
+//! The one runtime of every front end: it carries out the flow's effects — service calls,
+//! timers, the browser launcher and the journal — and reports back as flow events. Each call
+//! runs in a task of its own, so a front end never waits on the network.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::flow::{Effect, Event, Outcome};
+use crate::journal::{Journal, JournalKey, JournalLock, JournalStore};
+use crate::service::{AssociationService, ServiceError, ServiceFuture, logged};
+
+/// The journal of one profile + region + endpoint, held under its exclusive lock for the run.
+pub struct JournalSink {
+    pub store: JournalStore,
+    pub key: JournalKey,
+    /// Released when the sink is dropped (or the process dies).
+    _lock: JournalLock,
+    failed: bool,
+}
+
+impl JournalSink {
+    pub fn new(store: JournalStore, key: JournalKey, lock: JournalLock) -> Self {
+        Self {
+            store,
+            key,
+            _lock: lock,
+            failed: false,
+        }
+    }
+
+    /// Writes (or removes) the journal; the error message the first time writing fails.
+    fn write(&mut self, journal: Option<&Journal>) -> Option<String> {
+        let result = match journal {
+            Some(journal) => self.store.save(&self.key, journal),
+            None => self.store.clear(&self.key),
+        };
+        match result {
+            Ok(()) => None,
+            Err(error) if !self.failed => {
+                self.failed = true;
+                tracing::warn!(%error, "journal not written");
+                Some(error.to_string())
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+pub struct Runtime {
+    service: Arc<dyn AssociationService>,
+    journal: Option<JournalSink>,
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Runtime {
+    /// `journal` None runs without one (demo, scripted commands, tests).
+    pub fn new(service: Arc<dyn AssociationService>, journal: Option<JournalSink>) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            service,
+            journal,
+            tx,
+            rx,
+        }
+    }
+
+    /// The next report of a call, timer or launcher.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+
+    /// Starts every effect in order; the outcome when one of them is `Exit` (the rest are not
+    /// run).
+    pub fn run(&mut self, effects: Vec<Effect>) -> Option<Outcome> {
+        for effect in effects {
+            if let Some(outcome) = self.start(effect) {
+                return Some(outcome);
+            }
+        }
+        None
+    }
+
+    fn start(&mut self, effect: Effect) -> Option<Outcome> {
+        tracing::info!(effect = effect.name(), "start");
+        let service = &self.service;
+        let tx = &self.tx;
+        match effect {
+            Effect::LoadAccount => call(tx, "GetCallerIdentity", service.caller_account(), Event::Account),
+            Effect::LoadRegion => {
+                let region = service.region();
+                send_later(tx, async move { Event::Region(region.await.ok()) });
+            }
+            Effect::LoadConnectors => call(
+                tx,
+                "ListCloudConnectors",
+                service.list_cloud_connectors(),
+                Event::Connectors,
+            ),
+            Effect::ListDestinations {
+                generation,
+                next_token,
+            } => call(
+                tx,
+                "ListConnectorDestinations",
+                service.list_destinations(next_token),
+                move |result| Event::DestinationsPage { generation, result },
+            ),
+            Effect::GetDestination { generation, id } => call(
+                tx,
+                "GetConnectorDestination",
+                service.get_destination(id),
+                move |result| Event::DestinationDetail { generation, result },
+            ),
+            Effect::CreateAssociation {
+                generation,
+                request,
+            } => call(
+                tx,
+                "CreateAccountAssociation",
+                service.create_association(request),
+                move |result| Event::Created { generation, result },
+            ),
+            Effect::SchedulePoll { generation, after } => send_later(tx, async move {
+                tokio::time::sleep(after).await;
+                Event::PollDue { generation }
+            }),
+            Effect::GetAssociation { generation, id } => call(
+                tx,
+                "GetAccountAssociation",
+                service.get_association(id),
+                move |result| Event::Polled { generation, result },
+            ),
+            Effect::StartRefresh { generation, id } => call(
+                tx,
+                "StartAccountAssociationRefresh",
+                service.start_refresh(id),
+                move |result| Event::Refreshed { generation, result },
+            ),
+            Effect::ListAssociations {
+                generation,
+                next_token,
+            } => call(
+                tx,
+                "ListAccountAssociations",
+                service.list_associations(next_token),
+                move |result| Event::AssociationsPage { generation, result },
+            ),
+            Effect::FetchAssociation { generation, id } => call(
+                tx,
+                "GetAccountAssociation",
+                service.get_association(id),
+                move |result| Event::AssociationDetail { generation, result },
+            ),
+            Effect::DeleteAssociation { generation, id } => call(
+                tx,
+                "DeleteAccountAssociation",
+                service.delete_association(id),
+                move |result| Event::Deleted { generation, result },
+            ),
+            Effect::OpenBrowser { url, launcher } => send_later(tx, async move {
+                let result = tokio::task::spawn_blocking(move || {
+                    let parsed = url::Url::parse(&url).map_err(|e| e.to_string())?;
+                    crate::remote::launch(&parsed, &launcher).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                Event::BrowserLaunched(result)
+            }),
+            // Written before the effects after it start: a kill during the call finds the
+            // request journaled.
+            Effect::Persist(journal) => {
+                if let Some(error) = self
+                    .journal
+                    .as_mut()
+                    .and_then(|sink| sink.write(journal.as_ref()))
+                {
+                    let _ = self.tx.send(Event::JournalFailed(error));
+                }
+            }
+            Effect::Exit(outcome) => return Some(outcome),
+        }
+        None
+    }
+}
+
+/// Sends what `future` yields back, from a task of its own. A send fails only when the front
+/// end has ended; the result is then moot.
+fn send_later(tx: &mpsc::UnboundedSender<Event>, future: impl Future<Output = Event> + Send + 'static) {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let _ = tx.send(future.await);
+    });
+}
+
+/// One service call: logged (kind and request id only), its result wrapped as the event the
+/// flow expects.
+fn call<T: Send + 'static>(
+    tx: &mpsc::UnboundedSender<Event>,
+    name: &'static str,
+    future: ServiceFuture<T>,
+    wrap: impl FnOnce(Result<T, ServiceError>) -> Event + Send + 'static,
+) {
+    send_later(tx, async move { wrap(logged(name, future.await)) });
+}

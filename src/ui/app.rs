@@ -1,0 +1,647 @@
+//! The full-screen front end's state: the flow plus the widgets that present it (text inputs,
+//! cursors, overlays, the QR toggle, spinner and flash line). Keys become flow intents through
+//! the screen's keymap; what the flow changes is mirrored back into the widgets.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tokio::time::Instant;
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
+
+use super::keymap::{self, Action};
+use crate::flow::pairs::looks_like_pairs;
+use crate::flow::{
+    self, DetailsField, Effect, Event, Flow, Intent, ReviewRow, Step, TagField, review_command,
+};
+use crate::service::{AssociationSummary, DestinationSummary};
+
+/// Longest text a paste inserts into one field; longer pastes are cut, with a notice.
+const MAX_PASTE: usize = 8192;
+/// PgUp/PgDn move this many rows when the list's height is not known.
+const PAGE: usize = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+}
+
+/// The tag being added or edited.
+#[derive(Clone, Debug)]
+pub struct TagEdit {
+    /// `None` adds a row; `Some(i)` edits row `i`.
+    pub index: Option<usize>,
+    pub key: Input,
+    pub value: Input,
+    pub focus: TagField,
+}
+
+/// Widget state: nothing here is part of the onboarding itself.
+#[derive(Clone, Debug, Default)]
+pub struct Ui {
+    pub overlay: Option<Overlay>,
+    pub flash: Option<String>,
+    pub spinner: usize,
+    pub show_qr: bool,
+    pub start_cursor: usize,
+    pub destination_filter: Input,
+    pub destination_cursor: usize,
+    /// The prefilled destination has been put under the cursor (once).
+    pub prefill_placed: bool,
+    pub name: Input,
+    pub description: Input,
+    pub details_focus: Option<DetailsField>,
+    pub tag_cursor: usize,
+    pub tag_edit: Option<TagEdit>,
+    pub auth_cursor: usize,
+    pub review_cursor: usize,
+    pub manage_filter: Input,
+    pub manage_cursor: usize,
+    pub manage_filter_focused: bool,
+    pub delete_input: Option<Input>,
+}
+
+/// What the terminal itself must do for a key (the runtime never touches the terminal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostAction {
+    /// Copy to the clipboard of the terminal the user sits at.
+    Copy(String),
+    /// Leave the full-screen UI and print this plainly until a key is pressed.
+    ShowUnwrapped(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Reaction {
+    pub effects: Vec<Effect>,
+    pub host: Vec<HostAction>,
+}
+
+impl From<Vec<Effect>> for Reaction {
+    fn from(effects: Vec<Effect>) -> Self {
+        Reaction {
+            effects,
+            host: Vec::new(),
+        }
+    }
+}
+
+pub struct App {
+    pub flow: Flow,
+    pub ui: Ui,
+}
+
+impl App {
+    pub fn new(flow: Flow) -> Self {
+        let mut app = App {
+            ui: Ui {
+                flash: flow.notice.clone(),
+                prefill_placed: flow.opts.prefill.destination.is_none(),
+                ..Ui::default()
+            },
+            flow,
+        };
+        app.sync(None);
+        app
+    }
+
+    pub fn details_focus(&self) -> DetailsField {
+        self.ui.details_focus.unwrap_or(DetailsField::Name)
+    }
+
+    /// Letters go into a text field on this screen (so `q` and `?` are text, not commands).
+    pub fn typing(&self) -> bool {
+        match self.flow.step {
+            Step::Destination => !matches!(self.flow.destinations.load, flow::Load::Failed(_)),
+            Step::Details => true,
+            Step::Tags => self.ui.tag_edit.is_some(),
+            Step::Manage => self.ui.manage_filter_focused || self.ui.delete_input.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The focused text field, if letters go into one.
+    fn focused_input(&mut self) -> Option<&mut Input> {
+        let ui = &mut self.ui;
+        match self.flow.step {
+            Step::Destination => Some(&mut ui.destination_filter),
+            Step::Details => Some(match ui.details_focus.unwrap_or(DetailsField::Name) {
+                DetailsField::Name => &mut ui.name,
+                DetailsField::Description => &mut ui.description,
+            }),
+            Step::Tags => ui.tag_edit.as_mut().map(|edit| match edit.focus {
+                TagField::Key => &mut edit.key,
+                TagField::Value => &mut edit.value,
+            }),
+            Step::Manage => match &mut ui.delete_input {
+                Some(input) => Some(input),
+                None if ui.manage_filter_focused => Some(&mut ui.manage_filter),
+                None => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn highlighted_destination(&self) -> Option<&DestinationSummary> {
+        let list = &self.flow.destinations;
+        list.items
+            .get(*list.matches.get(self.ui.destination_cursor)?)
+    }
+
+    pub fn highlighted_association(&self) -> Option<&AssociationSummary> {
+        let view = &self.flow.manage;
+        view.items.get(*view.matches.get(self.ui.manage_cursor)?)
+    }
+
+    /// One flow update, then the widgets follow what changed.
+    pub fn send(&mut self, input: impl Into<flow::Input>, now: Instant) -> Vec<Effect> {
+        let step = self.flow.step;
+        let effects = flow::update(&mut self.flow, input, now);
+        if let Some(notice) = self.flow.notice.take() {
+            self.ui.flash = Some(notice);
+        }
+        self.sync(Some(step));
+        effects
+    }
+
+    pub fn event(&mut self, event: Event, now: Instant) -> Vec<Effect> {
+        self.send(event, now)
+    }
+
+    pub fn tick(&mut self) {
+        self.ui.spinner = self.ui.spinner.wrapping_add(1);
+    }
+
+    pub fn key(&mut self, key: KeyEvent, now: Instant) -> Reaction {
+        if key.kind == KeyEventKind::Release {
+            return Reaction::default();
+        }
+        if self.ui.overlay.take().is_some() {
+            // Any key closes the help; Ctrl-C still quits.
+            if keymap::Key::Ctrl('c').matches(&key) {
+                return self.act(Action::Interrupt, now);
+            }
+            return Reaction::default();
+        }
+        self.ui.flash = None;
+        let bindings = keymap::bindings(self);
+        if let Some(action) = keymap::lookup(&bindings, &key) {
+            return self.act(action, now);
+        }
+        if self.flow.question.is_none() && self.typing() {
+            return self.edit(key, now).into();
+        }
+        Reaction::default()
+    }
+
+    pub fn paste(&mut self, text: &str, now: Instant) -> Reaction {
+        if self.ui.overlay.is_some() || self.flow.question.is_some() {
+            return Reaction::default();
+        }
+        self.ui.flash = None;
+        if self.flow.step == Step::Tags {
+            let into_field = self.ui.tag_edit.as_ref().is_some_and(|edit| {
+                !(edit.focus == TagField::Key
+                    && edit.key.value().is_empty()
+                    && looks_like_pairs(text))
+            });
+            if !into_field {
+                self.ui.tag_edit = None;
+                return self.send(Intent::PasteTags(text.to_string()), now).into();
+            }
+        }
+        let Some(input) = self.focused_input() else {
+            return Reaction::default();
+        };
+        if paste_into(input, text) {
+            self.ui.flash = Some(format!("Paste cut to {MAX_PASTE} characters"));
+        }
+        self.typed(now).into()
+    }
+
+    /// A key for the focused text field.
+    fn edit(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        let Some(input) = self.focused_input() else {
+            return Vec::new();
+        };
+        if !edit_input(input, key) {
+            return Vec::new();
+        }
+        self.typed(now)
+    }
+
+    /// The focused field's text changed: tell the flow (tag and delete fields are the TUI's
+    /// own until saved).
+    fn typed(&mut self, now: Instant) -> Vec<Effect> {
+        // The highlight stays on the same item while it still matches.
+        let highlighted = match self.flow.step {
+            Step::Destination => self
+                .flow
+                .destinations
+                .matches
+                .get(self.ui.destination_cursor)
+                .copied(),
+            Step::Manage => self.flow.manage.matches.get(self.ui.manage_cursor).copied(),
+            _ => None,
+        };
+        let intent = match self.flow.step {
+            Step::Destination => {
+                Intent::FilterDestinations(self.ui.destination_filter.value().to_string())
+            }
+            Step::Details => match self.details_focus() {
+                DetailsField::Name => Intent::SetName(self.ui.name.value().to_string()),
+                DetailsField::Description => {
+                    Intent::SetDescription(self.ui.description.value().to_string())
+                }
+            },
+            Step::Manage if self.ui.delete_input.is_none() => {
+                Intent::FilterAssociations(self.ui.manage_filter.value().to_string())
+            }
+            _ => return Vec::new(),
+        };
+        let effects = self.send(intent, now);
+        let (matches, cursor) = match self.flow.step {
+            Step::Destination => (&self.flow.destinations.matches, &mut self.ui.destination_cursor),
+            Step::Manage => (&self.flow.manage.matches, &mut self.ui.manage_cursor),
+            _ => return effects,
+        };
+        *cursor = highlighted
+            .and_then(|h| matches.iter().position(|&m| m == h))
+            .unwrap_or(0);
+        effects
+    }
+
+    fn act(&mut self, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            Action::Quit => Intent::Quit { interrupted: false },
+            Action::Interrupt => Intent::Quit { interrupted: true },
+            Action::ConfirmQuit => Intent::ConfirmQuit,
+            Action::CancelQuit => Intent::CancelQuit,
+            Action::Help => {
+                self.ui.overlay = Some(Overlay::Help);
+                return Reaction::default();
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Home
+            | Action::End => {
+                self.move_cursor(action);
+                return Reaction::default();
+            }
+            Action::Choose => match self.flow.step {
+                Step::Start if self.ui.start_cursor == 1 => Intent::StartManage,
+                Step::Start => Intent::StartCreate,
+                Step::Destination => Intent::ChooseDestination(self.destination_to_choose()),
+                Step::Auth => {
+                    let materials = self
+                        .flow
+                        .destination
+                        .as_ref()
+                        .map(|d| d.auth_materials.clone())
+                        .unwrap_or_default();
+                    match materials.get(self.ui.auth_cursor) {
+                        Some(material) => Intent::ChooseMaterial(material.clone()),
+                        None => return Reaction::default(),
+                    }
+                }
+                _ => return Reaction::default(),
+            },
+            Action::Next => Intent::Next,
+            Action::Back => Intent::Back,
+            Action::SwitchField => {
+                self.switch_field();
+                return Reaction::default();
+            }
+            Action::StartCreate => Intent::StartCreate,
+            Action::StartManage => Intent::StartManage,
+            Action::Resume => Intent::Resume,
+            Action::Discard => Intent::Discard,
+            Action::ClearFilter => {
+                if self.flow.step == Step::Manage {
+                    self.ui.manage_filter = Input::default();
+                } else {
+                    self.ui.destination_filter = Input::default();
+                }
+                return self.typed(now).into();
+            }
+            Action::Reload => match self.flow.step {
+                Step::Manage => Intent::ReloadAssociations,
+                _ => Intent::ReloadDestinations,
+            },
+            Action::AddTag => {
+                self.ui.tag_edit = Some(TagEdit {
+                    index: None,
+                    key: Input::default(),
+                    value: Input::default(),
+                    focus: TagField::Key,
+                });
+                self.flow.tags.edit_error = None;
+                return Reaction::default();
+            }
+            Action::EditTag => {
+                let index = self.ui.tag_cursor.min(self.flow.tags.rows.len().saturating_sub(1));
+                if let Some(row) = self.flow.tags.rows.get(index) {
+                    self.ui.tag_edit = Some(TagEdit {
+                        index: Some(index),
+                        key: Input::new(row.key.clone()),
+                        value: Input::new(row.value.clone()),
+                        focus: TagField::Value,
+                    });
+                    self.flow.tags.edit_error = None;
+                }
+                return Reaction::default();
+            }
+            Action::DeleteTag => Intent::RemoveTag(self.ui.tag_cursor),
+            Action::SaveTag => {
+                let Some(edit) = &self.ui.tag_edit else {
+                    return Reaction::default();
+                };
+                let index = edit.index;
+                let intent = Intent::SaveTag {
+                    index,
+                    key: edit.key.value().to_string(),
+                    value: edit.value.value().to_string(),
+                };
+                let effects = self.send(intent, now);
+                if self.flow.tags.edit_error.is_none() {
+                    self.ui.tag_edit = None;
+                    self.ui.tag_cursor =
+                        index.unwrap_or(self.flow.tags.rows.len().saturating_sub(1));
+                }
+                return effects.into();
+            }
+            Action::CancelEdit => {
+                self.ui.tag_edit = None;
+                self.flow.tags.edit_error = None;
+                return Reaction::default();
+            }
+            Action::EditRow => {
+                let rows = self.flow.review_rows();
+                let Some(row) = rows.get(self.ui.review_cursor).copied() else {
+                    return Reaction::default();
+                };
+                self.ui.details_focus = Some(if row == ReviewRow::Description {
+                    DetailsField::Description
+                } else {
+                    DetailsField::Name
+                });
+                Intent::EditRow(row)
+            }
+            Action::CopyCommand => {
+                let Some(command) = review_command(&self.flow) else {
+                    return Reaction::default();
+                };
+                self.ui.flash = Some("Command copied to the clipboard (OSC 52)".into());
+                return Reaction {
+                    effects: Vec::new(),
+                    host: vec![HostAction::Copy(command)],
+                };
+            }
+            Action::Retry => Intent::Retry,
+            Action::EditDraft => Intent::EditDraft,
+            Action::OpenBrowser => Intent::OpenBrowser,
+            Action::CopyUrl => return self.copy_url(),
+            Action::Unwrapped => {
+                let Some(url) = self.flow.oauth_url() else {
+                    return Reaction::default();
+                };
+                return Reaction {
+                    effects: Vec::new(),
+                    host: vec![HostAction::ShowUnwrapped(url.to_string())],
+                };
+            }
+            Action::ToggleQr => {
+                self.ui.show_qr = !self.ui.show_qr;
+                return Reaction::default();
+            }
+            Action::ShowStatus => Intent::ShowStatus,
+            Action::ShowAuthorize => Intent::ShowAuthorize,
+            Action::Refresh => Intent::Refresh,
+            Action::KeepWaiting => Intent::KeepWaiting,
+            Action::LeaveInProgress => Intent::LeaveInProgress,
+            Action::Finish => Intent::Finish,
+            Action::FocusFilter => {
+                self.ui.manage_filter_focused = true;
+                return Reaction::default();
+            }
+            Action::LeaveFilter => {
+                self.ui.manage_filter_focused = false;
+                return Reaction::default();
+            }
+            Action::ShowDetails
+            | Action::AuthorizeAssociation
+            | Action::RefreshAssociation
+            | Action::RetryAsNew
+            | Action::AskDelete => {
+                let Some(id) = self.highlighted_association().map(|a| a.id.clone()) else {
+                    return Reaction::default();
+                };
+                match action {
+                    Action::ShowDetails => Intent::ShowAssociation(id),
+                    Action::AuthorizeAssociation => Intent::AuthorizeAssociation(id),
+                    Action::RefreshAssociation => Intent::RefreshAssociation(id),
+                    Action::RetryAsNew => Intent::RetryAsNew(id),
+                    _ => Intent::AskDelete(id),
+                }
+            }
+            Action::ConfirmDelete => match (&self.flow.manage.confirm_delete, &self.ui.delete_input)
+            {
+                (Some(id), Some(typed)) => Intent::Delete {
+                    id: id.clone(),
+                    typed: typed.value().to_string(),
+                },
+                _ => return Reaction::default(),
+            },
+            Action::CancelDelete => Intent::CancelDelete,
+        };
+        self.send(intent, now).into()
+    }
+
+    /// The highlighted destination, or a prefilled id not (yet) in the list.
+    fn destination_to_choose(&self) -> String {
+        match self.highlighted_destination() {
+            Some(d) => d.id.clone(),
+            None if self.ui.destination_filter.value().is_empty() => {
+                self.flow.opts.prefill.destination.clone().unwrap_or_default()
+            }
+            None => String::new(),
+        }
+    }
+
+    /// Only a URL the URL policy accepts is ever copied.
+    fn copy_url(&mut self) -> Reaction {
+        match flow::vetted_url(&self.flow) {
+            Some(url) => {
+                self.ui.flash =
+                    Some("URL copied to the clipboard (OSC 52); if nothing arrived, press u".into());
+                Reaction {
+                    effects: Vec::new(),
+                    host: vec![HostAction::Copy(url.to_string())],
+                }
+            }
+            None => {
+                self.ui.flash = Some("This URL was refused: it is not copied".into());
+                Reaction::default()
+            }
+        }
+    }
+
+    fn switch_field(&mut self) {
+        match self.flow.step {
+            Step::Details => {
+                self.ui.details_focus = Some(match self.details_focus() {
+                    DetailsField::Name => DetailsField::Description,
+                    DetailsField::Description => DetailsField::Name,
+                });
+            }
+            Step::Tags => {
+                if let Some(edit) = self.ui.tag_edit.as_mut() {
+                    edit.focus = match edit.focus {
+                        TagField::Key => TagField::Value,
+                        TagField::Value => TagField::Key,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn move_cursor(&mut self, action: Action) {
+        let (cursor, len) = match self.flow.step {
+            Step::Start => (&mut self.ui.start_cursor, 2),
+            Step::Destination => (
+                &mut self.ui.destination_cursor,
+                self.flow.destinations.matches.len(),
+            ),
+            Step::Tags => (&mut self.ui.tag_cursor, self.flow.tags.rows.len()),
+            Step::Auth => (
+                &mut self.ui.auth_cursor,
+                self.flow
+                    .destination
+                    .as_ref()
+                    .map_or(0, |d| d.auth_materials.len()),
+            ),
+            Step::Review => (&mut self.ui.review_cursor, self.flow.review_rows().len()),
+            Step::Manage => (&mut self.ui.manage_cursor, self.flow.manage.matches.len()),
+            _ => return,
+        };
+        let last = len.saturating_sub(1) as isize;
+        let target = match action {
+            Action::Up => *cursor as isize - 1,
+            Action::Down => *cursor as isize + 1,
+            Action::PageUp => *cursor as isize - PAGE as isize,
+            Action::PageDown => *cursor as isize + PAGE as isize,
+            Action::Home => 0,
+            Action::End => last,
+            _ => *cursor as isize,
+        };
+        *cursor = target.clamp(0, last.max(0)) as usize;
+    }
+
+    /// Mirrors the flow into the widgets after an update that started on `before`.
+    fn sync(&mut self, before: Option<Step>) {
+        let flow = &self.flow;
+        let ui = &mut self.ui;
+        mirror(&mut ui.destination_filter, &flow.destinations.filter);
+        mirror(&mut ui.name, &flow.details.name);
+        mirror(&mut ui.description, &flow.details.description);
+        mirror(&mut ui.manage_filter, &flow.manage.filter);
+        if let Some(field) = flow.details.error_field {
+            ui.details_focus = Some(field);
+        }
+        // A refusal keeps the tag editor open on the field at fault.
+        if let (Some(edit), Some((field, _))) = (ui.tag_edit.as_mut(), &flow.tags.edit_error) {
+            edit.focus = *field;
+        }
+        if flow.step == Step::Auth && before != Some(Step::Auth) {
+            ui.auth_cursor = flow
+                .destination
+                .as_ref()
+                .and_then(|d| {
+                    let current = flow.auth_material.as_ref()?;
+                    d.auth_materials.iter().position(|m| m == current)
+                })
+                .unwrap_or(0);
+        }
+        if flow.step == Step::Tags && before != Some(Step::Tags) {
+            ui.tag_edit = None;
+        }
+        if flow.step != Step::Manage || flow.manage.confirm_delete.is_none() {
+            ui.delete_input = None;
+        } else if ui.delete_input.is_none() {
+            ui.delete_input = Some(Input::default());
+        }
+        if before == Some(Step::Review) && flow.step == Step::Details {
+            // Editing from Review: the field chosen there.
+        } else if before != Some(Step::Details) && flow.step == Step::Details {
+            ui.details_focus = flow.details.error_field;
+        }
+        if !ui.prefill_placed
+            && ui.destination_filter.value().is_empty()
+            && let Some(wanted) = flow.opts.prefill.destination.as_deref()
+            && let Some(index) = flow.destinations.items.iter().position(|d| d.id == wanted)
+            && let Some(position) = flow.destinations.matches.iter().position(|&m| m == index)
+        {
+            ui.destination_cursor = position;
+            ui.prefill_placed = true;
+        }
+        clamp(&mut ui.destination_cursor, flow.destinations.matches.len());
+        clamp(&mut ui.manage_cursor, flow.manage.matches.len());
+        clamp(&mut ui.tag_cursor, flow.tags.rows.len());
+        clamp(&mut ui.review_cursor, flow.review_rows().len());
+        if before.is_some() && flow.step != before.unwrap_or(flow.step) && flow.step == Step::Authorize
+        {
+            ui.show_qr = false;
+        }
+    }
+}
+
+/// The widget shows the flow's text; the cursor stays where it was when the text is the same.
+fn mirror(input: &mut Input, value: &str) {
+    if input.value() != value {
+        *input = Input::new(value.to_string());
+    }
+}
+
+fn clamp(cursor: &mut usize, len: usize) {
+    *cursor = (*cursor).min(len.saturating_sub(1));
+}
+
+/// Feeds a key to a text input; true when the value changed.
+pub fn edit_input(input: &mut Input, key: KeyEvent) -> bool {
+    if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
+        return false;
+    }
+    let before = input.value().to_string();
+    let Some(request) = to_input_request(&crossterm::event::Event::Key(key)) else {
+        return false;
+    };
+    let edits = matches!(
+        request,
+        InputRequest::InsertChar(_)
+            | InputRequest::DeletePrevChar
+            | InputRequest::DeleteNextChar
+            | InputRequest::DeleteLine
+            | InputRequest::DeletePrevWord
+            | InputRequest::DeleteNextWord
+            | InputRequest::DeleteTillEnd
+            | InputRequest::Yank
+    );
+    input.handle(request);
+    edits && input.value() != before
+}
+
+/// Inserts pasted text at the cursor in one step (per-char insertion is quadratic); true when
+/// it had to be cut.
+pub fn paste_into(input: &mut Input, text: &str) -> bool {
+    let single_line: String = text
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
+        .collect();
+    let truncated = single_line.chars().count() > MAX_PASTE;
+    let piece: String = single_line.chars().take(MAX_PASTE).collect();
+    let cursor = input.cursor();
+    let value = input.value();
+    let split = value
+        .char_indices()
+        .nth(cursor)
+        .map_or(value.len(), |(i, _)| i);
+    let new_value = format!("{}{}{}", &value[..split], piece, &value[split..]);
+    *input = Input::new(new_value).with_cursor(cursor + piece.chars().count());
+    truncated
+}

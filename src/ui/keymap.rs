@@ -1,0 +1,345 @@
+//! One keymap per screen: what each key does there. The footer and the help overlay are made
+//! from the same table, so they cannot disagree with what a key does.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{App, TagEdit};
+use crate::flow::{Load, Question, Step, SubmitState, TagField};
+use crate::service::AssociationState;
+
+/// What a key asks of the TUI: most become one flow intent, some are the TUI's own (copy,
+/// QR code, unwrapped view, help, cursor moves).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Interrupt,
+    Help,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    /// Enter on a list: take the highlighted item.
+    Choose,
+    Next,
+    Back,
+    SwitchField,
+    // Start and resume.
+    StartCreate,
+    StartManage,
+    Resume,
+    Discard,
+    // Step 1.
+    ClearFilter,
+    Reload,
+    // Tags.
+    AddTag,
+    EditTag,
+    DeleteTag,
+    SaveTag,
+    CancelEdit,
+    // Review and submit.
+    EditRow,
+    CopyCommand,
+    Retry,
+    EditDraft,
+    // Authorize and state.
+    OpenBrowser,
+    CopyUrl,
+    Unwrapped,
+    ToggleQr,
+    ShowStatus,
+    ShowAuthorize,
+    Refresh,
+    KeepWaiting,
+    LeaveInProgress,
+    Finish,
+    // Manage.
+    FocusFilter,
+    LeaveFilter,
+    ShowDetails,
+    AuthorizeAssociation,
+    RefreshAssociation,
+    RetryAsNew,
+    AskDelete,
+    ConfirmDelete,
+    CancelDelete,
+    // The quit question.
+    ConfirmQuit,
+    CancelQuit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Code(KeyCode),
+    Char(char),
+    Ctrl(char),
+}
+
+impl Key {
+    pub fn matches(self, event: &KeyEvent) -> bool {
+        let plain = !event
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match self {
+            Key::Code(code) => event.code == code && plain,
+            Key::Char(c) => event.code == KeyCode::Char(c) && plain,
+            Key::Ctrl(c) => {
+                event.code == KeyCode::Char(c) && event.modifiers.contains(KeyModifiers::CONTROL)
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub keys: Vec<Key>,
+    /// How the keys are written in the footer and help ("↑↓", "Enter").
+    pub label: &'static str,
+    pub what: &'static str,
+    pub action: Action,
+    /// Shown in the footer (the help overlay lists every binding).
+    pub footer: bool,
+}
+
+fn bind(label: &'static str, keys: &[Key], what: &'static str, action: Action) -> Binding {
+    Binding {
+        keys: keys.to_vec(),
+        label,
+        what,
+        action,
+        footer: true,
+    }
+}
+
+/// Listed in help only.
+fn quiet(binding: Binding) -> Binding {
+    Binding {
+        footer: false,
+        ..binding
+    }
+}
+
+use Key::{Char, Code, Ctrl};
+
+fn list_moves() -> Vec<Binding> {
+    vec![
+        bind("↑↓", &[], "move", Action::Down),
+        quiet(bind("↓", &[Code(KeyCode::Down), Ctrl('n'), Ctrl('j')], "down", Action::Down)),
+        quiet(bind("↑", &[Code(KeyCode::Up), Ctrl('p'), Ctrl('k')], "up", Action::Up)),
+        quiet(bind("PgUp/PgDn", &[Code(KeyCode::PageUp)], "one page up", Action::PageUp)),
+        quiet(bind("PgDn", &[Code(KeyCode::PageDown)], "one page down", Action::PageDown)),
+        quiet(bind("Home/End", &[Code(KeyCode::Home)], "first item", Action::Home)),
+        quiet(bind("End", &[Code(KeyCode::End)], "last item", Action::End)),
+    ]
+}
+
+/// Letter moves for screens where letters are not typed into a field.
+fn letter_moves() -> Vec<Binding> {
+    vec![
+        quiet(bind("j", &[Char('j')], "down", Action::Down)),
+        quiet(bind("k", &[Char('k')], "up", Action::Up)),
+    ]
+}
+
+/// The bindings of the screen `app` shows now, most useful first. The first binding matching
+/// a key wins.
+pub fn bindings(app: &App) -> Vec<Binding> {
+    let flow = &app.flow;
+    if let Some(Question::ConfirmQuit { .. }) = flow.question {
+        return vec![
+            bind("y", &[Char('y'), Char('Y'), Char('q'), Code(KeyCode::Enter)], "quit", Action::ConfirmQuit),
+            bind("n/Esc", &[Char('n'), Char('N'), Code(KeyCode::Esc)], "stay", Action::CancelQuit),
+            bind("Ctrl-C", &[Ctrl('c')], "quit now", Action::Interrupt),
+        ];
+    }
+    let mut keys: Vec<Binding> = match flow.step {
+        Step::Start => {
+            let mut keys = vec![
+                bind("↑↓", &[], "choose", Action::Down),
+                quiet(bind("↓", &[Code(KeyCode::Down)], "down", Action::Down)),
+                quiet(bind("↑", &[Code(KeyCode::Up)], "up", Action::Up)),
+                bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "go", Action::Choose),
+                quiet(bind("c", &[Char('c')], "create a new association", Action::StartCreate)),
+                quiet(bind("m", &[Char('m')], "manage existing associations", Action::StartManage)),
+            ];
+            keys.extend(letter_moves());
+            keys
+        }
+        Step::Resume => vec![
+            bind("Enter", &[Code(KeyCode::Enter), Char('r')], "resume", Action::Resume),
+            bind("d", &[Char('d'), Code(KeyCode::Delete)], "start fresh", Action::Discard),
+        ],
+        Step::Manage if app.ui.delete_input.is_some() => vec![
+            bind("Enter", &[Code(KeyCode::Enter)], "delete", Action::ConfirmDelete),
+            bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelDelete),
+        ],
+        Step::Manage if app.ui.manage_filter_focused => vec![
+            bind("type", &[], "filter", Action::FocusFilter),
+            bind("Enter/Esc", &[Code(KeyCode::Enter), Code(KeyCode::Esc), Code(KeyCode::Down), Code(KeyCode::Tab)], "done", Action::LeaveFilter),
+        ],
+        Step::Manage => {
+            let state = app.highlighted_association().map(|a| a.state.clone());
+            let mut keys = list_moves();
+            keys.extend(letter_moves());
+            keys.push(bind("/", &[Char('/')], "filter", Action::FocusFilter));
+            keys.push(bind("Enter", &[Code(KeyCode::Enter), Char('v')], "details", Action::ShowDetails));
+            match state {
+                Some(AssociationState::InProgress) => keys.push(bind("a", &[Char('a')], "authorize", Action::AuthorizeAssociation)),
+                Some(AssociationState::RefreshTokenExpired) => keys.push(bind("r", &[Char('r')], "refresh", Action::RefreshAssociation)),
+                Some(AssociationState::Failed) => keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew)),
+                _ => {}
+            }
+            if state.is_some() {
+                keys.push(bind("d", &[Char('d'), Code(KeyCode::Delete)], "delete", Action::AskDelete));
+            }
+            keys.push(bind("g", &[Char('g')], "reload", Action::Reload));
+            if !app.ui.manage_filter.value().is_empty() {
+                keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc)], "clear the filter", Action::ClearFilter)));
+            }
+            keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back to Start", Action::Back)));
+            keys
+        }
+        Step::Destination if matches!(flow.destinations.load, Load::Failed(_)) => vec![
+            bind("r", &[Char('r'), Code(KeyCode::Enter)], "retry", Action::Reload),
+            quiet(bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back)),
+        ],
+        Step::Destination => {
+            let mut keys = list_moves();
+            keys.push(bind("type", &[], "filter", Action::FocusFilter));
+            keys.push(bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "select", Action::Choose));
+            if !app.ui.destination_filter.value().is_empty() {
+                keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc)], "clear the filter", Action::ClearFilter)));
+            }
+            keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back)));
+            keys
+        }
+        Step::Details => vec![
+            bind("Enter", &[Code(KeyCode::Enter)], "next", Action::Next),
+            bind("Tab", &[Code(KeyCode::Tab), Code(KeyCode::Down), Code(KeyCode::Up)], "field", Action::SwitchField),
+            bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back),
+            quiet(bind("Shift-Tab", &[Code(KeyCode::BackTab)], "back", Action::Back)),
+        ],
+        Step::Tags => match &app.ui.tag_edit {
+            Some(TagEdit { focus, .. }) => vec![
+                bind("Enter", &[Code(KeyCode::Enter)], "save tag", Action::SaveTag),
+                bind(
+                    "Tab",
+                    &[Code(KeyCode::Tab), Code(KeyCode::BackTab), Code(KeyCode::Up), Code(KeyCode::Down)],
+                    if *focus == TagField::Key { "to value" } else { "to key" },
+                    Action::SwitchField,
+                ),
+                bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelEdit),
+            ],
+            None => {
+                let mut keys = vec![
+                    bind("a", &[Char('a'), Char('+'), Code(KeyCode::Insert)], "add", Action::AddTag),
+                ];
+                if !flow.tags.rows.is_empty() {
+                    keys.push(bind("e", &[Char('e'), Code(KeyCode::F(2))], "edit", Action::EditTag));
+                    keys.push(bind("d", &[Char('d'), Char('x'), Code(KeyCode::Delete), Code(KeyCode::Backspace)], "delete", Action::DeleteTag));
+                }
+                keys.push(bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "next", Action::Next));
+                keys.push(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back));
+                keys.extend(list_moves().into_iter().map(quiet));
+                keys.extend(letter_moves());
+                keys
+            }
+        },
+        Step::Auth => {
+            let mut keys = list_moves();
+            keys.push(bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "choose", Action::Choose));
+            keys.push(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back));
+            keys.extend(letter_moves());
+            keys
+        }
+        Step::Review => {
+            let mut keys = vec![
+                bind("Enter", &[Code(KeyCode::Enter)], "submit", Action::Next),
+                bind("↑↓ e", &[Char('e'), Code(KeyCode::Right)], "edit row", Action::EditRow),
+                bind("c", &[Char('c')], "copy command", Action::CopyCommand),
+                bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back),
+                quiet(bind("Tab", &[Code(KeyCode::Tab)], "next row", Action::Down)),
+            ];
+            keys.extend(list_moves().into_iter().map(quiet));
+            keys.extend(letter_moves());
+            keys
+        }
+        Step::Submit => match flow.submit {
+            SubmitState::Failed(_) => vec![
+                bind("r", &[Char('r'), Code(KeyCode::Enter)], "retry", Action::Retry),
+                bind("e", &[Char('e'), Code(KeyCode::Esc)], "edit", Action::EditDraft),
+            ],
+            _ => Vec::new(),
+        },
+        Step::Authorize => {
+            let mut keys = timeout_keys(app);
+            keys.extend([
+                bind("o", &[Char('o')], "open", Action::OpenBrowser),
+                bind("c", &[Char('c')], "copy", Action::CopyUrl),
+                bind("u", &[Char('u')], "unwrapped", Action::Unwrapped),
+                bind("v", &[Char('v')], "QR code", Action::ToggleQr),
+                bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "status", Action::ShowStatus),
+                quiet(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back)),
+            ]);
+            keys
+        }
+        Step::Status => {
+            let mut keys = timeout_keys(app);
+            let tracked = flow.association.as_ref();
+            if tracked.is_some_and(|a| a.state == AssociationState::RefreshTokenExpired) {
+                keys.push(bind("r", &[Char('r')], "refresh", Action::Refresh));
+            }
+            if flow.oauth_url().is_some() {
+                keys.push(bind("a", &[Char('a')], "authorize", Action::ShowAuthorize));
+            }
+            keys
+        }
+        Step::Done => vec![bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Esc)], "exit", Action::Finish)],
+    };
+    // Help: F1 everywhere, `?` where letters are not typed into a field.
+    let typing = app.typing();
+    keys.push(if typing {
+        bind("F1", &[Code(KeyCode::F(1))], "help", Action::Help)
+    } else {
+        bind("?", &[Char('?'), Code(KeyCode::F(1))], "help", Action::Help)
+    });
+    let quit_label = if flow.busy() { "quit…" } else { "quit" };
+    if typing || flow.step == Step::Done {
+        keys.push(bind("Ctrl-C", &[Ctrl('c')], quit_label, Action::Interrupt));
+    } else {
+        keys.push(bind("q", &[Char('q')], quit_label, Action::Quit));
+        keys.push(quiet(bind("Ctrl-C", &[Ctrl('c')], "quit", Action::Interrupt)));
+    }
+    keys
+}
+
+/// Keep waiting / leave in progress, while the wait timeout question is open.
+fn timeout_keys(app: &App) -> Vec<Binding> {
+    if app.flow.polling.as_ref().is_some_and(|p| p.asking_timeout) {
+        vec![
+            bind("w", &[Char('w')], "keep waiting", Action::KeepWaiting),
+            bind("x", &[Char('x')], "leave in progress", Action::LeaveInProgress),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The binding `key` triggers on this screen, if any.
+pub fn lookup(bindings: &[Binding], key: &KeyEvent) -> Option<Action> {
+    bindings
+        .iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(key)))
+        .map(|b| b.action)
+}
+
+/// The footer's `(keys, what)` pairs.
+pub fn footer(bindings: &[Binding]) -> Vec<(&'static str, &'static str)> {
+    bindings
+        .iter()
+        .filter(|b| b.footer)
+        .map(|b| (b.label, b.what))
+        .collect()
+}
