@@ -2,10 +2,14 @@
 //! written on every change so a dropped SSH session or a kill loses nothing and never leads to
 //! a second association. One file per profile + region + endpoint under the XDG state dir,
 //! written atomically (temp file + rename), mode 0600: tag values and URLs are user data.
+//!
+//! Two processes on one journal would each resend its unanswered request and overwrite each
+//! other's saves; [`JournalStore::lock`] takes an exclusive OS lock (`flock`) on a sibling
+//! `….json.lock` file, which the kernel releases when the holder exits, crashes or is killed.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -169,6 +173,121 @@ impl JournalStore {
             _ => Ok(()),
         }
     }
+
+    /// `<journal file>.lock`, next to the journal.
+    pub fn lock_path(&self, key: &JournalKey) -> PathBuf {
+        self.path(key).with_extension("json.lock")
+    }
+
+    /// Takes the journal's exclusive lock without waiting: held until the [`JournalLock`] is
+    /// dropped or the process ends (however it ends). The lock file is created mode 0600 and
+    /// never followed through a symbolic link; it is left in place on release (removing it
+    /// would let two processes lock two different files of one name).
+    pub fn lock(&self, key: &JournalKey) -> Result<JournalLock, LockError> {
+        fs::create_dir_all(&self.dir)?;
+        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
+        let path = self.lock_path(key);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&path)
+            .map_err(|error| {
+                if error.raw_os_error() == Some(libc::ELOOP) {
+                    io::Error::new(
+                        error.kind(),
+                        format!(
+                            "{} is a symbolic link; refusing to follow it",
+                            path.display()
+                        ),
+                    )
+                } else {
+                    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+                }
+            })?;
+        if !file.metadata()?.is_file() {
+            return Err(LockError::Io(io::Error::other(format!(
+                "{} is not a regular file",
+                path.display()
+            ))));
+        }
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(LockError::Held {
+                    pid: holder_pid(&file),
+                });
+            }
+            Err(TryLockError::Error(error)) => return Err(LockError::Io(error)),
+        }
+        // An existing lock file keeps its old mode through open(): force it.
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        let holder = serde_json::json!({
+            "pid": std::process::id(),
+            "started_at": now_secs(),
+            "command": std::env::args_os()
+                .next()
+                .map(|arg0| arg0.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        });
+        let bytes = format!("{holder}\n").into_bytes();
+        // Written in place, then trimmed: a reader sees the old or the new holder, or garbage
+        // (no pid), never an empty window made by truncating first.
+        file.write_all_at(&bytes, 0)?;
+        file.set_len(bytes.len() as u64)?;
+        Ok(JournalLock { file, path })
+    }
+}
+
+/// The pid recorded in a busy lock file by its holder; `None` if it is not (yet) readable.
+fn holder_pid(mut file: &File) -> Option<u32> {
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    let holder: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+    holder.get("pid")?.as_u64()?.try_into().ok()
+}
+
+/// The journal's exclusive lock; released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct JournalLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl JournalLock {
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for JournalLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock anyway; unlocking first says so explicitly.
+        let _ = self.file.unlock();
+    }
+}
+
+/// Why [`JournalStore::lock`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process (or another handle in this one) holds the lock; `pid` is what the
+    /// holder recorded, if it could be read.
+    #[error("{}", held_message(*pid))]
+    Held { pid: Option<u32> },
+    /// The lock file could not be created, opened or locked.
+    #[error("cannot lock the session journal: {0}")]
+    Io(#[from] io::Error),
+}
+
+fn held_message(pid: Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("another iotmi-onboard (pid {pid}) is using this session"),
+        None => "another iotmi-onboard is using this session".to_owned(),
+    }
 }
 
 fn now_secs() -> u64 {
@@ -248,6 +367,149 @@ mod tests {
             store.load(&key()).unwrap().is_none(),
             "the next run starts clean"
         );
+    }
+
+    #[test]
+    fn lock_is_exclusive_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path().join("state"));
+        let first = store.lock(&key()).expect("first lock");
+        assert_eq!(first.path(), store.lock_path(&key()));
+        // A second open file description conflicts, even in the same process (flock).
+        match store.lock(&key()) {
+            Err(LockError::Held { pid }) => assert_eq!(pid, Some(std::process::id())),
+            other => panic!("expected Held, got {other:?}"),
+        }
+        let held = LockError::Held { pid: Some(1234) };
+        assert_eq!(
+            held.to_string(),
+            "another iotmi-onboard (pid 1234) is using this session"
+        );
+        drop(first);
+        let again = store.lock(&key()).expect("free again after drop");
+        // A journal with another key is another session.
+        let other = JournalKey {
+            region: "us-east-1".into(),
+            ..key()
+        };
+        let _other = store.lock(&other).expect("other key, other lock");
+        drop(again);
+    }
+
+    #[test]
+    fn lock_file_is_private_and_kept_apart_from_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path().join("state"));
+        let path = store.lock_path(&key());
+        assert_eq!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some(format!("{}.lock", key().file_name()).as_str())
+        );
+        // A pre-existing lock file with a loose mode is tightened.
+        fs::create_dir_all(dir.path().join("state")).unwrap();
+        fs::write(&path, "junk").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let lock = store.lock(&key()).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let holder: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(holder["pid"], std::process::id());
+        assert!(holder["started_at"].as_u64().unwrap() > 0);
+        // Saving and clearing the journal leave the lock alone.
+        store.save(&key(), &journal()).unwrap();
+        store.clear(&key()).unwrap();
+        assert!(matches!(store.lock(&key()), Err(LockError::Held { .. })));
+        drop(lock);
+    }
+
+    #[test]
+    fn lock_file_that_is_a_symlink_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path().join("state"));
+        fs::create_dir_all(dir.path().join("state")).unwrap();
+        let target = dir.path().join("victim");
+        fs::write(&target, "precious").unwrap();
+        std::os::unix::fs::symlink(&target, store.lock_path(&key())).unwrap();
+        let err = store
+            .lock(&key())
+            .expect_err("a symlink must not be followed");
+        assert!(
+            matches!(&err, LockError::Io(e) if e.to_string().contains("refusing to follow")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "precious");
+        // A dangling symlink is not created through either.
+        let dangling = dir.path().join("nowhere");
+        fs::remove_file(store.lock_path(&key())).unwrap();
+        std::os::unix::fs::symlink(&dangling, store.lock_path(&key())).unwrap();
+        assert!(store.lock(&key()).is_err());
+        assert!(!dangling.exists());
+    }
+
+    #[test]
+    fn lock_on_something_else_than_a_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        fs::create_dir(store.lock_path(&key())).unwrap();
+        assert!(matches!(store.lock(&key()), Err(LockError::Io(_))));
+    }
+
+    /// Env var telling [`lock_holder_process`] where to lock.
+    const HOLDER_DIR: &str = "IOTMI_ONBOARD_TEST_LOCK_DIR";
+
+    /// Not a test: the child process of `kill_9_releases_the_lock`.
+    #[test]
+    #[ignore = "helper process, run by kill_9_releases_the_lock"]
+    fn lock_holder_process() {
+        let Some(dir) = std::env::var_os(HOLDER_DIR) else {
+            return;
+        };
+        let _lock = JournalStore::new(dir).lock(&key()).expect("child lock");
+        println!("LOCKED");
+        io::stdout().flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn kill_9_releases_the_lock() {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "journal::tests::lock_holder_process",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(HOLDER_DIR, dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let locked = io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("LOCKED"));
+        let store = JournalStore::new(dir.path());
+        let busy = store.lock(&key());
+        child.kill().unwrap(); // SIGKILL: no destructor runs in the child.
+        child.wait().unwrap();
+        assert!(locked, "the child took the lock");
+        match busy {
+            Err(LockError::Held { pid }) => assert_eq!(pid, Some(child.id())),
+            other => panic!("expected Held by the child, got {other:?}"),
+        }
+        store
+            .lock(&key())
+            .expect("the kernel released the dead child's lock");
     }
 
     #[test]

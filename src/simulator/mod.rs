@@ -38,9 +38,14 @@ pub struct SimConfig {
     /// Number of generated connector destinations to add (`Generated destination 00042`…).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub destinations: usize,
-    /// Extra latency added to every API request, in milliseconds.
+    /// Extra latency added to every API request, in milliseconds, before it is handled (a
+    /// client that gives up meanwhile cancels the request).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
+    /// Hold every API reply this many milliseconds after the operation took effect: a client
+    /// that gives up meanwhile loses the reply, not the operation (a lost create response).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub reply_delay_ms: u64,
     /// Share (0.0–1.0) of API requests failing with 500 or 503 before doing any work.
     #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
     pub fail_rate: f64,
@@ -79,6 +84,7 @@ impl Default for SimConfig {
             seed: None,
             destinations: 0,
             latency_ms: 0,
+            reply_delay_ms: 0,
             fail_rate: 0.0,
             throttle_every: 0,
             fault_seed: None,
@@ -156,7 +162,8 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
             config.throttle_every,
             Duration::from_millis(config.latency_ms),
             fault_rng,
-        ),
+        )
+        .with_reply_delay(Duration::from_millis(config.reply_delay_ms)),
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let app = server::router(shared);
@@ -202,4 +209,143 @@ async fn wait_for_signal() -> anyhow::Result<()> {
 #[cfg(not(unix))]
 async fn wait_for_signal() -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/iotmanagedintegrations/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+
+    /// Sends one request on a fresh connection and reads the reply until the server closes it,
+    /// giving up (and hanging up) after `patience`: `None` then.
+    async fn call(
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        body: &str,
+        patience: Duration,
+    ) -> Option<(u16, serde_json::Value)> {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {AUTH}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("send request");
+        let mut reply = Vec::new();
+        tokio::time::timeout(patience, stream.read_to_end(&mut reply))
+            .await
+            .ok()?
+            .expect("read reply");
+        // `stream` is dropped here either way: a client that gave up has hung up.
+        let reply = String::from_utf8(reply).expect("UTF-8 reply");
+        let (head, body) = reply.split_once("\r\n\r\n").expect("a complete reply");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        Some((status, serde_json::from_str(body).expect("JSON body")))
+    }
+
+    fn ids_named(list: &serde_json::Value, name: &str) -> Vec<String> {
+        list["Items"]
+            .as_array()
+            .expect("Items")
+            .iter()
+            .filter(|item| item["Name"] == name)
+            .map(|item| {
+                item["AccountAssociationId"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn reply_delay_loses_the_reply_not_the_create() {
+        let delay = Duration::from_millis(600);
+        let sim = start(SimConfig {
+            reply_delay_ms: delay.as_millis() as u64,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start simulator");
+        let name = "Lost reply";
+        let create = format!(
+            r#"{{"ClientToken":"lost-reply-token-1","ConnectorDestinationId":"acme-home-us","Name":"{name}"}}"#
+        );
+        let patient = Duration::from_secs(10);
+
+        // The client gives up well before the reply is due, and hangs up.
+        let started = Instant::now();
+        let gave_up = call(
+            sim.addr,
+            "POST",
+            "/account-associations",
+            &create,
+            Duration::from_millis(100),
+        )
+        .await;
+        assert!(gave_up.is_none(), "no reply within 100 ms: {gave_up:?}");
+
+        // The create took effect all the same, at once: this list is sent while the create's
+        // reply is still being held.
+        assert!(started.elapsed() < delay, "the test machine is too slow");
+        let (status, list) = call(sim.addr, "GET", "/account-associations", "", patient)
+            .await
+            .expect("list");
+        assert_eq!(status, 200);
+        let listed = ids_named(&list, name);
+        assert_eq!(listed.len(), 1, "created once: {list}");
+        assert!(
+            started.elapsed() >= delay,
+            "the list reply was held as well"
+        );
+
+        // A retry with the same ClientToken answers with the same association.
+        let (status, again) = call(sim.addr, "POST", "/account-associations", &create, patient)
+            .await
+            .expect("retry");
+        assert_eq!(status, 201, "{again}");
+        assert_eq!(again["AccountAssociationId"], listed[0].as_str());
+        let (_, list) = call(sim.addr, "GET", "/account-associations", "", patient)
+            .await
+            .expect("list");
+        assert_eq!(ids_named(&list, name), listed, "no second association");
+
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn reply_delay_spares_the_consent_pages() {
+        let sim = start(SimConfig {
+            reply_delay_ms: 5_000,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start simulator");
+        let mut stream = tokio::net::TcpStream::connect(sim.addr)
+            .await
+            .expect("connect");
+        stream
+            .write_all(
+                b"GET /oauth/authorize?state=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            )
+            .await
+            .expect("send");
+        let mut reply = Vec::new();
+        tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut reply))
+            .await
+            .expect("the consent page is not held")
+            .expect("read");
+        assert!(reply.starts_with(b"HTTP/1.1 "));
+        sim.shutdown().await;
+    }
 }

@@ -36,6 +36,8 @@ pub struct Faults {
     pub fail_rate: f64,
     pub throttle_every: u64,
     pub latency: Duration,
+    /// How long a computed API reply is held before it is sent (see [`dispatch`]).
+    pub reply_delay: Duration,
     state: Mutex<FaultState>,
 }
 
@@ -50,8 +52,15 @@ impl Faults {
             fail_rate,
             throttle_every,
             latency,
+            reply_delay: Duration::ZERO,
             state: Mutex::new(FaultState { rng, requests: 0 }),
         }
+    }
+
+    /// Holds every API reply `delay` after its operation took effect.
+    pub fn with_reply_delay(mut self, delay: Duration) -> Self {
+        self.reply_delay = delay;
+        self
     }
 
     /// Decides whether this API request fails before any work is done.
@@ -94,16 +103,23 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// Every API answer carries a request id, as the service's do (the SDK reports it with errors).
-async fn dispatch(state: State<Arc<Shared>>, request: Request) -> Response {
+///
+/// `--reply-delay-ms` is applied here, after `handle` has returned: the operation has already
+/// taken effect (store mutated, response built) when the hold starts, so a client that hangs up
+/// during the hold, which drops this future, loses only the reply.
+async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     static NEXT_REQUEST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let is_api = !request.uri().path().starts_with("/oauth/");
-    let mut response = handle(state, request).await;
+    let mut response = handle(State(Arc::clone(&shared)), request).await;
     if is_api {
         let n = NEXT_REQUEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Ok(value) =
             axum::http::HeaderValue::from_str(&format!("00000000-0000-4000-8000-{n:012x}"))
         {
             response.headers_mut().insert("x-amzn-requestid", value);
+        }
+        if !shared.faults.reply_delay.is_zero() {
+            tokio::time::sleep(shared.faults.reply_delay).await;
         }
     }
     response
