@@ -4,26 +4,22 @@
 //! to stdout exactly as the full-screen wizard prints it. The rules are the wizard's own
 //! (`flow::validate`, `flow::pairs`, `flow::command`, `remote`), never re-implemented.
 
-use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-use crate::app::{Connection, print_summary, token_seed};
-use crate::cli::{BrowserArgs, OutputFormat, WizardArgs};
-use crate::commands::wait::{WaitEnd, elapsed_text, wait_final};
-use crate::commands::{exit, open_url};
-use crate::journal::{Journal, JournalKey, JournalStore, SavedStep};
-use crate::service::{
-    Association, AssociationState, CreateRequest, CreatedAssociation, DestinationDetail,
-    DestinationSummary, ServiceError, logged,
-};
-use crate::text::sanitize;
-use crate::flow::command::aws_cli_command;
+use crate::app::{Connection, prepare, print_summary};
+use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
-use crate::flow::validate;
-use crate::flow::{Outcome, OutcomeKind, Summary, filter_matches};
-
+use crate::flow::{
+    self, BrowserNote, DetailLoad, DetailsField, Effect, Flow, FirstScreen, Intent, Load, Notice,
+    Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
+};
+use crate::journal::{JournalKey, JournalStore};
+use crate::runtime::Runtime;
+use crate::service::AssociationState;
+use crate::text::sanitize;
 /// Longer lists are narrowed with a filter before they are numbered.
 pub const LIST_MAX: usize = 30;
 
@@ -43,15 +39,9 @@ pub fn wanted(flag: bool) -> bool {
                 .is_err())
 }
 
-/// Why the prompts stopped early.
+/// stdin closed while a prompt waited.
 #[derive(Debug)]
-enum Stop {
-    /// stdin closed while a prompt waited.
-    Eof,
-    /// `q` at the review.
-    Quit,
-}
-use Stop::Eof;
+struct Eof;
 
 /// Lines from stdin, read on a thread of their own so a Ctrl-C is still noticed while a prompt
 /// waits.
@@ -84,12 +74,8 @@ impl Lines {
         }
     }
 
-    /// Shows `prompt` (no newline) and returns the answer, trimmed.
-    async fn ask(&mut self, prompt: &str) -> Result<String, Stop> {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "{prompt}");
-        let _ = err.flush();
-        drop(err);
+    /// The next answer, trimmed (the prompt was shown before).
+    async fn next(&mut self) -> Result<String, Eof> {
         let line = self.rx.recv().await.ok_or(Eof)?;
         let answer = line.trim().to_string();
         if self.echo {
@@ -97,649 +83,748 @@ impl Lines {
         }
         Ok(answer)
     }
+}
 
-    /// A `[Y/n]` question: true unless the answer is no.
-    async fn yes(&mut self, prompt: &str) -> Result<bool, Stop> {
-        let answer = self.ask(prompt).await?;
-        Ok(!(answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no")))
-    }
+/// Shows a prompt (no newline).
+fn show_prompt(prompt: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+}
+
+/// A `[Y/n]` answer: true unless it is no.
+fn yes(answer: &str) -> bool {
+    !(answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no"))
 }
 
 fn say(line: &str) {
     eprintln!("{line}");
 }
 
-/// What has been answered so far; editing starts from it.
+/// The prompts' own memory: what was shown, so numbers pick only from a list that was shown
+/// and context is printed once per step.
 #[derive(Default)]
-struct Draft {
-    destination: Option<String>,
-    name: Option<String>,
-    description: String,
-    tags: Vec<(String, String)>,
-    auth_material: Option<String>,
+struct Shown {
+    /// Ids of the numbered destinations or associations last listed.
+    numbered: Vec<String>,
+    /// The step whose introduction was printed.
+    step: Option<Step>,
+    /// Step 2 asks the name, then the description.
+    field: Option<DetailsField>,
+    /// Manage: the association picked for an action.
+    picked: Option<String>,
+    /// The last state reported while waiting.
+    state: Option<AssociationState>,
+    started: Option<Instant>,
+    /// `e` at the review: the next answer names the row to edit.
+    editing: bool,
 }
 
-struct Plain {
-    lines: Lines,
-    connection: Connection,
-    browser: BrowserArgs,
-    wait_timeout: std::time::Duration,
-    /// The association once created (for the summary on any exit).
-    created: Option<(CreatedAssociation, String, String, String)>,
-    /// The same journal as the full-screen wizard's (`None` for demo).
-    journal: Option<(JournalStore, JournalKey)>,
-}
-
-/// Runs the wizard as prompts; returns the exit status the full-screen wizard would.
+/// Runs the flow as prompts; returns the exit status the full-screen wizard would.
 pub async fn run(
     args: WizardArgs,
     output: OutputFormat,
     connection: Connection,
     journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
-    if args.manage {
-        say(
-            "--manage is not available in plain mode: use `iotmi-onboard list associations`, \
-             `status ID`, `refresh ID` and `delete ID --yes`.",
-        );
-        return Ok(exit::USAGE);
+    let mut prepared = prepare(
+        &args,
+        connection.target.clone(),
+        connection.endpoint_is_loopback,
+        journal,
+    );
+    // No Start screen: plain mode creates unless --manage says otherwise.
+    if prepared.options.first == FirstScreen::Start {
+        prepared.options.first = FirstScreen::Create;
     }
+    let target = &connection.target;
+    let place = match &target.endpoint {
+        Some(endpoint) => format!("endpoint {endpoint}"),
+        None => format!(
+            "profile {}, region {}",
+            target.profile,
+            target.region.as_deref().unwrap_or("from the environment")
+        ),
+    };
+    say(&format!(
+        "iotmi-onboard: create an account association ({place})."
+    ));
+    say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
+    let mut flow = Flow::new(prepared.options, Instant::now());
+    if let Some(notice) = flow.notice.take() {
+        say(&sanitize(&notice));
+    }
+    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal);
     crate::commands::interruptible(async move {
         let mut plain = Plain {
+            flow,
             lines: Lines::stdin(),
-            connection,
-            browser: BrowserArgs {
-                no_browser: args.no_browser,
-                browser_command: args.browser_command.clone(),
-            },
-            wait_timeout: args.wait_timeout,
-            created: None,
-            journal,
+            shown: Shown::default(),
         };
-        let draft = Draft {
-            destination: args.destination.clone(),
-            name: args.name.clone(),
-            description: args.description.clone().unwrap_or_default(),
-            tags: args.tags.clone(),
-            auth_material: args.auth_material.clone(),
+        let outcome = match runtime.run(flow::init(&mut plain.flow)) {
+            Some(outcome) => Ok(outcome),
+            None => plain.drive(&mut runtime).await,
         };
-        match plain.flow(draft).await {
+        match outcome {
             Ok(outcome) => {
-                if matches!(outcome.kind, OutcomeKind::Succeeded | OutcomeKind::Failed) {
-                    plain.forget();
-                }
                 tracing::info!(kind = ?outcome.kind, "plain wizard closed");
+                if outcome.summary.is_none() && outcome.kind == OutcomeKind::Interrupted {
+                    say("Nothing was created.");
+                    return Ok(crate::exit::INTERRUPTED);
+                }
                 print_summary(&outcome, output)?;
                 Ok(outcome.kind.exit_code())
             }
-            Err(Stop::Quit) => {
-                say("Nothing was created.");
-                Ok(exit::INTERRUPTED)
-            }
-            Err(Stop::Eof) => {
+            Err(Eof) => {
                 say("");
-                match plain.created.take() {
-                    Some((created, name, destination_id, destination_name)) => {
+                match plain.flow.summary() {
+                    Some(summary) => {
                         say("Input ended (stdin closed); the association is left as it is.");
                         let outcome = Outcome {
                             kind: OutcomeKind::Interrupted,
-                            summary: Some(Summary {
-                                association_id: created.id,
-                                arn: created.arn,
-                                state: created.state,
-                                name,
-                                destination_id,
-                                destination_name,
-                                error_message: None,
-                                oauth_url: created.oauth_url,
-                            }),
+                            summary: Some(summary),
                         };
                         print_summary(&outcome, output)?;
                     }
                     None => say("Input ended (stdin closed): nothing was created."),
                 }
-                Ok(exit::INTERRUPTED)
+                Ok(crate::exit::INTERRUPTED)
             }
         }
     })
     .await
 }
 
-impl Plain {
-    async fn flow(&mut self, mut draft: Draft) -> Result<Outcome, Stop> {
-        let target = &self.connection.target;
-        let place = match &target.endpoint {
-            Some(endpoint) => format!("endpoint {endpoint}"),
-            None => format!(
-                "profile {}, region {}",
-                target.profile,
-                target.region.as_deref().unwrap_or("from the environment")
-            ),
-        };
-        say(&format!(
-            "iotmi-onboard: create an account association ({place})."
-        ));
-        say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
-        if let Some(outcome) = self.offer_resume(&mut draft).await? {
-            return Ok(outcome);
-        }
-        let Some((destinations, connectors)) = self.load_destinations().await? else {
-            return Ok(nothing_created(OutcomeKind::Failed));
-        };
-        if destinations.is_empty() {
-            say("No connector destinations here: create one first, or check the region.");
-            return Ok(nothing_created(OutcomeKind::Failed));
-        }
-        let seed = token_seed();
-        let mut counter = 1u32;
-        let mut last_sent: Option<CreateRequest> = None;
-        loop {
-            let Some(destination) = self
-                .choose_destination(&destinations, &connectors, draft.destination.as_deref())
-                .await?
-            else {
-                continue;
-            };
-            draft.destination = Some(destination.id.clone());
-            self.ask_details(&destination, &mut draft).await?;
+struct Plain {
+    flow: Flow,
+    lines: Lines,
+    shown: Shown,
+}
 
-            let mut request = CreateRequest {
-                client_token: String::new(),
-                destination_id: destination.id.clone(),
-                name: draft.name.clone(),
-                description: (!draft.description.is_empty()).then(|| draft.description.clone()),
-                tags: draft.tags.clone(),
-                auth_material: draft.auth_material.clone(),
-            };
-            counter = crate::flow::token::counter_for(counter, last_sent.as_ref(), &request);
-            request.client_token = crate::flow::token::client_token(&seed, counter);
-            if !self.review(&destination, &request).await? {
-                continue;
+impl Plain {
+    /// Until the flow exits: wait for the service where the flow waits, otherwise print the
+    /// step's prompt and turn the answer into intents. Service reports that arrive while a
+    /// prompt is open are applied; the prompt is shown again when they changed it.
+    async fn drive(&mut self, runtime: &mut Runtime) -> Result<Outcome, Eof> {
+        loop {
+            if let Some(outcome) = self.flow.exit.clone() {
+                return Ok(outcome);
             }
-            // Create; a retry after an error resends the same request with the same token.
-            let created = loop {
-                say("Creating the association…");
-                last_sent = Some(request.clone());
-                // Journaled before it is sent: a session lost now resends this very request.
-                self.remember(&destination, &request, &seed, counter, None);
-                match logged(
-                    "CreateAccountAssociation",
-                    self.connection
-                        .service
-                        .create_association(request.clone())
-                        .await,
-                ) {
-                    Ok(created) => break Some(created),
-                    Err(error) => {
-                        self.show_error(&error);
-                        if !error.is_retryable() {
-                            say("Edit the values and review again.");
+            self.report();
+            let Some(prompt) = self.prompt() else {
+                // Nothing to ask: the flow waits for the service (or a final screen is done).
+                if self.flow.step == Step::Done {
+                    if let Some(outcome) = self.apply(runtime, vec![Intent::Finish]) {
+                        return Ok(outcome);
+                    }
+                    continue;
+                }
+                match runtime.next_event().await {
+                    Some(event) => {
+                        let effects = flow::update(&mut self.flow, event, Instant::now());
+                        if let Some(outcome) = runtime.run(effects) {
+                            return Ok(outcome);
+                        }
+                    }
+                    None => return Err(Eof),
+                }
+                continue;
+            };
+            show_prompt(&prompt);
+            let answer = loop {
+                tokio::select! {
+                    line = self.lines.next() => break Some(line?),
+                    Some(event) = runtime.next_event() => {
+                        let effects = flow::update(&mut self.flow, event, Instant::now());
+                        if let Some(outcome) = runtime.run(effects) {
+                            return Ok(outcome);
+                        }
+                        if self.prompt().as_deref() != Some(prompt.as_str()) {
+                            say("");
                             break None;
                         }
-                        if !self
-                            .lines
-                            .yes("Retry with the same request and ClientToken? [Y/n]: ")
-                            .await?
-                        {
-                            return Ok(nothing_created(OutcomeKind::Failed));
-                        }
                     }
                 }
             };
-            let Some(created) = created else { continue };
-            self.remember(&destination, &request, &seed, counter, Some(&created.id));
-            return self
-                .follow(
-                    created,
-                    request.name.clone().unwrap_or_default(),
-                    &destination,
-                )
-                .await;
-        }
-    }
-
-    /// Journals the request (and, once created, the association id) where the full-screen
-    /// wizard would, so either front end can resume it.
-    fn remember(
-        &self,
-        destination: &DestinationDetail,
-        request: &CreateRequest,
-        seed: &str,
-        counter: u32,
-        association_id: Option<&str>,
-    ) {
-        let Some((store, key)) = &self.journal else {
-            return;
-        };
-        let journal = Journal {
-            version: crate::journal::VERSION,
-            saved_at: 0,
-            step: SavedStep::Review,
-            destination: Some(destination.clone()),
-            name: request.name.clone().unwrap_or_default(),
-            description: request.description.clone().unwrap_or_default(),
-            tags: request.tags.clone(),
-            auth_material: request.auth_material.clone(),
-            token_seed: seed.to_owned(),
-            token_counter: counter,
-            unanswered: association_id.is_none().then(|| request.clone()),
-            association_id: association_id.map(str::to_owned),
-        };
-        if let Err(error) = store.save(key, &journal) {
-            say(&format!("warning: progress is not being saved: {error}"));
-        }
-    }
-
-    fn forget(&self) {
-        if let Some((store, key)) = &self.journal {
-            let _ = store.clear(key);
-        }
-    }
-
-    /// An unfinished session from either front end: resume it (the default) or start fresh.
-    /// Returns the outcome when resuming went all the way to the association's end.
-    async fn offer_resume(&mut self, draft: &mut Draft) -> Result<Option<Outcome>, Stop> {
-        let Some((store, key)) = &self.journal else {
-            return Ok(None);
-        };
-        let journal = match store.load(key) {
-            Ok(Some(journal)) => journal,
-            Ok(None) => return Ok(None),
-            Err(unreadable) => {
-                say(&format!(
-                    "The saved session could not be read ({}); starting fresh.",
-                    unreadable.reason
-                ));
-                return Ok(None);
-            }
-        };
-        let what = match (&journal.association_id, &journal.unanswered) {
-            (Some(id), _) => format!("association {id}, created"),
-            (None, Some(_)) => "submitted, reply not received".to_owned(),
-            (None, None) => "not submitted".to_owned(),
-        };
-        say(&format!(
-            "An unfinished onboarding was saved: {:?} ({what}).",
-            journal.name
-        ));
-        if !self.lines.yes("Resume it? [Y/n]: ").await? {
-            self.forget();
-            return Ok(None);
-        }
-        let destination = journal
-            .destination
-            .clone()
-            .unwrap_or_else(|| DestinationDetail {
-                id: String::new(),
-                name: String::new(),
-                description: String::new(),
-                cloud_connector_id: String::new(),
-                auth_materials: Vec::new(),
-                has_oauth: false,
-            });
-        if let Some(id) = journal.association_id {
-            let association = loop {
-                match logged(
-                    "GetAccountAssociation",
-                    self.connection.service.get_association(id.clone()).await,
-                ) {
-                    Ok(association) => break association,
-                    Err(error) => {
-                        self.show_error(&error);
-                        if !self.lines.yes("Retry? [Y/n]: ").await? {
-                            return Ok(Some(nothing_created(OutcomeKind::Failed)));
-                        }
-                    }
-                }
-            };
-            let created = CreatedAssociation {
-                id: association.id,
-                arn: association.arn,
-                state: association.state,
-                oauth_url: association.oauth_url,
-            };
-            return self
-                .follow(created, journal.name, &destination)
-                .await
-                .map(Some);
-        }
-        if let Some(request) = journal.unanswered {
-            say("Resending the same request with the same ClientToken…");
-            loop {
-                match logged(
-                    "CreateAccountAssociation",
-                    self.connection
-                        .service
-                        .create_association(request.clone())
-                        .await,
-                ) {
-                    Ok(created) => {
-                        self.remember(
-                            &destination,
-                            &request,
-                            &journal.token_seed,
-                            journal.token_counter,
-                            Some(&created.id),
-                        );
-                        let name = request.name.clone().unwrap_or_default();
-                        return self.follow(created, name, &destination).await.map(Some);
-                    }
-                    Err(error) => {
-                        self.show_error(&error);
-                        if !error.is_retryable() {
-                            say("Starting from the saved values instead.");
-                            break;
-                        }
-                        if !self
-                            .lines
-                            .yes("Retry with the same request and ClientToken? [Y/n]: ")
-                            .await?
-                        {
-                            return Ok(Some(nothing_created(OutcomeKind::Failed)));
-                        }
-                    }
-                }
-            }
-        }
-        // A draft: its values become the defaults of the questions.
-        draft.destination = journal.destination.map(|d| d.id);
-        draft.name = Some(journal.name);
-        draft.description = journal.description;
-        draft.tags = journal.tags;
-        draft.auth_material = journal.auth_material;
-        Ok(None)
-    }
-
-    async fn load_destinations(
-        &mut self,
-    ) -> Result<Option<(Vec<DestinationSummary>, HashMap<String, String>)>, Stop> {
-        loop {
-            say("Loading connector destinations…");
-            match crate::commands::list_all_destinations(self.connection.service.as_ref()).await {
-                Ok(list) => {
-                    let connectors = logged(
-                        "ListCloudConnectors",
-                        self.connection.service.list_cloud_connectors().await,
-                    )
-                    .map(|all| all.into_iter().map(|c| (c.id, c.name)).collect())
-                    .unwrap_or_default();
-                    return Ok(Some((list, connectors)));
-                }
-                Err(error) => {
-                    self.show_error(&error);
-                    if !self.lines.yes("Retry? [Y/n]: ").await? {
-                        return Ok(None);
-                    }
-                }
+            let Some(answer) = answer else { continue };
+            let intents = self.answer(&answer);
+            if let Some(outcome) = self.apply(runtime, intents) {
+                return Ok(outcome);
             }
         }
     }
 
-    fn show_error(&self, error: &ServiceError) {
-        say(&format!("error: {error}"));
-        say(&format!(
-            "hint: {}",
-            error.remedy(&self.connection.target.profile)
-        ));
+    fn apply(&mut self, runtime: &mut Runtime, intents: Vec<Intent>) -> Option<Outcome> {
+        for intent in intents {
+            let effects: Vec<Effect> = flow::update(&mut self.flow, intent, Instant::now());
+            if let Some(outcome) = runtime.run(effects) {
+                return Some(outcome);
+            }
+            if let Some(notice) = self.flow.notice.take() {
+                say(&sanitize(&notice));
+            }
+        }
+        None
     }
 
-    /// A numbered list (narrowed by a filter when long); `None` when the chosen destination
-    /// could not be read (the list is offered again).
-    async fn choose_destination(
-        &mut self,
-        all: &[DestinationSummary],
-        connectors: &HashMap<String, String>,
-        default: Option<&str>,
-    ) -> Result<Option<DestinationDetail>, Stop> {
-        let connector = |d: &DestinationSummary| {
-            connectors
-                .get(&d.cloud_connector_id)
-                .cloned()
-                .unwrap_or_else(|| d.cloud_connector_id.clone())
-        };
-        let haystacks: Vec<String> = all
-            .iter()
-            .map(|d| {
-                format!("{} {} {} {}", d.name, d.id, connector(d), d.description).to_lowercase()
-            })
-            .collect();
-        let default = default.and_then(|id| all.iter().find(|d| d.id == id));
-        let mut filter = String::new();
-        let chosen = loop {
-            let matches: Vec<&DestinationSummary> = all
-                .iter()
-                .zip(&haystacks)
-                .filter(|(_, h)| filter_matches(h, &filter))
-                .map(|(d, _)| d)
-                .collect();
-            if matches.is_empty() {
-                say(&format!(
-                    "No destination matches '{}'; showing all.",
-                    sanitize(&filter)
-                ));
-                filter.clear();
-                continue;
+    /// What happened since the last prompt, printed once: the step's introduction, errors,
+    /// the URL, state changes.
+    fn report(&mut self) {
+        if let Some(notice) = self.flow.notice.take() {
+            say(&sanitize(&notice));
+        }
+        let flow = &self.flow;
+        let entered = self.shown.step != Some(flow.step);
+        if entered {
+            self.shown.step = Some(flow.step);
+            self.shown.field = None;
+        }
+        match flow.step {
+            Step::Destination => {
+                if let DetailLoad::Failed { error, .. } = &flow.destinations.detail {
+                    show_error(error, &flow.target.profile);
+                }
+                if entered && flow.destinations.load == Load::Loading {
+                    say("Loading connector destinations…");
+                }
+                if flow.destinations.load == Load::Loaded && !flow.destinations.more {
+                    self.list_destinations();
+                }
             }
-            let matching = if filter.is_empty() {
-                String::new()
-            } else {
-                format!(" matching '{}'", sanitize(&filter))
-            };
-            let default_hint = default
-                .map(|d| format!(" [Enter: {} ({})]", d.name, d.id))
-                .unwrap_or_default();
-            let prompt = if matches.len() <= LIST_MAX {
-                say(&format!("Connector destinations{matching}:"));
-                for (n, d) in matches.iter().enumerate() {
+            Step::Review if entered => self.show_review(),
+            Step::Auth if entered => {
+                say("This destination uses General Authorization. Materials:");
+                for (n, material) in flow
+                    .destination
+                    .iter()
+                    .flat_map(|d| &d.auth_materials)
+                    .enumerate()
+                {
+                    say(&format!("  {}. {}", n + 1, sanitize(material)));
+                }
+            }
+            Step::Manage if flow.manage.load == Load::Loaded && !flow.manage.more => {
+                self.list_associations();
+            }
+            Step::Tags if entered => {
+                say("Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.");
+                if !flow.tags.rows.is_empty() {
                     say(&format!(
-                        "  {}. {} ({}), connector {}",
-                        n + 1,
-                        d.name,
-                        d.id,
-                        connector(d)
+                        "Tags so far: {} (type 'clear' to remove them).",
+                        tags_text(&flow.tag_pairs())
                     ));
                 }
-                format!(
-                    "Destination: a number 1-{}, or text to filter{default_hint}: ",
-                    matches.len()
-                )
-            } else {
-                say(&format!(
-                    "{} connector destinations{matching}: too many to list.",
-                    matches.len()
-                ));
-                format!(
-                    "Filter: type text to narrow the list (or a number 1-{} to pick){default_hint}: ",
-                    matches.len()
-                )
-            };
-            let answer = self.lines.ask(&prompt).await?;
-            if answer.is_empty() {
-                if let Some(d) = default {
-                    break d;
-                }
-                if matches.len() == 1 {
-                    break matches[0];
-                }
-                say("Type a number from the list, or text to narrow it.");
-                continue;
             }
-            if let Ok(n) = answer.parse::<usize>() {
-                match matches.get(n.wrapping_sub(1)) {
-                    Some(d) => break *d,
-                    None => {
-                        say(&format!("{n} is not in the list: 1 to {}.", matches.len()));
-                        continue;
-                    }
+            Step::Submit if entered => say("Creating the association…"),
+            Step::Submit => {
+                if let SubmitState::Failed(error) = &flow.submit {
+                    show_error(error, &flow.target.profile);
                 }
             }
-            if let Some(d) = all.iter().find(|d| d.id == answer) {
-                break d;
-            }
-            filter = answer;
-        };
-        say(&format!("Destination: {} ({})", chosen.name, chosen.id));
-        match logged(
-            "GetConnectorDestination",
-            self.connection
-                .service
-                .get_destination(chosen.id.clone())
-                .await,
-        ) {
-            Ok(detail) => Ok(Some(detail)),
-            Err(error) => {
-                self.show_error(&error);
-                Ok(None)
-            }
+            Step::Authorize if entered => self.hand_over(),
+            Step::Status | Step::Done | Step::Authorize => self.report_state(),
+            _ => {}
+        }
+        if let Some((_, error)) = self.flow.tags.edit_error.take() {
+            say(&format!("error: tags: {error}"));
         }
     }
 
-    /// Name, description, tags and (for General Authorization) the auth material, each asked
-    /// again until valid; what was valid is kept.
-    async fn ask_details(
-        &mut self,
-        destination: &DestinationDetail,
-        draft: &mut Draft,
-    ) -> Result<(), Stop> {
-        let suggested = draft
-            .name
-            .clone()
-            .unwrap_or_else(|| validate::suggest_name(&destination.name));
-        let name = loop {
-            let answer = self
-                .lines
-                .ask(&format!(
-                    "Name ({}) [Enter: {suggested}]: ",
-                    validate::NAME_CHARS_HINT
-                ))
-                .await?;
-            let value = if answer.is_empty() {
-                suggested.clone()
-            } else {
-                answer
-            };
-            match validate::name_error(&value) {
-                Some(message) => say(&format!("error: name: {message}")),
-                None => break value,
-            }
-        };
-        draft.name = Some(name);
+    /// The URL on a line of its own (sanitised), and what happened with the browser.
+    fn hand_over(&mut self) {
+        let flow = &self.flow;
+        if let Some(tracked) = &flow.association {
+            say(&format!("Created {} ({}).", tracked.id, tracked.state));
+        }
+        if let Some(url) = flow.oauth_url() {
+            say("Open this URL to authorize the account:");
+            say(&sanitize(url));
+        }
+        match &flow.browser {
+            BrowserNote::Refused(why) => say(&format!("Not opening the URL: {why}")),
+            BrowserNote::Skipped(reason) => say(reason.explain()),
+            BrowserNote::LaunchFailed(why) => say(&format!(
+                "Could not open a browser ({}): open the URL yourself.",
+                sanitize(why)
+            )),
+            BrowserNote::Opening | BrowserNote::Opened => say("Opening the URL in a browser."),
+            BrowserNote::None => {}
+        }
+        self.report_state();
+    }
 
-        let keep = if draft.description.is_empty() {
-            "Enter: none".to_string()
-        } else {
-            format!("Enter: {}; '-' for none", draft.description)
+    fn report_state(&mut self) {
+        let Some(tracked) = &self.flow.association else {
+            return;
         };
-        draft.description = loop {
-            let answer = self
-                .lines
-                .ask(&format!("Description, optional [{keep}]: "))
-                .await?;
-            let value = match answer.as_str() {
-                "" => draft.description.clone(),
-                "-" => String::new(),
-                _ => answer,
-            };
-            match validate::description_error(&value) {
-                Some(message) => say(&format!("error: description: {message}")),
-                None => break value,
-            }
-        };
-
-        say("Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.");
-        if !draft.tags.is_empty() {
+        if self.shown.state.as_ref() == Some(&tracked.state) {
+            return;
+        }
+        let started = *self.shown.started.get_or_insert_with(Instant::now);
+        if self.shown.state.is_none() && !tracked.state.is_final() {
             say(&format!(
-                "Tags so far: {} (type 'clear' to remove them).",
-                tags_text(&draft.tags)
+                "Waiting for {} to reach a final state (now {}).",
+                tracked.id, tracked.state
+            ));
+        } else {
+            say(&format!(
+                "[{}] {}",
+                elapsed_text(started.elapsed()),
+                tracked.state
             ));
         }
-        loop {
-            let answer = self.lines.ask("Tag: ").await?;
-            if answer.is_empty() {
-                break;
+        if let Some(message) = &tracked.error_message {
+            say(&format!("error: {}", sanitize(message)));
+        }
+        self.shown.state = Some(tracked.state.clone());
+    }
+
+    /// The prompt of the current step, or `None` while the flow waits for the service.
+    fn prompt(&self) -> Option<String> {
+        let flow = &self.flow;
+        if self.flow.waiting() {
+            return None;
+        }
+        Some(match flow.step {
+            Step::Start => "Create a new association (c) or manage existing ones (m)? ".into(),
+            Step::Resume => {
+                let journal = flow.opts.resume.as_ref()?;
+                let what = match (&journal.association_id, &journal.unanswered) {
+                    (Some(id), _) => format!("association {}, created", sanitize(id)),
+                    (None, Some(_)) => "submitted, reply not received".to_owned(),
+                    (None, None) => "not submitted".to_owned(),
+                };
+                format!(
+                    "An unfinished onboarding was saved: {:?} ({what}).\nResume it? [Y/n]: ",
+                    sanitize(&journal.name)
+                )
             }
-            if answer == "clear" {
-                draft.tags.clear();
-                say("Tags cleared.");
-                continue;
-            }
-            match parse_pairs(&answer) {
-                Err(message) => say(&format!("error: tags: {message}")),
-                Ok(pairs) => {
-                    let mut candidate = draft.tags.clone();
-                    candidate.extend(pairs);
-                    let problems = validate::tags_errors(&candidate);
-                    if problems.is_empty() {
-                        draft.tags = candidate;
-                        say(&format!("Tags: {}", tags_text(&draft.tags)));
-                    } else {
-                        for problem in problems {
-                            say(&format!("error: tags: {problem}"));
-                        }
-                    }
+            Step::Destination => {
+                if flow.destinations.load == Load::Loading || flow.destinations.more {
+                    return None;
+                }
+                if let Load::Failed(error) = &flow.destinations.load {
+                    show_error(error, &flow.target.profile);
+                    return Some("Retry? [Y/n]: ".into());
+                }
+                let default = flow
+                    .opts
+                    .prefill
+                    .destination
+                    .as_ref()
+                    .and_then(|id| flow.listed_destination(id))
+                    .map(|d| format!(" [Enter: {} ({})]", sanitize(&d.name), sanitize(&d.id)))
+                    .unwrap_or_default();
+                let count = flow.destinations.matches.len();
+                if count <= LIST_MAX {
+                    format!("Destination: a number 1-{count}, or text to filter{default}: ")
+                } else {
+                    format!("Filter: type text to narrow the list{default}: ")
                 }
             }
-        }
-
-        draft.auth_material = if destination.uses_general_authorization() {
-            let materials = &destination.auth_materials;
-            let default = draft
-                .auth_material
-                .as_ref()
-                .and_then(|m| materials.iter().position(|x| x == m))
-                .or((materials.len() == 1).then_some(0));
-            say("This destination uses General Authorization. Materials:");
-            for (n, material) in materials.iter().enumerate() {
-                say(&format!("  {}. {material}", n + 1));
+            Step::Details => match self.details_field() {
+                DetailsField::Name => format!(
+                    "Name ({}) [Enter: {}]: ",
+                    validate::NAME_CHARS_HINT,
+                    sanitize(&flow.details.name)
+                ),
+                DetailsField::Description if flow.details.description.is_empty() => {
+                    "Description, optional [Enter: none]: ".into()
+                }
+                DetailsField::Description => format!(
+                    "Description, optional [Enter: {}; '-' for none]: ",
+                    sanitize(&flow.details.description)
+                ),
+            },
+            Step::Tags => "Tag: ".into(),
+            Step::Auth => {
+                let materials = &flow.destination.as_ref()?.auth_materials;
+                let hint = flow
+                    .auth_material
+                    .as_ref()
+                    .map(|m| format!(" [Enter: {}]", sanitize(m)))
+                    .unwrap_or_default();
+                format!(
+                    "Authorization material: a number 1-{}{hint}: ",
+                    materials.len()
+                )
             }
-            let hint = default
-                .map(|i| format!(" [Enter: {}]", materials[i]))
-                .unwrap_or_default();
-            let chosen = loop {
-                let answer = self
-                    .lines
-                    .ask(&format!(
-                        "Authorization material: a number 1-{}{hint}: ",
-                        materials.len()
-                    ))
-                    .await?;
-                let index = if answer.is_empty() {
-                    default
+            Step::Review if self.shown.editing => format!(
+                "Edit which? 1 destination, 2 name, 3 description, 4 tags{}: ",
+                if flow.uses_general_authorization() {
+                    ", 5 authorization material"
+                } else {
+                    ""
+                }
+            ),
+            Step::Review => "Create it? y = create, e = edit, q = quit: ".into(),
+            Step::Submit => match &flow.submit {
+                SubmitState::Failed(error) if error.is_retryable() => {
+                    "Retry with the same request and ClientToken? [Y/n]: ".into()
+                }
+                SubmitState::Failed(_) => "Edit the values and review again? [Y/n]: ".into(),
+                _ => return None,
+            },
+            Step::Authorize | Step::Status => {
+                let tracked = flow.association.as_ref()?;
+                if let Some(polling) = flow.polling.as_ref().filter(|p| p.asking_timeout) {
+                    format!(
+                        "Still {} after {}. Keep waiting? [y/N]: ",
+                        tracked.state,
+                        elapsed_text(flow.now.saturating_duration_since(polling.started))
+                    )
+                } else if tracked.state == AssociationState::RefreshTokenExpired
+                    && !matches!(flow.refresh, RefreshState::InFlight { .. })
+                {
+                    if let RefreshState::Failed(error) = &flow.refresh {
+                        show_error(error, &flow.target.profile);
+                    }
+                    "The refresh token expired. Refresh it now (a new consent URL)? [Y/n]: ".into()
+                } else {
+                    return None;
+                }
+            }
+            Step::Done => return None,
+            Step::Manage => return self.manage_prompt(),
+        })
+    }
+
+    fn details_field(&self) -> DetailsField {
+        self.flow
+            .details
+            .error_field
+            .or(self.shown.field)
+            .unwrap_or(DetailsField::Name)
+    }
+
+    /// The answer as intents for the current step.
+    fn answer(&mut self, answer: &str) -> Vec<Intent> {
+        let flow = &self.flow;
+        match flow.step {
+            Step::Start => match answer {
+                "m" | "manage" => vec![Intent::StartManage],
+                _ => vec![Intent::StartCreate],
+            },
+            Step::Resume => {
+                if yes(answer) {
+                    vec![Intent::Resume]
+                } else {
+                    vec![Intent::Discard]
+                }
+            }
+            Step::Destination => self.answer_destination(answer),
+            Step::Details => self.answer_details(answer),
+            Step::Tags => match answer {
+                "" => vec![Intent::Next],
+                "clear" => {
+                    say("Tags cleared.");
+                    (0..flow.tags.rows.len())
+                        .rev()
+                        .map(Intent::RemoveTag)
+                        .collect()
+                }
+                _ => match parse_pairs(answer) {
+                    Err(message) => {
+                        say(&format!("error: tags: {message}"));
+                        Vec::new()
+                    }
+                    Ok(pairs) => {
+                        let mut candidate = flow.tag_pairs();
+                        candidate.extend(pairs);
+                        let problems = validate::tags_errors(&candidate);
+                        if problems.is_empty() {
+                            say(&format!("Tags: {}", tags_text(&candidate)));
+                            vec![Intent::PasteTags(answer.to_string())]
+                        } else {
+                            for problem in problems {
+                                say(&format!("error: tags: {problem}"));
+                            }
+                            Vec::new()
+                        }
+                    }
+                },
+            },
+            Step::Auth => {
+                let materials = flow
+                    .destination
+                    .as_ref()
+                    .map(|d| d.auth_materials.clone())
+                    .unwrap_or_default();
+                let chosen = if answer.is_empty() {
+                    flow.auth_material.clone()
                 } else {
                     answer
                         .parse::<usize>()
                         .ok()
                         .and_then(|n| n.checked_sub(1))
-                        .filter(|&i| i < materials.len())
-                        .or_else(|| materials.iter().position(|m| *m == answer))
+                        .and_then(|i| materials.get(i).cloned())
+                        .or_else(|| materials.iter().find(|m| *m == answer).cloned())
                 };
-                match index {
-                    Some(i) => match validate::auth_material_error(&materials[i]) {
-                        Some(message) => say(&format!("error: {message}")),
-                        None => break materials[i].clone(),
-                    },
-                    None => say(&format!("Type a number from 1 to {}.", materials.len())),
+                match chosen {
+                    Some(material) => vec![Intent::ChooseMaterial(material)],
+                    None => {
+                        say(&format!("Type a number from 1 to {}.", materials.len()));
+                        Vec::new()
+                    }
                 }
-            };
-            Some(chosen)
-        } else {
-            None
-        };
-        Ok(())
+            }
+            Step::Review if self.shown.editing => {
+                self.shown.editing = false;
+                let rows = flow.review_rows();
+                match answer.parse::<usize>().ok().and_then(|n| rows.get(n.wrapping_sub(1))) {
+                    Some(row) => {
+                        if *row == ReviewRow::Description {
+                            self.shown.field = Some(DetailsField::Description);
+                        }
+                        vec![Intent::EditRow(*row)]
+                    }
+                    None => Vec::new(),
+                }
+            }
+            Step::Review => match answer.to_lowercase().as_str() {
+                "y" | "yes" => vec![Intent::Submit],
+                "e" | "edit" => {
+                    self.shown.editing = true;
+                    Vec::new()
+                }
+                "q" | "quit" | "n" | "no" => vec![Intent::Quit { interrupted: false }],
+                _ => {
+                    say("Type y, e or q.");
+                    Vec::new()
+                }
+            },
+            Step::Submit => match &flow.submit {
+                SubmitState::Failed(error) if error.is_retryable() && yes(answer) => {
+                    vec![Intent::Retry]
+                }
+                SubmitState::Failed(_) if yes(answer) => vec![Intent::EditDraft],
+                _ => vec![Intent::Quit { interrupted: false }],
+            },
+            Step::Authorize | Step::Status => {
+                if flow.polling.as_ref().is_some_and(|p| p.asking_timeout) {
+                    if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
+                        vec![Intent::KeepWaiting]
+                    } else {
+                        vec![Intent::LeaveInProgress]
+                    }
+                } else if yes(answer) {
+                    vec![Intent::Refresh]
+                } else {
+                    vec![Intent::Quit { interrupted: false }]
+                }
+            }
+            Step::Manage => self.answer_manage(answer),
+            Step::Done => vec![Intent::Finish],
+        }
     }
 
-    /// Every value and the equivalent aws CLI command; true to create, false to edit again.
-    async fn review(
-        &mut self,
-        destination: &DestinationDetail,
-        request: &CreateRequest,
-    ) -> Result<bool, Stop> {
+    fn answer_destination(&mut self, answer: &str) -> Vec<Intent> {
+        let flow = &self.flow;
+        if let Load::Failed(_) = flow.destinations.load {
+            return if yes(answer) {
+                vec![Intent::ReloadDestinations]
+            } else {
+                vec![Intent::Quit { interrupted: false }]
+            };
+        }
+        let choose = |id: &str, name: &str| {
+            say(&format!("Destination: {} ({})", sanitize(name), sanitize(id)));
+            vec![Intent::ChooseDestination(id.to_string())]
+        };
+        if answer.is_empty() {
+            let default = flow
+                .opts
+                .prefill
+                .destination
+                .as_ref()
+                .and_then(|id| flow.listed_destination(id));
+            if let Some(d) = default {
+                return choose(&d.id, &d.name);
+            }
+            if let [only] = flow.destinations.matches[..] {
+                let d = &flow.destinations.items[only];
+                return choose(&d.id, &d.name);
+            }
+            say("Type a number from the list, or text to narrow it.");
+            return Vec::new();
+        }
+        // A number picks only from a list that was shown.
+        if let Ok(n) = answer.parse::<usize>()
+            && !self.shown.numbered.is_empty()
+        {
+            return match self.shown.numbered.get(n.wrapping_sub(1)) {
+                Some(id) => {
+                    let name = flow
+                        .listed_destination(id)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default();
+                    choose(&id.clone(), &name)
+                }
+                None => {
+                    say(&format!(
+                        "{n} is not in the list: 1 to {}.",
+                        self.shown.numbered.len()
+                    ));
+                    Vec::new()
+                }
+            };
+        }
+        // An exact id or name picks it.
+        if let Some(d) = flow
+            .destinations
+            .items
+            .iter()
+            .find(|d| d.id == answer || d.name == answer)
+        {
+            return choose(&d.id, &d.name);
+        }
+        let matches_any = flow
+            .destinations
+            .haystacks
+            .iter()
+            .any(|h| flow::filter_matches(h, answer));
+        self.shown.numbered.clear();
+        if !matches_any {
+            say(&format!(
+                "No destination matches '{}'; showing all.",
+                sanitize(answer)
+            ));
+            return vec![Intent::FilterDestinations(String::new())];
+        }
+        vec![Intent::FilterDestinations(answer.to_string())]
+    }
+
+    fn answer_details(&mut self, answer: &str) -> Vec<Intent> {
+        let flow = &self.flow;
+        match self.details_field() {
+            DetailsField::Name => {
+                let value = if answer.is_empty() {
+                    flow.details.name.clone()
+                } else {
+                    answer.to_string()
+                };
+                if let Some(message) = validate::name_error(&value) {
+                    say(&format!("error: name: {message}"));
+                    return Vec::new();
+                }
+                self.shown.field = Some(DetailsField::Description);
+                vec![Intent::SetName(value)]
+            }
+            DetailsField::Description => {
+                let value = match answer {
+                    "" => flow.details.description.clone(),
+                    "-" => String::new(),
+                    _ => answer.to_string(),
+                };
+                if let Some(message) = validate::description_error(&value) {
+                    say(&format!("error: description: {message}"));
+                    return Vec::new();
+                }
+                self.shown.field = None;
+                vec![Intent::SetDescription(value), Intent::Next]
+            }
+        }
+    }
+
+    /// The numbered destinations (when few enough), once per change of the filter.
+    fn list_destinations(&mut self) {
+        let flow = &self.flow;
+        let list = &flow.destinations;
+        let ids: Vec<String> = list
+            .matches
+            .iter()
+            .take(LIST_MAX)
+            .map(|&i| list.items[i].id.clone())
+            .collect();
+        if ids == self.shown.numbered {
+            return;
+        }
+        if list.items.is_empty() {
+            say("No connector destinations here: create one first, or check the region.");
+            return;
+        }
+        let matching = if list.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" matching '{}'", sanitize(&list.filter))
+        };
+        if list.matches.len() > LIST_MAX {
+            say(&format!(
+                "{} connector destinations{matching}: too many to list.",
+                list.matches.len()
+            ));
+            self.shown.numbered.clear();
+            return;
+        }
+        say(&format!("Connector destinations{matching}:"));
+        for (n, &i) in list.matches.iter().enumerate() {
+            let d = &list.items[i];
+            let connector = flow
+                .connector_name(&d.cloud_connector_id)
+                .unwrap_or(&d.cloud_connector_id);
+            say(&format!(
+                "  {}. {} ({}), connector {}",
+                n + 1,
+                sanitize(&d.name),
+                sanitize(&d.id),
+                sanitize(connector)
+            ));
+        }
+        self.shown.numbered = ids;
+    }
+
+    fn list_associations(&mut self) {
+        let view = &self.flow.manage;
+        let ids: Vec<String> = view
+            .matches
+            .iter()
+            .map(|&i| view.items[i].id.clone())
+            .collect();
+        if ids == self.shown.numbered || self.shown.picked.is_some() {
+            return;
+        }
+        if view.items.is_empty() {
+            say("No account associations here.");
+        }
+        for (n, &i) in view.matches.iter().enumerate() {
+            let a = &view.items[i];
+            say(&format!(
+                "  {}. {} ({}) {}",
+                n + 1,
+                sanitize(&a.name),
+                sanitize(&a.id),
+                a.state
+            ));
+        }
+        if let Some(detail) = &view.detail {
+            say(&format!(
+                "{} ({}): {}, destination {}",
+                sanitize(&detail.name),
+                sanitize(&detail.id),
+                detail.state,
+                sanitize(&detail.destination_id)
+            ));
+        }
+        if let Some(Notice::Info(text) | Notice::Error(text)) = &view.message {
+            say(&sanitize(text));
+        }
+        self.shown.numbered = ids;
+    }
+
+    /// Every value and the equivalent AWS CLI command.
+    fn show_review(&self) {
+        let flow = &self.flow;
+        let Some(request) = flow::pending_request(flow) else {
+            return;
+        };
+        let destination = flow
+            .destination
+            .as_ref()
+            .map(|d| format!("{} ({})", d.name, d.id))
+            .unwrap_or_default();
         say("Review:");
         let rows = [
-            (
-                "destination",
-                format!("{} ({})", destination.name, destination.id),
-            ),
+            ("destination", destination),
             ("name", request.name.clone().unwrap_or_default()),
             (
                 "description",
@@ -766,133 +851,81 @@ impl Plain {
             ("client-token", request.client_token.clone()),
         ];
         for (key, value) in rows {
-            say(&format!("  {key:<15}{value}"));
+            say(&format!("  {key:<15}{}", sanitize(&value)));
         }
         say("Equivalent AWS CLI command:");
-        say(&format!(
-            "  {}",
-            aws_cli_command(request, &self.connection.target)
-        ));
-        loop {
-            let answer = self
-                .lines
-                .ask("Create it? y = create, e = edit, q = quit: ")
-                .await?
-                .to_lowercase();
-            match answer.as_str() {
-                "y" | "yes" => return Ok(true),
-                "e" | "edit" => return Ok(false),
-                "q" | "quit" | "n" | "no" => return Err(Stop::Quit),
-                _ => say("Type y, e or q."),
-            }
+        if let Some(command) = flow::review_command(flow) {
+            say(&format!("  {}", sanitize(&command)));
         }
     }
 
-    /// The URL (printed on its own line, opened per the browser policy), then the state polled
-    /// until final.
-    async fn follow(
-        &mut self,
-        created: CreatedAssociation,
-        name: String,
-        destination: &DestinationDetail,
-    ) -> Result<Outcome, Stop> {
-        tracing::info!(id = %created.id, state = %created.state, "created");
-        say(&format!("Created {} ({}).", created.id, created.state));
-        self.created = Some((
-            created.clone(),
-            name.clone(),
-            destination.id.clone(),
-            destination.name.clone(),
-        ));
-        if !created.oauth_url.is_empty() {
-            say("Open this URL to authorize the account:");
-            say(&sanitize(&created.oauth_url));
-            open_url(
-                &created.oauth_url,
-                self.connection.endpoint_is_loopback,
-                &self.browser,
-            )
-            .await;
+    fn manage_prompt(&self) -> Option<String> {
+        let view = &self.flow.manage;
+        if view.load == Load::Loading || view.more {
+            return None;
         }
-        let mut last: Option<Association> = None;
-        let summary = |association: Option<&Association>, kind| Outcome {
-            kind,
-            summary: Some(Summary {
-                association_id: created.id.clone(),
-                arn: created.arn.clone(),
-                state: association
-                    .map(|a| a.state.clone())
-                    .unwrap_or_else(|| created.state.clone()),
-                name: name.clone(),
-                destination_id: destination.id.clone(),
-                destination_name: destination.name.clone(),
-                error_message: association.and_then(|a| a.error_message.clone()),
-                oauth_url: String::new(),
-            }),
-        };
-        loop {
-            let current = match last.take() {
-                Some(association) => association,
-                None => match logged(
-                    "GetAccountAssociation",
-                    self.connection
-                        .service
-                        .get_association(created.id.clone())
-                        .await,
-                ) {
-                    Ok(association) => association,
-                    Err(error) => {
-                        self.show_error(&error);
-                        return Ok(summary(None, OutcomeKind::Failed));
-                    }
-                },
+        if let Some(id) = &self.shown.picked {
+            return Some(format!(
+                "{}: d details, a authorize, r refresh, n retry as new, x delete, b back: ",
+                sanitize(id)
+            ));
+        }
+        Some("Association: a number, or text to filter; q quits: ".into())
+    }
+
+    fn answer_manage(&mut self, answer: &str) -> Vec<Intent> {
+        if let Some(id) = self.shown.picked.clone() {
+            if let Some(confirm) = &self.flow.manage.confirm_delete {
+                let id = confirm.clone();
+                self.shown.picked = None;
+                return vec![Intent::Delete {
+                    id,
+                    typed: answer.to_string(),
+                }];
+            }
+            let intent = match answer {
+                "d" => Intent::ShowAssociation(id.clone()),
+                "a" => Intent::AuthorizeAssociation(id.clone()),
+                "r" => Intent::RefreshAssociation(id.clone()),
+                "n" => Intent::RetryAsNew(id.clone()),
+                "x" => {
+                    return vec![Intent::AskDelete(id)];
+                }
+                _ => {
+                    self.shown.picked = None;
+                    return Vec::new();
+                }
             };
-            match wait_final(self.connection.service.as_ref(), current, self.wait_timeout).await {
-                Ok(WaitEnd::Final(association)) => {
-                    self.created = None;
-                    let kind = match association.state {
-                        AssociationState::Succeeded => OutcomeKind::Succeeded,
-                        AssociationState::RefreshTokenExpired => {
-                            say(&format!(
-                                "The refresh token expired: run `iotmi-onboard refresh {}`.",
-                                association.id
-                            ));
-                            OutcomeKind::Failed
-                        }
-                        _ => OutcomeKind::Failed,
-                    };
-                    return Ok(summary(Some(&association), kind));
+            return vec![intent];
+        }
+        match answer {
+            "q" | "quit" => vec![Intent::Quit { interrupted: false }],
+            "" => Vec::new(),
+            _ => {
+                if let Ok(n) = answer.parse::<usize>()
+                    && let Some(id) = self.shown.numbered.get(n.wrapping_sub(1))
+                {
+                    self.shown.picked = Some(id.clone());
+                    return Vec::new();
                 }
-                Ok(WaitEnd::TimedOut(association)) => {
-                    let answer = self
-                        .lines
-                        .ask(&format!(
-                            "Still {} after {}. Keep waiting? [y/N]: ",
-                            association.state,
-                            elapsed_text(self.wait_timeout)
-                        ))
-                        .await?;
-                    if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
-                        last = Some(association);
-                        continue;
-                    }
-                    self.created = None;
-                    return Ok(summary(Some(&association), OutcomeKind::LeftInProgress));
-                }
-                Err(error) => {
-                    self.show_error(&error);
-                    self.created = None;
-                    return Ok(summary(None, OutcomeKind::Failed));
-                }
+                self.shown.numbered.clear();
+                vec![Intent::FilterAssociations(answer.to_string())]
             }
         }
     }
 }
 
-fn nothing_created(kind: OutcomeKind) -> Outcome {
-    Outcome {
-        kind,
-        summary: None,
+fn show_error(error: &crate::service::ServiceError, profile: &str) {
+    say(&format!("error: {error}"));
+    say(&format!("hint: {}", error.remedy(profile)));
+}
+
+pub fn elapsed_text(elapsed: std::time::Duration) -> String {
+    let secs = elapsed.as_secs();
+    if secs < 60 {
+        format!("{secs}s")
+    } else {
+        format!("{}m{:02}s", secs / 60, secs % 60)
     }
 }
 

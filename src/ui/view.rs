@@ -10,7 +10,7 @@ use super::theme::Theme;
 use super::widgets::key_line;
 use super::app::{App, Overlay};
 use super::keymap;
-use crate::flow::{Question, Step, SubmitState};
+use crate::flow::{Step, SubmitState};
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
 pub const MIN_WIDTH: u16 = 60;

@@ -9,7 +9,7 @@ use crate::ui::app::App;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
-    let ui = &app.ui;
+
     let Some(journal) = &model.opts.resume else {
         return;
     };

@@ -55,7 +55,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn row_text(model: &Model, row: ReviewRow) -> (&'static str, String) {
+fn row_text(model: &crate::flow::Flow, row: ReviewRow) -> (&'static str, String) {
     match row {
         ReviewRow::Destination => (
             "Destination",

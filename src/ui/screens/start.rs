@@ -7,7 +7,7 @@ use crate::ui::widgets::boxed_paragraph;
 use crate::ui::app::App;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let model = &app.flow;
+
     let ui = &app.ui;
     let choices = [
         (
