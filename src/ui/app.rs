@@ -9,6 +9,7 @@ use tui_input::{Input, InputRequest};
 
 use super::keymap::{self, Action};
 use crate::flow::pairs::looks_like_pairs;
+use crate::flow::validate::MAX_TAGS;
 use crate::flow::{
     self, DetailsField, Effect, Event, Flow, Intent, ReviewRow, Step, TagField, review_command,
 };
@@ -153,9 +154,19 @@ impl App {
     /// One flow update, then the widgets follow what changed.
     pub fn send(&mut self, input: impl Into<flow::Input>, now: Instant) -> Vec<Effect> {
         let step = self.flow.step;
+        let input = input.into();
+        let next = matches!(input, flow::Input::Intent(Intent::Next));
         let effects = flow::update(&mut self.flow, input, now);
         if let Some(notice) = self.flow.notice.take() {
             self.ui.flash = Some(notice);
+        }
+        // A refused Next puts the cursor in the first field at fault (after that the user
+        // moves freely between the fields).
+        if next
+            && self.flow.step == Step::Details
+            && let Some(field) = self.flow.details.error_field
+        {
+            self.ui.details_focus = Some(field);
         }
         self.sync(Some(step));
         effects
@@ -204,7 +215,13 @@ impl App {
             });
             if !into_field {
                 self.ui.tag_edit = None;
-                return self.send(Intent::PasteTags(text.to_string()), now).into();
+                let before = self.flow.tags.rows.len();
+                let effects = self.send(Intent::PasteTags(text.to_string()), now);
+                if self.flow.tags.rows.len() > before {
+                    // The cursor goes to the last tag added.
+                    self.ui.tag_cursor = self.flow.tags.rows.len() - 1;
+                }
+                return effects.into();
             }
         }
         let Some(input) = self.focused_input() else {
@@ -230,6 +247,10 @@ impl App {
     /// The focused field's text changed: tell the flow (tag and delete fields are the TUI's
     /// own until saved).
     fn typed(&mut self, now: Instant) -> Vec<Effect> {
+        if self.flow.step == Step::Tags {
+            // The refusal was about the text before this edit.
+            self.flow.tags.edit_error = None;
+        }
         // The highlight stays on the same item while it still matches.
         let highlighted = match self.flow.step {
             Step::Destination => self
@@ -258,7 +279,10 @@ impl App {
         };
         let effects = self.send(intent, now);
         let (matches, cursor) = match self.flow.step {
-            Step::Destination => (&self.flow.destinations.matches, &mut self.ui.destination_cursor),
+            Step::Destination => (
+                &self.flow.destinations.matches,
+                &mut self.ui.destination_cursor,
+            ),
             Step::Manage => (&self.flow.manage.matches, &mut self.ui.manage_cursor),
             _ => return effects,
         };
@@ -278,7 +302,11 @@ impl App {
                 self.ui.overlay = Some(Overlay::Help);
                 return Reaction::default();
             }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Home
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Home
             | Action::End => {
                 self.move_cursor(action);
                 return Reaction::default();
@@ -324,6 +352,13 @@ impl App {
                 _ => Intent::ReloadDestinations,
             },
             Action::AddTag => {
+                if self.flow.tags.rows.len() >= MAX_TAGS {
+                    // Said at once rather than after typing a tag that cannot be saved.
+                    self.flow.tags.message =
+                        Some(flow::Notice::Error(format!("At most {MAX_TAGS} tags")));
+                    return Reaction::default();
+                }
+                self.flow.tags.message = None;
                 self.ui.tag_edit = Some(TagEdit {
                     index: None,
                     key: Input::default(),
@@ -334,7 +369,10 @@ impl App {
                 return Reaction::default();
             }
             Action::EditTag => {
-                let index = self.ui.tag_cursor.min(self.flow.tags.rows.len().saturating_sub(1));
+                let index = self
+                    .ui
+                    .tag_cursor
+                    .min(self.flow.tags.rows.len().saturating_sub(1));
                 if let Some(row) = self.flow.tags.rows.get(index) {
                     self.ui.tag_edit = Some(TagEdit {
                         index: Some(index),
@@ -343,6 +381,7 @@ impl App {
                         focus: TagField::Value,
                     });
                     self.flow.tags.edit_error = None;
+                    self.flow.tags.message = None;
                 }
                 return Reaction::default();
             }
@@ -358,10 +397,14 @@ impl App {
                     value: edit.value.value().to_string(),
                 };
                 let effects = self.send(intent, now);
-                if self.flow.tags.edit_error.is_none() {
-                    self.ui.tag_edit = None;
-                    self.ui.tag_cursor =
-                        index.unwrap_or(self.flow.tags.rows.len().saturating_sub(1));
+                match (&self.flow.tags.edit_error, self.ui.tag_edit.as_mut()) {
+                    // A refusal keeps the editor open on the field at fault.
+                    (Some((field, _)), Some(edit)) => edit.focus = *field,
+                    _ => {
+                        self.ui.tag_edit = None;
+                        self.ui.tag_cursor =
+                            index.unwrap_or(self.flow.tags.rows.len().saturating_sub(1));
+                    }
                 }
                 return effects.into();
             }
@@ -439,14 +482,15 @@ impl App {
                     _ => Intent::AskDelete(id),
                 }
             }
-            Action::ConfirmDelete => match (&self.flow.manage.confirm_delete, &self.ui.delete_input)
-            {
-                (Some(id), Some(typed)) => Intent::Delete {
-                    id: id.clone(),
-                    typed: typed.value().to_string(),
-                },
-                _ => return Reaction::default(),
-            },
+            Action::ConfirmDelete => {
+                match (&self.flow.manage.confirm_delete, &self.ui.delete_input) {
+                    (Some(id), Some(typed)) => Intent::Delete {
+                        id: id.clone(),
+                        typed: typed.value().to_string(),
+                    },
+                    _ => return Reaction::default(),
+                }
+            }
             Action::CancelDelete => Intent::CancelDelete,
         };
         self.send(intent, now).into()
@@ -456,9 +500,13 @@ impl App {
     fn destination_to_choose(&self) -> String {
         match self.highlighted_destination() {
             Some(d) => d.id.clone(),
-            None if self.ui.destination_filter.value().is_empty() => {
-                self.flow.opts.prefill.destination.clone().unwrap_or_default()
-            }
+            None if self.ui.destination_filter.value().is_empty() => self
+                .flow
+                .opts
+                .prefill
+                .destination
+                .clone()
+                .unwrap_or_default(),
             None => String::new(),
         }
     }
@@ -467,8 +515,9 @@ impl App {
     fn copy_url(&mut self) -> Reaction {
         match flow::vetted_url(&self.flow) {
             Some(url) => {
-                self.ui.flash =
-                    Some("URL copied to the clipboard (OSC 52); if nothing arrived, press u".into());
+                self.ui.flash = Some(
+                    "URL copied to the clipboard (OSC 52); if nothing arrived, press u".into(),
+                );
                 Reaction {
                     effects: Vec::new(),
                     host: vec![HostAction::Copy(url.to_string())],
@@ -541,13 +590,6 @@ impl App {
         mirror(&mut ui.name, &flow.details.name);
         mirror(&mut ui.description, &flow.details.description);
         mirror(&mut ui.manage_filter, &flow.manage.filter);
-        if let Some(field) = flow.details.error_field {
-            ui.details_focus = Some(field);
-        }
-        // A refusal keeps the tag editor open on the field at fault.
-        if let (Some(edit), Some((field, _))) = (ui.tag_edit.as_mut(), &flow.tags.edit_error) {
-            edit.focus = *field;
-        }
         if flow.step == Step::Auth && before != Some(Step::Auth) {
             ui.auth_cursor = flow
                 .destination
@@ -584,7 +626,9 @@ impl App {
         clamp(&mut ui.manage_cursor, flow.manage.matches.len());
         clamp(&mut ui.tag_cursor, flow.tags.rows.len());
         clamp(&mut ui.review_cursor, flow.review_rows().len());
-        if before.is_some() && flow.step != before.unwrap_or(flow.step) && flow.step == Step::Authorize
+        if before.is_some()
+            && flow.step != before.unwrap_or(flow.step)
+            && flow.step == Step::Authorize
         {
             ui.show_qr = false;
         }
@@ -631,7 +675,13 @@ pub fn edit_input(input: &mut Input, key: KeyEvent) -> bool {
 pub fn paste_into(input: &mut Input, text: &str) -> bool {
     let single_line: String = text
         .chars()
-        .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let truncated = single_line.chars().count() > MAX_PASTE;
     let piece: String = single_line.chars().take(MAX_PASTE).collect();

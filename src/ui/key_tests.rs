@@ -1,13 +1,16 @@
-//! Transitions of `update`: no terminal, no network, no clock — messages in, effects out.
+//! The full-screen front end driven with keys: every behaviour of the onboarding as the user
+//! reaches it through the keymaps (keys → intents → flow), with the service answered by hand.
+//! The flow's own rules are tested per step in `crate::flow`; these tests keep the keys that
+//! reach them honest.
 
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::time::Instant;
 
-use super::model::*;
-use super::update::{init, pending_request, poll_interval};
-use super::*;
+use super::app::{App, HostAction, Overlay, Reaction};
+use crate::flow::*;
+use crate::journal::Journal;
 use crate::remote::{LaunchDecision, Launcher, SkipReason};
 use crate::service::*;
 
@@ -31,30 +34,74 @@ pub(crate) fn options() -> Options {
     }
 }
 
+/// The TUI's [`App`] with a hand-cranked clock, and the journal as the runtime would have
+/// written it from the `Persist` effects.
 pub(crate) struct Harness {
-    pub model: Model,
+    pub app: App,
     pub now: Instant,
+    /// The journal on disk: what the last `Persist` effect wrote (a resumed journal is there
+    /// from the start).
+    pub journal: Option<Journal>,
+    /// How many `Persist` effects were handed out.
+    pub persists: usize,
 }
 
 impl Harness {
     pub fn new(opts: Options) -> Self {
         let now = Instant::now();
+        let journal = opts.resume.clone();
         Self {
-            model: Model::new(opts, now),
+            app: App::new(Flow::new(opts, now)),
             now,
+            journal,
+            persists: 0,
         }
     }
-    pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
-        update(&mut self.model, msg, self.now)
+    /// Records `Persist` effects as the runtime would write them; the others are returned.
+    fn absorb(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        effects
+            .into_iter()
+            .filter(|effect| match effect {
+                Effect::Persist(journal) => {
+                    self.journal = journal.clone();
+                    self.persists += 1;
+                    false
+                }
+                _ => true,
+            })
+            .collect()
+    }
+    /// Runs `init` as the driver does.
+    pub fn init(&mut self) -> Vec<Effect> {
+        let effects = init(&mut self.app.flow);
+        self.absorb(effects)
+    }
+    /// A service answer (or timer) for the flow, through the app.
+    pub fn send(&mut self, event: Event) -> Vec<Effect> {
+        let effects = self.app.event(event, self.now);
+        self.absorb(effects)
+    }
+    pub fn press(&mut self, key: KeyEvent) -> Reaction {
+        let mut reaction = self.app.key(key, self.now);
+        reaction.effects = self.absorb(std::mem::take(&mut reaction.effects));
+        reaction
     }
     pub fn key(&mut self, code: KeyCode) -> Vec<Effect> {
-        self.send(Msg::Key(KeyEvent::from(code)))
+        self.press(KeyEvent::from(code)).effects
+    }
+    /// What the terminal is asked to do for a key (copy, unwrapped view).
+    pub fn host(&mut self, code: KeyCode) -> Vec<HostAction> {
+        let reaction = self.press(KeyEvent::from(code));
+        assert!(reaction.effects.is_empty(), "{:?}", reaction.effects);
+        reaction.host
     }
     pub fn ctrl(&mut self, c: char) -> Vec<Effect> {
-        self.send(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::CONTROL,
-        )))
+        self.press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+            .effects
+    }
+    pub fn paste(&mut self, text: &str) -> Vec<Effect> {
+        let reaction = self.app.paste(text, self.now);
+        self.absorb(reaction.effects)
     }
     pub fn type_text(&mut self, text: &str) {
         for c in text.chars() {
@@ -67,9 +114,9 @@ impl Harness {
     /// Runs init and answers the first listing with `items` (one page).
     pub fn loaded(opts: Options, items: Vec<DestinationSummary>) -> Self {
         let mut h = Self::new(opts);
-        let effects = init(&mut h.model);
+        let effects = h.init();
         let generation = list_generation(&effects);
-        h.send(Msg::DestinationsPage {
+        h.send(Event::DestinationsPage {
             generation,
             result: Ok(Page {
                 items,
@@ -84,7 +131,7 @@ impl Harness {
         let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
             panic!("expected GetDestination, got {effects:?}")
         };
-        self.send(Msg::DestinationDetail {
+        self.send(Event::DestinationDetail {
             generation,
             result: Ok(detail),
         })
@@ -93,7 +140,7 @@ impl Harness {
     pub fn submit_and_create(&mut self, url: &str) -> Vec<Effect> {
         let effects = self.key(KeyCode::Enter);
         let (generation, request) = created_request(&effects);
-        self.send(Msg::Created {
+        self.send(Event::Created {
             generation,
             result: Ok(CreatedAssociation {
                 id: "assoc1".into(),
@@ -105,6 +152,14 @@ impl Harness {
         .into_iter()
         .chain(std::iter::once(Effect::CreateAssociation { generation, request }))
         .collect()
+    }
+    /// One poll: the poll falls due and GetAccountAssociation answers `state`.
+    pub fn poll(&mut self, generation: u64, state: AssociationState) -> Vec<Effect> {
+        self.send(Event::PollDue { generation });
+        self.send(Event::Polled {
+            generation,
+            result: Ok(association(state)),
+        })
     }
 }
 
@@ -202,7 +257,7 @@ fn at_review() -> Harness {
     h.choose(oauth("d1", "Acme Cloud"));
     h.key(KeyCode::Enter); // details
     h.key(KeyCode::Enter); // tags
-    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.app.flow.step, Step::Review);
     h
 }
 
@@ -211,7 +266,7 @@ fn init_lists_destinations_connectors_account_and_region() {
     let mut opts = options();
     opts.target.region = None;
     let mut h = Harness::new(opts);
-    let effects = init(&mut h.model);
+    let effects = init(&mut h.app.flow);
     assert!(effects.contains(&Effect::LoadConnectors));
     assert!(effects.contains(&Effect::LoadAccount));
     assert!(effects.contains(&Effect::LoadRegion));
@@ -221,21 +276,21 @@ fn init_lists_destinations_connectors_account_and_region() {
     let mut opts = options();
     opts.target.endpoint = Some("http://127.0.0.1:1".into());
     let mut h = Harness::new(opts);
-    assert!(!init(&mut h.model).contains(&Effect::LoadAccount));
+    assert!(!init(&mut h.app.flow).contains(&Effect::LoadAccount));
 }
 
 #[test]
 fn all_pages_are_fetched_and_stale_pages_dropped() {
     let mut h = Harness::new(options());
-    let generation = list_generation(&init(&mut h.model));
-    let effects = h.send(Msg::DestinationsPage {
+    let generation = list_generation(&init(&mut h.app.flow));
+    let effects = h.send(Event::DestinationsPage {
         generation,
         result: Ok(Page {
             items: vec![dest("d1", "One")],
             next_token: Some("t2".into()),
         }),
     });
-    assert!(h.model.destinations.more);
+    assert!(h.app.flow.destinations.more);
     let Some(Effect::ListDestinations {
         generation: second,
         next_token,
@@ -245,35 +300,35 @@ fn all_pages_are_fetched_and_stale_pages_dropped() {
     };
     assert_eq!(next_token.as_deref(), Some("t2"));
     // A page from the superseded request is ignored.
-    h.send(Msg::DestinationsPage {
+    h.send(Event::DestinationsPage {
         generation,
         result: Ok(Page {
             items: vec![dest("x", "Stale")],
             next_token: None,
         }),
     });
-    assert_eq!(h.model.destinations.items.len(), 1);
-    h.send(Msg::DestinationsPage {
+    assert_eq!(h.app.flow.destinations.items.len(), 1);
+    h.send(Event::DestinationsPage {
         generation: second,
         result: Ok(Page {
             items: vec![dest("d2", "Two")],
             next_token: None,
         }),
     });
-    assert_eq!(h.model.destinations.items.len(), 2);
-    assert!(!h.model.destinations.more);
-    assert_eq!(h.model.destinations.load, Load::Loaded);
+    assert_eq!(h.app.flow.destinations.items.len(), 2);
+    assert!(!h.app.flow.destinations.more);
+    assert_eq!(h.app.flow.destinations.load, Load::Loaded);
 }
 
 #[test]
 fn listing_error_offers_retry() {
     let mut h = Harness::new(options());
-    let generation = list_generation(&init(&mut h.model));
-    h.send(Msg::DestinationsPage {
+    let generation = list_generation(&init(&mut h.app.flow));
+    h.send(Event::DestinationsPage {
         generation,
         result: Err(ServiceError::new(ErrorKind::NoCredentials, "none")),
     });
-    assert!(matches!(h.model.destinations.load, Load::Failed(_)));
+    assert!(matches!(h.app.flow.destinations.load, Load::Failed(_)));
     let effects = h.key(KeyCode::Char('r'));
     assert!(matches!(
         effects.as_slice(),
@@ -282,7 +337,7 @@ fn listing_error_offers_retry() {
             ..
         }]
     ));
-    assert_eq!(h.model.destinations.load, Load::Loading);
+    assert_eq!(h.app.flow.destinations.load, Load::Loading);
 }
 
 #[test]
@@ -297,18 +352,18 @@ fn typing_filters_and_keeps_the_highlighted_item() {
     );
     h.key(KeyCode::Down);
     h.key(KeyCode::Down);
-    assert_eq!(h.model.highlighted_destination().unwrap().id, "d3");
+    assert_eq!(h.app.highlighted_destination().unwrap().id, "d3");
     h.type_text("acme");
-    assert_eq!(h.model.destinations.matches, [0, 2]);
-    assert_eq!(h.model.highlighted_destination().unwrap().id, "d3");
+    assert_eq!(h.app.flow.destinations.matches, [0, 2]);
+    assert_eq!(h.app.highlighted_destination().unwrap().id, "d3");
     h.type_text(" home");
-    assert_eq!(h.model.destinations.matches, [2]);
+    assert_eq!(h.app.flow.destinations.matches, [2]);
     // Terms match id and description too.
     h.key(KeyCode::Esc);
     h.type_text("d2");
-    assert_eq!(h.model.highlighted_destination().unwrap().id, "d2");
+    assert_eq!(h.app.highlighted_destination().unwrap().id, "d2");
     h.type_text("zzz");
-    assert!(h.model.highlighted_destination().is_none());
+    assert!(h.app.highlighted_destination().is_none());
     assert!(h.key(KeyCode::Enter).is_empty(), "nothing to select");
 }
 
@@ -335,22 +390,22 @@ fn selecting_fetches_detail_and_stale_detail_is_dropped() {
         panic!()
     };
     assert_eq!(id, "d2");
-    h.send(Msg::DestinationDetail {
+    h.send(Event::DestinationDetail {
         generation: first,
         result: Ok(oauth("d1", "Acme Cloud")),
     });
-    assert_eq!(h.model.step, Step::Destination, "stale answer ignored");
-    h.send(Msg::DestinationDetail {
+    assert_eq!(h.app.flow.step, Step::Destination, "stale answer ignored");
+    h.send(Event::DestinationDetail {
         generation: second,
         result: Ok(oauth("d2", "Globex Home")),
     });
-    assert_eq!(h.model.step, Step::Details);
-    assert_eq!(h.model.destination.as_ref().unwrap().id, "d2");
+    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.flow.destination.as_ref().unwrap().id, "d2");
     assert_eq!(
-        h.model.details.name.value(),
-        "Globex Home account",
+        h.app.flow.details.name, "Globex Home account",
         "name suggested"
     );
+    assert_eq!(h.app.ui.name.value(), "Globex Home account");
 }
 
 #[test]
@@ -360,12 +415,12 @@ fn detail_error_is_shown_and_enter_retries() {
     let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
         panic!()
     };
-    h.send(Msg::DestinationDetail {
+    h.send(Event::DestinationDetail {
         generation,
         result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")),
     });
     assert!(matches!(
-        h.model.destinations.detail,
+        h.app.flow.destinations.detail,
         DetailLoad::Failed { .. }
     ));
     assert!(matches!(
@@ -380,10 +435,10 @@ fn details_validate_live_and_back_navigation_keeps_input() {
     h.choose(oauth("d1", "Acme Cloud"));
     h.ctrl('u');
     h.type_text("My.Acme");
-    assert_eq!(h.model.details.name.value(), "My.Acme");
+    assert_eq!(h.app.flow.details.name, "My.Acme");
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Details, "invalid name blocks");
-    assert!(h.model.details.show_errors);
+    assert_eq!(h.app.flow.step, Step::Details, "invalid name blocks");
+    assert_eq!(h.app.flow.details.error_field, Some(DetailsField::Name));
     h.key(KeyCode::Backspace);
     h.key(KeyCode::Backspace);
     h.key(KeyCode::Backspace);
@@ -392,20 +447,21 @@ fn details_validate_live_and_back_navigation_keeps_input() {
     h.type_text("Acme");
     h.key(KeyCode::Tab);
     h.type_text("Lab account");
+    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    assert_eq!(h.app.flow.details.name, "MyAcme");
     // Back to the destination and forward again: nothing typed is lost.
     h.key(KeyCode::Esc);
-    assert_eq!(h.model.step, Step::Destination);
+    assert_eq!(h.app.flow.step, Step::Destination);
     h.choose(oauth("d1", "Acme Cloud"));
     assert_eq!(
-        h.model.details.name.value(),
-        "MyAcme",
+        h.app.flow.details.name, "MyAcme",
         "an edited name is not replaced by a suggestion"
     );
-    assert_eq!(h.model.details.description.value(), "Lab account");
+    assert_eq!(h.app.flow.details.description, "Lab account");
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Tags);
+    assert_eq!(h.app.flow.step, Step::Tags);
     h.key(KeyCode::Esc);
-    assert_eq!(h.model.step, Step::Details);
+    assert_eq!(h.app.flow.step, Step::Details);
 }
 
 #[test]
@@ -413,14 +469,14 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(oauth("d1", "Acme Cloud"));
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Tags);
+    assert_eq!(h.app.flow.step, Step::Tags);
     h.key(KeyCode::Char('a'));
     h.type_text("env");
     h.key(KeyCode::Tab);
     h.type_text("prod");
     h.key(KeyCode::Enter);
     assert_eq!(
-        h.model.tags.rows,
+        h.app.flow.tags.rows,
         [TagRow {
             key: "env".into(),
             value: "prod".into()
@@ -430,31 +486,41 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     h.key(KeyCode::Char('a'));
     h.type_text("env");
     h.key(KeyCode::Enter);
-    let edit = h.model.tags.edit.as_ref().expect("still editing");
-    assert!(edit.error.as_ref().unwrap().contains("already used"));
+    let edit = h.app.ui.tag_edit.as_ref().expect("still editing");
+    let (field, error) = h.app.flow.tags.edit_error.as_ref().expect("refused");
+    assert_eq!(*field, TagField::Key);
+    assert!(error.contains("already used"));
     assert_eq!(edit.key.value(), "env");
+    assert_eq!(edit.focus, TagField::Key);
+    // The focus is free again after the refusal, and editing clears it.
+    h.key(KeyCode::Tab);
+    h.type_text("x");
+    let edit = h.app.ui.tag_edit.as_ref().expect("still editing");
+    assert_eq!(edit.focus, TagField::Value);
+    assert_eq!(edit.value.value(), "x");
+    assert!(h.app.flow.tags.edit_error.is_none());
     h.key(KeyCode::Esc);
     // Paste several pairs.
-    h.send(Msg::Paste("team=iot, owner = ops\ncost=42".into()));
-    assert_eq!(h.model.tags.rows.len(), 4);
+    h.paste("team=iot, owner = ops\ncost=42");
+    assert_eq!(h.app.flow.tags.rows.len(), 4);
     assert_eq!(
-        h.model.tags.message,
+        h.app.flow.tags.message,
         Some(Notice::Info("Added 3 tags".into()))
     );
     // A paste with a duplicate adds nothing.
-    h.send(Msg::Paste("new=1,env=dev".into()));
-    assert_eq!(h.model.tags.rows.len(), 4);
-    assert!(matches!(&h.model.tags.message, Some(Notice::Error(e)) if e.contains("duplicate")));
+    h.paste("new=1,env=dev");
+    assert_eq!(h.app.flow.tags.rows.len(), 4);
+    assert!(matches!(&h.app.flow.tags.message, Some(Notice::Error(e)) if e.contains("duplicate")));
     // Edit the selected (last) row's value.
     h.key(KeyCode::Char('e'));
     h.ctrl('u');
     h.type_text("43");
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.tags.rows[3].value, "43");
+    assert_eq!(h.app.flow.tags.rows[3].value, "43");
     // Delete it.
     h.key(KeyCode::Char('d'));
-    assert_eq!(h.model.tags.rows.len(), 3);
-    assert!(h.model.tags.rows.iter().all(|r| r.key != "cost"));
+    assert_eq!(h.app.flow.tags.rows.len(), 3);
+    assert!(h.app.flow.tags.rows.iter().all(|r| r.key != "cost"));
 }
 
 #[test]
@@ -463,27 +529,27 @@ fn at_most_fifty_tags() {
     h.choose(oauth("d1", "Acme Cloud"));
     h.key(KeyCode::Enter);
     let pairs: Vec<String> = (0..50).map(|i| format!("k{i}=v")).collect();
-    h.send(Msg::Paste(pairs.join(",")));
-    assert_eq!(h.model.tags.rows.len(), 50);
-    h.send(Msg::Paste("one=more".into()));
-    assert_eq!(h.model.tags.rows.len(), 50);
+    h.paste(&pairs.join(","));
+    assert_eq!(h.app.flow.tags.rows.len(), 50);
+    h.paste("one=more");
+    assert_eq!(h.app.flow.tags.rows.len(), 50);
     h.key(KeyCode::Char('a'));
-    assert!(h.model.tags.edit.is_none());
-    assert!(matches!(&h.model.tags.message, Some(Notice::Error(e)) if e.contains("50")));
+    assert!(h.app.ui.tag_edit.is_none());
+    assert!(matches!(&h.app.flow.tags.message, Some(Notice::Error(e)) if e.contains("50")));
 }
 
 #[test]
 fn oauth_destination_skips_the_auth_step() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(oauth("d1", "Acme Cloud"));
-    assert_eq!(h.model.step_position(), (2, 6));
+    assert_eq!(h.app.flow.step_position(), (2, 6));
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Review);
-    assert_eq!(h.model.step_position(), (4, 6));
-    assert!(!h.model.visible_steps().contains(&Step::Auth));
+    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step_position(), (4, 6));
+    assert!(!h.app.flow.visible_steps().contains(&Step::Auth));
     h.key(KeyCode::Esc);
-    assert_eq!(h.model.step, Step::Tags, "back skips Auth too");
+    assert_eq!(h.app.flow.step, Step::Tags, "back skips Auth too");
 }
 
 #[test]
@@ -492,16 +558,16 @@ fn general_authorization_destination_asks_for_material() {
     h.choose(general("d1", "Acme Cloud", &["primary", "backup"]));
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Auth);
-    assert_eq!(h.model.step_position(), (4, 6));
+    assert_eq!(h.app.flow.step, Step::Auth);
+    assert_eq!(h.app.flow.step_position(), (4, 6));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Review);
-    assert_eq!(h.model.auth_material.as_deref(), Some("backup"));
-    let request = pending_request(&h.model).unwrap();
+    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.auth_material.as_deref(), Some("backup"));
+    let request = pending_request(&h.app.flow).unwrap();
     assert_eq!(request.auth_material.as_deref(), Some("backup"));
     assert!(
-        !h.model.visible_steps().contains(&Step::Authorize),
+        !h.app.flow.visible_steps().contains(&Step::Authorize),
         "no URL for General Authorization"
     );
 }
@@ -511,34 +577,33 @@ fn review_jumps_to_a_row_and_returns() {
     let mut h = at_review();
     h.key(KeyCode::Down); // Name
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.model.step, Step::Details);
-    assert_eq!(h.model.details.focus, DetailsField::Name);
+    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.details_focus(), DetailsField::Name);
     h.type_text(" X");
     h.key(KeyCode::Enter);
     assert_eq!(
-        h.model.step,
+        h.app.flow.step,
         Step::Review,
         "forward returns to Review, not Tags"
     );
-    assert_eq!(h.model.details.name.value(), "Acme Cloud account X");
+    assert_eq!(h.app.flow.details.name, "Acme Cloud account X");
     // Jump to tags and back with Esc.
-    h.model.review_cursor = 3;
+    h.app.ui.review_cursor = 3;
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.model.step, Step::Tags);
+    assert_eq!(h.app.flow.step, Step::Tags);
     h.key(KeyCode::Esc);
-    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.app.flow.step, Step::Review);
     // Changing the destination to a General Authorization one goes through Auth first.
-    h.model.review_cursor = 0;
+    h.app.ui.review_cursor = 0;
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.model.step, Step::Destination);
+    assert_eq!(h.app.flow.step, Step::Destination);
     h.key(KeyCode::Down);
     h.choose(general("d2", "Globex Home", &["m1", "m2"]));
-    assert_eq!(h.model.step, Step::Auth);
+    assert_eq!(h.app.flow.step, Step::Auth);
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.app.flow.step, Step::Review);
     assert_eq!(
-        h.model.details.name.value(),
-        "Acme Cloud account X",
+        h.app.flow.details.name, "Acme Cloud account X",
         "edited name kept"
     );
 }
@@ -546,10 +611,11 @@ fn review_jumps_to_a_row_and_returns() {
 #[test]
 fn review_copies_the_cli_command() {
     let mut h = at_review();
-    let effects = h.key(KeyCode::Char('c'));
-    let [Effect::CopyToClipboard(command)] = effects.as_slice() else {
-        panic!("{effects:?}")
+    let host = h.host(KeyCode::Char('c'));
+    let [HostAction::Copy(command)] = host.as_slice() else {
+        panic!("{host:?}")
     };
+    assert!(h.app.ui.flash.as_ref().unwrap().contains("copied"));
     assert!(command.starts_with(
         "aws iot-managed-integrations create-account-association --connector-destination-id d1"
     ));
@@ -561,32 +627,32 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
     let mut h = at_review();
     let effects = h.key(KeyCode::Enter);
     let (generation, first) = created_request(&effects);
-    assert_eq!(h.model.step, Step::Submit);
+    assert_eq!(h.app.flow.step, Step::Submit);
     assert_eq!(first.client_token, "seed-0");
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
     });
-    assert!(matches!(h.model.submit, SubmitState::Failed(_)));
+    assert!(matches!(h.app.flow.submit, SubmitState::Failed(_)));
     // Retry: the very same request, token included.
     let (generation, retried) = created_request(&h.key(KeyCode::Char('r')));
     assert_eq!(retried, first);
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Err(ServiceError::new(ErrorKind::Validation, "Name bad")),
     });
     // Edit: back to Review with every input; resubmitting unchanged keeps the token …
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.app.flow.step, Step::Review);
     let (generation, same) = created_request(&h.key(KeyCode::Enter));
     assert_eq!(same.client_token, "seed-0");
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Err(ServiceError::new(ErrorKind::Validation, "x")),
     });
     h.key(KeyCode::Esc);
     // … and a changed request gets a new token (same token + other parameters = conflict).
-    h.model.review_cursor = 1;
+    h.app.ui.review_cursor = 1;
     h.key(KeyCode::Char('e'));
     h.type_text("2");
     h.key(KeyCode::Enter);
@@ -599,14 +665,14 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
 fn stale_create_result_is_dropped() {
     let mut h = at_review();
     let (generation, _) = created_request(&h.key(KeyCode::Enter));
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
     });
     let (retry_generation, _) = created_request(&h.key(KeyCode::Char('r')));
     assert_ne!(generation, retry_generation);
     // A late answer to the first attempt does not count.
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Ok(CreatedAssociation {
             id: "late".into(),
@@ -615,8 +681,8 @@ fn stale_create_result_is_dropped() {
             oauth_url: String::new(),
         }),
     });
-    assert!(h.model.association.is_none());
-    assert_eq!(h.model.step, Step::Submit);
+    assert!(h.app.flow.association.is_none());
+    assert_eq!(h.app.flow.step, Step::Submit);
 }
 
 #[test]
@@ -624,7 +690,7 @@ fn created_with_url_opens_browser_and_polls_at_once() {
     let mut h = at_review();
     let effects =
         h.submit_and_create("http://127.0.0.1:9/oauth/authorize?association=assoc1&state=x");
-    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.app.flow.step, Step::Authorize);
     assert!(effects.iter().any(
         |e| matches!(e, Effect::SchedulePoll { after, .. } if *after == Duration::from_secs(1))
     ));
@@ -635,10 +701,10 @@ fn created_with_url_opens_browser_and_polls_at_once() {
             ..
         }
     )));
-    assert_eq!(h.model.browser, BrowserNote::Opening);
-    h.send(Msg::BrowserLaunched(Ok(())));
-    assert_eq!(h.model.browser, BrowserNote::Opened);
-    assert_eq!(h.model.step_position(), (5, 6));
+    assert_eq!(h.app.flow.browser, BrowserNote::Opening);
+    h.send(Event::BrowserLaunched(Ok(())));
+    assert_eq!(h.app.flow.browser, BrowserNote::Opened);
+    assert_eq!(h.app.flow.step_position(), (5, 6));
 }
 
 #[test]
@@ -656,17 +722,17 @@ fn over_ssh_the_browser_is_not_launched_but_the_url_is_offered() {
             .iter()
             .any(|e| matches!(e, Effect::OpenBrowser { .. }))
     );
-    assert_eq!(h.model.browser, BrowserNote::Skipped(SkipReason::OverSsh));
     assert_eq!(
-        h.key(KeyCode::Char('c')),
-        [Effect::CopyToClipboard(url.into())]
+        h.app.flow.browser,
+        BrowserNote::Skipped(SkipReason::OverSsh)
     );
+    assert_eq!(h.host(KeyCode::Char('c')), [HostAction::Copy(url.into())]);
     assert_eq!(
-        h.key(KeyCode::Char('u')),
-        [Effect::ShowUnwrapped(url.into())]
+        h.host(KeyCode::Char('u')),
+        [HostAction::ShowUnwrapped(url.into())]
     );
     h.key(KeyCode::Char('v'));
-    assert!(h.model.show_qr);
+    assert!(h.app.ui.show_qr);
 }
 
 #[test]
@@ -686,9 +752,9 @@ fn unsafe_urls_are_refused_not_opened() {
             "{url}"
         );
         assert!(
-            matches!(&h.model.browser, BrowserNote::Refused(why) if why.contains("refused")),
+            matches!(&h.app.flow.browser, BrowserNote::Refused(why) if why.contains("refused")),
             "{url}: {:?}",
-            h.model.browser
+            h.app.flow.browser
         );
         assert!(h.key(KeyCode::Char('o')).is_empty());
     }
@@ -700,7 +766,7 @@ fn unsafe_urls_are_refused_not_opened() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
     h.submit_and_create("http://127.0.0.1:9/oauth");
-    assert!(matches!(h.model.browser, BrowserNote::Refused(_)));
+    assert!(matches!(h.app.flow.browser, BrowserNote::Refused(_)));
 }
 
 #[test]
@@ -711,7 +777,7 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
     let mut intervals = Vec::new();
     for _ in 0..70 {
         h.advance(Duration::from_secs(1));
-        let due = h.send(Msg::PollDue { generation });
+        let due = h.send(Event::PollDue { generation });
         assert_eq!(
             due,
             [Effect::GetAssociation {
@@ -720,8 +786,8 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
             }]
         );
         // A duplicate due while in flight does not send a second request.
-        assert!(h.send(Msg::PollDue { generation }).is_empty());
-        let next = h.send(Msg::Polled {
+        assert!(h.send(Event::PollDue { generation }).is_empty());
+        let next = h.send(Event::Polled {
             generation,
             result: Ok(association(AssociationState::InProgress)),
         });
@@ -741,21 +807,21 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
         poll_interval(Duration::from_secs(61)),
         Duration::from_secs(5)
     );
-    h.send(Msg::PollDue { generation });
-    let done = h.send(Msg::Polled {
+    h.send(Event::PollDue { generation });
+    let done = h.send(Event::Polled {
         generation,
         result: Ok(association(AssociationState::Succeeded)),
     });
     assert!(done.is_empty(), "no further poll");
-    assert_eq!(h.model.step, Step::Done);
-    assert!(h.model.polling.is_none());
+    assert_eq!(h.app.flow.step, Step::Done);
+    assert!(h.app.flow.polling.is_none());
     let exit = h.key(KeyCode::Enter);
     let [Effect::Exit(outcome)] = exit.as_slice() else {
         panic!()
     };
     assert_eq!(outcome.kind, OutcomeKind::Succeeded);
     assert_eq!(
-        outcome.summary.as_ref().unwrap().state,
+        outcome.summary.as_ref().unwrap().state.as_wire(),
         "ASSOCIATION_SUCCEEDED"
     );
 }
@@ -764,29 +830,29 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
 fn throttled_poll_slows_down_and_keeps_polling() {
     let mut h = at_review();
     let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
-    h.send(Msg::PollDue { generation });
-    let next = h.send(Msg::Polled {
+    h.send(Event::PollDue { generation });
+    let next = h.send(Event::Polled {
         generation,
         result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")),
     });
     assert!(
         matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5))
     );
-    assert!(h.model.polling.as_ref().unwrap().last_error.is_some());
+    assert!(h.app.flow.polling.as_ref().unwrap().last_error.is_some());
 }
 
 #[test]
 fn failed_association_shows_the_message_and_exits_1() {
     let mut h = at_review();
     let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
-    h.send(Msg::PollDue { generation });
+    h.send(Event::PollDue { generation });
     let mut failed = association(AssociationState::Failed);
     failed.error_message = Some("The account owner denied access".into());
-    h.send(Msg::Polled {
+    h.send(Event::Polled {
         generation,
         result: Ok(failed),
     });
-    assert_eq!(h.model.step, Step::Done);
+    assert_eq!(h.app.flow.step, Step::Done);
     let outcome = exit_outcome(h.key(KeyCode::Enter));
     assert_eq!(outcome.kind, OutcomeKind::Failed);
     assert_eq!(outcome.kind.exit_code(), 1);
@@ -800,13 +866,13 @@ fn failed_association_shows_the_message_and_exits_1() {
 fn expired_token_refreshes_and_returns_to_authorize() {
     let mut h = at_review();
     let generation = poll_generation(&h.submit_and_create("https://example.com/first"));
-    h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled {
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
         generation,
         result: Ok(association(AssociationState::RefreshTokenExpired)),
     });
-    assert_eq!(h.model.step, Step::Status);
-    assert!(h.model.polling.is_none());
+    assert_eq!(h.app.flow.step, Step::Status);
+    assert!(h.app.flow.polling.is_none());
     let effects = h.key(KeyCode::Char('r'));
     let [
         Effect::StartRefresh {
@@ -822,27 +888,27 @@ fn expired_token_refreshes_and_returns_to_authorize() {
         h.key(KeyCode::Char('r')).is_empty(),
         "one refresh at a time"
     );
-    let effects = h.send(Msg::Refreshed {
+    let effects = h.send(Event::Refreshed {
         generation: *refresh,
         result: Ok("https://example.com/second".into()),
     });
-    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.app.flow.step, Step::Authorize);
     assert_eq!(
-        h.model.association.as_ref().unwrap().oauth_url,
+        h.app.flow.association.as_ref().unwrap().oauth_url,
         "https://example.com/second"
     );
     assert_eq!(
-        h.model.association.as_ref().unwrap().state,
+        h.app.flow.association.as_ref().unwrap().state,
         AssociationState::InProgress
     );
     let new_generation = poll_generation(&effects);
     assert_ne!(new_generation, generation);
     // A poll answer from before the refresh is stale.
-    h.send(Msg::Polled {
+    h.send(Event::Polled {
         generation,
         result: Ok(association(AssociationState::RefreshTokenExpired)),
     });
-    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.app.flow.step, Step::Authorize);
 }
 
 #[test]
@@ -850,7 +916,7 @@ fn general_authorization_association_goes_straight_to_status() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(general("d1", "Acme", &["only"]));
     assert_eq!(
-        h.model.auth_material.as_deref(),
+        h.app.flow.auth_material.as_deref(),
         Some("only"),
         "a single material is preselected"
     );
@@ -858,14 +924,14 @@ fn general_authorization_association_goes_straight_to_status() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter); // auth
     let effects = h.submit_and_create("");
-    assert_eq!(h.model.step, Step::Status);
+    assert_eq!(h.app.flow.step, Step::Status);
     assert!(
         !effects
             .iter()
             .any(|e| matches!(e, Effect::OpenBrowser { .. }))
     );
     poll_generation(&effects);
-    assert_eq!(h.model.step_position(), (6, 6));
+    assert_eq!(h.app.flow.step_position(), (6, 6));
 }
 
 #[test]
@@ -880,15 +946,15 @@ fn quitting_asks_while_busy_and_second_ctrl_c_exits() {
     h.submit_and_create("https://example.com/a");
     assert!(h.ctrl('c').is_empty());
     assert_eq!(
-        h.model.overlay,
-        Some(Overlay::ConfirmQuit { interrupted: true })
+        h.app.flow.question,
+        Some(Question::ConfirmQuit { interrupted: true })
     );
     h.key(KeyCode::Esc);
-    assert_eq!(h.model.overlay, None);
+    assert_eq!(h.app.flow.question, None);
     h.key(KeyCode::Char('q'));
     assert_eq!(
-        h.model.overlay,
-        Some(Overlay::ConfirmQuit { interrupted: false })
+        h.app.flow.question,
+        Some(Question::ConfirmQuit { interrupted: false })
     );
     let effects = h.ctrl('c');
     let [Effect::Exit(outcome)] = effects.as_slice() else {
@@ -896,7 +962,7 @@ fn quitting_asks_while_busy_and_second_ctrl_c_exits() {
     };
     assert_eq!(outcome.kind, OutcomeKind::Interrupted);
     assert_eq!(outcome.summary.as_ref().unwrap().association_id, "assoc1");
-    assert!(h.model.exit.is_some());
+    assert!(h.app.flow.exit.is_some());
 }
 
 #[test]
@@ -917,15 +983,18 @@ fn wait_timeout_asks_to_keep_waiting_or_exit() {
     h.choose(oauth("d1", "Acme"));
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
-    h.submit_and_create("https://example.com/a");
+    let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
+    assert_eq!(h.app.flow.step, Step::Authorize);
+    // The deadline is checked as each poll is answered (there is no clock tick in the flow).
     h.advance(Duration::from_secs(11));
-    h.send(Msg::Tick);
-    assert_eq!(h.model.step, Step::Status);
-    assert!(h.model.polling.as_ref().unwrap().asking_timeout);
+    h.poll(generation, AssociationState::InProgress);
+    assert_eq!(h.app.flow.step, Step::Status);
+    assert!(h.app.flow.polling.as_ref().unwrap().asking_timeout);
     h.key(KeyCode::Char('w'));
-    assert!(!h.model.polling.as_ref().unwrap().asking_timeout);
+    assert!(!h.app.flow.polling.as_ref().unwrap().asking_timeout);
     h.advance(Duration::from_secs(11));
-    h.send(Msg::Tick);
+    h.poll(generation, AssociationState::InProgress);
+    assert!(h.app.flow.polling.as_ref().unwrap().asking_timeout);
     let outcome = exit_outcome(h.key(KeyCode::Char('x')));
     assert_eq!(outcome.kind, OutcomeKind::LeftInProgress);
 }
@@ -942,18 +1011,18 @@ fn prefilled_run_walks_to_submission_with_enter_only() {
     };
     let mut h = Harness::loaded(opts, two_destinations());
     assert_eq!(
-        h.model.highlighted_destination().unwrap().id,
+        h.app.highlighted_destination().unwrap().id,
         "d2",
         "prefilled destination under the cursor"
     );
     h.choose(general("d2", "Globex Home", &["primary", "backup"]));
     for _ in 0..4 {
-        if h.model.step == Step::Review {
+        if h.app.flow.step == Step::Review {
             break;
         }
         h.key(KeyCode::Enter);
     }
-    assert_eq!(h.model.step, Step::Review);
+    assert_eq!(h.app.flow.step, Step::Review);
     let (_, request) = created_request(&h.key(KeyCode::Enter));
     assert_eq!(
         request,
@@ -982,58 +1051,54 @@ fn paste_goes_into_the_focused_field_in_one_piece() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(oauth("d1", "Acme"));
     h.ctrl('u');
-    h.send(Msg::Paste("Pasted\nname".into()));
+    h.paste("Pasted\nname");
     assert_eq!(
-        h.model.details.name.value(),
-        "Pasted name",
+        h.app.flow.details.name, "Pasted name",
         "newlines become spaces"
     );
-    h.send(Msg::Paste("x".repeat(20_000)));
-    assert_eq!(h.model.details.name.value().len(), 11 + 8192);
-    assert!(h.model.flash.as_ref().unwrap().contains("cut"));
+    h.paste(&"x".repeat(20_000));
+    assert_eq!(h.app.flow.details.name.len(), 11 + 8192);
+    assert!(h.app.ui.flash.as_ref().unwrap().contains("cut"));
 }
 
 #[test]
 fn help_overlay_opens_and_any_key_closes_it() {
     let mut h = at_review();
     h.key(KeyCode::Char('?'));
-    assert_eq!(h.model.overlay, Some(Overlay::Help));
+    assert_eq!(h.app.ui.overlay, Some(Overlay::Help));
     h.key(KeyCode::Char('x'));
-    assert_eq!(h.model.overlay, None);
+    assert_eq!(h.app.ui.overlay, None);
     // In a text field '?' is a character; F1 still opens help.
     let mut h = Harness::loaded(options(), two_destinations());
     h.key(KeyCode::Char('?'));
-    assert_eq!(h.model.destinations.filter.value(), "?");
+    assert_eq!(h.app.flow.destinations.filter, "?");
     h.key(KeyCode::F(1));
-    assert_eq!(h.model.overlay, Some(Overlay::Help));
+    assert_eq!(h.app.ui.overlay, Some(Overlay::Help));
 }
 
 #[test]
 fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
     let mut h = Harness::loaded(options(), two_destinations());
-    assert!(
-        h.model.snapshot().is_none(),
-        "nothing chosen: nothing to resume"
-    );
+    assert!(h.journal.is_none(), "nothing chosen: nothing to resume");
     h.choose(oauth("d1", "Acme Cloud"));
-    let saved = h.model.snapshot().unwrap();
+    let saved = h.journal.clone().unwrap();
     assert_eq!(saved.step, crate::journal::SavedStep::Details);
     assert_eq!(saved.destination.as_ref().unwrap().id, "d1");
     h.key(KeyCode::Enter);
-    h.send(Msg::Paste("env=prod".into()));
-    let saved = h.model.snapshot().unwrap();
+    h.paste("env=prod");
+    let saved = h.journal.clone().unwrap();
     assert_eq!(saved.step, crate::journal::SavedStep::Tags);
     assert_eq!(saved.tags, [("env".to_string(), "prod".to_string())]);
     h.key(KeyCode::Enter);
     let effects = h.key(KeyCode::Enter);
     let (generation, request) = created_request(&effects);
-    let saved = h.model.snapshot().unwrap();
+    let saved = h.journal.clone().unwrap();
     assert_eq!(
         saved.unanswered.as_ref(),
         Some(&request),
         "a submit in flight is journaled with its token"
     );
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Ok(CreatedAssociation {
             id: "assoc1".into(),
@@ -1042,43 +1107,40 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
             oauth_url: "https://example.com/a".into(),
         }),
     });
-    let saved = h.model.snapshot().unwrap();
+    let saved = h.journal.clone().unwrap();
     assert_eq!(saved.association_id.as_deref(), Some("assoc1"));
     assert!(saved.unanswered.is_none());
-    let generation = h.model.polling.as_ref().unwrap().generation;
-    h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled {
+    let generation = h.app.flow.polling.as_ref().unwrap().generation;
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
         generation,
         result: Ok(association(AssociationState::Succeeded)),
     });
-    assert!(
-        h.model.snapshot().is_none(),
-        "succeeded: the journal is cleared"
-    );
+    assert!(h.journal.is_none(), "succeeded: the journal is cleared");
 }
 
 #[test]
 fn failed_association_keeps_the_journal_until_acknowledged() {
     let mut h = at_review();
     h.submit_and_create("https://example.com/a");
-    let generation = h.model.polling.as_ref().unwrap().generation;
-    h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled {
+    let generation = h.app.flow.polling.as_ref().unwrap().generation;
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
         generation,
         result: Ok(association(AssociationState::Failed)),
     });
-    assert!(h.model.snapshot().is_some());
+    assert!(h.journal.is_some());
     h.key(KeyCode::Enter);
-    assert!(h.model.snapshot().is_none());
+    assert!(h.journal.is_none());
 }
 
 fn resumed(journal: crate::journal::Journal) -> (Harness, Vec<Effect>) {
     let mut opts = options();
     opts.resume = Some(journal);
     let mut h = Harness::loaded(opts, two_destinations());
-    assert_eq!(h.model.step, Step::Resume);
+    assert_eq!(h.app.flow.step, Step::Resume);
     assert!(
-        h.model.snapshot().is_some(),
+        h.journal.is_some() && h.persists == 0,
         "the journal stays while the question is open"
     );
     let effects = h.key(KeyCode::Enter);
@@ -1091,22 +1153,27 @@ fn saved_draft() -> crate::journal::Journal {
     h.ctrl('u');
     h.type_text("Kept name");
     h.key(KeyCode::Enter);
-    h.send(Msg::Paste("a=1,b=2".into()));
-    h.model.snapshot().unwrap()
+    h.paste("a=1,b=2");
+    h.journal.clone().unwrap()
 }
 
 #[test]
 fn resume_returns_to_the_step_with_every_field() {
     let (h, effects) = resumed(saved_draft());
     assert!(effects.is_empty());
-    assert_eq!(h.model.step, Step::Tags);
-    assert_eq!(h.model.details.name.value(), "Kept name");
-    assert_eq!(h.model.tag_pairs().len(), 2);
+    assert_eq!(h.app.flow.step, Step::Tags);
+    assert_eq!(h.app.flow.details.name, "Kept name");
     assert_eq!(
-        h.model.destination.as_ref().unwrap().auth_materials,
+        h.app.ui.name.value(),
+        "Kept name",
+        "the field shows the resumed name"
+    );
+    assert_eq!(h.app.flow.tag_pairs().len(), 2);
+    assert_eq!(
+        h.app.flow.destination.as_ref().unwrap().auth_materials,
         ["m1", "m2"]
     );
-    assert_eq!(h.model.step_position(), (3, 6));
+    assert_eq!(h.app.flow.step_position(), (3, 6));
 }
 
 #[test]
@@ -1126,8 +1193,8 @@ fn resume_resends_an_unanswered_create_with_the_same_token() {
     let (h, effects) = resumed(journal);
     let (_, request) = created_request(&effects);
     assert_eq!(request, sent);
-    assert_eq!(h.model.step, Step::Submit);
-    assert_eq!(h.model.client_token(), "old-seed-3");
+    assert_eq!(h.app.flow.step, Step::Submit);
+    assert_eq!(h.app.flow.client_token(), "old-seed-3");
 }
 
 #[test]
@@ -1141,13 +1208,13 @@ fn resume_of_a_created_association_fetches_it_and_shows_its_url() {
     assert_eq!(id, "assoc1");
     let mut current = association(AssociationState::InProgress);
     current.oauth_url = "https://example.com/consent".into();
-    let effects = h.send(Msg::Polled {
+    let effects = h.send(Event::Polled {
         generation: *generation,
         result: Ok(current),
     });
-    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.app.flow.step, Step::Authorize);
     assert_eq!(
-        h.model.association.as_ref().unwrap().oauth_url,
+        h.app.flow.association.as_ref().unwrap().oauth_url,
         "https://example.com/consent"
     );
     assert!(
@@ -1168,9 +1235,10 @@ fn discarding_the_saved_session_starts_fresh() {
     opts.resume = Some(saved_draft());
     let mut h = Harness::loaded(opts, two_destinations());
     h.key(KeyCode::Char('d'));
-    assert_eq!(h.model.step, Step::Destination);
-    assert!(h.model.snapshot().is_none());
-    assert_eq!(h.model.details.name.value(), "");
+    assert_eq!(h.app.flow.step, Step::Destination);
+    assert!(h.journal.is_none());
+    assert_eq!(h.app.flow.details.name, "");
+    assert_eq!(h.app.ui.name.value(), "");
 }
 
 fn summary(id: &str, name: &str, state: AssociationState) -> AssociationSummary {
@@ -1192,10 +1260,10 @@ fn managing() -> Harness {
     let mut opts = options();
     opts.first = FirstScreen::Start;
     let mut h = Harness::loaded(opts, two_destinations());
-    assert_eq!(h.model.step, Step::Start);
+    assert_eq!(h.app.flow.step, Step::Start);
     h.key(KeyCode::Down);
     let effects = h.key(KeyCode::Enter);
-    assert_eq!(h.model.step, Step::Manage);
+    assert_eq!(h.app.flow.step, Step::Manage);
     let [
         Effect::ListAssociations {
             generation,
@@ -1205,7 +1273,7 @@ fn managing() -> Harness {
     else {
         panic!("{effects:?}")
     };
-    h.send(Msg::AssociationsPage {
+    h.send(Event::AssociationsPage {
         generation: *generation,
         result: Ok(Page {
             items: vec![
@@ -1233,12 +1301,12 @@ fn start_screen_chooses_create_or_manage() {
     let mut h = Harness::loaded(opts, two_destinations());
     assert!(h.key(KeyCode::Enter).is_empty());
     assert_eq!(
-        h.model.step,
+        h.app.flow.step,
         Step::Destination,
         "Enter picks create by default"
     );
     let h = managing();
-    assert_eq!(h.model.manage.items.len(), 3);
+    assert_eq!(h.app.flow.manage.items.len(), 3);
 }
 
 #[test]
@@ -1248,25 +1316,25 @@ fn manage_filter_details_and_authorize_an_in_progress_one() {
     h.key(KeyCode::Char('/'));
     h.type_text("pending");
     h.key(KeyCode::Enter);
-    assert_eq!(h.model.manage.matches, [0]);
+    assert_eq!(h.app.flow.manage.matches, [0]);
     let (generation, id) = fetched(&h.key(KeyCode::Char('a')));
     assert_eq!(id, "a1");
     let mut detail = association(AssociationState::InProgress);
     detail.id = "a1".into();
     detail.oauth_url = "https://example.com/consent".into();
     detail.tags.insert("env".into(), "prod".into());
-    let effects = h.send(Msg::AssociationDetail {
+    let effects = h.send(Event::AssociationDetail {
         generation,
         result: Ok(detail),
     });
-    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.app.flow.step, Step::Authorize);
     assert!(
         effects
             .iter()
             .any(|e| matches!(e, Effect::SchedulePoll { .. }))
     );
     assert_eq!(
-        h.model.association.as_ref().unwrap().oauth_url,
+        h.app.flow.association.as_ref().unwrap().oauth_url,
         "https://example.com/consent"
     );
 }
@@ -1280,11 +1348,11 @@ fn manage_refreshes_an_expired_one() {
         panic!("{effects:?}")
     };
     assert_eq!(id, "a2");
-    h.send(Msg::Refreshed {
+    h.send(Event::Refreshed {
         generation: *generation,
         result: Ok("https://example.com/again".into()),
     });
-    assert_eq!(h.model.step, Step::Authorize);
+    assert_eq!(h.app.flow.step, Step::Authorize);
     // 'r' means nothing on an association that is not expired.
     let mut h = managing();
     assert!(h.key(KeyCode::Char('r')).is_empty());
@@ -1303,7 +1371,7 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
     failed.name = "Failed one".into();
     failed.description = "Kept description".into();
     failed.tags.insert("site".into(), "oslo".into());
-    let effects = h.send(Msg::AssociationDetail {
+    let effects = h.send(Event::AssociationDetail {
         generation,
         result: Ok(failed),
     });
@@ -1311,19 +1379,21 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
         panic!("{effects:?}")
     };
     assert_eq!(id, "d1");
-    h.send(Msg::DestinationDetail {
+    h.send(Event::DestinationDetail {
         generation: *generation,
         result: Ok(oauth("d1", "Acme")),
     });
-    assert_eq!(h.model.step, Step::Details);
-    assert_eq!(h.model.details.name.value(), "Failed one");
-    assert_eq!(h.model.details.description.value(), "Kept description");
+    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.flow.details.name, "Failed one");
+    assert_eq!(h.app.flow.details.description, "Kept description");
+    assert_eq!(h.app.ui.name.value(), "Failed one");
+    assert_eq!(h.app.ui.description.value(), "Kept description");
     assert_eq!(
-        h.model.tag_pairs(),
+        h.app.flow.tag_pairs(),
         [("site".to_string(), "oslo".to_string())]
     );
     assert!(
-        h.model.association.is_none(),
+        h.app.flow.association.is_none(),
         "a new association, not the failed one"
     );
 }
@@ -1332,11 +1402,11 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
 fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
     let mut h = managing();
     h.key(KeyCode::Char('d'));
-    assert!(h.model.manage.confirm_delete.is_some());
+    assert!(h.app.flow.manage.confirm_delete.is_some());
     h.type_text("Pending");
     assert!(h.key(KeyCode::Enter).is_empty());
     assert!(
-        matches!(&h.model.manage.message, Some(Notice::Error(e)) if e.contains("not the name"))
+        matches!(&h.app.flow.manage.message, Some(Notice::Error(e)) if e.contains("not the name"))
     );
     h.type_text(" one");
     let effects = h.key(KeyCode::Enter);
@@ -1344,8 +1414,8 @@ fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
         panic!("{effects:?}")
     };
     assert_eq!(id, "a1");
-    assert!(h.model.busy(), "a delete in flight asks before quitting");
-    h.send(Msg::Deleted {
+    assert!(h.app.flow.busy(), "a delete in flight asks before quitting");
+    h.send(Event::Deleted {
         generation: *generation,
         result: Err(ServiceError::new(
             ErrorKind::Conflict,
@@ -1353,12 +1423,12 @@ fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
         )),
     });
     assert!(
-        matches!(&h.model.manage.message, Some(Notice::Error(e)) if e.contains("deregister them first"))
+        matches!(&h.app.flow.manage.message, Some(Notice::Error(e)) if e.contains("deregister them first"))
     );
     // Esc cancels a confirmation without deleting.
     h.key(KeyCode::Char('d'));
     h.key(KeyCode::Esc);
-    assert!(h.model.manage.confirm_delete.is_none());
+    assert!(h.app.flow.manage.confirm_delete.is_none());
 }
 
 #[test]
@@ -1369,13 +1439,13 @@ fn manage_keeps_a_saved_session_for_later() {
     opts.resume = Some(journal.clone());
     let h = Harness::loaded(opts, two_destinations());
     assert_eq!(
-        h.model.step,
+        h.app.flow.step,
         Step::Manage,
         "--manage goes straight to the list"
     );
     assert_eq!(
-        h.model.snapshot(),
-        Some(journal),
+        (h.journal.clone(), h.persists),
+        (Some(journal), 0),
         "the journal is neither cleared nor changed"
     );
 }

@@ -9,6 +9,8 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 
-// Being ported to the App (keys through keymaps): see key_tests.rs and tests.rs.
+#[cfg(test)]
+mod key_tests;
+// Being ported to the App: see tests.rs.
 // #[cfg(test)]
 // mod tests;
