@@ -935,3 +935,170 @@ fn tags_text(tags: &[(String, String)]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    //! The same drafts through the full-screen keymaps and through plain answers give the same
+    //! effects: one flow, one ClientToken rule.
+
+    use crossterm::event::{KeyCode, KeyEvent};
+
+    use super::*;
+    use crate::flow::testing::*;
+    use crate::flow::{Event, Options, Prefill};
+    use crate::service::{AssociationState, CreateRequest, ErrorKind, Page, ServiceError};
+    use crate::ui::app::App;
+
+    fn fresh_flow() -> Flow {
+        let mut flow = Flow::new(
+            Options {
+                first: FirstScreen::Create,
+                prefill: Prefill::default(),
+                ..options()
+            },
+            now(),
+        );
+        let effects = flow::init(&mut flow);
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::ListDestinations { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .unwrap();
+        flow::update(
+            &mut flow,
+            Event::DestinationsPage {
+                generation,
+                result: Ok(Page {
+                    items: destinations(),
+                    next_token: None,
+                }),
+            },
+            now(),
+        );
+        flow
+    }
+
+    /// Answers the GetConnectorDestination among `effects`, if any.
+    fn answer_effects(flow: &mut Flow, effects: &[Effect]) -> Option<CreateRequest> {
+        for effect in effects {
+            match effect {
+                Effect::GetDestination { generation, .. } => {
+                    answer_detail(flow, *generation, oauth_detail())
+                }
+                Effect::CreateAssociation { request, .. } => return Some(request.clone()),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn plain(flow: Flow) -> Plain {
+        let (_, rx) = mpsc::unbounded_channel();
+        Plain {
+            flow,
+            lines: Lines { rx, echo: false },
+            shown: Shown::default(),
+        }
+    }
+
+    /// Each answer through plain mode; the create requests it led to.
+    fn plain_answers(plain: &mut Plain, answers: &[&str]) -> Vec<CreateRequest> {
+        let mut sent = Vec::new();
+        for answer in answers {
+            plain.report();
+            for intent in plain.answer(answer) {
+                let effects = flow::update(&mut plain.flow, intent, now());
+                sent.extend(answer_effects(&mut plain.flow, &effects));
+            }
+        }
+        sent
+    }
+
+    fn tui_keys(app: &mut App, keys: &[KeyCode]) -> Vec<CreateRequest> {
+        let mut sent = Vec::new();
+        for key in keys {
+            let effects = app.key(KeyEvent::from(*key), now()).effects;
+            if let Some(request) = answer_effects(&mut app.flow, &effects) {
+                sent.push(request);
+            }
+        }
+        sent
+    }
+
+    fn fail_submit(flow: &mut Flow) {
+        let generation = current_submit(flow);
+        flow::update(
+            flow,
+            Event::Created {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::Validation, "no")),
+            },
+            now(),
+        );
+    }
+
+    #[test]
+    fn the_same_drafts_give_the_same_requests_and_tokens_in_both_front_ends() {
+        let mut app = App::new(fresh_flow());
+        let mut tui = tui_keys(
+            &mut app,
+            &[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter],
+        );
+        fail_submit(&mut app.flow);
+        // Edit the name from Review (e on the Name row) and submit the changed draft.
+        tui.extend(tui_keys(&mut app, &[KeyCode::Char('e')]));
+        tui.extend(tui_keys(
+            &mut app,
+            &[
+                KeyCode::Down,
+                KeyCode::Char('e'),
+                KeyCode::Char('X'),
+                KeyCode::Enter,
+                KeyCode::Enter,
+            ],
+        ));
+
+        let mut prompts = plain(fresh_flow());
+        let mut answers = plain_answers(&mut prompts, &["dest-oauth", "", "", "", "y"]);
+        fail_submit(&mut prompts.flow);
+        let name = format!("{}X", prompts.flow.details.name);
+        answers.extend(plain_answers(&mut prompts, &["", "e", "2", &name, "", "y"]));
+
+        assert_eq!(tui.len(), 2, "{tui:?}");
+        assert_eq!(tui, answers);
+        assert_eq!(tui[0].client_token, format!("{SEED}-0"));
+        assert_eq!(tui[1].client_token, format!("{SEED}-1"));
+    }
+
+    #[test]
+    fn plain_offers_a_refresh_on_an_expired_refresh_token_as_the_tui_does() {
+        let mut prompts = plain(fresh_flow());
+        plain_answers(&mut prompts, &["dest-oauth", "", "", "", "y"]);
+        let generation = current_submit(&prompts.flow);
+        let effects = answer_created(&mut prompts.flow, generation, "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        flow::update(&mut prompts.flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut prompts.flow, poll, AssociationState::RefreshTokenExpired);
+        let question = prompts.prompt().expect("a question");
+        assert!(question.contains("Refresh it now"), "{question}");
+        assert_eq!(prompts.answer("y"), vec![Intent::Refresh]);
+
+        // The TUI's keymap offers the same intent on the same state.
+        let mut app = App::new(fresh_flow());
+        tui_keys(&mut app, &[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter]);
+        let generation = current_submit(&app.flow);
+        let effects = answer_created(&mut app.flow, generation, "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        flow::update(&mut app.flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut app.flow, poll, AssociationState::RefreshTokenExpired);
+        let effects = app.key(KeyEvent::from(KeyCode::Char('r')), now()).effects;
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::StartRefresh { .. })),
+            "{effects:?}"
+        );
+        let effects = flow::update(&mut prompts.flow, Intent::Refresh, now());
+        assert!(effects.iter().any(|e| matches!(e, Effect::StartRefresh { .. })));
+    }
+}

@@ -327,3 +327,32 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
         "success clears the journal"
     );
 }
+
+#[test]
+fn plain_manage_refreshes_an_expired_association_to_succeeded() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let (script, log) = write_browser(dir.path());
+    let browser = format!("python3 {} approve", script.display());
+    let mut args = sim_args(&sim);
+    args.extend(["--plain".into(), "--manage".into(), "--browser-command".into(), browser]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Filter to the expired fixture, pick it by the number shown, refresh it.
+    let out = run(command(dir.path(), &args), "Old apartment\n1\nr\n");
+    let (stdout, stderr) = texts(&out);
+    let browser_log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}\nbrowser: {browser_log}"
+    );
+    assert!(stderr.contains("REFRESH_TOKEN_EXPIRED"), "{stderr}");
+    assert!(stderr.contains("Open this URL to authorize the account:"), "{stderr}");
+    assert!(stdout.contains("state           ASSOCIATION_SUCCEEDED"), "{stdout}");
+    let item = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Old apartment"))
+        .expect("still there");
+    assert_eq!(item.association_state().as_str(), "ASSOCIATION_SUCCEEDED");
+}

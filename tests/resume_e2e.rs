@@ -12,9 +12,13 @@ use iotmi_onboard::simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";
 
+/// The journals (not their `.lock` files, which stay for the next run to lock).
 fn journals(dir: &Path) -> Vec<std::path::PathBuf> {
     match std::fs::read_dir(dir.join("state/iotmi-onboard")) {
-        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Ok(entries) => entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.extension().is_some_and(|e| e == "lock"))
+            .collect(),
         Err(_) => Vec::new(),
     }
 }

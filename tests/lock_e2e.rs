@@ -1,0 +1,129 @@
+//! The journal lock with real processes: a second run on the same profile/region/endpoint never
+//! resumes, discards or overwrites a live session; `kill -9` releases the lock; and a create
+//! that took effect while its reply was held (`--reply-delay-ms`) is followed to the end by the
+//! rerun, with exactly one association on the service.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::e2e::Sim;
+use iotmi_onboard::simulator::SimConfig;
+
+fn command(dir: &std::path::Path, sim: &Sim) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"));
+    command
+        .args(["--plain", "--no-browser", "--endpoint-url"])
+        .arg(sim.endpoint())
+        .args(["--region", "us-east-1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "127.0.0.1")
+        .env("XDG_STATE_HOME", dir)
+        .env_remove("AWS_PROFILE")
+        .env_remove("SSH_CONNECTION")
+        .env_remove("SSH_TTY")
+        .env_remove("DISPLAY");
+    command
+}
+
+fn finish(mut command: Command, answers: &str) -> (i32, String, String) {
+    let mut child = command.spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .expect("answers");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
+    let sim = Sim::with(SimConfig {
+        approve_after_ms: 50,
+        reply_delay_ms: 2_500,
+        ..SimConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+
+    // The first run submits; the service creates at once but holds the reply.
+    let mut first = command(dir.path(), &sim).spawn().expect("spawn first");
+    let mut first_in = first.stdin.take().unwrap();
+    first_in
+        .write_all(b"brightlight-api-key\nLocked GA\n\n\n\ny\n")
+        .unwrap();
+    let stderr = first.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the first run reaches the submit");
+        if line.contains("Creating the association") {
+            break;
+        }
+    }
+    common::e2e::wait_until("the create took effect on the service", || {
+        sim.associations()
+            .iter()
+            .any(|a| a.name() == Some("Locked GA"))
+    });
+
+    // A second run on the same key: no resume offered, nothing discarded or written.
+    let journal_before = std::fs::read_dir(dir.path().join("iotmi-onboard"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    let (code, _, stderr) = finish(command(dir.path(), &sim), "");
+    assert!(
+        stderr.contains(&format!("pid {}", first.id())),
+        "names the process that holds the session: {stderr}"
+    );
+    assert!(!stderr.contains("An unfinished onboarding"), "{stderr}");
+    assert_eq!(code, 130, "end of input: {stderr}");
+    let journal_after = std::fs::read_dir(dir.path().join("iotmi-onboard"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(journal_before, journal_after);
+
+    // kill -9 while the reply is still held: the lock goes with the process.
+    first.kill().expect("SIGKILL");
+    first.wait().unwrap();
+    drop(first_in);
+
+    // The rerun resumes, resends the same ClientToken and follows the same association.
+    let (code, stdout, stderr) = finish(command(dir.path(), &sim), "\n");
+    assert!(stderr.contains("An unfinished onboarding was saved"), "{stderr}");
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stdout.contains("state           ASSOCIATION_SUCCEEDED"),
+        "{stdout}"
+    );
+    let made: Vec<_> = sim
+        .associations()
+        .into_iter()
+        .filter(|a| a.name() == Some("Locked GA"))
+        .collect();
+    assert_eq!(made.len(), 1, "exactly one association for the request");
+    assert_eq!(made[0].association_state().as_str(), "ASSOCIATION_SUCCEEDED");
+}
