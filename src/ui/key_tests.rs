@@ -465,6 +465,36 @@ fn details_validate_live_and_back_navigation_keeps_input() {
 }
 
 #[test]
+fn details_tab_order_is_name_description_then_next() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    // Up on the first field and Down on the last do nothing.
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    h.key(KeyCode::Down);
+    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    h.key(KeyCode::Down);
+    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    // Tab from the last field goes on (validated like Enter) …
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.flow.step, Step::Tags);
+    // … and Shift-Tab from the first field goes back.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.flow.step, Step::Destination);
+}
+
+#[test]
 fn tags_add_edit_delete_duplicates_and_paste() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(oauth("d1", "Acme Cloud"));

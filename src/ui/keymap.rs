@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, TagEdit};
-use crate::flow::{Load, Question, Step, SubmitState, TagField};
+use crate::flow::{DetailsField, Load, Question, Step, SubmitState, TagField};
 use crate::service::AssociationState;
 
 /// What a key asks of the TUI: most become one flow intent, some are the TUI's own (copy,
@@ -126,11 +126,36 @@ use Key::{Char, Code, Ctrl};
 fn list_moves() -> Vec<Binding> {
     vec![
         bind("↑↓", &[], "move", Action::Down),
-        quiet(bind("↓", &[Code(KeyCode::Down), Ctrl('n'), Ctrl('j')], "down", Action::Down)),
-        quiet(bind("↑", &[Code(KeyCode::Up), Ctrl('p'), Ctrl('k')], "up", Action::Up)),
-        quiet(bind("PgUp/PgDn", &[Code(KeyCode::PageUp)], "one page up", Action::PageUp)),
-        quiet(bind("PgDn", &[Code(KeyCode::PageDown)], "one page down", Action::PageDown)),
-        quiet(bind("Home/End", &[Code(KeyCode::Home)], "first item", Action::Home)),
+        quiet(bind(
+            "↓",
+            &[Code(KeyCode::Down), Ctrl('n'), Ctrl('j')],
+            "down",
+            Action::Down,
+        )),
+        quiet(bind(
+            "↑",
+            &[Code(KeyCode::Up), Ctrl('p'), Ctrl('k')],
+            "up",
+            Action::Up,
+        )),
+        quiet(bind(
+            "PgUp",
+            &[Code(KeyCode::PageUp)],
+            "one page up",
+            Action::PageUp,
+        )),
+        quiet(bind(
+            "PgDn",
+            &[Code(KeyCode::PageDown)],
+            "one page down",
+            Action::PageDown,
+        )),
+        quiet(bind(
+            "Home",
+            &[Code(KeyCode::Home)],
+            "first item",
+            Action::Home,
+        )),
         quiet(bind("End", &[Code(KeyCode::End)], "last item", Action::End)),
     ]
 }
@@ -149,8 +174,18 @@ pub fn bindings(app: &App) -> Vec<Binding> {
     let flow = &app.flow;
     if let Some(Question::ConfirmQuit { .. }) = flow.question {
         return vec![
-            bind("y", &[Char('y'), Char('Y'), Char('q'), Code(KeyCode::Enter)], "quit", Action::ConfirmQuit),
-            bind("n/Esc", &[Char('n'), Char('N'), Code(KeyCode::Esc)], "stay", Action::CancelQuit),
+            bind(
+                "y",
+                &[Char('y'), Char('Y'), Char('q'), Code(KeyCode::Enter)],
+                "quit",
+                Action::ConfirmQuit,
+            ),
+            bind(
+                "n/Esc",
+                &[Char('n'), Char('N'), Code(KeyCode::Esc)],
+                "stay",
+                Action::CancelQuit,
+            ),
             bind("Ctrl-C", &[Ctrl('c')], "quit now", Action::Interrupt),
         ];
     }
@@ -160,88 +195,244 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 bind("↑↓", &[], "choose", Action::Down),
                 quiet(bind("↓", &[Code(KeyCode::Down)], "down", Action::Down)),
                 quiet(bind("↑", &[Code(KeyCode::Up)], "up", Action::Up)),
-                bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "go", Action::Choose),
-                quiet(bind("c", &[Char('c')], "create a new association", Action::StartCreate)),
-                quiet(bind("m", &[Char('m')], "manage existing associations", Action::StartManage)),
+                bind(
+                    "Enter",
+                    &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+                    "go",
+                    Action::Choose,
+                ),
+                quiet(bind(
+                    "c",
+                    &[Char('c')],
+                    "create a new association",
+                    Action::StartCreate,
+                )),
+                quiet(bind(
+                    "m",
+                    &[Char('m')],
+                    "manage existing associations",
+                    Action::StartManage,
+                )),
             ];
             keys.extend(letter_moves());
             keys
         }
         Step::Resume => vec![
-            bind("Enter", &[Code(KeyCode::Enter), Char('r')], "resume", Action::Resume),
-            bind("d", &[Char('d'), Code(KeyCode::Delete)], "start fresh", Action::Discard),
+            bind(
+                "Enter",
+                &[Code(KeyCode::Enter), Char('r')],
+                "resume",
+                Action::Resume,
+            ),
+            bind(
+                "d",
+                &[Char('d'), Code(KeyCode::Delete)],
+                "start fresh",
+                Action::Discard,
+            ),
         ],
         Step::Manage if app.ui.delete_input.is_some() => vec![
-            bind("Enter", &[Code(KeyCode::Enter)], "delete", Action::ConfirmDelete),
+            bind(
+                "Enter",
+                &[Code(KeyCode::Enter)],
+                "delete",
+                Action::ConfirmDelete,
+            ),
             bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelDelete),
         ],
         Step::Manage if app.ui.manage_filter_focused => vec![
             bind("type", &[], "filter", Action::FocusFilter),
-            bind("Enter/Esc", &[Code(KeyCode::Enter), Code(KeyCode::Esc), Code(KeyCode::Down), Code(KeyCode::Tab)], "done", Action::LeaveFilter),
+            bind(
+                "Enter/Esc",
+                &[
+                    Code(KeyCode::Enter),
+                    Code(KeyCode::Esc),
+                    Code(KeyCode::Down),
+                    Code(KeyCode::Tab),
+                ],
+                "done",
+                Action::LeaveFilter,
+            ),
         ],
         Step::Manage => {
             let state = app.highlighted_association().map(|a| a.state.clone());
             let mut keys = list_moves();
             keys.extend(letter_moves());
             keys.push(bind("/", &[Char('/')], "filter", Action::FocusFilter));
-            keys.push(bind("Enter", &[Code(KeyCode::Enter), Char('v')], "details", Action::ShowDetails));
+            keys.push(bind(
+                "Enter",
+                &[Code(KeyCode::Enter), Char('v')],
+                "details",
+                Action::ShowDetails,
+            ));
             match state {
-                Some(AssociationState::InProgress) => keys.push(bind("a", &[Char('a')], "authorize", Action::AuthorizeAssociation)),
-                Some(AssociationState::RefreshTokenExpired) => keys.push(bind("r", &[Char('r')], "refresh", Action::RefreshAssociation)),
-                Some(AssociationState::Failed) => keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew)),
+                Some(AssociationState::InProgress) => keys.push(bind(
+                    "a",
+                    &[Char('a')],
+                    "authorize",
+                    Action::AuthorizeAssociation,
+                )),
+                Some(AssociationState::RefreshTokenExpired) => keys.push(bind(
+                    "r",
+                    &[Char('r')],
+                    "refresh",
+                    Action::RefreshAssociation,
+                )),
+                Some(AssociationState::Failed) => {
+                    keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew))
+                }
                 _ => {}
             }
             if state.is_some() {
-                keys.push(bind("d", &[Char('d'), Code(KeyCode::Delete)], "delete", Action::AskDelete));
+                keys.push(bind(
+                    "d",
+                    &[Char('d'), Code(KeyCode::Delete)],
+                    "delete",
+                    Action::AskDelete,
+                ));
             }
             keys.push(bind("g", &[Char('g')], "reload", Action::Reload));
             if !app.ui.manage_filter.value().is_empty() {
-                keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc)], "clear the filter", Action::ClearFilter)));
+                keys.push(quiet(bind(
+                    "Esc",
+                    &[Code(KeyCode::Esc)],
+                    "clear the filter",
+                    Action::ClearFilter,
+                )));
             }
-            keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back to Start", Action::Back)));
+            keys.push(quiet(bind(
+                "Esc",
+                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                "back to Start",
+                Action::Back,
+            )));
             keys
         }
         Step::Destination if matches!(flow.destinations.load, Load::Failed(_)) => vec![
-            bind("r", &[Char('r'), Code(KeyCode::Enter)], "retry", Action::Reload),
+            bind(
+                "r",
+                &[Char('r'), Code(KeyCode::Enter)],
+                "retry",
+                Action::Reload,
+            ),
             quiet(bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back)),
         ],
         Step::Destination => {
             let mut keys = list_moves();
             keys.push(bind("type", &[], "filter", Action::FocusFilter));
-            keys.push(bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "select", Action::Choose));
+            keys.push(bind(
+                "Enter",
+                &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+                "select",
+                Action::Choose,
+            ));
             if !app.ui.destination_filter.value().is_empty() {
-                keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc)], "clear the filter", Action::ClearFilter)));
+                keys.push(quiet(bind(
+                    "Esc",
+                    &[Code(KeyCode::Esc)],
+                    "clear the filter",
+                    Action::ClearFilter,
+                )));
             }
-            keys.push(quiet(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back)));
+            keys.push(quiet(bind(
+                "Esc",
+                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                "back",
+                Action::Back,
+            )));
             keys
         }
+        // Tab order: name, description, next step; Shift-Tab the other way.
+        Step::Details if app.details_focus() == DetailsField::Name => vec![
+            bind("Enter", &[Code(KeyCode::Enter)], "next", Action::Next),
+            bind(
+                "Tab",
+                &[Code(KeyCode::Tab), Code(KeyCode::Down)],
+                "field",
+                Action::SwitchField,
+            ),
+            bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back),
+            quiet(bind(
+                "Shift-Tab",
+                &[Code(KeyCode::BackTab)],
+                "back",
+                Action::Back,
+            )),
+        ],
         Step::Details => vec![
             bind("Enter", &[Code(KeyCode::Enter)], "next", Action::Next),
-            bind("Tab", &[Code(KeyCode::Tab), Code(KeyCode::Down), Code(KeyCode::Up)], "field", Action::SwitchField),
+            bind(
+                "↑",
+                &[Code(KeyCode::Up), Code(KeyCode::BackTab)],
+                "field",
+                Action::SwitchField,
+            ),
             bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back),
-            quiet(bind("Shift-Tab", &[Code(KeyCode::BackTab)], "back", Action::Back)),
+            quiet(bind("Tab", &[Code(KeyCode::Tab)], "next", Action::Next)),
         ],
         Step::Tags => match &app.ui.tag_edit {
             Some(TagEdit { focus, .. }) => vec![
-                bind("Enter", &[Code(KeyCode::Enter)], "save tag", Action::SaveTag),
+                bind(
+                    "Enter",
+                    &[Code(KeyCode::Enter)],
+                    "save tag",
+                    Action::SaveTag,
+                ),
                 bind(
                     "Tab",
-                    &[Code(KeyCode::Tab), Code(KeyCode::BackTab), Code(KeyCode::Up), Code(KeyCode::Down)],
-                    if *focus == TagField::Key { "to value" } else { "to key" },
+                    &[
+                        Code(KeyCode::Tab),
+                        Code(KeyCode::BackTab),
+                        Code(KeyCode::Up),
+                        Code(KeyCode::Down),
+                    ],
+                    if *focus == TagField::Key {
+                        "to value"
+                    } else {
+                        "to key"
+                    },
                     Action::SwitchField,
                 ),
                 bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelEdit),
             ],
             None => {
-                let mut keys = vec![
-                    bind("a", &[Char('a'), Char('+'), Code(KeyCode::Insert)], "add", Action::AddTag),
-                ];
+                let mut keys = vec![bind(
+                    "a",
+                    &[Char('a'), Char('+'), Code(KeyCode::Insert)],
+                    "add",
+                    Action::AddTag,
+                )];
                 if !flow.tags.rows.is_empty() {
-                    keys.push(bind("e", &[Char('e'), Code(KeyCode::F(2))], "edit", Action::EditTag));
-                    keys.push(bind("d", &[Char('d'), Char('x'), Code(KeyCode::Delete), Code(KeyCode::Backspace)], "delete", Action::DeleteTag));
+                    keys.push(bind(
+                        "e",
+                        &[Char('e'), Code(KeyCode::F(2))],
+                        "edit",
+                        Action::EditTag,
+                    ));
+                    keys.push(bind(
+                        "d",
+                        &[
+                            Char('d'),
+                            Char('x'),
+                            Code(KeyCode::Delete),
+                            Code(KeyCode::Backspace),
+                        ],
+                        "delete",
+                        Action::DeleteTag,
+                    ));
                 }
-                keys.push(bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "next", Action::Next));
-                keys.push(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back));
+                keys.push(bind(
+                    "Enter",
+                    &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+                    "next",
+                    Action::Next,
+                ));
+                keys.push(bind(
+                    "Esc",
+                    &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                    "back",
+                    Action::Back,
+                ));
                 keys.extend(list_moves().into_iter().map(quiet));
                 keys.extend(letter_moves());
                 keys
@@ -249,17 +440,37 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         },
         Step::Auth => {
             let mut keys = list_moves();
-            keys.push(bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "choose", Action::Choose));
-            keys.push(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back));
+            keys.push(bind(
+                "Enter",
+                &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+                "choose",
+                Action::Choose,
+            ));
+            keys.push(bind(
+                "Esc",
+                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                "back",
+                Action::Back,
+            ));
             keys.extend(letter_moves());
             keys
         }
         Step::Review => {
             let mut keys = vec![
                 bind("Enter", &[Code(KeyCode::Enter)], "submit", Action::Next),
-                bind("↑↓ e", &[Char('e'), Code(KeyCode::Right)], "edit row", Action::EditRow),
+                bind(
+                    "↑↓ e",
+                    &[Char('e'), Code(KeyCode::Right)],
+                    "edit row",
+                    Action::EditRow,
+                ),
                 bind("c", &[Char('c')], "copy command", Action::CopyCommand),
-                bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back),
+                bind(
+                    "Esc",
+                    &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                    "back",
+                    Action::Back,
+                ),
                 quiet(bind("Tab", &[Code(KeyCode::Tab)], "next row", Action::Down)),
             ];
             keys.extend(list_moves().into_iter().map(quiet));
@@ -268,8 +479,18 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         }
         Step::Submit => match flow.submit {
             SubmitState::Failed(_) => vec![
-                bind("r", &[Char('r'), Code(KeyCode::Enter)], "retry", Action::Retry),
-                bind("e", &[Char('e'), Code(KeyCode::Esc)], "edit", Action::EditDraft),
+                bind(
+                    "r",
+                    &[Char('r'), Code(KeyCode::Enter)],
+                    "retry",
+                    Action::Retry,
+                ),
+                bind(
+                    "e",
+                    &[Char('e'), Code(KeyCode::Esc)],
+                    "edit",
+                    Action::EditDraft,
+                ),
             ],
             _ => Vec::new(),
         },
@@ -280,8 +501,18 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 bind("c", &[Char('c')], "copy", Action::CopyUrl),
                 bind("u", &[Char('u')], "unwrapped", Action::Unwrapped),
                 bind("v", &[Char('v')], "QR code", Action::ToggleQr),
-                bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Tab)], "status", Action::ShowStatus),
-                quiet(bind("Esc", &[Code(KeyCode::Esc), Code(KeyCode::BackTab)], "back", Action::Back)),
+                bind(
+                    "Enter",
+                    &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+                    "status",
+                    Action::ShowStatus,
+                ),
+                quiet(bind(
+                    "Esc",
+                    &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                    "back",
+                    Action::Back,
+                )),
             ]);
             keys
         }
@@ -296,7 +527,12 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             }
             keys
         }
-        Step::Done => vec![bind("Enter", &[Code(KeyCode::Enter), Code(KeyCode::Esc)], "exit", Action::Finish)],
+        Step::Done => vec![bind(
+            "Enter",
+            &[Code(KeyCode::Enter), Code(KeyCode::Esc)],
+            "exit",
+            Action::Finish,
+        )],
     };
     // Help: F1 everywhere, `?` where letters are not typed into a field.
     let typing = app.typing();
@@ -310,7 +546,12 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         keys.push(bind("Ctrl-C", &[Ctrl('c')], quit_label, Action::Interrupt));
     } else {
         keys.push(bind("q", &[Char('q')], quit_label, Action::Quit));
-        keys.push(quiet(bind("Ctrl-C", &[Ctrl('c')], "quit", Action::Interrupt)));
+        keys.push(quiet(bind(
+            "Ctrl-C",
+            &[Ctrl('c')],
+            "quit",
+            Action::Interrupt,
+        )));
     }
     keys
 }
@@ -320,7 +561,12 @@ fn timeout_keys(app: &App) -> Vec<Binding> {
     if app.flow.polling.as_ref().is_some_and(|p| p.asking_timeout) {
         vec![
             bind("w", &[Char('w')], "keep waiting", Action::KeepWaiting),
-            bind("x", &[Char('x')], "leave in progress", Action::LeaveInProgress),
+            bind(
+                "x",
+                &[Char('x')],
+                "leave in progress",
+                Action::LeaveInProgress,
+            ),
         ]
     } else {
         Vec::new()
@@ -333,6 +579,44 @@ pub fn lookup(bindings: &[Binding], key: &KeyEvent) -> Option<Action> {
         .iter()
         .find(|b| b.keys.iter().any(|k| k.matches(key)))
         .map(|b| b.action)
+}
+
+/// A cursor move (listed as one line in the help).
+pub fn is_move(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Home | Action::End
+    )
+}
+
+/// The help's `(keys, what)` lines: every binding with keys, the cursor moves folded into one
+/// line where the first of them is, and the quiet Ctrl-C left to the help's general part.
+pub fn help(bindings: &[Binding]) -> Vec<(String, &'static str)> {
+    let mut lines: Vec<(String, &'static str)> = Vec::new();
+    let mut moves: Option<usize> = None;
+    for binding in bindings.iter().filter(|b| !b.keys.is_empty()) {
+        if binding.action == Action::Interrupt && !binding.footer {
+            continue;
+        }
+        if !is_move(binding.action) {
+            lines.push((binding.label.to_string(), binding.what));
+            continue;
+        }
+        match moves {
+            Some(at) => {
+                let keys = &mut lines[at].0;
+                if !keys.split(' ').any(|k| k == binding.label) {
+                    keys.push(' ');
+                    keys.push_str(binding.label);
+                }
+            }
+            None => {
+                moves = Some(lines.len());
+                lines.push((binding.label.to_string(), "move"));
+            }
+        }
+    }
+    lines
 }
 
 /// The footer's `(keys, what)` pairs.

@@ -10,7 +10,6 @@ pub mod view;
 pub mod widgets;
 
 #[cfg(test)]
-mod key_tests;
-// Being ported to the App: see tests.rs.
-// #[cfg(test)]
-// mod tests;
+pub(crate) mod key_tests;
+#[cfg(test)]
+mod tests;

@@ -10,22 +10,20 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
+use super::app::App;
+use super::key_tests::{Harness, dest, general, list_generation, oauth, options};
 use super::theme::Theme;
 use super::view::view;
+use crate::flow::*;
 use crate::remote::{LaunchDecision, SkipReason};
+use crate::runtime::Runtime;
 use crate::service::*;
-use crate::wizard::model::*;
-use crate::wizard::tests::{Harness, dest, general, list_generation, oauth, options};
-use crate::wizard::update::init;
-use crate::wizard::{Effect, Msg};
 
 const COLOR: Theme = Theme { color: true };
 
 fn render(h: &Harness, width: u16, height: u16, theme: Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| view(&h.model, frame, &theme))
-        .unwrap();
+    terminal.draw(|frame| view(&h.app, frame, &theme)).unwrap();
     terminal
 }
 
@@ -52,11 +50,11 @@ fn ssh_options() -> Options {
 
 fn loaded() -> Harness {
     let mut h = Harness::loaded(ssh_options(), destinations());
-    h.send(Msg::Connectors(Ok(vec![CloudConnector {
+    h.send(Event::Connectors(Ok(vec![CloudConnector {
         id: "cc1".into(),
         name: "Acme Cloud".into(),
     }])));
-    h.send(Msg::Account(Ok("123456789012".into())));
+    h.send(Event::Account(Ok("123456789012".into())));
     h
 }
 
@@ -66,7 +64,7 @@ fn at_review() -> Harness {
     h.key(KeyCode::Tab);
     h.type_text("Created by the wizard");
     h.key(KeyCode::Enter);
-    h.send(Msg::Paste("env=prod,team=iot".into()));
+    h.paste("env=prod,team=iot");
     h.key(KeyCode::Enter);
     h
 }
@@ -105,7 +103,7 @@ fn polled(state: AssociationState, message: Option<&str>) -> Association {
 #[test]
 fn destination_screens() {
     let mut h = Harness::new(ssh_options());
-    init(&mut h.model);
+    h.init();
     snap("destination_loading", &h);
     snap("destination_list", &loaded());
 
@@ -117,8 +115,8 @@ fn destination_screens() {
     snap("destination_empty", &empty);
 
     let mut failed = Harness::new(ssh_options());
-    let generation = list_generation(&init(&mut failed.model));
-    failed.send(Msg::DestinationsPage {
+    let generation = list_generation(&failed.init());
+    failed.send(Event::DestinationsPage {
         generation,
         result: Err(ServiceError::new(
             ErrorKind::NoCredentials,
@@ -144,7 +142,7 @@ fn tags_screens() {
     h.choose(oauth("acme-home-us", "Acme Home US"));
     h.key(KeyCode::Enter);
     snap("tags_empty", &h);
-    h.send(Msg::Paste("env=prod,team=iot\nowner=ops".into()));
+    h.paste("env=prod,team=iot\nowner=ops");
     snap("tags_rows", &h);
     h.key(KeyCode::Char('a'));
     h.type_text("env");
@@ -183,7 +181,7 @@ fn review_and_submit_screens() {
         "ValidationException: Name: must match [A-Za-z0-9-_ ]+",
     );
     error.request_id = Some("req-123".into());
-    h.send(Msg::Created {
+    h.send(Event::Created {
         generation,
         result: Err(error),
     });
@@ -199,16 +197,16 @@ fn authorize_and_status_screens() {
     snap("authorize_qr_does_not_fit", &h);
     h.key(KeyCode::Enter);
     snap("status_in_progress", &h);
-    h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled {
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
         generation,
         result: Ok(polled(AssociationState::Succeeded, None)),
     });
     snap("done_succeeded", &h);
 
     let (mut h, generation) = at_authorize();
-    h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled {
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
         generation,
         result: Ok(polled(
             AssociationState::Failed,
@@ -218,8 +216,8 @@ fn authorize_and_status_screens() {
     snap("done_failed", &h);
 
     let (mut h, generation) = at_authorize();
-    h.send(Msg::PollDue { generation });
-    h.send(Msg::Polled {
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
         generation,
         result: Ok(polled(AssociationState::RefreshTokenExpired, None)),
     });
@@ -338,7 +336,8 @@ async fn driver_polls_every_second_then_backs_off() {
     });
     let mut opts = options();
     opts.launch = LaunchDecision::Skip(SkipReason::Disabled);
-    let mut model = Model::new(opts, tokio::time::Instant::now());
+    let mut app = App::new(Flow::new(opts, tokio::time::Instant::now()));
+    let mut runtime = Runtime::new(service, None);
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut host = RecordingHost::default();
     // Enter walks to submission (destination, details, tags, review); 'c' copies the URL.
@@ -361,16 +360,12 @@ async fn driver_polls_every_second_then_backs_off() {
         tokio::time::sleep(Duration::from_secs(120)).await;
         OutcomeKind::Interrupted
     };
-    let session = super::driver::Session {
-        service,
-        theme: COLOR,
-        journal: None,
-    };
     let outcome = super::driver::run(
         &mut terminal,
         &mut host,
-        &mut model,
-        session,
+        &mut app,
+        &mut runtime,
+        &COLOR,
         Box::pin(keys),
         stop,
     )
@@ -387,9 +382,18 @@ async fn driver_polls_every_second_then_backs_off() {
     );
 }
 
+/// One monkey move: what the terminal or the runtime hands the app.
+enum Move {
+    Key(crossterm::event::KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Tick,
+    Event(Event),
+}
+
 /// Seeded monkey: random keys, pastes, resizes and service answers (successes and errors, in
-/// any order, stale or not) against `update` + `view`. Nothing panics and the model stays
-/// consistent.
+/// any order, stale or not) against the app (keymaps + flow) and `view`. Nothing panics and
+/// the state stays consistent.
 #[test]
 fn monkey_never_panics_and_keeps_the_model_consistent() {
     use crossterm::event::{KeyEvent, KeyModifiers};
@@ -431,9 +435,9 @@ fn monkey_never_panics_and_keeps_the_model_consistent() {
         let mut pending: Vec<Effect> = Vec::new();
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
         for _ in 0..600 {
-            let msg = match rng.u8(0..100) {
+            let next = match rng.u8(0..100) {
                 // Enter often enough that walks get past submission.
-                0..=14 => Msg::Key(KeyEvent::from(KeyCode::Enter)),
+                0..=14 => Move::Key(KeyEvent::from(KeyCode::Enter)),
                 15..=49 => {
                     let code = if rng.bool() {
                         codes[rng.usize(0..codes.len())]
@@ -455,32 +459,41 @@ fn monkey_never_panics_and_keeps_the_model_consistent() {
                     if modifiers == KeyModifiers::CONTROL && code == KeyCode::Char('c') {
                         continue;
                     }
-                    Msg::Key(KeyEvent::new(code, modifiers))
+                    Move::Key(KeyEvent::new(code, modifiers))
                 }
-                50..=54 => Msg::Paste(pastes[rng.usize(0..pastes.len())].to_string()),
-                55..=59 => {
-                    let (w, hgt) = (rng.u16(20..140), rng.u16(5..50));
-                    terminal.backend_mut().resize(w, hgt);
-                    Msg::Resize(w, hgt)
-                }
-                60..=64 => Msg::Tick,
+                50..=54 => Move::Paste(pastes[rng.usize(0..pastes.len())].to_string()),
+                55..=59 => Move::Resize(rng.u16(20..140), rng.u16(5..50)),
+                60..=64 => Move::Tick,
                 _ if !pending.is_empty() => {
                     let effect = pending.remove(rng.usize(0..pending.len()));
-                    answer(&mut rng, effect)
+                    match answer(&mut rng, effect) {
+                        Some(event) => Move::Event(event),
+                        None => Move::Tick,
+                    }
                 }
-                _ => Msg::Tick,
+                _ => Move::Tick,
             };
             h.advance(Duration::from_millis(rng.u64(0..3000)));
-            let effects = h.send(msg);
-            if h.model.exit.is_some() {
+            let effects = match next {
+                Move::Key(key) => h.press(key).effects,
+                Move::Paste(text) => h.paste(&text),
+                Move::Resize(w, hgt) => {
+                    terminal.backend_mut().resize(w, hgt);
+                    Vec::new()
+                }
+                Move::Tick => {
+                    h.app.tick();
+                    Vec::new()
+                }
+                Move::Event(event) => h.send(event),
+            };
+            if h.app.flow.exit.is_some() {
                 break;
             }
             pending.extend(effects);
-            terminal
-                .draw(|frame| view(&h.model, frame, &COLOR))
-                .unwrap();
-            check_consistency(&h.model);
-            reached.insert(h.model.step);
+            terminal.draw(|frame| view(&h.app, frame, &COLOR)).unwrap();
+            check_consistency(&h.app);
+            reached.insert(h.app.flow.step);
         }
     }
     // The walk got past submission, so the later screens were exercised too.
@@ -492,11 +505,13 @@ fn monkey_never_panics_and_keeps_the_model_consistent() {
     }
 }
 
-fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
+/// The runtime's report of `effect`, made up (a quarter of them fail); None when nothing
+/// reports back.
+fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Option<Event> {
     let fail = rng.u8(0..4) == 0;
     let error = || ServiceError::new(ErrorKind::ServerError, "injected \u{1b}[2J fault");
-    match effect {
-        Effect::GetDestination { generation, id } => Msg::DestinationDetail {
+    Some(match effect {
+        Effect::GetDestination { generation, id } => Event::DestinationDetail {
             generation,
             result: if fail {
                 Err(error())
@@ -506,7 +521,7 @@ fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
                 Ok(oauth(&id, "OAuth"))
             },
         },
-        Effect::CreateAssociation { generation, .. } => Msg::Created {
+        Effect::CreateAssociation { generation, .. } => Event::Created {
             generation,
             result: if fail {
                 Err(error())
@@ -523,7 +538,7 @@ fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
                 })
             },
         },
-        Effect::SchedulePoll { generation, .. } => Msg::PollDue { generation },
+        Effect::SchedulePoll { generation, .. } => Event::PollDue { generation },
         Effect::GetAssociation { generation, .. } => {
             let states = [
                 AssociationState::InProgress,
@@ -533,7 +548,7 @@ fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
                 AssociationState::Unknown("NEW_STATE".into()),
             ];
             let state = states[rng.usize(0..states.len())].clone();
-            Msg::Polled {
+            Event::Polled {
                 generation,
                 result: if fail {
                     Err(error())
@@ -542,11 +557,11 @@ fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
                 },
             }
         }
-        Effect::StartRefresh { generation, .. } => Msg::Refreshed {
+        Effect::StartRefresh { generation, .. } => Event::Refreshed {
             generation,
             result: if fail { Err(error()) } else { Ok(URL.into()) },
         },
-        Effect::ListDestinations { generation, .. } => Msg::DestinationsPage {
+        Effect::ListDestinations { generation, .. } => Event::DestinationsPage {
             generation,
             result: if fail {
                 Err(error())
@@ -557,27 +572,32 @@ fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Msg {
                 })
             },
         },
-        Effect::OpenBrowser { .. } => Msg::BrowserLaunched(if fail {
+        Effect::OpenBrowser { .. } => Event::BrowserLaunched(if fail {
             Err("no browser".into())
         } else {
             Ok(())
         }),
-        _ => Msg::Tick,
-    }
+        _ => return None,
+    })
 }
 
-fn check_consistency(model: &Model) {
+fn check_consistency(app: &App) {
+    let (model, ui) = (&app.flow, &app.ui);
     let list = &model.destinations;
     assert!(list.matches.iter().all(|&i| i < list.items.len()));
     assert!(
-        list.matches.is_empty() || list.cursor < list.matches.len(),
+        list.matches.is_empty() || ui.destination_cursor < list.matches.len(),
         "cursor {} of {}",
-        list.cursor,
+        ui.destination_cursor,
         list.matches.len()
     );
     assert_eq!(list.items.len(), list.haystacks.len());
-    assert!(model.tags.rows.is_empty() || model.tags.cursor < model.tags.rows.len());
-    assert!(model.tags.rows.len() <= crate::wizard::validate::MAX_TAGS);
+    assert!(model.tags.rows.is_empty() || ui.tag_cursor < model.tags.rows.len());
+    assert!(model.tags.rows.len() <= crate::flow::validate::MAX_TAGS);
+    // The text widgets show what the flow holds.
+    assert_eq!(ui.name.value(), model.details.name);
+    assert_eq!(ui.description.value(), model.details.description);
+    assert_eq!(ui.destination_filter.value(), list.filter);
     if matches!(model.step, Step::Authorize | Step::Status | Step::Done) {
         assert!(
             model.association.is_some(),
@@ -626,7 +646,7 @@ fn start_manage_and_resume_screens() {
         description: String::new(),
         destination_id: "acme-home-us".into(),
     };
-    h.send(Msg::AssociationsPage {
+    h.send(Event::AssociationsPage {
         generation,
         result: Ok(Page {
             items: vec![
@@ -652,7 +672,7 @@ fn start_manage_and_resume_screens() {
     let mut journal_source = loaded();
     journal_source.choose(oauth("acme-home-us", "Acme Home US"));
     journal_source.key(KeyCode::Enter);
-    let mut journal = journal_source.model.snapshot().unwrap();
+    let mut journal = journal_source.journal.clone().unwrap();
     journal.saved_at = 0;
     let mut opts = ssh_options();
     opts.resume = Some(journal);

@@ -5,11 +5,11 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::app::{App, Overlay};
+use super::keymap;
 use super::screens;
 use super::theme::Theme;
 use super::widgets::key_line;
-use super::app::{App, Overlay};
-use super::keymap;
 use crate::flow::{Step, SubmitState};
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
@@ -141,11 +141,13 @@ fn render_help(
     theme: &Theme,
 ) {
     let mut lines = vec![
-        Line::from(Span::styled(app.flow.step.title().to_string(), theme.title())),
+        Line::from(Span::styled(
+            app.flow.step.title().to_string(),
+            theme.title(),
+        )),
         Line::from(""),
     ];
-    for binding in bindings.iter().filter(|b| !b.keys.is_empty()) {
-        let (key, what) = (binding.label, binding.what);
+    for (key, what) in keymap::help(bindings) {
         lines.push(Line::from(vec![
             Span::styled(format!("{key:>8}  "), theme.key()),
             Span::raw(what),

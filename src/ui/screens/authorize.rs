@@ -3,12 +3,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::flow::BrowserNote;
 use crate::remote::{fits, qr_art};
 use crate::text::sanitize;
+use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, spinner};
-use crate::ui::app::App;
-use crate::flow::BrowserNote;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

@@ -3,12 +3,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::ListItem;
 
+use crate::flow::{DetailLoad, Load};
+use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
     boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
 };
-use crate::ui::app::App;
-use crate::flow::{DetailLoad, Load};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -45,7 +45,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         format!(" {} of {} ", list.matches.len(), list.items.len())
     };
     let title = Line::from(vec![Span::raw("Filter"), Span::styled(count, theme.dim())]);
-    text_field(frame, filter_area, title, &ui.destination_filter, true, theme);
+    text_field(
+        frame,
+        filter_area,
+        title,
+        &ui.destination_filter,
+        true,
+        theme,
+    );
 
     if list.load == Load::Loaded && list.items.is_empty() {
         let lines = vec![

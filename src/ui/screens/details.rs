@@ -3,12 +3,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::ui::theme::Theme;
-use crate::ui::widgets::{counter, text_field};
-use crate::ui::app::App;
 use crate::flow::DetailsField;
 use crate::flow::details_errors;
 use crate::flow::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
+use crate::ui::app::App;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{counter, text_field};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -55,11 +55,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let description_title = Line::from(vec![
         Span::raw("Description "),
         Span::styled("(optional)", theme.dim()),
-        counter(
-            form.description.chars().count(),
-            DESCRIPTION_MAX,
-            theme,
-        ),
+        counter(form.description.chars().count(), DESCRIPTION_MAX, theme),
     ]);
     text_field(
         frame,

@@ -3,13 +3,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
 
+use crate::flow::{Load, Notice};
 use crate::service::AssociationState;
+use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
     boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
 };
-use crate::ui::app::App;
-use crate::flow::{Load, Notice};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

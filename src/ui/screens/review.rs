@@ -3,10 +3,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::ui::theme::Theme;
-use crate::ui::app::App;
 use crate::flow::ReviewRow;
 use crate::flow::review_command;
+use crate::ui::app::App;
+use crate::ui::theme::Theme;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

@@ -2,12 +2,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::boxed_paragraph;
-use crate::ui::app::App;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-
     let ui = &app.ui;
     let choices = [
         (

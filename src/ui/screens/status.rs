@@ -2,11 +2,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use crate::flow::{RefreshState, Step};
 use crate::service::AssociationState;
+use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, spinner};
-use crate::ui::app::App;
-use crate::flow::{RefreshState, Step};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
