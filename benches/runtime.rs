@@ -12,12 +12,12 @@ mod support;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
+use iotmi_onboard::flow::{Effect, Event, FirstScreen, Flow, Options, Prefill, Target, init};
 use iotmi_onboard::remote::{LaunchDecision, SkipReason};
 use iotmi_onboard::service::{DestinationSummary, Page};
 use iotmi_onboard::simulator::SimConfig;
+use iotmi_onboard::ui::app::App;
 use iotmi_onboard::ui::theme::Theme;
-use iotmi_onboard::wizard::model::{FirstScreen, Target};
-use iotmi_onboard::wizard::{Effect, Model, Msg, Options, Prefill, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::{Run, ms, report};
@@ -41,10 +41,11 @@ fn options() -> Options {
     }
 }
 
-/// Filter + render per keystroke with 10,000 destinations, in-process (no pty noise).
+/// Filter + render per keystroke with 10,000 destinations, in-process (no pty noise): the
+/// key through the keymap and the flow, then the whole screen.
 fn filter_and_render() {
-    let mut model = Model::new(options(), tokio::time::Instant::now());
-    let generation = iotmi_onboard::wizard::update::init(&mut model)
+    let mut app = App::new(Flow::new(options(), tokio::time::Instant::now()));
+    let generation = init(&mut app.flow)
         .into_iter()
         .find_map(|e| match e {
             Effect::ListDestinations { generation, .. } => Some(generation),
@@ -59,9 +60,8 @@ fn filter_and_render() {
             cloud_connector_id: format!("connector-{}", i % 4),
         })
         .collect();
-    update(
-        &mut model,
-        Msg::DestinationsPage {
+    app.event(
+        Event::DestinationsPage {
             generation,
             result: Ok(Page {
                 items,
@@ -80,13 +80,9 @@ fn filter_and_render() {
             .chain(std::iter::repeat_n(KeyCode::Backspace, 12));
         for code in keys {
             let started = Instant::now();
-            update(
-                &mut model,
-                Msg::Key(KeyEvent::from(code)),
-                tokio::time::Instant::now(),
-            );
+            app.key(KeyEvent::from(code), tokio::time::Instant::now());
             terminal
-                .draw(|frame| iotmi_onboard::ui::view::view(&model, frame, &theme))
+                .draw(|frame| iotmi_onboard::ui::view::view(&app, frame, &theme))
                 .unwrap();
             if round > 0 {
                 samples.push(started.elapsed().as_secs_f64() * 1000.0);

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
+use iotmi_onboard::flow::{FirstScreen, Flow, Options, OutcomeKind, Prefill, Target};
 use iotmi_onboard::remote::{LaunchDecision, SkipReason};
+use iotmi_onboard::runtime::Runtime;
 use iotmi_onboard::service::sdk::LazySdkService;
-use iotmi_onboard::ui::driver::{Session, run};
+use iotmi_onboard::ui::app::App;
+use iotmi_onboard::ui::driver::run;
 use iotmi_onboard::ui::terminal::Host;
 use iotmi_onboard::ui::theme::Theme;
-use iotmi_onboard::wizard::model::{FirstScreen, Target};
-use iotmi_onboard::wizard::{Model, Options, OutcomeKind, Prefill};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -105,26 +106,23 @@ async fn random_input_against_the_real_service_never_panics() {
                 FirstScreen::Manage
             },
         };
-        let mut model = Model::new(options, tokio::time::Instant::now());
+        let mut app = App::new(Flow::new(options, tokio::time::Instant::now()));
         let service = Arc::new(LazySdkService::from_config(
             iotmi_onboard::aws::demo_sdk_config(&endpoint),
             true,
         ));
+        let mut runtime = Runtime::new(service, None);
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let stop = async {
             tokio::time::sleep(Duration::from_secs(4)).await;
             OutcomeKind::Interrupted
         };
-        let session = Session {
-            service,
-            theme: Theme { color: false },
-            journal: None,
-        };
         let outcome = run(
             &mut terminal,
             &mut NullHost,
-            &mut model,
-            session,
+            &mut app,
+            &mut runtime,
+            &Theme { color: false },
             Box::pin(stream),
             stop,
         )

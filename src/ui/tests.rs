@@ -388,7 +388,7 @@ enum Move {
     Paste(String),
     Resize(u16, u16),
     Tick,
-    Event(Event),
+    Event(Box<Event>),
 }
 
 /// Seeded monkey: random keys, pastes, resizes and service answers (successes and errors, in
@@ -467,7 +467,7 @@ fn monkey_never_panics_and_keeps_the_model_consistent() {
                 _ if !pending.is_empty() => {
                     let effect = pending.remove(rng.usize(0..pending.len()));
                     match answer(&mut rng, effect) {
-                        Some(event) => Move::Event(event),
+                        Some(event) => Move::Event(Box::new(event)),
                         None => Move::Tick,
                     }
                 }
@@ -485,7 +485,7 @@ fn monkey_never_panics_and_keeps_the_model_consistent() {
                     h.app.tick();
                     Vec::new()
                 }
-                Move::Event(event) => h.send(event),
+                Move::Event(event) => h.send(*event),
             };
             if h.app.flow.exit.is_some() {
                 break;
