@@ -10,12 +10,12 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use crate::cli::{AwsArgs, GlobalArgs, OutputFormat, WizardArgs};
+use crate::flow::{FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
-use crate::service::{AssociationService, AssociationState};
-use crate::service::sdk::{AwsTarget, LazySdkService};
-use crate::flow::{FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
 use crate::runtime::{JournalSink, Runtime};
+use crate::service::sdk::{AwsTarget, LazySdkService};
+use crate::service::{AssociationService, AssociationState};
 use crate::ui::app::App;
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;

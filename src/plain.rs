@@ -13,7 +13,7 @@ use crate::app::{Connection, prepare, print_summary};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
-    self, BrowserNote, DetailLoad, DetailsField, Effect, Flow, FirstScreen, Intent, Load, Notice,
+    self, BrowserNote, DetailLoad, DetailsField, Effect, FirstScreen, Flow, Intent, Load, Notice,
     Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
 };
 use crate::journal::{JournalKey, JournalStore};
@@ -307,7 +307,9 @@ impl Plain {
                 self.list_associations();
             }
             Step::Tags if entered => {
-                say("Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.");
+                say(
+                    "Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.",
+                );
                 if !flow.tags.rows.is_empty() {
                     say(&format!(
                         "Tags so far: {} (type 'clear' to remove them).",
@@ -571,7 +573,11 @@ impl Plain {
             Step::Review if self.shown.editing => {
                 self.shown.editing = false;
                 let rows = flow.review_rows();
-                match answer.parse::<usize>().ok().and_then(|n| rows.get(n.wrapping_sub(1))) {
+                match answer
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| rows.get(n.wrapping_sub(1)))
+                {
                     Some(row) => {
                         if *row == ReviewRow::Description {
                             self.shown.field = Some(DetailsField::Description);
@@ -628,7 +634,11 @@ impl Plain {
             };
         }
         let choose = |id: &str, name: &str| {
-            say(&format!("Destination: {} ({})", sanitize(name), sanitize(id)));
+            say(&format!(
+                "Destination: {} ({})",
+                sanitize(name),
+                sanitize(id)
+            ));
             vec![Intent::ChooseDestination(id.to_string())]
         };
         if answer.is_empty() {
@@ -1044,7 +1054,12 @@ mod tests {
         let mut app = App::new(fresh_flow());
         let mut tui = tui_keys(
             &mut app,
-            &[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter],
+            &[
+                KeyCode::Enter,
+                KeyCode::Enter,
+                KeyCode::Enter,
+                KeyCode::Enter,
+            ],
         );
         fail_submit(&mut app.flow);
         // Edit the name from Review (e on the Name row) and submit the changed draft.
@@ -1079,15 +1094,31 @@ mod tests {
         let generation = current_submit(&prompts.flow);
         let effects = answer_created(&mut prompts.flow, generation, "https://auth.example/x");
         let poll = poll_generation(&effects);
-        flow::update(&mut prompts.flow, Event::PollDue { generation: poll }, now());
-        answer_poll(&mut prompts.flow, poll, AssociationState::RefreshTokenExpired);
+        flow::update(
+            &mut prompts.flow,
+            Event::PollDue { generation: poll },
+            now(),
+        );
+        answer_poll(
+            &mut prompts.flow,
+            poll,
+            AssociationState::RefreshTokenExpired,
+        );
         let question = prompts.prompt().expect("a question");
         assert!(question.contains("Refresh it now"), "{question}");
         assert_eq!(prompts.answer("y"), vec![Intent::Refresh]);
 
         // The TUI's keymap offers the same intent on the same state.
         let mut app = App::new(fresh_flow());
-        tui_keys(&mut app, &[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter]);
+        tui_keys(
+            &mut app,
+            &[
+                KeyCode::Enter,
+                KeyCode::Enter,
+                KeyCode::Enter,
+                KeyCode::Enter,
+            ],
+        );
         let generation = current_submit(&app.flow);
         let effects = answer_created(&mut app.flow, generation, "https://auth.example/x");
         let poll = poll_generation(&effects);
@@ -1095,10 +1126,16 @@ mod tests {
         answer_poll(&mut app.flow, poll, AssociationState::RefreshTokenExpired);
         let effects = app.key(KeyEvent::from(KeyCode::Char('r')), now()).effects;
         assert!(
-            effects.iter().any(|e| matches!(e, Effect::StartRefresh { .. })),
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::StartRefresh { .. })),
             "{effects:?}"
         );
         let effects = flow::update(&mut prompts.flow, Intent::Refresh, now());
-        assert!(effects.iter().any(|e| matches!(e, Effect::StartRefresh { .. })));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::StartRefresh { .. }))
+        );
     }
 }

@@ -88,7 +88,12 @@ impl Runtime {
         let service = &self.service;
         let tx = &self.tx;
         match effect {
-            Effect::LoadAccount => call(tx, "GetCallerIdentity", service.caller_account(), Event::Account),
+            Effect::LoadAccount => call(
+                tx,
+                "GetCallerIdentity",
+                service.caller_account(),
+                Event::Account,
+            ),
             Effect::LoadRegion => {
                 let region = service.region();
                 send_later(tx, async move { Event::Region(region.await.ok()) });
@@ -188,7 +193,10 @@ impl Runtime {
 
 /// Sends what `future` yields back, from a task of its own. A send fails only when the front
 /// end has ended; the result is then moot.
-fn send_later(tx: &mpsc::UnboundedSender<Event>, future: impl Future<Output = Event> + Send + 'static) {
+fn send_later(
+    tx: &mpsc::UnboundedSender<Event>,
+    future: impl Future<Output = Event> + Send + 'static,
+) {
     let tx = tx.clone();
     tokio::spawn(async move {
         let _ = tx.send(future.await);

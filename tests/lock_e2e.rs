@@ -113,7 +113,10 @@ fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
 
     // The rerun resumes, resends the same ClientToken and follows the same association.
     let (code, stdout, stderr) = finish(command(dir.path(), &sim), "\n");
-    assert!(stderr.contains("An unfinished onboarding was saved"), "{stderr}");
+    assert!(
+        stderr.contains("An unfinished onboarding was saved"),
+        "{stderr}"
+    );
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
     assert!(
         stdout.contains("state           ASSOCIATION_SUCCEEDED"),
@@ -125,5 +128,8 @@ fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
         .filter(|a| a.name() == Some("Locked GA"))
         .collect();
     assert_eq!(made.len(), 1, "exactly one association for the request");
-    assert_eq!(made[0].association_state().as_str(), "ASSOCIATION_SUCCEEDED");
+    assert_eq!(
+        made[0].association_state().as_str(),
+        "ASSOCIATION_SUCCEEDED"
+    );
 }

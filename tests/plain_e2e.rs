@@ -335,7 +335,12 @@ fn plain_manage_refreshes_an_expired_association_to_succeeded() {
     let (script, log) = write_browser(dir.path());
     let browser = format!("python3 {} approve", script.display());
     let mut args = sim_args(&sim);
-    args.extend(["--plain".into(), "--manage".into(), "--browser-command".into(), browser]);
+    args.extend([
+        "--plain".into(),
+        "--manage".into(),
+        "--browser-command".into(),
+        browser,
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // Filter to the expired fixture, pick it by the number shown, refresh it.
     let out = run(command(dir.path(), &args), "Old apartment\n1\nr\n");
@@ -347,8 +352,14 @@ fn plain_manage_refreshes_an_expired_association_to_succeeded() {
         "stdout: {stdout}\nstderr: {stderr}\nbrowser: {browser_log}"
     );
     assert!(stderr.contains("REFRESH_TOKEN_EXPIRED"), "{stderr}");
-    assert!(stderr.contains("Open this URL to authorize the account:"), "{stderr}");
-    assert!(stdout.contains("state           ASSOCIATION_SUCCEEDED"), "{stdout}");
+    assert!(
+        stderr.contains("Open this URL to authorize the account:"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("state           ASSOCIATION_SUCCEEDED"),
+        "{stdout}"
+    );
     let item = sim
         .associations()
         .into_iter()

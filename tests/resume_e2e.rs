@@ -17,7 +17,7 @@ fn journals(dir: &Path) -> Vec<std::path::PathBuf> {
     match std::fs::read_dir(dir.join("state/iotmi-onboard")) {
         Ok(entries) => entries
             .map(|e| e.unwrap().path())
-            .filter(|p| !p.extension().is_some_and(|e| e == "lock"))
+            .filter(|p| p.extension().is_none_or(|e| e != "lock"))
             .collect(),
         Err(_) => Vec::new(),
     }

@@ -4,9 +4,9 @@ use super::status::wait_and_print;
 use super::{AssociationRecord, exit, open_url, print_record, report, report_invalid};
 use crate::app::{Connection, token_seed};
 use crate::cli::{CreateArgs, OutputFormat};
+use crate::flow::validate;
 use crate::service::{CreateRequest, logged};
 use crate::text::sanitize;
-use crate::flow::validate;
 
 pub async fn run(
     connection: &Connection,

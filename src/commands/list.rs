@@ -5,8 +5,8 @@ use std::io::Write;
 use super::{AssociationRecord, exit, print_json, report};
 use crate::app::Connection;
 use crate::cli::{ListArgs, ListKind, OutputFormat};
-use crate::service::{AssociationService, DestinationSummary, Page, ServiceError, logged};
 use crate::flow::filter_matches;
+use crate::service::{AssociationService, DestinationSummary, Page, ServiceError, logged};
 
 /// A ConnectorDestinationSummary with the API's member names.
 #[derive(serde::Serialize)]

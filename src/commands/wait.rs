@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::service::{Association, AssociationService, ErrorKind, ServiceError, logged};
 use crate::flow::{POLL_SLOW, poll_interval};
+use crate::service::{Association, AssociationService, ErrorKind, ServiceError, logged};
 
 /// How often a "still waiting" line is printed when nothing changes.
 const NOTE_EVERY: Duration = Duration::from_secs(30);

@@ -86,9 +86,17 @@ mod tests {
         flow.opts.launch = LaunchDecision::Launch(crate::remote::Launcher::System);
         let effects = send(&mut flow, Intent::Submit);
         let effects = answer_created(&mut flow, generation_of(&effects), "javascript:alert(1)");
-        assert!(!effects.iter().any(|e| matches!(e, Effect::OpenBrowser { .. })));
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::OpenBrowser { .. }))
+        );
         assert!(matches!(flow.browser, BrowserNote::Refused(_)));
-        assert!(send(&mut flow, Intent::OpenBrowser).iter().all(|e| !matches!(e, Effect::OpenBrowser { .. })));
+        assert!(
+            send(&mut flow, Intent::OpenBrowser)
+                .iter()
+                .all(|e| !matches!(e, Effect::OpenBrowser { .. }))
+        );
         assert_eq!(super::vetted_url(&flow), None);
     }
 

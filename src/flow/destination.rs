@@ -38,7 +38,7 @@ pub fn back(flow: &mut Flow) -> Vec<Effect> {
     if flow.opts.first == FirstScreen::Start {
         flow.step = Step::Start;
     } else {
-        flow.notice = Some("This is the first step: q quits".into());
+        flow.notice = Some("This is the first step: Ctrl-C quits".into());
     }
     Vec::new()
 }
@@ -244,8 +244,14 @@ mod tests {
     #[test]
     fn a_failed_detail_stays_on_the_step_and_a_stale_one_is_dropped() {
         let mut flow = flow_with_destinations();
-        let first = generation_of(&send(&mut flow, Intent::ChooseDestination("dest-oauth".into())));
-        let second = generation_of(&send(&mut flow, Intent::ChooseDestination("dest-ga".into())));
+        let first = generation_of(&send(
+            &mut flow,
+            Intent::ChooseDestination("dest-oauth".into()),
+        ));
+        let second = generation_of(&send(
+            &mut flow,
+            Intent::ChooseDestination("dest-ga".into()),
+        ));
         answer_detail(&mut flow, first, oauth_detail());
         assert_eq!(flow.step, Step::Destination, "stale answer dropped");
         update(
@@ -257,7 +263,10 @@ mod tests {
             now(),
         );
         assert_eq!(flow.step, Step::Destination);
-        assert!(matches!(flow.destinations.detail, DetailLoad::Failed { .. }));
+        assert!(matches!(
+            flow.destinations.detail,
+            DetailLoad::Failed { .. }
+        ));
     }
 
     #[test]

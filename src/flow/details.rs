@@ -10,11 +10,9 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         return Vec::new();
     }
     match intent {
-        Intent::SetName(name) => {
-            if name != flow.details.name {
-                flow.details.name = name;
-                flow.details.name_edited = true;
-            }
+        Intent::SetName(name) if name != flow.details.name => {
+            flow.details.name = name;
+            flow.details.name_edited = true;
         }
         Intent::SetDescription(description) => flow.details.description = description,
         _ => {}
@@ -71,7 +69,10 @@ mod tests {
         send(&mut flow, Intent::SetName("mine".into()));
         send(&mut flow, Intent::Back);
         assert_eq!(flow.step, Step::Destination);
-        let generation = generation_of(&send(&mut flow, Intent::ChooseDestination("dest-ga".into())));
+        let generation = generation_of(&send(
+            &mut flow,
+            Intent::ChooseDestination("dest-ga".into()),
+        ));
         answer_detail(&mut flow, generation, ga_detail());
         assert_eq!(flow.details.name, "mine");
     }

@@ -8,6 +8,8 @@ use crate::journal::Journal;
 use crate::remote::Launcher;
 use crate::service::CreateRequest;
 
+// A handful of effects per input, consumed at once: boxing the journal buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     LoadAccount,
@@ -52,7 +54,10 @@ pub enum Effect {
         id: String,
     },
     /// The URL has passed the URL policy; never through a shell.
-    OpenBrowser { url: String, launcher: Launcher },
+    OpenBrowser {
+        url: String,
+        launcher: Launcher,
+    },
     /// Write the journal (`None` removes it): the draft changed.
     Persist(Option<Journal>),
     Exit(Outcome),

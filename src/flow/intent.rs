@@ -7,7 +7,9 @@ use super::model::ReviewRow;
 pub enum Intent {
     // Anywhere.
     /// Leave; asks first (a [`super::Question`]) when something in flight would be lost.
-    Quit { interrupted: bool },
+    Quit {
+        interrupted: bool,
+    },
     ConfirmQuit,
     CancelQuit,
     /// The step before (Review when editing from Review); Start from the first step.
@@ -69,5 +71,8 @@ pub enum Intent {
     RetryAsNew(String),
     AskDelete(String),
     CancelDelete,
-    Delete { id: String, typed: String },
+    Delete {
+        id: String,
+        typed: String,
+    },
 }

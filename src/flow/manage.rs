@@ -11,7 +11,9 @@ use super::model::{
 };
 use super::review::confirmation_word;
 use super::{Flow, Generation, authorize, error_line};
-use crate::service::{Association, AssociationState, AssociationSummary, ErrorKind, Page, ServiceError};
+use crate::service::{
+    Association, AssociationState, AssociationSummary, ErrorKind, Page, ServiceError,
+};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if flow.step != Step::Manage {
@@ -72,9 +74,8 @@ fn with_state(
     match flow.manage.find(id).map(|a| a.state.clone()) {
         Some(current) if current == state => then(flow),
         Some(current) => {
-            flow.manage.message = Some(Notice::Error(format!(
-                "Not possible while it is {current}"
-            )));
+            flow.manage.message =
+                Some(Notice::Error(format!("Not possible while it is {current}")));
             Vec::new()
         }
         None => Vec::new(),
@@ -310,10 +311,22 @@ mod tests {
     fn delete_needs_the_exact_name_and_a_conflict_is_explained() {
         let mut flow = flow_in_manage();
         send(&mut flow, Intent::AskDelete("aa-ok".into()));
-        send(&mut flow, Intent::Delete { id: "aa-ok".into(), typed: "wrong".into() });
+        send(
+            &mut flow,
+            Intent::Delete {
+                id: "aa-ok".into(),
+                typed: "wrong".into(),
+            },
+        );
         assert!(matches!(&flow.manage.message, Some(Notice::Error(_))));
         // A wrong word keeps the question open.
-        let effects = send(&mut flow, Intent::Delete { id: "aa-ok".into(), typed: "Kitchen".into() });
+        let effects = send(
+            &mut flow,
+            Intent::Delete {
+                id: "aa-ok".into(),
+                typed: "Kitchen".into(),
+            },
+        );
         let generation = match &effects[..] {
             [Effect::DeleteAssociation { generation, id }] if id == "aa-ok" => *generation,
             other => panic!("{other:?}"),
@@ -321,7 +334,10 @@ mod tests {
         assert!(flow.busy());
         update(
             &mut flow,
-            Event::Deleted { generation, result: Err(ServiceError::new(ErrorKind::Conflict, "things")) },
+            Event::Deleted {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::Conflict, "things")),
+            },
             now(),
         );
         assert!(matches!(&flow.manage.message, Some(Notice::Error(e)) if e.contains("deregister")));
@@ -340,7 +356,14 @@ mod tests {
         let mut detail = association(AssociationState::InProgress);
         detail.id = "aa-wait".into();
         detail.oauth_url = "https://auth.example/x".into();
-        update(&mut flow, Event::AssociationDetail { generation, result: Ok(detail) }, now());
+        update(
+            &mut flow,
+            Event::AssociationDetail {
+                generation,
+                result: Ok(detail),
+            },
+            now(),
+        );
         assert_eq!(flow.step, Step::Authorize);
         assert_eq!(flow.association.as_ref().unwrap().id, "aa-wait");
     }
@@ -356,10 +379,23 @@ mod tests {
         let mut failed = association(AssociationState::Failed);
         failed.id = "aa-bad".into();
         failed.name = "Broken".into();
-        failed.tags = [("env".to_string(), "prod".to_string())].into_iter().collect();
-        let effects = update(&mut flow, Event::AssociationDetail { generation, result: Ok(failed) }, now());
+        failed.tags = [("env".to_string(), "prod".to_string())]
+            .into_iter()
+            .collect();
+        let effects = update(
+            &mut flow,
+            Event::AssociationDetail {
+                generation,
+                result: Ok(failed),
+            },
+            now(),
+        );
         assert_eq!(flow.step, Step::Destination);
         assert_eq!(flow.details.name, "Broken");
-        assert!(effects.iter().any(|e| matches!(e, Effect::GetDestination { id, .. } if id == "dest-oauth")));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::GetDestination { id, .. } if id == "dest-oauth"))
+        );
     }
 }

@@ -455,9 +455,7 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::PollDue { generation } => status::on_poll_due(flow, generation),
         Event::Polled { generation, result } => status::on_polled(flow, generation, result),
         Event::Refreshed { generation, result } => status::on_refreshed(flow, generation, result),
-        Event::AssociationsPage { generation, result } => {
-            manage::on_page(flow, generation, result)
-        }
+        Event::AssociationsPage { generation, result } => manage::on_page(flow, generation, result),
         Event::AssociationDetail { generation, result } => {
             manage::on_detail(flow, generation, result)
         }

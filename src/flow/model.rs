@@ -359,7 +359,10 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// While in progress: where consent is given (kept so it is never lost on exit).
-    #[serde(rename = "OAuthAuthorizationUrl", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "OAuthAuthorizationUrl",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub oauth_url: String,
 }
 

@@ -55,12 +55,7 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
 /// `Persist` when the snapshot differs from what was last handed out (its time aside).
 pub fn persist(flow: &mut Flow) -> Option<Effect> {
     let now = snapshot(flow);
-    let strip = |j: &Option<Journal>| {
-        j.clone().map(|j| Journal {
-            saved_at: 0,
-            ..j
-        })
-    };
+    let strip = |j: &Option<Journal>| j.clone().map(|j| Journal { saved_at: 0, ..j });
     if strip(&now) == strip(&flow.persisted) {
         return None;
     }

@@ -113,9 +113,11 @@ mod tests {
         let mut flow = flow_with_resume(journal);
         let effects = send(&mut flow, Intent::Resume);
         assert_eq!(flow.step, Step::Status);
-        assert!(effects
-            .iter()
-            .any(|e| matches!(e, Effect::GetAssociation { id, .. } if id == "aa-1")));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::GetAssociation { id, .. } if id == "aa-1"))
+        );
     }
 
     #[test]

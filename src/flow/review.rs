@@ -88,7 +88,11 @@ mod tests {
         send(&mut flow, Intent::EditRow(ReviewRow::Name));
         assert_eq!(flow.step, Step::Details);
         send(&mut flow, Intent::Back);
-        assert_eq!(flow.step, Step::Review, "back from an edit returns to Review");
+        assert_eq!(
+            flow.step,
+            Step::Review,
+            "back from an edit returns to Review"
+        );
     }
 
     #[test]
@@ -99,11 +103,15 @@ mod tests {
         assert_eq!(request.client_token, "seed0123456789abcdef0123-0");
         assert_eq!(flow.step, Step::Submit);
         assert!(
-            effects.iter().any(|e| matches!(e, Effect::Persist(Some(j)) if j.unanswered.as_ref() == Some(&request))),
+            effects.iter().any(
+                |e| matches!(e, Effect::Persist(Some(j)) if j.unanswered.as_ref() == Some(&request))
+            ),
             "the request is journaled before it is sent: {effects:?}"
         );
         let persist = effects.iter().position(|e| matches!(e, Effect::Persist(_)));
-        let create = effects.iter().position(|e| matches!(e, Effect::CreateAssociation { .. }));
+        let create = effects
+            .iter()
+            .position(|e| matches!(e, Effect::CreateAssociation { .. }));
         assert!(persist < create);
     }
 
@@ -111,6 +119,9 @@ mod tests {
     fn review_command_carries_the_pending_token() {
         let flow = flow_at(Step::Review);
         let command = review_command(&flow).expect("a command");
-        assert!(command.contains("--client-token seed0123456789abcdef0123-0"), "{command}");
+        assert!(
+            command.contains("--client-token seed0123456789abcdef0123-0"),
+            "{command}"
+        );
     }
 }

@@ -30,6 +30,12 @@ mod tests {
         let mut flow = flow_at_start();
         let effects = send(&mut flow, Intent::StartManage);
         assert_eq!(flow.step, Step::Manage);
-        assert!(matches!(effects[..], [Effect::ListAssociations { next_token: None, .. }]));
+        assert!(matches!(
+            effects[..],
+            [Effect::ListAssociations {
+                next_token: None,
+                ..
+            }]
+        ));
     }
 }

@@ -253,7 +253,16 @@ mod tests {
         assert_eq!(flow.step, Step::Done);
         assert!(flow.polling.is_none());
         let effects = send(&mut flow, Intent::Finish);
-        assert!(matches!(&effects[..], [.., Effect::Exit(Outcome { kind: OutcomeKind::Succeeded, .. })]));
+        assert!(matches!(
+            &effects[..],
+            [
+                ..,
+                Effect::Exit(Outcome {
+                    kind: OutcomeKind::Succeeded,
+                    ..
+                })
+            ]
+        ));
     }
 
     #[test]
@@ -293,12 +302,24 @@ mod tests {
         update(&mut flow, Event::PollDue { generation: poll }, later);
         update(
             &mut flow,
-            Event::Polled { generation: poll, result: Ok(association(AssociationState::InProgress)) },
+            Event::Polled {
+                generation: poll,
+                result: Ok(association(AssociationState::InProgress)),
+            },
             later,
         );
         assert!(flow.polling.as_ref().unwrap().asking_timeout);
         assert_eq!(flow.step, Step::Status);
         let effects = update(&mut flow, Intent::LeaveInProgress, later);
-        assert!(matches!(&effects[..], [.., Effect::Exit(Outcome { kind: OutcomeKind::LeftInProgress, .. })]));
+        assert!(matches!(
+            &effects[..],
+            [
+                ..,
+                Effect::Exit(Outcome {
+                    kind: OutcomeKind::LeftInProgress,
+                    ..
+                })
+            ]
+        ));
     }
 }

@@ -111,6 +111,10 @@ mod tests {
         let effects = send(&mut flow, Intent::Submit);
         let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
         assert_eq!(flow.step, Step::Authorize);
-        assert!(effects.iter().any(|e| matches!(e, Effect::SchedulePoll { .. })));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::SchedulePoll { .. }))
+        );
     }
 }

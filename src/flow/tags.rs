@@ -119,7 +119,9 @@ mod tests {
         save(&mut flow, None, "site", "hq");
         assert_eq!(flow.tags.rows.len(), 2);
         save(&mut flow, None, "env", "dev");
-        assert!(matches!(&flow.tags.edit_error, Some((TagField::Key, e)) if e.contains("already used")));
+        assert!(
+            matches!(&flow.tags.edit_error, Some((TagField::Key, e)) if e.contains("already used"))
+        );
         assert_eq!(flow.tags.rows.len(), 2);
         save(&mut flow, Some(1), "site", "branch");
         assert_eq!(flow.tags.edit_error, None);
@@ -135,7 +137,9 @@ mod tests {
         assert_eq!(flow.tags.rows.len(), 2);
         send(&mut flow, Intent::PasteTags("c=3,broken".into()));
         assert_eq!(flow.tags.rows.len(), 2);
-        assert!(matches!(&flow.tags.message, Some(Notice::Error(e)) if e.starts_with("Nothing added")));
+        assert!(
+            matches!(&flow.tags.message, Some(Notice::Error(e)) if e.starts_with("Nothing added"))
+        );
         send(&mut flow, Intent::RemoveTag(0));
         assert_eq!(flow.tag_pairs(), vec![("b".into(), "2".into())]);
         send(&mut flow, Intent::Next);

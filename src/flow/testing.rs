@@ -193,7 +193,9 @@ pub fn answer_created(flow: &mut Flow, generation: Generation, url: &str) -> Vec
             generation,
             result: Ok(CreatedAssociation {
                 id: "aa-1".into(),
-                arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/aa-1".into(),
+                arn:
+                    "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/aa-1"
+                        .into(),
                 state: AssociationState::InProgress,
                 oauth_url: url.into(),
             }),
@@ -217,7 +219,8 @@ pub fn poll_generation(effects: &[Effect]) -> Generation {
 pub fn association(state: AssociationState) -> Association {
     Association {
         id: "aa-1".into(),
-        arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/aa-1".into(),
+        arn: "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/aa-1"
+            .into(),
         state,
         error_message: None,
         name: "Acme OAuth".into(),
@@ -229,7 +232,11 @@ pub fn association(state: AssociationState) -> Association {
     }
 }
 
-pub fn answer_poll(flow: &mut Flow, generation: Generation, state: AssociationState) -> Vec<Effect> {
+pub fn answer_poll(
+    flow: &mut Flow,
+    generation: Generation,
+    state: AssociationState,
+) -> Vec<Effect> {
     update(
         flow,
         Event::Polled {
@@ -283,7 +290,9 @@ pub fn flow_with_resume(journal: Journal) -> Flow {
 fn summary(id: &str, name: &str, state: AssociationState) -> AssociationSummary {
     AssociationSummary {
         id: id.into(),
-        arn: format!("arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/{id}"),
+        arn: format!(
+            "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/{id}"
+        ),
         state,
         error_message: None,
         name: name.into(),
