@@ -3,33 +3,25 @@
 //! that took effect while its reply was held (`--reply-delay-ms`) is followed to the end by the
 //! rerun, with exactly one association on the service.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::e2e::Sim;
+use crate::common;
+use crate::common::e2e::Sim;
 use iotmi_onboard::simulator::SimConfig;
 
 fn command(dir: &std::path::Path, sim: &Sim) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"));
+    let mut command = common::bin::command();
     command
-        .args(["--plain", "--no-browser", "--endpoint-url"])
-        .arg(sim.endpoint())
-        .args(["--region", "us-east-1"])
+        .args(["--plain", "--no-browser"])
+        .args(common::bin::endpoint_args(&sim.endpoint()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_PROXY", "127.0.0.1")
         .env("XDG_STATE_HOME", dir)
-        .env_remove("AWS_PROFILE")
         .env_remove("SSH_CONNECTION")
         .env_remove("SSH_TTY")
         .env_remove("DISPLAY");

@@ -1,13 +1,12 @@
 //! Never losing an operator's work: the real binary killed or hung up mid-flow, then run
 //! again with the same state dir, resumes without a second association or retyping.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::e2e::{Sim, wizard_args};
-use common::pty::{Spawn, Tui};
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args};
+use crate::common::pty::{Spawn, Tui};
 use iotmi_onboard::simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";

@@ -1,7 +1,8 @@
-//! Helpers shared by the simulator's integration tests: SDK clients with quick retries, a
-//! proxy-free HTTP agent, the consent form driven like a browser would, and polling.
-#![allow(dead_code)] // each test crate uses a different subset
+//! Helpers shared by the integration tests: a simulator with fast timings, SDK clients with
+//! quick retries, a proxy-free HTTP agent, the consent form driven like a browser would, and
+//! polling. `bin` is the real binary and its environment; `e2e` and `pty` drive it.
 
+pub mod bin;
 pub mod e2e;
 pub mod pty;
 

@@ -2,10 +2,9 @@
 //! strings it returns: the screen shows them inert, and none reaches the terminal raw (checked
 //! on the bytes the program wrote to the pty).
 
-mod common;
-
-use common::e2e::{Sim, wizard_args};
-use common::pty::{Spawn, Tui};
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args};
+use crate::common::pty::{Spawn, Tui};
 use iotmi_onboard::simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";

@@ -1,11 +1,14 @@
 //! The real Rust SDK client against the in-process simulator: every operation, every error
 //! case of issue #2, plus raw HTTP checks for what the SDK would never send.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use crate::common;
+use crate::common::{
+    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, poll, query_params,
+    start,
+};
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::error::ProvideErrorMetadata;
 use aws_sdk_iotmanagedintegrations::operation::create_account_association::CreateAccountAssociationError;
@@ -19,10 +22,6 @@ use aws_sdk_iotmanagedintegrations::operation::start_account_association_refresh
 use aws_sdk_iotmanagedintegrations::operation::update_account_association::UpdateAccountAssociationError;
 use aws_sdk_iotmanagedintegrations::types::{
     AssociationState, CloudConnectorType, GeneralAuthorizationName,
-};
-use common::{
-    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, poll, query_params,
-    start,
 };
 use iotmi_onboard::simulator::SimConfig;
 

@@ -1,10 +1,9 @@
 //! The Manage view of the real binary against the simulator: refresh an expired association
 //! through the consent page, delete one with a typed confirmation, and the conflict message.
 
-mod common;
-
-use common::e2e::{Sim, wizard_args, write_browser};
-use common::pty::{Spawn, Tui};
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args, write_browser};
+use crate::common::pty::{Spawn, Tui};
 
 const ENTER: &[u8] = b"\r";
 

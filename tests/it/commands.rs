@@ -1,13 +1,12 @@
 //! The non-interactive commands of the real binary against an in-process simulator: text and
 //! JSON output (parsed back), every exit status, idempotent retries with --client-token.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::e2e::Sim;
+use crate::common;
+use crate::common::e2e::Sim;
 use serde_json::Value;
 
 const UNKNOWN_ID: &str = "0123456789abcdef0123456789abcdef";
@@ -24,20 +23,13 @@ impl Run {
     }
 
     fn command(&self, endpoint: &str, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"));
+        let mut command = common::bin::command();
         command
             .args(args)
-            .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
+            .args(common::bin::endpoint_args(endpoint))
             .stdin(Stdio::null())
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "secret")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_PROXY", "127.0.0.1")
             .env("XDG_STATE_HOME", self.dir.path())
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY");
         command
@@ -379,11 +371,7 @@ fn sigint_during_status_wait_is_exit_130() {
             break;
         }
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    common::bin::signal(child.id(), "INT");
     let exit = child.wait().expect("wait");
     assert_eq!(exit.code(), Some(130), "{exit:?}");
 }

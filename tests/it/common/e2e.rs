@@ -103,9 +103,7 @@ except Exception as e:
 }
 
 pub fn wizard_args(sim: &Sim, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = ["--endpoint-url", &sim.endpoint(), "--region", "us-east-1"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut args = super::bin::endpoint_args(&sim.endpoint());
     args.extend(extra.iter().map(|a| a.to_string()));
     args
 }

@@ -2,12 +2,11 @@
 //! stdout summary out, and the service's own record checked afterwards. Each test has its
 //! own simulator (port 0) and tempdir, so they run in parallel.
 
-mod common;
-
 use std::path::Path;
 
-use common::e2e::{Sim, wizard_args, write_browser};
-use common::pty::{Spawn, Tui};
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args, write_browser};
+use crate::common::pty::{Spawn, Tui};
 
 const ENTER: &[u8] = b"\r";
 const CTRL_C: &[u8] = b"\x03";

@@ -1,7 +1,7 @@
 //! The SDK-backed `AssociationService` against the simulator: what the wizard sees of each call,
 //! and how SDK failures become the wizard's error kinds (with their remedies).
 
-mod common;
+use crate::common;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::credential_fn::provide_credentials_fn;

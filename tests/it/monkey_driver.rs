@@ -2,7 +2,7 @@
 //! thousands of seeded random keys, pastes and resizes: nothing panics, the loop keeps
 //! answering, and whatever it created exists in the service.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

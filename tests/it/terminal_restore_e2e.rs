@@ -1,10 +1,8 @@
 //! However the program ends, the terminal is left as it was found: cooked mode (line editing
 //! and echo), the main screen, the cursor shown, bracketed paste off. Checked through the pty.
 
-mod common;
-
-use common::e2e::{Sim, wizard_args};
-use common::pty::{Spawn, Tui};
+use crate::common::e2e::{Sim, wizard_args};
+use crate::common::pty::{Spawn, Tui};
 
 fn assert_restored(tui: &Tui) {
     assert!(tui.cooked(), "the terminal is back in cooked mode");

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+use super::bin;
+
 /// How long a `wait_*` waits: generous by default (CI machines are slow and shared),
 /// tunable with `E2E_TIMEOUT_SECS`.
 pub fn timeout() -> Duration {
@@ -20,10 +22,9 @@ pub fn timeout() -> Duration {
 }
 
 /// Variables that would change what the wizard does (a real profile, SSH detection, a
-/// proxy for loopback traffic): removed so the host's environment cannot leak into a test.
+/// proxy for loopback traffic): removed, with [`bin::HOST_AWS`], so the host's environment
+/// cannot leak into a test.
 const SCRUBBED: &[&str] = &[
-    "AWS_PROFILE",
-    "AWS_ENDPOINT_URL",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_SESSION_TOKEN",
@@ -94,24 +95,19 @@ impl Tui {
         cmd.arg(r#"out="$1"; shift; exec "$@" > "$out""#);
         cmd.arg("sh");
         cmd.arg(&stdout_path);
-        cmd.arg(env!("CARGO_BIN_EXE_iotmi-onboard"));
+        cmd.arg(bin::BIN);
         for arg in &spawn.args {
             cmd.arg(arg);
         }
         cmd.cwd(dir);
-        for name in SCRUBBED {
+        for name in bin::HOST_AWS.iter().chain(SCRUBBED) {
             cmd.env_remove(name);
         }
-        for (name, value) in [
+        for (name, value) in bin::FAKE_AWS.into_iter().chain([
             ("TERM", "xterm-256color"),
-            ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
-            ("AWS_SECRET_ACCESS_KEY", "secret"),
-            ("AWS_CONFIG_FILE", "/dev/null"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
             ("NO_PROXY", "127.0.0.1,localhost"),
             ("no_proxy", "127.0.0.1,localhost"),
-        ] {
+        ]) {
             cmd.env(name, value);
         }
         // Each run keeps its journal in its own tempdir, never in the user's state dir.
@@ -230,13 +226,7 @@ impl Tui {
 
     /// Sends a signal (`KILL`, `HUP`, `TERM`…) to the program (the shell exec'd into it).
     pub fn signal(&self, name: &str) {
-        let pid = self.child.process_id().expect("child pid");
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(pid.to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{name} {pid}");
+        bin::signal(self.child.process_id().expect("child pid"), name);
     }
 
     /// The terminal is in cooked mode: line editing and echo on, as a shell expects it.

@@ -2,12 +2,11 @@
 //! throttled, 200 ms added to each): the operator retries what the SDK's own retries could not
 //! save, and exactly one association exists at the end, every time (checked through the service).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::e2e::{Sim, wizard_args, write_browser};
-use common::pty::{Spawn, Tui};
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args, write_browser};
+use crate::common::pty::{Spawn, Tui};
 use iotmi_onboard::simulator::SimConfig;
 
 fn one_flow(seed: u64) {

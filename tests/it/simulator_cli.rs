@@ -2,20 +2,32 @@
 //! format beyond the Rust SDK, and that the real binary prints its endpoint first and exits
 //! 0 on SIGTERM. The CLI is required: a missing `aws` fails these tests, it never skips them.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{config, consent, start};
+use crate::common;
+use crate::common::{config, consent, start};
 use iotmi_onboard::simulator::SimConfig;
+
+/// The AWS CLI's environment for every run here: test credentials, no config files, no proxy
+/// for loopback, no pager, and no profile of the host's.
+fn cli_env(command: &mut Command) -> &mut Command {
+    command
+        .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATORTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "simulator-test-secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_PROFILE")
+}
 
 /// Runs `aws iot-managed-integrations ARGS` against `endpoint`; Ok(json) on success,
 /// Err(stderr) when the CLI reports a service error.
 fn aws(endpoint: &str, args: &[&str]) -> Result<serde_json::Value, String> {
-    let output = Command::new("aws")
+    let output = cli_env(&mut Command::new("aws"))
         .arg("iot-managed-integrations")
         .args(args)
         .args([
@@ -26,13 +38,6 @@ fn aws(endpoint: &str, args: &[&str]) -> Result<serde_json::Value, String> {
             "--output",
             "json",
         ])
-        .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATORTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "simulator-test-secret")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("AWS_PAGER", "")
-        .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
         .output()
         .unwrap_or_else(|e| {
@@ -179,7 +184,7 @@ impl Drop for Reap {
 
 #[test]
 fn real_binary_prints_its_endpoint_first_and_exits_0_on_sigterm() {
-    let child = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"))
+    let child = Command::new(common::bin::BIN)
         .args([
             "simulator",
             "--port",
@@ -253,11 +258,7 @@ fn real_binary_prints_its_endpoint_first_and_exits_0_on_sigterm() {
         Some(7 + 120)
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
+    common::bin::signal(child.id(), "TERM");
     let deadline = Instant::now() + Duration::from_secs(10);
     let exit = loop {
         if let Some(exit) = child.try_wait().expect("wait") {
@@ -305,16 +306,9 @@ async fn the_review_command_reproduces_the_request() {
     };
     let command = format!("{} --output json", aws_cli_command(&request, &target));
     let run = move || {
-        let output = Command::new("sh")
+        let output = cli_env(&mut Command::new("sh"))
             .arg("-c")
             .arg(&command)
-            .env("AWS_ACCESS_KEY_ID", "AKIDSIMULATORTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "simulator-test-secret")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("AWS_PAGER", "")
-            .env_remove("AWS_PROFILE")
             .output()
             .expect("run sh");
         assert!(

@@ -1,31 +1,23 @@
 //! Plain mode end to end: the real binary with stdin, stdout and stderr as pipes (no tty), the
 //! answers written up front, against an in-process simulator.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use common::e2e::{Sim, write_browser};
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args, write_browser};
 
 fn command(dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_iotmi-onboard"));
+    let mut command = common::bin::command();
     command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_PROXY", "127.0.0.1")
         .env("XDG_STATE_HOME", dir)
         .env("TERM", "xterm-256color")
         .env_remove("ACCESSIBLE")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("SSH_CONNECTION")
         .env_remove("SSH_CLIENT")
         .env_remove("SSH_TTY")
@@ -49,21 +41,11 @@ fn texts(out: &Output) -> (String, String) {
     )
 }
 
-fn sim_args(sim: &Sim) -> Vec<String> {
-    vec![
-        "--endpoint-url".into(),
-        sim.endpoint(),
-        "--region".into(),
-        "us-east-1".into(),
-    ]
-}
-
 #[test]
 fn plain_general_authorization_with_an_invalid_name_first() {
     let sim = Sim::start(50);
     let dir = tempfile::tempdir().unwrap();
-    let mut args = sim_args(&sim);
-    args.push("--plain".into());
+    let args = wizard_args(&sim, &["--plain"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let answers = "brightlight-api-key\n\
                    bad.name, here\n\
@@ -116,13 +98,7 @@ fn plain_oauth_auto_detected_with_term_dumb_and_approved_by_the_browser_command(
     let dir = tempfile::tempdir().unwrap();
     let (script, log) = write_browser(dir.path());
     let browser = format!("python3 {} approve", script.display());
-    let mut args = sim_args(&sim);
-    args.extend([
-        "--browser-command".into(),
-        browser,
-        "--output".into(),
-        "json".into(),
-    ]);
+    let args = wizard_args(&sim, &["--browser-command", &browser, "--output", "json"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut command = command(dir.path(), &args);
     command.env("TERM", "dumb");
@@ -163,8 +139,8 @@ fn plain_is_automatic_without_any_terminal() {
     }
     let sim = Sim::start(50);
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![env!("CARGO_BIN_EXE_iotmi-onboard").to_string()];
-    args.extend(sim_args(&sim));
+    let mut args = vec![common::bin::BIN.to_string()];
+    args.extend(wizard_args(&sim, &[]));
     // A new session has no controlling terminal: /dev/tty cannot be opened, stdin is a pipe.
     let command = command(dir.path(), &[]);
     let mut setsid = Command::new("setsid");
@@ -195,8 +171,7 @@ fn plain_is_automatic_without_any_terminal() {
 fn plain_end_of_input_is_exit_130() {
     let sim = Sim::start(50);
     let dir = tempfile::tempdir().unwrap();
-    let mut args = sim_args(&sim);
-    args.push("--plain".into());
+    let args = wizard_args(&sim, &["--plain"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(command(dir.path(), &args), "brightlight-api-key\n");
     let (stdout, stderr) = texts(&out);
@@ -277,8 +252,7 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
     };
     store.save(&key, &journal).unwrap();
 
-    let mut args = sim_args(&sim);
-    args.push("--plain".into());
+    let args = wizard_args(&sim, &["--plain"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(command(dir.path(), &args), "\n");
     let (stdout, stderr) = texts(&out);
@@ -334,13 +308,10 @@ fn plain_manage_refreshes_an_expired_association_to_succeeded() {
     let dir = tempfile::tempdir().unwrap();
     let (script, log) = write_browser(dir.path());
     let browser = format!("python3 {} approve", script.display());
-    let mut args = sim_args(&sim);
-    args.extend([
-        "--plain".into(),
-        "--manage".into(),
-        "--browser-command".into(),
-        browser,
-    ]);
+    let args = wizard_args(
+        &sim,
+        &["--plain", "--manage", "--browser-command", &browser],
+    );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // Filter to the expired fixture, pick it by the number shown, refresh it.
     let out = run(command(dir.path(), &args), "Old apartment\n1\nr\n");

@@ -1,0 +1,26 @@
+//! Every integration test, in one test binary: the AWS SDK and the rest of the dependencies
+//! are linked once instead of once per test file. Each module is what used to be its own
+//! `tests/NAME.rs`; `cargo test --test it MODULE::` runs one of them.
+//!
+//! The tests run as threads of one process, so none may change process-wide state: the real
+//! binary gets its environment on its own command line (`common::bin`), every simulator binds
+//! port 0, every run keeps its files in its own tempdir, and SDK clients each get their own
+//! retry partition.
+
+mod common;
+
+mod commands;
+mod faults_e2e;
+mod hostile_e2e;
+mod lock_e2e;
+mod manage_e2e;
+mod monkey_driver;
+mod plain_e2e;
+mod remote_props;
+mod resume_e2e;
+mod service_sdk;
+mod simulator_cli;
+mod simulator_sdk;
+mod terminal_restore_e2e;
+mod validate_props;
+mod wizard_e2e;
