@@ -52,6 +52,9 @@ where
     loop {
         let animating = app.flow.loading();
         let reaction: Reaction = tokio::select! {
+            // A signal first: a hang-up also fails the terminal's read, and that is no I/O error.
+            biased;
+            kind = &mut stop => return Ok(Outcome { kind, summary: app.flow.summary() }),
             event = events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     if suspended {
@@ -77,7 +80,6 @@ where
                 app.tick();
                 Reaction::default()
             }
-            kind = &mut stop => return Ok(Outcome { kind, summary: app.flow.summary() }),
         };
         if !animating {
             next_tick = Instant::now() + TICK;
