@@ -179,8 +179,17 @@ pub fn prepare(
             }
         }
     }
+    let prefill = prefill(args);
+    let first = if args.manage {
+        FirstScreen::Manage
+    } else if !prefill.is_empty() {
+        // Prefilled: the operator already chose to create.
+        FirstScreen::Create
+    } else {
+        FirstScreen::Start
+    };
     let options = Options {
-        prefill: prefill(args),
+        prefill,
         launch: decide_launch(
             &Environment::detect(),
             args.no_browser,
@@ -192,14 +201,7 @@ pub fn prepare(
         target,
         resume,
         notice,
-        first: if args.manage {
-            FirstScreen::Manage
-        } else if !prefill(args).is_empty() {
-            // Prefilled: the operator already chose to create.
-            FirstScreen::Create
-        } else {
-            FirstScreen::Start
-        },
+        first,
     };
     Prepared {
         options,

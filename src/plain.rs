@@ -19,7 +19,7 @@ use crate::flow::{
 use crate::journal::{JournalKey, JournalStore};
 use crate::runtime::Runtime;
 use crate::service::AssociationState;
-use crate::text::sanitize;
+use crate::text::{elapsed_text, sanitize};
 /// Longer lists are narrowed with a filter before they are numbered.
 pub const LIST_MAX: usize = 30;
 
@@ -284,6 +284,9 @@ impl Plain {
                 if let DetailLoad::Failed { error, .. } = &flow.destinations.detail {
                     show_error(error, &flow.target.profile);
                 }
+                if let Load::Failed(error) = &flow.destinations.load {
+                    show_error(error, &flow.target.profile);
+                }
                 if entered && flow.destinations.load == Load::Loading {
                     say("Loading connector destinations…");
                 }
@@ -324,7 +327,12 @@ impl Plain {
                 }
             }
             Step::Authorize if entered => self.hand_over(),
-            Step::Status | Step::Done | Step::Authorize => self.report_state(),
+            Step::Status | Step::Done | Step::Authorize => {
+                if let RefreshState::Failed(error) = &flow.refresh {
+                    show_error(error, &flow.target.profile);
+                }
+                self.report_state();
+            }
             _ => {}
         }
         if let Some((_, error)) = self.flow.tags.edit_error.take() {
@@ -381,7 +389,8 @@ impl Plain {
         self.shown.state = Some(tracked.state.clone());
     }
 
-    /// The prompt of the current step, or `None` while the flow waits for the service.
+    /// The prompt of the current step, or `None` while the flow waits for the service. Prints
+    /// nothing: it is also called to see whether arriving events changed the question.
     fn prompt(&self) -> Option<String> {
         let flow = &self.flow;
         if self.flow.waiting() {
@@ -405,8 +414,7 @@ impl Plain {
                 if flow.destinations.load == Load::Loading || flow.destinations.more {
                     return None;
                 }
-                if let Load::Failed(error) = &flow.destinations.load {
-                    show_error(error, &flow.target.profile);
+                if let Load::Failed(_) = &flow.destinations.load {
                     return Some("Retry? [Y/n]: ".into());
                 }
                 let default = flow
@@ -478,9 +486,6 @@ impl Plain {
                 } else if tracked.state == AssociationState::RefreshTokenExpired
                     && !matches!(flow.refresh, RefreshState::InFlight { .. })
                 {
-                    if let RefreshState::Failed(error) = &flow.refresh {
-                        show_error(error, &flow.target.profile);
-                    }
                     "The refresh token expired. Refresh it now (a new consent URL)? [Y/n]: ".into()
                 } else {
                     return None;
@@ -607,7 +612,7 @@ impl Plain {
                 _ => vec![Intent::Quit { interrupted: false }],
             },
             Step::Authorize | Step::Status => {
-                if flow.polling.as_ref().is_some_and(|p| p.asking_timeout) {
+                if flow.asking_timeout() {
                     if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
                         vec![Intent::KeepWaiting]
                     } else {
@@ -928,15 +933,6 @@ impl Plain {
 fn show_error(error: &crate::service::ServiceError, profile: &str) {
     say(&format!("error: {error}"));
     say(&format!("hint: {}", error.remedy(profile)));
-}
-
-pub fn elapsed_text(elapsed: std::time::Duration) -> String {
-    let secs = elapsed.as_secs();
-    if secs < 60 {
-        format!("{secs}s")
-    } else {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    }
 }
 
 fn tags_text(tags: &[(String, String)]) -> String {

@@ -83,6 +83,16 @@ where
     out
 }
 
+/// A wait's elapsed time for progress lines: `42s`, `3m05s`.
+pub fn elapsed_text(elapsed: std::time::Duration) -> String {
+    let secs = elapsed.as_secs();
+    if secs < 60 {
+        format!("{secs}s")
+    } else {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,19 +25,8 @@ use crate::text::sanitize;
 pub use list::all_destinations as list_all_destinations;
 pub use record::AssociationRecord;
 
-/// Exit statuses of the commands (documented in `--help` and the README).
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const ERROR: i32 = 1;
-    /// A usage error (clap's own code) or a value the service's rules refuse.
-    pub const USAGE: i32 = 2;
-    /// The association reached ASSOCIATION_FAILED (or REFRESH_TOKEN_EXPIRED).
-    pub const FAILED: i32 = 3;
-    /// `--wait` gave up after `--wait-timeout`.
-    pub const TIMED_OUT: i32 = 4;
-    /// SIGINT (Ctrl-C), or stdin closed while a prompt waited.
-    pub const INTERRUPTED: i32 = 130;
-}
+/// The one exit-status table of every front end.
+pub use crate::exit;
 
 /// Runs one command; `Demo`, `Simulator` and the wizard are not commands.
 pub async fn run(command: Command, aws: AwsArgs, global: GlobalArgs) -> anyhow::Result<i32> {

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use crate::flow::{POLL_SLOW, poll_interval};
 use crate::service::{Association, AssociationService, ErrorKind, ServiceError, logged};
+use crate::text::elapsed_text;
 
 /// How often a "still waiting" line is printed when nothing changes.
 const NOTE_EVERY: Duration = Duration::from_secs(30);
@@ -18,15 +19,6 @@ pub enum WaitEnd {
     Final(Association),
     /// `timeout` passed first; the last state seen.
     TimedOut(Association),
-}
-
-pub fn elapsed_text(elapsed: Duration) -> String {
-    let secs = elapsed.as_secs();
-    if secs < 60 {
-        format!("{secs}s")
-    } else {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    }
 }
 
 /// Polls `first.id` until its state is final or `timeout` passes. Only a non-retryable error

@@ -9,7 +9,6 @@ use super::intent::Intent;
 use super::model::{
     FirstScreen, Load, ManageAction, ManageView, Notice, RefreshState, Step, TagRow, Tracked,
 };
-use super::review::confirmation_word;
 use super::{Flow, Generation, authorize, error_line};
 use crate::service::{
     Association, AssociationState, AssociationSummary, ErrorKind, Page, ServiceError,
@@ -298,6 +297,15 @@ pub fn on_deleted(
             flow.manage.message = Some(Notice::Error(error_line(&error)));
             Vec::new()
         }
+    }
+}
+
+/// What a delete must be confirmed with: the name, or the id of an unnamed association.
+pub fn confirmation_word(association: &AssociationSummary) -> String {
+    if association.name.is_empty() {
+        association.id.clone()
+    } else {
+        association.name.clone()
     }
 }
 

@@ -41,8 +41,9 @@ pub use details::errors as details_errors;
 pub use effect::Effect;
 pub use event::Event;
 pub use intent::Intent;
+pub use manage::confirmation_word;
 pub use model::*;
-pub use review::{confirmation_word, pending_request, review_command};
+pub use review::{pending_request, review_command};
 pub use status::{POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 
 use crate::journal::Journal;
@@ -290,13 +291,9 @@ impl Flow {
             || self.busy()
     }
 
-    /// Whether quitting now would lose typed input (a draft not yet journaled counts).
-    pub fn has_draft(&self) -> bool {
-        self.association.is_none()
-            && (self.destination.is_some()
-                || !self.details.name.is_empty()
-                || !self.details.description.is_empty()
-                || !self.tags.rows.is_empty())
+    /// Past the wait timeout: the flow asks "keep waiting, or leave it in progress?".
+    pub fn asking_timeout(&self) -> bool {
+        self.polling.as_ref().is_some_and(|p| p.asking_timeout)
     }
 
     pub fn summary(&self) -> Option<Summary> {

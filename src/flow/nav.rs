@@ -126,14 +126,3 @@ pub fn exit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
         summary: flow.summary(),
     })]
 }
-
-/// Moves `cursor` by `delta` within `len` items.
-#[allow(dead_code)]
-pub fn move_cursor(cursor: &mut usize, len: usize, delta: isize) {
-    if len == 0 {
-        *cursor = 0;
-        return;
-    }
-    let target = (*cursor as isize + delta).clamp(0, len as isize - 1);
-    *cursor = target as usize;
-}

@@ -4,7 +4,7 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::Step;
 use super::{Flow, command, nav, submit, token, validate};
-use crate::service::{AssociationSummary, CreateRequest};
+use crate::service::CreateRequest;
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if flow.step != Step::Review {
@@ -62,15 +62,6 @@ fn submit(flow: &mut Flow) -> Vec<Effect> {
         flow.token_counter += 1;
     }
     submit::send_create(flow, request)
-}
-
-/// What a delete must be confirmed with: the name, or the id of an unnamed association.
-pub fn confirmation_word(association: &AssociationSummary) -> String {
-    if association.name.is_empty() {
-        association.id.clone()
-    } else {
-        association.name.clone()
-    }
 }
 
 #[cfg(test)]

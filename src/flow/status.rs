@@ -225,12 +225,6 @@ pub fn on_refreshed(
     }
 }
 
-/// Whether the flow is asking "keep waiting or leave it in progress?".
-#[allow(dead_code)]
-pub fn asking_timeout(flow: &Flow) -> bool {
-    flow.polling.as_ref().is_some_and(|p| p.asking_timeout)
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

@@ -590,28 +590,32 @@ impl App {
         mirror(&mut ui.name, &flow.details.name);
         mirror(&mut ui.description, &flow.details.description);
         mirror(&mut ui.manage_filter, &flow.manage.filter);
-        if flow.step == Step::Auth && before != Some(Step::Auth) {
-            ui.auth_cursor = flow
-                .destination
-                .as_ref()
-                .and_then(|d| {
-                    let current = flow.auth_material.as_ref()?;
-                    d.auth_materials.iter().position(|m| m == current)
-                })
-                .unwrap_or(0);
-        }
-        if flow.step == Step::Tags && before != Some(Step::Tags) {
-            ui.tag_edit = None;
+        // What a screen starts with when it is entered.
+        if before != Some(flow.step) {
+            match flow.step {
+                Step::Auth => {
+                    ui.auth_cursor = flow
+                        .destination
+                        .as_ref()
+                        .and_then(|d| {
+                            let current = flow.auth_material.as_ref()?;
+                            d.auth_materials.iter().position(|m| m == current)
+                        })
+                        .unwrap_or(0);
+                }
+                Step::Tags => ui.tag_edit = None,
+                // Editing from Review keeps the field chosen there.
+                Step::Details if before != Some(Step::Review) => {
+                    ui.details_focus = flow.details.error_field;
+                }
+                Step::Authorize if before.is_some() => ui.show_qr = false,
+                _ => {}
+            }
         }
         if flow.step != Step::Manage || flow.manage.confirm_delete.is_none() {
             ui.delete_input = None;
         } else if ui.delete_input.is_none() {
             ui.delete_input = Some(Input::default());
-        }
-        if before == Some(Step::Review) && flow.step == Step::Details {
-            // Editing from Review: the field chosen there.
-        } else if before != Some(Step::Details) && flow.step == Step::Details {
-            ui.details_focus = flow.details.error_field;
         }
         if !ui.prefill_placed
             && ui.destination_filter.value().is_empty()
@@ -626,12 +630,6 @@ impl App {
         clamp(&mut ui.manage_cursor, flow.manage.matches.len());
         clamp(&mut ui.tag_cursor, flow.tags.rows.len());
         clamp(&mut ui.review_cursor, flow.review_rows().len());
-        if before.is_some()
-            && flow.step != before.unwrap_or(flow.step)
-            && flow.step == Step::Authorize
-        {
-            ui.show_qr = false;
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! from the same table, so they cannot disagree with what a key does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
 
 use super::app::{App, TagEdit};
 use crate::flow::{DetailsField, Load, Question, Step, SubmitState, TagField};
@@ -292,20 +293,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 ));
             }
             keys.push(bind("g", &[Char('g')], "reload", Action::Reload));
-            if !app.ui.manage_filter.value().is_empty() {
-                keys.push(quiet(bind(
-                    "Esc",
-                    &[Code(KeyCode::Esc)],
-                    "clear the filter",
-                    Action::ClearFilter,
-                )));
-            }
-            keys.push(quiet(bind(
-                "Esc",
-                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
-                "back to Start",
-                Action::Back,
-            )));
+            keys.extend(filtered_list_escape(&app.ui.manage_filter, "back to Start"));
             keys
         }
         Step::Destination if matches!(flow.destinations.load, Load::Failed(_)) => vec![
@@ -326,20 +314,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 "select",
                 Action::Choose,
             ));
-            if !app.ui.destination_filter.value().is_empty() {
-                keys.push(quiet(bind(
-                    "Esc",
-                    &[Code(KeyCode::Esc)],
-                    "clear the filter",
-                    Action::ClearFilter,
-                )));
-            }
-            keys.push(quiet(bind(
-                "Esc",
-                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
-                "back",
-                Action::Back,
-            )));
+            keys.extend(filtered_list_escape(&app.ui.destination_filter, "back"));
             keys
         }
         // Tab order: name, description, next step; Shift-Tab the other way.
@@ -556,9 +531,29 @@ pub fn bindings(app: &App) -> Vec<Binding> {
     keys
 }
 
+/// Esc on a filtered list: first it clears the filter, then it goes back.
+fn filtered_list_escape(filter: &Input, back: &'static str) -> Vec<Binding> {
+    let mut keys = Vec::new();
+    if !filter.value().is_empty() {
+        keys.push(quiet(bind(
+            "Esc",
+            &[Code(KeyCode::Esc)],
+            "clear the filter",
+            Action::ClearFilter,
+        )));
+    }
+    keys.push(quiet(bind(
+        "Esc",
+        &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+        back,
+        Action::Back,
+    )));
+    keys
+}
+
 /// Keep waiting / leave in progress, while the wait timeout question is open.
 fn timeout_keys(app: &App) -> Vec<Binding> {
-    if app.flow.polling.as_ref().is_some_and(|p| p.asking_timeout) {
+    if app.flow.asking_timeout() {
         vec![
             bind("w", &[Char('w')], "keep waiting", Action::KeepWaiting),
             bind(
