@@ -260,6 +260,23 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_keeps_the_consent_url_only_while_in_progress() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let summary = flow.summary().expect("a summary");
+        assert_eq!(summary.oauth_url, "https://auth.example/x");
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["OAuthAuthorizationUrl"], "https://auth.example/x");
+        assert_eq!(json["AssociationState"], "ASSOCIATION_IN_PROGRESS");
+        let poll = poll_generation(&effects);
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut flow, poll, AssociationState::Succeeded);
+        let json = serde_json::to_value(flow.summary().unwrap()).unwrap();
+        assert!(json.get("OAuthAuthorizationUrl").is_none(), "{json}");
+    }
+
+    #[test]
     fn an_expired_refresh_token_offers_a_refresh_that_hands_out_a_new_url() {
         let mut flow = flow_at(Step::Review);
         let effects = send(&mut flow, Intent::Submit);
