@@ -3,6 +3,7 @@
 //! body) leaves in the service's error shape rather than axum's plain-text defaults.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -36,8 +37,9 @@ pub struct Faults {
     pub fail_rate: f64,
     pub throttle_every: u64,
     pub latency: Duration,
-    /// How long a computed API reply is held before it is sent (see [`dispatch`]).
-    pub reply_delay: Duration,
+    /// How long the reply of a state-changing API request is held after it took effect, in
+    /// milliseconds (see [`dispatch`]); atomic so a test can change it while serving.
+    reply_delay_ms: AtomicU64,
     state: Mutex<FaultState>,
 }
 
@@ -52,15 +54,24 @@ impl Faults {
             fail_rate,
             throttle_every,
             latency,
-            reply_delay: Duration::ZERO,
+            reply_delay_ms: AtomicU64::new(0),
             state: Mutex::new(FaultState { rng, requests: 0 }),
         }
     }
 
-    /// Holds every API reply `delay` after its operation took effect.
-    pub fn with_reply_delay(mut self, delay: Duration) -> Self {
-        self.reply_delay = delay;
+    /// Holds the reply of every state-changing API request `delay` after it took effect.
+    pub fn with_reply_delay(self, delay: Duration) -> Self {
+        self.set_reply_delay(delay);
         self
+    }
+
+    pub fn set_reply_delay(&self, delay: Duration) {
+        let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.reply_delay_ms.store(millis, Ordering::Relaxed);
+    }
+
+    fn reply_delay(&self) -> Duration {
+        Duration::from_millis(self.reply_delay_ms.load(Ordering::Relaxed))
     }
 
     /// Decides whether this API request fails before any work is done.
@@ -106,20 +117,24 @@ pub fn router(shared: Arc<Shared>) -> Router {
 ///
 /// `--reply-delay-ms` is applied here, after `handle` has returned: the operation has already
 /// taken effect (store mutated, response built) when the hold starts, so a client that hangs up
-/// during the hold, which drops this future, loses only the reply.
+/// during the hold, which drops this future, loses only the reply. Reads are not held: a lost
+/// reply matters where a retry could do the work twice, and a test (or an operator with the AWS
+/// CLI) can look at the service while a create's reply is still held.
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    static NEXT_REQUEST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
     let is_api = !request.uri().path().starts_with("/oauth/");
+    let changes_state = request.method() != Method::GET && request.method() != Method::HEAD;
     let mut response = handle(State(Arc::clone(&shared)), request).await;
     if is_api {
-        let n = NEXT_REQUEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
         if let Ok(value) =
             axum::http::HeaderValue::from_str(&format!("00000000-0000-4000-8000-{n:012x}"))
         {
             response.headers_mut().insert("x-amzn-requestid", value);
         }
-        if !shared.faults.reply_delay.is_zero() {
-            tokio::time::sleep(shared.faults.reply_delay).await;
+        let hold = shared.faults.reply_delay();
+        if changes_state && !hold.is_zero() {
+            tokio::time::sleep(hold).await;
         }
     }
     response

@@ -46,9 +46,11 @@ fn finish(mut command: Command, answers: &str) -> (i32, String, String) {
 
 #[test]
 fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
+    // The first run's create reply is held far longer than the test takes (it is killed
+    // first); reads are answered at once, so the test can watch the service meanwhile.
     let sim = Sim::with(SimConfig {
         approve_after_ms: 50,
-        reply_delay_ms: 2_500,
+        reply_delay_ms: 600_000,
         ..SimConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
@@ -83,9 +85,13 @@ fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
     });
 
     // A second run on the same key: no resume offered, nothing discarded or written.
-    let journal_before = std::fs::read_dir(dir.path().join("iotmi-onboard"))
-        .map(|d| d.count())
-        .unwrap_or(0);
+    let journal_before = state_files(dir.path());
+    assert!(
+        journal_before
+            .iter()
+            .any(|(_, text)| text.contains("Locked GA")),
+        "the first run journaled its request: {journal_before:?}"
+    );
     let (code, _, stderr) = finish(command(dir.path(), &sim), "");
     assert!(
         stderr.contains(&format!("pid {}", first.id())),
@@ -93,17 +99,16 @@ fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
     );
     assert!(!stderr.contains("An unfinished onboarding"), "{stderr}");
     assert_eq!(code, 130, "end of input: {stderr}");
-    let journal_after = std::fs::read_dir(dir.path().join("iotmi-onboard"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    assert_eq!(journal_before, journal_after);
+    assert_eq!(journal_before, state_files(dir.path()));
 
     // kill -9 while the reply is still held: the lock goes with the process.
     first.kill().expect("SIGKILL");
     first.wait().unwrap();
     drop(first_in);
 
-    // The rerun resumes, resends the same ClientToken and follows the same association.
+    // The rerun resumes, resends the same ClientToken and follows the same association; its
+    // reply is no longer held.
+    sim.handle.set_reply_delay(Duration::ZERO);
     let (code, stdout, stderr) = finish(command(dir.path(), &sim), "\n");
     assert!(
         stderr.contains("An unfinished onboarding was saved"),
@@ -124,4 +129,22 @@ fn a_second_run_leaves_a_live_session_alone_and_kill_9_hands_it_over() {
         made[0].association_state().as_str(),
         "ASSOCIATION_SUCCEEDED"
     );
+}
+
+/// Every file of the state directory with its contents, sorted by name.
+fn state_files(state_home: &std::path::Path) -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(state_home.join("iotmi-onboard"))
+        .map(|dir| {
+            dir.map_while(Result::ok)
+                .map(|entry| {
+                    (
+                        entry.file_name().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(entry.path()).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
 }

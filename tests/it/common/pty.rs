@@ -70,6 +70,8 @@ pub struct Tui {
     child: Box<dyn Child + Send + Sync>,
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Disconnected when the reader has seen the end of the terminal's output.
+    drained: std::sync::mpsc::Receiver<()>,
     stdout_path: PathBuf,
     /// Files (e.g. the fake browser's log) shown alongside the screen when a wait fails.
     logs: Vec<PathBuf>,
@@ -126,7 +128,9 @@ impl Tui {
         let raw = Arc::new(Mutex::new(Vec::new()));
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
         let (parser2, raw2) = (parser.clone(), raw.clone());
+        let (reading, drained) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
+            let _reading = reading;
             let mut buf = [0u8; 8192];
             // Ends with EOF or EIO once the child and its terminal are gone.
             while let Ok(n @ 1..) = reader.read(&mut buf) {
@@ -141,6 +145,7 @@ impl Tui {
             child,
             parser,
             raw,
+            drained,
             stdout_path,
             logs: Vec::new(),
             exit: None,
@@ -248,6 +253,10 @@ impl Tui {
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 self.exit = Some(status.exit_code());
+                // What it wrote last (restoring the terminal) may still be in the pty: read to
+                // the end before anyone looks. Bounded, since a process it started (a browser)
+                // may still hold the terminal open.
+                let _ = self.drained.recv_timeout(Duration::from_secs(5));
                 return status.exit_code();
             }
             if Instant::now() >= deadline {
