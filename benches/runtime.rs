@@ -29,6 +29,7 @@ fn options() -> Options {
         endpoint_is_loopback: true,
         wait_timeout: Duration::from_secs(900),
         token_seed: "bench".into(),
+        client_token: None,
         target: Target {
             profile: "bench".into(),
             region: Some("us-east-1".into()),

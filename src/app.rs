@@ -9,7 +9,7 @@ use crossterm::event::EventStream;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use crate::cli::{AwsArgs, GlobalArgs, OutputFormat, WizardArgs};
+use crate::cli::{AwsArgs, DraftArgs, GlobalArgs, OutputFormat, WizardArgs};
 use crate::flow::{FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
@@ -179,7 +179,7 @@ pub fn prepare(
             }
         }
     }
-    let prefill = prefill(args);
+    let prefill = prefill(&args.draft);
     let first = if args.manage {
         FirstScreen::Manage
     } else if !prefill.is_empty() {
@@ -189,19 +189,17 @@ pub fn prepare(
         FirstScreen::Start
     };
     let options = Options {
-        prefill,
-        launch: decide_launch(
-            &Environment::detect(),
-            args.no_browser,
-            args.browser_command.as_deref(),
-        ),
-        endpoint_is_loopback,
-        wait_timeout: args.wait_timeout,
-        token_seed: token_seed(),
-        target,
         resume,
         notice,
         first,
+        ..options(
+            target,
+            endpoint_is_loopback,
+            prefill,
+            args.no_browser,
+            args.browser_command.as_deref(),
+            args.wait_timeout,
+        )
     };
     Prepared {
         options,
@@ -209,14 +207,38 @@ pub fn prepare(
     }
 }
 
+/// The flow's options for every front end: a fresh token seed, the browser decided from the
+/// environment and flags; no resume, straight to creating.
+pub fn options(
+    target: Target,
+    endpoint_is_loopback: bool,
+    prefill: Prefill,
+    no_browser: bool,
+    browser_command: Option<&str>,
+    wait_timeout: std::time::Duration,
+) -> Options {
+    Options {
+        prefill,
+        launch: decide_launch(&Environment::detect(), no_browser, browser_command),
+        endpoint_is_loopback,
+        wait_timeout,
+        token_seed: token_seed(),
+        client_token: None,
+        target,
+        resume: None,
+        notice: None,
+        first: FirstScreen::Create,
+    }
+}
+
 /// The draft the flags describe: one type from flags to journal to request.
-pub fn prefill(args: &WizardArgs) -> Prefill {
+pub fn prefill(draft: &DraftArgs) -> Prefill {
     Prefill {
-        destination: args.destination.clone(),
-        name: args.name.clone(),
-        description: args.description.clone(),
-        tags: args.tags.clone(),
-        auth_material: args.auth_material.clone(),
+        destination: draft.destination.clone(),
+        name: draft.name.clone(),
+        description: draft.description.clone(),
+        tags: draft.tags.clone(),
+        auth_material: draft.auth_material.clone(),
     }
 }
 

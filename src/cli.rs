@@ -158,22 +158,10 @@ pub struct BrowserArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(mut_arg("destination", |arg| arg.required(true)))]
 pub struct CreateArgs {
-    /// The connector destination id (ConnectorDestinationId).
-    #[arg(long, value_name = "ID")]
-    pub destination: String,
-    /// The association's name (default: suggested from the destination's name).
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// The association's description.
-    #[arg(long, value_name = "TEXT")]
-    pub description: Option<String>,
-    /// A tag (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
-    pub tags: Vec<(String, String)>,
-    /// The General Authorization material name (for destinations that use one).
-    #[arg(long, value_name = "NAME")]
-    pub auth_material: Option<String>,
+    #[command(flatten)]
+    pub draft: DraftArgs,
     /// Idempotency token (default: generated, and printed so a rerun can pass it).
     #[arg(long, value_name = "TOKEN")]
     pub client_token: Option<String>,
@@ -270,21 +258,9 @@ pub enum OutputFormat {
 
 #[derive(Args, Debug, Clone)]
 pub struct WizardArgs {
-    /// Prefill: the connector destination id.
-    #[arg(long, value_name = "ID")]
-    pub destination: Option<String>,
-    /// Prefill: the association's name.
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// Prefill: the association's description.
-    #[arg(long, value_name = "TEXT")]
-    pub description: Option<String>,
-    /// Prefill: a tag (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
-    pub tags: Vec<(String, String)>,
-    /// Prefill: the General Authorization material name.
-    #[arg(long, value_name = "NAME")]
-    pub auth_material: Option<String>,
+    /// Prefill: the wizard still shows each step.
+    #[command(flatten)]
+    pub draft: DraftArgs,
     /// Open the list of existing associations instead of creating one.
     #[arg(long)]
     pub manage: bool,
@@ -298,6 +274,27 @@ pub struct WizardArgs {
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
+}
+
+/// The association's inputs as flags: the wizard's prefill and `create`'s request, one type
+/// from flags to journal to request (see `app::prefill`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DraftArgs {
+    /// The connector destination id (ConnectorDestinationId).
+    #[arg(long, value_name = "ID")]
+    pub destination: Option<String>,
+    /// The association's name (default: suggested from the destination's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The association's description.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// A tag (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
+    /// The General Authorization material name (for destinations that use one).
+    #[arg(long, value_name = "NAME")]
+    pub auth_material: Option<String>,
 }
 
 impl Cli {
@@ -374,14 +371,14 @@ mod tests {
     fn prefill_flags_parse_on_both_forms() {
         let cli = Cli::try_parse_from(["iotmi-onboard", "--tag", "a=b=c", "--tag", "k="]).unwrap();
         assert_eq!(
-            cli.wizard.tags,
+            cli.wizard.draft.tags,
             [("a".into(), "b=c".into()), ("k".into(), "".into())]
         );
         let cli =
             Cli::try_parse_from(["iotmi-onboard", "demo", "--name", "X", "--no-browser"]).unwrap();
         match cli.command {
             Some(Command::Demo(demo)) => {
-                assert_eq!(demo.wizard.name.as_deref(), Some("X"));
+                assert_eq!(demo.wizard.draft.name.as_deref(), Some("X"));
                 assert!(demo.wizard.no_browser);
             }
             other => panic!("{other:?}"),

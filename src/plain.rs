@@ -13,10 +13,11 @@ use crate::app::{Connection, prepare, print_summary};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
-    self, BrowserNote, DetailLoad, DetailsField, Effect, FirstScreen, Flow, Intent, Load, Notice,
-    Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
+    self, DetailLoad, DetailsField, Effect, FirstScreen, Flow, Intent, Load, Notice, Outcome,
+    OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
 };
 use crate::journal::{JournalKey, JournalStore};
+use crate::progress::Progress;
 use crate::runtime::Runtime;
 use crate::service::AssociationState;
 use crate::text::{elapsed_text, sanitize};
@@ -113,9 +114,6 @@ struct Shown {
     field: Option<DetailsField>,
     /// Manage: the association picked for an action.
     picked: Option<String>,
-    /// The last state reported while waiting.
-    state: Option<AssociationState>,
-    started: Option<Instant>,
     /// `e` at the review: the next answer names the row to edit.
     editing: bool,
 }
@@ -160,6 +158,7 @@ pub async fn run(
             flow,
             lines: Lines::stdin(),
             shown: Shown::default(),
+            progress: Progress::new(None),
         };
         let outcome = match runtime.run(flow::init(&mut plain.flow)) {
             Some(outcome) => Ok(outcome),
@@ -199,6 +198,7 @@ struct Plain {
     flow: Flow,
     lines: Lines,
     shown: Shown,
+    progress: Progress,
 }
 
 impl Plain {
@@ -326,67 +326,18 @@ impl Plain {
                     show_error(error, &flow.target.profile);
                 }
             }
-            Step::Authorize if entered => self.hand_over(),
+            Step::Authorize if entered => self.progress.hand_over(&self.flow),
             Step::Status | Step::Done | Step::Authorize => {
                 if let RefreshState::Failed(error) = &flow.refresh {
                     show_error(error, &flow.target.profile);
                 }
-                self.report_state();
+                self.progress.report(&self.flow);
             }
             _ => {}
         }
         if let Some((_, error)) = self.flow.tags.edit_error.take() {
             say(&format!("error: tags: {error}"));
         }
-    }
-
-    /// The URL on a line of its own (sanitised), and what happened with the browser.
-    fn hand_over(&mut self) {
-        let flow = &self.flow;
-        if let Some(tracked) = &flow.association {
-            say(&format!("Created {} ({}).", tracked.id, tracked.state));
-        }
-        if let Some(url) = flow.oauth_url() {
-            say("Open this URL to authorize the account:");
-            say(&sanitize(url));
-        }
-        match &flow.browser {
-            BrowserNote::Refused(why) => say(&format!("Not opening the URL: {why}")),
-            BrowserNote::Skipped(reason) => say(reason.explain()),
-            BrowserNote::LaunchFailed(why) => say(&format!(
-                "Could not open a browser ({}): open the URL yourself.",
-                sanitize(why)
-            )),
-            BrowserNote::Opening | BrowserNote::Opened => say("Opening the URL in a browser."),
-            BrowserNote::None => {}
-        }
-        self.report_state();
-    }
-
-    fn report_state(&mut self) {
-        let Some(tracked) = &self.flow.association else {
-            return;
-        };
-        if self.shown.state.as_ref() == Some(&tracked.state) {
-            return;
-        }
-        let started = *self.shown.started.get_or_insert_with(Instant::now);
-        if self.shown.state.is_none() && !tracked.state.is_final() {
-            say(&format!(
-                "Waiting for {} to reach a final state (now {}).",
-                tracked.id, tracked.state
-            ));
-        } else {
-            say(&format!(
-                "[{}] {}",
-                elapsed_text(started.elapsed()),
-                tracked.state
-            ));
-        }
-        if let Some(message) = &tracked.error_message {
-            say(&format!("error: {}", sanitize(message)));
-        }
-        self.shown.state = Some(tracked.state.clone());
     }
 
     /// The prompt of the current step, or `None` while the flow waits for the service. Prints
@@ -986,26 +937,13 @@ mod tests {
         flow
     }
 
-    /// Answers the GetConnectorDestination among `effects`, if any.
-    fn answer_effects(flow: &mut Flow, effects: &[Effect]) -> Option<CreateRequest> {
-        for effect in effects {
-            match effect {
-                Effect::GetDestination { generation, .. } => {
-                    answer_detail(flow, *generation, oauth_detail())
-                }
-                Effect::CreateAssociation { request, .. } => return Some(request.clone()),
-                _ => {}
-            }
-        }
-        None
-    }
-
     fn plain(flow: Flow) -> Plain {
         let (_, rx) = mpsc::unbounded_channel();
         Plain {
             flow,
             lines: Lines { rx, echo: false },
             shown: Shown::default(),
+            progress: Progress::new(None),
         }
     }
 
@@ -1079,6 +1017,20 @@ mod tests {
 
         assert_eq!(tui.len(), 2, "{tui:?}");
         assert_eq!(tui, answers);
+        // The scripted front end (`create --destination dest-oauth`) sends the first draft
+        // with the same token.
+        let mut scripted = Flow::new(
+            Options {
+                first: FirstScreen::Create,
+                prefill: Prefill {
+                    destination: Some("dest-oauth".into()),
+                    ..Prefill::default()
+                },
+                ..options()
+            },
+            now(),
+        );
+        assert_eq!(crate::scripted::first_request(&mut scripted), tui[0]);
         assert_eq!(tui[0].client_token, format!("{SEED}-0"));
         assert_eq!(tui[1].client_token, format!("{SEED}-1"));
     }

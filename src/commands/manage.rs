@@ -1,48 +1,27 @@
 //! `iotmi-onboard refresh ID` and `iotmi-onboard delete ID --yes`.
 
-use super::{exit, open_url, print_json, print_rows, report};
+use super::{exit, print_json, print_rows, report};
 use crate::app::Connection;
 use crate::cli::{DeleteArgs, OutputFormat, RefreshArgs};
+use crate::flow::Prefill;
+use crate::scripted::{self, Plan};
 use crate::service::logged;
-use crate::text::sanitize;
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Refreshed {
-    account_association_id: String,
-    #[serde(rename = "OAuthAuthorizationUrl")]
-    oauth_url: String,
-}
-
+/// A new consent URL through the flow ([`crate::scripted`]): the association is looked up,
+/// refreshed, and its new URL offered to a browser like the wizard's.
 pub async fn refresh(
     connection: &Connection,
     args: RefreshArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    let url = match logged(
-        "StartAccountAssociationRefresh",
-        connection.service.start_refresh(args.id.clone()).await,
-    ) {
-        Ok(url) => url,
-        Err(error) => return Ok(report(&error, connection)),
-    };
-    let shown = Refreshed {
-        account_association_id: args.id,
-        oauth_url: sanitize(&url).into_owned(),
-    };
-    match output {
-        OutputFormat::Json => print_json(&shown)?,
-        OutputFormat::Text => print_rows(&[
-            ("association-id", shown.account_association_id.clone()),
-            ("url", shown.oauth_url.clone()),
-        ])?,
-    }
-    open_url(&url, connection.endpoint_is_loopback, &args.browser).await;
-    eprintln!(
-        "Approve it, then: iotmi-onboard status {} --wait",
-        shown.account_association_id
+    let options = scripted::options(
+        connection,
+        Prefill::default(),
+        &args.browser,
+        crate::flow::DEFAULT_WAIT_TIMEOUT,
+        None,
     );
-    Ok(exit::OK)
+    scripted::run(connection, Plan::Refresh { id: args.id }, options, output).await
 }
 
 #[derive(serde::Serialize)]

@@ -8,7 +8,6 @@ mod list;
 mod manage;
 mod record;
 mod status;
-pub mod wait;
 
 use std::future::Future;
 use std::io::Write;
@@ -17,10 +16,8 @@ use clap::CommandFactory;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::{Connection, connect};
-use crate::cli::{AwsArgs, BrowserArgs, Cli, Command, GlobalArgs, OutputFormat};
-use crate::remote::{Environment, LaunchDecision, check_url, decide_launch, launch};
+use crate::cli::{AwsArgs, Cli, Command, GlobalArgs, OutputFormat};
 use crate::service::{ErrorKind, ServiceError};
-use crate::text::sanitize;
 
 pub use list::all_destinations as list_all_destinations;
 pub use record::AssociationRecord;
@@ -130,46 +127,5 @@ pub fn print_record(record: &AssociationRecord, output: OutputFormat) -> anyhow:
     match output {
         OutputFormat::Json => print_json(record),
         OutputFormat::Text => print_rows(&record.rows()),
-    }
-}
-
-/// Offers a consent URL: launches a browser where the policy allows (never through a shell),
-/// otherwise says why not. The URL itself is printed by the caller; this only reports on stderr.
-pub async fn open_url(raw_url: &str, endpoint_is_loopback: bool, browser: &BrowserArgs) {
-    if raw_url.is_empty() {
-        return;
-    }
-    let url = match check_url(raw_url, endpoint_is_loopback) {
-        Ok(url) => url,
-        Err(refusal) => {
-            eprintln!("Not opening the URL: {refusal}");
-            return;
-        }
-    };
-    match decide_launch(
-        &Environment::detect(),
-        browser.no_browser,
-        browser.browser_command.as_deref(),
-    ) {
-        LaunchDecision::Launch(launcher) => {
-            let result = tokio::task::spawn_blocking(move || launch(&url, &launcher))
-                .await
-                .map_err(std::io::Error::other)
-                .and_then(|r| r);
-            match result {
-                Ok(()) => {
-                    tracing::info!("browser launched");
-                    eprintln!("Opened the URL in a browser.");
-                }
-                Err(error) => {
-                    tracing::warn!(error = %error, "browser launch failed");
-                    eprintln!(
-                        "Could not open a browser ({}): open the URL yourself.",
-                        sanitize(&error.to_string())
-                    );
-                }
-            }
-        }
-        LaunchDecision::Skip(reason) => eprintln!("No browser: {}.", reason.explain()),
     }
 }

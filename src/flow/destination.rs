@@ -187,12 +187,19 @@ pub fn on_detail(
             if !flow.details.name_edited {
                 flow.details.name = validate::suggest_name(&detail.name);
             }
-            if let Some(material) = &flow.auth_material
-                && !detail.auth_materials.contains(material)
-            {
-                flow.auth_material = None;
+            // A material asked for (a flag, a resumed draft) that this destination lacks is
+            // dropped and said so, never swapped for another one silently.
+            let lacking = flow
+                .auth_material
+                .take_if(|material| !detail.auth_materials.contains(material));
+            if let Some(material) = &lacking {
+                flow.notice = Some(format!(
+                    "The destination offers no auth material {:?}: pick one",
+                    crate::text::sanitize(material)
+                ));
             }
-            if flow.auth_material.is_none() && detail.auth_materials.len() == 1 {
+            if lacking.is_none() && flow.auth_material.is_none() && detail.auth_materials.len() == 1
+            {
                 flow.auth_material = detail.auth_materials.first().cloned();
             }
             flow.destination = Some(detail);
@@ -267,6 +274,28 @@ mod tests {
             flow.destinations.detail,
             DetailLoad::Failed { .. }
         ));
+    }
+
+    #[test]
+    fn a_material_the_destination_lacks_is_dropped_not_swapped() {
+        let mut single = ga_detail();
+        single.auth_materials = vec!["api-key".into()];
+        for (asked, kept) in [(None, Some("api-key")), (Some("nope"), None)] {
+            let mut flow = flow_with_destinations();
+            flow.auth_material = asked.map(str::to_owned);
+            let generation = generation_of(&send(
+                &mut flow,
+                Intent::ChooseDestination("dest-ga".into()),
+            ));
+            answer_detail(&mut flow, generation, single.clone());
+            assert_eq!(flow.auth_material.as_deref(), kept, "asked {asked:?}");
+            assert_eq!(
+                flow.notice.is_some(),
+                asked.is_some(),
+                "said so: {:?}",
+                flow.notice
+            );
+        }
     }
 
     #[test]

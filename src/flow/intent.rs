@@ -53,6 +53,9 @@ pub enum Intent {
     EditDraft,
 
     // Authorize and state.
+    /// Follow an existing association by id, as if it had just been created (`status`,
+    /// `refresh`): before anything was submitted.
+    Follow(String),
     OpenBrowser,
     ShowStatus,
     ShowAuthorize,

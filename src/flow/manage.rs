@@ -186,15 +186,7 @@ fn delete(flow: &mut Flow, id: String, typed: String) -> Vec<Effect> {
 
 /// The association becomes the one the flow follows (Status/Authorize screens).
 fn adopt(flow: &mut Flow, association: &Association) {
-    flow.association = Some(Tracked {
-        id: association.id.clone(),
-        arn: association.arn.clone(),
-        name: association.name.clone(),
-        destination_id: association.destination_id.clone(),
-        state: association.state.clone(),
-        oauth_url: association.oauth_url.clone(),
-        error_message: association.error_message.clone(),
-    });
+    flow.association = Some(Tracked::from(association));
     flow.details.name = association.name.clone();
 }
 

@@ -21,6 +21,7 @@ mod auth;
 mod authorize;
 mod destination;
 mod details;
+mod follow;
 mod manage;
 mod nav;
 mod resume;
@@ -44,7 +45,7 @@ pub use intent::Intent;
 pub use manage::confirmation_word;
 pub use model::*;
 pub use review::{pending_request, review_command};
-pub use status::{POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
+pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 
 use crate::journal::Journal;
 use crate::service::{
@@ -93,6 +94,8 @@ pub struct Flow {
     pub last_sent: Option<CreateRequest>,
     pub submit: SubmitState,
     pub association: Option<Tracked>,
+    /// An existing association being looked up to follow (`Intent::Follow`).
+    pub following: Option<Following>,
     pub browser: BrowserNote,
     pub polling: Option<Polling>,
     pub refresh: RefreshState,
@@ -156,6 +159,7 @@ impl Flow {
             last_sent: None,
             submit: SubmitState::Idle,
             association: None,
+            following: None,
             browser: BrowserNote::None,
             polling: None,
             refresh: RefreshState::Idle,
@@ -175,7 +179,15 @@ impl Flow {
     }
 
     pub fn client_token(&self) -> String {
-        token::client_token(&self.opts.token_seed, self.token_counter)
+        self.token_for(self.token_counter)
+    }
+
+    /// The one ClientToken rule: the token given on the command line, else seed and counter.
+    pub fn token_for(&self, counter: u32) -> String {
+        match &self.opts.client_token {
+            Some(given) => given.clone(),
+            None => token::client_token(&self.opts.token_seed, counter),
+        }
     }
 
     pub fn uses_general_authorization(&self) -> bool {
@@ -270,6 +282,13 @@ impl Flow {
     /// The current step waits for a service answer before it can act on the user's input, so
     /// front ends hold (or drop) input meanwhile instead of letting it reach the next screen.
     pub fn waiting(&self) -> bool {
+        if self
+            .following
+            .as_ref()
+            .is_some_and(|following| following.error.is_none())
+        {
+            return true;
+        }
         match self.step {
             Step::Destination => matches!(self.destinations.detail, DetailLoad::Loading { .. }),
             Step::Submit => matches!(self.submit, SubmitState::InFlight { .. }),
@@ -288,6 +307,7 @@ impl Flow {
                 && (self.manage.load == Load::Loading || self.manage.more))
             || self.destinations.more
             || matches!(self.destinations.detail, DetailLoad::Loading { .. })
+            || self.waiting()
             || self.busy()
     }
 
@@ -403,6 +423,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::OpenBrowser | Intent::ShowStatus | Intent::ShowAuthorize => {
             authorize::on_intent(flow, intent)
         }
+        Intent::Follow(_) => follow::on_intent(flow, intent),
         Intent::KeepWaiting | Intent::LeaveInProgress | Intent::Refresh | Intent::Finish => {
             status::on_intent(flow, intent)
         }
@@ -454,7 +475,11 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::Refreshed { generation, result } => status::on_refreshed(flow, generation, result),
         Event::AssociationsPage { generation, result } => manage::on_page(flow, generation, result),
         Event::AssociationDetail { generation, result } => {
-            manage::on_detail(flow, generation, result)
+            if follow::answers(flow, generation) {
+                follow::on_detail(flow, result)
+            } else {
+                manage::on_detail(flow, generation, result)
+            }
         }
         Event::Deleted { generation, result } => manage::on_deleted(flow, generation, result),
         Event::JournalFailed(error) => {

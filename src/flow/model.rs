@@ -50,6 +50,9 @@ pub struct Options {
     pub wait_timeout: Duration,
     /// Seed of the ClientToken; a counter makes one token per distinct request.
     pub token_seed: String,
+    /// `create --client-token`: the token given, sent as is (a rerun with it names the same
+    /// association), instead of seed and counter.
+    pub client_token: Option<String>,
     pub target: Target,
     /// An unfinished session found in the journal: offered first.
     pub resume: Option<Journal>,
@@ -220,6 +223,34 @@ pub struct Tracked {
     /// Raw; checked by the URL policy before opening, sanitised for display.
     pub oauth_url: String,
     pub error_message: Option<String>,
+    /// The association as GetAccountAssociation last returned it (tags, description): what
+    /// the commands print.
+    pub seen: Option<Association>,
+}
+
+impl From<&Association> for Tracked {
+    fn from(association: &Association) -> Self {
+        Self {
+            id: association.id.clone(),
+            arn: association.arn.clone(),
+            name: association.name.clone(),
+            destination_id: association.destination_id.clone(),
+            state: association.state.clone(),
+            oauth_url: association.oauth_url.clone(),
+            error_message: association.error_message.clone(),
+            seen: Some(association.clone()),
+        }
+    }
+}
+
+/// An existing association asked for by id (`status`, `refresh`): GetAccountAssociation, then
+/// the flow follows it as if it had just been created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Following {
+    pub id: String,
+    pub generation: Generation,
+    /// The service's answer was an error; the flow stays where it was.
+    pub error: Option<ServiceError>,
 }
 
 /// What happened with the browser on the Authorize step.

@@ -54,6 +54,7 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
             state: AssociationState::InProgress,
             oauth_url: String::new(),
             error_message: None,
+            seen: None,
         });
         flow.step = Step::Status;
         // Ask at once: the URL and the state come back from GetAccountAssociation.

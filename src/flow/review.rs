@@ -29,7 +29,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
 pub fn pending_request(flow: &Flow) -> Option<CreateRequest> {
     let mut request = flow.request()?;
     let counter = token::counter_for(flow.token_counter, flow.last_sent.as_ref(), &request);
-    request.client_token = token::client_token(&flow.opts.token_seed, counter);
+    request.client_token = flow.token_for(counter);
     Some(request)
 }
 

@@ -14,6 +14,8 @@ pub const POLL_FAST: Duration = Duration::from_secs(1);
 /// … and every five seconds after a minute (or while throttled).
 pub const POLL_SLOW: Duration = Duration::from_secs(5);
 pub const POLL_BACKOFF_AFTER: Duration = Duration::from_secs(60);
+/// `--wait-timeout`'s default (the flags say "15m").
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 pub fn poll_interval(elapsed: Duration) -> Duration {
     if elapsed < POLL_BACKOFF_AFTER {
@@ -45,13 +47,15 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     }
 }
 
-/// StartAccountAssociationRefresh, offered once the refresh token expired.
+/// StartAccountAssociationRefresh: a new consent URL. The front ends offer it once the refresh
+/// token expired; `refresh ID` asks for it in any state but deleting, and the service decides
+/// (a consent link is single-use and may have been spent or lost).
 fn refresh(flow: &mut Flow) -> Vec<Effect> {
-    let expired = flow
+    let refreshable = flow
         .association
         .as_ref()
-        .is_some_and(|a| a.state == AssociationState::RefreshTokenExpired);
-    if !expired || matches!(flow.refresh, RefreshState::InFlight { .. }) {
+        .is_some_and(|a| a.state != AssociationState::Deleting);
+    if !refreshable || matches!(flow.refresh, RefreshState::InFlight { .. }) {
         return Vec::new();
     }
     let Some(id) = flow.association.as_ref().map(|a| a.id.clone()) else {
@@ -131,6 +135,13 @@ pub fn on_polled(
             polling.last_error = None;
             let mut url_arrived = false;
             if let Some(tracked) = flow.association.as_mut() {
+                tracked.seen = Some(association.clone());
+                if tracked.name.is_empty() {
+                    tracked.name = association.name.clone();
+                }
+                if tracked.destination_id.is_empty() {
+                    tracked.destination_id = association.destination_id.clone();
+                }
                 tracked.state = association.state.clone();
                 tracked.error_message = association.error_message.clone();
                 if !association.arn.is_empty() {

@@ -56,6 +56,7 @@ pub fn on_created(
                 state: created.state,
                 oauth_url: created.oauth_url,
                 error_message: None,
+                seen: None,
             });
             authorize::after_association_known(flow)
         }

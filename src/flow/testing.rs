@@ -25,6 +25,7 @@ pub fn options() -> Options {
         endpoint_is_loopback: false,
         wait_timeout: Duration::from_secs(15 * 60),
         token_seed: SEED.into(),
+        client_token: None,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),
@@ -123,6 +124,21 @@ pub fn generation_of(effects: &[Effect]) -> Generation {
             _ => None,
         })
         .unwrap_or_else(|| panic!("no request in {effects:?}"))
+}
+
+/// Answers the GetConnectorDestination among `effects` (with [`oauth_detail`]); the create
+/// request among them, if any.
+pub fn answer_effects(flow: &mut Flow, effects: &[Effect]) -> Option<CreateRequest> {
+    for effect in effects {
+        match effect {
+            Effect::GetDestination { generation, .. } => {
+                answer_detail(flow, *generation, oauth_detail())
+            }
+            Effect::CreateAssociation { request, .. } => return Some(request.clone()),
+            _ => {}
+        }
+    }
+    None
 }
 
 pub fn answer_detail(flow: &mut Flow, generation: Generation, detail: DestinationDetail) {

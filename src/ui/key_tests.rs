@@ -21,6 +21,7 @@ pub(crate) fn options() -> Options {
         endpoint_is_loopback: true,
         wait_timeout: Duration::from_secs(15 * 60),
         token_seed: "seed".into(),
+        client_token: None,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),

@@ -588,3 +588,75 @@ fn log_file_has_request_ids_of_failed_calls_but_no_urls_or_tag_values() {
     assert!(!text.contains("oauth/authorize"), "{text}");
     assert!(!text.contains("AKIDTEST"), "{text}");
 }
+
+#[test]
+fn create_with_a_material_the_destination_lacks_is_exit_2_and_creates_nothing() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    let out = run.run(
+        &sim,
+        &[
+            "create",
+            "--destination",
+            "brightlight-api-key",
+            "--auth-material",
+            "no-such-material",
+            "--name",
+            "Wrong material",
+        ],
+    );
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: auth-material:") && err.contains("no-such-material"),
+        "{err}"
+    );
+    assert!(err.contains("api-key"), "names what it offers: {err}");
+    assert!(
+        !sim.associations()
+            .iter()
+            .any(|a| a.name() == Some("Wrong material")),
+        "nothing created"
+    );
+}
+
+#[test]
+fn refresh_opens_only_the_new_url_once_and_consent_there_succeeds() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    let (id, old_url) = create_oauth(&run, &sim, "Refreshed in progress");
+    let (browser, log) = common::e2e::write_browser(run.dir.path());
+    let command = format!("python3 {} approve", browser.display());
+    let out = run.run(
+        &sim,
+        &[
+            "refresh",
+            &id,
+            "--browser-command",
+            &command,
+            "--output",
+            "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let new_url = json(&out)["OAuthAuthorizationUrl"]
+        .as_str()
+        .expect("a URL")
+        .to_string();
+    assert_ne!(new_url, old_url, "a new consent link");
+    common::e2e::wait_until("the stand-in browser approved", || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("-> 200"))
+    });
+    let opened: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("GET ").map(str::to_owned))
+        .collect();
+    assert_eq!(opened, [new_url], "the browser saw the new URL, once");
+    let out = run.run(&sim, &["status", &id, "--wait", "--wait-timeout", "20"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        row(&stdout(&out), "state").as_deref(),
+        Some("ASSOCIATION_SUCCEEDED")
+    );
+}

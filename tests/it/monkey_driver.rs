@@ -92,6 +92,7 @@ async fn random_input_against_the_real_service_never_panics() {
             endpoint_is_loopback: true,
             wait_timeout: Duration::from_secs(900),
             token_seed: format!("monkey{seed}"),
+            client_token: None,
             target: Target {
                 profile: "demo".into(),
                 region: Some("us-east-1".into()),

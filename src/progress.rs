@@ -1,0 +1,127 @@
+//! Progress lines on stderr while an association is followed, shared by plain mode and the
+//! scripted commands (`create --wait`, `status --wait`): the hand-over of the consent URL, each
+//! state change with the time since waiting began, poll errors once per kind, and a "still"
+//! line when nothing changed for half a minute. Everything from the service is sanitised.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::flow::{BrowserNote, Flow};
+use crate::service::{AssociationState, ErrorKind};
+use crate::text::{elapsed_text, sanitize};
+
+/// How often a "still waiting" line is printed when nothing changes.
+pub const NOTE_EVERY: Duration = Duration::from_secs(30);
+
+pub struct Progress {
+    state: Option<AssociationState>,
+    started: Option<Instant>,
+    error: Option<ErrorKind>,
+    last_line: Option<Instant>,
+    /// `--wait-timeout`, named in the first line (plain mode asks instead of giving up).
+    give_up_after: Option<Duration>,
+}
+
+impl Progress {
+    pub fn new(give_up_after: Option<Duration>) -> Self {
+        Self {
+            state: None,
+            started: None,
+            error: None,
+            last_line: None,
+            give_up_after,
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        eprintln!("{line}");
+        self.last_line = Some(Instant::now());
+    }
+
+    fn elapsed(&self) -> String {
+        elapsed_text(self.started.map_or(Duration::ZERO, |s| s.elapsed()))
+    }
+
+    /// The association was created (or found): its id, the URL on a line of its own, what
+    /// happened with the browser, then its state.
+    pub fn hand_over(&mut self, flow: &Flow) {
+        if let Some(tracked) = &flow.association {
+            self.say(&format!("Created {} ({}).", tracked.id, tracked.state));
+        }
+        if let Some(url) = flow.oauth_url() {
+            self.say("Open this URL to authorize the account:");
+            self.say(&sanitize(url));
+        }
+        if let Some(note) = browser_note(&flow.browser) {
+            self.say(&note);
+        }
+        self.report(flow);
+    }
+
+    /// A state change or a new kind of poll error since the last call.
+    pub fn report(&mut self, flow: &Flow) {
+        let Some(tracked) = &flow.association else {
+            return;
+        };
+        let error = flow.polling.as_ref().and_then(|p| p.last_error.as_ref());
+        if error.map(|e| e.kind) != self.error {
+            self.error = error.map(|e| e.kind);
+            if let Some(error) = error {
+                let line = format!(
+                    "[{}] {}; retrying",
+                    self.elapsed(),
+                    sanitize(&error.message)
+                );
+                self.say(&line);
+            }
+        }
+        if self.state.as_ref() == Some(&tracked.state) {
+            return;
+        }
+        if self.state.is_none() && !tracked.state.is_final() {
+            self.started = Some(Instant::now());
+            let limit = self
+                .give_up_after
+                .map(|t| format!("; giving up after {}", elapsed_text(t)))
+                .unwrap_or_default();
+            self.say(&format!(
+                "Waiting for {} to reach a final state (now {}{limit}).",
+                tracked.id, tracked.state
+            ));
+        } else {
+            let line = format!("[{}] {}", self.elapsed(), tracked.state);
+            self.say(&line);
+        }
+        if let Some(message) = &tracked.error_message {
+            self.say(&format!("error: {}", sanitize(message)));
+        }
+        self.state = Some(tracked.state.clone());
+    }
+
+    /// "still STATE" when nothing was printed for [`NOTE_EVERY`] while waiting.
+    pub fn still(&mut self, flow: &Flow) {
+        let (Some(state), Some(last)) = (&self.state, self.last_line) else {
+            return;
+        };
+        if flow.polling.is_some() && last.elapsed() >= NOTE_EVERY {
+            let line = format!("[{}] still {state}", self.elapsed());
+            self.say(&line);
+        }
+    }
+}
+
+/// What happened with the browser, as one line.
+pub fn browser_note(note: &BrowserNote) -> Option<String> {
+    match note {
+        BrowserNote::Refused(why) => Some(format!("Not opening the URL: {why}")),
+        BrowserNote::Skipped(reason) => Some(reason.explain().to_string()),
+        BrowserNote::LaunchFailed(why) => Some(format!(
+            "Could not open a browser ({}): open the URL yourself.",
+            sanitize(why)
+        )),
+        BrowserNote::Opening => Some("Opening the URL in a browser.".into()),
+        BrowserNote::Opened => Some("Opened the URL in a browser.".into()),
+        BrowserNote::None => None,
+    }
+}

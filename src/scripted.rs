@@ -1,0 +1,417 @@
+//! The scripted front end: `create`, `status` and `refresh` answer the flow from their flags
+//! instead of keys or typed lines. Flow and runtime are the wizard's own, so `create` sends
+//! the wizard's request under the one ClientToken rule, and `--wait` polls, backs off and
+//! times out by the rules of the UI and plain mode. Progress goes to stderr
+//! ([`crate::progress`]), the result to stdout (text rows, or JSON with the API's member names).
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::app::Connection;
+use crate::cli::{BrowserArgs, OutputFormat};
+use crate::commands::{AssociationRecord, print_json, print_record, print_rows, report};
+use crate::exit;
+use crate::flow::{
+    self, BrowserNote, DetailLoad, Flow, Intent, Options, Prefill, RefreshState, Step, SubmitState,
+    Tracked, details_errors,
+};
+use crate::progress::{Progress, browser_note};
+use crate::runtime::Runtime;
+use crate::service::{AssociationState, ServiceError};
+use crate::text::sanitize;
+
+/// What the command asks of the flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Create from the prefill; `wait` follows it to a final state.
+    Create { wait: bool },
+    /// Show an existing association; `wait` follows it to a final state.
+    Status { id: String, wait: bool },
+    /// A new consent URL for an existing association.
+    Refresh { id: String },
+}
+
+impl Plan {
+    fn waits(&self) -> bool {
+        matches!(
+            self,
+            Plan::Create { wait: true } | Plan::Status { wait: true, .. }
+        )
+    }
+}
+
+/// The flow's options for a command: the draft from the flags, no journal or resume.
+pub fn options(
+    connection: &Connection,
+    prefill: Prefill,
+    browser: &BrowserArgs,
+    wait_timeout: Duration,
+    client_token: Option<String>,
+) -> Options {
+    Options {
+        client_token,
+        ..crate::app::options(
+            connection.target.clone(),
+            connection.endpoint_is_loopback,
+            prefill,
+            browser.no_browser,
+            browser.browser_command.as_deref(),
+            wait_timeout,
+        )
+    }
+}
+
+/// How a script ended.
+#[derive(Debug)]
+enum End {
+    /// The service refused or failed: reported with its remedy.
+    Service(ServiceError),
+    /// The flow refused a value from the flags (exit 2).
+    Invalid(Vec<(&'static str, String)>),
+    /// Created without `--wait`.
+    Created,
+    /// The association as it is (final, or `--wait` not asked, or given up on).
+    Shown {
+        timed_out: bool,
+    },
+    Refreshed,
+}
+
+struct Script {
+    plan: Plan,
+    progress: Progress,
+    /// The intent last sent and the step it was sent on: still there afterwards, with the
+    /// flow no longer waiting, means the flow refused it.
+    sent: Option<Step>,
+    handed_over: bool,
+    refreshed: bool,
+}
+
+/// Runs `plan` to its end; the exit status.
+pub async fn run(
+    connection: &Connection,
+    plan: Plan,
+    options: Options,
+    output: OutputFormat,
+) -> anyhow::Result<i32> {
+    let wait_timeout = options.wait_timeout;
+    let named_name = options.prefill.name.is_some();
+    let mut flow = Flow::new(options, Instant::now());
+    let mut runtime = Runtime::new(connection.service.clone(), None);
+    let mut script = Script {
+        progress: Progress::new(plan.waits().then_some(wait_timeout)),
+        plan,
+        sent: None,
+        handed_over: false,
+        refreshed: false,
+    };
+    let mut still = tokio::time::interval(Duration::from_secs(1));
+    let end = loop {
+        if let Some(end) = script.end(&flow) {
+            break end;
+        }
+        if script.plan.waits() && script.handed_over {
+            script.progress.report(&flow);
+        }
+        if let Some(intent) = script.next_intent(&flow, named_name) {
+            script.sent = Some(flow.step);
+            let effects = flow::update(&mut flow, intent, Instant::now());
+            if runtime.run(effects).is_some() {
+                break End::Shown { timed_out: false };
+            }
+            continue;
+        }
+        tokio::select! {
+            event = runtime.next_event() => {
+                let Some(event) = event else {
+                    anyhow::bail!("the runtime stopped reporting");
+                };
+                let effects = flow::update(&mut flow, event, Instant::now());
+                if runtime.run(effects).is_some() {
+                    break End::Shown { timed_out: false };
+                }
+            }
+            _ = still.tick() => script.progress.still(&flow),
+        }
+    };
+    script.finish(&flow, end, connection, output)
+}
+
+impl Script {
+    /// The intent the flags give for where the flow is now, once per step.
+    fn next_intent(&mut self, flow: &Flow, named_name: bool) -> Option<Intent> {
+        if flow.waiting() || self.sent == Some(flow.step) {
+            return None;
+        }
+        match (&self.plan, flow.step) {
+            (Plan::Create { .. }, Step::Destination) => {
+                let id = flow.opts.prefill.destination.clone().unwrap_or_default();
+                Some(Intent::ChooseDestination(id))
+            }
+            (Plan::Create { .. }, Step::Details) => {
+                if !named_name {
+                    eprintln!(
+                        "name: {} (suggested from the destination; --name to choose)",
+                        sanitize(&flow.details.name)
+                    );
+                }
+                Some(Intent::Next)
+            }
+            (Plan::Create { .. }, Step::Tags | Step::Auth) => Some(Intent::Next),
+            (Plan::Create { .. }, Step::Review) => Some(Intent::Submit),
+            (Plan::Status { id, .. } | Plan::Refresh { id }, _)
+                if flow.association.is_none() && flow.following.is_none() =>
+            {
+                Some(Intent::Follow(id.clone()))
+            }
+            (Plan::Refresh { .. }, _) if flow.association.is_some() && !self.refreshed => {
+                self.refreshed = true;
+                Some(Intent::Refresh)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the script is over, and how.
+    fn end(&mut self, flow: &Flow) -> Option<End> {
+        if flow.waiting() {
+            return None;
+        }
+        if let Some(error) = flow.following.as_ref().and_then(|f| f.error.clone()) {
+            return Some(End::Service(error));
+        }
+        if let DetailLoad::Failed { error, .. } = &flow.destinations.detail {
+            return Some(End::Service(error.clone()));
+        }
+        if let SubmitState::Failed(error) = &flow.submit {
+            return Some(End::Service(error.clone()));
+        }
+        if let RefreshState::Failed(error) = &flow.refresh {
+            return Some(End::Service(error.clone()));
+        }
+        if self.sent == Some(flow.step)
+            && flow.association.is_none()
+            && let Some(refused) = refusal(flow)
+        {
+            return Some(End::Invalid(refused));
+        }
+        let tracked = flow.association.as_ref()?;
+        // The launcher has run (or was not needed): its outcome is part of the report.
+        if flow.browser == BrowserNote::Opening {
+            return None;
+        }
+        match &self.plan {
+            Plan::Create { wait: false } => Some(End::Created),
+            Plan::Status { wait: false, .. } => Some(End::Shown { timed_out: false }),
+            Plan::Refresh { .. } => {
+                (self.refreshed && flow.refresh == RefreshState::Idle).then_some(End::Refreshed)
+            }
+            Plan::Create { wait: true } | Plan::Status { wait: true, .. } => {
+                if !self.handed_over {
+                    self.handed_over = true;
+                    if matches!(self.plan, Plan::Create { .. }) {
+                        self.progress.hand_over(flow);
+                        let token = flow.client_token();
+                        eprintln!(
+                            "Client token {token}: a rerun with --client-token {token} returns \
+                             this association instead of a second one."
+                        );
+                    } else {
+                        self.progress.report(flow);
+                    }
+                }
+                if flow.asking_timeout() {
+                    return Some(End::Shown { timed_out: true });
+                }
+                (tracked.state.is_final() && flow.polling.is_none())
+                    .then_some(End::Shown { timed_out: false })
+            }
+        }
+    }
+
+    fn finish(
+        &mut self,
+        flow: &Flow,
+        end: End,
+        connection: &Connection,
+        output: OutputFormat,
+    ) -> anyhow::Result<i32> {
+        let client_token = matches!(self.plan, Plan::Create { .. }).then(|| flow.client_token());
+        let tracked = flow.association.as_ref();
+        match (end, tracked) {
+            (End::Service(error), _) => {
+                let code = report(&error, connection);
+                if matches!(flow.submit, SubmitState::Failed(_)) && error.is_retryable() {
+                    eprintln!(
+                        "hint: rerun with --client-token {}: the service then returns the \
+                         association it may already have made instead of a second one",
+                        flow.client_token()
+                    );
+                }
+                Ok(code)
+            }
+            (End::Invalid(errors), _) => Ok(crate::commands::report_invalid(&errors)),
+            (End::Created, Some(tracked)) => {
+                let mut record = record(tracked);
+                record.client_token = client_token;
+                print_record(&record, output)?;
+                if let Some(note) = browser_note(&flow.browser) {
+                    eprintln!("{note}");
+                }
+                Ok(exit::OK)
+            }
+            (End::Shown { timed_out }, Some(tracked)) => {
+                self.progress.report(flow);
+                let mut record = record(tracked);
+                record.client_token = client_token;
+                print_record(&record, output)?;
+                if timed_out {
+                    eprintln!(
+                        "[{}] still {}: gave up waiting. Check later: iotmi-onboard status {} --wait",
+                        crate::text::elapsed_text(
+                            flow.polling
+                                .as_ref()
+                                .map_or(Duration::ZERO, |p| flow.now - p.started)
+                        ),
+                        tracked.state,
+                        tracked.id
+                    );
+                    return Ok(exit::TIMED_OUT);
+                }
+                Ok(code_for(tracked))
+            }
+            (End::Refreshed, Some(tracked)) => {
+                let url = sanitize(&tracked.oauth_url).into_owned();
+                match output {
+                    OutputFormat::Json => print_json(&Refreshed {
+                        account_association_id: tracked.id.clone(),
+                        oauth_url: url,
+                    })?,
+                    OutputFormat::Text => {
+                        print_rows(&[("association-id", tracked.id.clone()), ("url", url)])?
+                    }
+                }
+                if let Some(note) = browser_note(&flow.browser) {
+                    eprintln!("{note}");
+                }
+                eprintln!(
+                    "Approve it, then: iotmi-onboard status {} --wait",
+                    tracked.id
+                );
+                Ok(exit::OK)
+            }
+            (_, None) => anyhow::bail!("the flow ended without an association"),
+        }
+    }
+}
+
+/// Why the flow stayed on its step after the flags' intent: each field at fault.
+fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    match flow.step {
+        Step::Details => {
+            let (name, description) = details_errors(flow);
+            errors.extend(name.map(|e| ("name", e)));
+            errors.extend(description.map(|e| ("description", e)));
+        }
+        Step::Auth => {
+            let offered = flow
+                .destination
+                .as_ref()
+                .map(|d| d.auth_materials.join(", "))
+                .unwrap_or_default();
+            let given = match &flow.opts.prefill.auth_material {
+                Some(given) => format!("the destination offers no {:?}", sanitize(given)),
+                None => "required for this General Authorization destination".into(),
+            };
+            errors.push((
+                "auth-material",
+                format!("{given} (it offers: {})", sanitize(&offered)),
+            ));
+        }
+        _ => {}
+    }
+    if errors.is_empty()
+        && let Some(notice) = &flow.notice
+    {
+        errors.push(("request", notice.clone()));
+    }
+    (!errors.is_empty()).then_some(errors)
+}
+
+/// The association as last seen by GetAccountAssociation, else as the flow knows it.
+fn record(tracked: &Tracked) -> AssociationRecord {
+    match &tracked.seen {
+        Some(seen) => AssociationRecord::full(seen),
+        None => AssociationRecord {
+            account_association_id: tracked.id.clone(),
+            arn: tracked.arn.clone(),
+            association_state: tracked.state.to_string(),
+            connector_destination_id: Some(tracked.destination_id.clone())
+                .filter(|d| !d.is_empty()),
+            name: Some(tracked.name.clone()).filter(|n| !n.is_empty()),
+            error_message: tracked.error_message.clone(),
+            oauth_url: Some(sanitize(&tracked.oauth_url).into_owned()).filter(|u| !u.is_empty()),
+            ..AssociationRecord::default()
+        },
+    }
+}
+
+/// 3 for an association that failed (with its ErrorMessage on stderr) or whose refresh token
+/// expired, else 0.
+pub fn code_for(tracked: &Tracked) -> i32 {
+    match tracked.state {
+        AssociationState::Failed => {
+            eprintln!(
+                "The association failed: {}",
+                tracked
+                    .error_message
+                    .as_deref()
+                    .map(sanitize)
+                    .unwrap_or("(no error message)".into())
+            );
+            exit::FAILED
+        }
+        AssociationState::RefreshTokenExpired => {
+            eprintln!(
+                "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
+                tracked.id
+            );
+            exit::FAILED
+        }
+        _ => exit::OK,
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Refreshed {
+    account_association_id: String,
+    #[serde(rename = "OAuthAuthorizationUrl")]
+    oauth_url: String,
+}
+
+/// The request the script sends for the flow's prefill (destinations answered by
+/// `flow::testing`): front ends are compared on it.
+#[cfg(test)]
+pub(crate) fn first_request(flow: &mut Flow) -> crate::service::CreateRequest {
+    let mut script = Script {
+        plan: Plan::Create { wait: false },
+        progress: Progress::new(None),
+        sent: None,
+        handed_over: false,
+        refreshed: false,
+    };
+    for _ in 0..20 {
+        let intent = script
+            .next_intent(flow, true)
+            .expect("the script has an answer for every step before the create");
+        script.sent = Some(flow.step);
+        let effects = flow::update(flow, intent, crate::flow::testing::now());
+        if let Some(request) = crate::flow::testing::answer_effects(flow, &effects) {
+            return request;
+        }
+    }
+    panic!("no create after 20 intents; the flow is at {:?}", flow.step);
+}
