@@ -17,6 +17,8 @@ use crate::service::{AssociationSummary, DestinationSummary};
 
 /// Longest text a paste inserts into one field; longer pastes are cut, with a notice.
 const MAX_PASTE: usize = 8192;
+/// Shown when a key arrives while the step waits for the service.
+const BUSY: &str = "Busy: waiting for the service (that key was ignored)";
 /// PgUp/PgDn move this many rows when the list's height is not known.
 const PAGE: usize = 10;
 
@@ -38,6 +40,9 @@ pub struct TagEdit {
 /// Widget state: nothing here is part of the onboarding itself.
 #[derive(Clone, Debug, Default)]
 pub struct Ui {
+    /// The window is below the minimum size: nothing is drawn but a notice, so only Ctrl-C and
+    /// help act (see [`App::resize`]).
+    pub too_small: bool,
     pub overlay: Option<Overlay>,
     pub flash: Option<String>,
     pub spinner: usize,
@@ -101,6 +106,17 @@ impl App {
         };
         app.sync(None);
         app
+    }
+
+    /// The terminal's size, at start and on every resize.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.ui.too_small = width < super::view::MIN_WIDTH || height < super::view::MIN_HEIGHT;
+    }
+
+    /// Keys other than the screen's bindings are dropped: the window is too small to show
+    /// what they would do, or the step waits for the service.
+    fn holding_keys(&self) -> bool {
+        self.ui.too_small || (self.flow.waiting() && self.flow.question.is_none())
     }
 
     pub fn details_focus(&self) -> DetailsField {
@@ -196,6 +212,12 @@ impl App {
         if let Some(action) = keymap::lookup(&bindings, &key) {
             return self.act(action, now);
         }
+        if self.holding_keys() {
+            if !self.ui.too_small {
+                self.ui.flash = Some(BUSY.into());
+            }
+            return Reaction::default();
+        }
         if self.flow.question.is_none() && self.typing() {
             return self.edit(key, now).into();
         }
@@ -204,6 +226,12 @@ impl App {
 
     pub fn paste(&mut self, text: &str, now: Instant) -> Reaction {
         if self.ui.overlay.is_some() || self.flow.question.is_some() {
+            return Reaction::default();
+        }
+        if self.holding_keys() {
+            if !self.ui.too_small {
+                self.ui.flash = Some(BUSY.into());
+            }
             return Reaction::default();
         }
         self.ui.flash = None;
@@ -225,6 +253,7 @@ impl App {
             }
         }
         let Some(input) = self.focused_input() else {
+            self.ui.flash = Some("Nothing to paste into here".into());
             return Reaction::default();
         };
         if paste_into(input, text) {

@@ -28,7 +28,7 @@ pub async fn run<B, E, S>(
     app: &mut App,
     runtime: &mut Runtime,
     theme: &Theme,
-    mut events: E,
+    events: E,
     stop: S,
 ) -> io::Result<Outcome>
 where
@@ -38,9 +38,13 @@ where
     S: Future<Output = OutcomeKind>,
 {
     let mut suspended = false;
+    let mut events = super::burst::coalesce(events);
     tokio::pin!(stop);
     if let Some(outcome) = runtime.run(init(&mut app.flow)) {
         return Ok(outcome);
+    }
+    if let Ok(size) = terminal.size() {
+        app.resize(size.width, size.height);
     }
     draw(terminal, app, theme)?;
     // Debug builds only: lets the tests prove the terminal is restored after a panic.
@@ -68,7 +72,10 @@ where
                     app.key(key, Instant::now())
                 }
                 Some(Ok(TermEvent::Paste(text))) if !suspended => app.paste(&text, Instant::now()),
-                Some(Ok(TermEvent::Resize(..))) => Reaction::default(),
+                Some(Ok(TermEvent::Resize(width, height))) => {
+                    app.resize(width, height);
+                    Reaction::default()
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => return Err(error),
                 // The terminal went away (hang-up): leave as if signalled.

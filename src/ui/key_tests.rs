@@ -369,44 +369,30 @@ fn typing_filters_and_keeps_the_highlighted_item() {
 }
 
 #[test]
-fn selecting_fetches_detail_and_stale_detail_is_dropped() {
+fn keys_while_the_detail_loads_are_held_with_a_busy_cue() {
     let mut h = Harness::loaded(options(), two_destinations());
     let effects = h.key(KeyCode::Enter);
-    let Some(Effect::GetDestination {
-        generation: first,
-        id,
-    }) = effects.first().cloned()
-    else {
+    let Some(Effect::GetDestination { generation, id }) = effects.first().cloned() else {
         panic!()
     };
     assert_eq!(id, "d1");
-    // The user moves and selects another before the answer comes.
-    h.key(KeyCode::Down);
-    let effects = h.key(KeyCode::Enter);
-    let Some(Effect::GetDestination {
-        generation: second,
-        id,
-    }) = effects.first().cloned()
-    else {
-        panic!()
-    };
-    assert_eq!(id, "d2");
+    // Moving, choosing again or typing while it loads does nothing, and says why.
+    assert!(h.key(KeyCode::Down).is_empty());
+    assert!(h.key(KeyCode::Enter).is_empty());
+    assert!(h.key(KeyCode::Backspace).is_empty());
+    assert!(h.app.ui.flash.as_deref().unwrap_or("").contains("Busy"));
+    assert_eq!(h.app.ui.destination_cursor, 0);
     h.send(Event::DestinationDetail {
-        generation: first,
+        generation,
         result: Ok(oauth("d1", "Acme Cloud")),
     });
-    assert_eq!(h.app.flow.step, Step::Destination, "stale answer ignored");
-    h.send(Event::DestinationDetail {
-        generation: second,
-        result: Ok(oauth("d2", "Globex Home")),
-    });
     assert_eq!(h.app.flow.step, Step::Details);
-    assert_eq!(h.app.flow.destination.as_ref().unwrap().id, "d2");
+    assert_eq!(h.app.flow.destination.as_ref().unwrap().id, "d1");
     assert_eq!(
-        h.app.flow.details.name, "Globex Home account",
-        "name suggested"
+        h.app.ui.name.value(),
+        h.app.flow.details.name,
+        "name intact"
     );
-    assert_eq!(h.app.ui.name.value(), "Globex Home account");
 }
 
 #[test]

@@ -173,6 +173,10 @@ fn letter_moves() -> Vec<Binding> {
 /// a key wins.
 pub fn bindings(app: &App) -> Vec<Binding> {
     let flow = &app.flow;
+    // Nothing on the screen can be seen: no key may act on it unseen.
+    if app.ui.too_small {
+        return too_small();
+    }
     if let Some(Question::ConfirmQuit { .. }) = flow.question {
         return vec![
             bind(
@@ -189,6 +193,17 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             ),
             bind("Ctrl-C", &[Ctrl('c')], "quit now", Action::Interrupt),
         ];
+    }
+    // The step waits for the service: a key must not carry into the screen that opens next.
+    if flow.waiting() && flow.question.is_none() {
+        let mut keys = vec![bind(
+            "?",
+            &[Char('?'), Code(KeyCode::F(1))],
+            "help",
+            Action::Help,
+        )];
+        keys.extend(quit_keys(app.typing(), "quit…"));
+        return keys;
     }
     let mut keys: Vec<Binding> = match flow.step {
         Step::Start => {
@@ -517,18 +532,28 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         bind("?", &[Char('?'), Code(KeyCode::F(1))], "help", Action::Help)
     });
     let quit_label = if flow.busy() { "quit…" } else { "quit" };
-    if typing || flow.step == Step::Done {
-        keys.push(bind("Ctrl-C", &[Ctrl('c')], quit_label, Action::Interrupt));
-    } else {
-        keys.push(bind("q", &[Char('q')], quit_label, Action::Quit));
-        keys.push(quiet(bind(
-            "Ctrl-C",
-            &[Ctrl('c')],
-            "quit",
-            Action::Interrupt,
-        )));
-    }
+    keys.extend(quit_keys(typing || flow.step == Step::Done, quit_label));
     keys
+}
+
+/// `q` where letters are not typed into a field, Ctrl-C everywhere.
+fn quit_keys(typing: bool, label: &'static str) -> Vec<Binding> {
+    if typing {
+        vec![bind("Ctrl-C", &[Ctrl('c')], label, Action::Interrupt)]
+    } else {
+        vec![
+            bind("q", &[Char('q')], label, Action::Quit),
+            quiet(bind("Ctrl-C", &[Ctrl('c')], "quit", Action::Interrupt)),
+        ]
+    }
+}
+
+/// The window is too small to show the screen: only quitting and help.
+pub fn too_small() -> Vec<Binding> {
+    vec![
+        bind("Ctrl-C", &[Ctrl('c')], "quit", Action::Interrupt),
+        bind("?", &[Char('?'), Code(KeyCode::F(1))], "help", Action::Help),
+    ]
 }
 
 /// Esc on a filtered list: first it clears the filter, then it goes back.

@@ -20,16 +20,21 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     let model = &app.flow;
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        if app.ui.overlay == Some(Overlay::Help) {
+            render_help(app, &keymap::too_small(), frame, area, theme);
+            return;
+        }
         let text = vec![
             Line::from(Span::styled("Terminal too small", theme.error())),
             Line::from(format!(
                 "{}x{} — needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
                 area.width, area.height
             )),
-            Line::from("Enlarge the window; Ctrl-C quits."),
+            Line::from("Enlarge the window to go on."),
+            key_line(&keymap::footer(&keymap::too_small()), theme),
         ];
-        let y = area.height.saturating_sub(3) / 2;
-        let centered = Rect::new(area.x, area.y + y, area.width, area.height.min(3));
+        let y = area.height.saturating_sub(4) / 2;
+        let centered = Rect::new(area.x, area.y + y, area.width, area.height.min(4));
         frame.render_widget(
             Paragraph::new(text)
                 .alignment(Alignment::Center)

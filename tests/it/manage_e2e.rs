@@ -23,6 +23,10 @@ fn manage_and_select(sim: &Sim, dir: &std::path::Path, extra: &[&str], name: &st
     tui.wait_for(name);
     let mut tui = tui;
     tui.send(b"/");
+    // The filter has the focus once the footer stops offering `/`.
+    tui.wait_until("the filter focused", |tui| {
+        !tui.screen().contains("/ filter")
+    });
     tui.send(name.as_bytes());
     tui.send(ENTER);
     tui.wait_for("1 of");
@@ -80,6 +84,7 @@ fn delete_asks_for_the_name_and_removes_it() {
         .expect("create");
     let mut tui = manage_and_select(&sim, dir.path(), &[], "Lab bridge to delete");
     tui.send(b"d");
+    tui.wait_for("Enter to delete");
     tui.wait_for("Type the name to confirm");
     tui.send(b"Lab bridge");
     tui.send(ENTER);
@@ -105,6 +110,7 @@ fn deleting_one_with_managed_things_explains_the_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let mut tui = manage_and_select(&sim, dir.path(), &[], "Summer house lights");
     tui.send(b"d");
+    tui.wait_for("Enter to delete");
     tui.send(b"Summer house lights");
     tui.send(ENTER);
     tui.wait_for("Managed things are still registered to it");

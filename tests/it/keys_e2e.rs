@@ -1,0 +1,112 @@
+//! Keys do only what the screen shows, through the real binary in a pty: a window too small to
+//! show anything acts on nothing, keys typed while a step waits for the service never reach
+//! the next screen, and a paste without bracketed paste is not run as commands.
+
+use crate::common::e2e::{Sim, wizard_args};
+use crate::common::pty::{Spawn, Tui};
+use iotmi_onboard::simulator::SimConfig;
+
+const ENTER: &[u8] = b"\r";
+const ESC: &[u8] = b"\x1b";
+const CTRL_C: &[u8] = b"\x03";
+
+fn prefilled(sim: &Sim, dir: &std::path::Path, name: &str) -> Tui {
+    Tui::spawn(
+        dir,
+        Spawn::new(&wizard_args(
+            sim,
+            &[
+                "--destination",
+                "acme-home-us",
+                "--name",
+                name,
+                "--no-browser",
+            ],
+        )),
+    )
+}
+
+fn named(sim: &Sim, name: &str) -> usize {
+    sim.associations()
+        .iter()
+        .filter(|a| a.name() == Some(name))
+        .count()
+}
+
+#[test]
+fn a_window_too_small_to_see_acts_on_no_key() {
+    let sim = Sim::start(200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = prefilled(&sim, dir.path(), "Too small");
+    tui.wait_for("Acme Home US");
+    for step in ["Name and description", "Tags", "Review"] {
+        tui.send(ENTER);
+        tui.wait_for(step);
+    }
+    tui.resize(40, 12);
+    tui.wait_for("Terminal too small");
+    // Escs that would walk back to step 1, and an Enter that would submit.
+    tui.send(ESC);
+    tui.send(ESC);
+    tui.send(ESC);
+    tui.send(ENTER);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        tui.screen().contains("Terminal too small"),
+        "{}",
+        tui.dump()
+    );
+    tui.resize(80, 24);
+    tui.wait_for("Step 4 of 6 · Review");
+    assert_eq!(named(&sim, "Too small"), 0, "nothing was created");
+    tui.send(CTRL_C);
+    assert_eq!(tui.wait_exit(), 130, "{}", tui.dump());
+}
+
+#[test]
+fn keys_typed_while_a_step_waits_never_reach_the_next_screen() {
+    let sim = Sim::with(SimConfig {
+        latency_ms: 1_500,
+        ..crate::common::config()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = prefilled(&sim, dir.path(), "Typed ahead");
+    tui.wait_for("Acme Home US");
+    // Enter loads the destination's details (slowly); Backspace arrives meanwhile.
+    tui.send(ENTER);
+    tui.send(b"\x7f");
+    tui.wait_for("Busy");
+    tui.wait_for("Step 2 of 6 · Name and description");
+    tui.wait_for("Typed ahead");
+    assert!(
+        !tui.screen().contains("Typed ahea "),
+        "the name lost no character: {}",
+        tui.dump()
+    );
+    tui.send(CTRL_C);
+    tui.wait_exit();
+}
+
+#[test]
+fn a_paste_without_bracketed_paste_is_a_paste_not_commands() {
+    let sim = Sim::start(200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = prefilled(&sim, dir.path(), "Pasted tags");
+    tui.wait_for("Acme Home US");
+    tui.send(ENTER);
+    tui.wait_for("Name and description");
+    tui.send(ENTER);
+    tui.wait_for("Step 3 of 6 · Tags");
+    // As a terminal without bracketed paste delivers it: plain keystrokes, in one write.
+    tui.send(b"site=hq,dept=qa");
+    tui.wait_for("dept");
+    let screen = tui.screen();
+    assert!(
+        screen.contains("site") && screen.contains("hq") && screen.contains("qa"),
+        "both pairs became tags: {}",
+        tui.dump()
+    );
+    assert!(!screen.contains("Edit tag"), "no 'e' ran: {}", tui.dump());
+    tui.send(CTRL_C);
+    tui.wait_exit();
+}
