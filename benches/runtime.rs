@@ -30,11 +30,13 @@ fn options() -> Options {
         wait_timeout: Duration::from_secs(900),
         token_seed: "bench".into(),
         client_token: None,
+        journaled: false,
         target: Target {
             profile: "bench".into(),
             region: Some("us-east-1".into()),
             endpoint: None,
             account: None,
+            ..Target::default()
         },
         resume: None,
         notice: None,

@@ -10,7 +10,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use crate::cli::{AwsArgs, DraftArgs, GlobalArgs, OutputFormat, WizardArgs};
-use crate::flow::{FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
+use crate::flow::{DraftFate, FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
@@ -41,6 +41,8 @@ pub fn connect(aws: &AwsArgs) -> Connection {
         region: aws.region.clone(),
         endpoint: aws.endpoint_url.clone(),
         account: None,
+        profile_given: aws.profile.is_some(),
+        demo: false,
     };
     let journal_key = JournalKey {
         profile: target.profile.clone(),
@@ -110,6 +112,8 @@ pub async fn run_demo(
         region: Some(crate::aws::DEMO_REGION.into()),
         endpoint: Some(endpoint),
         account: None,
+        profile_given: false,
+        demo: true,
     };
     let service: Arc<dyn AssociationService> =
         Arc::new(LazySdkService::from_config(sdk_config, true));
@@ -192,6 +196,7 @@ pub fn prepare(
         resume,
         notice,
         first,
+        journaled: sink.is_some(),
         ..options(
             target,
             endpoint_is_loopback,
@@ -228,6 +233,7 @@ pub fn options(
         resume: None,
         notice: None,
         first: FirstScreen::Create,
+        journaled: false,
     }
 }
 
@@ -268,7 +274,7 @@ async fn run_wizard(
     terminal::restore();
     let outcome = result.context("terminal I/O failed")?;
     tracing::info!(kind = ?outcome.kind, "wizard closed");
-    print_summary(&outcome, output)?;
+    print_summary(&outcome, &app.flow.target, output)?;
     Ok(outcome.kind.exit_code())
 }
 
@@ -296,12 +302,32 @@ async fn stop_signal() -> OutcomeKind {
     }
 }
 
-/// The summary on stdout (text `key  value` lines or JSON), and a hint on stderr when the
-/// association was left in progress. Shared by the wizard and plain mode.
-pub fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<()> {
+/// What became of a draft left unsubmitted, and how to get back to it.
+pub fn print_draft_fate(draft: DraftFate, target: &Target) {
+    match (draft, crate::flow::command::rerun(target)) {
+        (DraftFate::None, _) => {}
+        (DraftFate::Saved, Some(rerun)) => {
+            eprintln!("Your draft is saved: run `{rerun}` to resume it.")
+        }
+        _ if target.demo => eprintln!("The draft is not kept: a demo keeps no journal."),
+        _ => eprintln!("The draft is not kept: another run holds this profile's journal."),
+    }
+}
+
+/// The summary on stdout (text `key  value` lines or JSON), and on stderr what became of the
+/// draft or how to check an association left in progress, with this run's flags (never a
+/// command aimed at a demo's simulator, gone with the run). Shared by the wizard and plain mode.
+pub fn print_summary(
+    outcome: &Outcome,
+    target: &Target,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let Some(summary) = &outcome.summary else {
-        eprintln!("No association was created.");
+        if outcome.kind != OutcomeKind::Closed {
+            eprintln!("No association was created.");
+        }
+        print_draft_fate(outcome.draft, target);
         return Ok(());
     };
     match format {
@@ -310,21 +336,27 @@ pub fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<
             writeln!(stdout)?;
         }
         OutputFormat::Text => {
-            writeln!(stdout, "association-id  {}", summary.association_id)?;
-            writeln!(stdout, "arn             {}", summary.arn)?;
+            // Values from the service: sanitised, stdout may be a terminal.
+            let clean = |s: &str| crate::text::sanitize(s).into_owned();
+            writeln!(stdout, "association-id  {}", clean(&summary.association_id))?;
+            writeln!(stdout, "arn             {}", clean(&summary.arn))?;
             writeln!(stdout, "state           {}", summary.state)?;
-            writeln!(stdout, "name            {}", summary.name)?;
+            writeln!(stdout, "name            {}", clean(&summary.name))?;
             // A managed association's destination name is not looked up: show the id alone.
             match summary.destination_name.as_str() {
-                "" => writeln!(stdout, "destination     {}", summary.destination_id)?,
+                "" => writeln!(stdout, "destination     {}", clean(&summary.destination_id))?,
                 name => writeln!(
                     stdout,
-                    "destination     {} ({name})",
-                    summary.destination_id
+                    "destination     {} ({})",
+                    clean(&summary.destination_id),
+                    clean(name)
                 )?,
             }
             if let Some(message) = &summary.error_message {
-                writeln!(stdout, "error           {message}")?;
+                writeln!(stdout, "error           {}", clean(message))?;
+            }
+            if !summary.oauth_url.is_empty() {
+                writeln!(stdout, "consent-url     {}", clean(&summary.oauth_url))?;
             }
         }
     }
@@ -332,16 +364,17 @@ pub fn print_summary(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<
         summary.state,
         AssociationState::Succeeded | AssociationState::Failed
     ) {
-        if !summary.oauth_url.is_empty() {
-            eprintln!(
-                "Authorize it at: {}",
-                crate::text::sanitize(&summary.oauth_url)
-            );
+        match crate::flow::command::check_later(target, &summary.association_id) {
+            Some([ours, aws]) => {
+                eprintln!("Left {}. Check it later with", summary.state);
+                eprintln!("  {ours}");
+                eprintln!("  {aws}");
+            }
+            None => eprintln!(
+                "Left {} in the demo's simulator, which stops now: there is nothing to check later.",
+                summary.state
+            ),
         }
-        eprintln!(
-            "Left in progress. Check it later: aws iot-managed-integrations get-account-association --account-association-id {}",
-            summary.association_id
-        );
     }
     Ok(())
 }

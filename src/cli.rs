@@ -37,11 +37,15 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
+    pub wizard: WizardArgs,
+    #[command(flatten)]
+    pub plain: PlainArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(flatten)]
-    pub wizard: WizardArgs,
+    pub log: LogArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,7 +53,7 @@ pub enum Command {
     /// Run the wizard against the embedded simulator (no AWS account, no network).
     Demo(DemoArgs),
     /// Run the embedded service simulator on 127.0.0.1 until Ctrl-C or SIGTERM.
-    Simulator(crate::simulator::SimConfig),
+    Simulator(SimulatorArgs),
     /// Create an account association without the UI (validates first, like the wizard).
     #[command(after_help = CREATE_EXAMPLES)]
     Create(CreateArgs),
@@ -117,33 +121,60 @@ Examples:
   iotmi-onboard completions fish > ~/.config/fish/completions/iotmi-onboard.fish
   iotmi-onboard completions powershell >> $PROFILE";
 
-/// Flags every command accepts: output format, logging and plain mode.
-#[derive(Args, Debug, Clone)]
-pub struct GlobalArgs {
+/// `--output`: the format of what is printed on stdout.
+#[derive(Args, Debug, Clone, Default)]
+pub struct OutputArgs {
     /// Format of the result printed on stdout.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
-    /// Write logs to this file (never to the terminal). Secrets, tag values and URLs are left out.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub log_file: Option<std::path::PathBuf>,
-    /// Log level for --log-file: error, warn, info, debug or trace.
-    #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
-    pub log_level: tracing::Level,
+}
+
+/// `--plain`: the wizard as prompts.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PlainArgs {
     /// The wizard as line-by-line prompts (no full-screen UI): for screen readers, dumb
     /// terminals and logs. Automatic with TERM=dumb, ACCESSIBLE=1, or no terminal at all.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub plain: bool,
 }
 
-impl Default for GlobalArgs {
+/// `--log-file`, `--log-level`: every command logs the same way.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Logging")]
+pub struct LogArgs {
+    /// Write logs to this file (never to the terminal). Secrets, tag values and URLs are left out.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
+    /// Log level for --log-file: error, warn, info, debug or trace.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    pub log_level: tracing::Level,
+}
+
+impl Default for LogArgs {
     fn default() -> Self {
         Self {
-            output: OutputFormat::Text,
             log_file: None,
             log_level: tracing::Level::INFO,
-            plain: false,
         }
     }
+}
+
+/// What the commands that call the service share: the output format, where to call, logging.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CommonArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// What the wizard's front ends need besides the draft: output format and plain mode.
+#[derive(Debug, Clone, Default)]
+pub struct GlobalArgs {
+    pub output: OutputFormat,
+    pub plain: bool,
 }
 
 /// How a URL gets to a browser, for the commands that produce one.
@@ -173,6 +204,8 @@ pub struct CreateArgs {
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -185,6 +218,8 @@ pub struct StatusArgs {
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -201,6 +236,8 @@ pub struct ListArgs {
     /// Keep the items whose id, name or description contain every word (case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -209,6 +246,8 @@ pub struct RefreshArgs {
     pub id: String,
     #[command(flatten)]
     pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -218,6 +257,8 @@ pub struct DeleteArgs {
     /// Confirm the deletion (required: nothing is deleted without it).
     #[arg(long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -228,15 +269,16 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "AWS options")]
 pub struct AwsArgs {
     /// Named profile from your AWS config (as `aws --profile`).
-    #[arg(long, global = true, env = "AWS_PROFILE")]
+    #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
     /// AWS region (default: from the environment or the profile).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub region: Option<String>,
     /// Send requests to this endpoint instead of AWS's (as `aws --endpoint-url`).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
 }
 
@@ -247,6 +289,20 @@ pub struct DemoArgs {
     /// How long the simulated service takes to settle an approved association.
     #[arg(long, default_value_t = 1500, value_name = "MS")]
     pub approve_after_ms: u64,
+    #[command(flatten)]
+    pub plain: PlainArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SimulatorArgs {
+    #[command(flatten)]
+    pub config: crate::simulator::SimConfig,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -299,35 +355,113 @@ pub struct DraftArgs {
 
 impl Cli {
     /// Parses the command line, exiting with clap's message and status 2 on a usage error.
-    /// Global flags (AWS, output, logging, plain) go before or after a command; the wizard's own
-    /// flags (prefill, browser, wait timeout) are refused together with a command.
+    /// Options a command shares with the wizard (AWS, output, logging) may also come before
+    /// the command; any other wizard option with a command is refused, naming it.
     pub fn parse_args() -> Self {
+        Self::parse_from_args(std::env::args_os().collect())
+    }
+
+    fn parse_from_args(args: Vec<std::ffi::OsString>) -> Self {
         use clap::parser::ValueSource;
         use clap::{CommandFactory, FromArgMatches};
-        let matches = Self::command().get_matches();
+        let args = shared_options_after_the_command(&Self::command(), args);
+        let matches = Self::command().get_matches_from(args);
         let cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-        if let Some(command) = &cli.command {
-            let wizard = WizardArgs::augment_args(clap::Command::new("wizard"));
-            for arg in wizard.get_arguments() {
+        if let Some((name, _)) = matches.subcommand() {
+            for arg in Self::command().get_arguments() {
                 if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
                     let flag = arg.get_long().unwrap_or(arg.get_id().as_str());
-                    let name = match command {
-                        Command::Demo(_) => "demo",
-                        _ => "this command",
+                    let message = if WizardArgs::augment_args(clap::Command::new("w"))
+                        .get_arguments()
+                        .any(|a| a.get_id() == arg.get_id())
+                        && name != "demo"
+                    {
+                        format!("--{flag} is a wizard flag: give it without a command")
+                    } else {
+                        format!("--{flag} is not an option of `{name}`: give it after the command")
                     };
                     Self::command()
-                        .error(
-                            clap::error::ErrorKind::ArgumentConflict,
-                            format!(
-                                "--{flag} is a wizard flag: give it after `{name}` or without a command"
-                            ),
-                        )
+                        .error(clap::error::ErrorKind::ArgumentConflict, message)
                         .exit();
                 }
             }
         }
         cli
     }
+
+    /// Where logs go, for whichever command runs.
+    pub fn log(&self) -> &LogArgs {
+        match &self.command {
+            None | Some(Command::Completions(_)) => &self.log,
+            Some(Command::Demo(demo)) => &demo.log,
+            Some(Command::Simulator(simulator)) => &simulator.log,
+            Some(Command::Create(args)) => &args.common.log,
+            Some(Command::Status(args)) => &args.common.log,
+            Some(Command::List(args)) => &args.common.log,
+            Some(Command::Refresh(args)) => &args.common.log,
+            Some(Command::Delete(args)) => &args.common.log,
+        }
+    }
+}
+
+/// `iotmi-onboard --output json list …` → `iotmi-onboard list --output json …`: options given
+/// before a command that the command also has are moved after its name, so they mean the same
+/// in either place. Which options take a value comes from the CLI's own definition.
+fn shared_options_after_the_command(
+    cli: &clap::Command,
+    args: Vec<std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let takes_value = |long: &str| {
+        cli.get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .map(|a| a.get_action().takes_values())
+    };
+    let mut before = Vec::new();
+    let mut rest = args.into_iter();
+    let program = rest.next();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy().into_owned();
+        let Some(sub) = cli.find_subcommand(&text) else {
+            let long = text
+                .strip_prefix("--")
+                .map(|l| l.split('=').next().unwrap_or(l));
+            let needs_value = long.and_then(takes_value) == Some(true) && !text.contains('=');
+            before.push(arg);
+            if needs_value && let Some(value) = rest.next() {
+                before.push(value);
+            }
+            if text == "--" {
+                break;
+            }
+            continue;
+        };
+        let shared = |long: &str| sub.get_arguments().any(|a| a.get_long() == Some(long));
+        let (mut moved, mut kept) = (Vec::new(), Vec::new());
+        let mut pieces = before.into_iter().peekable();
+        while let Some(piece) = pieces.next() {
+            let text = piece.to_string_lossy().into_owned();
+            let long = text
+                .strip_prefix("--")
+                .map(|l| l.split('=').next().unwrap_or(l).to_string());
+            let target = if long.as_deref().is_some_and(shared) {
+                &mut moved
+            } else {
+                &mut kept
+            };
+            let with_value =
+                long.as_deref().and_then(takes_value) == Some(true) && !text.contains('=');
+            target.push(piece);
+            if with_value && let Some(value) = pieces.next() {
+                target.push(value);
+            }
+        }
+        let mut out: Vec<_> = program.into_iter().chain(kept).collect();
+        out.push(arg);
+        out.extend(moved);
+        out.extend(rest);
+        return out;
+    }
+    program.into_iter().chain(before).collect()
 }
 
 fn parse_tag(raw: &str) -> Result<(String, String), String> {
@@ -365,6 +499,88 @@ mod tests {
         assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("m").is_err());
+    }
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::parse_from_args(args.iter().map(Into::into).collect())
+    }
+
+    fn help_of(command: &str) -> String {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        cli.build();
+        cli.find_subcommand_mut(command)
+            .expect("a command")
+            .render_long_help()
+            .to_string()
+    }
+
+    #[test]
+    fn each_command_lists_only_its_options_with_aws_options_last() {
+        let simulator = help_of("simulator");
+        for absent in ["--profile", "--plain", "--output", "--endpoint-url"] {
+            assert!(
+                !simulator.contains(absent),
+                "simulator: {absent}\n{simulator}"
+            );
+        }
+        assert!(simulator.contains("--latency-ms") && simulator.contains("--log-file"));
+        let list = help_of("list");
+        assert!(!list.contains("--plain"), "{list}");
+        let (own, aws) = list
+            .split_once("AWS options:")
+            .expect("an AWS options group");
+        assert!(
+            own.contains("--filter") && own.contains("--output"),
+            "{list}"
+        );
+        let aws = aws.split("Logging:").next().unwrap_or_default();
+        assert!(
+            aws.contains("--profile") && !aws.contains("--filter"),
+            "{list}"
+        );
+        let demo = help_of("demo");
+        assert!(
+            !demo.contains("--profile") && demo.contains("--plain"),
+            "{demo}"
+        );
+        let completions = help_of("completions");
+        assert!(!completions.contains("--output"), "{completions}");
+    }
+
+    #[test]
+    fn shared_options_mean_the_same_before_or_after_the_command() {
+        let before = parse(&[
+            "iotmi-onboard",
+            "--output",
+            "json",
+            "--profile=ops",
+            "list",
+            "associations",
+        ]);
+        let after = parse(&[
+            "iotmi-onboard",
+            "list",
+            "associations",
+            "--output",
+            "json",
+            "--profile",
+            "ops",
+        ]);
+        for cli in [before, after] {
+            match cli.command {
+                Some(Command::List(list)) => {
+                    assert_eq!(list.common.output.output, OutputFormat::Json);
+                    assert_eq!(list.common.aws.profile.as_deref(), Some("ops"));
+                    assert_eq!(list.what, ListKind::Associations);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // A value that is a command's name stays a value.
+        let cli = parse(&["iotmi-onboard", "--profile", "demo"]);
+        assert!(cli.command.is_none());
+        assert_eq!(cli.aws.profile.as_deref(), Some("demo"));
     }
 
     #[test]

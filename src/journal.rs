@@ -36,6 +36,9 @@ pub struct Journal {
     pub step: SavedStep,
     /// What GetConnectorDestination said, so a resume needs no call before the saved step.
     pub destination: Option<DestinationDetail>,
+    /// The destination id given on the command line, while its details are not known yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wanted_destination: Option<String>,
     pub name: String,
     pub description: String,
     pub tags: Vec<(String, String)>,
@@ -315,6 +318,7 @@ mod tests {
             saved_at: 0,
             step: SavedStep::Tags,
             destination: None,
+            wanted_destination: None,
             name: "n".into(),
             description: String::new(),
             tags: vec![("secret-tag".into(), "secret-value".into())],

@@ -1,11 +1,10 @@
-use iotmi_onboard::cli::{Cli, Command};
+use iotmi_onboard::cli::{Cli, Command, GlobalArgs};
 
 fn main() {
     let cli = Cli::parse_args();
     // One logging set-up for every command; nothing is logged without --log-file.
-    if let Err(error) =
-        iotmi_onboard::logging::init(cli.global.log_file.as_deref(), cli.global.log_level)
-    {
+    let log = cli.log();
+    if let Err(error) = iotmi_onboard::logging::init(log.log_file.as_deref(), log.log_level) {
         eprintln!("iotmi-onboard: cannot open the log file: {error:#}");
         std::process::exit(1);
     }
@@ -21,14 +20,26 @@ fn main() {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Some(Command::Simulator(config)) => iotmi_onboard::simulator::run_foreground(config)
-                .await
-                .map(|()| 0),
-            Some(Command::Demo(demo)) => {
-                iotmi_onboard::app::run_demo(demo.wizard, cli.global, demo.approve_after_ms).await
+            Some(Command::Simulator(simulator)) => {
+                iotmi_onboard::simulator::run_foreground(simulator.config)
+                    .await
+                    .map(|()| 0)
             }
-            None => iotmi_onboard::app::run_against_aws(cli.aws, cli.global, cli.wizard).await,
-            Some(command) => iotmi_onboard::commands::run(command, cli.aws, cli.global).await,
+            Some(Command::Demo(demo)) => {
+                let global = GlobalArgs {
+                    output: demo.output.output,
+                    plain: demo.plain.plain,
+                };
+                iotmi_onboard::app::run_demo(demo.wizard, global, demo.approve_after_ms).await
+            }
+            None => {
+                let global = GlobalArgs {
+                    output: cli.output.output,
+                    plain: cli.plain.plain,
+                };
+                iotmi_onboard::app::run_against_aws(cli.aws, global, cli.wizard).await
+            }
+            Some(command) => iotmi_onboard::commands::run(command).await,
         }
     });
     // Background tasks (in-flight SDK calls, a blocked stdin reader) must not hold the exit.

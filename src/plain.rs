@@ -9,7 +9,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{Connection, prepare, print_summary};
+use crate::app::{Connection, prepare, print_draft_fate, print_summary};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
@@ -93,6 +93,14 @@ fn show_prompt(prompt: &str) {
     let _ = err.flush();
 }
 
+/// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
+fn numbers(count: usize) -> String {
+    match count {
+        1 => "1".into(),
+        _ => format!("a number 1-{count}"),
+    }
+}
+
 /// A `[Y/n]` answer: true unless it is no.
 fn yes(answer: &str) -> bool {
     !(answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no"))
@@ -167,25 +175,18 @@ pub async fn run(
         match outcome {
             Ok(outcome) => {
                 tracing::info!(kind = ?outcome.kind, "plain wizard closed");
-                if outcome.summary.is_none() && outcome.kind == OutcomeKind::Interrupted {
-                    say("Nothing was created.");
-                    return Ok(crate::exit::INTERRUPTED);
-                }
-                print_summary(&outcome, output)?;
+                print_summary(&outcome, &plain.flow.target, output)?;
                 Ok(outcome.kind.exit_code())
             }
             Err(Eof) => {
                 say("");
-                match plain.flow.summary() {
-                    Some(summary) => {
-                        say("Input ended (stdin closed); the association is left as it is.");
-                        let outcome = Outcome {
-                            kind: OutcomeKind::Interrupted,
-                            summary: Some(summary),
-                        };
-                        print_summary(&outcome, output)?;
-                    }
-                    None => say("Input ended (stdin closed): nothing was created."),
+                let outcome = plain.flow.outcome(OutcomeKind::Interrupted);
+                if outcome.summary.is_some() {
+                    say("Input ended (stdin closed); the association is left as it is.");
+                    print_summary(&outcome, &plain.flow.target, output)?;
+                } else {
+                    say("Input ended (stdin closed): nothing was created.");
+                    print_draft_fate(outcome.draft, &plain.flow.target);
                 }
                 Ok(crate::exit::INTERRUPTED)
             }
@@ -212,9 +213,11 @@ impl Plain {
             }
             self.report();
             let Some(prompt) = self.prompt() else {
-                // Nothing to ask: the flow waits for the service (or a final screen is done).
+                // Nothing to ask: the flow waits for the service (or a final screen is done:
+                // a prompt run ends there, also after an action from Manage).
                 if self.flow.step == Step::Done {
-                    if let Some(outcome) = self.apply(runtime, vec![Intent::Finish]) {
+                    let leave = Intent::Quit { interrupted: false };
+                    if let Some(outcome) = self.apply(runtime, vec![leave]) {
                         return Ok(outcome);
                     }
                     continue;
@@ -378,7 +381,10 @@ impl Plain {
                     .unwrap_or_default();
                 let count = flow.destinations.matches.len();
                 if count <= LIST_MAX {
-                    format!("Destination: a number 1-{count}, or text to filter{default}: ")
+                    format!(
+                        "Destination: {}, or text to filter{default}: ",
+                        numbers(count)
+                    )
                 } else {
                     format!("Filter: type text to narrow the list{default}: ")
                 }
@@ -406,8 +412,8 @@ impl Plain {
                     .map(|m| format!(" [Enter: {}]", sanitize(m)))
                     .unwrap_or_default();
                 format!(
-                    "Authorization material: a number 1-{}{hint}: ",
-                    materials.len()
+                    "Authorization material: {}{hint}: ",
+                    numbers(materials.len())
                 )
             }
             Step::Review if self.shown.editing => format!(
@@ -521,7 +527,7 @@ impl Plain {
                 match chosen {
                     Some(material) => vec![Intent::ChooseMaterial(material)],
                     None => {
-                        say(&format!("Type a number from 1 to {}.", materials.len()));
+                        say(&format!("Type {}.", numbers(materials.len())));
                         Vec::new()
                     }
                 }
@@ -628,8 +634,8 @@ impl Plain {
                 }
                 None => {
                     say(&format!(
-                        "{n} is not in the list: 1 to {}.",
-                        self.shown.numbered.len()
+                        "{n} is not in the list: type {}.",
+                        numbers(self.shown.numbered.len())
                     ));
                     Vec::new()
                 }
@@ -980,6 +986,32 @@ mod tests {
                 result: Err(ServiceError::new(ErrorKind::Validation, "no")),
             },
             now(),
+        );
+    }
+
+    #[test]
+    fn one_match_is_picked_by_1_and_an_exact_name_picks_without_a_number() {
+        let mut prompts = plain(fresh_flow());
+        prompts.report();
+        for intent in prompts.answer("lights") {
+            flow::update(&mut prompts.flow, intent, now());
+        }
+        prompts.report();
+        let prompt = prompts.prompt().expect("a prompt");
+        assert!(prompt.starts_with("Destination: 1, or text"), "{prompt}");
+        assert!(!prompt.contains("1-1"), "{prompt}");
+        // A number picks only from the list shown: 2 is not in it.
+        assert!(prompts.answer("2").is_empty());
+        assert_eq!(
+            prompts.answer("1"),
+            [Intent::ChooseDestination("dest-oauth".into())]
+        );
+
+        let mut prompts = plain(fresh_flow());
+        prompts.report();
+        assert_eq!(
+            prompts.answer("Acme GA"),
+            [Intent::ChooseDestination("dest-ga".into())]
         );
     }
 

@@ -168,7 +168,8 @@ impl Runtime {
             Effect::OpenBrowser { url, launcher } => send_later(tx, async move {
                 let result = tokio::task::spawn_blocking(move || {
                     let parsed = url::Url::parse(&url).map_err(|e| e.to_string())?;
-                    crate::remote::launch(&parsed, &launcher).map_err(|e| e.to_string())
+                    crate::remote::launch(&parsed, &launcher)
+                        .map_err(|e| crate::remote::launch_failure(&e, &launcher))
                 })
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));

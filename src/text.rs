@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 /// The stand-in for a character that must not reach the terminal, or `None` when the
 /// character is safe to draw as-is.
-fn stand_in(c: char) -> Option<char> {
+pub fn stand_in(c: char) -> Option<char> {
     match c {
         // C0 controls → Control Pictures (U+2400 + code), so the operator still sees
         // *that* something was there (e.g. '␛' for ESC) without the terminal acting on it.

@@ -16,7 +16,7 @@ use clap::CommandFactory;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::{Connection, connect};
-use crate::cli::{AwsArgs, Cli, Command, GlobalArgs, OutputFormat};
+use crate::cli::{Cli, Command, CommonArgs, OutputFormat};
 use crate::service::{ErrorKind, ServiceError};
 
 pub use list::all_destinations as list_all_destinations;
@@ -26,7 +26,7 @@ pub use record::AssociationRecord;
 pub use crate::exit;
 
 /// Runs one command; `Demo`, `Simulator` and the wizard are not commands.
-pub async fn run(command: Command, aws: AwsArgs, global: GlobalArgs) -> anyhow::Result<i32> {
+pub async fn run(command: Command) -> anyhow::Result<i32> {
     if let Command::Completions(args) = &command {
         let mut stdout = std::io::stdout().lock();
         clap_complete::generate(
@@ -38,8 +38,18 @@ pub async fn run(command: Command, aws: AwsArgs, global: GlobalArgs) -> anyhow::
         stdout.flush()?;
         return Ok(exit::OK);
     }
-    let connection = connect(&aws);
-    let output = global.output;
+    let common: &CommonArgs = match &command {
+        Command::Create(args) => &args.common,
+        Command::Status(args) => &args.common,
+        Command::List(args) => &args.common,
+        Command::Refresh(args) => &args.common,
+        Command::Delete(args) => &args.common,
+        Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
+            unreachable!("handled by main")
+        }
+    };
+    let connection = connect(&common.aws);
+    let output = common.output.output;
     tracing::info!(command = command_name(&command), "command start");
     let code = interruptible(async move {
         match command {

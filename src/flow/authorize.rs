@@ -8,7 +8,18 @@ use crate::remote::{LaunchDecision, check_url};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     match intent {
-        Intent::OpenBrowser if flow.step == Step::Authorize => open_browser(flow),
+        Intent::OpenBrowser if flow.step == Step::Authorize => {
+            let effects = open_browser(flow);
+            // Asked for by the user: say at once why nothing opens.
+            flow.notice = match &flow.browser {
+                BrowserNote::Skipped(reason) => {
+                    Some(format!("No browser opened: {}", reason.explain()))
+                }
+                BrowserNote::Refused(why) => Some(format!("Not opened: {why}")),
+                _ => None,
+            };
+            effects
+        }
         Intent::ShowStatus if flow.step == Step::Authorize => {
             flow.step = Step::Status;
             Vec::new()
@@ -107,6 +118,14 @@ mod tests {
         let effects = send(&mut flow, Intent::Submit);
         answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
         assert_eq!(flow.browser, BrowserNote::Skipped(SkipReason::OverSsh));
+        send(&mut flow, Intent::OpenBrowser);
+        assert!(
+            flow.notice
+                .as_deref()
+                .is_some_and(|n| n.contains("over SSH")),
+            "o says why: {:?}",
+            flow.notice
+        );
         send(&mut flow, Intent::ShowStatus);
         assert_eq!(flow.step, Step::Status);
         send(&mut flow, Intent::ShowAuthorize);

@@ -36,16 +36,58 @@ pub fn aws_cli_command(request: &CreateRequest, target: &Target) -> String {
         );
     }
     flag("client-token", request.client_token.clone());
-    if target.endpoint.is_none() && target.profile != "default" {
-        flag("profile", target.profile.clone());
+    args.extend(target_args(target));
+    shell_join(&args)
+}
+
+/// `--profile P --region R --endpoint-url E` as this run had them, so a suggested command
+/// reaches the same account and service (the AWS CLI and this tool take the same flags).
+pub fn target_args(target: &Target) -> Vec<String> {
+    let mut args = Vec::new();
+    if target.profile_given {
+        args.extend(["--profile".to_string(), target.profile.clone()]);
     }
     if let Some(region) = &target.region {
-        flag("region", region.clone());
+        args.extend(["--region".to_string(), region.clone()]);
     }
     if let Some(endpoint) = &target.endpoint {
-        flag("endpoint-url", endpoint.clone());
+        args.extend(["--endpoint-url".to_string(), endpoint.clone()]);
     }
-    shell_join(&args)
+    args
+}
+
+/// How to look at an association later from a shell: `iotmi-onboard status ID …` and its
+/// `aws` twin, with this run's flags. None in `demo`: its simulator is gone with the run.
+pub fn check_later(target: &Target, id: &str) -> Option<[String; 2]> {
+    if target.demo {
+        return None;
+    }
+    let with_target = |words: &[&str]| {
+        let mut args: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        args.extend(target_args(target));
+        shell_join(&args)
+    };
+    Some([
+        with_target(&["iotmi-onboard", "status", id]),
+        with_target(&[
+            "aws",
+            "iot-managed-integrations",
+            "get-account-association",
+            "--account-association-id",
+            id,
+        ]),
+    ])
+}
+
+/// The command that runs the wizard again on the same journal (it offers to resume). None in
+/// `demo`, which keeps no journal.
+pub fn rerun(target: &Target) -> Option<String> {
+    if target.demo {
+        return None;
+    }
+    let mut args = vec!["iotmi-onboard".to_string()];
+    args.extend(target_args(target));
+    Some(shell_join(&args))
 }
 
 /// A JSON object keeping the user's tag order (serde_json's map would sort the keys).
@@ -83,6 +125,7 @@ mod tests {
     fn command_quotes_every_argument() {
         let target = Target {
             profile: "ops".into(),
+            profile_given: true,
             region: Some("eu-west-1".into()),
             ..Target::default()
         };
@@ -97,12 +140,12 @@ mod tests {
     }
 
     #[test]
-    fn custom_endpoint_replaces_profile() {
+    fn a_profile_the_user_did_not_name_is_left_to_the_default_chain() {
         let target = Target {
-            profile: "ops".into(),
+            profile: "default".into(),
             region: Some("us-east-1".into()),
             endpoint: Some("http://127.0.0.1:4567".into()),
-            account: None,
+            ..Target::default()
         };
         let command = aws_cli_command(&request(), &target);
         assert!(
@@ -110,5 +153,29 @@ mod tests {
             "{command}"
         );
         assert!(!command.contains("--profile"));
+    }
+
+    #[test]
+    fn check_later_and_rerun_carry_the_run_s_flags_and_never_point_at_a_gone_demo() {
+        let mut target = Target {
+            profile: "ops team".into(),
+            profile_given: true,
+            region: Some("eu-west-1".into()),
+            endpoint: Some("http://127.0.0.1:4567".into()),
+            ..Target::default()
+        };
+        let [ours, aws] = check_later(&target, "aa1").expect("hints");
+        let flags = "--profile 'ops team' --region eu-west-1 --endpoint-url http://127.0.0.1:4567";
+        assert_eq!(ours, format!("iotmi-onboard status aa1 {flags}"));
+        assert_eq!(
+            aws,
+            format!(
+                "aws iot-managed-integrations get-account-association --account-association-id aa1 {flags}"
+            )
+        );
+        assert_eq!(rerun(&target), Some(format!("iotmi-onboard {flags}")));
+        target.demo = true;
+        assert_eq!(check_later(&target, "aa1"), None);
+        assert_eq!(rerun(&target), None);
     }
 }

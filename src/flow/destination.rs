@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::effect::Effect;
 use super::intent::Intent;
-use super::model::{DetailLoad, FirstScreen, Load, Step};
+use super::model::{DetailLoad, Load, Step};
 use super::{Flow, Generation, nav, validate};
 use crate::service::{DestinationDetail, DestinationSummary, Page, ServiceError};
 
@@ -35,11 +35,8 @@ pub fn back(flow: &mut Flow) -> Vec<Effect> {
     if flow.return_to_review {
         return nav::back(flow, Step::Destination);
     }
-    if flow.opts.first == FirstScreen::Start {
-        flow.step = Step::Start;
-    } else {
-        flow.notice = Some("This is the first step: Ctrl-C quits".into());
-    }
+    // The draft stays: Start → create comes back to it.
+    flow.step = Step::Start;
     Vec::new()
 }
 

@@ -36,7 +36,6 @@ pub fn on_detail(flow: &mut Flow, result: Result<Association, ServiceError>) -> 
     match result {
         Ok(association) => {
             flow.following = None;
-            flow.details.name = association.name.clone();
             flow.association = Some(Tracked::from(&association));
             if association.state.is_final() {
                 return status::on_final_state(flow);

@@ -7,7 +7,8 @@ use super::destination::{self, matching};
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{
-    FirstScreen, Load, ManageAction, ManageView, Notice, RefreshState, Step, TagRow, Tracked,
+    BrowserNote, Load, ManageAction, ManageView, Notice, RefreshState, Step, SubmitState, TagRow,
+    Tracked,
 };
 use super::{Flow, Generation, authorize, error_line};
 use crate::service::{
@@ -81,22 +82,44 @@ fn with_state(
     }
 }
 
-/// Esc: cancel a delete, else back to the Start screen when the run began there.
+/// Esc: cancel a delete, else back to the Start screen.
 pub fn back(flow: &mut Flow) -> Vec<Effect> {
     if flow.manage.confirm_delete.is_some() {
         return on_intent(flow, Intent::CancelDelete);
     }
-    if flow.opts.first == FirstScreen::Start {
-        flow.step = Step::Start;
-    }
+    flow.step = Step::Start;
     Vec::new()
+}
+
+/// From an association picked here (Authorize, State, Done) back to the list, reloaded so its
+/// row shows the state it has now, and highlighted again. Polling stops; the association is
+/// left as the service has it.
+pub fn back_to_list(flow: &mut Flow) -> Vec<Effect> {
+    let left = flow.association.take();
+    flow.return_to_manage = false;
+    flow.polling = None;
+    flow.refresh = RefreshState::Idle;
+    flow.browser = BrowserNote::None;
+    let effects = enter(flow);
+    if let Some(left) = left {
+        flow.manage.message = Some(Notice::Info(format!(
+            "{}: {}",
+            confirmation_word_of(&left.name, &left.id),
+            left.state
+        )));
+        flow.manage.focus = Some(left.id.clone());
+        flow.manage.last = Some(left);
+    }
+    effects
 }
 
 pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     flow.step = Step::Manage;
     let filter = std::mem::take(&mut flow.manage.filter);
+    let last = flow.manage.last.take();
     flow.manage = ManageView {
         filter,
+        last,
         ..ManageView::default()
     };
     vec![list_associations(flow, None)]
@@ -180,14 +203,16 @@ fn delete(flow: &mut Flow, id: String, typed: String) -> Vec<Effect> {
     let generation = flow.next_generation();
     flow.manage.confirm_delete = None;
     flow.manage.delete_generation = Some(generation);
+    flow.manage.deleting = Some(id.clone());
     flow.manage.message = Some(Notice::Info(format!("Deleting {word}…")));
     vec![Effect::DeleteAssociation { generation, id }]
 }
 
-/// The association becomes the one the flow follows (Status/Authorize screens).
+/// The association becomes the one the flow follows (Status/Authorize screens); the draft,
+/// if any, is left as it was.
 fn adopt(flow: &mut Flow, association: &Association) {
     flow.association = Some(Tracked::from(association));
-    flow.details.name = association.name.clone();
+    flow.return_to_manage = true;
 }
 
 fn refresh(flow: &mut Flow, id: &str) -> Vec<Effect> {
@@ -221,7 +246,10 @@ pub fn on_detail(
     generation: Generation,
     result: Result<Association, ServiceError>,
 ) -> Vec<Effect> {
-    if generation != flow.manage.detail_generation || flow.step != Step::Manage {
+    // Retry-as-new is also asked from the Done screen of an association picked here.
+    if generation != flow.manage.detail_generation
+        || !matches!(flow.step, Step::Manage | Step::Done)
+    {
         return Vec::new();
     }
     let association = match result {
@@ -244,8 +272,8 @@ pub fn on_detail(
 }
 
 /// A failed association's inputs become a new draft: the destination is fetched again (its
-/// auth settings may have changed) and the flow goes on from there.
-fn retry_as_new(flow: &mut Flow, failed: Association) -> Vec<Effect> {
+/// auth settings may have changed) and the flow goes on from there, as a create of its own.
+pub fn retry_as_new(flow: &mut Flow, failed: Association) -> Vec<Effect> {
     flow.details.name = failed.name;
     flow.details.name_edited = true;
     flow.details.description = failed.description;
@@ -256,6 +284,12 @@ fn retry_as_new(flow: &mut Flow, failed: Association) -> Vec<Effect> {
         .collect();
     flow.auth_material = failed.auth_material;
     flow.association = None;
+    flow.polling = None;
+    flow.return_to_manage = false;
+    flow.submit = SubmitState::Idle;
+    // A new association, so a new token even for the very same inputs (the old token names
+    // the failed one).
+    flow.token_counter += u32::from(flow.last_sent.is_some());
     flow.last_sent = None;
     flow.opts.prefill.destination = Some(failed.destination_id.clone());
     flow.step = Step::Destination;
@@ -273,7 +307,9 @@ pub fn on_deleted(
     flow.manage.delete_generation = None;
     match result {
         Ok(()) => {
+            let deleted = flow.manage.deleting.take();
             let effects = enter(flow);
+            flow.manage.focus = deleted;
             flow.manage.message = Some(Notice::Info(
                 "Deleted: it passes through ASSOCIATION_DELETING, then is gone".into(),
             ));
@@ -294,11 +330,11 @@ pub fn on_deleted(
 
 /// What a delete must be confirmed with: the name, or the id of an unnamed association.
 pub fn confirmation_word(association: &AssociationSummary) -> String {
-    if association.name.is_empty() {
-        association.id.clone()
-    } else {
-        association.name.clone()
-    }
+    confirmation_word_of(&association.name, &association.id)
+}
+
+fn confirmation_word_of(name: &str, id: &str) -> String {
+    if name.is_empty() { id } else { name }.to_string()
 }
 
 #[cfg(test)]
@@ -366,6 +402,92 @@ mod tests {
         );
         assert_eq!(flow.step, Step::Authorize);
         assert_eq!(flow.association.as_ref().unwrap().id, "aa-wait");
+    }
+
+    /// Authorize on "Garage" from the list: the flow follows it on the Authorize screen.
+    fn authorizing_garage() -> Flow {
+        let mut flow = flow_in_manage();
+        let effects = send(&mut flow, Intent::AuthorizeAssociation("aa-wait".into()));
+        let generation = match &effects[..] {
+            [Effect::FetchAssociation { generation, .. }] => *generation,
+            other => panic!("{other:?}"),
+        };
+        let mut detail = association(AssociationState::InProgress);
+        detail.id = "aa-wait".into();
+        detail.name = "Garage".into();
+        detail.oauth_url = "https://auth.example/x".into();
+        update(
+            &mut flow,
+            Event::AssociationDetail {
+                generation,
+                result: Ok(detail),
+            },
+            now(),
+        );
+        assert_eq!(flow.step, Step::Authorize);
+        flow
+    }
+
+    #[test]
+    fn after_an_action_the_user_is_back_on_the_list_with_the_row_reloaded() {
+        // Esc from Authorize: back to the list, which is listed again, Garage highlighted.
+        let mut flow = authorizing_garage();
+        let effects = send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Manage);
+        assert!(matches!(effects[..], [Effect::ListAssociations { .. }]));
+        assert_eq!(flow.manage.focus.as_deref(), Some("aa-wait"));
+        assert!(flow.polling.is_none() && flow.association.is_none());
+
+        // Consent finishes: Done, and Enter goes back to the list rather than exiting.
+        let mut flow = authorizing_garage();
+        let poll = flow.polling.as_ref().unwrap().generation;
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        let mut done = association(AssociationState::Succeeded);
+        done.id = "aa-wait".into();
+        update(
+            &mut flow,
+            Event::Polled {
+                generation: poll,
+                result: Ok(done),
+            },
+            now(),
+        );
+        assert_eq!(flow.step, Step::Done);
+        let effects = send(&mut flow, Intent::Finish);
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Exit(_))));
+        assert!(matches!(effects[..], [Effect::ListAssociations { .. }]));
+        assert_eq!(flow.step, Step::Manage);
+        assert!(
+            matches!(&flow.manage.message, Some(Notice::Info(m)) if m == "Garage: ASSOCIATION_SUCCEEDED")
+        );
+        // Nothing of it was journaled: Manage finds it again.
+        assert_eq!(persist::snapshot(&flow), None);
+    }
+
+    #[test]
+    fn a_delete_returns_to_the_list_and_the_refreshed_row_is_highlighted() {
+        let mut flow = flow_in_manage();
+        send(&mut flow, Intent::AskDelete("aa-bad".into()));
+        let effects = send(
+            &mut flow,
+            Intent::Delete {
+                id: "aa-bad".into(),
+                typed: "Broken".into(),
+            },
+        );
+        let [Effect::DeleteAssociation { generation, .. }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        let effects = update(
+            &mut flow,
+            Event::Deleted {
+                generation,
+                result: Ok(()),
+            },
+            now(),
+        );
+        assert!(matches!(effects[..], [Effect::ListAssociations { .. }]));
+        assert_eq!(flow.manage.focus.as_deref(), Some("aa-bad"));
     }
 
     #[test]

@@ -44,8 +44,10 @@ pub use event::Event;
 pub use intent::Intent;
 pub use manage::confirmation_word;
 pub use model::*;
+pub use nav::quit_warning;
 pub use review::{pending_request, review_command};
 pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
+pub use tags::problem as tag_problem;
 
 use crate::journal::Journal;
 use crate::service::{
@@ -89,6 +91,9 @@ pub struct Flow {
     pub auth_material: Option<String>,
     /// Editing a row from Review: forward goes back to Review.
     pub return_to_review: bool,
+    /// The association on Authorize/State was picked in Manage: Esc, and Enter once it is
+    /// final, go back to the list.
+    pub return_to_manage: bool,
     /// Token counter; bumped when a request differing from the last one sent is submitted.
     pub token_counter: u32,
     pub last_sent: Option<CreateRequest>,
@@ -155,6 +160,7 @@ impl Flow {
             },
             auth_material: prefill.auth_material.clone(),
             return_to_review: false,
+            return_to_manage: false,
             token_counter: 0,
             last_sent: None,
             submit: SubmitState::Idle,
@@ -311,13 +317,39 @@ impl Flow {
             || self.busy()
     }
 
+    /// Inputs toward an association not created yet (a prefilled flag counts), whatever the
+    /// screen: going to Start or Manage keeps them.
+    pub fn has_draft(&self) -> bool {
+        self.association.as_ref().is_none_or(|a| a.adopted)
+            && (self.destination.is_some()
+                || self.opts.prefill.destination.is_some()
+                || self.details.name_edited
+                || !self.details.description.is_empty()
+                || !self.tags.rows.is_empty()
+                || self.last_sent.is_some())
+    }
+
+    /// How the run ends now with `kind`: the summary, and what became of the draft.
+    pub fn outcome(&self, kind: OutcomeKind) -> Outcome {
+        let draft = match (self.has_draft(), self.opts.journaled) {
+            (false, _) => DraftFate::None,
+            (true, true) => DraftFate::Saved,
+            (true, false) => DraftFate::Lost,
+        };
+        Outcome {
+            kind,
+            summary: self.summary(),
+            draft,
+        }
+    }
+
     /// Past the wait timeout: the flow asks "keep waiting, or leave it in progress?".
     pub fn asking_timeout(&self) -> bool {
         self.polling.as_ref().is_some_and(|p| p.asking_timeout)
     }
 
     pub fn summary(&self) -> Option<Summary> {
-        let tracked = self.association.as_ref()?;
+        let tracked = self.association.as_ref().or(self.manage.last.as_ref())?;
         let destination = self.destination.as_ref();
         Some(Summary {
             association_id: tracked.id.clone(),
@@ -427,6 +459,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::KeepWaiting | Intent::LeaveInProgress | Intent::Refresh | Intent::Finish => {
             status::on_intent(flow, intent)
         }
+        Intent::RetryAsNew(_) if flow.step == Step::Done => status::on_intent(flow, intent),
         Intent::FilterAssociations(_)
         | Intent::ReloadAssociations
         | Intent::ShowAssociation(_)

@@ -37,6 +37,11 @@ pub struct Target {
     /// A custom endpoint is shown instead of the account.
     pub endpoint: Option<String>,
     pub account: Option<String>,
+    /// `--profile` (or `AWS_PROFILE`) named the profile: commands suggested to the user name it
+    /// too; otherwise the SDK's default chain chose, and so will theirs.
+    pub profile_given: bool,
+    /// `demo`: the embedded simulator, gone when the run ends (nothing to check later).
+    pub demo: bool,
 }
 
 /// Fixed for a run.
@@ -60,6 +65,9 @@ pub struct Options {
     pub notice: Option<String>,
     /// The first screen when nothing is prefilled or resumed.
     pub first: FirstScreen,
+    /// The draft is journaled as it changes (no journal in `demo`, or when another process
+    /// holds it): quitting then loses nothing.
+    pub journaled: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,6 +234,9 @@ pub struct Tracked {
     /// The association as GetAccountAssociation last returned it (tags, description): what
     /// the commands print.
     pub seen: Option<Association>,
+    /// Looked up (Manage, `status ID`) rather than created from this run's draft: it is not
+    /// the draft's to journal, and finishing with it leaves the draft as it was.
+    pub adopted: bool,
 }
 
 impl From<&Association> for Tracked {
@@ -239,6 +250,7 @@ impl From<&Association> for Tracked {
             oauth_url: association.oauth_url.clone(),
             error_message: association.error_message.clone(),
             seen: Some(association.clone()),
+            adopted: true,
         }
     }
 }
@@ -307,7 +319,14 @@ pub struct ManageView {
     /// The association whose delete is being confirmed by typing its name.
     pub confirm_delete: Option<String>,
     pub delete_generation: Option<Generation>,
+    /// The association whose delete is in flight.
+    pub deleting: Option<String>,
     pub message: Option<Notice>,
+    /// Back from an action on this association: front ends highlight it again.
+    pub focus: Option<String>,
+    /// The association last acted on (authorize, refresh), as it was when the user came back:
+    /// the run's summary when it ends on the list.
+    pub last: Option<Tracked>,
 }
 
 impl Default for ManageView {
@@ -324,7 +343,10 @@ impl Default for ManageView {
             pending: None,
             confirm_delete: None,
             delete_generation: None,
+            deleting: None,
             message: None,
+            focus: None,
+            last: None,
         }
     }
 }
@@ -347,6 +369,17 @@ pub enum Question {
 pub struct Outcome {
     pub kind: OutcomeKind,
     pub summary: Option<Summary>,
+    pub draft: DraftFate,
+}
+
+/// What became of a draft not (yet) submitted when the run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftFate {
+    None,
+    /// In the journal: the next run offers to resume it.
+    Saved,
+    /// Not journaled (`demo`, or the journal was held by another process).
+    Lost,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,8 +388,12 @@ pub enum OutcomeKind {
     /// Left in progress on purpose (exit 0).
     LeftInProgress,
     Failed,
-    /// Ctrl-C, or quitting before anything was created.
+    /// `q` with a draft not submitted (saved in the journal, or lost when there is none).
+    Cancelled,
+    /// Ctrl-C (or end of input) before the run finished.
     Interrupted,
+    /// `q` with nothing started or left behind (Start, Manage): exit 0.
+    Closed,
     /// SIGTERM or SIGHUP (exit 128 + signal number).
     Signalled(i32),
 }
@@ -365,8 +402,10 @@ impl OutcomeKind {
     /// The one exit-status table of every front end (see `crate::exit`).
     pub fn exit_code(self) -> i32 {
         match self {
-            OutcomeKind::Succeeded | OutcomeKind::LeftInProgress => crate::exit::OK,
-            OutcomeKind::Failed => crate::exit::ERROR,
+            OutcomeKind::Succeeded | OutcomeKind::LeftInProgress | OutcomeKind::Closed => {
+                crate::exit::OK
+            }
+            OutcomeKind::Failed | OutcomeKind::Cancelled => crate::exit::ERROR,
             OutcomeKind::Interrupted => crate::exit::INTERRUPTED,
             OutcomeKind::Signalled(signal) => 128 + signal,
         }

@@ -3,8 +3,10 @@
 use super::Flow;
 use super::effect::Effect;
 use super::intent::Intent;
-use super::model::{Outcome, OutcomeKind, Question, Step};
-use super::{auth, destination, details, manage, resume, review, start, status, submit, tags};
+use super::model::{OutcomeKind, Question, Step, SubmitState};
+use super::{
+    auth, command, destination, details, manage, resume, review, start, status, submit, tags,
+};
 use crate::service::AssociationState;
 
 /// The step after `from` on the way to Review.
@@ -64,12 +66,19 @@ pub fn back_from(flow: &mut Flow) -> Vec<Effect> {
         Step::Destination => destination::back(flow),
         Step::Details | Step::Tags | Step::Auth | Step::Review => back(flow, flow.step),
         Step::Submit => submit::on_intent(flow, Intent::EditDraft),
-        Step::Authorize => {
-            flow.notice = Some("The association exists: quit leaves it in progress".into());
+        Step::Authorize | Step::Status | Step::Done if flow.return_to_manage => {
+            manage::back_to_list(flow)
+        }
+        Step::Authorize | Step::Status => {
+            flow.notice = Some("The association exists: q leaves it in progress".into());
+            Vec::new()
+        }
+        Step::Done => {
+            flow.notice = Some("This is the last screen: Enter or q leaves".into());
             Vec::new()
         }
         Step::Manage => manage::back(flow),
-        Step::Start | Step::Resume | Step::Status | Step::Done => Vec::new(),
+        Step::Start | Step::Resume => Vec::new(),
     }
 }
 
@@ -89,12 +98,55 @@ pub fn next_from(flow: &mut Flow) -> Vec<Effect> {
 }
 
 pub fn request_quit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
-    if flow.busy() {
+    // Ctrl-C means now; `q` asks first when it would lose a draft no journal keeps.
+    let loses_draft = !interrupted && flow.has_draft() && !flow.opts.journaled;
+    if flow.busy() || loses_draft {
         flow.question = Some(Question::ConfirmQuit { interrupted });
         Vec::new()
     } else {
         exit(flow, interrupted)
     }
+}
+
+/// What quitting now would leave behind, for the quit question of every front end. It never
+/// contradicts resume: what the journal keeps is said to be kept.
+pub fn quit_warning(flow: &Flow) -> String {
+    let rerun = command::rerun(&flow.target).filter(|_| flow.opts.journaled);
+    if matches!(flow.submit, SubmitState::InFlight { .. }) {
+        return match rerun {
+            Some(rerun) => format!(
+                "A create request is in flight. It is saved with its ClientToken: run `{rerun}` \
+                 again and it is followed to the end, never created twice."
+            ),
+            None => "A create request is in flight and this run keeps no journal: if you quit \
+                     now, you will not see what became of it."
+                .into(),
+        };
+    }
+    if let Some(tracked) = &flow.association {
+        return match command::check_later(&flow.target, &tracked.id) {
+            Some([ours, _]) => format!(
+                "It stays {} if you quit. Check it later: {ours}",
+                tracked.state
+            ),
+            None => "This is a demo: its simulator stops when you quit, and the association \
+                     with it."
+                .into(),
+        };
+    }
+    if flow.manage.delete_generation.is_some() {
+        return "A delete is in flight: the service carries it out, but you will not see the \
+                result here."
+            .into();
+    }
+    if flow.has_draft() && !flow.opts.journaled {
+        return if flow.target.demo {
+            "This demo keeps no journal: quitting loses this draft.".into()
+        } else {
+            "This run keeps no journal (another run holds it): quitting loses this draft.".into()
+        };
+    }
+    "A request is in flight.".into()
 }
 
 /// The answer to an open question; other intents wait until it is answered.
@@ -119,10 +171,133 @@ pub fn exit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
         Some(AssociationState::Failed) => OutcomeKind::Failed,
         _ if interrupted => OutcomeKind::Interrupted,
         Some(_) => OutcomeKind::LeftInProgress,
-        None => OutcomeKind::Interrupted,
+        // `q` is no interrupt: 1 when a draft is left unsubmitted, 0 when nothing was begun.
+        None if flow.has_draft() => OutcomeKind::Cancelled,
+        None => OutcomeKind::Closed,
     };
-    vec![Effect::Exit(Outcome {
-        kind,
-        summary: flow.summary(),
-    })]
+    vec![Effect::Exit(flow.outcome(kind))]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    fn exit_kind(effects: &[Effect]) -> Option<(OutcomeKind, DraftFate)> {
+        effects.iter().find_map(|e| match e {
+            Effect::Exit(outcome) => Some((outcome.kind, outcome.draft)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn q_with_a_draft_no_journal_keeps_asks_first_and_is_no_interrupt() {
+        let mut flow = flow_at(Step::Tags);
+        assert!(flow.has_draft());
+        let effects = send(&mut flow, Intent::Quit { interrupted: false });
+        assert!(exit_kind(&effects).is_none(), "asks first");
+        assert_eq!(
+            flow.question,
+            Some(Question::ConfirmQuit { interrupted: false })
+        );
+        assert!(quit_warning(&flow).contains("quitting loses this draft"));
+        let effects = send(&mut flow, Intent::ConfirmQuit);
+        assert_eq!(
+            exit_kind(&effects),
+            Some((OutcomeKind::Cancelled, DraftFate::Lost))
+        );
+        assert_eq!(OutcomeKind::Cancelled.exit_code(), 1);
+    }
+
+    #[test]
+    fn q_with_a_journaled_draft_leaves_at_once_saying_it_is_saved() {
+        let mut flow = flow_at(Step::Tags);
+        flow.opts.journaled = true;
+        let effects = send(&mut flow, Intent::Quit { interrupted: false });
+        assert_eq!(
+            exit_kind(&effects),
+            Some((OutcomeKind::Cancelled, DraftFate::Saved))
+        );
+    }
+
+    #[test]
+    fn q_with_nothing_begun_is_exit_0_and_ctrl_c_is_130() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::Quit { interrupted: false });
+        assert_eq!(
+            exit_kind(&effects),
+            Some((OutcomeKind::Closed, DraftFate::None))
+        );
+        assert_eq!(OutcomeKind::Closed.exit_code(), 0);
+        let mut flow = flow_at(Step::Tags);
+        let effects = send(&mut flow, Intent::Quit { interrupted: true });
+        assert_eq!(
+            exit_kind(&effects),
+            Some((OutcomeKind::Interrupted, DraftFate::Lost))
+        );
+    }
+
+    #[test]
+    fn the_quit_warning_never_contradicts_resume() {
+        let mut flow = flow_at(Step::Review);
+        flow.opts.journaled = true;
+        flow.target.endpoint = Some("http://127.0.0.1:4567".into());
+        send(&mut flow, Intent::Submit);
+        let warning = quit_warning(&flow);
+        assert!(
+            warning.contains("saved with its ClientToken")
+                && warning.contains(
+                    "iotmi-onboard --region us-east-1 --endpoint-url http://127.0.0.1:4567"
+                ),
+            "{warning}"
+        );
+        assert!(!warning.contains("will not see"), "{warning}");
+        let generation = current_submit(&flow);
+        answer_created(&mut flow, generation, "https://auth.example/x");
+        let warning = quit_warning(&flow);
+        assert!(
+            warning.contains("iotmi-onboard status aa-1 --region us-east-1"),
+            "{warning}"
+        );
+        flow.target.demo = true;
+        assert!(quit_warning(&flow).contains("This is a demo"));
+    }
+
+    #[test]
+    fn esc_on_step_1_goes_to_start_keeping_the_draft_and_its_journal() {
+        let mut flow = flow_at(Step::Tags);
+        send(&mut flow, Intent::Back);
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Destination);
+        let journaled = persist::snapshot(&flow).expect("a draft is journaled");
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Start);
+        assert!(flow.has_draft());
+        let on_start = persist::snapshot(&flow).expect("still journaled on Start");
+        assert_eq!(on_start.name, journaled.name);
+        assert_eq!(on_start.step, journaled.step);
+        send(&mut flow, Intent::StartCreate);
+        assert_eq!(flow.step, Step::Destination);
+        assert_eq!(flow.details.name, journaled.name);
+    }
+
+    #[test]
+    fn esc_on_the_last_screen_says_how_to_leave_instead_of_leaving() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut flow, poll, crate::service::AssociationState::Succeeded);
+        assert_eq!(flow.step, Step::Done);
+        let effects = send(&mut flow, Intent::Back);
+        assert!(exit_kind(&effects).is_none());
+        assert_eq!(flow.step, Step::Done);
+        assert!(
+            flow.notice
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Enter or q")
+        );
+    }
 }

@@ -6,29 +6,42 @@ use super::model::{Step, SubmitState};
 use crate::journal::{Journal, SavedStep, VERSION};
 use crate::service::AssociationState;
 
-/// What the journal should hold now; `None` when there is nothing worth resuming (nothing
-/// chosen yet) or the association is finished (succeeded, or failed and acknowledged).
+/// What the journal should hold now: the draft and the association created from it. `None`
+/// when there is nothing worth resuming or that association is finished (succeeded, or failed
+/// and acknowledged). An association picked in Manage is not the draft's: it is never
+/// journaled (Manage finds it again).
 pub fn snapshot(flow: &Flow) -> Option<Journal> {
-    if matches!(flow.step, Step::Resume | Step::Start | Step::Manage) {
-        // Browsing is not drafting: a saved session stays as it was.
+    if flow.step == Step::Resume {
+        // Not decided yet: the saved session stays as it was.
         return flow.opts.resume.clone();
     }
-    let finished = match flow.association.as_ref().map(|a| &a.state) {
+    let own = flow.association.as_ref().filter(|a| !a.adopted);
+    let finished = match own.map(|a| &a.state) {
         Some(AssociationState::Succeeded) => true,
         Some(AssociationState::Failed) => flow.exit.is_some(),
         _ => false,
     };
-    if finished
-        || (flow.destination.is_none() && flow.association.is_none() && flow.last_sent.is_none())
-    {
+    if finished {
         return None;
     }
+    // A draft counts from its first input, a prefilled flag included: a run killed while the
+    // destination's details load comes back with what the command line gave.
+    if own.is_none() && !flow.has_draft() {
+        // Browsing (Start, an explicit --manage) is not drafting: a saved session stays.
+        return flow.opts.resume.clone();
+    }
     let step = match flow.step {
-        Step::Start | Step::Manage | Step::Resume | Step::Destination => SavedStep::Destination,
+        Step::Destination => SavedStep::Destination,
         Step::Details => SavedStep::Details,
         Step::Tags => SavedStep::Tags,
         Step::Auth => SavedStep::Auth,
-        _ => SavedStep::Review,
+        Step::Review | Step::Submit => SavedStep::Review,
+        // Elsewhere (Start, Manage, an adopted association's screens) the draft keeps the
+        // step it was saved at.
+        _ => flow
+            .persisted
+            .as_ref()
+            .map_or(SavedStep::Destination, |j| j.step),
     };
     let unanswered = match flow.submit {
         SubmitState::InFlight { .. } | SubmitState::Failed(_) if flow.association.is_none() => {
@@ -41,6 +54,11 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         saved_at: 0,
         step,
         destination: flow.destination.clone(),
+        wanted_destination: flow
+            .destination
+            .is_none()
+            .then(|| flow.opts.prefill.destination.clone())
+            .flatten(),
         name: flow.details.name.clone(),
         description: flow.details.description.clone(),
         tags: flow.tag_pairs(),
@@ -48,7 +66,7 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         token_seed: flow.opts.token_seed.clone(),
         token_counter: flow.token_counter,
         unanswered,
-        association_id: flow.association.as_ref().map(|a| a.id.clone()),
+        association_id: own.map(|a| a.id.clone()),
     })
 }
 
@@ -61,4 +79,48 @@ pub fn persist(flow: &mut Flow) -> Option<Effect> {
     }
     flow.persisted = now.clone();
     Some(Effect::Persist(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn a_prefilled_start_is_journaled_before_any_answer_arrives() {
+        let mut flow = Flow::new(
+            Options {
+                first: FirstScreen::Create,
+                prefill: Prefill {
+                    destination: Some("dest-oauth".into()),
+                    name: Some("From flags".into()),
+                    tags: vec![("env".into(), "prod".into())],
+                    ..Prefill::default()
+                },
+                ..options()
+            },
+            now(),
+        );
+        let effects = init(&mut flow);
+        let journal = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Persist(Some(journal)) => Some(journal.clone()),
+                _ => None,
+            })
+            .expect("journaled at start");
+        assert_eq!(journal.wanted_destination.as_deref(), Some("dest-oauth"));
+        assert_eq!(journal.name, "From flags");
+        assert_eq!(journal.tags, [("env".to_string(), "prod".to_string())]);
+
+        // The rerun resumes it: the wanted destination comes back as the prefill.
+        let mut again = flow_with_resume(journal);
+        send(&mut again, Intent::Resume);
+        assert_eq!(again.step, Step::Destination);
+        assert_eq!(
+            again.opts.prefill.destination.as_deref(),
+            Some("dest-oauth")
+        );
+        assert_eq!(again.details.name, "From flags");
+    }
 }

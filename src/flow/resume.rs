@@ -41,6 +41,9 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
     flow.opts.token_seed = journal.token_seed;
     flow.token_counter = journal.token_counter;
     flow.destination = journal.destination;
+    if flow.destination.is_none() && journal.wanted_destination.is_some() {
+        flow.opts.prefill.destination = journal.wanted_destination;
+    }
     if let Some(id) = journal.association_id {
         flow.association = Some(Tracked {
             id: id.clone(),
@@ -55,6 +58,7 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
             oauth_url: String::new(),
             error_message: None,
             seen: None,
+            adopted: false,
         });
         flow.step = Step::Status;
         // Ask at once: the URL and the state come back from GetAccountAssociation.

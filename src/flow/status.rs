@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::effect::Effect;
 use super::intent::Intent;
-use super::model::{Outcome, OutcomeKind, Polling, RefreshState, Step};
-use super::{Flow, Generation, authorize, nav};
+use super::model::{OutcomeKind, Polling, RefreshState, Step, SubmitState};
+use super::{Flow, Generation, authorize, manage, nav};
 use crate::service::{Association, AssociationState, ErrorKind, ServiceError};
 
 /// Poll about every second at first …
@@ -36,15 +36,45 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             Vec::new()
         }
         Intent::LeaveInProgress if flow.association.is_some() && flow.polling.is_some() => {
-            vec![Effect::Exit(Outcome {
-                kind: OutcomeKind::LeftInProgress,
-                summary: flow.summary(),
-            })]
+            vec![Effect::Exit(flow.outcome(OutcomeKind::LeftInProgress))]
         }
         Intent::Refresh => refresh(flow),
+        Intent::Finish if flow.step == Step::Done && flow.return_to_manage => {
+            manage::back_to_list(flow)
+        }
         Intent::Finish if flow.step == Step::Done => nav::exit(flow, false),
+        Intent::RetryAsNew(_) if flow.step == Step::Done => retry_failed(flow),
         _ => Vec::new(),
     }
+}
+
+/// The failed screen's retry: a new association from the same inputs. This run's own draft
+/// goes back to Review as it was sent (with the next ClientToken: the old one names the failed
+/// association); one picked in Manage is prefilled from what the service holds, as Manage does.
+fn retry_failed(flow: &mut Flow) -> Vec<Effect> {
+    let Some(tracked) = flow
+        .association
+        .as_ref()
+        .filter(|a| a.state == AssociationState::Failed)
+    else {
+        return Vec::new();
+    };
+    if tracked.adopted || flow.destination.is_none() {
+        return match tracked.seen.clone() {
+            Some(seen) => manage::retry_as_new(flow, seen),
+            None => Vec::new(),
+        };
+    }
+    flow.association = None;
+    flow.polling = None;
+    flow.submit = SubmitState::Idle;
+    flow.token_counter += 1;
+    flow.last_sent = None;
+    nav::go_to(flow, Step::Review);
+    flow.notice = Some(
+        "A new association from the same inputs: Enter creates it, or edit a row first".into(),
+    );
+    Vec::new()
 }
 
 /// StartAccountAssociationRefresh: a new consent URL. The front ends offer it once the refresh
@@ -242,7 +272,7 @@ mod tests {
 
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::service::AssociationState;
+    use crate::service::{AssociationState, CreateRequest};
 
     #[test]
     fn polls_fast_then_slow_and_stops_on_a_final_state() {
@@ -311,6 +341,39 @@ mod tests {
         );
         assert_eq!(flow.step, Step::Authorize);
         assert_eq!(flow.oauth_url(), Some("https://auth.example/again"));
+    }
+
+    #[test]
+    fn a_failed_association_is_retried_as_a_new_one_with_the_next_token() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let first = created_request(&effects);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut flow, poll, AssociationState::Failed);
+        assert_eq!(flow.step, Step::Done);
+        let effects = send(&mut flow, Intent::RetryAsNew("aa-1".into()));
+        assert!(
+            matches!(effects[..], [] | [Effect::Persist(_)]),
+            "{effects:?}"
+        );
+        assert_eq!(flow.step, Step::Review);
+        assert!(flow.association.is_none());
+        let effects = send(&mut flow, Intent::Submit);
+        let again = created_request(&effects);
+        assert_eq!(
+            CreateRequest {
+                client_token: String::new(),
+                ..again.clone()
+            },
+            CreateRequest {
+                client_token: String::new(),
+                ..first.clone()
+            },
+            "the same inputs"
+        );
+        assert_ne!(again.client_token, first.client_token, "a new association");
     }
 
     #[test]

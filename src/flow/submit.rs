@@ -57,6 +57,7 @@ pub fn on_created(
                 oauth_url: created.oauth_url,
                 error_message: None,
                 seen: None,
+                adopted: false,
             });
             authorize::after_association_known(flow)
         }

@@ -3,7 +3,7 @@
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{Notice, Step, TagField, TagRow};
-use super::pairs::parse_pairs;
+use super::pairs::{NOTHING_PASTED, split_pairs};
 use super::{Flow, nav, validate};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
@@ -30,70 +30,81 @@ pub fn next(flow: &mut Flow) -> Vec<Effect> {
     nav::forward(flow, Step::Tags)
 }
 
-/// Adds (`index` None) or replaces a row; a refusal names the field at fault and keeps the
-/// typed text with the front end.
-fn save(flow: &mut Flow, index: Option<usize>, key: String, value: String) {
-    let tags = &mut flow.tags;
-    if index.is_none() && tags.rows.len() >= validate::MAX_TAGS {
-        tags.edit_error = Some((
+/// What is wrong with the tag being typed (row `index`, or a new one), if anything: the field
+/// at fault and why. Front ends show it while typing; SaveTag refuses with it.
+pub fn problem(
+    flow: &Flow,
+    index: Option<usize>,
+    key: &str,
+    value: &str,
+) -> Option<(TagField, String)> {
+    let rows = &flow.tags.rows;
+    if index.is_none() && rows.len() >= validate::MAX_TAGS {
+        return Some((
             TagField::Key,
             format!("At most {} tags", validate::MAX_TAGS),
         ));
-        return;
     }
-    let key = key.trim().to_string();
-    let duplicate = tags
-        .rows
+    let key = key.trim();
+    let duplicate = rows
         .iter()
         .enumerate()
         .any(|(i, r)| r.key == key && Some(i) != index);
-    let key_error = validate::tag_key_error(&key)
-        .or_else(|| duplicate.then(|| format!("tag key '{key}' is already used")));
-    if let Some(error) = key_error {
-        tags.edit_error = Some((TagField::Key, error));
+    validate::tag_key_error(key)
+        .or_else(|| duplicate.then(|| format!("tag key '{key}' is already used")))
+        .map(|error| (TagField::Key, error))
+        .or_else(|| validate::tag_value_error(value).map(|error| (TagField::Value, error)))
+}
+
+/// Adds (`index` None) or replaces a row; a refusal names the field at fault and keeps the
+/// typed text with the front end.
+fn save(flow: &mut Flow, index: Option<usize>, key: String, value: String) {
+    if let Some(problem) = problem(flow, index, &key, &value) {
+        flow.tags.edit_error = Some(problem);
         return;
     }
-    if let Some(error) = validate::tag_value_error(&value) {
-        tags.edit_error = Some((TagField::Value, error));
-        return;
-    }
+    let tags = &mut flow.tags;
     tags.edit_error = None;
     tags.message = None;
-    let row = TagRow { key, value };
+    let row = TagRow {
+        key: key.trim().to_string(),
+        value,
+    };
     match index {
         Some(i) if i < tags.rows.len() => tags.rows[i] = row,
         _ => tags.rows.push(row),
     }
 }
 
-/// Adds pasted pairs all at once, or none of them with the reason.
+/// Adds pasted pairs all at once, or none of them with every reason at once.
 fn paste(flow: &mut Flow, text: &str) {
     let tags = &mut flow.tags;
-    let result = parse_pairs(text).and_then(|pairs| {
-        let mut all = tags
-            .rows
-            .iter()
-            .map(|r| (r.key.clone(), r.value.clone()))
-            .collect::<Vec<_>>();
-        all.extend(pairs.iter().cloned());
-        match validate::tags_errors(&all).first() {
-            Some(problem) => Err(problem.clone()),
-            None => Ok(pairs),
-        }
-    });
-    match result {
-        Ok(pairs) => {
-            let added = pairs.len();
-            tags.rows
-                .extend(pairs.into_iter().map(|(key, value)| TagRow { key, value }));
-            tags.edit_error = None;
-            tags.message = Some(Notice::Info(format!(
-                "Added {added} tag{}",
-                if added == 1 { "" } else { "s" }
-            )));
-        }
-        Err(problem) => tags.message = Some(Notice::Error(format!("Nothing added: {problem}"))),
+    let (pairs, mut problems) = split_pairs(text);
+    let mut all: Vec<_> = tags
+        .rows
+        .iter()
+        .map(|r| (r.key.clone(), r.value.clone()))
+        .collect();
+    all.extend(pairs.iter().cloned());
+    problems.extend(validate::tags_errors(&all));
+    if pairs.is_empty() && problems.is_empty() {
+        problems.push(NOTHING_PASTED.into());
     }
+    if !problems.is_empty() {
+        tags.message = Some(Notice::Error(format!(
+            "Nothing added: {}",
+            problems.join("; ")
+        )));
+        return;
+    }
+    let added = pairs.len();
+    tags.rows
+        .extend(pairs.into_iter().map(|(key, value)| TagRow { key, value }));
+    tags.edit_error = None;
+    tags.message = Some(Notice::Info(format!(
+        "Added {added} tag{}",
+        if added == 1 { "" } else { "s" }
+    )));
 }
 
 #[cfg(test)]
@@ -139,6 +150,19 @@ mod tests {
         assert_eq!(flow.tags.rows.len(), 2);
         assert!(
             matches!(&flow.tags.message, Some(Notice::Error(e)) if e.starts_with("Nothing added"))
+        );
+        // Every bad pair at once, as `create` reports them.
+        send(
+            &mut flow,
+            Intent::PasteTags("a=9,oops,x=\u{1b},c=ok".into()),
+        );
+        assert_eq!(
+            flow.tags.message,
+            Some(Notice::Error(
+                "Nothing added: 'oops' is not KEY=VALUE; duplicate tag key 'a'; tag value: an \
+                 invisible control character (shown as ␛) is not allowed"
+                    .into()
+            ))
         );
         send(&mut flow, Intent::RemoveTag(0));
         assert_eq!(flow.tag_pairs(), vec![("b".into(), "2".into())]);

@@ -26,11 +26,13 @@ pub fn options() -> Options {
         wait_timeout: Duration::from_secs(15 * 60),
         token_seed: SEED.into(),
         client_token: None,
+        journaled: false,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),
             endpoint: None,
             account: None,
+            ..Target::default()
         },
         resume: None,
         notice: None,
@@ -269,6 +271,7 @@ pub fn saved_journal() -> Journal {
         saved_at: 0,
         step: SavedStep::Review,
         destination: Some(oauth_detail()),
+        wanted_destination: None,
         name: "Saved name".into(),
         description: String::new(),
         tags: vec![("env".into(), "prod".into())],

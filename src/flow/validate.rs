@@ -10,7 +10,7 @@ pub const TAG_KEY_MAX: usize = 128;
 pub const TAG_VALUE_MAX: usize = 256;
 pub const MAX_TAGS: usize = 50;
 /// Shown next to the name and description fields before the user hits the rule.
-pub const NAME_CHARS_HINT: &str = "letters, digits, spaces, - and _ (no dots or commas)";
+pub const NAME_CHARS_HINT: &str = "letters A–Z, digits, spaces, - and _ (no dots or accents)";
 
 /// A field and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,11 +28,18 @@ fn first_bad_char(value: &str) -> Option<char> {
     value.chars().find(|&c| !is_name_char(c))
 }
 
+/// A character as a person reads it in a message: "a space", "a tab", an invisible one by
+/// the stand-in the screen shows for it.
 fn describe_char(c: char) -> String {
-    if c.is_control() || c.is_whitespace() {
-        format!("U+{:04X}", c as u32)
-    } else {
-        format!("'{c}'")
+    match c {
+        ' ' => "a space".into(),
+        '\t' => "a tab".into(),
+        '\n' | '\r' => "a line break".into(),
+        _ => match crate::text::stand_in(c) {
+            Some(shown) => format!("an invisible control character (shown as {shown})"),
+            None if c.is_whitespace() => format!("a special space (U+{:04X})", c as u32),
+            None => format!("'{c}'"),
+        },
     }
 }
 
@@ -70,12 +77,9 @@ pub fn tag_key_error(key: &str) -> Option<String> {
             "tag key: at most {TAG_KEY_MAX} characters (now {len})"
         ));
     }
-    key.chars().find(|c| c.is_control()).map(|c| {
-        format!(
-            "tag key: control character {} is not allowed",
-            describe_char(c)
-        )
-    })
+    key.chars()
+        .find(|&c| crate::text::stand_in(c).is_some())
+        .map(|c| format!("tag key: {} is not allowed", describe_char(c)))
 }
 
 pub fn tag_value_error(value: &str) -> Option<String> {
@@ -85,12 +89,10 @@ pub fn tag_value_error(value: &str) -> Option<String> {
             "tag value: at most {TAG_VALUE_MAX} characters (now {len})"
         ));
     }
-    value.chars().find(|c| c.is_control()).map(|c| {
-        format!(
-            "tag value: control character {} is not allowed",
-            describe_char(c)
-        )
-    })
+    value
+        .chars()
+        .find(|&c| crate::text::stand_in(c).is_some())
+        .map(|c| format!("tag value: {} is not allowed", describe_char(c)))
 }
 
 /// AuthMaterialName: 1–100 of `[a-zA-Z0-9=_+/-]`.
@@ -208,7 +210,16 @@ mod tests {
                 .contains("at most 128")
         );
         assert_eq!(name_error(&"x".repeat(128)), None);
-        assert!(name_error("tab\there").unwrap().contains("U+0009"));
+        assert_eq!(
+            name_error("tab\there").unwrap(),
+            format!("a tab is not allowed: use {NAME_CHARS_HINT}")
+        );
+        assert!(
+            name_error("café")
+                .unwrap()
+                .starts_with("'é' is not allowed")
+        );
+        assert!(NAME_CHARS_HINT.contains("letters A–Z"));
     }
 
     #[test]
@@ -233,7 +244,12 @@ mod tests {
         assert!(tag_key_error(&"k".repeat(129)).is_some());
         assert_eq!(tag_value_error(""), None);
         assert!(tag_value_error(&"v".repeat(257)).is_some());
-        assert!(tag_value_error("a\u{1b}b").is_some());
+        assert_eq!(
+            tag_value_error("a\u{1b}b").unwrap(),
+            "tag value: an invisible control character (shown as ␛) is not allowed"
+        );
+        // Invisible format characters hide what a tag says: refused like controls.
+        assert!(tag_key_error("env\u{200b}").unwrap().contains("invisible"));
     }
 
     #[test]
@@ -263,7 +279,7 @@ mod tests {
         assert_eq!(client_token_error("abc-DEF_1="), None);
         assert!(client_token_error("").is_some());
         assert!(client_token_error(&"t".repeat(65)).is_some());
-        assert!(client_token_error("a b").unwrap().contains("U+0020"));
+        assert_eq!(client_token_error("a b").unwrap(), "a space is not allowed");
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl SkipReason {
         match self {
             SkipReason::Disabled => "--no-browser given: open the URL yourself",
             SkipReason::OverSsh => {
-                "over SSH, no browser can show up here: open the URL on your own machine"
+                "over SSH a browser here cannot reach you: copy (c) or scan (v) the URL"
             }
             SkipReason::NoDisplay => {
                 "no graphical display (DISPLAY/WAYLAND_DISPLAY unset): open the URL on a machine with a browser"
@@ -243,10 +243,107 @@ pub fn launch(url: &Url, launcher: &Launcher) -> io::Result<()> {
     }
 }
 
+/// Why the launcher failed, as a sentence for the operator: never the URL (the system
+/// opener's error text carries it) and never Rust's debug output of an exit status.
+pub fn launch_failure(error: &io::Error, launcher: &Launcher) -> String {
+    let text = error.to_string();
+    let what = match launcher {
+        Launcher::System => match first_quoted(&text) {
+            Some(program) => format!("the system's URL opener ({program})"),
+            None => "the system's URL opener".to_string(),
+        },
+        Launcher::Command(command) => {
+            let program = shell_words::split(command)
+                .ok()
+                .and_then(|words| words.into_iter().next())
+                .unwrap_or_default();
+            format!("the browser command {program:?}")
+        }
+    };
+    match error.kind() {
+        io::ErrorKind::NotFound if *launcher == Launcher::System => {
+            "no URL opener (xdg-open, gio, …) is installed here".to_string()
+        }
+        io::ErrorKind::NotFound => format!("{what} was not found"),
+        io::ErrorKind::PermissionDenied => format!("{what} may not be run (permission denied)"),
+        // Our own words about --browser-command (it could not be split, or is empty).
+        io::ErrorKind::InvalidInput => text,
+        _ => match wait_status(&text) {
+            Some(WaitStatus::Exited(code)) => {
+                format!("{what} exited with status {code}: it found no browser to open")
+            }
+            Some(WaitStatus::Signalled(signal)) => format!("{what} was killed by signal {signal}"),
+            None => format!("{what} failed"),
+        },
+    }
+}
+
+/// The first `"…"` of the `open` crate's message (`Launcher "xdg-open" "URL" failed with …`):
+/// the program, never the URL after it.
+fn first_quoted(text: &str) -> Option<&str> {
+    let rest = text.split_once('"')?.1;
+    let program = rest.split_once('"')?.0;
+    (!program.contains("://")).then_some(program)
+}
+
+enum WaitStatus {
+    Exited(i32),
+    Signalled(i32),
+}
+
+/// `ExitStatus(unix_wait_status(512))` (Debug) or `exit status: 2` (Display).
+fn wait_status(text: &str) -> Option<WaitStatus> {
+    let number_after = |marker: &str| -> Option<i32> {
+        let rest = &text[text.find(marker)? + marker.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    if let Some(raw) = number_after("unix_wait_status(") {
+        return Some(if raw & 0x7f == 0 {
+            WaitStatus::Exited(raw >> 8)
+        } else {
+            WaitStatus::Signalled(raw & 0x7f)
+        });
+    }
+    number_after("exit status: ").map(WaitStatus::Exited)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::text::shell_quote;
+
+    #[test]
+    fn a_launch_failure_reads_as_a_sentence_without_the_url() {
+        let url = "https://auth.example/authorize?client_id=secret-ish";
+        let open_error = io::Error::other(format!(
+            "Launcher \"xdg-open\" \"{url}\" failed with ExitStatus(unix_wait_status(512))"
+        ));
+        let said = launch_failure(&open_error, &Launcher::System);
+        assert_eq!(
+            said,
+            "the system's URL opener (xdg-open) exited with status 2: it found no browser to open"
+        );
+        let missing = io::Error::new(io::ErrorKind::NotFound, "No such file or directory");
+        assert_eq!(
+            launch_failure(&missing, &Launcher::Command("firefox --new-tab".into())),
+            "the browser command \"firefox\" was not found"
+        );
+        let killed = io::Error::other(format!(
+            "Launcher \"gio\" \"{url}\" failed with ExitStatus(unix_wait_status(9))"
+        ));
+        assert_eq!(
+            launch_failure(&killed, &Launcher::System),
+            "the system's URL opener (gio) was killed by signal 9"
+        );
+        for error in [&open_error, &killed] {
+            let said = launch_failure(error, &Launcher::System);
+            assert!(
+                !said.contains("auth.example") && !said.contains("ExitStatus"),
+                "{said}"
+            );
+        }
+    }
 
     fn env(ssh: bool, display: bool, linux_like: bool) -> Environment {
         Environment {

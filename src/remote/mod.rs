@@ -9,6 +9,7 @@ pub mod qr;
 
 pub use browser::{
     LaunchDecision, Launcher, SkipReason, UrlRefusal, check_url, decide_launch, launch,
+    launch_failure,
 };
 pub use clipboard::{osc52_copy, osc52_copy_for};
 pub use env::Environment;

@@ -8,6 +8,7 @@ use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
 use super::keymap::{self, Action};
+use super::widgets::ListWindow;
 use crate::flow::pairs::looks_like_pairs;
 use crate::flow::validate::MAX_TAGS;
 use crate::flow::{
@@ -19,7 +20,7 @@ use crate::service::{AssociationSummary, DestinationSummary};
 const MAX_PASTE: usize = 8192;
 /// Shown when a key arrives while the step waits for the service.
 const BUSY: &str = "Busy: waiting for the service (that key was ignored)";
-/// PgUp/PgDn move this many rows when the list's height is not known.
+/// PgUp/PgDn move this many rows on lists that keep no window (tags, review).
 const PAGE: usize = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,12 +45,16 @@ pub struct Ui {
     /// help act (see [`App::resize`]).
     pub too_small: bool,
     pub overlay: Option<Overlay>,
+    /// First line of the help shown, and the most it can scroll in this window (set when drawn).
+    pub help_scroll: usize,
+    pub help_max_scroll: std::cell::Cell<usize>,
     pub flash: Option<String>,
     pub spinner: usize,
     pub show_qr: bool,
     pub start_cursor: usize,
     pub destination_filter: Input,
     pub destination_cursor: usize,
+    pub destination_window: ListWindow,
     /// The prefilled destination has been put under the cursor (once).
     pub prefill_placed: bool,
     pub name: Input,
@@ -58,9 +63,11 @@ pub struct Ui {
     pub tag_cursor: usize,
     pub tag_edit: Option<TagEdit>,
     pub auth_cursor: usize,
+    pub auth_window: ListWindow,
     pub review_cursor: usize,
     pub manage_filter: Input,
     pub manage_cursor: usize,
+    pub manage_window: ListWindow,
     pub manage_filter_focused: bool,
     pub delete_input: Option<Input>,
 }
@@ -70,8 +77,9 @@ pub struct Ui {
 pub enum HostAction {
     /// Copy to the clipboard of the terminal the user sits at.
     Copy(String),
-    /// Leave the full-screen UI and print this plainly until a key is pressed.
-    ShowUnwrapped(String),
+    /// Leave the full-screen UI and print `text` plainly, under `heading`, until a key is
+    /// pressed: a long URL or command selected whole with the mouse.
+    ShowUnwrapped { heading: &'static str, text: String },
 }
 
 #[derive(Debug, Default)]
@@ -99,7 +107,6 @@ impl App {
         let mut app = App {
             ui: Ui {
                 flash: flow.notice.clone(),
-                prefill_placed: flow.opts.prefill.destination.is_none(),
                 ..Ui::default()
             },
             flow,
@@ -132,6 +139,12 @@ impl App {
             Step::Manage => self.ui.manage_filter_focused || self.ui.delete_input.is_some(),
             _ => false,
         }
+    }
+
+    /// The problem of the tag being typed, shown while typing (SaveTag refuses with it).
+    pub fn tag_problem(&self) -> Option<(TagField, String)> {
+        let edit = self.ui.tag_edit.as_ref()?;
+        flow::tag_problem(&self.flow, edit.index, edit.key.value(), edit.value.value())
     }
 
     /// The focused text field, if letters go into one.
@@ -176,6 +189,18 @@ impl App {
         if let Some(notice) = self.flow.notice.take() {
             self.ui.flash = Some(notice);
         }
+        // Back on the Manage list: the association acted on is highlighted again once listed.
+        if let Some(id) = self.flow.manage.focus.as_deref() {
+            let view = &self.flow.manage;
+            if let Some(position) = view
+                .matches
+                .iter()
+                .position(|&i| view.items.get(i).is_some_and(|a| a.id == id))
+            {
+                self.ui.manage_cursor = position;
+                self.flow.manage.focus = None;
+            }
+        }
         // A refused Next puts the cursor in the first field at fault (after that the user
         // moves freely between the fields).
         if next
@@ -200,10 +225,23 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Reaction::default();
         }
-        if self.ui.overlay.take().is_some() {
-            // Any key closes the help; Ctrl-C still quits.
-            if keymap::Key::Ctrl('c').matches(&key) {
-                return self.act(Action::Interrupt, now);
+        if self.ui.overlay.is_some() {
+            // Moves scroll the help, any other key closes it; Ctrl-C still quits.
+            let max = self.ui.help_max_scroll.get();
+            let scroll = &mut self.ui.help_scroll;
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1).min(max),
+                KeyCode::Down | KeyCode::Char('j') => *scroll = (*scroll + 1).min(max),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(PAGE).min(max),
+                KeyCode::PageDown => *scroll = (*scroll + PAGE).min(max),
+                KeyCode::Home => *scroll = 0,
+                KeyCode::End => *scroll = max,
+                _ => {
+                    self.ui.overlay = None;
+                    if keymap::Key::Ctrl('c').matches(&key) {
+                        return self.act(Action::Interrupt, now);
+                    }
+                }
             }
             return Reaction::default();
         }
@@ -236,6 +274,17 @@ impl App {
         }
         self.ui.flash = None;
         if self.flow.step == Step::Tags {
+            // `k=v` pasted after a key was typed: split into the two fields.
+            if let Some(edit) = self.ui.tag_edit.as_mut()
+                && edit.focus == TagField::Key
+                && !edit.key.value().is_empty()
+                && let Some((key, value)) = text.split_once('=')
+            {
+                paste_into(&mut edit.key, key);
+                paste_into(&mut edit.value, value);
+                edit.focus = TagField::Value;
+                return Reaction::default();
+            }
             let into_field = self.ui.tag_edit.as_ref().is_some_and(|edit| {
                 !(edit.focus == TagField::Key
                     && edit.key.value().is_empty()
@@ -264,6 +313,18 @@ impl App {
 
     /// A key for the focused text field.
     fn edit(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        // `env=prod` typed into the key field: the value goes into its own field.
+        if key.code == KeyCode::Char('=')
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && let Some(edit) = self.ui.tag_edit.as_mut()
+            && edit.focus == TagField::Key
+        {
+            edit.focus = TagField::Value;
+            self.ui.flash = Some("Key and value are separate fields: now type the value".into());
+            return Vec::new();
+        }
         let Some(input) = self.focused_input() else {
             return Vec::new();
         };
@@ -329,6 +390,7 @@ impl App {
             Action::CancelQuit => Intent::CancelQuit,
             Action::Help => {
                 self.ui.overlay = Some(Overlay::Help);
+                self.ui.help_scroll = 0;
                 return Reaction::default();
             }
             Action::Up
@@ -464,6 +526,18 @@ impl App {
                     host: vec![HostAction::Copy(command)],
                 };
             }
+            Action::UnwrappedCommand => {
+                let Some(command) = review_command(&self.flow) else {
+                    return Reaction::default();
+                };
+                return Reaction {
+                    effects: Vec::new(),
+                    host: vec![HostAction::ShowUnwrapped {
+                        heading: "The equivalent AWS CLI command",
+                        text: command,
+                    }],
+                };
+            }
             Action::Retry => Intent::Retry,
             Action::EditDraft => Intent::EditDraft,
             Action::OpenBrowser => Intent::OpenBrowser,
@@ -474,7 +548,10 @@ impl App {
                 };
                 return Reaction {
                     effects: Vec::new(),
-                    host: vec![HostAction::ShowUnwrapped(url.to_string())],
+                    host: vec![HostAction::ShowUnwrapped {
+                        heading: "The authorization URL",
+                        text: url.to_string(),
+                    }],
                 };
             }
             Action::ToggleQr => {
@@ -494,6 +571,12 @@ impl App {
             Action::LeaveFilter => {
                 self.ui.manage_filter_focused = false;
                 return Reaction::default();
+            }
+            Action::RetryAsNew if self.flow.step == Step::Done => {
+                let Some(id) = self.flow.association.as_ref().map(|a| a.id.clone()) else {
+                    return Reaction::default();
+                };
+                Intent::RetryAsNew(id)
             }
             Action::ShowDetails
             | Action::AuthorizeAssociation
@@ -580,30 +663,37 @@ impl App {
     }
 
     fn move_cursor(&mut self, action: Action) {
-        let (cursor, len) = match self.flow.step {
-            Step::Start => (&mut self.ui.start_cursor, 2),
+        let ui = &mut self.ui;
+        let (cursor, len, page) = match self.flow.step {
+            Step::Start => (&mut ui.start_cursor, 2, PAGE),
             Step::Destination => (
-                &mut self.ui.destination_cursor,
+                &mut ui.destination_cursor,
                 self.flow.destinations.matches.len(),
+                ui.destination_window.page(),
             ),
-            Step::Tags => (&mut self.ui.tag_cursor, self.flow.tags.rows.len()),
+            Step::Tags => (&mut ui.tag_cursor, self.flow.tags.rows.len(), PAGE),
             Step::Auth => (
-                &mut self.ui.auth_cursor,
+                &mut ui.auth_cursor,
                 self.flow
                     .destination
                     .as_ref()
                     .map_or(0, |d| d.auth_materials.len()),
+                ui.auth_window.page(),
             ),
-            Step::Review => (&mut self.ui.review_cursor, self.flow.review_rows().len()),
-            Step::Manage => (&mut self.ui.manage_cursor, self.flow.manage.matches.len()),
+            Step::Review => (&mut ui.review_cursor, self.flow.review_rows().len(), PAGE),
+            Step::Manage => (
+                &mut ui.manage_cursor,
+                self.flow.manage.matches.len(),
+                ui.manage_window.page(),
+            ),
             _ => return,
         };
         let last = len.saturating_sub(1) as isize;
         let target = match action {
             Action::Up => *cursor as isize - 1,
             Action::Down => *cursor as isize + 1,
-            Action::PageUp => *cursor as isize - PAGE as isize,
-            Action::PageDown => *cursor as isize + PAGE as isize,
+            Action::PageUp => *cursor as isize - page as isize,
+            Action::PageDown => *cursor as isize + page as isize,
             Action::Home => 0,
             Action::End => last,
             _ => *cursor as isize,

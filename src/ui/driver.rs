@@ -58,7 +58,7 @@ where
         let reaction: Reaction = tokio::select! {
             // A signal first: a hang-up also fails the terminal's read, and that is no I/O error.
             biased;
-            kind = &mut stop => return Ok(Outcome { kind, summary: app.flow.summary() }),
+            kind = &mut stop => return Ok(app.flow.outcome(kind)),
             event = events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     if suspended {
@@ -79,7 +79,7 @@ where
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => return Err(error),
                 // The terminal went away (hang-up): leave as if signalled.
-                None => return Ok(Outcome { kind: OutcomeKind::Signalled(1), summary: app.flow.summary() }),
+                None => return Ok(app.flow.outcome(OutcomeKind::Signalled(1))),
             },
             Some(event) = runtime.next_event() => app.event(event, Instant::now()).into(),
             _ = tokio::time::sleep_until(next_tick), if animating => {
@@ -97,8 +97,8 @@ where
         for action in reaction.host {
             match action {
                 HostAction::Copy(text) => host.copy(&text),
-                HostAction::ShowUnwrapped(text) => {
-                    host.show_unwrapped(&text);
+                HostAction::ShowUnwrapped { heading, text } => {
+                    host.show_unwrapped(heading, &text);
                     suspended = true;
                 }
             }

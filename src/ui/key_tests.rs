@@ -22,11 +22,13 @@ pub(crate) fn options() -> Options {
         wait_timeout: Duration::from_secs(15 * 60),
         token_seed: "seed".into(),
         client_token: None,
+        journaled: false,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),
             endpoint: None,
             account: None,
+            ..Target::default()
         },
         resume: None,
         notice: None,
@@ -746,7 +748,10 @@ fn over_ssh_the_browser_is_not_launched_but_the_url_is_offered() {
     assert_eq!(h.host(KeyCode::Char('c')), [HostAction::Copy(url.into())]);
     assert_eq!(
         h.host(KeyCode::Char('u')),
-        [HostAction::ShowUnwrapped(url.into())]
+        [HostAction::ShowUnwrapped {
+            heading: "The authorization URL",
+            text: url.into()
+        }]
     );
     h.key(KeyCode::Char('v'));
     assert!(h.app.ui.show_qr);
@@ -1465,4 +1470,105 @@ fn manage_keeps_a_saved_session_for_later() {
         (Some(journal), 0),
         "the journal is neither cleared nor changed"
     );
+}
+
+/// `n` destinations named `Dest 000`…
+fn many_destinations(n: usize) -> Vec<DestinationSummary> {
+    (0..n)
+        .map(|i| DestinationSummary {
+            id: format!("d{i:03}"),
+            name: format!("Dest {i:03}"),
+            description: String::new(),
+            cloud_connector_id: "c1".into(),
+        })
+        .collect()
+}
+
+#[test]
+fn lists_move_like_fzf_home_end_and_a_visible_page() {
+    let mut h = Harness::loaded(options(), many_destinations(40));
+    // Draw once at 80x24, as the driver does, so the list knows its height.
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    let theme = crate::ui::theme::Theme { color: false };
+    let mut draw = |h: &Harness| {
+        terminal
+            .draw(|frame| crate::ui::view::view(&h.app, frame, &theme))
+            .unwrap();
+        terminal.backend().to_string()
+    };
+    let screen = draw(&h);
+    let rows = h.app.ui.destination_window.rows.get();
+    assert!(rows > 5, "{rows} visible rows");
+    assert!(screen.contains("Destinations 1 of 40"), "{screen}");
+    h.key(KeyCode::PageDown);
+    assert_eq!(h.app.ui.destination_cursor, rows, "one visible page");
+    h.key(KeyCode::End);
+    assert_eq!(h.app.ui.destination_cursor, 39);
+    let screen = draw(&h);
+    assert!(
+        screen.contains("40 of 40") && screen.contains("Dest 039"),
+        "{screen}"
+    );
+    // Up moves the cursor inside the window; the window does not scroll with it.
+    h.key(KeyCode::Up);
+    let screen = draw(&h);
+    assert!(screen.contains("Dest 039"), "the window stayed: {screen}");
+    h.key(KeyCode::PageUp);
+    assert_eq!(h.app.ui.destination_cursor, 38 - rows);
+    h.key(KeyCode::Home);
+    assert_eq!(h.app.ui.destination_cursor, 0);
+    // Typing still filters.
+    h.type_text("03");
+    // Dest 003 and Dest 030 to 039.
+    assert_eq!(h.app.flow.destinations.matches.len(), 11);
+    assert!(draw(&h).contains("Destinations 1 of 11"));
+}
+
+#[test]
+fn a_key_typed_as_k_equals_v_splits_and_a_duplicate_is_flagged_while_typing() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    h.choose(oauth("d1", "Acme Cloud"));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('a'));
+    h.type_text("env=prod");
+    let edit = h.app.ui.tag_edit.as_ref().expect("editing");
+    assert_eq!(
+        (edit.key.value(), edit.value.value(), edit.focus),
+        ("env", "prod", TagField::Value)
+    );
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.flow.tag_pairs(), [("env".into(), "prod".into())]);
+    // A second `env` is flagged as it is typed, before any Enter.
+    h.key(KeyCode::Char('a'));
+    h.type_text("env");
+    assert_eq!(
+        h.app.tag_problem(),
+        Some((TagField::Key, "tag key 'env' is already used".into()))
+    );
+    h.type_text("2");
+    assert_eq!(h.app.tag_problem(), None);
+    // `k=v` pasted after a key was begun: the two fields.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('a'));
+    h.type_text("si");
+    h.paste("te=hq");
+    let edit = h.app.ui.tag_edit.as_ref().expect("editing");
+    assert_eq!((edit.key.value(), edit.value.value()), ("site", "hq"));
+}
+
+#[test]
+fn the_failed_screen_retries_as_new_in_one_key() {
+    let mut h = at_review();
+    let effects = h.submit_and_create("https://auth.example/x");
+    let first = created_request(&effects).1;
+    let poll = poll_generation(&effects);
+    h.poll(poll, AssociationState::Failed);
+    assert_eq!(h.app.flow.step, Step::Done);
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.flow.step, Step::Review);
+    let effects = h.key(KeyCode::Enter);
+    let (_, again) = created_request(&effects);
+    assert_eq!(again.name, first.name);
+    assert_ne!(again.client_token, first.client_token);
 }

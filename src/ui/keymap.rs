@@ -43,6 +43,7 @@ pub enum Action {
     // Review and submit.
     EditRow,
     CopyCommand,
+    UnwrappedCommand,
     Retry,
     EditDraft,
     // Authorize and state.
@@ -455,6 +456,12 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     Action::EditRow,
                 ),
                 bind("c", &[Char('c')], "copy command", Action::CopyCommand),
+                quiet(bind(
+                    "u",
+                    &[Char('u')],
+                    "the command unwrapped, to select whole",
+                    Action::UnwrappedCommand,
+                )),
                 bind(
                     "Esc",
                     &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
@@ -486,6 +493,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         },
         Step::Authorize => {
             let mut keys = timeout_keys(app);
+            keys.extend(back_to_list(app));
             keys.extend([
                 bind("o", &[Char('o')], "open", Action::OpenBrowser),
                 bind("c", &[Char('c')], "copy", Action::CopyUrl),
@@ -508,6 +516,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         }
         Step::Status => {
             let mut keys = timeout_keys(app);
+            keys.extend(back_to_list(app));
             let tracked = flow.association.as_ref();
             if tracked.is_some_and(|a| a.state == AssociationState::RefreshTokenExpired) {
                 keys.push(bind("r", &[Char('r')], "refresh", Action::Refresh));
@@ -515,14 +524,41 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             if flow.oauth_url().is_some() {
                 keys.push(bind("a", &[Char('a')], "authorize", Action::ShowAuthorize));
             }
+            keys.push(quiet(bind(
+                "Esc",
+                &[Code(KeyCode::Esc)],
+                "back",
+                Action::Back,
+            )));
             keys
         }
-        Step::Done => vec![bind(
-            "Enter",
-            &[Code(KeyCode::Enter), Code(KeyCode::Esc)],
-            "exit",
-            Action::Finish,
-        )],
+        Step::Done => {
+            let failed = flow
+                .association
+                .as_ref()
+                .is_some_and(|a| a.state == AssociationState::Failed);
+            let mut keys = vec![bind(
+                "Enter",
+                &[Code(KeyCode::Enter)],
+                if flow.return_to_manage {
+                    "back to the list"
+                } else {
+                    "exit"
+                },
+                Action::Finish,
+            )];
+            if failed {
+                keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew));
+            }
+            // Esc does not leave the last screen by accident: it says how to.
+            keys.push(quiet(bind(
+                "Esc",
+                &[Code(KeyCode::Esc)],
+                "back",
+                Action::Back,
+            )));
+            keys
+        }
     };
     // Help: F1 everywhere, `?` where letters are not typed into a field.
     let typing = app.typing();
@@ -532,8 +568,22 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         bind("?", &[Char('?'), Code(KeyCode::F(1))], "help", Action::Help)
     });
     let quit_label = if flow.busy() { "quit…" } else { "quit" };
-    keys.extend(quit_keys(typing || flow.step == Step::Done, quit_label));
+    keys.extend(quit_keys(typing, quit_label));
     keys
+}
+
+/// Esc from an association picked in Manage: back to the list.
+fn back_to_list(app: &App) -> Vec<Binding> {
+    if app.flow.return_to_manage {
+        vec![bind(
+            "Esc",
+            &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+            "back to the list",
+            Action::Back,
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 /// `q` where letters are not typed into a field, Ctrl-C everywhere.
@@ -637,6 +687,31 @@ pub fn help(bindings: &[Binding]) -> Vec<(String, &'static str)> {
         }
     }
     lines
+}
+
+/// The footer's pairs that fit in `width` columns: help and quit always stay, the others are
+/// dropped from the right (the help overlay lists them all).
+pub fn fit_footer(bindings: &[Binding], width: u16) -> Vec<(&'static str, &'static str)> {
+    use unicode_width::UnicodeWidthStr;
+    let essential =
+        |b: &Binding| matches!(b.action, Action::Help | Action::Quit | Action::Interrupt);
+    let mut kept: Vec<&Binding> = bindings.iter().filter(|b| b.footer).collect();
+    let columns = |kept: &[&Binding]| -> usize {
+        let items: usize = kept
+            .iter()
+            .map(|b| b.label.width() + 1 + b.what.width())
+            .sum();
+        items + 3 * kept.len().saturating_sub(1)
+    };
+    while columns(&kept) > width as usize {
+        match kept.iter().rposition(|b| !essential(b)) {
+            Some(last) => {
+                kept.remove(last);
+            }
+            None => break,
+        }
+    }
+    kept.into_iter().map(|b| (b.label, b.what)).collect()
 }
 
 /// The footer's `(keys, what)` pairs.

@@ -60,8 +60,9 @@ fn install_panic_hook() {
 pub trait Host {
     /// Send an OSC 52 clipboard sequence.
     fn copy(&mut self, text: &str);
-    /// Leave the full-screen UI and print `text` plainly, to be selected with the mouse.
-    fn show_unwrapped(&mut self, text: &str);
+    /// Leave the full-screen UI and print `text` plainly under `heading`, to be selected with
+    /// the mouse.
+    fn show_unwrapped(&mut self, heading: &str, text: &str);
     /// Back to the full-screen UI after `show_unwrapped`.
     fn resume(&mut self);
 }
@@ -77,13 +78,13 @@ impl Host for TtyHost {
         }
     }
 
-    fn show_unwrapped(&mut self, text: &str) {
+    fn show_unwrapped(&mut self, heading: &str, text: &str) {
         if let Ok(mut tty) = open_tty() {
             let _ = execute!(tty, LeaveAlternateScreen, crossterm::cursor::Show);
             let safe = crate::text::sanitize(text);
             let _ = write!(
                 tty,
-                "\r\nThe authorization URL, on one line so your terminal selects it whole:\r\n\r\n{safe}\r\n\r\nPress any key to return.\r\n"
+                "\r\n{heading}, on one line so your terminal selects it whole:\r\n\r\n{safe}\r\n\r\nPress any key to return.\r\n"
             );
             let _ = tty.flush();
         }

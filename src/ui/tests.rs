@@ -134,6 +134,12 @@ fn details_screens() {
     h.type_text(", v2.0");
     h.key(KeyCode::Enter);
     snap("details_invalid", &h);
+    // An invisible control character pasted into a field is drawn as its stand-in, and the
+    // message names it in words.
+    h.ctrl('u');
+    h.paste("Acme\u{1b}[2J Home");
+    h.key(KeyCode::Enter);
+    snap("details_control_character", &h);
 }
 
 #[test]
@@ -148,6 +154,11 @@ fn tags_screens() {
     h.type_text("env");
     h.key(KeyCode::Enter);
     snap("tags_editor_duplicate", &h);
+    // Flagged while typing, before Enter.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('a'));
+    h.type_text("team");
+    snap("tags_editor_duplicate_while_typing", &h);
 }
 
 #[test]
@@ -320,7 +331,7 @@ impl super::terminal::Host for RecordingHost {
     fn copy(&mut self, text: &str) {
         self.copied.push(text.to_string());
     }
-    fn show_unwrapped(&mut self, _: &str) {}
+    fn show_unwrapped(&mut self, _: &str, _: &str) {}
     fn resume(&mut self) {}
 }
 

@@ -35,6 +35,15 @@ impl Theme {
             Style::new().add_modifier(Modifier::BOLD),
         )
     }
+    /// The part of a list row that a filter term matched.
+    pub fn matched(&self) -> Style {
+        self.pick(
+            Style::new()
+                .fg(Color::Green)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            Style::new().add_modifier(Modifier::UNDERLINED),
+        )
+    }
     pub fn selected(&self) -> Style {
         self.pick(
             Style::new()

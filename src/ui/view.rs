@@ -10,7 +10,7 @@ use super::keymap;
 use super::screens;
 use super::theme::Theme;
 use super::widgets::key_line;
-use crate::flow::{Step, SubmitState};
+use crate::flow::Step;
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
 pub const MIN_WIDTH: u16 = 60;
@@ -72,7 +72,10 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     }
     let bindings = keymap::bindings(app);
     frame.render_widget(
-        Paragraph::new(key_line(&keymap::footer(&bindings), theme)),
+        Paragraph::new(key_line(
+            &keymap::fit_footer(&bindings, footer.width),
+            theme,
+        )),
         footer,
     );
     if model.question.is_some() {
@@ -93,7 +96,16 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
         title.push(Span::raw(model.step.title()));
     } else {
         title.push(Span::styled(format!("Step {k} of {n}"), theme.key()));
-        title.push(Span::raw(format!(" · {}", model.step.title())));
+        let failed = model
+            .association
+            .as_ref()
+            .is_some_and(|a| a.state == crate::service::AssociationState::Failed);
+        let step = if model.step == Step::Done && failed {
+            "Failed"
+        } else {
+            model.step.title()
+        };
+        title.push(Span::raw(format!(" · {step}")));
     }
     let title = Line::from(title);
     let target = &model.target;
@@ -170,38 +182,37 @@ fn render_help(
         ]),
         Line::from(vec![
             Span::styled("  Ctrl-C  ", theme.key()),
-            Span::raw("quit (asks first while a request is in flight)"),
+            Span::raw("quit now (a saved draft is offered again next run)"),
         ]),
         Line::from(""),
-        Line::from(Span::styled("Any key closes this help.", theme.dim())),
+        Line::from(Span::styled("Any other key closes this help.", theme.dim())),
     ]);
     let popup = centered(area, 64, lines.len() as u16 + 2);
+    // A window too short for the whole help scrolls it (↑↓ PgUp PgDn Home End).
+    let inner_rows = popup.height.saturating_sub(2) as usize;
+    let max_scroll = lines.len().saturating_sub(inner_rows);
+    app.ui.help_max_scroll.set(max_scroll);
+    let scroll = app.ui.help_scroll.min(max_scroll);
+    let title = if max_scroll > 0 {
+        format!(" Help {}/{} · ↑↓ scroll ", scroll + 1, max_scroll + 1)
+    } else {
+        " Help ".to_string()
+    };
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())
-        .title(" Help ");
+        .title(title);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .scroll((scroll as u16, 0)),
         popup,
     );
 }
 
 fn render_confirm_quit(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let model = &app.flow;
-    let what = match &model.association {
-        _ if matches!(model.submit, SubmitState::InFlight { .. }) => {
-            "A submit is in flight: quitting now may leave an association you will not see here."
-                .to_string()
-        }
-        Some(tracked) => format!(
-            "The association stays in progress if you quit. Check it later: aws iot-managed-integrations get-account-association --account-association-id {}",
-            tracked.id
-        ),
-        None => "A request is in flight.".to_string(),
-    };
+    let what = crate::flow::quit_warning(&app.flow);
     let lines = vec![
         Line::from(Span::styled("Quit?", theme.title())),
         Line::from(""),

@@ -2,12 +2,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 
+use unicode_width::UnicodeWidthStr;
+
 use super::theme::Theme;
 use crate::service::ServiceError;
+use crate::text::sanitize;
 
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -38,13 +42,18 @@ pub fn text_field(
         .title(Line::from(title_spans));
     let inner = block.inner(area);
     let width = inner.width.max(1) as usize;
-    let scroll = input.visual_scroll(width.saturating_sub(1));
-    let paragraph = Paragraph::new(input.value())
+    // Invisible characters (a pasted ESC, a zero-width space) are drawn as their visible
+    // stand-ins, one for one, so the user sees what the field holds and why it is refused.
+    let shown = sanitize(input.value());
+    let before_cursor: String = shown.chars().take(input.cursor()).collect();
+    let cursor_x = before_cursor.width();
+    let scroll = (cursor_x + 1).saturating_sub(width);
+    let paragraph = Paragraph::new(shown.into_owned())
         .scroll((0, scroll as u16))
         .block(block);
     frame.render_widget(paragraph, area);
     if focused {
-        let x = inner.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
+        let x = inner.x + (cursor_x - scroll) as u16;
         frame.set_cursor_position(Position::new(
             x.min(inner.right().saturating_sub(1)),
             inner.y,
@@ -109,10 +118,10 @@ pub fn boxed_paragraph(
     );
 }
 
-/// `label: value` with the label dimmed.
+/// `label  value` with the label dimmed; a space always parts them, however long the label.
 pub fn labelled(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{label:<13}"), theme.dim()),
+        Span::styled(format!("{label:<12} "), theme.dim()),
         Span::raw(value.into()),
     ])
 }
@@ -127,19 +136,47 @@ pub fn counter(len: usize, max: usize, theme: &Theme) -> Span<'static> {
     Span::styled(format!(" {len}/{max} "), style)
 }
 
-/// A bordered list of `items[matches[..]]` with the cursor's row highlighted. Only the rows
-/// that fit are built: 10,000 items must stay cheap per keystroke.
+/// Where a list's window is, kept between frames so the list moves like fzf's: the window
+/// scrolls only when the cursor would leave it, and PgUp/PgDn move by what is visible.
+#[derive(Clone, Debug, Default)]
+pub struct ListWindow {
+    /// Index (in the matches) of the first visible row.
+    pub offset: std::cell::Cell<usize>,
+    /// Rows visible in the last frame (0 before the first).
+    pub rows: std::cell::Cell<usize>,
+}
+
+impl ListWindow {
+    /// PgUp/PgDn step: one visible page.
+    pub fn page(&self) -> usize {
+        self.rows.get().max(1)
+    }
+}
+
+/// A bordered list of `items[matches[..]]` with the cursor's row highlighted and its position
+/// ("3 of 7") in the title. Only the rows that fit are built: 10,000 items must stay cheap per
+/// keystroke.
 pub fn windowed_list<T>(
     frame: &mut Frame,
     area: Rect,
     title: &str,
     (items, matches, cursor): (&[T], &[usize], usize),
+    window: &ListWindow,
     row: impl Fn(&T) -> ratatui::widgets::ListItem<'static>,
     theme: &Theme,
 ) {
     use ratatui::widgets::{List, ListState};
     let visible = (area.height.saturating_sub(2) as usize).max(1);
-    let start = cursor.saturating_sub(visible - 1);
+    window.rows.set(visible);
+    let mut start = window.offset.get().min(matches.len().saturating_sub(1));
+    if cursor < start {
+        start = cursor;
+    } else if cursor >= start + visible {
+        start = cursor + 1 - visible;
+    }
+    // No empty rows below the last item while there are items above the window.
+    start = start.min(matches.len().saturating_sub(visible));
+    window.offset.set(start);
     let rows: Vec<_> = matches
         .iter()
         .skip(start)
@@ -149,13 +186,91 @@ pub fn windowed_list<T>(
         .collect();
     let mut state =
         ListState::default().with_selected((!matches.is_empty()).then_some(cursor - start));
+    let position = if matches.is_empty() {
+        String::new()
+    } else {
+        format!("{} of {} ", cursor + 1, matches.len())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.dim())
-        .title(format!(" {title} "));
+        .title(Line::from(vec![
+            Span::raw(format!(" {title} ")),
+            Span::styled(position, theme.dim()),
+        ]));
     let list = List::new(rows)
         .block(block)
         .highlight_style(theme.selected())
         .highlight_symbol("› ");
     frame.render_stateful_widget(list, area, &mut state);
+}
+
+/// `text` as spans with every occurrence of a filter term (case-insensitive) in `hit`, the
+/// rest in `base`, as fzf and gum filter show what matched.
+pub fn highlighted(text: &str, filter: &str, base: Style, hit: Style) -> Vec<Span<'static>> {
+    let terms: Vec<Vec<char>> = filter
+        .split_whitespace()
+        .map(|t| t.chars().flat_map(char::to_lowercase).collect())
+        .collect();
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars
+        .iter()
+        .map(|c| c.to_lowercase().next().unwrap_or(*c))
+        .collect();
+    let mut marked = vec![false; chars.len()];
+    for term in terms.iter().filter(|t| !t.is_empty()) {
+        for start in 0..lower.len() {
+            if lower[start..].starts_with(term) {
+                marked[start..start + term.len()].fill(true);
+            }
+        }
+    }
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_marked = false;
+    for (c, m) in chars.into_iter().zip(marked) {
+        if m != run_marked && !run.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_marked { hit } else { base },
+            ));
+        }
+        run_marked = m;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_marked { hit } else { base }));
+    }
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_never_runs_into_its_value() {
+        let theme = Theme { color: false };
+        let line = labelled("auth material", "api-key", &theme);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "auth material api-key");
+        let line = labelled("id", "x", &theme);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, format!("{:<13}x", "id"));
+    }
+
+    #[test]
+    fn filter_terms_are_highlighted_wherever_they_match() {
+        let (base, hit) = (Style::new(), Style::new().bold());
+        let spans = highlighted("Acme Home US", "home ac", base, hit);
+        let parts: Vec<(&str, bool)> = spans
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style == hit))
+            .collect();
+        assert_eq!(
+            parts,
+            [("Ac", true), ("me ", false), ("Home", true), (" US", false)]
+        );
+        assert_eq!(highlighted("x", "", base, hit).len(), 1);
+    }
 }

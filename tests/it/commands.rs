@@ -42,6 +42,16 @@ impl Run {
     fn run_at(&self, endpoint: &str, args: &[&str]) -> Output {
         self.command(endpoint, args).output().expect("run binary")
     }
+
+    /// Without the endpoint flags: for commands that take no AWS options (`completions`).
+    fn run_bare(&self, args: &[&str]) -> Output {
+        common::bin::command()
+            .args(args)
+            .stdin(Stdio::null())
+            .env("XDG_STATE_HOME", self.dir.path())
+            .output()
+            .expect("run binary")
+    }
 }
 
 fn code(output: &Output) -> i32 {
@@ -530,7 +540,7 @@ fn delete_needs_yes() {
 fn completions_and_help_examples() {
     let run = Run::new();
     for shell in ["bash", "zsh", "fish", "powershell"] {
-        let out = run.run_at("http://127.0.0.1:9", &["completions", shell]);
+        let out = run.run_bare(&["completions", shell]);
         assert_code(&out, 0);
         assert!(stdout(&out).contains("iotmi-onboard"), "{shell}");
     }
@@ -542,7 +552,7 @@ fn completions_and_help_examples() {
         "delete",
         "completions",
     ] {
-        let out = run.run_at("http://127.0.0.1:9", &[command, "--help"]);
+        let out = run.run_bare(&[command, "--help"]);
         assert_code(&out, 0);
         assert!(stdout(&out).contains("Examples:"), "{command} --help");
     }

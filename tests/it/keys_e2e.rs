@@ -110,3 +110,69 @@ fn a_paste_without_bracketed_paste_is_a_paste_not_commands() {
     tui.send(CTRL_C);
     tui.wait_exit();
 }
+
+/// The text the program wrote to the terminal (its stderr lands there after the UI closes).
+fn written(tui: &Tui) -> String {
+    String::from_utf8_lossy(&tui.raw()).into_owned()
+}
+
+#[test]
+fn q_asks_before_losing_a_demo_draft_and_is_no_interrupt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = Tui::spawn(dir.path(), Spawn::new(&["demo", "--no-browser"]));
+    tui.wait_for("Create a new association");
+    tui.send(ENTER);
+    tui.wait_for("Acme Home US");
+    tui.send(ENTER);
+    tui.wait_for("Step 2 of 6");
+    tui.send(ENTER);
+    tui.wait_for("Step 3 of 6 · Tags");
+    // The demo keeps no journal: `q` would lose the draft, so it asks.
+    tui.send(b"q");
+    tui.wait_for("Quit?");
+    tui.wait_for("quitting loses this draft");
+    tui.send(b"n");
+    tui.wait_until("the question closed", |tui| !tui.screen().contains("Quit?"));
+    tui.wait_for("Step 3 of 6 · Tags");
+    tui.send(b"q");
+    tui.wait_for("Quit?");
+    tui.send(b"y");
+    assert_eq!(tui.wait_exit(), 1, "q is no Ctrl-C: {}", tui.dump());
+    assert!(
+        written(&tui).contains("The draft is not kept: a demo keeps no journal."),
+        "{}",
+        tui.dump()
+    );
+    assert!(tui.stdout().is_empty());
+}
+
+#[test]
+fn q_with_a_journaled_draft_leaves_at_once_and_says_how_to_resume() {
+    let sim = Sim::start(200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = prefilled(&sim, dir.path(), "Saved by q");
+    tui.wait_for("Acme Home US");
+    tui.send(ENTER);
+    tui.wait_for("Step 2 of 6");
+    tui.send(ENTER);
+    tui.wait_for("Step 3 of 6 · Tags");
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 1, "{}", tui.dump());
+    let resume = format!(
+        "Your draft is saved: run `iotmi-onboard --region us-east-1 --endpoint-url {}` to resume it.",
+        sim.endpoint()
+    );
+    assert!(written(&tui).contains(&resume), "{}", written(&tui));
+    assert_eq!(named(&sim, "Saved by q"), 0);
+
+    // The command it names does resume it.
+    let mut again = Tui::spawn(
+        dir.path(),
+        Spawn::new(&crate::common::e2e::wizard_args(&sim, &[])),
+    );
+    again.wait_for("An unfinished onboarding was saved");
+    again.send(ENTER);
+    again.wait_for("Step 3 of 6 · Tags");
+    again.send(CTRL_C);
+    assert_eq!(again.wait_exit(), 130);
+}

@@ -15,6 +15,7 @@ mod hostile_e2e;
 mod keys_e2e;
 mod lock_e2e;
 mod manage_e2e;
+mod messages_e2e;
 mod monkey_driver;
 mod plain_e2e;
 mod remote_props;

@@ -24,7 +24,7 @@ struct NullHost;
 
 impl Host for NullHost {
     fn copy(&mut self, _: &str) {}
-    fn show_unwrapped(&mut self, _: &str) {}
+    fn show_unwrapped(&mut self, _: &str, _: &str) {}
     fn resume(&mut self) {}
 }
 
@@ -93,11 +93,13 @@ async fn random_input_against_the_real_service_never_panics() {
             wait_timeout: Duration::from_secs(900),
             token_seed: format!("monkey{seed}"),
             client_token: None,
+            journaled: false,
             target: Target {
                 profile: "demo".into(),
                 region: Some("us-east-1".into()),
                 endpoint: Some(endpoint.clone()),
                 account: None,
+                ..Target::default()
             },
             resume: None,
             notice: None,

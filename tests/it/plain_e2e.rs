@@ -241,6 +241,7 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
             auth_materials: vec!["api-key".into()],
             has_oauth: false,
         }),
+        wanted_destination: None,
         name: "Plain resumed".into(),
         description: String::new(),
         tags: request.tags.clone(),

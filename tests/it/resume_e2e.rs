@@ -210,3 +210,51 @@ fn the_log_file_never_holds_tag_values_or_urls() {
         0o600
     );
 }
+
+#[test]
+fn command_line_prefill_survives_a_kill_while_the_destination_loads() {
+    // Every call takes 2 s: the kill lands before the list, let alone the details, arrives.
+    let sim = Sim::with(SimConfig {
+        latency_ms: 2000,
+        ..common::config()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = wizard_args(
+        &sim,
+        &[
+            "--destination",
+            "acme-home-us",
+            "--name",
+            "Prefilled then killed",
+            "--tag",
+            "env=prefill",
+            "--no-browser",
+        ],
+    );
+    let mut first = Tui::spawn(dir.path(), Spawn::new(&args));
+    first.wait_for("Step 1 of");
+    common::e2e::wait_until("the prefill journaled", || {
+        journals(dir.path())
+            .iter()
+            .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("Prefilled then killed")))
+    });
+    first.signal("KILL");
+    first.wait_exit();
+
+    // Run again without any flag (the service still slow): the prefill comes back.
+    let mut second = Tui::spawn(
+        dir.path(),
+        Spawn::new(&wizard_args(&sim, &["--no-browser"])),
+    );
+    second.wait_for("An unfinished onboarding was saved");
+    second.send(ENTER);
+    second.wait_for("Acme Home US");
+    second.send(ENTER);
+    second.wait_for("Step 2 of 6");
+    second.wait_for("Prefilled then killed");
+    second.send(ENTER);
+    second.wait_for("Step 3 of 6");
+    second.wait_for("prefill");
+    second.send(b"\x03");
+    assert_eq!(second.wait_exit(), 130);
+}

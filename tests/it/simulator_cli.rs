@@ -303,6 +303,7 @@ async fn the_review_command_reproduces_the_request() {
         region: Some("us-east-1".into()),
         endpoint: Some(endpoint.clone()),
         account: None,
+        ..Target::default()
     };
     let command = format!("{} --output json", aws_cli_command(&request, &target));
     let run = move || {

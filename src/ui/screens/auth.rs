@@ -1,10 +1,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{ListItem, Paragraph, Wrap};
 
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::windowed_list;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -29,27 +30,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .wrap(Wrap { trim: false }),
         intro,
     );
-    let items: Vec<ListItem> = materials
-        .iter()
-        .map(|m| {
-            let chosen = model.auth_material.as_deref() == Some(m.as_str());
-            ListItem::new(Line::from(vec![
-                Span::raw(m.clone()),
-                Span::styled(if chosen { "  (current)" } else { "" }, theme.dim()),
-            ]))
-        })
-        .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(" Auth materials ");
-    let mut state = ListState::default().with_selected(Some(ui.auth_cursor));
-    frame.render_stateful_widget(
-        List::new(items)
-            .block(block)
-            .highlight_style(theme.selected())
-            .highlight_symbol("› "),
+    let all: Vec<usize> = (0..materials.len()).collect();
+    let row = |m: &String| {
+        let chosen = model.auth_material.as_deref() == Some(m.as_str());
+        ListItem::new(Line::from(vec![
+            Span::raw(m.clone()),
+            Span::styled(if chosen { "  (current)" } else { "" }, theme.dim()),
+        ]))
+    };
+    windowed_list(
+        frame,
         list_area,
-        &mut state,
+        "Auth materials",
+        (materials, &all, ui.auth_cursor),
+        &ui.auth_window,
+        row,
+        theme,
     );
 }

@@ -72,19 +72,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.warn(),
         )));
     }
-    lines.push(Line::from(vec![
-        Span::styled("State: ", theme.dim()),
-        Span::raw(format!("{} {}", spinner(ui.spinner), tracked.state)),
-    ]));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.dim())
         .title(" Authorize ");
+    // The state line is pinned to the bottom: however long the URL, the user sees it change.
+    let [content_area, state_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(block.inner(text_area));
+    frame.render_widget(block, text_area);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        text_area,
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        content_area,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("State: ", theme.dim()),
+            Span::raw(format!("{} {}", spinner(ui.spinner), tracked.state)),
+        ])),
+        state_area,
     );
 
     if let (Some(art), Some(code_area)) = (qr, qr_area) {

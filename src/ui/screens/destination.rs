@@ -1,5 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::ListItem;
 
@@ -7,7 +8,7 @@ use crate::flow::{DetailLoad, Load};
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
-    boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
+    boxed_paragraph, error_lines, highlighted, labelled, spinner, text_field, windowed_list,
 };
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -36,13 +37,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         format!(" {} loading… ", spinner(ui.spinner))
     } else if list.more {
         format!(
-            " {} of {} · {} loading more… ",
+            " {}/{} · {} loading more… ",
             list.matches.len(),
             list.items.len(),
             spinner(ui.spinner)
         )
     } else {
-        format!(" {} of {} ", list.matches.len(), list.items.len())
+        format!(" {}/{} ", list.matches.len(), list.items.len())
     };
     let title = Line::from(vec![Span::raw("Filter"), Span::styled(count, theme.dim())]);
     text_field(
@@ -82,20 +83,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let filter = ui.destination_filter.value();
     let row = |d: &crate::service::DestinationSummary| {
         let connector = model
             .connector_name(&d.cloud_connector_id)
             .unwrap_or(&d.cloud_connector_id);
-        ListItem::new(Line::from(vec![
-            Span::raw(d.name.clone()),
-            Span::styled(format!("  {connector}"), theme.dim()),
-        ]))
+        let mut spans = highlighted(&d.name, filter, Style::new(), theme.matched());
+        spans.push(Span::styled("  ", theme.dim()));
+        spans.extend(highlighted(connector, filter, theme.dim(), theme.matched()));
+        ListItem::new(Line::from(spans))
     };
     windowed_list(
         frame,
         left,
         "Destinations",
         (&list.items, &list.matches, ui.destination_cursor),
+        &ui.destination_window,
         row,
         theme,
     );

@@ -1,5 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
 
@@ -8,7 +9,8 @@ use crate::service::AssociationState;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
-    boxed_paragraph, error_lines, labelled, spinner, text_field, windowed_list,
+    boxed_paragraph, error_lines, highlighted, key_line, labelled, spinner, text_field,
+    windowed_list,
 };
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -35,12 +37,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let count = match (&view.load, view.more) {
         (Load::Loading, _) => format!(" {} loading… ", spinner(ui.spinner)),
         (_, true) => format!(
-            " {} of {} · {} loading more… ",
+            " {}/{} · {} loading more… ",
             view.matches.len(),
             view.items.len(),
             spinner(ui.spinner)
         ),
-        _ => format!(" {} of {} ", view.matches.len(), view.items.len()),
+        _ => format!(" {}/{} ", view.matches.len(), view.items.len()),
     };
     let title = Line::from(vec![
         Span::raw("Filter (/)"),
@@ -67,28 +69,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let filter = ui.manage_filter.value();
     let row = |a: &crate::service::AssociationSummary| {
         let name = if a.name.is_empty() {
             a.id.clone()
         } else {
             a.name.clone()
         };
-        ListItem::new(Line::from(vec![
-            Span::raw(name),
-            Span::styled(format!("  {}", short_state(&a.state)), theme.dim()),
-        ]))
+        let mut spans = highlighted(&name, filter, Style::new(), theme.matched());
+        spans.push(Span::styled(
+            format!("  {}", short_state(&a.state)),
+            theme.dim(),
+        ));
+        ListItem::new(Line::from(spans))
     };
     windowed_list(
         frame,
         left,
         "Associations",
         (&view.items, &view.matches, ui.manage_cursor),
+        &ui.manage_window,
         row,
         theme,
     );
 
     let mut lines = Vec::new();
     if let Some(a) = app.highlighted_association() {
+        // What matters first, so a 60x16 window keeps it: name, state, what can be done.
         lines.push(Line::from(Span::styled(
             if a.name.is_empty() {
                 "(no name)".into()
@@ -97,12 +104,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             },
             theme.title(),
         )));
-        lines.push(labelled("id", a.id.clone(), theme));
         lines.push(labelled("state", a.state.to_string(), theme));
-        lines.push(labelled("destination", a.destination_id.clone(), theme));
+        let mut actions = Vec::new();
+        match a.state {
+            AssociationState::InProgress => actions.push(("a", "authorize")),
+            AssociationState::RefreshTokenExpired => actions.push(("r", "refresh")),
+            AssociationState::Failed => actions.push(("n", "retry as new")),
+            _ => {}
+        }
+        actions.push(("d", "delete"));
+        lines.push(key_line(&actions, theme));
         if let Some(message) = &a.error_message {
             lines.push(labelled("error", message.clone(), theme));
         }
+        lines.push(labelled("id", a.id.clone(), theme));
+        lines.push(labelled("destination", a.destination_id.clone(), theme));
         if let Some(detail) = view.detail.as_ref().filter(|d| d.id == a.id) {
             if !detail.description.is_empty() {
                 lines.push(labelled("description", detail.description.clone(), theme));
@@ -130,23 +146,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 theme.dim(),
             )));
         }
-        lines.push(Line::from(""));
-        let action = match a.state {
-            AssociationState::InProgress => Some(("a", "authorize: URL, copy, QR, watch")),
-            AssociationState::RefreshTokenExpired => Some(("r", "refresh and authorize again")),
-            AssociationState::Failed => Some(("n", "retry as a new association")),
-            _ => None,
-        };
-        if let Some((key, what)) = action {
-            lines.push(Line::from(vec![
-                Span::styled(key, theme.key()),
-                Span::raw(format!(" {what}")),
-            ]));
-        }
-        lines.push(Line::from(vec![
-            Span::styled("d", theme.key()),
-            Span::raw(" delete (asks for the name)"),
-        ]));
     } else if view.load == Load::Loaded {
         lines.push(Line::from(if view.items.is_empty() {
             "No account associations in this account and region yet."

@@ -46,7 +46,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.dim())
-        .title(" Equivalent AWS CLI command (c copies it) ");
+        .title(" Equivalent AWS CLI command (c copies, u shows it whole) ");
     frame.render_widget(
         Paragraph::new(command)
             .wrap(Wrap { trim: false })

@@ -17,7 +17,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines = vec![
         labelled("Association", tracked.id.clone(), theme),
         labelled("ARN", tracked.arn.clone(), theme),
-        labelled("Name", model.details.name.clone(), theme),
+        labelled("Name", tracked.name.clone(), theme),
     ];
     let state_style = match tracked.state {
         AssociationState::Succeeded => theme.ok(),
@@ -73,8 +73,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 lines.push(Line::from(format!("The service says: {message}")));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(
-                "Run iotmi-onboard again to retry with a new association.",
+            lines.push(key_line(
+                &[("n", "retry as a new association with the same inputs")],
+                theme,
             ));
         }
         AssociationState::RefreshTokenExpired => {
@@ -122,15 +123,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             ],
             theme,
         ));
-        lines.push(Line::from(Span::styled(
-            format!("Check it later: aws iot-managed-integrations get-account-association --account-association-id {}", tracked.id),
-            theme.dim(),
-        )));
+        if let Some([ours, _]) = crate::flow::command::check_later(&model.target, &tracked.id) {
+            lines.push(Line::from(Span::styled(
+                format!("Check it later: {ours}"),
+                theme.dim(),
+            )));
+        }
     }
-    let title = if model.step == Step::Done {
-        "Done"
-    } else {
-        "Association state"
+    let title = match (&tracked.state, model.step) {
+        (AssociationState::Failed, _) => "Association failed",
+        (AssociationState::Succeeded, Step::Done) => "Done: associated",
+        (_, Step::Done) => "Done",
+        _ => "Association state",
     };
     boxed_paragraph(frame, area, title, lines, theme);
 }

@@ -102,11 +102,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         );
     }
 
+    // While typing: what SaveTag would refuse (a duplicate key, an invisible character…).
     let editor_error = ui
         .tag_edit
         .as_ref()
-        .and(tags.edit_error.as_ref())
-        .map(|(_, error)| error.clone());
+        .and(tags.edit_error.clone().or_else(|| {
+            // An empty key is only a key not typed yet.
+            app.tag_problem()
+                .filter(|(_, error)| !error.contains("is required"))
+        }))
+        .map(|(_, error)| error);
     let message = match (editor_error, &tags.message) {
         (Some(error), _) => Line::from(Span::styled(format!(" ✗ {error}"), theme.error())),
         (None, Some(Notice::Error(error))) => {
@@ -120,5 +125,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.dim(),
         )),
     };
-    frame.render_widget(Paragraph::new(message), message_area);
+    frame.render_widget(
+        Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: false }),
+        message_area,
+    );
 }
