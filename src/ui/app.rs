@@ -188,6 +188,9 @@ impl App {
         let effects = flow::update(&mut self.flow, input, now);
         if let Some(notice) = self.flow.notice.take() {
             self.ui.flash = Some(notice);
+        } else if self.flow.step != step && self.ui.flash.as_deref() == Some(BUSY) {
+            // The wait is over: the cue belonged to the screen that waited.
+            self.ui.flash = None;
         }
         // Back on the Manage list: the association acted on is highlighted again once listed.
         if let Some(id) = self.flow.manage.focus.as_deref() {
