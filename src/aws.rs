@@ -3,8 +3,9 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_smithy_http_client::Builder as HttpClientBuilder;
+use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder as HttpClientBuilder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// Region used by `demo` and tests when none is configured.
@@ -22,12 +23,30 @@ pub fn is_loopback_endpoint(endpoint: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// An HTTP(S) client that never goes through a proxy. The SDK's default client honours
-/// `HTTP_PROXY` even for 127.0.0.1, which would send simulator traffic to the proxy.
+/// The HTTPS client of every SDK client: rustls on ring, with the SDK's timeouts and sleep,
+/// and the environment's proxy (`HTTPS_PROXY`, `NO_PROXY`…) as the SDK's default client has it,
+/// except when `direct`: that one honours `HTTP_PROXY` even for 127.0.0.1, which would send
+/// simulator traffic to the proxy.
+pub fn https_client(direct: bool) -> SharedHttpClient {
+    HttpClientBuilder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(if direct {
+            ProxyConfig::disabled()
+        } else {
+            ProxyConfig::from_env()
+        }));
+        connector.build()
+    })
+}
+
+/// [`https_client`] for a loopback endpoint: never through a proxy.
 pub fn direct_http_client() -> SharedHttpClient {
-    HttpClientBuilder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .build_https()
+    https_client(true)
 }
 
 /// SDK configuration for a loopback endpoint (the simulator) with static dummy credentials.

@@ -46,13 +46,15 @@ pub async fn load_sdk_config(target: &AwsTarget) -> SdkConfig {
     if let Some(region) = &target.region {
         loader = loader.region(Region::new(region.clone()));
     }
+    let mut direct = false;
     if let Some(endpoint) = &target.endpoint_url {
         loader = loader.endpoint_url(endpoint);
-        if crate::aws::is_loopback_endpoint(endpoint) {
-            loader = loader.http_client(crate::aws::direct_http_client());
-        }
+        direct = crate::aws::is_loopback_endpoint(endpoint);
     }
-    loader.load().await
+    loader
+        .http_client(crate::aws::https_client(direct))
+        .load()
+        .await
 }
 
 /// The service over a loaded SDK configuration.

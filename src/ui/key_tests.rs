@@ -395,7 +395,10 @@ fn keys_while_the_detail_loads_are_held_with_a_busy_cue() {
         h.app.flow.details.name,
         "name intact"
     );
-    assert_eq!(h.app.ui.flash, None, "the cue went with the screen that waited");
+    assert_eq!(
+        h.app.ui.flash, None,
+        "the cue went with the screen that waited"
+    );
 }
 
 #[test]
