@@ -31,6 +31,8 @@ fn options() -> Options {
         token_seed: "bench".into(),
         client_token: None,
         journaled: false,
+        notify: false,
+        tunnel: None,
         target: Target {
             profile: "bench".into(),
             region: Some("us-east-1".into()),

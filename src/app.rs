@@ -97,9 +97,11 @@ pub async fn run_demo(
     args: WizardArgs,
     global: GlobalArgs,
     approve_after_ms: u64,
+    port: Option<u16>,
 ) -> anyhow::Result<i32> {
     let config = crate::simulator::SimConfig {
         approve_after_ms,
+        port: port.unwrap_or(0),
         ..Default::default()
     };
     let simulator = crate::simulator::start(config)
@@ -192,11 +194,17 @@ pub fn prepare(
     } else {
         FirstScreen::Start
     };
+    let tunnel = target
+        .endpoint
+        .as_deref()
+        .and_then(|endpoint| crate::remote::ssh_tunnel(|name| std::env::var(name).ok(), endpoint));
     let options = Options {
         resume,
         notice,
         first,
         journaled: sink.is_some(),
+        notify: !args.no_notify,
+        tunnel,
         ..options(
             target,
             endpoint_is_loopback,
@@ -234,6 +242,8 @@ pub fn options(
         notice: None,
         first: FirstScreen::Create,
         journaled: false,
+        notify: false,
+        tunnel: None,
     }
 }
 
@@ -259,8 +269,8 @@ async fn run_wizard(
     let prepared = prepare(&args, target, endpoint_is_loopback, journal);
     let mut app = App::new(Flow::new(prepared.options, Instant::now()));
     let mut runtime = Runtime::new(service, prepared.journal);
-    let mut tty =
-        terminal::enter().context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
+    let mut tty = terminal::enter(app.ui.links.clone())
+        .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
     let result = crate::ui::driver::run(
         &mut tty,
         &mut TtyHost,

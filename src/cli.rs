@@ -289,6 +289,10 @@ pub struct DemoArgs {
     /// How long the simulated service takes to settle an approved association.
     #[arg(long, default_value_t = 1500, value_name = "MS")]
     pub approve_after_ms: u64,
+    /// The simulator's port on 127.0.0.1 (default: any free one). Over SSH, forward it from
+    /// your laptop (`ssh -L N:127.0.0.1:N …`, shown on the Authorize screen) to approve there.
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
     #[command(flatten)]
     pub plain: PlainArgs,
     #[command(flatten)]
@@ -330,6 +334,13 @@ pub struct WizardArgs {
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
+    /// No bell or desktop notification when the association reaches a final state.
+    #[arg(long, conflicts_with = "notify")]
+    pub no_notify: bool,
+    /// Plain mode: ring the bell when the association reaches a final state (the full-screen
+    /// wizard does, unless --no-notify).
+    #[arg(long)]
+    pub notify: bool,
 }
 
 /// The association's inputs as flags: the wizard's prefill and `create`'s request, one type

@@ -49,6 +49,9 @@ pub struct Journal {
     /// returns the association it may already have created.
     pub unanswered: Option<CreateRequest>,
     pub association_id: Option<String>,
+    /// The association's consent URL while it is in progress: never lost with the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_url: Option<String>,
 }
 
 /// Which journal: one per profile, region and endpoint.
@@ -327,6 +330,7 @@ mod tests {
             token_counter: 0,
             unanswered: None,
             association_id: None,
+            oauth_url: None,
         }
     }
 

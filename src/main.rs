@@ -30,7 +30,8 @@ fn main() {
                     output: demo.output.output,
                     plain: demo.plain.plain,
                 };
-                iotmi_onboard::app::run_demo(demo.wizard, global, demo.approve_after_ms).await
+                iotmi_onboard::app::run_demo(demo.wizard, global, demo.approve_after_ms, demo.port)
+                    .await
             }
             None => {
                 let global = GlobalArgs {

@@ -93,6 +93,17 @@ fn show_prompt(prompt: &str) {
     let _ = err.flush();
 }
 
+/// Runs the flow's effects; a notification (asked for with `--notify`) is a bell and a line.
+fn execute(runtime: &mut Runtime, effects: Vec<Effect>) -> Option<Outcome> {
+    for effect in &effects {
+        if let Effect::Notify { body, .. } = effect {
+            eprint!("\x07");
+            say(&sanitize(body));
+        }
+    }
+    runtime.run(effects)
+}
+
 /// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
 fn numbers(count: usize) -> String {
     match count {
@@ -143,6 +154,8 @@ pub async fn run(
     if prepared.options.first == FirstScreen::Start {
         prepared.options.first = FirstScreen::Create;
     }
+    // A bell in a log or a screen reader's output only when asked for.
+    prepared.options.notify = args.notify;
     let target = &connection.target;
     let place = match &target.endpoint {
         Some(endpoint) => format!("endpoint {endpoint}"),
@@ -225,7 +238,7 @@ impl Plain {
                 match runtime.next_event().await {
                     Some(event) => {
                         let effects = flow::update(&mut self.flow, event, Instant::now());
-                        if let Some(outcome) = runtime.run(effects) {
+                        if let Some(outcome) = execute(runtime, effects) {
                             return Ok(outcome);
                         }
                     }
@@ -239,7 +252,7 @@ impl Plain {
                     line = self.lines.next() => break Some(line?),
                     Some(event) = runtime.next_event() => {
                         let effects = flow::update(&mut self.flow, event, Instant::now());
-                        if let Some(outcome) = runtime.run(effects) {
+                        if let Some(outcome) = execute(runtime, effects) {
                             return Ok(outcome);
                         }
                         if self.prompt().as_deref() != Some(prompt.as_str()) {
@@ -260,7 +273,7 @@ impl Plain {
     fn apply(&mut self, runtime: &mut Runtime, intents: Vec<Intent>) -> Option<Outcome> {
         for intent in intents {
             let effects: Vec<Effect> = flow::update(&mut self.flow, intent, Instant::now());
-            if let Some(outcome) = runtime.run(effects) {
+            if let Some(outcome) = execute(runtime, effects) {
                 return Some(outcome);
             }
             if let Some(notice) = self.flow.notice.take() {

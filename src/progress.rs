@@ -50,8 +50,17 @@ impl Progress {
             self.say(&format!("Created {} ({}).", tracked.id, tracked.state));
         }
         if let Some(url) = flow.oauth_url() {
+            if let Some((host, connector)) = crate::flow::sign_in(flow) {
+                let by = connector.map(|c| format!(" ({c})")).unwrap_or_default();
+                self.say(&format!("You will sign in at {host}{by}."));
+            }
             self.say("Open this URL to authorize the account:");
             self.say(&sanitize(url));
+            if let Some(tunnel) = &flow.opts.tunnel {
+                self.say(&format!(
+                    "Over SSH: on your own machine run `{tunnel}`, then open the URL there."
+                ));
+            }
         }
         if let Some(note) = browser_note(&flow.browser) {
             self.say(&note);

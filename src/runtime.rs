@@ -187,6 +187,8 @@ impl Runtime {
                 }
             }
             Effect::Exit(outcome) => return Some(outcome),
+            // The front end's own (bell, desktop notification).
+            Effect::Notify { .. } => {}
         }
         None
     }

@@ -76,6 +76,27 @@ pub fn open_browser(flow: &mut Flow) -> Vec<Effect> {
     }
 }
 
+/// Where the user will sign in, said before anything opens: the URL's host (in punycode, so a
+/// look-alike IDN host shows as what it is) and the connector's name when known.
+pub fn sign_in(flow: &Flow) -> Option<(String, Option<String>)> {
+    let url = url::Url::parse(vetted_url(flow)?).ok()?;
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str()?),
+        None => url.host_str()?.to_string(),
+    };
+    let tracked = flow.association.as_ref()?;
+    let connector_id = match &flow.destination {
+        Some(d) if d.id == tracked.destination_id => Some(d.cloud_connector_id.as_str()),
+        _ => flow
+            .listed_destination(&tracked.destination_id)
+            .map(|d| d.cloud_connector_id.as_str()),
+    };
+    let connector = connector_id
+        .and_then(|id| flow.connector_name(id))
+        .map(str::to_string);
+    Some((host, connector))
+}
+
 /// The URL, when the URL policy accepts it: the only URL a front end may open, copy, link or
 /// QR-encode.
 pub fn vetted_url(flow: &Flow) -> Option<&str> {

@@ -60,6 +60,12 @@ pub enum Effect {
     },
     /// Write the journal (`None` removes it): the draft changed.
     Persist(Option<Journal>),
+    /// The association reached a final state while the operator may be in the browser: the
+    /// front end rings and notifies where it can (the runtime does nothing with it).
+    Notify {
+        title: String,
+        body: String,
+    },
     Exit(Outcome),
 }
 
@@ -81,6 +87,7 @@ impl Effect {
             Effect::DeleteAssociation { .. } => "DeleteAssociation",
             Effect::OpenBrowser { .. } => "OpenBrowser",
             Effect::Persist(_) => "Persist",
+            Effect::Notify { .. } => "Notify",
             Effect::Exit(_) => "Exit",
         }
     }

@@ -36,7 +36,7 @@ pub(crate) mod testing;
 
 use tokio::time::Instant;
 
-pub use authorize::vetted_url;
+pub use authorize::{sign_in, vetted_url};
 pub use destination::filter_matches;
 pub use details::errors as details_errors;
 pub use effect::Effect;

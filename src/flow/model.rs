@@ -65,6 +65,12 @@ pub struct Options {
     pub notice: Option<String>,
     /// The first screen when nothing is prefilled or resumed.
     pub first: FirstScreen,
+    /// Ring and notify when the association reaches a final state (`--no-notify`; plain mode
+    /// only with `--notify`).
+    pub notify: bool,
+    /// The loopback consent URL is on this host and the session is over SSH: the line that
+    /// forwards its port to the operator's laptop (`ssh -L N:127.0.0.1:N user@host`).
+    pub tunnel: Option<String>,
     /// The draft is journaled as it changes (no journal in `demo`, or when another process
     /// holds it): quitting then loses nothing.
     pub journaled: bool,

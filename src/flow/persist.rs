@@ -67,6 +67,9 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         token_counter: flow.token_counter,
         unanswered,
         association_id: own.map(|a| a.id.clone()),
+        oauth_url: own
+            .filter(|a| a.state == AssociationState::InProgress && !a.oauth_url.is_empty())
+            .map(|a| a.oauth_url.clone()),
     })
 }
 

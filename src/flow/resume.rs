@@ -55,13 +55,18 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
                 .map(|d| d.id.clone())
                 .unwrap_or_default(),
             state: AssociationState::InProgress,
-            oauth_url: String::new(),
+            oauth_url: journal.oauth_url.clone().unwrap_or_default(),
             error_message: None,
             seen: None,
             adopted: false,
         });
-        flow.step = Step::Status;
-        // Ask at once: the URL and the state come back from GetAccountAssociation.
+        // The saved URL is shown at once; the state (and the URL, when none was saved) comes
+        // back from GetAccountAssociation, asked at once.
+        flow.step = if journal.oauth_url.is_some() {
+            Step::Authorize
+        } else {
+            Step::Status
+        };
         return status::poll_now(flow);
     }
     if let Some(request) = journal.unanswered {
@@ -84,6 +89,28 @@ mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
     use crate::journal::SavedStep;
+
+    #[test]
+    fn a_saved_consent_url_is_shown_again_at_once() {
+        let mut journal = saved_journal();
+        journal.association_id = Some("aa-1".into());
+        journal.oauth_url = Some("https://auth.example/again".into());
+        let mut flow = flow_with_resume(journal);
+        let effects = send(&mut flow, Intent::Resume);
+        assert_eq!(flow.step, Step::Authorize);
+        assert_eq!(flow.oauth_url(), Some("https://auth.example/again"));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::GetAssociation { id, .. } if id == "aa-1"))
+        );
+        // And it stays journaled while in progress.
+        let saved = persist::snapshot(&flow).expect("journaled");
+        assert_eq!(
+            saved.oauth_url.as_deref(),
+            Some("https://auth.example/again")
+        );
+    }
 
     #[test]
     fn resume_returns_to_the_saved_step_with_every_field() {

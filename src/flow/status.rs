@@ -194,7 +194,11 @@ pub fn on_polled(
             }
             if association.state.is_final() {
                 flow.polling = None;
-                return on_final_state(flow);
+                let mut effects = on_final_state(flow);
+                if flow.opts.notify {
+                    effects.push(notification(flow));
+                }
+                return effects;
             }
         }
         Err(error) => {
@@ -228,6 +232,24 @@ pub fn check_wait_deadline(flow: &mut Flow) {
         if flow.step == Step::Authorize {
             flow.step = Step::Status;
         }
+    }
+}
+
+/// What the bell and desktop notification say when the association is final.
+fn notification(flow: &Flow) -> Effect {
+    let (name, state) = flow
+        .association
+        .as_ref()
+        .map(|a| (a.name.clone(), a.state.clone()))
+        .unwrap_or((String::new(), AssociationState::Failed));
+    let body = match state {
+        AssociationState::Succeeded => format!("{name}: the account is associated"),
+        AssociationState::Failed => format!("{name}: the association failed"),
+        other => format!("{name}: {other}"),
+    };
+    Effect::Notify {
+        title: "iotmi-onboard".into(),
+        body,
     }
 }
 
@@ -298,6 +320,32 @@ mod tests {
                 })
             ]
         ));
+    }
+
+    #[test]
+    fn a_final_state_rings_only_when_the_front_end_asked_for_it() {
+        for notify in [true, false] {
+            let mut flow = flow_at(Step::Review);
+            flow.opts.notify = notify;
+            let effects = send(&mut flow, Intent::Submit);
+            let effects =
+                answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+            let poll = poll_generation(&effects);
+            update(&mut flow, Event::PollDue { generation: poll }, now());
+            let effects = answer_poll(&mut flow, poll, AssociationState::Succeeded);
+            let rung: Vec<_> = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Notify { body, .. } => Some(body.clone()),
+                    _ => None,
+                })
+                .collect();
+            if notify {
+                assert_eq!(rung, ["Acme OAuth account: the account is associated"]);
+            } else {
+                assert!(rung.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub fn options() -> Options {
         token_seed: SEED.into(),
         client_token: None,
         journaled: false,
+        notify: false,
+        tunnel: None,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),
@@ -280,6 +282,7 @@ pub fn saved_journal() -> Journal {
         token_counter: 2,
         unanswered: None,
         association_id: None,
+        oauth_url: None,
     }
 }
 

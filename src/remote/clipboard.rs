@@ -30,7 +30,7 @@ fn base64(data: &[u8]) -> String {
 /// every inner ESC doubled) so tmux forwards it to the outer terminal; this needs
 /// tmux's `allow-passthrough on` (or `set-clipboard on`, which handles bare OSC 52).
 pub fn osc52_copy_for(text: &str, inside_tmux: bool) -> String {
-    let seq = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
+    let seq = osc52(text);
     if inside_tmux {
         format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
     } else {
@@ -38,10 +38,80 @@ pub fn osc52_copy_for(text: &str, inside_tmux: bool) -> String {
     }
 }
 
-/// [`osc52_copy_for`], detecting tmux from a non-empty `TMUX` variable.
-pub fn osc52_copy(text: &str) -> String {
-    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-    osc52_copy_for(text, in_tmux)
+fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+/// Which multiplexer the terminal goes through: it decides how a copy can reach the
+/// clipboard of the terminal the operator sits at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Multiplexer {
+    None,
+    /// `TMUX` is set.
+    Tmux,
+    /// `STY` is set (GNU screen).
+    Screen,
+}
+
+impl Multiplexer {
+    pub fn detect(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| lookup(name).is_some_and(|v| !v.is_empty());
+        if set("TMUX") {
+            Multiplexer::Tmux
+        } else if set("STY") {
+            Multiplexer::Screen
+        } else {
+            Multiplexer::None
+        }
+    }
+}
+
+/// Every escape sequence a copy sends, so it arrives whatever the multiplexer lets through:
+/// bare OSC 52 (tmux's `set-clipboard on`, or no multiplexer), and wrapped for passthrough.
+/// tmux itself is also handed the text (`tmux load-buffer -w -`): with its default
+/// `set-clipboard external` and `allow-passthrough off` that is the only way that works.
+pub fn osc52_sequences(text: &str, multiplexer: Multiplexer) -> Vec<String> {
+    match multiplexer {
+        Multiplexer::None => vec![osc52(text)],
+        Multiplexer::Tmux => vec![osc52(text), osc52_copy_for(text, true)],
+        // screen passes a DCS string through; it cuts long ones, so the sequence goes in
+        // pieces of fewer than 768 bytes, each wrapped (as vim-oscyank and others do).
+        Multiplexer::Screen => {
+            let seq = osc52(text);
+            let pieces: Vec<String> = seq
+                .as_bytes()
+                .chunks(760)
+                .map(|piece| format!("\x1bP{}\x1b\\", String::from_utf8_lossy(piece)))
+                .collect();
+            vec![pieces.concat()]
+        }
+    }
+}
+
+/// Hands `text` to the tmux server this session runs in (`tmux load-buffer -w -`, text on
+/// stdin, never through a shell): a tmux buffer, and with `-w` the outer terminal's clipboard
+/// where tmux can set it. Falls back to `load-buffer -` on a tmux without `-w` (before 3.2).
+pub fn tmux_load_buffer(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut last = Err(std::io::Error::other("tmux did not run"));
+    for args in [["load-buffer", "-w", "-"].as_slice(), &["load-buffer", "-"]] {
+        let mut child = Command::new("tmux")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(text.as_bytes())?;
+        }
+        let status = child.wait()?;
+        if status.success() {
+            return Ok(());
+        }
+        last = Err(std::io::Error::other(format!("tmux load-buffer: {status}")));
+    }
+    last
 }
 
 #[cfg(test)]
@@ -68,6 +138,45 @@ mod tests {
     #[test]
     fn plain_sequence() {
         assert_eq!(osc52_copy_for("hello", false), "\x1b]52;c;aGVsbG8=\x07");
+    }
+
+    #[test]
+    fn every_multiplexer_gets_a_sequence_it_lets_through() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Multiplexer::detect(env(&[("TMUX", "/tmp/t,1,0")])),
+            Multiplexer::Tmux
+        );
+        assert_eq!(
+            Multiplexer::detect(env(&[("STY", "1.pts-0")])),
+            Multiplexer::Screen
+        );
+        assert_eq!(Multiplexer::detect(env(&[("TMUX", "")])), Multiplexer::None);
+        assert_eq!(
+            osc52_sequences("hello", Multiplexer::None),
+            ["\x1b]52;c;aGVsbG8=\x07"]
+        );
+        assert_eq!(
+            osc52_sequences("hello", Multiplexer::Tmux),
+            [
+                "\x1b]52;c;aGVsbG8=\x07",
+                "\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\"
+            ]
+        );
+        let long = "x".repeat(1000);
+        let screen = osc52_sequences(&long, Multiplexer::Screen).concat();
+        assert_eq!(screen.matches("\x1bP").count(), 2, "cut in two DCS pieces");
+        let joined: String = screen
+            .split("\x1bP")
+            .map(|p| p.trim_end_matches("\x1b\\"))
+            .collect();
+        assert_eq!(joined, osc52(&long));
     }
 
     #[test]

@@ -42,9 +42,86 @@ impl Environment {
     }
 }
 
+/// Over SSH, with the service on this host's loopback (`demo`, a simulator): the line the
+/// operator runs on their own machine so the consent URL opens there, e.g.
+/// `ssh -L 4567:127.0.0.1:4567 ops@10.0.0.5` (the host and port from `SSH_CONNECTION`).
+pub fn ssh_tunnel(lookup: impl Fn(&str) -> Option<String>, endpoint: &str) -> Option<String> {
+    let url = url::Url::parse(endpoint).ok()?;
+    let loopback = match url.host()? {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+    };
+    let port = url.port_or_known_default()?;
+    // SSH_CONNECTION: client address, client port, server address, server port.
+    let connection = lookup("SSH_CONNECTION").filter(|c| !c.is_empty())?;
+    let fields: Vec<&str> = connection.split_whitespace().collect();
+    let [_, _, server, server_port] = fields[..] else {
+        return None;
+    };
+    if !loopback {
+        return None;
+    }
+    let user = lookup("USER").or_else(|| lookup("LOGNAME")).filter(|u| {
+        !u.is_empty()
+            && u.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    });
+    let at = user.map(|u| format!("{u}@")).unwrap_or_default();
+    let ssh_port = match server_port {
+        "22" => String::new(),
+        other if other.chars().all(|c| c.is_ascii_digit()) => format!(" -p {other}"),
+        _ => return None,
+    };
+    if !server
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || ".:".contains(c))
+    {
+        return None;
+    }
+    Some(format!(
+        "ssh -L {port}:127.0.0.1:{port}{ssh_port} {at}{server}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tunnel_line_names_the_port_and_the_ssh_server() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let ssh = env(&[("SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"), ("USER", "ops")]);
+        assert_eq!(
+            ssh_tunnel(ssh, "http://127.0.0.1:4567").as_deref(),
+            Some("ssh -L 4567:127.0.0.1:4567 ops@6.7.8.9")
+        );
+        assert_eq!(
+            ssh_tunnel(
+                ssh,
+                "https://api.iotmanagedintegrations.us-east-1.amazonaws.com"
+            ),
+            None
+        );
+        let other_port = env(&[("SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 2222")]);
+        assert_eq!(
+            ssh_tunnel(other_port, "http://localhost:80").as_deref(),
+            Some("ssh -L 80:127.0.0.1:80 -p 2222 6.7.8.9")
+        );
+        assert_eq!(
+            ssh_tunnel(env(&[]), "http://127.0.0.1:4567"),
+            None,
+            "not over SSH"
+        );
+        let hostile = env(&[("SSH_CONNECTION", "1 2 6.7.8.9;rm 22")]);
+        assert_eq!(ssh_tunnel(hostile, "http://127.0.0.1:4567"), None);
+    }
 
     fn env_of(vars: &[(&str, &str)], linux_like: bool) -> Environment {
         Environment::from_lookup(

@@ -11,6 +11,6 @@ pub use browser::{
     LaunchDecision, Launcher, SkipReason, UrlRefusal, check_url, decide_launch, launch,
     launch_failure,
 };
-pub use clipboard::{osc52_copy, osc52_copy_for};
-pub use env::Environment;
+pub use clipboard::{Multiplexer, osc52_copy_for, osc52_sequences, tmux_load_buffer};
+pub use env::{Environment, ssh_tunnel};
 pub use qr::{QrArt, fits, qr_art};

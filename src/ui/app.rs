@@ -26,6 +26,8 @@ const PAGE: usize = 10;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
     Help,
+    /// The consent URL's QR code over the whole window, to scan with a phone.
+    Qr,
 }
 
 /// The tag being added or edited.
@@ -50,7 +52,8 @@ pub struct Ui {
     pub help_max_scroll: std::cell::Cell<usize>,
     pub flash: Option<String>,
     pub spinner: usize,
-    pub show_qr: bool,
+    /// Where this frame draws hyperlinks (the vetted URL's rows), for the terminal's backend.
+    pub links: super::links::Links,
     pub start_cursor: usize,
     pub destination_filter: Input,
     pub destination_cursor: usize,
@@ -75,7 +78,8 @@ pub struct Ui {
 /// What the terminal itself must do for a key (the runtime never touches the terminal).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostAction {
-    /// Copy to the clipboard of the terminal the user sits at.
+    /// Copy to the clipboard of the terminal the user sits at; the host's report of what it
+    /// did becomes the flash line.
     Copy(String),
     /// Leave the full-screen UI and print `text` plainly, under `heading`, until a key is
     /// pressed: a long URL or command selected whole with the mouse.
@@ -226,6 +230,14 @@ impl App {
 
     pub fn key(&mut self, key: KeyEvent, now: Instant) -> Reaction {
         if key.kind == KeyEventKind::Release {
+            return Reaction::default();
+        }
+        if self.ui.overlay == Some(Overlay::Qr) {
+            // Any key returns from the QR code; Ctrl-C still quits.
+            self.ui.overlay = None;
+            if keymap::Key::Ctrl('c').matches(&key) {
+                return self.act(Action::Interrupt, now);
+            }
             return Reaction::default();
         }
         if self.ui.overlay.is_some() {
@@ -523,7 +535,6 @@ impl App {
                 let Some(command) = review_command(&self.flow) else {
                     return Reaction::default();
                 };
-                self.ui.flash = Some("Command copied to the clipboard (OSC 52)".into());
                 return Reaction {
                     effects: Vec::new(),
                     host: vec![HostAction::Copy(command)],
@@ -558,7 +569,12 @@ impl App {
                 };
             }
             Action::ToggleQr => {
-                self.ui.show_qr = !self.ui.show_qr;
+                // Only a URL the URL policy accepts is ever put in a QR code.
+                if flow::vetted_url(&self.flow).is_some() {
+                    self.ui.overlay = Some(Overlay::Qr);
+                } else {
+                    self.ui.flash = Some("This URL was refused: no QR code is made of it".into());
+                }
                 return Reaction::default();
             }
             Action::ShowStatus => Intent::ShowStatus,
@@ -626,18 +642,13 @@ impl App {
         }
     }
 
-    /// Only a URL the URL policy accepts is ever copied.
+    /// Only a URL the URL policy accepts is ever copied (the terminal host says how it went).
     fn copy_url(&mut self) -> Reaction {
         match flow::vetted_url(&self.flow) {
-            Some(url) => {
-                self.ui.flash = Some(
-                    "URL copied to the clipboard (OSC 52); if nothing arrived, press u".into(),
-                );
-                Reaction {
-                    effects: Vec::new(),
-                    host: vec![HostAction::Copy(url.to_string())],
-                }
-            }
+            Some(url) => Reaction {
+                effects: Vec::new(),
+                host: vec![HostAction::Copy(url.to_string())],
+            },
             None => {
                 self.ui.flash = Some("This URL was refused: it is not copied".into());
                 Reaction::default()
@@ -730,7 +741,6 @@ impl App {
                 Step::Details if before != Some(Step::Review) => {
                     ui.details_focus = flow.details.error_field;
                 }
-                Step::Authorize if before.is_some() => ui.show_qr = false,
                 _ => {}
             }
         }

@@ -16,7 +16,7 @@ use super::app::{App, HostAction, Reaction};
 use super::terminal::Host;
 use super::theme::Theme;
 use super::view::view;
-use crate::flow::{Outcome, OutcomeKind, init};
+use crate::flow::{Effect, Outcome, OutcomeKind, init};
 use crate::runtime::Runtime;
 
 /// Spinner frame rate while something animates; nothing ticks on a static screen.
@@ -91,14 +91,21 @@ where
         if !animating {
             next_tick = Instant::now() + TICK;
         }
+        for effect in &reaction.effects {
+            if let Effect::Notify { title, body } = effect {
+                host.notify(title, body);
+            }
+        }
         if let Some(outcome) = runtime.run(reaction.effects) {
             return Ok(outcome);
         }
         for action in reaction.host {
             match action {
-                HostAction::Copy(text) => host.copy(&text),
+                HostAction::Copy(text) => app.ui.flash = Some(host.copy(&text)),
                 HostAction::ShowUnwrapped { heading, text } => {
-                    host.show_unwrapped(heading, &text);
+                    // A hyperlink only for the URL the URL policy accepted.
+                    let link = crate::flow::vetted_url(&app.flow).filter(|url| *url == text);
+                    host.show_unwrapped(heading, &text, link);
                     suspended = true;
                 }
             }

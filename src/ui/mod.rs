@@ -4,6 +4,7 @@ pub mod app;
 pub mod burst;
 pub mod driver;
 pub mod keymap;
+pub mod links;
 pub mod screens;
 pub mod terminal;
 pub mod theme;

@@ -12,9 +12,10 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
-pub type TtyTerminal = Terminal<CrosstermBackend<File>>;
+use super::links::{LinkBackend, Links, osc8};
+
+pub type TtyTerminal = Terminal<LinkBackend<File>>;
 
 fn open_tty() -> io::Result<File> {
     OpenOptions::new().read(true).write(true).open("/dev/tty")
@@ -22,12 +23,13 @@ fn open_tty() -> io::Result<File> {
 
 /// Raw mode, alternate screen, bracketed paste. Mouse capture stays off so the terminal's own
 /// selection keeps working (the URL must be selectable).
-pub fn enter() -> io::Result<TtyTerminal> {
+/// `links`: where the view puts hyperlinks; the backend draws them as OSC 8.
+pub fn enter(links: Links) -> io::Result<TtyTerminal> {
     install_panic_hook();
     let mut tty = open_tty()?;
     enable_raw_mode()?;
     execute!(tty, EnterAlternateScreen, EnableBracketedPaste)?;
-    let terminal = Terminal::new(CrosstermBackend::new(tty))?;
+    let terminal = Terminal::new(LinkBackend::new(tty, links))?;
     Ok(terminal)
 }
 
@@ -58,33 +60,78 @@ fn install_panic_hook() {
 
 /// Terminal side effects the driver needs beyond drawing; tests record them instead.
 pub trait Host {
-    /// Send an OSC 52 clipboard sequence.
-    fn copy(&mut self, text: &str);
+    /// Put `text` on the clipboard of the terminal the user sits at; says what was done and
+    /// how to check (never just "copied": a terminal may refuse silently).
+    fn copy(&mut self, text: &str) -> String;
     /// Leave the full-screen UI and print `text` plainly under `heading`, to be selected with
-    /// the mouse.
-    fn show_unwrapped(&mut self, heading: &str, text: &str);
+    /// the mouse; `link` (a URL the URL policy accepted) makes it a hyperlink too.
+    fn show_unwrapped(&mut self, heading: &str, text: &str, link: Option<&str>);
     /// Back to the full-screen UI after `show_unwrapped`.
     fn resume(&mut self);
+    /// A bell and a desktop notification (OSC 9 and OSC 777) where the terminal shows them.
+    fn notify(&mut self, title: &str, body: &str);
 }
 
 /// The real terminal.
 pub struct TtyHost;
 
 impl Host for TtyHost {
-    fn copy(&mut self, text: &str) {
+    fn copy(&mut self, text: &str) -> String {
+        use crate::remote::{Multiplexer, osc52_sequences, tmux_load_buffer};
+        let multiplexer = Multiplexer::detect(|name| std::env::var(name).ok());
         if let Ok(mut tty) = open_tty() {
-            let _ = tty.write_all(crate::remote::osc52_copy(text).as_bytes());
+            for sequence in osc52_sequences(text, multiplexer) {
+                let _ = tty.write_all(sequence.as_bytes());
+            }
+            let _ = tty.flush();
+        }
+        match multiplexer {
+            Multiplexer::Tmux => match tmux_load_buffer(text) {
+                Ok(()) => "Sent to the tmux buffer (prefix ] pastes it) and, where tmux \
+                           allows, your terminal's clipboard: paste to check"
+                    .into(),
+                Err(error) => {
+                    tracing::warn!(%error, "tmux load-buffer failed");
+                    "tmux refused the buffer; OSC 52 was sent, which tmux passes on only with \
+                     set-clipboard on: paste to check, or press u and select it"
+                        .into()
+                }
+            },
+            _ => "Sent to your terminal's clipboard (OSC 52): paste to check; if nothing \
+                  arrives, your terminal refuses OSC 52: press u and select it"
+                .into(),
+        }
+    }
+
+    fn show_unwrapped(&mut self, heading: &str, text: &str, link: Option<&str>) {
+        if let Ok(mut tty) = open_tty() {
+            let _ = execute!(tty, LeaveAlternateScreen, crossterm::cursor::Show);
+            let safe = crate::text::sanitize(text);
+            let (open, close) = match link {
+                Some(url) => (osc8(Some(url)), osc8(None)),
+                None => (String::new(), String::new()),
+            };
+            let _ = write!(
+                tty,
+                "\r\n{heading}, on one line so your terminal selects it whole:\r\n\r\n{open}{safe}{close}\r\n\r\nPress any key to return.\r\n"
+            );
             let _ = tty.flush();
         }
     }
 
-    fn show_unwrapped(&mut self, heading: &str, text: &str) {
+    fn notify(&mut self, title: &str, body: &str) {
+        // What a notification may carry: no control characters, no ';' (OSC 777's separator).
+        let clean = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_control() && *c != ';' && crate::text::stand_in(*c).is_none())
+                .take(200)
+                .collect()
+        };
+        let (title, body) = (clean(title), clean(body));
         if let Ok(mut tty) = open_tty() {
-            let _ = execute!(tty, LeaveAlternateScreen, crossterm::cursor::Show);
-            let safe = crate::text::sanitize(text);
             let _ = write!(
                 tty,
-                "\r\n{heading}, on one line so your terminal selects it whole:\r\n\r\n{safe}\r\n\r\nPress any key to return.\r\n"
+                "\x07\x1b]777;notify;{title};{body}\x1b\\\x1b]9;{title}: {body}\x1b\\"
             );
             let _ = tty.flush();
         }

@@ -206,6 +206,8 @@ fn authorize_and_status_screens() {
     h.key(KeyCode::Char('v'));
     insta::assert_snapshot!("authorize_qr_100x40", render(&h, 100, 40, COLOR).backend());
     snap("authorize_qr_does_not_fit", &h);
+    // Any key returns from the QR code.
+    h.key(KeyCode::Char('x'));
     h.key(KeyCode::Enter);
     snap("status_in_progress", &h);
     h.send(Event::PollDue { generation });
@@ -328,11 +330,13 @@ struct RecordingHost {
 }
 
 impl super::terminal::Host for RecordingHost {
-    fn copy(&mut self, text: &str) {
+    fn copy(&mut self, text: &str) -> String {
         self.copied.push(text.to_string());
+        "recorded".into()
     }
-    fn show_unwrapped(&mut self, _: &str, _: &str) {}
+    fn show_unwrapped(&mut self, _: &str, _: &str, _: Option<&str>) {}
     fn resume(&mut self) {}
+    fn notify(&mut self, _: &str, _: &str) {}
 }
 
 /// The real driver loop, a scripted keyboard, and virtual time: polling runs about every

@@ -19,6 +19,12 @@ pub const MIN_HEIGHT: u16 = 16;
 pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     let model = &app.flow;
     let area = frame.area();
+    // This frame's hyperlinks are registered as it is drawn.
+    app.ui.links.clear();
+    if app.ui.overlay == Some(Overlay::Qr) {
+        render_qr(app, frame, area, theme);
+        return;
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         if app.ui.overlay == Some(Overlay::Help) {
             render_help(app, &keymap::too_small(), frame, area, theme);
@@ -209,6 +215,56 @@ fn render_help(
             .scroll((scroll as u16, 0)),
         popup,
     );
+}
+
+/// The consent URL's QR code over the whole window (error correction L, half blocks, a
+/// 2-module quiet zone), or the exact window size it needs.
+fn render_qr(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let art = crate::flow::vetted_url(&app.flow).and_then(crate::remote::qr_art);
+    let caption = "Scan it with a phone to open the consent page · any key returns";
+    match art {
+        Some(art) if crate::remote::fits(&art, area.width, area.height) => {
+            let x = area.x + (area.width - art.width) / 2;
+            let spare = area.height - art.height;
+            let y = area.y + spare / 2;
+            let lines: Vec<Line> = art
+                .lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.qr())))
+                .collect();
+            frame.render_widget(
+                Paragraph::new(lines),
+                Rect::new(x, y, art.width, art.height),
+            );
+            if spare > 0 {
+                frame.render_widget(
+                    Paragraph::new(Span::styled(caption, theme.dim())).alignment(Alignment::Center),
+                    Rect::new(area.x, area.bottom() - 1, area.width, 1),
+                );
+            }
+        }
+        Some(art) => {
+            let text = vec![
+                Line::from(Span::styled("The QR code does not fit", theme.warn())),
+                Line::from(format!(
+                    "It needs a window of {}x{}; this one is {}x{}.",
+                    art.width, art.height, area.width, area.height
+                )),
+                Line::from("Zoom the terminal out (Ctrl+- in most terminals) or enlarge it."),
+                Line::from(Span::styled("Any key returns.", theme.dim())),
+            ];
+            frame.render_widget(
+                Paragraph::new(text)
+                    .alignment(Alignment::Center)
+                    .wrap(Wrap { trim: true }),
+                centered(area, area.width, 6),
+            );
+        }
+        None => frame.render_widget(
+            Paragraph::new("No QR code: the URL is too long to encode. Any key returns."),
+            area,
+        ),
+    }
 }
 
 fn render_confirm_quit(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -11,6 +11,7 @@ mod common;
 
 mod commands;
 mod faults_e2e;
+mod handover_e2e;
 mod hostile_e2e;
 mod keys_e2e;
 mod lock_e2e;

@@ -23,9 +23,12 @@ use ratatui::backend::TestBackend;
 struct NullHost;
 
 impl Host for NullHost {
-    fn copy(&mut self, _: &str) {}
-    fn show_unwrapped(&mut self, _: &str, _: &str) {}
+    fn copy(&mut self, _: &str) -> String {
+        String::new()
+    }
+    fn show_unwrapped(&mut self, _: &str, _: &str, _: Option<&str>) {}
     fn resume(&mut self) {}
+    fn notify(&mut self, _: &str, _: &str) {}
 }
 
 fn random_event(rng: &mut fastrand::Rng) -> Event {
@@ -94,6 +97,8 @@ async fn random_input_against_the_real_service_never_panics() {
             token_seed: format!("monkey{seed}"),
             client_token: None,
             journaled: false,
+            notify: false,
+            tunnel: None,
             target: Target {
                 profile: "demo".into(),
                 region: Some("us-east-1".into()),

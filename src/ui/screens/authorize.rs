@@ -2,9 +2,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use unicode_width::UnicodeWidthChar;
 
-use crate::flow::BrowserNote;
-use crate::remote::{fits, qr_art};
+use crate::flow::{BrowserNote, sign_in, vetted_url};
 use crate::text::sanitize;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
@@ -16,37 +16,46 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let Some(tracked) = &model.association else {
         return;
     };
-    let url = sanitize(&tracked.oauth_url).into_owned();
-    let qr = if ui.show_qr {
-        qr_art(&tracked.oauth_url)
-    } else {
-        None
-    };
-    let (text_area, qr_area) = match &qr {
-        Some(art) if fits(art, area.width.saturating_sub(2), area.height) => {
-            let [text, code] =
-                Layout::horizontal([Constraint::Min(20), Constraint::Length(art.width + 2)])
-                    .areas(area);
-            (text, Some(code))
-        }
-        _ => (area, None),
-    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(" Authorize ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width.max(1);
 
-    // Most important first, so a short window still shows the URL and the keys.
-    let mut lines = vec![
-        Line::from("Approve access at this URL; this screen follows the state by itself:"),
-        Line::from(Span::styled(url, theme.url())),
-        key_line(
-            &[
-                ("o", "open"),
-                ("c", "copy (OSC 52)"),
-                ("u", "show unwrapped to select"),
-                ("v", "QR code"),
-            ],
-            theme,
-        ),
-    ];
-    lines.push(match &model.browser {
+    // Where the user will sign in, before anything opens.
+    let mut head = vec![match sign_in(model) {
+        Some((host, connector)) => {
+            let mut spans = vec![Span::raw("Sign in at "), Span::styled(host, theme.title())];
+            if let Some(connector) = connector {
+                spans.push(Span::raw(format!(" ({connector})")));
+            }
+            spans.push(Span::raw(" to approve; this screen follows the state:"));
+            Line::from(spans)
+        }
+        None => Line::from("Approve access at this URL; this screen follows the state:"),
+    }];
+    if let Some(tunnel) = &model.opts.tunnel {
+        head.push(Line::from(vec![
+            Span::styled("Over SSH: on your own machine run ", theme.warn()),
+            Span::styled(tunnel.clone(), theme.key()),
+            Span::styled(", then open the URL there.", theme.warn()),
+        ]));
+    }
+    let head = Paragraph::new(head).wrap(Wrap { trim: false });
+    let head_rows = head.line_count(width) as u16;
+
+    let mut tail = vec![key_line(
+        &[
+            ("o", "open"),
+            ("c", "copy"),
+            ("u", "unwrapped"),
+            ("v", "QR code"),
+        ],
+        theme,
+    )];
+    tail.push(match &model.browser {
         BrowserNote::Opening => {
             Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
         }
@@ -62,28 +71,48 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         )),
         BrowserNote::None => Line::from(""),
     });
-    if ui.show_qr && qr_area.is_none() {
-        let need = qr
-            .as_ref()
-            .map(|a| format!(" (needs {}x{})", a.width + 2, a.height))
-            .unwrap_or_default();
+    let tail = Paragraph::new(tail).wrap(Wrap { trim: false });
+    let tail_rows = tail.line_count(width) as u16;
+
+    // The URL gets what is left, one row per slice of it; the state line is pinned last.
+    let shown = sanitize(&tracked.oauth_url).into_owned();
+    let mut rows = url_rows(&shown, width);
+    let room = inner
+        .height
+        .saturating_sub(head_rows + tail_rows + 1)
+        .max(1) as usize;
+    let cut = rows.len() > room;
+    if cut {
+        rows.truncate(room.saturating_sub(1).max(1));
+    }
+    let [head_area, url_area, tail_area, _, state_area] = Layout::vertical([
+        Constraint::Length(head_rows),
+        Constraint::Length(rows.len() as u16 + u16::from(cut)),
+        Constraint::Length(tail_rows),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(head, head_area);
+    let link = vetted_url(model);
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        // Each row of a URL the policy accepted is a hyperlink to the whole of it.
+        if let Some(url) = link {
+            let width = unicode_width::UnicodeWidthStr::width(row.as_str()) as u16;
+            ui.links
+                .add(Rect::new(url_area.x, url_area.y + i as u16, width, 1), url);
+        }
+        lines.push(Line::from(Span::styled(row.clone(), theme.url())));
+    }
+    if cut {
         lines.push(Line::from(Span::styled(
-            format!("The QR code does not fit this window{need}: enlarge it or use c/u."),
-            theme.warn(),
+            "… (u shows the whole URL, c copies it)",
+            theme.dim(),
         )));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(" Authorize ");
-    // The state line is pinned to the bottom: however long the URL, the user sees it change.
-    let [content_area, state_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(block.inner(text_area));
-    frame.render_widget(block, text_area);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
-        content_area,
-    );
+    frame.render_widget(Paragraph::new(lines), url_area);
+    frame.render_widget(tail, tail_area);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("State: ", theme.dim()),
@@ -91,19 +120,31 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         ])),
         state_area,
     );
+}
 
-    if let (Some(art), Some(code_area)) = (qr, qr_area) {
-        let lines: Vec<Line> = art
-            .lines
-            .into_iter()
-            .map(|l| Line::from(Span::styled(l, theme.qr())))
-            .collect();
-        let inner = Rect::new(
-            code_area.x + 1,
-            code_area.y,
-            art.width.min(code_area.width),
-            art.height.min(code_area.height),
-        );
-        frame.render_widget(Paragraph::new(lines), inner);
+/// `text` in slices of at most `width` columns: the URL is one word, broken anywhere.
+fn url_rows(text: &str, width: u16) -> Vec<String> {
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width as usize && used > 0 {
+            rows.push(String::new());
+            used = 0;
+        }
+        rows.last_mut().expect("a row").push(c);
+        used += w;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_rows;
+
+    #[test]
+    fn a_url_is_cut_into_rows_of_the_width() {
+        assert_eq!(url_rows("abcdefg", 3), ["abc", "def", "g"]);
+        assert_eq!(url_rows("ab", 3), ["ab"]);
     }
 }

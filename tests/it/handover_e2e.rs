@@ -1,0 +1,242 @@
+//! Handing the consent URL over in real terminals: `c` inside a tmux server with default
+//! options (`set-clipboard external`, `allow-passthrough off`) puts the exact URL in tmux's
+//! buffer; the URL's rows are OSC 8 hyperlinks; `demo --port` over SSH names the `ssh -L` line.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common;
+use crate::common::e2e::{Sim, wizard_args};
+use crate::common::pty::{Spawn, Tui};
+
+const ENTER: &[u8] = b"\r";
+
+/// A tmux server of the test's own (`-L`, `-f /dev/null`: default options), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &std::path::Path, command: &[String]) -> Self {
+        let socket = format!("iotmi-test-{}-{}", std::process::id(), fastrand::u64(..));
+        let mut env: Vec<String> = common::bin::FAKE_AWS
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        env.push(format!("XDG_STATE_HOME={}", dir.display()));
+        env.push("NO_PROXY=127.0.0.1".into());
+        let mut args = vec!["env".to_string(), "-u".into(), "AWS_PROFILE".into()];
+        args.extend(env);
+        args.push(common::bin::BIN.into());
+        args.extend(command.iter().cloned());
+        let tmux = Self { socket };
+        let status = tmux
+            .cmd()
+            .args(["new-session", "-d", "-s", "t", "-x", "100", "-y", "30"])
+            .args(args)
+            .status()
+            .expect("tmux is installed (.ci/run installs it)");
+        assert!(status.success(), "tmux new-session");
+        tmux
+    }
+
+    fn cmd(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.args(["-L", &self.socket, "-f", "/dev/null"]);
+        command
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + common::pty::timeout();
+        while !self.screen().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = self
+            .cmd()
+            .args(["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
+        assert!(status.success());
+    }
+
+    fn buffer(&self) -> String {
+        let out = self.cmd().arg("show-buffer").output().expect("show-buffer");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn c_inside_tmux_with_default_options_puts_the_exact_url_in_its_buffer() {
+    let sim = Sim::start(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        dir.path(),
+        &wizard_args(
+            &sim,
+            &[
+                "--destination",
+                "acme-home-us",
+                "--name",
+                "Copied in tmux",
+                "--no-browser",
+            ],
+        ),
+    );
+    tmux.wait_for("Acme Home US");
+    for step in [
+        "Step 2 of 6",
+        "Step 3 of 6",
+        "Step 4 of 6",
+        "Authorize in a browser",
+    ] {
+        tmux.keys(&["Enter"]);
+        tmux.wait_for(step);
+    }
+    tmux.keys(&["c"]);
+    tmux.wait_for("Sent to the tmux buffer");
+    let id = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Copied in tmux"))
+        .expect("created")
+        .account_association_id()
+        .to_string();
+    assert_eq!(tmux.buffer(), sim.oauth_url(&id), "the exact URL, whole");
+}
+
+#[test]
+fn the_url_rows_are_osc_8_hyperlinks_to_the_whole_url() {
+    let sim = Sim::start(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&wizard_args(
+            &sim,
+            &[
+                "--destination",
+                "acme-home-us",
+                "--name",
+                "Linked",
+                "--no-browser",
+            ],
+        ))
+        .size(60, 24),
+    );
+    tui.wait_for("Acme Home US");
+    for step in [
+        "Step 2 of 6",
+        "Step 3 of 6",
+        "Step 4 of 6",
+        "Authorize in a browser",
+    ] {
+        tui.send(ENTER);
+        tui.wait_for(step);
+    }
+    tui.wait_for("State: ");
+    let id = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Linked"))
+        .expect("created")
+        .account_association_id()
+        .to_string();
+    let url = sim.oauth_url(&id);
+    let raw = String::from_utf8_lossy(&tui.raw()).into_owned();
+    let open = format!("\x1b]8;id=iotmi-url;{url}\x1b\\");
+    let rows = url.len().div_ceil(58);
+    assert!(rows >= 2, "the URL wraps at 60 columns");
+    // What is printed inside the hyperlinks (cursor moves between rows aside) is the URL.
+    let linked: String = raw
+        .split(&open)
+        .skip(1)
+        .map(|after| after.split("\x1b]8;;\x1b\\").next().unwrap_or_default())
+        .map(without_csi)
+        .collect();
+    assert_eq!(linked, url, "every row of the URL is linked, nothing else");
+    // The link spans rows: the cursor moved to another row inside it.
+    let first = raw.split(&open).nth(1).unwrap_or_default();
+    assert!(first.matches(";2H").count() >= 2, "{first:?}");
+    tui.send(b"\x03\x03");
+    tui.wait_exit();
+}
+
+#[test]
+fn demo_port_over_ssh_shows_the_ssh_tunnel_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = Spawn::new(&[
+        "demo",
+        "--port",
+        &port,
+        "--destination",
+        "acme-home-us",
+        "--name",
+        "Over SSH",
+    ])
+    .env("SSH_CONNECTION", Some("10.1.2.3 50000 10.9.8.7 22"))
+    .env("SSH_TTY", Some("/dev/pts/9"))
+    .env("USER", Some("ops"))
+    .env("DISPLAY", None);
+    let mut tui = Tui::spawn(dir.path(), spawn);
+    tui.wait_for("Acme Home US");
+    for step in [
+        "Step 2 of 6",
+        "Step 3 of 6",
+        "Step 4 of 6",
+        "Authorize in a browser",
+    ] {
+        tui.send(ENTER);
+        tui.wait_for(step);
+    }
+    tui.wait_for(&format!("ssh -L {port}:127.0.0.1:{port} ops@10.9.8.7"));
+    tui.wait_for(&format!("127.0.0.1:{port}"));
+    tui.send(b"\x03\x03");
+    tui.wait_exit();
+}
+
+/// `text` without its CSI sequences (cursor moves, colours).
+fn without_csi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
