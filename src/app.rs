@@ -30,8 +30,21 @@ pub struct Connection {
 }
 
 /// The service for `--profile/--region/--endpoint-url`: the SDK's default chain, loaded lazily
-/// (loopback endpoints bypass proxies, see [`crate::service::sdk::load_sdk_config`]).
-pub fn connect(aws: &AwsArgs) -> Connection {
+/// (loopback endpoints bypass proxies, see [`crate::service::sdk::load_sdk_config`]). A named
+/// profile that the AWS config files do not have is an error before any call, as in the AWS
+/// CLI (the SDK would silently fall back to keys in the environment).
+pub fn connect(aws: &AwsArgs) -> Result<Connection, crate::exit::UsageError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let files = crate::profiles::AwsFiles::from_env(env);
+    let profiles = files.profiles();
+    if let Some(name) = &aws.profile
+        && !profiles.iter().any(|p| &p.name == name)
+    {
+        return Err(crate::exit::UsageError(format!(
+            "the config profile ({name}) could not be found in {}",
+            files.describe()
+        )));
+    }
     let endpoint_is_loopback = aws
         .endpoint_url
         .as_deref()
@@ -43,6 +56,12 @@ pub fn connect(aws: &AwsArgs) -> Connection {
         account: None,
         profile_given: aws.profile.is_some(),
         demo: false,
+        credentials: crate::profiles::credential_source(
+            env,
+            &profiles,
+            aws.profile.as_deref(),
+            aws.profile_flag,
+        ),
     };
     let journal_key = JournalKey {
         profile: target.profile.clone(),
@@ -57,15 +76,16 @@ pub fn connect(aws: &AwsArgs) -> Connection {
     };
     let service = LazySdkService::new(AwsTarget {
         profile: aws.profile.clone(),
+        profile_flag: aws.profile_flag,
         region: aws.region.clone(),
         endpoint_url: aws.endpoint_url.clone(),
     });
-    Connection {
+    Ok(Connection {
         service: Arc::new(service),
         target,
         endpoint_is_loopback,
         journal_key,
-    }
+    })
 }
 
 /// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`), full-screen or plain.
@@ -74,7 +94,7 @@ pub async fn run_against_aws(
     global: GlobalArgs,
     args: WizardArgs,
 ) -> anyhow::Result<i32> {
-    let connection = connect(&aws);
+    let connection = connect(&aws)?;
     let journal = JournalStore::default_dir()
         .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
     if crate::plain::wanted(global.plain) {
@@ -116,6 +136,7 @@ pub async fn run_demo(
         account: None,
         profile_given: false,
         demo: true,
+        credentials: "demo keys".into(),
     };
     let service: Arc<dyn AssociationService> =
         Arc::new(LazySdkService::from_config(sdk_config, true));

@@ -280,6 +280,10 @@ pub struct AwsArgs {
     /// Send requests to this endpoint instead of AWS's (as `aws --endpoint-url`).
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// `--profile` was on the command line (not only `AWS_PROFILE`): as in the AWS CLI, its
+    /// credentials then win over keys in the environment.
+    #[arg(skip)]
+    pub profile_flag: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -377,7 +381,15 @@ impl Cli {
         use clap::{CommandFactory, FromArgMatches};
         let args = shared_options_after_the_command(&Self::command(), args);
         let matches = Self::command().get_matches_from(args);
-        let cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let from_flag = |m: &clap::ArgMatches| {
+            m.try_get_raw("profile").is_ok()
+                && m.value_source("profile") == Some(ValueSource::CommandLine)
+        };
+        cli.aws.profile_flag = from_flag(&matches);
+        if let (Some(aws), Some((_, sub))) = (cli.aws_mut(), matches.subcommand()) {
+            aws.profile_flag = from_flag(sub);
+        }
         if let Some((name, _)) = matches.subcommand() {
             for arg in Self::command().get_arguments() {
                 if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
@@ -398,6 +410,18 @@ impl Cli {
             }
         }
         cli
+    }
+
+    /// The AWS options of the command that runs, when it takes them.
+    fn aws_mut(&mut self) -> Option<&mut AwsArgs> {
+        match &mut self.command {
+            Some(Command::Create(args)) => Some(&mut args.common.aws),
+            Some(Command::Status(args)) => Some(&mut args.common.aws),
+            Some(Command::List(args)) => Some(&mut args.common.aws),
+            Some(Command::Refresh(args)) => Some(&mut args.common.aws),
+            Some(Command::Delete(args)) => Some(&mut args.common.aws),
+            _ => None,
+        }
     }
 
     /// Where logs go, for whichever command runs.

@@ -11,3 +11,16 @@ pub const FAILED: i32 = 3;
 pub const TIMED_OUT: i32 = 4;
 /// SIGINT (Ctrl-C), or stdin closed while a prompt waited.
 pub const INTERRUPTED: i32 = 130;
+
+/// A mistake in how the program was called (a profile that does not exist…), found before
+/// any call: `main` prints it and exits with [`USAGE`].
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}

@@ -13,6 +13,7 @@ pub mod flow;
 pub mod journal;
 pub mod logging;
 pub mod plain;
+pub mod profiles;
 pub mod progress;
 pub mod remote;
 pub mod runtime;

@@ -49,7 +49,14 @@ fn main() {
         Ok(code) => std::process::exit(code),
         Err(error) => {
             eprintln!("iotmi-onboard: {error:#}");
-            std::process::exit(1);
+            let usage = error
+                .downcast_ref::<iotmi_onboard::exit::UsageError>()
+                .is_some();
+            std::process::exit(if usage {
+                iotmi_onboard::exit::USAGE
+            } else {
+                iotmi_onboard::exit::ERROR
+            });
         }
     }
 }

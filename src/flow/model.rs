@@ -42,6 +42,8 @@ pub struct Target {
     pub profile_given: bool,
     /// `demo`: the embedded simulator, gone when the run ends (nothing to check later).
     pub demo: bool,
+    /// Where the credentials come from ("environment", "SSO", "static keys"…), for the header.
+    pub credentials: String,
 }
 
 /// Fixed for a run.

@@ -34,6 +34,7 @@ pub fn options() -> Options {
             region: Some("us-east-1".into()),
             endpoint: None,
             account: None,
+            credentials: "SSO".into(),
             ..Target::default()
         },
         resume: None,

@@ -174,6 +174,8 @@ impl fmt::Display for AssociationState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     NoCredentials,
+    /// No region from --region, the environment or the profile.
+    NoRegion,
     Unreachable,
     Timeout,
     AccessDenied,
@@ -207,6 +209,7 @@ impl ServiceError {
     pub fn title(&self) -> &'static str {
         match self.kind {
             ErrorKind::NoCredentials => "No AWS credentials",
+            ErrorKind::NoRegion => "No AWS region",
             ErrorKind::Unreachable => "Endpoint unreachable",
             ErrorKind::Timeout => "The request timed out",
             ErrorKind::AccessDenied => "Access denied",
@@ -224,6 +227,10 @@ impl ServiceError {
         match self.kind {
             ErrorKind::NoCredentials => format!(
                 "Run `aws sso login --profile {profile}`, pass --profile, or try `iotmi-onboard demo`."
+            ),
+            ErrorKind::NoRegion => format!(
+                "Pass --region (e.g. --region us-east-1), set AWS_REGION, or add `region = …` to \
+                 the [profile {profile}] section of ~/.aws/config."
             ),
             ErrorKind::Unreachable => {
                 "Check the network, the region and --endpoint-url, then retry.".to_string()
@@ -243,7 +250,10 @@ impl ServiceError {
 
     /// Worth offering a plain retry with the same inputs.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self.kind, ErrorKind::Validation | ErrorKind::NotFound)
+        !matches!(
+            self.kind,
+            ErrorKind::Validation | ErrorKind::NotFound | ErrorKind::NoRegion
+        )
     }
 }
 

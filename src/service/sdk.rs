@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_iotmanagedintegrations as iotmi;
 use aws_sdk_iotmanagedintegrations::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iotmanagedintegrations::operation::RequestId;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use tokio::sync::OnceCell;
 
 use super::{
@@ -24,6 +25,8 @@ use crate::text::sanitize;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AwsTarget {
     pub profile: Option<String>,
+    /// `--profile` on the command line: its credentials win over the environment's.
+    pub profile_flag: bool,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -39,6 +42,32 @@ fn timeouts() -> TimeoutConfig {
 
 /// Loads the default credential/region chain (aws-config) for `target`.
 pub async fn load_sdk_config(target: &AwsTarget) -> SdkConfig {
+    let (config, client) = load_chain(target).await;
+    let Some(profile) = target.profile.as_ref().filter(|_| target.profile_flag) else {
+        return config;
+    };
+    // As the AWS CLI does: a profile named on the command line is used for credentials even
+    // when keys are in the environment (the SDK's chain would take those first).
+    let provider_config = aws_config::provider_config::ProviderConfig::without_region()
+        .with_http_client(client)
+        .with_sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .with_behavior_version(Some(BehaviorVersion::latest()))
+        .with_region(config.region().cloned());
+    let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+        .configure(&provider_config)
+        .profile_name(profile)
+        .build();
+    config
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .build()
+}
+
+/// The SDK's default chain for `target`, with our HTTP client (there is no default one: the
+/// region chain ends with instance metadata, which needs it).
+async fn load_chain(target: &AwsTarget) -> (SdkConfig, SharedHttpClient) {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
     if let Some(profile) = &target.profile {
         loader = loader.profile_name(profile);
@@ -51,10 +80,8 @@ pub async fn load_sdk_config(target: &AwsTarget) -> SdkConfig {
         loader = loader.endpoint_url(endpoint);
         direct = crate::aws::is_loopback_endpoint(endpoint);
     }
-    loader
-        .http_client(crate::aws::https_client(direct))
-        .load()
-        .await
+    let client = crate::aws::https_client(direct);
+    (loader.http_client(client.clone()).load().await, client)
 }
 
 /// The service over a loaded SDK configuration.
@@ -423,8 +450,9 @@ impl LazySdkService {
                 let config = load_sdk_config(&self.target).await;
                 if config.region().is_none() {
                     return Err(ServiceError::new(
-                        ErrorKind::Other,
-                        "no AWS region configured: pass --region, set AWS_REGION, or set region in the profile",
+                        ErrorKind::NoRegion,
+                        "no AWS region: none given with --region or AWS_REGION, and the profile \
+                         has none",
                     ));
                 }
                 Ok(SdkService::new(&config, self.target.endpoint_url.is_some()))
@@ -446,13 +474,7 @@ async fn load_region(target: &AwsTarget) -> Option<String> {
     if let Some(region) = &target.region {
         return Some(region.clone());
     }
-    let mut provider = aws_config::default_provider::region::DefaultRegionChain::builder();
-    if let Some(profile) = &target.profile {
-        provider = provider.profile_name(profile);
-    }
-    aws_config::meta::region::ProvideRegion::region(&provider.build())
-        .await
-        .map(|r| r.to_string())
+    load_chain(target).await.0.region().map(|r| r.to_string())
 }
 
 macro_rules! lazily {

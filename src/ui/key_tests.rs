@@ -30,6 +30,7 @@ pub(crate) fn options() -> Options {
             region: Some("us-east-1".into()),
             endpoint: None,
             account: None,
+            credentials: "SSO".into(),
             ..Target::default()
         },
         resume: None,

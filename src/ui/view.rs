@@ -122,18 +122,29 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
             if let Some(region) = &target.region {
                 where_spans.push(Span::raw(format!(" · {region}")));
             }
+            if !target.demo && !target.credentials.is_empty() {
+                where_spans.push(Span::styled(
+                    format!(" · profile {} ({})", target.profile, target.credentials),
+                    theme.dim(),
+                ));
+            }
         }
         None => {
-            where_spans.push(Span::raw(format!("profile {}", target.profile)));
-            // Compact enough that the account id survives a 60-column window.
-            where_spans.push(Span::raw(format!(
-                " · {}",
-                target.region.as_deref().unwrap_or("region …")
-            )));
-            where_spans.push(Span::raw(format!(
-                " · account {}",
-                target.account.as_deref().unwrap_or("…")
-            )));
+            let region = target.region.as_deref().unwrap_or("region …");
+            let account = target.account.as_deref().unwrap_or("…");
+            let long = format!("profile {} · {region} · account {account}", target.profile);
+            let credentials = (!target.credentials.is_empty())
+                .then(|| format!(" · {}", target.credentials))
+                .unwrap_or_default();
+            // At 60 columns the words go before the account id or the credentials do.
+            let fits =
+                6 + long.chars().count() + credentials.chars().count() <= area.width as usize;
+            where_spans.push(Span::raw(if fits {
+                long
+            } else {
+                format!("{} · {region} · {account}", target.profile)
+            }));
+            where_spans.push(Span::styled(credentials, theme.dim()));
         }
     }
     let block = Block::default()

@@ -1,0 +1,138 @@
+//! Whose account it is, resolved like the AWS CLI: a named profile that does not exist is an
+//! error before any call (even with keys in the environment, which the SDK would fall back to);
+//! the header names the profile and where its credentials come from; a profile without a
+//! region gets a message about the region.
+
+use std::process::{Output, Stdio};
+
+use crate::common;
+use crate::common::e2e::Sim;
+use crate::common::pty::{Spawn, Tui};
+
+const CONFIG: &str = "\
+[profile ops]
+region = us-east-1
+aws_access_key_id = AKIDPROFILE
+aws_secret_access_key = from-the-profile
+
+[profile noregion]
+aws_access_key_id = AKIDNOREGION
+aws_secret_access_key = s
+";
+
+fn config_file(dir: &std::path::Path) -> String {
+    let path = dir.join("config");
+    std::fs::write(&path, CONFIG).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The real binary with keys in the environment (as `common::bin` sets them) and `config`.
+fn run(dir: &std::path::Path, args: &[&str]) -> Output {
+    common::bin::command()
+        .args(args)
+        .env("AWS_CONFIG_FILE", config_file(dir))
+        .env("XDG_STATE_HOME", dir)
+        .env("NO_PROXY", "127.0.0.1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_named_profile_that_does_not_exist_is_an_error_for_the_wizard_and_list() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = sim.endpoint();
+    for args in [
+        vec!["--profile", "nosuch", "--endpoint-url", &endpoint],
+        vec![
+            "--profile",
+            "nosuch",
+            "--plain",
+            "--endpoint-url",
+            &endpoint,
+        ],
+        vec![
+            "list",
+            "associations",
+            "--profile",
+            "nosuch",
+            "--endpoint-url",
+            &endpoint,
+        ],
+    ] {
+        let out = run(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("the config profile (nosuch) could not be found"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty(), "no data from the environment's keys");
+    }
+    // AWS_PROFILE names it just as well.
+    let out = common::bin::command()
+        .args(["list", "associations", "--endpoint-url", &endpoint])
+        .env("AWS_PROFILE", "nosuch")
+        .env("AWS_CONFIG_FILE", config_file(dir.path()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn a_profile_without_a_region_is_told_about_the_region() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "list",
+            "destinations",
+            "--profile",
+            "noregion",
+            "--endpoint-url",
+            &sim.endpoint(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("No AWS region"), "{said}");
+    assert!(
+        said.contains("--region") && !said.contains("Retry"),
+        "{said}"
+    );
+}
+
+#[test]
+fn the_header_names_the_profile_and_where_its_credentials_come_from() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_file(dir.path());
+    let endpoint = sim.endpoint();
+    // --profile beats the keys in the environment, as in the AWS CLI…
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&["--profile", "ops", "--endpoint-url", &endpoint, "--manage"])
+            .env("AWS_CONFIG_FILE", Some(&config)),
+    );
+    tui.wait_for("profile ops (static keys)");
+    tui.wait_for("Summer house lights");
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+    // …AWS_PROFILE does not.
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&["--endpoint-url", &endpoint, "--manage"])
+            .env("AWS_CONFIG_FILE", Some(&config))
+            .env("AWS_PROFILE", Some("ops")),
+    );
+    tui.wait_for("profile ops (environment)");
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+}
