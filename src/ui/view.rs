@@ -133,9 +133,11 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
             let region = target.region.as_deref().unwrap_or("region …");
             let account = target.account.as_deref().unwrap_or("…");
             let long = format!("profile {} · {region} · account {account}", target.profile);
-            let credentials = (!target.credentials.is_empty())
-                .then(|| format!(" · {}", target.credentials))
-                .unwrap_or_default();
+            let credentials = if target.credentials.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", target.credentials)
+            };
             // At 60 columns the words go before the account id or the credentials do.
             let fits =
                 6 + long.chars().count() + credentials.chars().count() <= area.width as usize;
