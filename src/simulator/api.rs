@@ -69,11 +69,10 @@ pub fn handle(
         Operation::GetAccountAssociation(id) => {
             check("AccountAssociationId", &id, &v::ACCOUNT_ASSOCIATION_ID)?;
             let mut store = shared.lock_store();
-            let base_url = store.base_url().to_owned();
             let association = store.get(&id, now)?;
             Ok(ok_json(
                 StatusCode::OK,
-                association_json(association, region, &base_url, true),
+                association_json(association, region, true),
             ))
         }
         Operation::ListAccountAssociations => list_account_associations(shared, region, query, now),
@@ -137,7 +136,7 @@ fn destination_summary(destination: &Destination) -> Value {
 }
 
 /// GetAccountAssociation's output (`full`) or a ListAccountAssociations item.
-fn association_json(a: &Association, region: &str, base_url: &str, full: bool) -> Value {
+fn association_json(a: &Association, region: &str, full: bool) -> Value {
     let mut out = Map::new();
     out.insert("AccountAssociationId".into(), a.id.as_str().into());
     out.insert("AssociationState".into(), a.phase.state_name().into());
@@ -157,10 +156,7 @@ fn association_json(a: &Association, region: &str, base_url: &str, full: bool) -
         }
     }
     if full {
-        out.insert(
-            "OAuthAuthorizationUrl".into(),
-            a.consent_url(base_url).into(),
-        );
+        out.insert("OAuthAuthorizationUrl".into(), a.consent_url().into());
         if let Some(tags) = &a.tags {
             out.insert("Tags".into(), json!(tags));
         }
@@ -302,9 +298,8 @@ fn list_account_associations(
         query.get("NextToken").map(String::as_str),
     )?;
     let mut store = shared.lock_store();
-    let base_url = store.base_url().to_owned();
     let (items, next) = store.page(destination, start, limit, now, |a| {
-        association_json(a, region, &base_url, false)
+        association_json(a, region, false)
     });
     drop(store);
     let next = next.map(|seq| paging::encode(ListKind::AccountAssociations, filter, seq));
@@ -381,14 +376,17 @@ fn create(shared: &Shared, region: &str, body: &[u8], now: Instant) -> Result<Re
         description,
         tags,
         // A destination with neither OAuth nor materials (possible in seeds) authorizes on its own.
-        oauth: material.is_none() && destination.oauth().is_some(),
+        oauth: if material.is_none() {
+            destination.oauth_client()
+        } else {
+            None
+        },
         auth_material_name: material,
     };
     let mut store = shared.lock_store();
-    let base_url = store.base_url().to_owned();
     let (association, _created) = store.create(request, now)?;
     let out = json!({
-        "OAuthAuthorizationUrl": association.consent_url(&base_url),
+        "OAuthAuthorizationUrl": association.consent_url(),
         "AccountAssociationId": association.id,
         "AssociationState": association.phase.state_name(),
         "Arn": arn(region, &association.id),

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+use super::oauth;
+
 /// The built-in fixtures, embedded so the binary runs anywhere.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../assets/fixtures.json");
 
@@ -85,11 +87,46 @@ pub struct Destination {
         skip_serializing_if = "Option::is_none"
     )]
     pub oauth_complete_redirect_url: Option<String>,
+    /// Simulator-only, never output: the OAuth client id the service presents to the third
+    /// party (the real service keeps it in the destination's Secrets Manager secret).
+    #[serde(rename = "ClientId", default, skip_serializing)]
+    pub client_id: Option<String>,
 }
 
 impl Destination {
     pub fn oauth(&self) -> Option<&OAuthConfig> {
         self.auth_config.as_ref()?.oauth.as_ref()
+    }
+
+    /// What an authorization request for this destination is built from.
+    pub fn oauth_client(&self) -> Option<oauth::Client> {
+        let config = self.oauth()?;
+        Some(oauth::Client {
+            auth_url: config.auth_url.clone(),
+            client_id: self
+                .client_id
+                .clone()
+                .unwrap_or_else(|| format!("iotmi-{}", self.id)),
+            scope: config.scope.clone(),
+            complete_url: config
+                .oauth_complete_redirect_url
+                .clone()
+                .or_else(|| self.oauth_complete_redirect_url.clone()),
+        })
+    }
+
+    /// Fills in the simulator's endpoint where the fixture URLs name it.
+    fn expand_urls(&mut self, endpoint: &str) {
+        if let Some(config) = self.auth_config.as_mut().and_then(|c| c.oauth.as_mut()) {
+            config.auth_url = oauth::expand(&config.auth_url, endpoint);
+            config.token_url = oauth::expand(&config.token_url, endpoint);
+            if let Some(url) = config.oauth_complete_redirect_url.as_mut() {
+                *url = oauth::expand(url, endpoint);
+            }
+        }
+        if let Some(url) = self.oauth_complete_redirect_url.as_mut() {
+            *url = oauth::expand(url, endpoint);
+        }
     }
 
     /// Names of the General Authorization materials the destination holds.
@@ -200,8 +237,9 @@ pub struct Catalog {
 
 impl Catalog {
     /// Builds the catalogue from fixtures plus `generated` synthetic destinations spread
-    /// round-robin over the connectors.
-    pub fn build(fixtures: &Fixtures, generated: usize) -> anyhow::Result<Self> {
+    /// round-robin over the connectors; `endpoint` (`http://127.0.0.1:PORT`) replaces
+    /// `{{ENDPOINT}}` in their URLs.
+    pub fn build(fixtures: &Fixtures, generated: usize, endpoint: &str) -> anyhow::Result<Self> {
         let mut catalog = Catalog::default();
         for connector in &fixtures.cloud_connectors {
             if catalog
@@ -214,7 +252,7 @@ impl Catalog {
             catalog.connectors.push(connector.clone());
         }
         for destination in &fixtures.connector_destinations {
-            catalog.add_destination(destination.clone())?;
+            catalog.add_destination(destination.clone(), endpoint)?;
         }
         if generated > 0 && catalog.connectors.is_empty() {
             bail!("--destinations needs at least one cloud connector in the fixtures");
@@ -222,7 +260,7 @@ impl Catalog {
         for i in 0..generated {
             let connector = &catalog.connectors[i % catalog.connectors.len()];
             let destination = generated_destination(i, &connector.id);
-            catalog.add_destination(destination)?;
+            catalog.add_destination(destination, endpoint)?;
         }
         for association in &fixtures.account_associations {
             if !catalog
@@ -247,7 +285,27 @@ impl Catalog {
         Ok(catalog)
     }
 
-    fn add_destination(&mut self, destination: Destination) -> anyhow::Result<()> {
+    fn add_destination(
+        &mut self,
+        mut destination: Destination,
+        endpoint: &str,
+    ) -> anyhow::Result<()> {
+        destination.expand_urls(endpoint);
+        if let Some(client) = destination.oauth_client() {
+            // The longest URL this destination can produce: its random parts have fixed lengths.
+            let callback = format!("{endpoint}{}", oauth::CALLBACK_PATH);
+            let state = "s".repeat(oauth::STATE_LEN);
+            let verifier = "v".repeat(oauth::VERIFIER_LEN);
+            let length = oauth::authorization_url(&client, &callback, &state, &verifier).len();
+            if length > oauth::MAX_AUTHORIZATION_URL {
+                bail!(
+                    "fixtures: connector destination {:?} would issue a {length}-character \
+                     OAuthAuthorizationUrl, over the model's {} (shorten its authUrl, scope or ClientId)",
+                    destination.id,
+                    oauth::MAX_AUTHORIZATION_URL
+                );
+            }
+        }
         if !self
             .connector_index
             .contains_key(&destination.cloud_connector_id)
@@ -300,18 +358,28 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<Fixtures> {
     serde_json::from_str(text).with_context(|| format!("reading fixtures from {origin}"))
 }
 
-/// Deterministic synthetic destination number `i`: even ones use OAuth, odd ones one
-/// General Authorization material, so both flows appear in large lists.
+/// Deterministic synthetic destination number `i`: even ones use OAuth (with the
+/// connector's consent page on the simulator), odd ones one General Authorization material,
+/// so both flows appear in large lists.
 fn generated_destination(i: usize, connector_id: &str) -> Destination {
     let oauth = i.is_multiple_of(2);
+    let third_party = format!(
+        "{}{}{connector_id}/oauth",
+        oauth::ENDPOINT_PLACEHOLDER,
+        oauth::THIRD_PARTY_PREFIX
+    );
     let auth_config = if oauth {
         AuthConfig {
             oauth: Some(OAuthConfig {
-                auth_url: format!("https://auth.example.com/generated/{i:05}/authorize"),
-                token_url: format!("https://auth.example.com/generated/{i:05}/token"),
+                auth_url: format!("{third_party}/authorize"),
+                token_url: format!("{third_party}/token"),
                 scope: Some("devices.read devices.control".into()),
                 token_endpoint_authentication_scheme: "HTTP_BASIC".into(),
-                oauth_complete_redirect_url: None,
+                oauth_complete_redirect_url: Some(format!(
+                    "{}{}/generated-destination-{i:05}",
+                    oauth::ENDPOINT_PLACEHOLDER,
+                    oauth::COMPLETE_PATH
+                )),
                 proactive_refresh_token_renewal: None,
             }),
             general_authorization: None,
@@ -340,6 +408,7 @@ fn generated_destination(i: usize, connector_id: &str) -> Destination {
         auth_config: Some(auth_config),
         secrets_manager: None,
         oauth_complete_redirect_url: None,
+        client_id: oauth.then(|| format!("iotmi-generated-client-{i:05}")),
     }
 }
 
@@ -348,10 +417,14 @@ mod tests {
     use super::*;
     use crate::simulator::validate;
 
+    /// A five-digit port, like every ephemeral port on Linux (32768–60999).
+    const ENDPOINT: &str = "http://127.0.0.1:45678";
+
     #[test]
     fn default_fixtures_load_and_fit_the_model() {
         let fixtures = parse(DEFAULT_FIXTURES, "default").expect("default fixtures parse");
-        let catalog = Catalog::build(&fixtures, 0).expect("default fixtures are consistent");
+        let catalog =
+            Catalog::build(&fixtures, 0, ENDPOINT).expect("default fixtures are consistent");
         assert!(catalog.connectors.len() >= 3);
         assert!(catalog.destinations.len() >= 6);
         // The defaults (unlike seeds) must be valid service output.
@@ -379,7 +452,7 @@ mod tests {
     #[test]
     fn generated_destinations_spread_over_connectors() {
         let fixtures = parse(DEFAULT_FIXTURES, "default").expect("parse");
-        let catalog = Catalog::build(&fixtures, 10_000).expect("build");
+        let catalog = Catalog::build(&fixtures, 10_000, ENDPOINT).expect("build");
         let d = catalog
             .destination("generated-destination-00042")
             .expect("generated");
@@ -395,17 +468,18 @@ mod tests {
     #[test]
     fn structural_errors_are_reported() {
         let dup = r#"{"CloudConnectors":[{"Id":"a","Name":"A","EndpointConfig":{}},{"Id":"a","Name":"B","EndpointConfig":{}}]}"#;
-        assert!(Catalog::build(&parse(dup, "t").expect("parse"), 0).is_err());
+        assert!(Catalog::build(&parse(dup, "t").expect("parse"), 0, ENDPOINT).is_err());
         let dangling = r#"{"CloudConnectors":[{"Id":"a","Name":"A","EndpointConfig":{}}],
             "ConnectorDestinations":[{"Id":"d","Name":"D","CloudConnectorId":"nope"}]}"#;
-        assert!(Catalog::build(&parse(dangling, "t").expect("parse"), 0).is_err());
+        assert!(Catalog::build(&parse(dangling, "t").expect("parse"), 0, ENDPOINT).is_err());
     }
 
     #[test]
     fn hostile_strings_are_accepted_in_seeds() {
         let seed = "{\"CloudConnectors\":[{\"Id\":\"a\",\"Name\":\"\\u001b[31mred\",\"EndpointConfig\":{}}],
             \"ConnectorDestinations\":[{\"Id\":\"d\",\"Name\":\"evil \\u202e txt\",\"CloudConnectorId\":\"a\"}]}";
-        let catalog = Catalog::build(&parse(seed, "t").expect("parse"), 0).expect("build");
+        let catalog =
+            Catalog::build(&parse(seed, "t").expect("parse"), 0, ENDPOINT).expect("build");
         assert_eq!(
             catalog.destination("d").map(|d| d.name.as_str()),
             Some("evil \u{202e} txt")

@@ -5,14 +5,15 @@
 //! server (deadlines, connection cap, errors of the transport in the service's shape),
 //! `server` routes and applies auth and faults, `api` implements the operations, `store`
 //! keeps associations and their time-driven lifecycle, `validate` and `paging` hold the
-//! model's input rules, `consent` serves the OAuth consent page, `fixtures` the catalogue,
-//! `error` the wire error.
+//! model's input rules, `oauth` builds authorization URLs, `consent` serves the browser's
+//! side of account linking, `fixtures` the catalogue, `error` the wire error.
 
 mod api;
 mod consent;
 mod error;
 mod fixtures;
 mod http;
+mod oauth;
 mod paging;
 mod server;
 mod store;
@@ -60,6 +61,11 @@ pub struct SimConfig {
     /// Seed for injected faults and generated ids, for reproducible runs.
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
+    /// Share (0.0–1.0) of approved consents whose completion (token exchange and
+    /// AWS.ActivateUser on the connector) fails: the association turns ASSOCIATION_FAILED with
+    /// a connector-side or service-side ErrorMessage. Seeded by --fault-seed.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
+    pub activate_fail_rate: f64,
     /// Delay before an approved (or General Authorization) association succeeds.
     #[arg(long, default_value_t = 1500, value_name = "N")]
     pub approve_after_ms: u64,
@@ -115,6 +121,7 @@ impl Default for SimConfig {
             fail_rate: 0.0,
             throttle_every: 0,
             fault_seed: None,
+            activate_fail_rate: 0.0,
             approve_after_ms: 1500,
             expire_after_ms: None,
             delete_after_ms: 500,
@@ -170,12 +177,13 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         }
         None => fixtures::parse(fixtures::DEFAULT_FIXTURES, "the built-in fixtures")?,
     };
-    let catalog = fixtures::Catalog::build(&fixtures, config.destinations)?;
-
+    // Bound first: fixture URLs name the simulator, whose port is known only now.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
     let addr = listener.local_addr()?;
+    let endpoint = format!("http://{addr}");
+    let catalog = fixtures::Catalog::build(&fixtures, config.destinations, &endpoint)?;
 
     // One seed drives faults and ids alike, so a run with --fault-seed replays exactly.
     let mut seed_rng = config
@@ -183,13 +191,17 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
     let fault_rng = seed_rng.fork();
     let store_rng = seed_rng.fork();
+    let activation = store::Activation {
+        fail_rate: config.activate_fail_rate,
+        rng: seed_rng.fork(),
+    };
 
     let timing = store::Timing {
         approve_after: Duration::from_millis(config.approve_after_ms),
         expire_after: config.expire_after_ms.map(Duration::from_millis),
         delete_after: Duration::from_millis(config.delete_after_ms),
     };
-    let mut store = store::Store::new(timing, format!("http://{addr}"), store_rng);
+    let mut store = store::Store::new(timing, endpoint, store_rng, activation);
     store.seed(&fixtures.account_associations, &catalog, Instant::now())?;
 
     let shared = Arc::new(server::Shared {
@@ -376,7 +388,7 @@ mod tests {
             .expect("connect");
         stream
             .write_all(
-                b"GET /oauth/authorize?state=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /third-party/acme-home-cloud/oauth/authorize?state=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
             )
             .await
             .expect("send");

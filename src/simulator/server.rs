@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 
 use super::api::{self, Operation};
@@ -107,7 +107,7 @@ impl Shared {
 /// CLI) can look at the service while a create's reply is still held.
 pub async fn dispatch(shared: Arc<Shared>, request: Request) -> Response {
     static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
-    let is_api = !request.uri().path().starts_with("/oauth/");
+    let is_api = !consent::is_browser_path(request.uri().path());
     let changes_state = request.method() != Method::GET && request.method() != Method::HEAD;
     let mut response = handle(&shared, request).await;
     if is_api {
@@ -130,16 +130,9 @@ async fn handle(shared: &Shared, request: Request) -> Response {
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
 
-    if path == "/oauth/authorize" || path == "/oauth/authorize/" {
-        return match parts.method {
-            Method::GET => consent::show(shared, &query),
-            Method::POST => consent::decide(shared, &body_bytes(body).await),
-            _ => consent::message_page(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-                "Use GET or POST.",
-            ),
-        };
+    if consent::is_browser_path(&path) {
+        let body = body_bytes(body).await;
+        return consent::handle(shared, &parts.method, &path, &query, &body);
     }
 
     let operation = match route(&parts.method, &path) {

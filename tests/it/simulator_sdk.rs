@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 use crate::common::{
-    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, poll, query_params,
-    start,
+    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, poll, start,
 };
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::error::ProvideErrorMetadata;
@@ -145,7 +144,13 @@ async fn connectors_and_destinations_are_listed_and_described() {
         .auth_config()
         .and_then(|c| c.o_auth())
         .expect("oAuth config decoded by the SDK");
-    assert!(config.auth_url().starts_with("https://"));
+    assert_eq!(
+        config.auth_url(),
+        format!(
+            "{}/third-party/acme-home-cloud/oauth/authorize",
+            sim.endpoint()
+        )
+    );
     assert!(config.scope().is_some());
     let general = client
         .get_connector_destination()
@@ -680,102 +685,6 @@ async fn general_authorization_association_succeeds_on_its_own() {
 }
 
 #[tokio::test]
-async fn oauth_consent_approve_succeeds_and_the_link_is_single_use() {
-    let sim = start(config()).await;
-    let client = client(&sim);
-    let (id, url) = create_oauth(&client, "Beach house").await;
-    assert!(
-        url.starts_with(&format!("{}/oauth/authorize?", sim.endpoint())),
-        "{url}"
-    );
-    let params = query_params(&url);
-    assert_eq!(params.get("association"), Some(&id));
-    assert!(params.get("state").is_some_and(|s| !s.is_empty()));
-    assert_eq!(
-        state_of(&client, &id).await,
-        Ok(AssociationState::AssociationInProgress)
-    );
-
-    // The page names what is being authorized.
-    let page_url = url.clone();
-    let page = tokio::task::spawn_blocking(move || {
-        call(agent().get(&page_url).call())
-            .into_string()
-            .expect("html")
-    })
-    .await
-    .expect("join");
-    assert!(
-        page.contains("Acme Home US") && page.contains("Beach house"),
-        "{page}"
-    );
-
-    let url_for_thread = url.clone();
-    let (status, html) = tokio::task::spawn_blocking(move || consent(&url_for_thread, "approve"))
-        .await
-        .expect("join");
-    assert_eq!(status, 200);
-    assert!(html.contains("return to the terminal"), "{html}");
-    wait_for_state(&client, &id, AssociationState::AssociationSucceeded).await;
-    let got = client
-        .get_account_association()
-        .account_association_id(&id)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        got.o_auth_authorization_url(),
-        "",
-        "no consent is pending any more"
-    );
-
-    let stale = tokio::task::spawn_blocking(move || call(agent().get(&url).call()).status())
-        .await
-        .expect("join");
-    assert!(
-        (400..500).contains(&stale),
-        "a used link is a 4xx, got {stale}"
-    );
-    let bogus = format!(
-        "{}/oauth/authorize?association={id}&state=forged",
-        sim.endpoint()
-    );
-    let status = tokio::task::spawn_blocking(move || call(agent().get(&bogus).call()).status())
-        .await
-        .expect("join");
-    assert_eq!(status, 404);
-    sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn oauth_consent_deny_fails_with_a_message() {
-    let sim = start(config()).await;
-    let client = client(&sim);
-    let (id, url) = create_oauth(&client, "Guest room").await;
-    let (status, html) = tokio::task::spawn_blocking(move || consent(&url, "deny"))
-        .await
-        .expect("join");
-    assert_eq!(status, 200);
-    assert!(html.contains("denied"), "{html}");
-    wait_for_state(&client, &id, AssociationState::AssociationFailed).await;
-    let got = client
-        .get_account_association()
-        .account_association_id(&id)
-        .send()
-        .await
-        .expect("get");
-    let message = got.error_message().expect("ErrorMessage on failure");
-    assert!(
-        message
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_ ".contains(c)),
-        "{message}"
-    );
-    assert!(message.contains("denied"));
-    sim.shutdown().await;
-}
-
-#[tokio::test]
 async fn expired_token_is_refreshed_through_a_new_consent() {
     let sim = start(SimConfig {
         expire_after_ms: Some(100),
@@ -1044,7 +953,10 @@ async fn latency_is_added_to_api_requests_only() {
         "{:?}",
         started.elapsed()
     );
-    let page = format!("{}/oauth/authorize?association=x&state=y", sim.endpoint());
+    let page = format!(
+        "{}/third-party/acme-home-cloud/oauth/authorize?state=y",
+        sim.endpoint()
+    );
     let elapsed = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         call(agent().get(&page).call());
@@ -1095,8 +1007,8 @@ async fn a_seed_file_replaces_the_fixtures_and_allows_any_strings() {
     let seed = serde_json::json!({
         "CloudConnectors": [{"Id": "c1", "Name": "Evil \u{1b}[2J connector", "EndpointConfig": {"lambda": {"arn": "fn"}}}],
         "ConnectorDestinations": [{"Id": "d1", "Name": "Bidi \u{202e}gnp.exe", "CloudConnectorId": "c1",
-            "AuthType": "OAUTH", "AuthConfig": {"oAuth": {"authUrl": "https://a.example.com/a", "tokenUrl": "https://a.example.com/t",
-            "tokenEndpointAuthenticationScheme": "HTTP_BASIC"}}}],
+            "AuthType": "OAUTH", "AuthConfig": {"oAuth": {"authUrl": "{{ENDPOINT}}/third-party/c1/oauth/authorize",
+            "tokenUrl": "{{ENDPOINT}}/third-party/c1/oauth/token", "tokenEndpointAuthenticationScheme": "HTTP_BASIC"}}}],
         "AccountAssociations": [{"AccountAssociationId": "seeded1", "ConnectorDestinationId": "d1", "Name": "Old",
             "AssociationState": "ASSOCIATION_FAILED", "ErrorMessage": "bad \u{1b}]0;title\u{7} thing", "ManagedThings": 2,
             "Tags": {"env": "test"}}]
