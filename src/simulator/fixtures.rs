@@ -1,5 +1,6 @@
-//! The simulator's catalogue: cloud connectors and connector destinations (read-only while
-//! serving) plus seeded account associations. Loaded from `assets/fixtures.json` or a
+//! The simulator's catalogue: cloud connectors, connector destinations and the devices each
+//! connector's accounts hold (read-only while serving) plus seeded account associations.
+//! Loaded from `assets/fixtures.json` or a
 //! `--seed` file. Seed strings are deliberately NOT checked against the model's patterns:
 //! tests feed hostile strings (escape sequences, bidi overrides) through them to exercise
 //! the wizard's rendering. Only the structure (ids unique, references resolvable) is checked.
@@ -32,6 +33,22 @@ pub struct Fixtures {
     pub connector_destinations: Vec<Destination>,
     #[serde(default)]
     pub account_associations: Vec<SeedAssociation>,
+    /// Simulator-only: the devices a linked account of each connector holds, as a CLOUD
+    /// device discovery finds them. Connectors without any get a few generic ones.
+    #[serde(default)]
+    pub devices: Vec<CatalogDevice>,
+}
+
+/// One device of a connector's accounts (members as ListDiscoveredDevices names them).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CatalogDevice {
+    pub cloud_connector_id: String,
+    #[serde(rename = "ConnectorDeviceName")]
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub device_types: Vec<String>,
 }
 
 /// A cloud connector, serialized exactly as GetCloudConnector returns it.
@@ -190,8 +207,9 @@ pub struct SecretsManager {
     pub version_id: String,
 }
 
-/// A pre-existing account association. `ManagedThings` > 0 makes deleting it fail with
-/// ConflictException, as the service does while managed things are still registered.
+/// A pre-existing account association. `ManagedThings` > 0 registers that many managed things
+/// (adopted from a seeded discovery of its account's devices) with it, so that deleting it
+/// fails with ConflictException until they are deregistered, as with the service.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SeedAssociation {
@@ -233,6 +251,7 @@ pub struct Catalog {
     pub destinations: Vec<Destination>,
     destination_index: HashMap<String, usize>,
     by_connector: HashMap<String, Vec<usize>>,
+    devices: HashMap<String, Vec<CatalogDevice>>,
 }
 
 impl Catalog {
@@ -261,6 +280,23 @@ impl Catalog {
             let connector = &catalog.connectors[i % catalog.connectors.len()];
             let destination = generated_destination(i, &connector.id);
             catalog.add_destination(destination, endpoint)?;
+        }
+        for device in &fixtures.devices {
+            if !catalog
+                .connector_index
+                .contains_key(&device.cloud_connector_id)
+            {
+                bail!(
+                    "fixtures: device {:?} names unknown cloud connector {:?}",
+                    device.name,
+                    device.cloud_connector_id
+                );
+            }
+            catalog
+                .devices
+                .entry(device.cloud_connector_id.clone())
+                .or_default()
+                .push(device.clone());
         }
         for association in &fixtures.account_associations {
             if !catalog
@@ -343,6 +379,11 @@ impl Catalog {
         self.destination_index
             .get(id)
             .map(|&i| &self.destinations[i])
+    }
+
+    /// The devices a linked account of this connector holds (may be empty).
+    pub fn devices_of(&self, connector_id: &str) -> &[CatalogDevice] {
+        self.devices.get(connector_id).map_or(&[], Vec::as_slice)
     }
 
     /// Indexes into `destinations` of one connector's destinations, in insertion order.

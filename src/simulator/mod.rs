@@ -4,12 +4,15 @@
 //! Layout: this file holds the configuration and the running handle; `http` is the HTTP/1.1
 //! server (deadlines, connection cap, errors of the transport in the service's shape),
 //! `server` routes and applies auth and faults, `api` implements the operations, `store`
-//! keeps associations and their time-driven lifecycle, `validate` and `paging` hold the
+//! keeps associations and their time-driven lifecycle (`devices` their discoveries and managed
+//! things, `device_api` those operations), `validate` and `paging` hold the
 //! model's input rules, `oauth` builds authorization URLs, `consent` serves the browser's
 //! side of account linking, `fixtures` the catalogue, `error` the wire error.
 
 mod api;
 mod consent;
+mod device_api;
+mod devices;
 mod error;
 mod fixtures;
 mod http;
@@ -75,6 +78,16 @@ pub struct SimConfig {
     /// How long a deleted association stays ASSOCIATION_DELETING before it is gone.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub delete_after_ms: u64,
+    /// Devices generated for every linked account, on top of its connector's catalogue (for
+    /// large discoveries).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub devices: usize,
+    /// How long a device discovery stays RUNNING.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub discovery_ms: u64,
+    /// Share (0.0–1.0) of device discoveries ending FAILED or TIMED_OUT. Seeded by --fault-seed.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
+    pub discovery_fail_rate: f64,
     /// Connections served at once; one more is answered 503 ServiceUnavailableException and
     /// closed (so floods of idle sockets cannot use up file descriptors).
     #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
@@ -125,6 +138,9 @@ impl Default for SimConfig {
             approve_after_ms: 1500,
             expire_after_ms: None,
             delete_after_ms: 500,
+            devices: 0,
+            discovery_ms: 1000,
+            discovery_fail_rate: 0.0,
             max_connections: 256,
             header_timeout_ms: 10_000,
             body_timeout_ms: 30_000,
@@ -201,7 +217,15 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         expire_after: config.expire_after_ms.map(Duration::from_millis),
         delete_after: Duration::from_millis(config.delete_after_ms),
     };
-    let mut store = store::Store::new(timing, endpoint, store_rng, activation);
+    let devices = devices::Devices::new(
+        devices::DeviceConfig {
+            per_account: config.devices,
+            discovery_time: Duration::from_millis(config.discovery_ms),
+            fail_rate: config.discovery_fail_rate,
+        },
+        seed_rng.fork(),
+    );
+    let mut store = store::Store::new(timing, endpoint, store_rng, activation, devices);
     store.seed(&fixtures.account_associations, &catalog, Instant::now())?;
 
     let shared = Arc::new(server::Shared {

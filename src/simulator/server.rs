@@ -190,6 +190,24 @@ fn route(method: &Method, path: &str) -> Result<Operation, ApiError> {
         (Method::POST, ["account-associations", id, "refresh"]) => {
             Operation::StartAccountAssociationRefresh(label(id))
         }
+        (Method::POST, ["device-discoveries"]) => Operation::StartDeviceDiscovery,
+        (Method::GET, ["device-discoveries"]) => Operation::ListDeviceDiscoveries,
+        (Method::GET, ["device-discoveries", id]) => Operation::GetDeviceDiscovery(label(id)),
+        (Method::GET, ["device-discoveries", id, "devices"]) => {
+            Operation::ListDiscoveredDevices(label(id))
+        }
+        (Method::POST, ["managed-things"]) => Operation::CreateManagedThing,
+        (Method::GET, ["managed-things"]) => Operation::ListManagedThings,
+        (Method::GET, ["managed-things", id]) => Operation::GetManagedThing(label(id)),
+        (Method::PUT, ["managed-thing-associations", "register"]) => {
+            Operation::RegisterAccountAssociation
+        }
+        (Method::PUT, ["managed-thing-associations", "deregister"]) => {
+            Operation::DeregisterAccountAssociation
+        }
+        (Method::GET, ["managed-thing-associations"]) => {
+            Operation::ListManagedThingAccountAssociations
+        }
         _ => return Err(unknown()),
     };
     Ok(op)

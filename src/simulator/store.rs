@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use super::devices::{self, Account, Devices};
 use super::error::ApiError;
 use super::fixtures::{Catalog, SeedAssociation};
 use super::oauth;
@@ -71,8 +72,6 @@ pub struct Association {
     pub oauth: Option<oauth::Client>,
     /// The authorization request in flight, while the account owner's consent is awaited.
     pub consent: Option<Consent>,
-    /// Seeded only: deleting fails while managed things are registered.
-    pub managed_things: u32,
     client_token: Option<String>,
 }
 
@@ -284,6 +283,8 @@ pub struct Store {
     next_seq: u64,
     rng: fastrand::Rng,
     activation: Activation,
+    /// Discoveries, managed things and their links to associations.
+    pub devices: Devices,
 }
 
 impl Store {
@@ -292,6 +293,7 @@ impl Store {
         base_url: String,
         rng: fastrand::Rng,
         activation: Activation,
+        devices: Devices,
     ) -> Self {
         Self {
             timing,
@@ -305,6 +307,7 @@ impl Store {
             next_seq: 0,
             rng,
             activation,
+            devices,
         }
     }
 
@@ -363,7 +366,6 @@ impl Store {
                 phase,
                 oauth,
                 consent: None,
-                managed_things: seed.managed_things,
                 client_token: None,
             };
             if phase == (Phase::InProgress { succeed_at: None }) {
@@ -371,6 +373,24 @@ impl Store {
             }
             if let Phase::Deleting { until } = phase {
                 self.deleting.push((until, association.id.clone()));
+            }
+            if seed.managed_things > 0 {
+                let connector_id = catalog
+                    .destination(&seed.connector_destination_id)
+                    .map(|d| d.cloud_connector_id.clone())
+                    .unwrap_or_default();
+                let account = Account {
+                    id: &association.id,
+                    state: association.phase.state_name(),
+                    destination_id: &association.destination_id,
+                    connector_id: &connector_id,
+                };
+                self.devices.seed_registered(
+                    &account,
+                    seed.managed_things as usize,
+                    catalog,
+                    now,
+                )?;
             }
             self.insert(association);
         }
@@ -493,7 +513,6 @@ impl Store {
             phase: Phase::InProgress { succeed_at: None },
             oauth: request.oauth,
             consent: None,
-            managed_things: 0,
             client_token: request.client_token.clone(),
         };
         if association.oauth.is_some() {
@@ -599,13 +618,15 @@ impl Store {
 
     pub fn delete(&mut self, id: &str, now: Instant) -> Result<(), ApiError> {
         let delete_after = self.timing.delete_after;
-        let association = self.get_mut(id, now)?;
-        if association.managed_things > 0 {
+        self.get(id, now)?;
+        let linked = self.devices.linked_to(id);
+        if linked > 0 {
             return Err(ApiError::Conflict(format!(
-                "AccountAssociation {id} cannot be deleted: {} managed things are still registered",
-                association.managed_things
+                "AccountAssociation {id} cannot be deleted: {linked} managed things are still \
+                 registered (DeregisterAccountAssociation them first)"
             )));
         }
+        let association = self.get_mut(id, now)?;
         if matches!(association.phase, Phase::Deleting { .. }) {
             // Deleting twice is harmless; the first request's timer stands.
             return Ok(());
@@ -619,6 +640,62 @@ impl Store {
         }
         self.deleting.push((until, id.to_owned()));
         Ok(())
+    }
+
+    /// StartDeviceDiscovery: a CLOUD discovery runs for an existing association (whose state
+    /// the devices side judges), a hub discovery for an existing controller.
+    pub fn start_discovery(
+        &mut self,
+        request: devices::NewDiscovery,
+        catalog: &Catalog,
+        now: Instant,
+    ) -> Result<&devices::Discovery, ApiError> {
+        let association = match (&request.account_association_id, request.kind.as_str()) {
+            (Some(id), devices::CLOUD) => Some(self.get(id, now)?.clone()),
+            _ => None,
+        };
+        let connector_id = association
+            .as_ref()
+            .and_then(|a| catalog.destination(&a.destination_id))
+            .map(|d| d.cloud_connector_id.clone())
+            .unwrap_or_default();
+        let account = association.as_ref().map(|a| Account {
+            id: &a.id,
+            state: a.phase.state_name(),
+            destination_id: &a.destination_id,
+            connector_id: &connector_id,
+        });
+        let role = request
+            .controller_id
+            .as_deref()
+            .and_then(|id| self.devices.thing(id).ok())
+            .map(|thing| thing.role.clone());
+        self.devices
+            .start_discovery(request, account, role.as_deref(), catalog, now)
+    }
+
+    /// RegisterAccountAssociation, for an existing association.
+    pub fn register(
+        &mut self,
+        thing: &str,
+        association: &str,
+        discovery: &str,
+        now: Instant,
+    ) -> Result<(), ApiError> {
+        let state = self.get(association, now)?.phase.state_name();
+        self.devices
+            .register(thing, (association, state), discovery, now)
+    }
+
+    /// DeregisterAccountAssociation, for an existing association.
+    pub fn deregister(
+        &mut self,
+        thing: &str,
+        association: &str,
+        now: Instant,
+    ) -> Result<(), ApiError> {
+        self.get(association, now)?;
+        self.devices.deregister(thing, association, now)
     }
 
     /// The association whose authorization request has this `state`, while its third-party
@@ -789,11 +866,20 @@ mod tests {
             fail_rate: activate_fail_rate,
             rng: fastrand::Rng::with_seed(3),
         };
+        let devices = Devices::new(
+            devices::DeviceConfig {
+                per_account: 0,
+                discovery_time: Duration::from_millis(10),
+                fail_rate: 0.0,
+            },
+            fastrand::Rng::with_seed(9),
+        );
         Store::new(
             timing,
             "http://127.0.0.1:1".into(),
             fastrand::Rng::with_seed(7),
             activation,
+            devices,
         )
     }
 

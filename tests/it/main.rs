@@ -22,6 +22,7 @@ mod resume_e2e;
 mod service_sdk;
 mod simulator_cli;
 mod simulator_consent;
+mod simulator_devices;
 mod simulator_http;
 mod simulator_sdk;
 mod terminal_restore_e2e;
