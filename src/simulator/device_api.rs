@@ -16,7 +16,7 @@ use super::api::{
 };
 use super::devices::{
     AUTH_MATERIAL_TYPES, DISCOVERY_STATUSES, DISCOVERY_TYPES, Devices, Discovery, ManagedThing,
-    NewDiscovery, NewThing, PROVISIONING_STATUSES, ROLES,
+    NewDiscovery, NewThing, PROVISIONING_STATUSES, ROLES, ThingDetails,
 };
 use super::error::ApiError;
 use super::paging::{self, DEFAULT_PAGE_SIZE, ListKind};
@@ -387,16 +387,18 @@ fn create_thing(
         role,
         auth_material,
         auth_material_type,
-        owner: optional(&input, "Owner", &v::OWNER)?,
-        credential_locker_id: optional(&input, "CredentialLockerId", &v::ALNUM_ID)?,
-        serial_number: optional(&input, "SerialNumber", &v::DEVICE_LABEL)?,
-        brand: optional(&input, "Brand", &v::DEVICE_LABEL)?,
-        model: optional(&input, "Model", &v::DEVICE_LABEL)?,
-        name: optional(&input, "Name", &v::THING_NAME)?,
-        classification: optional(&input, "Classification", &v::CLASSIFICATION)?,
-        tags,
-        meta_data,
-        wifi_setup,
+        details: ThingDetails {
+            owner: optional(&input, "Owner", &v::OWNER)?,
+            credential_locker_id: optional(&input, "CredentialLockerId", &v::ALNUM_ID)?,
+            serial_number: optional(&input, "SerialNumber", &v::DEVICE_LABEL)?,
+            brand: optional(&input, "Brand", &v::DEVICE_LABEL)?,
+            model: optional(&input, "Model", &v::DEVICE_LABEL)?,
+            name: optional(&input, "Name", &v::THING_NAME)?,
+            classification: optional(&input, "Classification", &v::CLASSIFICATION)?,
+            tags,
+            meta_data,
+            wifi_setup,
+        },
         fingerprint: fingerprint(&input),
     };
     let mut store = shared.lock_store();
@@ -474,14 +476,15 @@ fn thing_json(devices: &Devices, t: &ManagedThing, region: &str, full: bool) -> 
     out.insert("Arn".into(), arn_of(region, "managed-thing", &t.id).into());
     out.insert("Role".into(), t.role.as_str().into());
     out.insert("ProvisioningStatus".into(), t.provisioning_status.into());
+    let d = &t.details;
     let optional = [
-        ("Owner", &t.owner),
-        ("CredentialLockerId", &t.credential_locker_id),
-        ("SerialNumber", &t.serial_number),
-        ("Brand", &t.brand),
-        ("Model", &t.model),
-        ("Name", &t.name),
-        ("Classification", &t.classification),
+        ("Owner", &d.owner),
+        ("CredentialLockerId", &d.credential_locker_id),
+        ("SerialNumber", &d.serial_number),
+        ("Brand", &d.brand),
+        ("Model", &d.model),
+        ("Name", &d.name),
+        ("Classification", &d.classification),
         ("ConnectorDestinationId", &t.connector_destination_id),
         ("ConnectorDeviceId", &t.connector_device_id),
     ];
@@ -497,13 +500,13 @@ fn thing_json(devices: &Devices, t: &ManagedThing, region: &str, full: bool) -> 
     }
     if full {
         let maps: [(&str, &Option<BTreeMap<String, String>>); 2] =
-            [("Tags", &t.tags), ("MetaData", &t.meta_data)];
+            [("Tags", &d.tags), ("MetaData", &d.meta_data)];
         for (key, map) in maps {
             if let Some(map) = map {
                 out.insert(key.into(), json!(map));
             }
         }
-        if let Some(wifi) = &t.wifi_setup {
+        if let Some(wifi) = &d.wifi_setup {
             out.insert("WiFiSimpleSetupConfiguration".into(), wifi.clone());
         }
     }
@@ -563,15 +566,15 @@ fn list_things(shared: &Shared, region: &str, query: &Query) -> Result<Response,
         want.is_none_or(|want| have.as_deref() == Some(want))
     };
     let (items, next) = store.devices.thing_page(start, limit, |t| {
-        matches(owner, &t.owner)
-            && matches(locker, &t.credential_locker_id)
+        matches(owner, &t.details.owner)
+            && matches(locker, &t.details.credential_locker_id)
             && role.is_none_or(|r| t.role == r)
             // The simulator has no hubs' children nor connector policies.
             && parent.is_none()
             && policy.is_none()
             && matches(destination, &t.connector_destination_id)
             && matches(device, &t.connector_device_id)
-            && matches(serial, &t.serial_number)
+            && matches(serial, &t.details.serial_number)
             && status.is_none_or(|s| t.provisioning_status == s)
     });
     let items = items

@@ -154,10 +154,9 @@ pub struct Account<'a> {
     pub connector_id: &'a str,
 }
 
-#[derive(Debug, Clone)]
-pub struct ManagedThing {
-    pub id: String,
-    pub role: String,
+/// What the caller says about a managed thing (CreateManagedThing's optional members).
+#[derive(Debug, Clone, Default)]
+pub struct ThingDetails {
     pub owner: Option<String>,
     pub credential_locker_id: Option<String>,
     pub serial_number: Option<String>,
@@ -165,11 +164,18 @@ pub struct ManagedThing {
     pub model: Option<String>,
     pub name: Option<String>,
     pub classification: Option<String>,
-    pub connector_destination_id: Option<String>,
-    pub connector_device_id: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
     pub meta_data: Option<BTreeMap<String, String>>,
     pub wifi_setup: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ManagedThing {
+    pub id: String,
+    pub role: String,
+    pub details: ThingDetails,
+    pub connector_destination_id: Option<String>,
+    pub connector_device_id: Option<String>,
     pub provisioning_status: &'static str,
     pub created_at: Instant,
     pub updated_at: Instant,
@@ -185,16 +191,7 @@ pub struct NewThing {
     pub role: String,
     pub auth_material: String,
     pub auth_material_type: String,
-    pub owner: Option<String>,
-    pub credential_locker_id: Option<String>,
-    pub serial_number: Option<String>,
-    pub brand: Option<String>,
-    pub model: Option<String>,
-    pub name: Option<String>,
-    pub classification: Option<String>,
-    pub tags: Option<BTreeMap<String, String>>,
-    pub meta_data: Option<BTreeMap<String, String>>,
-    pub wifi_setup: Option<Value>,
+    pub details: ThingDetails,
     pub fingerprint: String,
 }
 
@@ -591,18 +588,9 @@ impl Devices {
         let mut thing = ManagedThing {
             id: id.clone(),
             role: request.role,
-            owner: request.owner,
-            credential_locker_id: request.credential_locker_id,
-            serial_number: request.serial_number,
-            brand: request.brand,
-            model: request.model,
-            name: request.name,
-            classification: request.classification,
+            details: request.details,
             connector_destination_id: None,
             connector_device_id: None,
-            tags: request.tags,
-            meta_data: request.meta_data,
-            wifi_setup: request.wifi_setup,
             provisioning_status: "UNASSOCIATED",
             created_at: now,
             updated_at: now,
@@ -635,10 +623,11 @@ impl Devices {
             }
             thing.connector_destination_id = discovery.connector_destination_id.clone();
             thing.connector_device_id = Some(device.connector_device_id.clone());
-            thing.name.get_or_insert(device.name);
-            thing.brand.get_or_insert(device.brand);
-            thing.model.get_or_insert(device.model);
-            thing
+            let details = &mut thing.details;
+            details.name.get_or_insert(device.name);
+            details.brand.get_or_insert(device.brand);
+            details.model.get_or_insert(device.model);
+            details
                 .classification
                 .get_or_insert_with(|| device.device_types.first().cloned().unwrap_or_default());
             thing.provisioning_status = "DISCOVERED";
@@ -833,16 +822,7 @@ impl Devices {
                 role: "DEVICE".into(),
                 auth_material: auth_material(account.id, &device.connector_device_id),
                 auth_material_type: DISCOVERED_DEVICE.into(),
-                owner: None,
-                credential_locker_id: None,
-                serial_number: None,
-                brand: None,
-                model: None,
-                name: None,
-                classification: None,
-                tags: None,
-                meta_data: None,
-                wifi_setup: None,
+                details: ThingDetails::default(),
                 fingerprint: String::new(),
             };
             let thing = self

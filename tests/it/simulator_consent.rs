@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::common::{
-    ConsentWalk, agent, call, client, config, consent_walk, poll, query_params, start,
+    ConsentWalk, agent, call, client, config, consent_walk, create_association, query_params,
+    start, wait_for_state,
 };
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::types::AssociationState;
@@ -23,20 +24,6 @@ const OAUTH_DESTINATIONS: [&str; 4] = [
 const MAX_URL: usize = 1024;
 const ERROR_MESSAGE_CHARS: &str = "-_ ";
 
-async fn create(client: &Client, destination: &str, name: &str) -> (String, String) {
-    let out = client
-        .create_account_association()
-        .connector_destination_id(destination)
-        .name(name)
-        .send()
-        .await
-        .expect("create");
-    (
-        out.account_association_id().to_owned(),
-        out.o_auth_authorization_url().to_owned(),
-    )
-}
-
 async fn association(client: &Client, id: &str) -> (AssociationState, Option<String>, String) {
     let got = client
         .get_account_association()
@@ -49,20 +36,6 @@ async fn association(client: &Client, id: &str) -> (AssociationState, Option<Str
         got.error_message().map(str::to_owned),
         got.o_auth_authorization_url().to_owned(),
     )
-}
-
-async fn wait_for(client: &Client, id: &str, want: AssociationState) {
-    poll(
-        &format!("{id} {want:?}"),
-        Duration::from_secs(5),
-        || async {
-            match association(client, id).await {
-                (state, _, _) if state == want => Ok(()),
-                other => Err(format!("{other:?}")),
-            }
-        },
-    )
-    .await
 }
 
 /// A browser without automatic redirects: (status, Location, body).
@@ -111,7 +84,7 @@ async fn authorization_urls_carry_every_oauth_parameter_within_1024_characters()
             .auth_config()
             .and_then(|c| c.o_auth())
             .expect("oAuth");
-        let (id, url) = create(&client, destination, "Url check").await;
+        let (id, url) = create_association(&client, destination, "Url check").await;
         // The authUrl of the destination, served by the simulator for the third party.
         assert!(
             url.starts_with(&format!("{}?", oauth.auth_url())),
@@ -172,7 +145,7 @@ async fn authorization_urls_carry_every_oauth_parameter_within_1024_characters()
     }
 
     // A refresh issues a new request: new state and challenge, same shape.
-    let (id, old) = create(&client, "acme-home-us", "Refreshed").await;
+    let (id, old) = create_association(&client, "acme-home-us", "Refreshed").await;
     let new = client
         .start_account_association_refresh()
         .account_association_id(&id)
@@ -285,7 +258,7 @@ async fn approval_walks_the_redirect_chain_and_only_its_end_changes_the_state() 
     })
     .await;
     let client = client(&sim);
-    let (id, url) = create(&client, "acme-home-us", "Beach house").await;
+    let (id, url) = create_association(&client, "acme-home-us", "Beach house").await;
     let endpoint = sim.endpoint();
 
     // The third party's page, branded with the connector's name.
@@ -348,7 +321,7 @@ async fn approval_walks_the_redirect_chain_and_only_its_end_changes_the_state() 
     let (status, _, html) = blocking(move || fetch("GET", &done, &[])).await;
     assert_eq!(status, 200);
     assert!(html.contains("return to the terminal"), "{html}");
-    wait_for(&client, &id, AssociationState::AssociationSucceeded).await;
+    wait_for_state(&client, &id, AssociationState::AssociationSucceeded).await;
     let (_, message, url_now) = association(&client, &id).await;
     assert_eq!(
         (message, url_now.as_str()),
@@ -370,7 +343,7 @@ async fn approval_walks_the_redirect_chain_and_only_its_end_changes_the_state() 
 async fn denial_fails_the_association_and_lands_with_access_denied() {
     let sim = start(config()).await;
     let client = client(&sim);
-    let (id, url) = create(&client, "nordic-climate-homeowner", "Guest room").await;
+    let (id, url) = create_association(&client, "nordic-climate-homeowner", "Guest room").await;
     let walk: ConsentWalk = blocking(move || consent_walk(&url, "deny")).await;
     let statuses: Vec<u16> = walk.hops.iter().map(|(s, _)| *s).collect();
     assert_eq!(statuses, [200, 302, 302, 200], "{walk:?}");
@@ -414,7 +387,7 @@ async fn activation_failures(seed: u64) -> Vec<(String, String)> {
     let client = client(&sim);
     let mut outcomes = Vec::new();
     for i in 0..6 {
-        let (id, url) = create(&client, "acme-home-eu", &format!("Failing {i}")).await;
+        let (id, url) = create_association(&client, "acme-home-eu", &format!("Failing {i}")).await;
         let walk = blocking(move || consent_walk(&url, "approve")).await;
         assert_eq!(walk.status, 200);
         let landed = query_params(walk.final_url());
@@ -477,8 +450,8 @@ async fn an_abandoned_consent_stays_in_progress() {
     .await;
     let client = client(&sim);
     // One opens the page and goes no further; one allows but never reaches the callback.
-    let (opened, opened_url) = create(&client, "acme-home-us", "Opened only").await;
-    let (allowed, allowed_url) = create(&client, "acme-home-us", "Allowed only").await;
+    let (opened, opened_url) = create_association(&client, "acme-home-us", "Opened only").await;
+    let (allowed, allowed_url) = create_association(&client, "acme-home-us", "Allowed only").await;
     let page_url = opened_url.clone();
     let posted_url = allowed_url.clone();
     let (page, posted) = blocking(move || {
@@ -504,7 +477,7 @@ async fn an_abandoned_consent_stays_in_progress() {
     // The opened-only link still works (a reload is not a use).
     let walk = blocking(move || consent_walk(&opened_url, "approve")).await;
     assert_eq!(walk.status, 200);
-    wait_for(&client, &opened, AssociationState::AssociationSucceeded).await;
+    wait_for_state(&client, &opened, AssociationState::AssociationSucceeded).await;
     sim.shutdown().await;
 }
 
@@ -512,7 +485,7 @@ async fn an_abandoned_consent_stays_in_progress() {
 async fn forged_or_altered_requests_get_a_clear_page() {
     let sim = start(config()).await;
     let client = client(&sim);
-    let (id, url) = create(&client, "acme-home-us", "Forgery").await;
+    let (id, url) = create_association(&client, "acme-home-us", "Forgery").await;
     let endpoint = sim.endpoint();
     blocking(move || {
         let with = |name: &str, value: &str| with_param(&url, name, value);

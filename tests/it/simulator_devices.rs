@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use crate::common::{client, config, consent, poll, start};
+use crate::common::{client, config, consent, poll, start, wait_for_state};
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::error::ProvideErrorMetadata;
 use aws_sdk_iotmanagedintegrations::operation::create_managed_thing::CreateManagedThingError;
@@ -54,27 +54,8 @@ async fn linked(client: &Client, name: &str) -> String {
         .expect("create")
         .account_association_id()
         .to_owned();
-    wait_association(client, &id, AssociationState::AssociationSucceeded).await;
+    wait_for_state(client, &id, AssociationState::AssociationSucceeded).await;
     id
-}
-
-async fn wait_association(client: &Client, id: &str, want: AssociationState) {
-    poll(
-        &format!("{id} {want:?}"),
-        Duration::from_secs(5),
-        || async {
-            let got = client
-                .get_account_association()
-                .account_association_id(id)
-                .send()
-                .await
-                .map_err(|e| format!("{e:?}"))?;
-            (got.association_state() == &want)
-                .then_some(())
-                .ok_or_else(|| format!("{:?}", got.association_state()))
-        },
-    )
-    .await
 }
 
 async fn discover(client: &Client, association: &str) -> String {
@@ -264,7 +245,7 @@ async fn a_cloud_discovery_needs_a_succeeded_association() {
     tokio::task::spawn_blocking(move || consent(&url, "deny"))
         .await
         .expect("join");
-    wait_association(&client, &pending, AssociationState::AssociationFailed).await;
+    wait_for_state(&client, &pending, AssociationState::AssociationFailed).await;
     let err = refused(pending.clone()).await;
     assert!(
         err.message()
@@ -837,7 +818,7 @@ async fn adoption_and_registration_refuse_what_does_not_fit() {
         "{err:?}"
     );
     // Once the association's token has expired, registering waits for a refresh.
-    wait_association(&client, &mine, AssociationState::RefreshTokenExpired).await;
+    wait_for_state(&client, &mine, AssociationState::RefreshTokenExpired).await;
     let err = register(&mine, &discovery)
         .await
         .expect_err("expired")

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 use crate::common::{
-    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, poll, start,
+    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, create_association,
+    poll, start, state_of, wait_for_state,
 };
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::error::ProvideErrorMetadata;
@@ -28,46 +29,8 @@ const OAUTH_DESTINATION: &str = "acme-home-us";
 const GA_DESTINATION: &str = "brightlight-partner";
 const GA_ONLY_DESTINATION: &str = "nordic-climate-installer";
 
-async fn state_of(client: &Client, id: &str) -> Result<AssociationState, String> {
-    client
-        .get_account_association()
-        .account_association_id(id)
-        .send()
-        .await
-        .map(|out| out.association_state().clone())
-        .map_err(|e| format!("{:?}", e.into_service_error()))
-}
-
-async fn wait_for_state(client: &Client, id: &str, want: AssociationState) {
-    poll(
-        &format!("{id} to reach {want:?}"),
-        Duration::from_secs(5),
-        || async {
-            match state_of(client, id).await {
-                Ok(state) if state == want => Ok(()),
-                other => Err(format!("{other:?}")),
-            }
-        },
-    )
-    .await
-}
-
 async fn create_oauth(client: &Client, name: &str) -> (String, String) {
-    create_oauth_on(client, OAUTH_DESTINATION, name).await
-}
-
-async fn create_oauth_on(client: &Client, destination: &str, name: &str) -> (String, String) {
-    let out = client
-        .create_account_association()
-        .connector_destination_id(destination)
-        .name(name)
-        .send()
-        .await
-        .expect("create OAuth association");
-    (
-        out.account_association_id().to_owned(),
-        out.o_auth_authorization_url().to_owned(),
-    )
+    create_association(client, OAUTH_DESTINATION, name).await
 }
 
 fn ga(name: &str) -> GeneralAuthorizationName {
@@ -1056,7 +1019,7 @@ async fn a_seed_file_replaces_the_fixtures_and_allows_any_strings() {
     assert_eq!(err.code(), Some("ConflictException"), "{err:?}");
 
     // The consent page shows hostile names escaped (no raw ESC, no markup injection).
-    let (_, url) = create_oauth_on(&client, "d1", "Mine").await;
+    let (_, url) = create_association(&client, "d1", "Mine").await;
     let page = tokio::task::spawn_blocking(move || {
         call(agent().get(&url).call()).into_string().expect("html")
     })

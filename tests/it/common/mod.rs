@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::config::retry::{RetryConfig, RetryPartition};
+use aws_sdk_iotmanagedintegrations::types::AssociationState;
 use iotmi_onboard::simulator::{self, SimConfig, SimHandle};
 
 /// A signature the simulator accepts: it checks the SigV4 shape and scope, not the HMAC.
@@ -216,6 +217,51 @@ where
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
+}
+
+/// Creates an association on `destination` (no General Authorization): (id, consent URL).
+pub async fn create_association(
+    client: &Client,
+    destination: &str,
+    name: &str,
+) -> (String, String) {
+    let out = client
+        .create_account_association()
+        .connector_destination_id(destination)
+        .name(name)
+        .send()
+        .await
+        .expect("create association");
+    (
+        out.account_association_id().to_owned(),
+        out.o_auth_authorization_url().to_owned(),
+    )
+}
+
+/// An association's state, or the service error as text.
+pub async fn state_of(client: &Client, id: &str) -> Result<AssociationState, String> {
+    client
+        .get_account_association()
+        .account_association_id(id)
+        .send()
+        .await
+        .map(|out| out.association_state().clone())
+        .map_err(|e| format!("{:?}", e.into_service_error()))
+}
+
+/// Waits (5 s at most) until association `id` is in state `want`.
+pub async fn wait_for_state(client: &Client, id: &str, want: AssociationState) {
+    poll(
+        &format!("{id} to reach {want:?}"),
+        Duration::from_secs(5),
+        || async {
+            match state_of(client, id).await {
+                Ok(state) if state == want => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    )
+    .await
 }
 
 /// The query parameters of a URL.
