@@ -163,16 +163,14 @@ fn association_json(a: &Association, region: &str, full: bool) -> Value {
         a.destination_id.as_str().into(),
     );
     out.insert("Arn".into(), arn(region, &a.id).into());
-    let optional = [
-        ("ErrorMessage", &a.error_message),
-        ("Name", &a.name),
-        ("Description", &a.description),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            out.insert(key.into(), value.as_str().into());
-        }
-    }
+    insert_present(
+        &mut out,
+        [
+            ("ErrorMessage", &a.error_message),
+            ("Name", &a.name),
+            ("Description", &a.description),
+        ],
+    );
     if full {
         out.insert("OAuthAuthorizationUrl".into(), a.consent_url().into());
         if let Some(tags) = &a.tags {
@@ -186,6 +184,18 @@ fn association_json(a: &Association, region: &str, full: bool) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// Adds the string members that are present (absent ones are left out, as the service does).
+pub fn insert_present<'a>(
+    out: &mut Map<String, Value>,
+    members: impl IntoIterator<Item = (&'a str, &'a Option<String>)>,
+) {
+    for (key, value) in members {
+        if let Some(value) = value {
+            out.insert(key.into(), value.as_str().into());
+        }
+    }
 }
 
 pub fn page_json(items_key: &str, items: Vec<Value>, next: Option<String>) -> Value {

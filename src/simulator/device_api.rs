@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::api::{
-    Operation, Query, arn_of, ok_json, opt_map, opt_string, opt_tags, page_json, parse_object,
-    type_name,
+    Operation, Query, arn_of, insert_present, ok_json, opt_map, opt_string, opt_tags, page_json,
+    parse_object, type_name,
 };
 use super::devices::{
     AUTH_MATERIAL_TYPES, DISCOVERY_STATUSES, DISCOVERY_TYPES, Devices, Discovery, ManagedThing,
@@ -262,12 +262,13 @@ fn discovery_json(devices: &Devices, d: &Discovery, region: &str, now: Instant) 
     out.insert("DiscoveryType".into(), d.kind.as_str().into());
     out.insert("Status".into(), d.status(now).into());
     out.insert("StartedAt".into(), devices.timestamp(d.started_at).into());
-    if let Some(controller) = &d.controller_id {
-        out.insert("ControllerId".into(), controller.as_str().into());
-    }
-    if let Some(association) = &d.account_association_id {
-        out.insert("AccountAssociationId".into(), association.as_str().into());
-    }
+    insert_present(
+        &mut out,
+        [
+            ("ControllerId", &d.controller_id),
+            ("AccountAssociationId", &d.account_association_id),
+        ],
+    );
     if let Some(finished) = d.finished_at(now) {
         out.insert("FinishedAt".into(), devices.timestamp(finished).into());
     }
@@ -477,22 +478,20 @@ fn thing_json(devices: &Devices, t: &ManagedThing, region: &str, full: bool) -> 
     out.insert("Role".into(), t.role.as_str().into());
     out.insert("ProvisioningStatus".into(), t.provisioning_status.into());
     let d = &t.details;
-    let optional = [
-        ("Owner", &d.owner),
-        ("CredentialLockerId", &d.credential_locker_id),
-        ("SerialNumber", &d.serial_number),
-        ("Brand", &d.brand),
-        ("Model", &d.model),
-        ("Name", &d.name),
-        ("Classification", &d.classification),
-        ("ConnectorDestinationId", &t.connector_destination_id),
-        ("ConnectorDeviceId", &t.connector_device_id),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            out.insert(key.into(), value.as_str().into());
-        }
-    }
+    insert_present(
+        &mut out,
+        [
+            ("Owner", &d.owner),
+            ("CredentialLockerId", &d.credential_locker_id),
+            ("SerialNumber", &d.serial_number),
+            ("Brand", &d.brand),
+            ("Model", &d.model),
+            ("Name", &d.name),
+            ("Classification", &d.classification),
+            ("ConnectorDestinationId", &t.connector_destination_id),
+            ("ConnectorDeviceId", &t.connector_device_id),
+        ],
+    );
     out.insert("CreatedAt".into(), devices.timestamp(t.created_at).into());
     out.insert("UpdatedAt".into(), devices.timestamp(t.updated_at).into());
     if let Some(activated) = t.activated_at {
