@@ -247,9 +247,10 @@ fn approve(url: &str) {
         .collect();
     form.push(("decision".into(), "approve".into()));
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // The form posts back to the page's own path; ureq follows the redirects to the end.
     let base = url::Url::parse(url).unwrap();
     agent
-        .post(base.join("/oauth/authorize").unwrap().as_str())
+        .post(&base[..url::Position::AfterPath])
         .send_form(&pairs)
         .unwrap();
 }

@@ -1,6 +1,7 @@
-//! The ten operations: input parsing and validation, then the catalogue or the store, then
-//! the JSON the model describes. Request members are read from a `serde_json::Value` by
-//! hand so that a wrong type is reported with the member's name.
+//! The operations on connectors, destinations and account associations (`device_api` has
+//! discovery and managed things): input parsing and validation, then the catalogue or the
+//! store, then the JSON the model describes. Request members are read from a
+//! `serde_json::Value` by hand so that a wrong type is reported with the member's name.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -9,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::device_api;
 use super::error::ApiError;
 use super::fixtures::{Connector, Destination};
 use super::paging::{self, DEFAULT_PAGE_SIZE, ListKind};
@@ -31,9 +33,19 @@ pub enum Operation {
     UpdateAccountAssociation(String),
     StartAccountAssociationRefresh(String),
     DeleteAccountAssociation(String),
+    StartDeviceDiscovery,
+    GetDeviceDiscovery(String),
+    ListDeviceDiscoveries,
+    ListDiscoveredDevices(String),
+    CreateManagedThing,
+    GetManagedThing(String),
+    ListManagedThings,
+    RegisterAccountAssociation,
+    DeregisterAccountAssociation,
+    ListManagedThingAccountAssociations,
 }
 
-type Query = HashMap<String, String>;
+pub type Query = HashMap<String, String>;
 
 pub fn handle(
     shared: &Shared,
@@ -69,11 +81,10 @@ pub fn handle(
         Operation::GetAccountAssociation(id) => {
             check("AccountAssociationId", &id, &v::ACCOUNT_ASSOCIATION_ID)?;
             let mut store = shared.lock_store();
-            let base_url = store.base_url().to_owned();
             let association = store.get(&id, now)?;
             Ok(ok_json(
                 StatusCode::OK,
-                association_json(association, region, &base_url, true),
+                association_json(association, region, true),
             ))
         }
         Operation::ListAccountAssociations => list_account_associations(shared, region, query, now),
@@ -104,10 +115,11 @@ pub fn handle(
             shared.lock_store().delete(&id, now)?;
             Ok(StatusCode::OK.into_response())
         }
+        other => device_api::handle(shared, other, region, query, body, now),
     }
 }
 
-fn ok_json(status: StatusCode, value: Value) -> Response {
+pub fn ok_json(status: StatusCode, value: Value) -> Response {
     let mut response = (status, value.to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -116,8 +128,13 @@ fn ok_json(status: StatusCode, value: Value) -> Response {
     response
 }
 
+/// `arn:aws:iotmanagedintegrations:REGION:ACCOUNT:KIND/ID`
+pub fn arn_of(region: &str, kind: &str, id: &str) -> String {
+    format!("arn:aws:iotmanagedintegrations:{region}:{ACCOUNT_ID}:{kind}/{id}")
+}
+
 fn arn(region: &str, id: &str) -> String {
-    format!("arn:aws:iotmanagedintegrations:{region}:{ACCOUNT_ID}:account-association/{id}")
+    arn_of(region, "account-association", id)
 }
 
 fn connector_json(connector: &Connector) -> Value {
@@ -137,7 +154,7 @@ fn destination_summary(destination: &Destination) -> Value {
 }
 
 /// GetAccountAssociation's output (`full`) or a ListAccountAssociations item.
-fn association_json(a: &Association, region: &str, base_url: &str, full: bool) -> Value {
+fn association_json(a: &Association, region: &str, full: bool) -> Value {
     let mut out = Map::new();
     out.insert("AccountAssociationId".into(), a.id.as_str().into());
     out.insert("AssociationState".into(), a.phase.state_name().into());
@@ -146,21 +163,16 @@ fn association_json(a: &Association, region: &str, base_url: &str, full: bool) -
         a.destination_id.as_str().into(),
     );
     out.insert("Arn".into(), arn(region, &a.id).into());
-    let optional = [
-        ("ErrorMessage", &a.error_message),
-        ("Name", &a.name),
-        ("Description", &a.description),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            out.insert(key.into(), value.as_str().into());
-        }
-    }
+    insert_present(
+        &mut out,
+        [
+            ("ErrorMessage", &a.error_message),
+            ("Name", &a.name),
+            ("Description", &a.description),
+        ],
+    );
     if full {
-        out.insert(
-            "OAuthAuthorizationUrl".into(),
-            a.consent_url(base_url).into(),
-        );
+        out.insert("OAuthAuthorizationUrl".into(), a.consent_url().into());
         if let Some(tags) = &a.tags {
             out.insert("Tags".into(), json!(tags));
         }
@@ -174,7 +186,19 @@ fn association_json(a: &Association, region: &str, base_url: &str, full: bool) -
     Value::Object(out)
 }
 
-fn page_json(items_key: &str, items: Vec<Value>, next: Option<String>) -> Value {
+/// Adds the string members that are present (absent ones are left out, as the service does).
+pub fn insert_present<'a>(
+    out: &mut Map<String, Value>,
+    members: impl IntoIterator<Item = (&'a str, &'a Option<String>)>,
+) {
+    for (key, value) in members {
+        if let Some(value) = value {
+            out.insert(key.into(), value.as_str().into());
+        }
+    }
+}
+
+pub fn page_json(items_key: &str, items: Vec<Value>, next: Option<String>) -> Value {
     let mut out = json!({ items_key: items });
     if let Some(token) = next {
         out["NextToken"] = token.into();
@@ -302,9 +326,8 @@ fn list_account_associations(
         query.get("NextToken").map(String::as_str),
     )?;
     let mut store = shared.lock_store();
-    let base_url = store.base_url().to_owned();
     let (items, next) = store.page(destination, start, limit, now, |a| {
-        association_json(a, region, &base_url, false)
+        association_json(a, region, false)
     });
     drop(store);
     let next = next.map(|seq| paging::encode(ListKind::AccountAssociations, filter, seq));
@@ -381,14 +404,17 @@ fn create(shared: &Shared, region: &str, body: &[u8], now: Instant) -> Result<Re
         description,
         tags,
         // A destination with neither OAuth nor materials (possible in seeds) authorizes on its own.
-        oauth: material.is_none() && destination.oauth().is_some(),
+        oauth: if material.is_none() {
+            destination.oauth_client()
+        } else {
+            None
+        },
         auth_material_name: material,
     };
     let mut store = shared.lock_store();
-    let base_url = store.base_url().to_owned();
     let (association, _created) = store.create(request, now)?;
     let out = json!({
-        "OAuthAuthorizationUrl": association.consent_url(&base_url),
+        "OAuthAuthorizationUrl": association.consent_url(),
         "AccountAssociationId": association.id,
         "AssociationState": association.phase.state_name(),
         "Arn": arn(region, &association.id),
@@ -398,7 +424,7 @@ fn create(shared: &Shared, region: &str, body: &[u8], now: Instant) -> Result<Re
 }
 
 /// The request body as a JSON object; an empty body is an empty object.
-fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -414,7 +440,7 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn type_name(value: &Value) -> &'static str {
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -426,7 +452,7 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 /// An optional string member; null counts as absent, as the SDKs treat it.
-fn opt_string(input: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
+pub fn opt_string(input: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
     match input.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -437,22 +463,30 @@ fn opt_string(input: &Map<String, Value>, field: &str) -> Result<Option<String>,
     }
 }
 
-fn opt_tags(input: &Map<String, Value>) -> Result<Option<BTreeMap<String, String>>, ApiError> {
-    match input.get("Tags") {
+pub fn opt_tags(input: &Map<String, Value>) -> Result<Option<BTreeMap<String, String>>, ApiError> {
+    opt_map(input, "Tags")
+}
+
+/// An optional string-to-string map member (Tags, MetaData, CustomProtocolDetail).
+pub fn opt_map(
+    input: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<BTreeMap<String, String>>, ApiError> {
+    match input.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => map
             .iter()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok((k.clone(), s.clone())),
                 other => Err(ApiError::validation(format!(
-                    "Tags: the value of {k:?} must be a string, got {}",
+                    "{field}: the value of {k:?} must be a string, got {}",
                     type_name(other)
                 ))),
             })
             .collect::<Result<BTreeMap<_, _>, _>>()
             .map(Some),
         Some(other) => Err(ApiError::validation(format!(
-            "Tags: expected an object, got {}",
+            "{field}: expected an object, got {}",
             type_name(other)
         ))),
     }

@@ -9,8 +9,14 @@ use axum::response::{IntoResponse, Response};
 pub enum ApiError {
     Validation(String),
     /// A request body over the size limit: still a `ValidationException` for clients, but 413
-    /// so that plain HTTP tools see what happened.
+    /// so that plain HTTP tools see what happened. The same holds for the next two.
     PayloadTooLarge(String),
+    /// A request line over the limit (414).
+    UriTooLong(String),
+    /// A header section over the limit (431).
+    HeadersTooLarge(String),
+    /// A client too slow to send its headers or body (408).
+    RequestTimeout(String),
     AccessDenied(String),
     NotFound {
         message: String,
@@ -42,6 +48,9 @@ impl ApiError {
         match self {
             Self::Validation(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::AccessDenied(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } | Self::UnknownOperation(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -53,7 +62,11 @@ impl ApiError {
 
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Validation(_) | Self::PayloadTooLarge(_) => "ValidationException",
+            Self::Validation(_)
+            | Self::PayloadTooLarge(_)
+            | Self::UriTooLong(_)
+            | Self::HeadersTooLarge(_) => "ValidationException",
+            Self::RequestTimeout(_) => "RequestTimeoutException",
             Self::AccessDenied(_) => "AccessDeniedException",
             Self::NotFound { .. } => "ResourceNotFoundException",
             Self::Conflict(_) => "ConflictException",
@@ -68,6 +81,9 @@ impl ApiError {
         match self {
             Self::Validation(m)
             | Self::PayloadTooLarge(m)
+            | Self::UriTooLong(m)
+            | Self::HeadersTooLarge(m)
+            | Self::RequestTimeout(m)
             | Self::AccessDenied(m)
             | Self::Conflict(m)
             | Self::Throttling(m)

@@ -1,5 +1,6 @@
-//! The simulator's catalogue: cloud connectors and connector destinations (read-only while
-//! serving) plus seeded account associations. Loaded from `assets/fixtures.json` or a
+//! The simulator's catalogue: cloud connectors, connector destinations and the devices each
+//! connector's accounts hold (read-only while serving) plus seeded account associations.
+//! Loaded from `assets/fixtures.json` or a
 //! `--seed` file. Seed strings are deliberately NOT checked against the model's patterns:
 //! tests feed hostile strings (escape sequences, bidi overrides) through them to exercise
 //! the wizard's rendering. Only the structure (ids unique, references resolvable) is checked.
@@ -8,6 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
+
+use super::oauth;
 
 /// The built-in fixtures, embedded so the binary runs anywhere.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../assets/fixtures.json");
@@ -30,6 +33,22 @@ pub struct Fixtures {
     pub connector_destinations: Vec<Destination>,
     #[serde(default)]
     pub account_associations: Vec<SeedAssociation>,
+    /// Simulator-only: the devices a linked account of each connector holds, as a CLOUD
+    /// device discovery finds them. Connectors without any get a few generic ones.
+    #[serde(default)]
+    pub devices: Vec<CatalogDevice>,
+}
+
+/// One device of a connector's accounts (members as ListDiscoveredDevices names them).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CatalogDevice {
+    pub cloud_connector_id: String,
+    #[serde(rename = "ConnectorDeviceName")]
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub device_types: Vec<String>,
 }
 
 /// A cloud connector, serialized exactly as GetCloudConnector returns it.
@@ -85,11 +104,46 @@ pub struct Destination {
         skip_serializing_if = "Option::is_none"
     )]
     pub oauth_complete_redirect_url: Option<String>,
+    /// Simulator-only, never output: the OAuth client id the service presents to the third
+    /// party (the real service keeps it in the destination's Secrets Manager secret).
+    #[serde(rename = "ClientId", default, skip_serializing)]
+    pub client_id: Option<String>,
 }
 
 impl Destination {
     pub fn oauth(&self) -> Option<&OAuthConfig> {
         self.auth_config.as_ref()?.oauth.as_ref()
+    }
+
+    /// What an authorization request for this destination is built from.
+    pub fn oauth_client(&self) -> Option<oauth::Client> {
+        let config = self.oauth()?;
+        Some(oauth::Client {
+            auth_url: config.auth_url.clone(),
+            client_id: self
+                .client_id
+                .clone()
+                .unwrap_or_else(|| format!("iotmi-{}", self.id)),
+            scope: config.scope.clone(),
+            complete_url: config
+                .oauth_complete_redirect_url
+                .clone()
+                .or_else(|| self.oauth_complete_redirect_url.clone()),
+        })
+    }
+
+    /// Fills in the simulator's endpoint where the fixture URLs name it.
+    fn expand_urls(&mut self, endpoint: &str) {
+        if let Some(config) = self.auth_config.as_mut().and_then(|c| c.oauth.as_mut()) {
+            config.auth_url = oauth::expand(&config.auth_url, endpoint);
+            config.token_url = oauth::expand(&config.token_url, endpoint);
+            if let Some(url) = config.oauth_complete_redirect_url.as_mut() {
+                *url = oauth::expand(url, endpoint);
+            }
+        }
+        if let Some(url) = self.oauth_complete_redirect_url.as_mut() {
+            *url = oauth::expand(url, endpoint);
+        }
     }
 
     /// Names of the General Authorization materials the destination holds.
@@ -153,8 +207,9 @@ pub struct SecretsManager {
     pub version_id: String,
 }
 
-/// A pre-existing account association. `ManagedThings` > 0 makes deleting it fail with
-/// ConflictException, as the service does while managed things are still registered.
+/// A pre-existing account association. `ManagedThings` > 0 registers that many managed things
+/// (adopted from a seeded discovery of its account's devices) with it, so that deleting it
+/// fails with ConflictException until they are deregistered, as with the service.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SeedAssociation {
@@ -196,12 +251,14 @@ pub struct Catalog {
     pub destinations: Vec<Destination>,
     destination_index: HashMap<String, usize>,
     by_connector: HashMap<String, Vec<usize>>,
+    devices: HashMap<String, Vec<CatalogDevice>>,
 }
 
 impl Catalog {
     /// Builds the catalogue from fixtures plus `generated` synthetic destinations spread
-    /// round-robin over the connectors.
-    pub fn build(fixtures: &Fixtures, generated: usize) -> anyhow::Result<Self> {
+    /// round-robin over the connectors; `endpoint` (`http://127.0.0.1:PORT`) replaces
+    /// `{{ENDPOINT}}` in their URLs.
+    pub fn build(fixtures: &Fixtures, generated: usize, endpoint: &str) -> anyhow::Result<Self> {
         let mut catalog = Catalog::default();
         for connector in &fixtures.cloud_connectors {
             if catalog
@@ -214,7 +271,7 @@ impl Catalog {
             catalog.connectors.push(connector.clone());
         }
         for destination in &fixtures.connector_destinations {
-            catalog.add_destination(destination.clone())?;
+            catalog.add_destination(destination.clone(), endpoint)?;
         }
         if generated > 0 && catalog.connectors.is_empty() {
             bail!("--destinations needs at least one cloud connector in the fixtures");
@@ -222,7 +279,24 @@ impl Catalog {
         for i in 0..generated {
             let connector = &catalog.connectors[i % catalog.connectors.len()];
             let destination = generated_destination(i, &connector.id);
-            catalog.add_destination(destination)?;
+            catalog.add_destination(destination, endpoint)?;
+        }
+        for device in &fixtures.devices {
+            if !catalog
+                .connector_index
+                .contains_key(&device.cloud_connector_id)
+            {
+                bail!(
+                    "fixtures: device {:?} names unknown cloud connector {:?}",
+                    device.name,
+                    device.cloud_connector_id
+                );
+            }
+            catalog
+                .devices
+                .entry(device.cloud_connector_id.clone())
+                .or_default()
+                .push(device.clone());
         }
         for association in &fixtures.account_associations {
             if !catalog
@@ -247,7 +321,27 @@ impl Catalog {
         Ok(catalog)
     }
 
-    fn add_destination(&mut self, destination: Destination) -> anyhow::Result<()> {
+    fn add_destination(
+        &mut self,
+        mut destination: Destination,
+        endpoint: &str,
+    ) -> anyhow::Result<()> {
+        destination.expand_urls(endpoint);
+        if let Some(client) = destination.oauth_client() {
+            // The longest URL this destination can produce: its random parts have fixed lengths.
+            let callback = format!("{endpoint}{}", oauth::CALLBACK_PATH);
+            let state = "s".repeat(oauth::STATE_LEN);
+            let verifier = "v".repeat(oauth::VERIFIER_LEN);
+            let length = oauth::authorization_url(&client, &callback, &state, &verifier).len();
+            if length > oauth::MAX_AUTHORIZATION_URL {
+                bail!(
+                    "fixtures: connector destination {:?} would issue a {length}-character \
+                     OAuthAuthorizationUrl, over the model's {} (shorten its authUrl, scope or ClientId)",
+                    destination.id,
+                    oauth::MAX_AUTHORIZATION_URL
+                );
+            }
+        }
         if !self
             .connector_index
             .contains_key(&destination.cloud_connector_id)
@@ -287,6 +381,11 @@ impl Catalog {
             .map(|&i| &self.destinations[i])
     }
 
+    /// The devices a linked account of this connector holds (may be empty).
+    pub fn devices_of(&self, connector_id: &str) -> &[CatalogDevice] {
+        self.devices.get(connector_id).map_or(&[], Vec::as_slice)
+    }
+
     /// Indexes into `destinations` of one connector's destinations, in insertion order.
     pub fn destinations_of(&self, connector_id: &str) -> &[usize] {
         self.by_connector
@@ -300,18 +399,28 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<Fixtures> {
     serde_json::from_str(text).with_context(|| format!("reading fixtures from {origin}"))
 }
 
-/// Deterministic synthetic destination number `i`: even ones use OAuth, odd ones one
-/// General Authorization material, so both flows appear in large lists.
+/// Deterministic synthetic destination number `i`: even ones use OAuth (with the
+/// connector's consent page on the simulator), odd ones one General Authorization material,
+/// so both flows appear in large lists.
 fn generated_destination(i: usize, connector_id: &str) -> Destination {
     let oauth = i.is_multiple_of(2);
+    let third_party = format!(
+        "{}{}{connector_id}/oauth",
+        oauth::ENDPOINT_PLACEHOLDER,
+        oauth::THIRD_PARTY_PREFIX
+    );
     let auth_config = if oauth {
         AuthConfig {
             oauth: Some(OAuthConfig {
-                auth_url: format!("https://auth.example.com/generated/{i:05}/authorize"),
-                token_url: format!("https://auth.example.com/generated/{i:05}/token"),
+                auth_url: format!("{third_party}/authorize"),
+                token_url: format!("{third_party}/token"),
                 scope: Some("devices.read devices.control".into()),
                 token_endpoint_authentication_scheme: "HTTP_BASIC".into(),
-                oauth_complete_redirect_url: None,
+                oauth_complete_redirect_url: Some(format!(
+                    "{}{}/generated-destination-{i:05}",
+                    oauth::ENDPOINT_PLACEHOLDER,
+                    oauth::COMPLETE_PATH
+                )),
                 proactive_refresh_token_renewal: None,
             }),
             general_authorization: None,
@@ -340,6 +449,7 @@ fn generated_destination(i: usize, connector_id: &str) -> Destination {
         auth_config: Some(auth_config),
         secrets_manager: None,
         oauth_complete_redirect_url: None,
+        client_id: oauth.then(|| format!("iotmi-generated-client-{i:05}")),
     }
 }
 
@@ -348,10 +458,14 @@ mod tests {
     use super::*;
     use crate::simulator::validate;
 
+    /// A five-digit port, like every ephemeral port on Linux (32768–60999).
+    const ENDPOINT: &str = "http://127.0.0.1:45678";
+
     #[test]
     fn default_fixtures_load_and_fit_the_model() {
         let fixtures = parse(DEFAULT_FIXTURES, "default").expect("default fixtures parse");
-        let catalog = Catalog::build(&fixtures, 0).expect("default fixtures are consistent");
+        let catalog =
+            Catalog::build(&fixtures, 0, ENDPOINT).expect("default fixtures are consistent");
         assert!(catalog.connectors.len() >= 3);
         assert!(catalog.destinations.len() >= 6);
         // The defaults (unlike seeds) must be valid service output.
@@ -379,7 +493,7 @@ mod tests {
     #[test]
     fn generated_destinations_spread_over_connectors() {
         let fixtures = parse(DEFAULT_FIXTURES, "default").expect("parse");
-        let catalog = Catalog::build(&fixtures, 10_000).expect("build");
+        let catalog = Catalog::build(&fixtures, 10_000, ENDPOINT).expect("build");
         let d = catalog
             .destination("generated-destination-00042")
             .expect("generated");
@@ -395,17 +509,18 @@ mod tests {
     #[test]
     fn structural_errors_are_reported() {
         let dup = r#"{"CloudConnectors":[{"Id":"a","Name":"A","EndpointConfig":{}},{"Id":"a","Name":"B","EndpointConfig":{}}]}"#;
-        assert!(Catalog::build(&parse(dup, "t").expect("parse"), 0).is_err());
+        assert!(Catalog::build(&parse(dup, "t").expect("parse"), 0, ENDPOINT).is_err());
         let dangling = r#"{"CloudConnectors":[{"Id":"a","Name":"A","EndpointConfig":{}}],
             "ConnectorDestinations":[{"Id":"d","Name":"D","CloudConnectorId":"nope"}]}"#;
-        assert!(Catalog::build(&parse(dangling, "t").expect("parse"), 0).is_err());
+        assert!(Catalog::build(&parse(dangling, "t").expect("parse"), 0, ENDPOINT).is_err());
     }
 
     #[test]
     fn hostile_strings_are_accepted_in_seeds() {
         let seed = "{\"CloudConnectors\":[{\"Id\":\"a\",\"Name\":\"\\u001b[31mred\",\"EndpointConfig\":{}}],
             \"ConnectorDestinations\":[{\"Id\":\"d\",\"Name\":\"evil \\u202e txt\",\"CloudConnectorId\":\"a\"}]}";
-        let catalog = Catalog::build(&parse(seed, "t").expect("parse"), 0).expect("build");
+        let catalog =
+            Catalog::build(&parse(seed, "t").expect("parse"), 0, ENDPOINT).expect("build");
         assert_eq!(
             catalog.destination("d").map(|d| d.name.as_str()),
             Some("evil \u{202e} txt")

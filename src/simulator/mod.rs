@@ -1,15 +1,22 @@
 //! An in-process simulator of the `iot-managed-integrations` service (restJson1 over HTTP
 //! on 127.0.0.1). It shares nothing with the wizard but the wire contract.
 //!
-//! Layout: this file holds the configuration and the running handle; `server` routes and
-//! applies auth and faults, `api` implements the operations, `store` keeps associations and
-//! their time-driven lifecycle, `validate` and `paging` hold the model's input rules,
-//! `consent` serves the OAuth consent page, `fixtures` the catalogue, `error` the wire error.
+//! Layout: this file holds the configuration and the running handle; `http` is the HTTP/1.1
+//! server (deadlines, connection cap, errors of the transport in the service's shape),
+//! `server` routes and applies auth and faults, `api` implements the operations, `store`
+//! keeps associations and their time-driven lifecycle (`devices` their discoveries and managed
+//! things, `device_api` those operations), `validate` and `paging` hold the
+//! model's input rules, `oauth` builds authorization URLs, `consent` serves the browser's
+//! side of account linking, `fixtures` the catalogue, `error` the wire error.
 
 mod api;
 mod consent;
+mod device_api;
+mod devices;
 mod error;
 mod fixtures;
+mod http;
+mod oauth;
 mod paging;
 mod server;
 mod store;
@@ -21,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use error::ApiError;
@@ -38,8 +45,9 @@ pub struct SimConfig {
     /// Number of generated connector destinations to add (`Generated destination 00042`…).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub destinations: usize,
-    /// Extra latency added to every API request, in milliseconds, before it is handled (a
-    /// client that gives up meanwhile cancels the request).
+    /// Extra latency added to every API request, in milliseconds, before it is handled. As
+    /// behind the real service's front door, a client that gives up meanwhile does not cancel
+    /// the request (its connection is not read until the answer is written).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
     /// Hold the reply of every state-changing API request (create, update, delete, refresh)
@@ -56,6 +64,11 @@ pub struct SimConfig {
     /// Seed for injected faults and generated ids, for reproducible runs.
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
+    /// Share (0.0–1.0) of approved consents whose completion (token exchange and
+    /// AWS.ActivateUser on the connector) fails: the association turns ASSOCIATION_FAILED with
+    /// a connector-side or service-side ErrorMessage. Seeded by --fault-seed.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
+    pub activate_fail_rate: f64,
     /// Delay before an approved (or General Authorization) association succeeds.
     #[arg(long, default_value_t = 1500, value_name = "N")]
     pub approve_after_ms: u64,
@@ -65,6 +78,38 @@ pub struct SimConfig {
     /// How long a deleted association stays ASSOCIATION_DELETING before it is gone.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub delete_after_ms: u64,
+    /// Devices generated for every linked account, on top of its connector's catalogue (for
+    /// large discoveries).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub devices: usize,
+    /// How long a device discovery stays RUNNING.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub discovery_ms: u64,
+    /// Share (0.0–1.0) of device discoveries ending FAILED or TIMED_OUT. Seeded by --fault-seed.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
+    pub discovery_fail_rate: f64,
+    /// Connections served at once; one more is answered 503 ServiceUnavailableException and
+    /// closed (so floods of idle sockets cannot use up file descriptors).
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+    /// Deadline for a request's headers, from the connection's start (or the request's first
+    /// byte on a kept-alive connection); a slower client gets 408 and is disconnected.
+    #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = positive_ms)]
+    pub header_timeout_ms: u64,
+    /// Deadline for a request's body after its headers, and for writing the answer.
+    #[arg(long, default_value_t = 30_000, value_name = "N", value_parser = positive_ms)]
+    pub body_timeout_ms: u64,
+    /// A kept-alive connection waiting this long for its next request is closed.
+    #[arg(long, default_value_t = 60_000, value_name = "N", value_parser = positive_ms)]
+    pub idle_timeout_ms: u64,
+}
+
+fn positive_ms(raw: &str) -> Result<u64, String> {
+    match raw.parse::<u64>() {
+        Ok(0) => Err("must be at least 1 millisecond".into()),
+        Ok(ms) => Ok(ms),
+        Err(_) => Err(format!("{raw:?} is not a whole number of milliseconds")),
+    }
 }
 
 fn parse_rate(raw: &str) -> Result<f64, String> {
@@ -89,9 +134,17 @@ impl Default for SimConfig {
             fail_rate: 0.0,
             throttle_every: 0,
             fault_seed: None,
+            activate_fail_rate: 0.0,
             approve_after_ms: 1500,
             expire_after_ms: None,
             delete_after_ms: 500,
+            devices: 0,
+            discovery_ms: 1000,
+            discovery_fail_rate: 0.0,
+            max_connections: 256,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
         }
     }
 }
@@ -100,7 +153,7 @@ impl Default for SimConfig {
 pub struct SimHandle {
     pub addr: SocketAddr,
     shared: Arc<server::Shared>,
-    stop: oneshot::Sender<()>,
+    stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
@@ -118,7 +171,7 @@ impl SimHandle {
 
     /// Stops accepting, lets in-flight requests finish (bounded), and waits for the server.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         let mut task = self.task;
         if tokio::time::timeout(Duration::from_secs(5), &mut task)
             .await
@@ -140,12 +193,13 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         }
         None => fixtures::parse(fixtures::DEFAULT_FIXTURES, "the built-in fixtures")?,
     };
-    let catalog = fixtures::Catalog::build(&fixtures, config.destinations)?;
-
+    // Bound first: fixture URLs name the simulator, whose port is known only now.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
     let addr = listener.local_addr()?;
+    let endpoint = format!("http://{addr}");
+    let catalog = fixtures::Catalog::build(&fixtures, config.destinations, &endpoint)?;
 
     // One seed drives faults and ids alike, so a run with --fault-seed replays exactly.
     let mut seed_rng = config
@@ -153,13 +207,25 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
     let fault_rng = seed_rng.fork();
     let store_rng = seed_rng.fork();
+    let activation = store::Activation {
+        fail_rate: config.activate_fail_rate,
+        rng: seed_rng.fork(),
+    };
 
     let timing = store::Timing {
         approve_after: Duration::from_millis(config.approve_after_ms),
         expire_after: config.expire_after_ms.map(Duration::from_millis),
         delete_after: Duration::from_millis(config.delete_after_ms),
     };
-    let mut store = store::Store::new(timing, format!("http://{addr}"), store_rng);
+    let devices = devices::Devices::new(
+        devices::DeviceConfig {
+            per_account: config.devices,
+            discovery_time: Duration::from_millis(config.discovery_ms),
+            fail_rate: config.discovery_fail_rate,
+        },
+        seed_rng.fork(),
+    );
+    let mut store = store::Store::new(timing, endpoint, store_rng, activation, devices);
     store.seed(&fixtures.account_associations, &catalog, Instant::now())?;
 
     let shared = Arc::new(server::Shared {
@@ -173,16 +239,17 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         )
         .with_reply_delay(Duration::from_millis(config.reply_delay_ms)),
     });
-    let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(Arc::clone(&shared));
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(err) = serve.await {
-            eprintln!("simulator: server error: {err}");
-        }
-    });
+    let (stop, stopped) = watch::channel(false);
+    let limits = http::Limits {
+        max_connections: config.max_connections as usize,
+        header_timeout: Duration::from_millis(config.header_timeout_ms),
+        body_timeout: Duration::from_millis(config.body_timeout_ms),
+        idle_timeout: Duration::from_millis(config.idle_timeout_ms),
+    };
+    let dispatch_shared = Arc::clone(&shared);
+    let handler: http::Handler =
+        Arc::new(move |request| Box::pin(server::dispatch(Arc::clone(&dispatch_shared), request)));
+    let task = tokio::spawn(http::serve(listener, limits, handler, stopped));
     Ok(SimHandle {
         addr,
         shared,
@@ -345,7 +412,7 @@ mod tests {
             .expect("connect");
         stream
             .write_all(
-                b"GET /oauth/authorize?state=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /third-party/acme-home-cloud/oauth/authorize?state=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
             )
             .await
             .expect("send");

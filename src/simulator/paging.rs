@@ -15,6 +15,10 @@ pub enum ListKind {
     CloudConnectors,
     ConnectorDestinations,
     AccountAssociations,
+    DeviceDiscoveries,
+    DiscoveredDevices,
+    ManagedThings,
+    ManagedThingAssociations,
 }
 
 impl ListKind {
@@ -23,6 +27,10 @@ impl ListKind {
             Self::CloudConnectors => "cc",
             Self::ConnectorDestinations => "cd",
             Self::AccountAssociations => "aa",
+            Self::DeviceDiscoveries => "dd",
+            Self::DiscoveredDevices => "dv",
+            Self::ManagedThings => "mt",
+            Self::ManagedThingAssociations => "ma",
         }
     }
 }

@@ -1,33 +1,22 @@
-//! Routing, the SigV4 presence check, fault injection and body reading. Routing is done by
-//! hand in one fallback handler so that every rejection (unknown route, bad body, oversized
-//! body) leaves in the service's error shape rather than axum's plain-text defaults.
+//! Routing, the SigV4 presence check and fault injection. Routing is done by hand so that
+//! every rejection (unknown route, bad body) leaves in the service's error shape; `http`
+//! below has already read the whole body within its limits.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 
 use super::api::{self, Operation};
 use super::consent;
 use super::error::ApiError;
 use super::fixtures::Catalog;
 use super::store::Store;
-
-/// Largest accepted request body.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// An oversized body is read and discarded up to this much so the client, still writing,
-/// sees our 413 instead of a reset connection; beyond it we stop reading.
-const DRAIN_LIMIT_BYTES: usize = 64 * 1024 * 1024;
-
-/// How long to wait for the next piece of a request body.
-const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The signing name every request's credential scope must carry.
 const SIGNING_NAME: &str = "iotmanagedintegrations";
@@ -109,10 +98,6 @@ impl Shared {
     }
 }
 
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(dispatch).with_state(shared)
-}
-
 /// Every API answer carries a request id, as the service's do (the SDK reports it with errors).
 ///
 /// `--reply-delay-ms` is applied here, after `handle` has returned: the operation has already
@@ -120,11 +105,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
 /// during the hold, which drops this future, loses only the reply. Reads are not held: a lost
 /// reply matters where a retry could do the work twice, and a test (or an operator with the AWS
 /// CLI) can look at the service while a create's reply is still held.
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+pub async fn dispatch(shared: Arc<Shared>, request: Request) -> Response {
     static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
-    let is_api = !request.uri().path().starts_with("/oauth/");
+    let is_api = !consent::is_browser_path(request.uri().path());
     let changes_state = request.method() != Method::GET && request.method() != Method::HEAD;
-    let mut response = handle(State(Arc::clone(&shared)), request).await;
+    let mut response = handle(&shared, request).await;
     if is_api {
         let n = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
         if let Ok(value) =
@@ -140,24 +125,14 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     response
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn handle(shared: &Shared, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
 
-    if path == "/oauth/authorize" || path == "/oauth/authorize/" {
-        return match parts.method {
-            Method::GET => consent::show(&shared, &query),
-            Method::POST => match read_body(body, &parts.headers).await {
-                Ok(bytes) => consent::decide(&shared, &bytes),
-                Err(err) => consent::message_page(err.status(), "Bad request", err.message()),
-            },
-            _ => consent::message_page(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-                "Use GET or POST.",
-            ),
-        };
+    if consent::is_browser_path(&path) {
+        let body = body_bytes(body).await;
+        return consent::handle(shared, &parts.method, &path, &query, &body);
     }
 
     let operation = match route(&parts.method, &path) {
@@ -174,14 +149,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if let Some(fault) = shared.faults.roll() {
         return fault.into_response();
     }
-    let body = match read_body(body, &parts.headers).await {
-        Ok(bytes) => bytes,
-        Err(err) => return err.into_response(),
-    };
+    let body = body_bytes(body).await;
     let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    match api::handle(&shared, operation, &region, &query, &body) {
+    match api::handle(shared, operation, &region, &query, &body) {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
@@ -217,6 +189,24 @@ fn route(method: &Method, path: &str) -> Result<Operation, ApiError> {
         }
         (Method::POST, ["account-associations", id, "refresh"]) => {
             Operation::StartAccountAssociationRefresh(label(id))
+        }
+        (Method::POST, ["device-discoveries"]) => Operation::StartDeviceDiscovery,
+        (Method::GET, ["device-discoveries"]) => Operation::ListDeviceDiscoveries,
+        (Method::GET, ["device-discoveries", id]) => Operation::GetDeviceDiscovery(label(id)),
+        (Method::GET, ["device-discoveries", id, "devices"]) => {
+            Operation::ListDiscoveredDevices(label(id))
+        }
+        (Method::POST, ["managed-things"]) => Operation::CreateManagedThing,
+        (Method::GET, ["managed-things"]) => Operation::ListManagedThings,
+        (Method::GET, ["managed-things", id]) => Operation::GetManagedThing(label(id)),
+        (Method::PUT, ["managed-thing-associations", "register"]) => {
+            Operation::RegisterAccountAssociation
+        }
+        (Method::PUT, ["managed-thing-associations", "deregister"]) => {
+            Operation::DeregisterAccountAssociation
+        }
+        (Method::GET, ["managed-thing-associations"]) => {
+            Operation::ListManagedThingAccountAssociations
         }
         _ => return Err(unknown()),
     };
@@ -297,46 +287,12 @@ fn credential_region(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok((*region).to_owned())
 }
 
-/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
-async fn read_body(body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ApiError> {
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "Request body: larger than the {MAX_BODY_BYTES} byte limit"
-        ))
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > DRAIN_LIMIT_BYTES as u64) {
-        return Err(too_large());
-    }
-    let mut stream = body.into_data_stream();
-    let mut buffer = Vec::new();
-    let mut seen = 0usize;
-    loop {
-        // A client that declares more than it sends must not hold a handler forever.
-        let next = tokio::time::timeout(BODY_READ_TIMEOUT, stream.next())
-            .await
-            .map_err(|_| {
-                ApiError::validation("Request body: timed out waiting for the rest of the body")
-            })?;
-        let Some(chunk) = next else { break };
-        let chunk = chunk
-            .map_err(|e| ApiError::validation(format!("Request body: could not be read: {e}")))?;
-        seen = seen.saturating_add(chunk.len());
-        if seen > DRAIN_LIMIT_BYTES {
-            break;
-        }
-        if seen <= MAX_BODY_BYTES {
-            buffer.extend_from_slice(&chunk);
-        }
-    }
-    if seen > MAX_BODY_BYTES {
-        Err(too_large())
-    } else {
-        Ok(buffer)
-    }
+/// The body `http` read in full (and within its limit) before the handler ran.
+async fn body_bytes(body: Body) -> Vec<u8> {
+    axum::body::to_bytes(body, super::http::MAX_BODY_BYTES)
+        .await
+        .map(|bytes| bytes.to_vec())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,17 +1,25 @@
-//! Account associations and their lifecycle. Time-driven transitions (consent approved →
-//! succeeded, succeeded → refresh token expired, deleting → gone) are computed lazily from
-//! stored instants whenever an association is read, so there are no background timers to
-//! leak or race with shutdown.
+//! Account associations and their lifecycle. Time-driven transitions (approved → succeeded,
+//! succeeded → refresh token expired, deleting → gone) are computed lazily from stored
+//! instants whenever an association is read, so there are no background timers to leak or
+//! race with shutdown. The consent chain (third-party page → callback) moves an association
+//! only at its end, through [`Store::settle`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use super::devices::{self, Account, Devices};
 use super::error::ApiError;
 use super::fixtures::{Catalog, SeedAssociation};
+use super::oauth;
 
 /// The ErrorMessage values the simulator sets; they fit `[A-Za-z0-9-_ ]+`.
 pub const DENIED_MESSAGE: &str = "The account owner denied access";
 pub const EXPIRED_MESSAGE: &str = "The refresh token has expired";
+/// AWS.ActivateUser failed in the customer's connector (the customer's side).
+pub const CONNECTOR_FAILED_MESSAGE: &str = "The connector failed AWS ActivateUser for this account";
+/// The service failed while completing the link (the service's side).
+pub const SERVICE_FAILED_MESSAGE: &str =
+    "Account linking failed because of an internal service error";
 
 /// How long the time-driven phases last.
 #[derive(Debug, Clone, Copy)]
@@ -60,26 +68,90 @@ pub struct Association {
     pub auth_material_name: Option<String>,
     pub error_message: Option<String>,
     pub phase: Phase,
-    /// True when the association is authorized through the OAuth consent page.
-    pub oauth: bool,
-    /// The live consent `state`, while the consent page may still be used.
-    pub consent_state: Option<String>,
-    /// Seeded only: deleting fails while managed things are registered.
-    pub managed_things: u32,
+    /// The destination's OAuth client, for an association authorized through consent.
+    pub oauth: Option<oauth::Client>,
+    /// The authorization request in flight, while the account owner's consent is awaited.
+    pub consent: Option<Consent>,
     client_token: Option<String>,
+}
+
+/// One authorization request: its URL and where the account owner got with it.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    pub state: String,
+    pub url: String,
+    /// The PKCE verifier, which the service keeps and the third party never sees.
+    verifier: String,
+    pub stage: ConsentStage,
+}
+
+impl Consent {
+    /// The S256 challenge the URL carries.
+    pub fn challenge(&self) -> String {
+        oauth::challenge(&self.verifier)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsentStage {
+    /// Issued: the third party's page may be opened (and reloaded).
+    Issued,
+    /// The owner decided at the third party, which sent the browser to the callback with this
+    /// authorization code, or with `error=access_denied` (None).
+    Decided { code: Option<String> },
+}
+
+/// How the account owner's authorization ended: what [`Store::settle`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// Consent given, token exchanged, user activated: succeeds after `--approve-after-ms`.
+    Approved,
+    /// The owner refused at the third party.
+    Denied,
+    /// The token exchange or AWS.ActivateUser failed, on one side or the other.
+    ActivationFailed(Side),
+    /// The owner's refresh token expired (or was revoked) on a succeeded association.
+    Expired,
+}
+
+/// Whose fault a failed activation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The customer's connector (its Lambda answered AWS.ActivateUser with an error).
+    Connector,
+    /// The service itself.
+    Service,
+}
+
+impl Side {
+    pub fn error_message(self) -> &'static str {
+        match self {
+            Side::Connector => CONNECTOR_FAILED_MESSAGE,
+            Side::Service => SERVICE_FAILED_MESSAGE,
+        }
+    }
+
+    /// The OAuth error code and description appended to the final redirect.
+    pub fn redirect_error(self) -> (&'static str, &'static str) {
+        match self {
+            Side::Connector => (
+                "server_error",
+                "AWS.ActivateUser failed in the connector: it returned no user id for this account.",
+            ),
+            Side::Service => (
+                "temporarily_unavailable",
+                "The service could not complete the account link. Try again later.",
+            ),
+        }
+    }
 }
 
 impl Association {
     /// The consent URL while a consent is awaited, otherwise "" (as for General Authorization).
-    pub fn consent_url(&self, base_url: &str) -> String {
-        match (&self.consent_state, self.phase) {
-            (Some(state), Phase::InProgress { succeed_at: None }) => {
-                format!(
-                    "{base_url}/oauth/authorize?association={}&state={state}",
-                    self.id
-                )
-            }
-            _ => String::new(),
+    pub fn consent_url(&self) -> &str {
+        match (&self.consent, self.phase) {
+            (Some(consent), Phase::InProgress { succeed_at: None }) => &consent.url,
+            _ => "",
         }
     }
 
@@ -95,9 +167,32 @@ impl Association {
         if let (Phase::Succeeded { since }, Some(expire)) = (self.phase, timing.expire_after)
             && now >= since + expire
         {
-            self.phase = Phase::Expired;
-            self.error_message = Some(EXPIRED_MESSAGE.into());
+            self.apply(Settlement::Expired, now, timing.approve_after);
         }
+    }
+
+    /// Moves the association as `settlement` says (the caller checked that it fits) and hands
+    /// back the authorization request it ends.
+    fn apply(
+        &mut self,
+        settlement: Settlement,
+        now: Instant,
+        approve_after: Duration,
+    ) -> Option<Consent> {
+        let (phase, message) = match settlement {
+            Settlement::Approved => (
+                Phase::InProgress {
+                    succeed_at: Some(now + approve_after),
+                },
+                None,
+            ),
+            Settlement::Denied => (Phase::Failed, Some(DENIED_MESSAGE)),
+            Settlement::ActivationFailed(side) => (Phase::Failed, Some(side.error_message())),
+            Settlement::Expired => (Phase::Expired, Some(EXPIRED_MESSAGE)),
+        };
+        self.phase = phase;
+        self.error_message = message.map(Into::into);
+        self.consent.take()
     }
 }
 
@@ -110,7 +205,7 @@ pub struct NewAssociation {
     pub description: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
     pub auth_material_name: Option<String>,
-    pub oauth: bool,
+    pub oauth: Option<oauth::Client>,
 }
 
 impl NewAssociation {
@@ -127,11 +222,44 @@ impl NewAssociation {
     }
 }
 
-/// Why a consent page request cannot be served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a step of the consent chain is refused (the browser is shown a page saying so).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsentError {
-    /// The state is unknown, already used, superseded by a refresh, or for another association.
-    StaleState,
+    /// No authorization request has this state: mistyped, forged, or replaced by a newer one
+    /// (a refresh) or ended by a deletion.
+    Unknown,
+    /// The state was valid and its link has been used.
+    Used,
+    /// The request does not match what was issued (the reason is shown).
+    Mismatch(String),
+}
+
+/// What the callback received from the third party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    Code(String),
+    Error(String),
+}
+
+/// `--activate-fail-rate`: a seeded draw per completed consent.
+pub struct Activation {
+    pub fail_rate: f64,
+    pub rng: fastrand::Rng,
+}
+
+impl Activation {
+    fn roll(&mut self) -> Option<Side> {
+        // Draw only when a rate is set, so the default consumes no randomness.
+        if self.fail_rate > 0.0 && self.rng.f64() < self.fail_rate {
+            Some(if self.rng.bool() {
+                Side::Connector
+            } else {
+                Side::Service
+            })
+        } else {
+            None
+        }
+    }
 }
 
 struct TokenRecord {
@@ -147,14 +275,26 @@ pub struct Store {
     by_seq: BTreeMap<u64, Association>,
     seq_by_id: HashMap<String, u64>,
     tokens: HashMap<String, TokenRecord>,
+    /// Live consent states and their associations.
     consent: HashMap<String, String>,
+    /// States whose links were used: a second use is told so, not "unknown".
+    used_states: HashSet<String>,
     deleting: Vec<(Instant, String)>,
     next_seq: u64,
     rng: fastrand::Rng,
+    activation: Activation,
+    /// Discoveries, managed things and their links to associations.
+    pub devices: Devices,
 }
 
 impl Store {
-    pub fn new(timing: Timing, base_url: String, rng: fastrand::Rng) -> Self {
+    pub fn new(
+        timing: Timing,
+        base_url: String,
+        rng: fastrand::Rng,
+        activation: Activation,
+        devices: Devices,
+    ) -> Self {
         Self {
             timing,
             base_url,
@@ -162,14 +302,18 @@ impl Store {
             seq_by_id: HashMap::new(),
             tokens: HashMap::new(),
             consent: HashMap::new(),
+            used_states: HashSet::new(),
             deleting: Vec::new(),
             next_seq: 0,
             rng,
+            activation,
+            devices,
         }
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+    /// The service's OAuth callback, where third parties send the browser back.
+    pub fn callback_url(&self) -> String {
+        format!("{}{}", self.base_url, oauth::CALLBACK_PATH)
     }
 
     /// Adds the fixtures' associations, in their given state, as of `now`.
@@ -190,12 +334,17 @@ impl Store {
                 .general_authorization
                 .as_ref()
                 .and_then(|g| g.auth_material_name.clone());
-            let oauth = auth_material_name.is_none()
-                && catalog
+            let oauth = if auth_material_name.is_none() {
+                catalog
                     .destination(&seed.connector_destination_id)
-                    .is_some_and(|d| d.oauth().is_some());
+                    .and_then(|d| d.oauth_client())
+            } else {
+                None
+            };
             let phase = match seed.association_state.as_str() {
-                "ASSOCIATION_IN_PROGRESS" if oauth => Phase::InProgress { succeed_at: None },
+                "ASSOCIATION_IN_PROGRESS" if oauth.is_some() => {
+                    Phase::InProgress { succeed_at: None }
+                }
                 "ASSOCIATION_IN_PROGRESS" => Phase::InProgress {
                     succeed_at: Some(now + self.timing.approve_after),
                 },
@@ -216,15 +365,32 @@ impl Store {
                 error_message: seed.error_message.clone(),
                 phase,
                 oauth,
-                consent_state: None,
-                managed_things: seed.managed_things,
+                consent: None,
                 client_token: None,
             };
             if phase == (Phase::InProgress { succeed_at: None }) {
-                association.consent_state = Some(self.new_consent_state(&association.id));
+                association.consent = self.new_consent(&association);
             }
             if let Phase::Deleting { until } = phase {
                 self.deleting.push((until, association.id.clone()));
+            }
+            if seed.managed_things > 0 {
+                let connector_id = catalog
+                    .destination(&seed.connector_destination_id)
+                    .map(|d| d.cloud_connector_id.clone())
+                    .unwrap_or_default();
+                let account = Account {
+                    id: &association.id,
+                    state: association.phase.state_name(),
+                    destination_id: &association.destination_id,
+                    connector_id: &connector_id,
+                };
+                self.devices.seed_registered(
+                    &account,
+                    seed.managed_things as usize,
+                    catalog,
+                    now,
+                )?;
             }
             self.insert(association);
         }
@@ -249,11 +415,31 @@ impl Store {
         }
     }
 
-    fn new_consent_state(&mut self, association_id: &str) -> String {
-        let state: String = (0..32).map(|_| self.rng.alphanumeric()).collect();
-        self.consent
-            .insert(state.clone(), association_id.to_owned());
-        state
+    /// A fresh authorization request for an OAuth association (None for the others).
+    fn new_consent(&mut self, association: &Association) -> Option<Consent> {
+        let client = association.oauth.as_ref()?;
+        let state: String = (0..oauth::STATE_LEN)
+            .map(|_| self.rng.alphanumeric())
+            .collect();
+        let verifier: String = (0..oauth::VERIFIER_LEN)
+            .map(|_| self.rng.alphanumeric())
+            .collect();
+        let url = oauth::authorization_url(client, &self.callback_url(), &state, &verifier);
+        self.consent.insert(state.clone(), association.id.clone());
+        Some(Consent {
+            state,
+            url,
+            verifier,
+            stage: ConsentStage::Issued,
+        })
+    }
+
+    /// Ends the association's authorization request: its link counts as used from now on.
+    fn retire_consent(&mut self, consent: Option<Consent>) {
+        if let Some(consent) = consent {
+            self.consent.remove(&consent.state);
+            self.used_states.insert(consent.state);
+        }
     }
 
     /// Drops associations whose DELETING period is over (with their token and consent).
@@ -272,8 +458,8 @@ impl Store {
                 if let Some(token) = association.client_token {
                     self.tokens.remove(&token);
                 }
-                if let Some(state) = association.consent_state {
-                    self.consent.remove(&state);
+                if let Some(consent) = association.consent {
+                    self.consent.remove(&consent.state);
                 }
             }
         }
@@ -326,12 +512,11 @@ impl Store {
             error_message: None,
             phase: Phase::InProgress { succeed_at: None },
             oauth: request.oauth,
-            consent_state: None,
-            managed_things: 0,
+            consent: None,
             client_token: request.client_token.clone(),
         };
-        if request.oauth {
-            association.consent_state = Some(self.new_consent_state(&id));
+        if association.oauth.is_some() {
+            association.consent = self.new_consent(&association);
         } else {
             association.phase = Phase::InProgress {
                 succeed_at: Some(now + self.timing.approve_after),
@@ -411,97 +596,259 @@ impl Store {
                 "AccountAssociation {id} is being deleted"
             )));
         }
-        let old_state = association.consent_state.take();
+        let old = association.consent.take();
         association.error_message = None;
-        let oauth = association.oauth;
-        association.phase = if oauth {
+        association.phase = if association.oauth.is_some() {
             Phase::InProgress { succeed_at: None }
         } else {
             Phase::InProgress {
                 succeed_at: Some(now + approve_after),
             }
         };
-        if let Some(state) = old_state {
-            self.consent.remove(&state);
+        let snapshot = association.clone();
+        // The old link is not "used" but replaced: its state becomes unknown.
+        if let Some(old) = old {
+            self.consent.remove(&old.state);
         }
-        if oauth {
-            let state = self.new_consent_state(id);
-            let base_url = self.base_url.clone();
-            let association = self.get_mut(id, now)?;
-            association.consent_state = Some(state);
-            Ok(association.consent_url(&base_url))
-        } else {
-            Ok(String::new())
-        }
+        let consent = self.new_consent(&snapshot);
+        let association = self.get_mut(id, now)?;
+        association.consent = consent;
+        Ok(association.consent_url().to_owned())
     }
 
     pub fn delete(&mut self, id: &str, now: Instant) -> Result<(), ApiError> {
         let delete_after = self.timing.delete_after;
-        let association = self.get_mut(id, now)?;
-        if association.managed_things > 0 {
+        self.get(id, now)?;
+        let linked = self.devices.linked_to(id);
+        if linked > 0 {
             return Err(ApiError::Conflict(format!(
-                "AccountAssociation {id} cannot be deleted: {} managed things are still registered",
-                association.managed_things
+                "AccountAssociation {id} cannot be deleted: {linked} managed things are still \
+                 registered (DeregisterAccountAssociation them first)"
             )));
         }
+        let association = self.get_mut(id, now)?;
         if matches!(association.phase, Phase::Deleting { .. }) {
             // Deleting twice is harmless; the first request's timer stands.
             return Ok(());
         }
         let until = now + delete_after;
         association.phase = Phase::Deleting { until };
-        let state = association.consent_state.take();
-        if let Some(state) = state {
-            self.consent.remove(&state);
+        let consent = association.consent.take();
+        // A link of a deleted association is not "used", it is gone: forget its state.
+        if let Some(consent) = consent {
+            self.consent.remove(&consent.state);
         }
         self.deleting.push((until, id.to_owned()));
         Ok(())
     }
 
-    /// The association a consent page request is for, if `state` is live for it.
-    pub fn consent_target(
+    /// StartDeviceDiscovery: a CLOUD discovery runs for an existing association (whose state
+    /// the devices side judges), a hub discovery for an existing controller.
+    pub fn start_discovery(
         &mut self,
-        association_id: &str,
+        request: devices::NewDiscovery,
+        catalog: &Catalog,
+        now: Instant,
+    ) -> Result<&devices::Discovery, ApiError> {
+        let association = match (&request.account_association_id, request.kind.as_str()) {
+            (Some(id), devices::CLOUD) => Some(self.get(id, now)?.clone()),
+            _ => None,
+        };
+        let connector_id = association
+            .as_ref()
+            .and_then(|a| catalog.destination(&a.destination_id))
+            .map(|d| d.cloud_connector_id.clone())
+            .unwrap_or_default();
+        let account = association.as_ref().map(|a| Account {
+            id: &a.id,
+            state: a.phase.state_name(),
+            destination_id: &a.destination_id,
+            connector_id: &connector_id,
+        });
+        let role = request
+            .controller_id
+            .as_deref()
+            .and_then(|id| self.devices.thing(id).ok())
+            .map(|thing| thing.role.clone());
+        self.devices
+            .start_discovery(request, account, role.as_deref(), catalog, now)
+    }
+
+    /// RegisterAccountAssociation, for an existing association.
+    pub fn register(
+        &mut self,
+        thing: &str,
+        association: &str,
+        discovery: &str,
+        now: Instant,
+    ) -> Result<(), ApiError> {
+        let state = self.get(association, now)?.phase.state_name();
+        self.devices
+            .register(thing, (association, state), discovery, now)
+    }
+
+    /// DeregisterAccountAssociation, for an existing association.
+    pub fn deregister(
+        &mut self,
+        thing: &str,
+        association: &str,
+        now: Instant,
+    ) -> Result<(), ApiError> {
+        self.get(association, now)?;
+        self.devices.deregister(thing, association, now)
+    }
+
+    /// The association whose authorization request has this `state`, while its third-party
+    /// page may still be used.
+    pub fn open_consent(
+        &mut self,
         state: &str,
         now: Instant,
     ) -> Result<&Association, ConsentError> {
-        self.purge(now);
-        if self.consent.get(state).map(String::as_str) != Some(association_id) {
-            return Err(ConsentError::StaleState);
+        let id = self.consent_owner(state, now)?;
+        let association = self.get(&id, now).map_err(|_| ConsentError::Unknown)?;
+        match &association.consent {
+            Some(consent) if consent.stage == ConsentStage::Issued => Ok(association),
+            _ => Err(ConsentError::Used),
         }
-        let association = self
-            .get(association_id, now)
-            .map_err(|_| ConsentError::StaleState)?;
-        if association.phase != (Phase::InProgress { succeed_at: None }) {
-            return Err(ConsentError::StaleState);
-        }
-        Ok(association)
     }
 
-    /// Records the account owner's decision; the state is used up either way.
+    /// The third party records the owner's decision and sends the browser to the callback:
+    /// the returned URL carries `code` and `state`, or `error=access_denied`. The association
+    /// itself does not change until the callback.
     pub fn decide(
         &mut self,
-        association_id: &str,
         state: &str,
         approve: bool,
         now: Instant,
-    ) -> Result<&Association, ConsentError> {
-        self.consent_target(association_id, state, now)?;
-        self.consent.remove(state);
-        let approve_after = self.timing.approve_after;
-        let association = self
-            .get_mut(association_id, now)
-            .map_err(|_| ConsentError::StaleState)?;
-        association.consent_state = None;
-        if approve {
-            association.phase = Phase::InProgress {
-                succeed_at: Some(now + approve_after),
-            };
-        } else {
-            association.phase = Phase::Failed;
-            association.error_message = Some(DENIED_MESSAGE.into());
+    ) -> Result<String, ConsentError> {
+        let id = self.open_consent(state, now)?.id.clone();
+        let code = approve.then(|| (0..32).map(|_| self.rng.alphanumeric()).collect::<String>());
+        let callback = self.callback_url();
+        let association = self.get_mut(&id, now).map_err(|_| ConsentError::Unknown)?;
+        let consent = association.consent.as_mut().ok_or(ConsentError::Used)?;
+        consent.stage = ConsentStage::Decided { code: code.clone() };
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        match &code {
+            Some(code) => query.append_pair("code", code),
+            None => query
+                .append_pair("error", "access_denied")
+                .append_pair("error_description", "The account owner denied access."),
+        };
+        query.append_pair("state", state);
+        Ok(format!("{callback}?{}", query.finish()))
+    }
+
+    /// The service's callback: exchanges the code (checking it is the one the third party
+    /// issued for this state), activates the user on the connector (which `--activate-fail-rate`
+    /// makes fail), settles the association, and returns where the browser goes last: the
+    /// destination's completion page, with `error` and `error_description` on failure.
+    pub fn complete(
+        &mut self,
+        state: &str,
+        callback: Callback,
+        now: Instant,
+    ) -> Result<String, ConsentError> {
+        let id = self.consent_owner(state, now)?;
+        let association = self.get(&id, now).map_err(|_| ConsentError::Unknown)?;
+        let Some(stage) = association.consent.as_ref().map(|c| c.stage.clone()) else {
+            return Err(ConsentError::Used);
+        };
+        let complete_url = association
+            .oauth
+            .as_ref()
+            .and_then(|client| client.complete_url.clone())
+            .unwrap_or_else(|| format!("{}{}", self.base_url, oauth::COMPLETE_PATH));
+        let settlement = match (&stage, &callback) {
+            (ConsentStage::Issued, _) => {
+                return Err(ConsentError::Mismatch(
+                    "the account owner has not decided at the third party yet".into(),
+                ));
+            }
+            (ConsentStage::Decided { code: Some(issued) }, Callback::Code(code))
+                if issued == code =>
+            {
+                match self.activation.roll() {
+                    None => Settlement::Approved,
+                    Some(side) => Settlement::ActivationFailed(side),
+                }
+            }
+            (ConsentStage::Decided { code: None }, Callback::Error(error))
+                if error == "access_denied" =>
+            {
+                Settlement::Denied
+            }
+            _ => {
+                return Err(ConsentError::Mismatch(
+                    "the code or error does not match what the third party issued".into(),
+                ));
+            }
+        };
+        self.settle(&id, settlement, now)
+            .map_err(|e| ConsentError::Mismatch(e.message().to_owned()))?;
+        let error = match settlement {
+            Settlement::Denied => Some(("access_denied", "The account owner denied access.")),
+            Settlement::ActivationFailed(side) => Some(side.redirect_error()),
+            Settlement::Approved | Settlement::Expired => None,
+        };
+        Ok(match error {
+            None => complete_url,
+            Some((error, description)) => {
+                let separator = if complete_url.contains('?') { '&' } else { '?' };
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("error", error)
+                    .append_pair("error_description", description)
+                    .finish();
+                format!("{complete_url}{separator}{query}")
+            }
+        })
+    }
+
+    /// The association a live consent `state` belongs to.
+    fn consent_owner(&mut self, state: &str, now: Instant) -> Result<String, ConsentError> {
+        self.purge(now);
+        if self.used_states.contains(state) {
+            return Err(ConsentError::Used);
         }
-        Ok(association)
+        self.consent
+            .get(state)
+            .cloned()
+            .ok_or(ConsentError::Unknown)
+    }
+
+    /// Records how the account owner's authorization of association `id` ended; the one place
+    /// the consent chain (and anything that drives it) changes an association's state.
+    /// Approved, Denied and ActivationFailed need a consent in flight; Expired needs a
+    /// succeeded association.
+    pub fn settle(
+        &mut self,
+        id: &str,
+        settlement: Settlement,
+        now: Instant,
+    ) -> Result<&Association, ApiError> {
+        let approve_after = self.timing.approve_after;
+        let association = self.get_mut(id, now)?;
+        let state = association.phase.state_name();
+        let fits = match settlement {
+            Settlement::Expired => matches!(association.phase, Phase::Succeeded { .. }),
+            _ => {
+                association.phase == (Phase::InProgress { succeed_at: None })
+                    && association.consent.is_some()
+            }
+        };
+        if !fits {
+            let what = if settlement == Settlement::Expired {
+                "only a succeeded association can expire"
+            } else {
+                "it awaits no consent"
+            };
+            return Err(ApiError::Conflict(format!(
+                "AccountAssociation {id} is {state}: {what}"
+            )));
+        }
+        let consent = association.apply(settlement, now, approve_after);
+        self.retire_consent(consent);
+        self.get(id, now)
     }
 }
 
@@ -509,17 +856,35 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn store(expire: Option<u64>) -> Store {
+    fn store_failing(expire: Option<u64>, activate_fail_rate: f64) -> Store {
         let timing = Timing {
             approve_after: Duration::from_millis(100),
             expire_after: expire.map(Duration::from_millis),
             delete_after: Duration::from_millis(50),
         };
+        let activation = Activation {
+            fail_rate: activate_fail_rate,
+            rng: fastrand::Rng::with_seed(3),
+        };
+        let devices = Devices::new(
+            devices::DeviceConfig {
+                per_account: 0,
+                discovery_time: Duration::from_millis(10),
+                fail_rate: 0.0,
+            },
+            fastrand::Rng::with_seed(9),
+        );
         Store::new(
             timing,
             "http://127.0.0.1:1".into(),
             fastrand::Rng::with_seed(7),
+            activation,
+            devices,
         )
+    }
+
+    fn store(expire: Option<u64>) -> Store {
+        store_failing(expire, 0.0)
     }
 
     fn request(token: Option<&str>, name: &str, oauth: bool) -> NewAssociation {
@@ -530,8 +895,22 @@ mod tests {
             description: None,
             tags: None,
             auth_material_name: None,
-            oauth,
+            oauth: oauth.then(|| oauth::Client {
+                auth_url: "http://127.0.0.1:1/third-party/c/oauth/authorize".into(),
+                client_id: "client".into(),
+                scope: Some("devices".into()),
+                complete_url: Some("http://127.0.0.1:1/done?x=1".into()),
+            }),
         }
+    }
+
+    fn state_of(url: &str) -> String {
+        url::Url::parse(url)
+            .expect("url")
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .expect("state")
     }
 
     #[test]
@@ -541,8 +920,7 @@ mod tests {
         let (a, created) = s.create(request(None, "n", true), t0).expect("create");
         assert!(created);
         let id = a.id.clone();
-        let url = a.consent_url("http://127.0.0.1:1");
-        let state = url.rsplit("state=").next().expect("state").to_owned();
+        let state = state_of(a.consent_url());
         assert_eq!(
             s.get(&id, t0 + Duration::from_secs(60))
                 .map(|a| a.phase.state_name())
@@ -550,10 +928,35 @@ mod tests {
             Some("ASSOCIATION_IN_PROGRESS")
         );
         let t1 = t0 + Duration::from_secs(61);
-        s.decide(&id, &state, true, t1).expect("approve");
+        let callback = s.decide(&state, true, t1).expect("approve");
+        assert_eq!(s.decide(&state, true, t1).err(), Some(ConsentError::Used));
+        // Decided at the third party, not yet back at the callback: still awaiting consent.
         assert_eq!(
-            s.decide(&id, &state, true, t1).err(),
-            Some(ConsentError::StaleState)
+            s.get(&id, t1 + Duration::from_secs(60))
+                .map(|a| a.phase)
+                .ok(),
+            Some(Phase::InProgress { succeed_at: None })
+        );
+        let code = url::Url::parse(&callback)
+            .expect("callback")
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .expect("code");
+        assert_eq!(
+            s.complete(&state, Callback::Code("forged".into()), t1)
+                .err(),
+            Some(ConsentError::Mismatch(
+                "the code or error does not match what the third party issued".into()
+            ))
+        );
+        let done = s
+            .complete(&state, Callback::Code(code.clone()), t1)
+            .expect("complete");
+        assert_eq!(done, "http://127.0.0.1:1/done?x=1");
+        assert_eq!(
+            s.complete(&state, Callback::Code(code), t1).err(),
+            Some(ConsentError::Used)
         );
         assert_eq!(
             s.get(&id, t1 + Duration::from_millis(99))
@@ -570,6 +973,83 @@ mod tests {
         let expired = s.get(&id, t1 + Duration::from_millis(1100)).expect("get");
         assert_eq!(expired.phase.state_name(), "REFRESH_TOKEN_EXPIRED");
         assert_eq!(expired.error_message.as_deref(), Some(EXPIRED_MESSAGE));
+    }
+
+    #[test]
+    fn denial_and_failed_activation_fail_with_messages_and_redirect_errors() {
+        let mut s = store_failing(None, 1.0);
+        let now = Instant::now();
+        let mut ids = Vec::new();
+        for (name, approve) in [("denied", false), ("a", true), ("b", true), ("c", true)] {
+            let (a, _) = s.create(request(None, name, true), now).expect("create");
+            let (id, state) = (a.id.clone(), state_of(a.consent_url()));
+            let callback = s.decide(&state, approve, now).expect("decide");
+            let params: HashMap<String, String> = url::Url::parse(&callback)
+                .expect("url")
+                .query_pairs()
+                .into_owned()
+                .collect();
+            let answer = match params.get("code") {
+                Some(code) => Callback::Code(code.clone()),
+                None => Callback::Error(params["error"].clone()),
+            };
+            let done = s.complete(&state, answer, now).expect("complete");
+            ids.push((id, done));
+        }
+        let (denied, done) = &ids[0];
+        assert!(
+            done.starts_with("http://127.0.0.1:1/done?x=1&error=access_denied&error_description=")
+        );
+        let got = s.get(denied, now).expect("get");
+        assert_eq!(
+            (got.phase, got.error_message.as_deref()),
+            (Phase::Failed, Some(DENIED_MESSAGE))
+        );
+        // Every activation fails at rate 1.0, on one side or the other.
+        for (id, done) in &ids[1..] {
+            let got = s.get(id, now).expect("get");
+            assert_eq!(got.phase, Phase::Failed);
+            let message = got.error_message.clone().expect("message");
+            assert!(
+                [CONNECTOR_FAILED_MESSAGE, SERVICE_FAILED_MESSAGE].contains(&message.as_str()),
+                "{message}"
+            );
+            assert!(
+                done.contains("&error=") && done.contains("error_description="),
+                "{done}"
+            );
+        }
+    }
+
+    #[test]
+    fn settle_is_the_one_door_and_refuses_what_does_not_fit() {
+        let mut s = store(None);
+        let now = Instant::now();
+        let (a, _) = s.create(request(None, "n", true), now).expect("create");
+        let id = a.id.clone();
+        let state = state_of(a.consent_url());
+        assert!(
+            s.settle(&id, Settlement::Expired, now).is_err(),
+            "not succeeded yet"
+        );
+        s.settle(&id, Settlement::Approved, now).expect("approve");
+        // The link is used up: the third-party page refuses it.
+        assert_eq!(s.open_consent(&state, now).err(), Some(ConsentError::Used));
+        let later = now + Duration::from_millis(100);
+        assert_eq!(
+            s.get(&id, later).map(|a| a.phase.state_name()).ok(),
+            Some("ASSOCIATION_SUCCEEDED")
+        );
+        assert!(
+            s.settle(&id, Settlement::Denied, later).is_err(),
+            "awaits no consent"
+        );
+        let expired = s.settle(&id, Settlement::Expired, later).expect("expire");
+        assert_eq!(expired.phase.state_name(), "REFRESH_TOKEN_EXPIRED");
+        assert_eq!(
+            s.open_consent("never-issued", now).err(),
+            Some(ConsentError::Unknown)
+        );
     }
 
     #[test]

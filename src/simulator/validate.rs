@@ -48,6 +48,53 @@ const AUTH_MATERIAL_CHARS: Charset = Charset {
     allows: |c| c.is_ascii_alphanumeric() || "=_+/-".contains(c),
 };
 
+/// `[a-zA-Z0-9:_-]*`: ManagedThingId.
+const THING_ID_CHARS: Charset = Charset {
+    pattern: "[a-zA-Z0-9:_-]*",
+    human: "letters, digits, ':', '_' and '-'",
+    allows: |c| c.is_ascii_alphanumeric() || ":_-".contains(c),
+};
+/// `[a-zA-Z0-9_.,@-]+`: ConnectorDeviceId and Owner.
+const DEVICE_ID_CHARS: Charset = Charset {
+    pattern: "[a-zA-Z0-9_.,@-]+",
+    human: "letters, digits, '_', '.', ',', '@' and '-'",
+    allows: |c| c.is_ascii_alphanumeric() || "_.,@-".contains(c),
+};
+/// `[\p{L}\p{N} ._-]+`: a managed thing's Name (any letters and digits, not only ASCII).
+const THING_NAME_CHARS: Charset = Charset {
+    pattern: "[\\p{L}\\p{N} ._-]+",
+    human: "letters, digits, spaces, '.', '_' and '-'",
+    allows: |c| c.is_alphabetic() || c.is_numeric() || " ._-".contains(c),
+};
+/// AuthMaterialString: what a managed thing is created from (bar codes, discovered devices).
+const AUTH_MATERIAL_STRING_CHARS: Charset = Charset {
+    pattern: "[0-9A-Za-z!#$%&()*\\+\\-;<=>?@^_`{|}~\\/: {},\\\\\"]+",
+    human: "letters, digits, spaces and !#$%&()*+-;<=>?@^_`{|}~/:{},\\\"",
+    allows: |c| c.is_ascii_alphanumeric() || "!#$%&()*+-;<=>?@^_`{|}~/: {},\\\"".contains(c),
+};
+/// DiscoveryAuthMaterialString: an install code for a hub's discovery.
+const DISCOVERY_AUTH_MATERIAL_CHARS: Charset = Charset {
+    pattern: "[0-9A-Za-z_\\-\\+=\\/:; ]+",
+    human: "letters, digits, spaces and _-+=/:;",
+    allows: |c| c.is_ascii_alphanumeric() || "_-+=/:; ".contains(c),
+};
+/// Capabilities: a JSON-ish description of what a device can do.
+const CAPABILITIES_CHARS: Charset = Charset {
+    pattern: "[a-zA-Z0-9\\s'\\x{0022},.:\\\\\\/{$}\\[\\]=_\\-\\+]+",
+    human: "letters, digits, white space and ',.:\\/{$}[]=_-+\"",
+    allows: |c| c.is_ascii_alphanumeric() || c.is_whitespace() || "'\",.:\\/{$}[]=_-+".contains(c),
+};
+const CUSTOM_KEY_CHARS: Charset = Charset {
+    pattern: "[a-zA-Z0-9 _.-]+",
+    human: "letters, digits, spaces, '_', '.' and '-'",
+    allows: |c| c.is_ascii_alphanumeric() || " _.-".contains(c),
+};
+const CUSTOM_VALUE_CHARS: Charset = Charset {
+    pattern: "[a-zA-Z0-9 _.{}:\"-]+",
+    human: "letters, digits, spaces and _.{}:\"-",
+    allows: |c| c.is_ascii_alphanumeric() || " _.{}:\"-".contains(c),
+};
+
 pub const ACCOUNT_ASSOCIATION_ID: StrRule = StrRule {
     min: 1,
     max: 64,
@@ -96,6 +143,88 @@ pub const TAG_VALUE: StrRule = StrRule {
     charset: None,
 };
 pub const MAX_TAGS: usize = 50;
+
+pub const MANAGED_THING_ID: StrRule = StrRule {
+    min: 1,
+    max: 64,
+    charset: Some(THING_ID_CHARS),
+};
+pub const DEVICE_DISCOVERY_ID: StrRule = StrRule {
+    min: 1,
+    max: 200,
+    charset: Some(ALNUM),
+};
+/// ParentControllerId and CredentialLockerId (the latter's `*` still needs one character).
+pub const ALNUM_ID: StrRule = StrRule {
+    min: 1,
+    max: 64,
+    charset: Some(ALNUM),
+};
+pub const CONNECTOR_DEVICE_ID: StrRule = StrRule {
+    min: 1,
+    max: 256,
+    charset: Some(DEVICE_ID_CHARS),
+};
+pub const OWNER: StrRule = StrRule {
+    min: 1,
+    max: 64,
+    charset: Some(DEVICE_ID_CHARS),
+};
+/// SerialNumber, Brand and Model share the display-name shape.
+pub const DEVICE_LABEL: StrRule = StrRule {
+    min: 1,
+    max: 128,
+    charset: Some(DISPLAY_CHARS),
+};
+pub const THING_NAME: StrRule = StrRule {
+    min: 1,
+    max: 128,
+    charset: Some(THING_NAME_CHARS),
+};
+pub const CLASSIFICATION: StrRule = StrRule {
+    min: 1,
+    max: 64,
+    charset: None,
+};
+pub const CAPABILITIES: StrRule = StrRule {
+    min: 1,
+    max: 65535,
+    charset: Some(CAPABILITIES_CHARS),
+};
+pub const AUTH_MATERIAL_STRING: StrRule = StrRule {
+    min: 1,
+    max: 512,
+    charset: Some(AUTH_MATERIAL_STRING_CHARS),
+};
+pub const DISCOVERY_AUTH_MATERIAL: StrRule = StrRule {
+    min: 1,
+    max: 64,
+    charset: Some(DISCOVERY_AUTH_MATERIAL_CHARS),
+};
+pub const CUSTOM_PROTOCOL_KEY: StrRule = StrRule {
+    min: 1,
+    max: 256,
+    charset: Some(CUSTOM_KEY_CHARS),
+};
+pub const CUSTOM_PROTOCOL_VALUE: StrRule = StrRule {
+    min: 1,
+    max: 512,
+    charset: Some(CUSTOM_VALUE_CHARS),
+};
+/// MetaData names must hold at least one of `[a-zA-Z0-9_.,@/:#-]`; values are free text.
+pub const META_DATA_NAME: StrRule = StrRule {
+    min: 0,
+    max: 128,
+    charset: None,
+};
+pub const META_DATA_VALUE: StrRule = StrRule {
+    min: 0,
+    max: 800,
+    charset: None,
+};
+pub const MAX_META_DATA: usize = 50;
+pub const MAX_CUSTOM_PROTOCOL_DETAIL: usize = 50;
+pub const MAX_CONNECTOR_DEVICE_IDS: usize = 100;
 pub const MAX_RESULTS: (usize, usize) = (1, 1000);
 
 /// Checks `value` against `rule`; the error names `field` and the rule broken.
@@ -127,22 +256,54 @@ pub fn check_opt(field: &str, value: Option<&str>, rule: &StrRule) -> Result<(),
 
 /// TagsMap: 1..=50 entries, keys 1..=128 and values 0..=256 characters.
 pub fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    if tags.is_empty() {
-        return Err(ApiError::validation(
-            "Tags: at least 1 tag when present, got 0",
-        ));
-    }
-    if tags.len() > MAX_TAGS {
+    check_map("Tags", tags, (1, MAX_TAGS), &TAG_KEY, &TAG_VALUE)
+}
+
+/// A string map member: its entry count within `count`, each key and value to its rule.
+pub fn check_map(
+    field: &str,
+    map: &BTreeMap<String, String>,
+    count: (usize, usize),
+    key_rule: &StrRule,
+    value_rule: &StrRule,
+) -> Result<(), ApiError> {
+    let (min, max) = count;
+    if map.len() < min {
         return Err(ApiError::validation(format!(
-            "Tags: at most {MAX_TAGS} tags, got {}",
-            tags.len()
+            "{field}: at least {min} entries when present, got {}",
+            map.len()
         )));
     }
-    for (key, value) in tags {
-        check("Tags key", key, &TAG_KEY)?;
-        check(&format!("Tags[{key:?}] value"), value, &TAG_VALUE)?;
+    if map.len() > max {
+        let noun = if field == "Tags" { "tags" } else { "entries" };
+        return Err(ApiError::validation(format!(
+            "{field}: at most {max} {noun}, got {}",
+            map.len()
+        )));
+    }
+    for (key, value) in map {
+        check(&format!("{field} key"), key, key_rule)?;
+        check(&format!("{field}[{key:?}] value"), value, value_rule)?;
     }
     Ok(())
+}
+
+/// MetaData: 1..=50 entries; each name holds one of `[a-zA-Z0-9_.,@/:#-]`.
+pub fn check_meta_data(meta: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    check_map(
+        "MetaData",
+        meta,
+        (1, MAX_META_DATA),
+        &META_DATA_NAME,
+        &META_DATA_VALUE,
+    )?;
+    let meaningful = |c: char| c.is_ascii_alphanumeric() || "_.,@/:#-".contains(c);
+    match meta.keys().find(|name| !name.chars().any(meaningful)) {
+        Some(name) => Err(ApiError::validation(format!(
+            "MetaData key: must match .*[a-zA-Z0-9_.,@/:#-]+.*, got {name:?}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// MaxResults from the query string: an integer in 1..=1000; absent means `default`.

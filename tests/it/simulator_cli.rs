@@ -344,3 +344,303 @@ async fn the_review_command_reproduces_the_request() {
     }
     sim.shutdown().await;
 }
+
+/// A General Authorization association created with the CLI, waited until it has succeeded.
+fn cli_linked(endpoint: &str, name: &str) -> String {
+    let created = aws_ok(
+        endpoint,
+        &[
+            "create-account-association",
+            "--connector-destination-id",
+            "brightlight-partner",
+            "--name",
+            name,
+            "--general-authorization",
+            "AuthMaterialName=api-key",
+        ],
+    );
+    let id = created["AccountAssociationId"]
+        .as_str()
+        .expect("AccountAssociationId")
+        .to_owned();
+    wait_for(endpoint, &id, "ASSOCIATION_SUCCEEDED");
+    id
+}
+
+/// Starts a CLOUD discovery of `association` with the CLI and waits until it has finished.
+fn cli_discovery(endpoint: &str, association: &str, token: &str) -> String {
+    let started = aws_ok(
+        endpoint,
+        &[
+            "start-device-discovery",
+            "--discovery-type",
+            "CLOUD",
+            "--account-association-id",
+            association,
+            "--client-token",
+            token,
+        ],
+    );
+    let id = started["Id"].as_str().expect("Id").to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = aws_ok(endpoint, &["get-device-discovery", "--identifier", &id]);
+        if got["Status"] == "SUCCEEDED" {
+            return id;
+        }
+        assert_eq!(got["Status"], "RUNNING", "{got}");
+        assert!(Instant::now() < deadline, "{id} still running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn items(out: &serde_json::Value) -> Vec<serde_json::Value> {
+    out["Items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_cli_discovers_devices_idempotently_and_in_pages() {
+    let sim = start(SimConfig {
+        discovery_ms: 300,
+        ..config()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    tokio::task::spawn_blocking(move || {
+        // An OAuth association whose owner has not consented yet: refused, naming its state.
+        let pending = aws_ok(
+            &endpoint,
+            &[
+                "create-account-association",
+                "--connector-destination-id",
+                "acme-home-us",
+                "--name",
+                "CLI pending",
+            ],
+        );
+        let pending = pending["AccountAssociationId"].as_str().expect("id");
+        let err = aws(
+            &endpoint,
+            &[
+                "start-device-discovery",
+                "--discovery-type",
+                "CLOUD",
+                "--account-association-id",
+                pending,
+            ],
+        )
+        .expect_err("not succeeded");
+        assert!(
+            err.contains("ConflictException") && err.contains("ASSOCIATION_IN_PROGRESS"),
+            "{err}"
+        );
+
+        let linked = cli_linked(&endpoint, "CLI discovered");
+        let id = cli_discovery(&endpoint, &linked, "cli-discovery-1");
+        // The same ClientToken and request: the same discovery, none started.
+        let again = aws_ok(
+            &endpoint,
+            &[
+                "start-device-discovery",
+                "--discovery-type",
+                "CLOUD",
+                "--account-association-id",
+                &linked,
+                "--client-token",
+                "cli-discovery-1",
+            ],
+        );
+        assert_eq!(again["Id"], id.as_str());
+        // The CLI follows NextToken itself: pages of 2, every device exactly once.
+        let devices = items(&aws_ok(
+            &endpoint,
+            &[
+                "list-discovered-devices",
+                "--identifier",
+                &id,
+                "--page-size",
+                "2",
+            ],
+        ));
+        let names: Vec<&str> = devices
+            .iter()
+            .filter_map(|d| d["ConnectorDeviceName"].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Kitchen ceiling bulb",
+                "TV backlight strip",
+                "Porch lantern",
+                "Reading lamp",
+                "Living room dimmer",
+                "Garden spot"
+            ]
+        );
+        assert!(devices.iter().all(|d| d["Modification"] == "DISCOVERED"));
+        let listed = items(&aws_ok(
+            &endpoint,
+            &[
+                "list-device-discoveries",
+                "--type-filter",
+                "CLOUD",
+                "--status-filter",
+                "SUCCEEDED",
+                "--page-size",
+                "1",
+            ],
+        ));
+        let ids: Vec<&str> = listed.iter().filter_map(|d| d["Id"].as_str()).collect();
+        assert_eq!(ids.len(), 2, "the seeded discovery and ours: {listed:?}");
+        assert_eq!(ids[1], id);
+    })
+    .await
+    .expect("CLI flow");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_cli_adopts_registers_and_deregisters_managed_things() {
+    let sim = start(SimConfig {
+        discovery_ms: 100,
+        ..config()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    tokio::task::spawn_blocking(move || {
+        let linked = cli_linked(&endpoint, "CLI things");
+        let discovery = cli_discovery(&endpoint, &linked, "cli-things-discovery");
+        let devices = items(&aws_ok(
+            &endpoint,
+            &["list-discovered-devices", "--identifier", &discovery],
+        ));
+        let material = |i: usize| {
+            devices[i]["AuthenticationMaterial"]
+                .as_str()
+                .expect("AuthenticationMaterial")
+                .to_owned()
+        };
+        let create = |material: &str, name: &str| {
+            aws(
+                &endpoint,
+                &[
+                    "create-managed-thing",
+                    "--role",
+                    "DEVICE",
+                    "--authentication-material-type",
+                    "DISCOVERED_DEVICE",
+                    "--authentication-material",
+                    material,
+                    "--name",
+                    name,
+                    "--client-token",
+                    "cli-thing-1",
+                ],
+            )
+        };
+        let first = create(&material(0), "Kitchen").expect("create");
+        let thing = first["Id"].as_str().expect("Id").to_owned();
+        assert_eq!(
+            create(&material(0), "Kitchen").expect("replay")["Id"],
+            thing.as_str()
+        );
+        let err = create(&material(0), "Pantry").expect_err("changed request");
+        assert!(err.contains("ConflictException"), "{err}");
+        let second = aws_ok(
+            &endpoint,
+            &[
+                "create-managed-thing",
+                "--role",
+                "DEVICE",
+                "--authentication-material-type",
+                "DISCOVERED_DEVICE",
+                "--authentication-material",
+                &material(1),
+            ],
+        );
+        let second = second["Id"].as_str().expect("Id").to_owned();
+        let things = items(&aws_ok(
+            &endpoint,
+            &[
+                "list-managed-things",
+                "--connector-destination-id-filter",
+                "brightlight-partner",
+                "--page-size",
+                "1",
+            ],
+        ));
+        let ids: Vec<&str> = things.iter().filter_map(|t| t["Id"].as_str()).collect();
+        assert_eq!(ids, [thing.as_str(), second.as_str()]);
+        assert!(
+            things
+                .iter()
+                .all(|t| t["ProvisioningStatus"] == "DISCOVERED")
+        );
+
+        let registered = aws_ok(
+            &endpoint,
+            &[
+                "register-account-association",
+                "--managed-thing-id",
+                &thing,
+                "--account-association-id",
+                &linked,
+                "--device-discovery-id",
+                &discovery,
+            ],
+        );
+        assert_eq!(registered["ManagedThingId"], thing.as_str());
+        let links = items(&aws_ok(
+            &endpoint,
+            &[
+                "list-managed-thing-account-associations",
+                "--account-association-id",
+                &linked,
+            ],
+        ));
+        let statuses: Vec<&str> = links
+            .iter()
+            .filter_map(|l| l["ManagedThingAssociationStatus"].as_str())
+            .collect();
+        assert_eq!(statuses, ["ASSOCIATED", "PRE_ASSOCIATED"], "{links:?}");
+        let err = aws(
+            &endpoint,
+            &[
+                "delete-account-association",
+                "--account-association-id",
+                &linked,
+            ],
+        )
+        .expect_err("things registered");
+        assert!(
+            err.contains("ConflictException") && err.contains("still registered"),
+            "{err}"
+        );
+        for id in [&thing, &second] {
+            aws_ok(
+                &endpoint,
+                &[
+                    "deregister-account-association",
+                    "--managed-thing-id",
+                    id,
+                    "--account-association-id",
+                    &linked,
+                ],
+            );
+        }
+        let got = aws_ok(&endpoint, &["get-managed-thing", "--identifier", &thing]);
+        assert_eq!(got["ProvisioningStatus"], "UNASSOCIATED");
+        assert_eq!(got["Name"], "Kitchen");
+        aws_ok(
+            &endpoint,
+            &[
+                "delete-account-association",
+                "--account-association-id",
+                &linked,
+            ],
+        );
+    })
+    .await
+    .expect("CLI flow");
+    sim.shutdown().await;
+}

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 use crate::common::{
-    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, poll, query_params,
-    start,
+    FAKE_SIGV4, agent, call, client, client_with_attempts, config, consent, create_association,
+    poll, start, state_of, wait_for_state,
 };
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::error::ProvideErrorMetadata;
@@ -29,46 +29,8 @@ const OAUTH_DESTINATION: &str = "acme-home-us";
 const GA_DESTINATION: &str = "brightlight-partner";
 const GA_ONLY_DESTINATION: &str = "nordic-climate-installer";
 
-async fn state_of(client: &Client, id: &str) -> Result<AssociationState, String> {
-    client
-        .get_account_association()
-        .account_association_id(id)
-        .send()
-        .await
-        .map(|out| out.association_state().clone())
-        .map_err(|e| format!("{:?}", e.into_service_error()))
-}
-
-async fn wait_for_state(client: &Client, id: &str, want: AssociationState) {
-    poll(
-        &format!("{id} to reach {want:?}"),
-        Duration::from_secs(5),
-        || async {
-            match state_of(client, id).await {
-                Ok(state) if state == want => Ok(()),
-                other => Err(format!("{other:?}")),
-            }
-        },
-    )
-    .await
-}
-
 async fn create_oauth(client: &Client, name: &str) -> (String, String) {
-    create_oauth_on(client, OAUTH_DESTINATION, name).await
-}
-
-async fn create_oauth_on(client: &Client, destination: &str, name: &str) -> (String, String) {
-    let out = client
-        .create_account_association()
-        .connector_destination_id(destination)
-        .name(name)
-        .send()
-        .await
-        .expect("create OAuth association");
-    (
-        out.account_association_id().to_owned(),
-        out.o_auth_authorization_url().to_owned(),
-    )
+    create_association(client, OAUTH_DESTINATION, name).await
 }
 
 fn ga(name: &str) -> GeneralAuthorizationName {
@@ -145,7 +107,13 @@ async fn connectors_and_destinations_are_listed_and_described() {
         .auth_config()
         .and_then(|c| c.o_auth())
         .expect("oAuth config decoded by the SDK");
-    assert!(config.auth_url().starts_with("https://"));
+    assert_eq!(
+        config.auth_url(),
+        format!(
+            "{}/third-party/acme-home-cloud/oauth/authorize",
+            sim.endpoint()
+        )
+    );
     assert!(config.scope().is_some());
     let general = client
         .get_connector_destination()
@@ -680,102 +648,6 @@ async fn general_authorization_association_succeeds_on_its_own() {
 }
 
 #[tokio::test]
-async fn oauth_consent_approve_succeeds_and_the_link_is_single_use() {
-    let sim = start(config()).await;
-    let client = client(&sim);
-    let (id, url) = create_oauth(&client, "Beach house").await;
-    assert!(
-        url.starts_with(&format!("{}/oauth/authorize?", sim.endpoint())),
-        "{url}"
-    );
-    let params = query_params(&url);
-    assert_eq!(params.get("association"), Some(&id));
-    assert!(params.get("state").is_some_and(|s| !s.is_empty()));
-    assert_eq!(
-        state_of(&client, &id).await,
-        Ok(AssociationState::AssociationInProgress)
-    );
-
-    // The page names what is being authorized.
-    let page_url = url.clone();
-    let page = tokio::task::spawn_blocking(move || {
-        call(agent().get(&page_url).call())
-            .into_string()
-            .expect("html")
-    })
-    .await
-    .expect("join");
-    assert!(
-        page.contains("Acme Home US") && page.contains("Beach house"),
-        "{page}"
-    );
-
-    let url_for_thread = url.clone();
-    let (status, html) = tokio::task::spawn_blocking(move || consent(&url_for_thread, "approve"))
-        .await
-        .expect("join");
-    assert_eq!(status, 200);
-    assert!(html.contains("return to the terminal"), "{html}");
-    wait_for_state(&client, &id, AssociationState::AssociationSucceeded).await;
-    let got = client
-        .get_account_association()
-        .account_association_id(&id)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        got.o_auth_authorization_url(),
-        "",
-        "no consent is pending any more"
-    );
-
-    let stale = tokio::task::spawn_blocking(move || call(agent().get(&url).call()).status())
-        .await
-        .expect("join");
-    assert!(
-        (400..500).contains(&stale),
-        "a used link is a 4xx, got {stale}"
-    );
-    let bogus = format!(
-        "{}/oauth/authorize?association={id}&state=forged",
-        sim.endpoint()
-    );
-    let status = tokio::task::spawn_blocking(move || call(agent().get(&bogus).call()).status())
-        .await
-        .expect("join");
-    assert_eq!(status, 404);
-    sim.shutdown().await;
-}
-
-#[tokio::test]
-async fn oauth_consent_deny_fails_with_a_message() {
-    let sim = start(config()).await;
-    let client = client(&sim);
-    let (id, url) = create_oauth(&client, "Guest room").await;
-    let (status, html) = tokio::task::spawn_blocking(move || consent(&url, "deny"))
-        .await
-        .expect("join");
-    assert_eq!(status, 200);
-    assert!(html.contains("denied"), "{html}");
-    wait_for_state(&client, &id, AssociationState::AssociationFailed).await;
-    let got = client
-        .get_account_association()
-        .account_association_id(&id)
-        .send()
-        .await
-        .expect("get");
-    let message = got.error_message().expect("ErrorMessage on failure");
-    assert!(
-        message
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_ ".contains(c)),
-        "{message}"
-    );
-    assert!(message.contains("denied"));
-    sim.shutdown().await;
-}
-
-#[tokio::test]
 async fn expired_token_is_refreshed_through_a_new_consent() {
     let sim = start(SimConfig {
         expire_after_ms: Some(100),
@@ -1044,7 +916,10 @@ async fn latency_is_added_to_api_requests_only() {
         "{:?}",
         started.elapsed()
     );
-    let page = format!("{}/oauth/authorize?association=x&state=y", sim.endpoint());
+    let page = format!(
+        "{}/third-party/acme-home-cloud/oauth/authorize?state=y",
+        sim.endpoint()
+    );
     let elapsed = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         call(agent().get(&page).call());
@@ -1095,8 +970,8 @@ async fn a_seed_file_replaces_the_fixtures_and_allows_any_strings() {
     let seed = serde_json::json!({
         "CloudConnectors": [{"Id": "c1", "Name": "Evil \u{1b}[2J connector", "EndpointConfig": {"lambda": {"arn": "fn"}}}],
         "ConnectorDestinations": [{"Id": "d1", "Name": "Bidi \u{202e}gnp.exe", "CloudConnectorId": "c1",
-            "AuthType": "OAUTH", "AuthConfig": {"oAuth": {"authUrl": "https://a.example.com/a", "tokenUrl": "https://a.example.com/t",
-            "tokenEndpointAuthenticationScheme": "HTTP_BASIC"}}}],
+            "AuthType": "OAUTH", "AuthConfig": {"oAuth": {"authUrl": "{{ENDPOINT}}/third-party/c1/oauth/authorize",
+            "tokenUrl": "{{ENDPOINT}}/third-party/c1/oauth/token", "tokenEndpointAuthenticationScheme": "HTTP_BASIC"}}}],
         "AccountAssociations": [{"AccountAssociationId": "seeded1", "ConnectorDestinationId": "d1", "Name": "Old",
             "AssociationState": "ASSOCIATION_FAILED", "ErrorMessage": "bad \u{1b}]0;title\u{7} thing", "ManagedThings": 2,
             "Tags": {"env": "test"}}]
@@ -1144,7 +1019,7 @@ async fn a_seed_file_replaces_the_fixtures_and_allows_any_strings() {
     assert_eq!(err.code(), Some("ConflictException"), "{err:?}");
 
     // The consent page shows hostile names escaped (no raw ESC, no markup injection).
-    let (_, url) = create_oauth_on(&client, "d1", "Mine").await;
+    let (_, url) = create_association(&client, "d1", "Mine").await;
     let page = tokio::task::spawn_blocking(move || {
         call(agent().get(&url).call()).into_string().expect("html")
     })

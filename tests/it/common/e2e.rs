@@ -58,8 +58,10 @@ impl Sim {
     }
 }
 
-/// A stand-in browser: opens the consent page and submits its form with `decision`, as a
-/// user clicking the button would. Logs to `browser.log` next to it.
+/// A stand-in browser: opens the consent page (the third party's sign-in page), submits its
+/// form with `decision` as a user clicking the button would, and follows the redirects to the
+/// service's callback and on to the completion page. Logs every hop to `browser.log` next to
+/// it; the last line is the completion page's status (`-> 200`).
 pub fn write_browser(dir: &Path) -> (PathBuf, PathBuf) {
     let script = dir.join("consent.py");
     let log = dir.join("browser.log");
@@ -82,8 +84,13 @@ class Form(HTMLParser):
         elif tag == "input" and a.get("type") == "hidden":
             self.fields[a["name"]] = a.get("value") or ""
 
+class Hops(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        log.write(f"{code} -> {newurl}\n")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
 # Loopback only: a proxy from the environment must not see this traffic.
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), Hops())
 try:
     log.write(f"GET {url}\n")
     form = Form()
@@ -92,7 +99,7 @@ try:
     target = urllib.parse.urljoin(url, form.action or "")
     log.write(f"POST {target} {fields}\n")
     with opener.open(target, urllib.parse.urlencode(fields).encode(), timeout=10) as r:
-        log.write(f"-> {r.status}\n")
+        log.write(f"landed on {r.url}\n-> {r.status}\n")
 except Exception as e:
     log.write(f"error: {e!r}\n")
     sys.exit(1)

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::config::retry::{RetryConfig, RetryPartition};
+use aws_sdk_iotmanagedintegrations::types::AssociationState;
 use iotmi_onboard::simulator::{self, SimConfig, SimHandle};
 
 /// A signature the simulator accepts: it checks the SigV4 shape and scope, not the HMAC.
@@ -127,12 +128,36 @@ pub fn parse_form(html: &str) -> Form {
     form
 }
 
-/// Opens a consent URL, then submits its form with the button whose value is `decision`.
-/// Returns the (status, html) of the result page.
-pub fn consent(url: &str, decision: &str) -> (u16, String) {
-    let agent = agent();
+/// One consent walked like a browser: every hop's status and URL, and the page it ends on.
+#[derive(Debug)]
+pub struct ConsentWalk {
+    /// (status, URL) of each request: the third party's page, its form's POST, the service's
+    /// callback, the completion page.
+    pub hops: Vec<(u16, String)>,
+    pub status: u16,
+    pub html: String,
+}
+
+impl ConsentWalk {
+    /// The URL the browser ended on (the destination's oAuthCompleteRedirectUrl).
+    pub fn final_url(&self) -> &str {
+        self.hops.last().map_or("", |(_, url)| url.as_str())
+    }
+}
+
+/// Opens a consent URL (the third party's sign-in and consent page), submits its form with
+/// the button whose value is `decision`, and follows the redirects one by one as a browser
+/// would: to the service's callback, then to the completion page.
+pub fn consent_walk(url: &str, decision: &str) -> ConsentWalk {
+    // Redirects are followed here, not by ureq, so that every hop is seen and checked.
+    let agent = ureq::AgentBuilder::new()
+        .try_proxy_from_env(false)
+        .timeout(Duration::from_secs(10))
+        .redirects(0)
+        .build();
     let page = call(agent.get(url).call());
-    assert_eq!(page.status(), 200, "consent page loads");
+    let mut hops = vec![(page.status(), url.to_owned())];
+    assert_eq!(page.status(), 200, "the consent page loads: {url}");
     let html = page.into_string().expect("html body");
     let form = parse_form(&html);
     assert_eq!(form.method, "post");
@@ -141,17 +166,39 @@ pub fn consent(url: &str, decision: &str) -> (u16, String) {
         .iter()
         .find(|(_, value)| value == decision)
         .unwrap_or_else(|| panic!("no {decision} button in {:?}", form.buttons));
-    let base = url::Url::parse(url).expect("url");
-    let target = base.join(&form.action).expect("form action resolves");
+    let mut current = url::Url::parse(url).expect("url");
+    let target = current.join(&form.action).expect("form action resolves");
     let mut fields: Vec<(&str, &str)> = form
         .hidden
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     fields.push((button_name.as_str(), button_value.as_str()));
-    let response = call(agent.post(target.as_str()).send_form(&fields));
+    let mut response = call(agent.post(target.as_str()).send_form(&fields));
+    hops.push((response.status(), target.to_string()));
+    current = target;
+    while (300..400).contains(&response.status()) {
+        assert!(hops.len() < 10, "too many redirects: {hops:?}");
+        let location = response
+            .header("location")
+            .unwrap_or_else(|| panic!("a redirect without Location: {hops:?}"))
+            .to_owned();
+        current = current.join(&location).expect("Location resolves");
+        response = call(agent.get(current.as_str()).call());
+        hops.push((response.status(), current.to_string()));
+    }
     let status = response.status();
-    (status, response.into_string().expect("html body"))
+    ConsentWalk {
+        hops,
+        status,
+        html: response.into_string().expect("html body"),
+    }
+}
+
+/// [`consent_walk`], reduced to the status and HTML of the page the browser ends on.
+pub fn consent(url: &str, decision: &str) -> (u16, String) {
+    let walk = consent_walk(url, decision);
+    (walk.status, walk.html)
 }
 
 /// Waits until `probe` returns Some, or panics at the deadline with the last observation.
@@ -170,6 +217,51 @@ where
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
+}
+
+/// Creates an association on `destination` (no General Authorization): (id, consent URL).
+pub async fn create_association(
+    client: &Client,
+    destination: &str,
+    name: &str,
+) -> (String, String) {
+    let out = client
+        .create_account_association()
+        .connector_destination_id(destination)
+        .name(name)
+        .send()
+        .await
+        .expect("create association");
+    (
+        out.account_association_id().to_owned(),
+        out.o_auth_authorization_url().to_owned(),
+    )
+}
+
+/// An association's state, or the service error as text.
+pub async fn state_of(client: &Client, id: &str) -> Result<AssociationState, String> {
+    client
+        .get_account_association()
+        .account_association_id(id)
+        .send()
+        .await
+        .map(|out| out.association_state().clone())
+        .map_err(|e| format!("{:?}", e.into_service_error()))
+}
+
+/// Waits (5 s at most) until association `id` is in state `want`.
+pub async fn wait_for_state(client: &Client, id: &str, want: AssociationState) {
+    poll(
+        &format!("{id} to reach {want:?}"),
+        Duration::from_secs(5),
+        || async {
+            match state_of(client, id).await {
+                Ok(state) if state == want => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    )
+    .await
 }
 
 /// The query parameters of a URL.
