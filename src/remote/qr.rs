@@ -132,3 +132,20 @@ mod tests {
         assert!(!fits(&art, art.width, art.height - 1));
     }
 }
+
+#[cfg(test)]
+mod sizes {
+    use super::*;
+
+    /// The window a consent URL's QR code needs, by URL length (the README quotes these).
+    #[test]
+    fn the_window_sizes_real_consent_urls_need() {
+        let size = |len: usize| {
+            let art = qr_art(&format!("https://a.example/?{}", "x".repeat(len - 19))).unwrap();
+            (art.width, art.height)
+        };
+        assert_eq!(size(300), (65, 33));
+        assert_eq!(size(700), (93, 47));
+        assert_eq!(size(1024), (113, 57));
+    }
+}

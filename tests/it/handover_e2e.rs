@@ -240,3 +240,164 @@ fn without_csi(text: &str) -> String {
     }
     out
 }
+
+/// One connector and two OAuth destinations: `long-url` whose consent URL is about 700
+/// characters, and `refused-url` whose authUrl the URL policy refuses (a quote in it).
+fn seed(dir: &std::path::Path) -> std::path::PathBuf {
+    let oauth = |auth_url: &str, scope: &str| {
+        serde_json::json!({"oAuth": {
+            "authUrl": auth_url,
+            "tokenUrl": "{{ENDPOINT}}/third-party/big-cloud/oauth/token",
+            "scope": scope,
+            "tokenEndpointAuthenticationScheme": "HTTP_BASIC",
+            "oAuthCompleteRedirectUrl": "{{ENDPOINT}}/oauth/complete/long-url",
+            "proactiveRefreshTokenRenewal": {"enabled": true, "DaysBeforeRenewal": 3}
+        }})
+    };
+    let scope = (0..7)
+        .map(|i| format!("https://api.bigcloud.example.com/auth/device.scope{i:02}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let seed = serde_json::json!({
+        "CloudConnectors": [{
+            "Id": "big-cloud",
+            "Name": "Big Cloud",
+            "Description": "connector",
+            "Type": "LISTED",
+            "EndpointType": "LAMBDA",
+            "EndpointConfig": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:big"}}
+        }],
+        "ConnectorDestinations": [
+            {
+                "Id": "long-url",
+                "Name": "Long URL",
+                "Description": "a long consent URL",
+                "CloudConnectorId": "big-cloud",
+                "AuthType": "OAUTH",
+                "AuthConfig": oauth("{{ENDPOINT}}/third-party/big-cloud/oauth/authorize", &scope)
+            },
+            {
+                "Id": "refused-url",
+                "Name": "Refused URL",
+                "Description": "a consent URL the URL policy refuses",
+                "CloudConnectorId": "big-cloud",
+                "AuthType": "OAUTH",
+                "AuthConfig": oauth("https://evil.example/sign'in", "openid")
+            }
+        ],
+        "AccountAssociations": []
+    });
+    let path = dir.join("seed.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&seed).unwrap()).unwrap();
+    path
+}
+
+/// The wizard at the Authorize screen of `destination`, with the simulator of [`seed`].
+fn authorize(sim: &Sim, dir: &std::path::Path, destination: &str, cols: u16, rows: u16) -> Tui {
+    let mut tui = Tui::spawn(
+        dir,
+        Spawn::new(&wizard_args(
+            sim,
+            &[
+                "--destination",
+                destination,
+                "--name",
+                "Handed over",
+                "--no-browser",
+            ],
+        ))
+        .size(cols, rows),
+    );
+    tui.wait_for("Step 1 of");
+    for step in [
+        "Step 2 of 6",
+        "Step 3 of 6",
+        "Step 4 of 6",
+        "Authorize in a browser",
+    ] {
+        tui.send(ENTER);
+        tui.wait_for(step);
+    }
+    tui
+}
+
+fn seeded_sim(dir: &std::path::Path) -> Sim {
+    Sim::with(iotmi_onboard::simulator::SimConfig {
+        seed: Some(seed(dir)),
+        approve_after_ms: 60_000,
+        ..common::config()
+    })
+}
+
+/// The QR code on a vt100 screen, read back as an image (a half block is two modules, each
+/// drawn 4x4 pixels; ink is light) and decoded.
+fn decode_qr(screen: &vt100::Screen) -> String {
+    const SCALE: usize = 4;
+    let (rows, cols) = screen.size();
+    let (w, h) = (cols as usize * SCALE, rows as usize * 2 * SCALE);
+    let ink = |x: usize, y: usize| -> bool {
+        let (col, row) = ((x / SCALE) as u16, (y / (2 * SCALE)) as u16);
+        let top = (y / SCALE) % 2 == 0;
+        match screen.cell(row, col).map(|c| c.contents()).as_deref() {
+            Some("█") => true,
+            Some("▀") => top,
+            Some("▄") => !top,
+            _ => false,
+        }
+    };
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if ink(x, y) { 255 } else { 0 });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the screen");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+#[test]
+fn the_full_screen_qr_of_a_700_character_url_decodes_back_to_it_at_100x50() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = seeded_sim(dir.path());
+    let mut tui = authorize(&sim, dir.path(), "long-url", 100, 50);
+    let id = sim
+        .associations()
+        .into_iter()
+        .next()
+        .expect("created")
+        .account_association_id()
+        .to_string();
+    let url = sim.oauth_url(&id);
+    assert!(
+        (650..=750).contains(&url.len()),
+        "a ~700-character URL: {}",
+        url.len()
+    );
+    tui.send(b"v");
+    tui.wait_for("Scan it with a phone");
+    let decoded = decode_qr(tui.parser().lock().unwrap().screen());
+    assert_eq!(decoded, url);
+    // Any key returns to the Authorize screen.
+    tui.send(b" ");
+    tui.wait_for("State: ");
+    tui.send(b"\x03\x03");
+    tui.wait_exit();
+}
+
+#[test]
+fn a_refused_url_is_never_copied_linked_or_put_in_a_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = seeded_sim(dir.path());
+    let mut tui = authorize(&sim, dir.path(), "refused-url", 100, 30);
+    tui.wait_for("evil.example");
+    tui.send(b"c");
+    tui.wait_for("This URL was refused: it is not copied");
+    tui.send(b"v");
+    tui.wait_for("no QR code is made of it");
+    tui.send(b"o");
+    tui.wait_for("Not opened:");
+    let raw = tui.raw();
+    let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    assert!(!contains(b"\x1b]52;"), "no OSC 52 at all");
+    assert!(!contains(b"\x1b]8;"), "no OSC 8 at all");
+    assert!(!contains(b"\x1bPtmux;"), "no passthrough either");
+    tui.send(b"\x03\x03");
+    tui.wait_exit();
+}

@@ -166,6 +166,11 @@ impl Tui {
         self.parser.lock().unwrap().screen().contents()
     }
 
+    /// The terminal emulator's state, to read cells (e.g. a QR code) off the screen.
+    pub fn parser(&self) -> &Mutex<vt100::Parser> {
+        &self.parser
+    }
+
     /// Everything the child wrote to the terminal so far.
     pub fn raw(&self) -> Vec<u8> {
         self.raw.lock().unwrap().clone()
