@@ -337,8 +337,8 @@ fn decode_qr(screen: &vt100::Screen) -> String {
     let (w, h) = (cols as usize * SCALE, rows as usize * 2 * SCALE);
     let ink = |x: usize, y: usize| -> bool {
         let (col, row) = ((x / SCALE) as u16, (y / (2 * SCALE)) as u16);
-        let top = (y / SCALE) % 2 == 0;
-        match screen.cell(row, col).map(|c| c.contents()).as_deref() {
+        let top = (y / SCALE).is_multiple_of(2);
+        match screen.cell(row, col).map(|c| c.contents()) {
             Some("█") => true,
             Some("▀") => top,
             Some("▄") => !top,
