@@ -33,6 +33,7 @@ fn options() -> Options {
         journaled: false,
         notify: false,
         tunnel: None,
+        aws_cli: false,
         target: Target {
             profile: "bench".into(),
             region: Some("us-east-1".into()),

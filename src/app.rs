@@ -54,6 +54,7 @@ pub fn connect(aws: &AwsArgs) -> Result<Connection, crate::exit::UsageError> {
         region: aws.region.clone(),
         endpoint: aws.endpoint_url.clone(),
         account: None,
+        arn: None,
         profile_given: aws.profile.is_some(),
         demo: false,
         credentials: crate::profiles::credential_source(
@@ -134,6 +135,7 @@ pub async fn run_demo(
         region: Some(crate::aws::DEMO_REGION.into()),
         endpoint: Some(endpoint),
         account: None,
+        arn: None,
         profile_given: false,
         demo: true,
         credentials: "demo keys".into(),
@@ -226,6 +228,7 @@ pub fn prepare(
         journaled: sink.is_some(),
         notify: !args.no_notify,
         tunnel,
+        aws_cli: crate::remote::on_path("aws"),
         ..options(
             target,
             endpoint_is_loopback,
@@ -265,6 +268,7 @@ pub fn options(
         journaled: false,
         notify: false,
         tunnel: None,
+        aws_cli: false,
     }
 }
 

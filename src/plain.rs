@@ -13,8 +13,8 @@ use crate::app::{Connection, prepare, print_draft_fate, print_summary};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
-    self, DetailLoad, DetailsField, Effect, FirstScreen, Flow, Intent, Load, Notice, Outcome,
-    OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
+    self, DetailLoad, DetailsField, Effect, FirstScreen, Flow, Identity, Intent, Load, Notice,
+    Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
 };
 use crate::journal::{JournalKey, JournalStore};
 use crate::progress::Progress;
@@ -135,6 +135,8 @@ struct Shown {
     picked: Option<String>,
     /// `e` at the review: the next answer names the row to edit.
     editing: bool,
+    /// The identity check whose result was printed.
+    identity: Option<Identity>,
 }
 
 /// Runs the flow as prompts; returns the exit status the full-screen wizard would.
@@ -288,6 +290,33 @@ impl Plain {
     fn report(&mut self) {
         if let Some(notice) = self.flow.notice.take() {
             say(&sanitize(&notice));
+        }
+        if self.shown.identity.as_ref() != Some(&self.flow.identity) {
+            self.shown.identity = Some(self.flow.identity.clone());
+            let target = &self.flow.target;
+            match &self.flow.identity {
+                Identity::Known => say(&format!(
+                    "Onboarding into account {} as {} (credentials: {}).",
+                    target.account.as_deref().unwrap_or_default(),
+                    target.arn.as_deref().unwrap_or_default(),
+                    target.credentials
+                )),
+                Identity::Failed(error) => {
+                    say(&format!(
+                        "Whose account this is is not known: {}: {}",
+                        error.title(),
+                        error.message
+                    ));
+                    match self.flow.sso_login() {
+                        Some(command) => say(&format!(
+                            "Sign in with `{}`, then run iotmi-onboard again.",
+                            command.join(" ")
+                        )),
+                        None => say(&error.remedy(&target.profile)),
+                    }
+                }
+                Identity::Checking | Identity::Endpoint => {}
+            }
         }
         let flow = &self.flow;
         let entered = self.shown.step != Some(flow.step);
@@ -935,6 +964,7 @@ mod tests {
             now(),
         );
         let effects = flow::init(&mut flow);
+        identified(&mut flow);
         let generation = effects
             .iter()
             .find_map(|e| match e {
@@ -1075,6 +1105,7 @@ mod tests {
             },
             now(),
         );
+        identified(&mut scripted);
         assert_eq!(crate::scripted::first_request(&mut scripted), tui[0]);
         assert_eq!(tui[0].client_token, format!("{SEED}-0"));
         assert_eq!(tui[1].client_token, format!("{SEED}-1"));

@@ -91,8 +91,8 @@ impl Runtime {
             Effect::LoadAccount => call(
                 tx,
                 "GetCallerIdentity",
-                service.caller_account(),
-                Event::Account,
+                service.caller_identity(),
+                Event::Identity,
             ),
             Effect::LoadRegion => {
                 let region = service.region();

@@ -13,8 +13,8 @@ use crate::cli::{BrowserArgs, OutputFormat};
 use crate::commands::{AssociationRecord, print_json, print_record, print_rows, report};
 use crate::exit;
 use crate::flow::{
-    self, BrowserNote, DetailLoad, Flow, Intent, Options, Prefill, RefreshState, Step, SubmitState,
-    Tracked, details_errors,
+    self, BrowserNote, DetailLoad, Flow, Identity, Intent, Options, Prefill, RefreshState, Step,
+    SubmitState, Tracked, details_errors,
 };
 use crate::progress::{Progress, browser_note};
 use crate::runtime::Runtime;
@@ -159,6 +159,8 @@ impl Script {
                 Some(Intent::Next)
             }
             (Plan::Create { .. }, Step::Tags | Step::Auth) => Some(Intent::Next),
+            // Nothing is created before whose account it is is known.
+            (Plan::Create { .. }, Step::Review) if flow.identity == Identity::Checking => None,
             (Plan::Create { .. }, Step::Review) => Some(Intent::Submit),
             (Plan::Status { id, .. } | Plan::Refresh { id }, _)
                 if flow.association.is_none() && flow.following.is_none() =>
@@ -180,6 +182,9 @@ impl Script {
         }
         if let Some(error) = flow.following.as_ref().and_then(|f| f.error.clone()) {
             return Some(End::Service(error));
+        }
+        if let (Plan::Create { .. }, Identity::Failed(error)) = (&self.plan, &flow.identity) {
+            return Some(End::Service(error.clone()));
         }
         if let DetailLoad::Failed { error, .. } = &flow.destinations.detail {
             return Some(End::Service(error.clone()));

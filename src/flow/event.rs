@@ -2,13 +2,13 @@
 
 use super::Generation;
 use crate::service::{
-    Association, AssociationSummary, CloudConnector, CreatedAssociation, DestinationDetail,
-    DestinationSummary, Page, ServiceError,
+    Association, AssociationSummary, CallerIdentity, CloudConnector, CreatedAssociation,
+    DestinationDetail, DestinationSummary, Page, ServiceError,
 };
 
 #[derive(Debug)]
 pub enum Event {
-    Account(Result<String, ServiceError>),
+    Identity(Result<CallerIdentity, ServiceError>),
     Region(Option<String>),
     Connectors(Result<Vec<CloudConnector>, ServiceError>),
     DestinationsPage {

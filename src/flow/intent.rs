@@ -18,6 +18,8 @@ pub enum Intent {
     Next,
 
     // Start and resume.
+    /// Ask again who the calls are made as (after signing in, e.g. `aws sso login`).
+    RecheckIdentity,
     StartCreate,
     StartManage,
     Resume,

@@ -81,6 +81,8 @@ pub struct Flow {
     pub step: Step,
     pub opts: Options,
     pub target: Target,
+    /// Whose account this is: known before anything can be submitted.
+    pub identity: Identity,
     pub now: Instant,
     next_generation: Generation,
     pub destinations: DestinationList,
@@ -126,6 +128,11 @@ impl Flow {
         };
         Self {
             step,
+            identity: if opts.target.endpoint.is_some() {
+                Identity::Endpoint
+            } else {
+                Identity::Checking
+            },
             target: opts.target.clone(),
             now,
             next_generation: 1,
@@ -343,6 +350,36 @@ impl Flow {
         }
     }
 
+    /// Whose account it is is known (or a custom endpoint stands in for it): only then can
+    /// anything be submitted.
+    pub fn identity_known(&self) -> bool {
+        matches!(self.identity, Identity::Known | Identity::Endpoint)
+    }
+
+    /// The sign-in that would fix a failed identity check: `aws sso login --profile P` for an
+    /// SSO profile whose session is missing or expired.
+    pub fn sso_login(&self) -> Option<Vec<String>> {
+        let Identity::Failed(error) = &self.identity else {
+            return None;
+        };
+        let sso = self.target.credentials == crate::profiles::CredentialKind::Sso.label();
+        (sso && matches!(
+            error.kind,
+            crate::service::ErrorKind::NoCredentials | crate::service::ErrorKind::AccessDenied
+        ))
+        .then(|| {
+            [
+                "aws",
+                "sso",
+                "login",
+                "--profile",
+                self.target.profile.as_str(),
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+    }
+
     /// Past the wait timeout: the flow asks "keep waiting, or leave it in progress?".
     pub fn asking_timeout(&self) -> bool {
         self.polling.as_ref().is_some_and(|p| p.asking_timeout)
@@ -440,7 +477,9 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::ConfirmQuit | Intent::CancelQuit => Vec::new(),
         Intent::Back => nav::back_from(flow),
         Intent::Next => nav::next_from(flow),
-        Intent::StartCreate | Intent::StartManage => start::on_intent(flow, intent),
+        Intent::StartCreate | Intent::StartManage | Intent::RecheckIdentity => {
+            start::on_intent(flow, intent)
+        }
         Intent::Resume | Intent::Discard => resume::on_intent(flow, intent),
         Intent::FilterDestinations(_)
         | Intent::ChooseDestination(_)
@@ -474,11 +513,19 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
 
 fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
     match event {
-        Event::Account(result) => {
-            flow.target.account = Some(match result {
-                Ok(account) => account,
-                Err(error) => format!("unknown ({})", error.title().to_lowercase()),
-            });
+        Event::Identity(result) => {
+            match result {
+                Ok(identity) => {
+                    flow.target.account = Some(identity.account);
+                    flow.target.arn = Some(identity.arn);
+                    flow.identity = Identity::Known;
+                }
+                Err(error) => {
+                    flow.target.account =
+                        Some(format!("unknown ({})", error.title().to_lowercase()));
+                    flow.identity = Identity::Failed(error);
+                }
+            }
             Vec::new()
         }
         Event::Region(region) => {

@@ -29,6 +29,18 @@ impl Prefill {
     }
 }
 
+/// Whether the flow knows whose account it works in: nothing is submitted before it does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Identity {
+    /// GetCallerIdentity is under way.
+    #[default]
+    Checking,
+    Known,
+    Failed(ServiceError),
+    /// A custom endpoint (a simulator) stands in for the account: no STS call.
+    Endpoint,
+}
+
 /// Where the association will be made, for the header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Target {
@@ -37,6 +49,8 @@ pub struct Target {
     /// A custom endpoint is shown instead of the account.
     pub endpoint: Option<String>,
     pub account: Option<String>,
+    /// Who the calls are made as (the ARN from GetCallerIdentity).
+    pub arn: Option<String>,
     /// `--profile` (or `AWS_PROFILE`) named the profile: commands suggested to the user name it
     /// too; otherwise the SDK's default chain chose, and so will theirs.
     pub profile_given: bool,
@@ -70,6 +84,8 @@ pub struct Options {
     /// Ring and notify when the association reaches a final state (`--no-notify`; plain mode
     /// only with `--notify`).
     pub notify: bool,
+    /// The AWS CLI is on PATH: a failed SSO sign-in can be fixed in place (`aws sso login`).
+    pub aws_cli: bool,
     /// The loopback consent URL is on this host and the session is over SSH: the line that
     /// forwards its port to the operator's laptop (`ssh -L N:127.0.0.1:N user@host`).
     pub tunnel: Option<String>,

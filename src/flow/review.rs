@@ -39,6 +39,22 @@ pub fn review_command(flow: &Flow) -> Option<String> {
 }
 
 fn submit(flow: &mut Flow) -> Vec<Effect> {
+    // Never into an account nobody has seen: the identity check comes first.
+    match &flow.identity {
+        super::model::Identity::Checking => {
+            flow.notice =
+                Some("Still checking whose account this is: try again in a moment".into());
+            return Vec::new();
+        }
+        super::model::Identity::Failed(error) => {
+            flow.notice = Some(format!(
+                "Whose account this is is not known ({}): fix the credentials first",
+                error.title().to_lowercase()
+            ));
+            return Vec::new();
+        }
+        super::model::Identity::Known | super::model::Identity::Endpoint => {}
+    }
     let Some(request) = pending_request(flow) else {
         flow.notice = Some("Pick a destination first".into());
         return Vec::new();
@@ -68,6 +84,41 @@ fn submit(flow: &mut Flow) -> Vec<Effect> {
 mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
+
+    #[test]
+    fn nothing_is_submitted_before_whose_account_it_is_is_known() {
+        let mut flow = flow_at(Step::Review);
+        flow.identity = Identity::Checking;
+        let effects = send(&mut flow, Intent::Submit);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::CreateAssociation { .. }))
+        );
+        assert!(
+            flow.notice
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Still checking")
+        );
+        flow.identity = Identity::Failed(crate::service::ServiceError::new(
+            crate::service::ErrorKind::NoCredentials,
+            "expired",
+        ));
+        let effects = send(&mut flow, Intent::Submit);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::CreateAssociation { .. }))
+        );
+        identified(&mut flow);
+        let effects = send(&mut flow, Intent::Submit);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::CreateAssociation { .. }))
+        );
+    }
 
     #[test]
     fn edit_row_jumps_there_and_next_comes_back() {

@@ -4,7 +4,7 @@ use super::Flow;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::manage;
-use super::model::Step;
+use super::model::{Identity, Step};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     match intent {
@@ -13,6 +13,11 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             Vec::new()
         }
         Intent::StartManage => manage::enter(flow),
+        Intent::RecheckIdentity if flow.target.endpoint.is_none() => {
+            flow.identity = Identity::Checking;
+            flow.target.account = None;
+            vec![Effect::LoadAccount]
+        }
         _ => Vec::new(),
     }
 }

@@ -29,6 +29,7 @@ pub fn options() -> Options {
         journaled: false,
         notify: false,
         tunnel: None,
+        aws_cli: false,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),
@@ -50,7 +51,20 @@ pub fn send(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
 pub fn flow_at_start() -> Flow {
     let mut flow = Flow::new(options(), now());
     init(&mut flow);
+    identified(&mut flow);
     flow
+}
+
+/// GetCallerIdentity answered: the account is known, so submitting is allowed.
+pub fn identified(flow: &mut Flow) {
+    update(
+        flow,
+        Event::Identity(Ok(crate::service::CallerIdentity {
+            account: "123456789012".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/Onboarding/alice".into(),
+        })),
+        now(),
+    );
 }
 
 pub fn destinations() -> Vec<DestinationSummary> {
@@ -96,6 +110,7 @@ pub fn ga_detail() -> DestinationDetail {
 pub fn flow_with_destinations() -> Flow {
     let mut flow = Flow::new(options(), now());
     let effects = init(&mut flow);
+    identified(&mut flow);
     let generation = effects
         .iter()
         .find_map(|e| match e {
@@ -307,6 +322,7 @@ pub fn flow_with_resume(journal: Journal) -> Flow {
         now(),
     );
     init(&mut flow);
+    identified(&mut flow);
     flow
 }
 

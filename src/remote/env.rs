@@ -42,6 +42,17 @@ impl Environment {
     }
 }
 
+/// An executable named `program` is on `PATH`.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 /// Over SSH, with the service on this host's loopback (`demo`, a simulator): the line the
 /// operator runs on their own machine so the consent URL opens there, e.g.
 /// `ssh -L 4567:127.0.0.1:4567 ops@10.0.0.5` (the host and port from `SSH_CONNECTION`).

@@ -12,5 +12,5 @@ pub use browser::{
     launch_failure,
 };
 pub use clipboard::{Multiplexer, osc52_copy_for, osc52_sequences, tmux_load_buffer};
-pub use env::{Environment, ssh_tunnel};
+pub use env::{Environment, on_path, ssh_tunnel};
 pub use qr::{QrArt, fits, qr_art};

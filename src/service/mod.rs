@@ -27,8 +27,8 @@ pub trait AssociationService: Send + Sync + 'static {
     fn get_association(&self, id: String) -> ServiceFuture<Association>;
     /// StartAccountAssociationRefresh: the fresh OAuth URL.
     fn start_refresh(&self, id: String) -> ServiceFuture<String>;
-    /// The account the calls go to (STS GetCallerIdentity).
-    fn caller_account(&self) -> ServiceFuture<String>;
+    /// Who the calls are made as (STS GetCallerIdentity): account and ARN.
+    fn caller_identity(&self) -> ServiceFuture<CallerIdentity>;
     /// The region the calls go to, once the configuration chain has resolved it.
     fn region(&self) -> ServiceFuture<String>;
     /// One page of ListAccountAssociations.
@@ -37,6 +37,13 @@ pub trait AssociationService: Send + Sync + 'static {
         next_token: Option<String>,
     ) -> ServiceFuture<Page<AssociationSummary>>;
     fn delete_association(&self, id: String) -> ServiceFuture<()>;
+}
+
+/// The account and the principal the calls are made as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

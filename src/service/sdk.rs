@@ -19,6 +19,7 @@ use super::{
     CreateRequest, CreatedAssociation, DestinationDetail, DestinationSummary, ErrorKind, Page,
     ServiceError, ServiceFuture,
 };
+use crate::service::CallerIdentity;
 use crate::text::sanitize;
 
 /// Where calls go, as the operator chose it on the command line (AWS CLI names and env vars).
@@ -290,7 +291,7 @@ impl SdkService {
         Ok(())
     }
 
-    async fn account(&self) -> Result<String, ServiceError> {
+    async fn identity(&self) -> Result<CallerIdentity, ServiceError> {
         let Some(sts) = &self.sts else {
             return Err(ServiceError::new(
                 ErrorKind::Other,
@@ -302,7 +303,10 @@ impl SdkService {
             .send()
             .await
             .map_err(map_sdk_error)?;
-        Ok(clean(out.account()))
+        Ok(CallerIdentity {
+            account: clean(out.account()),
+            arn: clean(out.arn()),
+        })
     }
 }
 
@@ -506,8 +510,8 @@ impl AssociationService for LazySdkService {
     fn start_refresh(&self, id: String) -> ServiceFuture<String> {
         lazily!(self, refresh, id)
     }
-    fn caller_account(&self) -> ServiceFuture<String> {
-        lazily!(self, account)
+    fn caller_identity(&self) -> ServiceFuture<CallerIdentity> {
+        lazily!(self, identity)
     }
     fn list_associations(
         &self,

@@ -84,6 +84,9 @@ pub enum HostAction {
     /// Leave the full-screen UI and print `text` plainly, under `heading`, until a key is
     /// pressed: a long URL or command selected whole with the mouse.
     ShowUnwrapped { heading: &'static str, text: String },
+    /// Step aside and run this program (no shell) in the terminal, then come back and check
+    /// who the calls are made as again (`aws sso login --profile P`).
+    Run(Vec<String>),
 }
 
 #[derive(Debug, Default)]
@@ -441,6 +444,16 @@ impl App {
                 self.switch_field();
                 return Reaction::default();
             }
+            Action::SsoLogin => {
+                let Some(command) = self.flow.sso_login() else {
+                    return Reaction::default();
+                };
+                return Reaction {
+                    effects: Vec::new(),
+                    host: vec![HostAction::Run(command)],
+                };
+            }
+            Action::RecheckIdentity => Intent::RecheckIdentity,
             Action::StartCreate => Intent::StartCreate,
             Action::StartManage => Intent::StartManage,
             Action::Resume => Intent::Resume,

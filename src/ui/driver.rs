@@ -108,6 +108,21 @@ where
                     host.show_unwrapped(heading, &text, link);
                     suspended = true;
                 }
+                HostAction::Run(command) => {
+                    let said = match host.run(&command) {
+                        Ok(status) => {
+                            format!("`{}` ended ({status}): checking again", command.join(" "))
+                        }
+                        Err(error) => format!("`{}` could not run: {error}", command.join(" ")),
+                    };
+                    // Everything is drawn anew on the terminal the program gave back.
+                    terminal.clear().map_err(io::Error::other)?;
+                    let effects = app.send(crate::flow::Intent::RecheckIdentity, Instant::now());
+                    app.ui.flash = Some(said);
+                    if let Some(outcome) = runtime.run(effects) {
+                        return Ok(outcome);
+                    }
+                }
             }
         }
         if !suspended {

@@ -25,6 +25,7 @@ pub(crate) fn options() -> Options {
         journaled: false,
         notify: false,
         tunnel: None,
+        aws_cli: false,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),
@@ -56,8 +57,11 @@ impl Harness {
     pub fn new(opts: Options) -> Self {
         let now = Instant::now();
         let journal = opts.resume.clone();
+        let mut app = App::new(Flow::new(opts, now));
+        // Whose account it is is known unless a test says otherwise (see identity tests).
+        app.flow.identity = Identity::Known;
         Self {
-            app: App::new(Flow::new(opts, now)),
+            app,
             now,
             journal,
             persists: 0,

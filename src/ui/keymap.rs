@@ -27,6 +27,8 @@ pub enum Action {
     Back,
     SwitchField,
     // Start and resume.
+    SsoLogin,
+    RecheckIdentity,
     StartCreate,
     StartManage,
     Resume,
@@ -231,6 +233,25 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     Action::StartManage,
                 )),
             ];
+            if flow.sso_login().is_some() && flow.opts.aws_cli {
+                keys.insert(
+                    0,
+                    bind(
+                        "s",
+                        &[Char('s')],
+                        "sign in (aws sso login)",
+                        Action::SsoLogin,
+                    ),
+                );
+            }
+            if matches!(flow.identity, crate::flow::Identity::Failed(_)) {
+                keys.push(bind(
+                    "r",
+                    &[Char('r')],
+                    "check again",
+                    Action::RecheckIdentity,
+                ));
+            }
             keys.extend(letter_moves());
             keys
         }

@@ -63,11 +63,14 @@ impl<W: Write> Write for Shared<W> {
     }
 }
 
-/// A crossterm backend that draws the cells of registered links inside OSC 8.
+/// A crossterm backend that draws the cells of registered links inside OSC 8, and never asks
+/// the terminal where its cursor is (a terminal that does not answer would stall or fail the
+/// UI, e.g. in `Terminal::clear` after the unwrapped view): the position last set is it.
 pub struct LinkBackend<W: Write> {
     inner: CrosstermBackend<Shared<W>>,
     writer: Shared<W>,
     links: Links,
+    cursor: Position,
 }
 
 impl<W: Write> LinkBackend<W> {
@@ -77,6 +80,7 @@ impl<W: Write> LinkBackend<W> {
             inner: CrosstermBackend::new(writer.clone()),
             writer,
             links,
+            cursor: Position::ORIGIN,
         }
     }
 }
@@ -117,11 +121,12 @@ impl<W: Write> Backend for LinkBackend<W> {
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.inner.get_cursor_position()
+        Ok(self.cursor)
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-        self.inner.set_cursor_position(position)
+        self.cursor = position.into();
+        self.inner.set_cursor_position(self.cursor)
     }
 
     fn clear(&mut self) -> io::Result<()> {
@@ -178,5 +183,9 @@ mod tests {
             !inside.contains("see") && !inside.contains("here"),
             "{inside:?}"
         );
+        // Clearing asks the terminal nothing (no cursor position request).
+        terminal.clear().unwrap();
+        let written = String::from_utf8_lossy(&terminal.backend().writer.0.borrow()).into_owned();
+        assert!(!written.contains("\x1b[6n"), "{written:?}");
     }
 }

@@ -70,6 +70,9 @@ pub trait Host {
     fn resume(&mut self);
     /// A bell and a desktop notification (OSC 9 and OSC 777) where the terminal shows them.
     fn notify(&mut self, title: &str, body: &str);
+    /// Step aside (cooked mode, main screen), run `command` (never through a shell) on the
+    /// terminal, and take the screen back.
+    fn run(&mut self, command: &[String]) -> io::Result<std::process::ExitStatus>;
 }
 
 /// The real terminal.
@@ -117,6 +120,24 @@ impl Host for TtyHost {
             );
             let _ = tty.flush();
         }
+    }
+
+    fn run(&mut self, command: &[String]) -> io::Result<std::process::ExitStatus> {
+        let (program, args) = command
+            .split_first()
+            .ok_or_else(|| io::Error::other("no program"))?;
+        restore();
+        let tty = open_tty()?;
+        let status = std::process::Command::new(program)
+            .args(args)
+            .stdin(tty.try_clone()?)
+            .stdout(tty.try_clone()?)
+            .stderr(tty)
+            .status();
+        let mut tty = open_tty()?;
+        enable_raw_mode()?;
+        execute!(tty, EnterAlternateScreen, EnableBracketedPaste)?;
+        status
     }
 
     fn notify(&mut self, title: &str, body: &str) {

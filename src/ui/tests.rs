@@ -41,6 +41,13 @@ fn destinations() -> Vec<DestinationSummary> {
     ]
 }
 
+fn identity() -> CallerIdentity {
+    CallerIdentity {
+        account: "123456789012".into(),
+        arn: "arn:aws:sts::123456789012:assumed-role/Onboarding/alice".into(),
+    }
+}
+
 fn ssh_options() -> Options {
     let mut opts = options();
     opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
@@ -54,7 +61,7 @@ fn loaded() -> Harness {
         id: "cc1".into(),
         name: "Acme Cloud".into(),
     }])));
-    h.send(Event::Account(Ok("123456789012".into())));
+    h.send(Event::Identity(Ok(identity())));
     h
 }
 
@@ -307,8 +314,8 @@ impl AssociationService for CountingService {
     fn start_refresh(&self, _: String) -> ServiceFuture<String> {
         ready(Ok(String::new()))
     }
-    fn caller_account(&self) -> ServiceFuture<String> {
-        ready(Ok("123456789012".into()))
+    fn caller_identity(&self) -> ServiceFuture<CallerIdentity> {
+        ready(Ok(identity()))
     }
     fn region(&self) -> ServiceFuture<String> {
         ready(Ok("us-east-1".into()))
@@ -337,6 +344,9 @@ impl super::terminal::Host for RecordingHost {
     fn show_unwrapped(&mut self, _: &str, _: &str, _: Option<&str>) {}
     fn resume(&mut self) {}
     fn notify(&mut self, _: &str, _: &str) {}
+    fn run(&mut self, _: &[String]) -> std::io::Result<std::process::ExitStatus> {
+        Err(std::io::Error::other("not in tests"))
+    }
 }
 
 /// The real driver loop, a scripted keyboard, and virtual time: polling runs about every
@@ -642,7 +652,29 @@ fn start_manage_and_resume_screens() {
     let mut opts = ssh_options();
     opts.first = FirstScreen::Start;
     let mut h = Harness::loaded(opts, destinations());
+    h.send(Event::Identity(Ok(identity())));
     snap("start", &h);
+    // Before the account is known, and when it cannot be: the SSO sign-in is offered in place.
+    let mut failed = Harness::loaded(
+        Options {
+            first: FirstScreen::Start,
+            aws_cli: true,
+            target: Target {
+                profile: "ops".into(),
+                credentials: "SSO".into(),
+                ..ssh_options().target
+            },
+            ..ssh_options()
+        },
+        destinations(),
+    );
+    failed.app.flow.identity = crate::flow::Identity::Checking;
+    snap("start_checking_identity", &failed);
+    failed.send(Event::Identity(Err(ServiceError::new(
+        ErrorKind::NoCredentials,
+        "the SSO session for this profile has expired",
+    ))));
+    snap("start_sso_expired", &failed);
     h.key(KeyCode::Down);
     let effects = h.key(KeyCode::Enter);
     let generation = effects

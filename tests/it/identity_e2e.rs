@@ -136,3 +136,75 @@ fn the_header_names_the_profile_and_where_its_credentials_come_from() {
     tui.send(b"q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn an_expired_sso_session_is_signed_in_with_the_aws_cli_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sso-config");
+    std::fs::write(
+        &config,
+        "[profile ssoprof]\nsso_session = corp\nsso_account_id = 123456789012\n\
+         sso_role_name = Onboarding\nregion = us-east-1\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    // A stand-in AWS CLI: records how it was run, says so on the terminal, succeeds.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let marker = dir.path().join("aws-ran");
+    let stub = bin.join("aws");
+    std::fs::write(
+        &stub,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\necho 'stand-in aws: signed in'\nsleep 0.3\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&["--profile", "ssoprof", "--no-browser"])
+            .env("AWS_CONFIG_FILE", Some(config.to_str().unwrap()))
+            .env("HOME", Some(dir.path().to_str().unwrap()))
+            .env("AWS_ACCESS_KEY_ID", None)
+            .env("AWS_SECRET_ACCESS_KEY", None)
+            .env("PATH", Some(&path)),
+    );
+    tui.wait_for("Whose account this is is not known");
+    tui.wait_for("sign in here with `aws sso login --profile ssoprof`");
+    tui.send(b"s");
+    tui.wait_for("`aws sso login --profile ssoprof` ended");
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap().trim(),
+        "sso login --profile ssoprof"
+    );
+    // The wizard took the screen back and checks again; it is still going.
+    tui.wait_for("What do you want to do?");
+    assert!(
+        String::from_utf8_lossy(&tui.raw()).contains("stand-in aws: signed in"),
+        "the AWS CLI ran on the terminal"
+    );
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn the_start_screen_says_where_before_step_1() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&crate::common::e2e::wizard_args(&sim, &[])),
+    );
+    tui.wait_for(&format!("Onboard into endpoint {}", sim.endpoint()));
+    tui.wait_for("What do you want to do?");
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+}

@@ -29,6 +29,9 @@ impl Host for NullHost {
     fn show_unwrapped(&mut self, _: &str, _: &str, _: Option<&str>) {}
     fn resume(&mut self) {}
     fn notify(&mut self, _: &str, _: &str) {}
+    fn run(&mut self, _: &[String]) -> std::io::Result<std::process::ExitStatus> {
+        Err(std::io::Error::other("not here"))
+    }
 }
 
 fn random_event(rng: &mut fastrand::Rng) -> Event {
@@ -99,6 +102,7 @@ async fn random_input_against_the_real_service_never_panics() {
             journaled: false,
             notify: false,
             tunnel: None,
+            aws_cli: false,
             target: Target {
                 profile: "demo".into(),
                 region: Some("us-east-1".into()),
