@@ -34,6 +34,8 @@ fn options() -> Options {
         notify: false,
         tunnel: None,
         aws_cli: false,
+        profiles: Vec::new(),
+        last_profile: None,
         target: Target {
             profile: "bench".into(),
             region: Some("us-east-1".into()),

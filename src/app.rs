@@ -27,6 +27,8 @@ pub struct Connection {
     pub target: Target,
     pub endpoint_is_loopback: bool,
     pub journal_key: JournalKey,
+    /// No profile was named and the config files have several: offered on the Start screen.
+    pub picker: Vec<crate::profiles::ProfileInfo>,
 }
 
 /// The service for `--profile/--region/--endpoint-url`: the SDK's default chain, loaded lazily
@@ -81,11 +83,67 @@ pub fn connect(aws: &AwsArgs) -> Result<Connection, crate::exit::UsageError> {
         region: aws.region.clone(),
         endpoint_url: aws.endpoint_url.clone(),
     });
+    // Against AWS with nothing chosen and several profiles: the operator picks one first.
+    let picker = if aws.profile.is_none() && aws.endpoint_url.is_none() && profiles.len() > 1 {
+        profiles
+    } else {
+        Vec::new()
+    };
     Ok(Connection {
         service: Arc::new(service),
         target,
         endpoint_is_loopback,
         journal_key,
+        picker,
+    })
+}
+
+/// The Start screen's profile picker, when there is one to offer.
+pub struct ProfileOffer {
+    pub profiles: Vec<crate::profiles::ProfileInfo>,
+    pub last: Option<crate::profiles::LastChoice>,
+    pub reconnect: crate::runtime::Reconnect,
+}
+
+impl ProfileOffer {
+    /// Into the flow's options and the runtime.
+    pub fn apply(self, options: &mut Options, runtime: Runtime) -> Runtime {
+        options.profiles = self.profiles;
+        options.last_profile = self.last;
+        runtime.with_reconnect(self.reconnect)
+    }
+}
+
+/// When the Start screen offers the profiles: the journal is opened only once one is picked
+/// (its key is the profile's; `journal` is taken), the last choice is offered first, and the
+/// runtime learns how to switch to the one picked.
+pub fn offer_profiles(
+    connection: &Connection,
+    journal: &mut Option<(JournalStore, JournalKey)>,
+) -> Option<ProfileOffer> {
+    if connection.picker.is_empty() {
+        return None;
+    }
+    let journals = journal.take().map(|(store, _)| store);
+    let last = journals
+        .as_ref()
+        .and_then(|store| crate::profiles::load_last(store.dir()));
+    let reconnect = crate::runtime::Reconnect {
+        service: Box::new(|profile: &str, region: &str| {
+            Arc::new(LazySdkService::new(AwsTarget {
+                profile: Some(profile.to_string()),
+                profile_flag: true,
+                region: Some(region.to_string()),
+                endpoint_url: None,
+            })) as Arc<dyn AssociationService>
+        }),
+        journals,
+        endpoint: String::new(),
+    };
+    Some(ProfileOffer {
+        profiles: connection.picker.clone(),
+        last,
+        reconnect,
     })
 }
 
@@ -101,15 +159,7 @@ pub async fn run_against_aws(
     if crate::plain::wanted(global.plain) {
         return crate::plain::run(args, global.output, connection, journal).await;
     }
-    run_wizard(
-        args,
-        global.output,
-        connection.target,
-        connection.service,
-        connection.endpoint_is_loopback,
-        journal,
-    )
-    .await
+    run_wizard(args, global.output, connection, journal).await
 }
 
 /// `iotmi-onboard demo`: the simulator in-process on a free loopback port, reached through the
@@ -142,22 +192,22 @@ pub async fn run_demo(
     };
     let service: Arc<dyn AssociationService> =
         Arc::new(LazySdkService::from_config(sdk_config, true));
+    // No journal: a fresh simulator knows nothing of a previous demo's association.
+    let connection = Connection {
+        service,
+        target,
+        endpoint_is_loopback: true,
+        journal_key: JournalKey {
+            profile: "demo".into(),
+            region: crate::aws::DEMO_REGION.into(),
+            endpoint: String::new(),
+        },
+        picker: Vec::new(),
+    };
     let code = if crate::plain::wanted(global.plain) {
-        let connection = Connection {
-            service,
-            target,
-            endpoint_is_loopback: true,
-            journal_key: JournalKey {
-                profile: "demo".into(),
-                region: crate::aws::DEMO_REGION.into(),
-                endpoint: String::new(),
-            },
-        };
-        // No journal, as for the full-screen demo.
         crate::plain::run(args, global.output, connection, None).await
     } else {
-        // No journal: a fresh simulator knows nothing of a previous demo's association.
-        run_wizard(args, global.output, target, service, true, None).await
+        run_wizard(args, global.output, connection, None).await
     };
     simulator.shutdown().await;
     code
@@ -179,35 +229,11 @@ pub fn prepare(
     endpoint_is_loopback: bool,
     journal: Option<(JournalStore, JournalKey)>,
 ) -> Prepared {
-    let mut notice = None;
-    let mut resume = None;
-    let mut sink = None;
-    if let Some((store, key)) = journal {
-        match store.lock(&key) {
-            Ok(lock) => {
-                match store.load(&key) {
-                    Ok(found) => resume = found,
-                    Err(unreadable) => {
-                        let moved = unreadable
-                            .moved_to
-                            .map(|p| format!(" It was moved to {}.", p.display()))
-                            .unwrap_or_default();
-                        notice = Some(format!(
-                            "The saved session could not be read ({}).{moved} Starting fresh.",
-                            unreadable.reason
-                        ));
-                    }
-                }
-                sink = Some(JournalSink::new(store, key, lock));
-            }
-            Err(error) => {
-                tracing::warn!(%error, "journal locked");
-                notice = Some(format!(
-                    "{error}: its saved session is left alone and this draft is not saved."
-                ));
-            }
-        }
-    }
+    let opened = journal.map(|(store, key)| JournalSink::open(store, key));
+    let (sink, resume, notice) = match opened {
+        Some(opened) => (opened.sink, opened.resume, opened.notice),
+        None => (None, None, None),
+    };
     let prefill = prefill(&args.draft);
     let first = if args.manage {
         FirstScreen::Manage
@@ -269,6 +295,8 @@ pub fn options(
         notify: false,
         tunnel: None,
         aws_cli: false,
+        profiles: Vec::new(),
+        last_profile: None,
     }
 }
 
@@ -286,14 +314,21 @@ pub fn prefill(draft: &DraftArgs) -> Prefill {
 async fn run_wizard(
     args: WizardArgs,
     output: OutputFormat,
-    target: Target,
-    service: Arc<dyn AssociationService>,
-    endpoint_is_loopback: bool,
-    journal: Option<(JournalStore, JournalKey)>,
+    connection: Connection,
+    mut journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
-    let prepared = prepare(&args, target, endpoint_is_loopback, journal);
+    let offer = offer_profiles(&connection, &mut journal);
+    let mut prepared = prepare(
+        &args,
+        connection.target.clone(),
+        connection.endpoint_is_loopback,
+        journal,
+    );
+    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal.take());
+    if let Some(offer) = offer {
+        runtime = offer.apply(&mut prepared.options, runtime);
+    }
     let mut app = App::new(Flow::new(prepared.options, Instant::now()));
-    let mut runtime = Runtime::new(service, prepared.journal);
     let mut tty = terminal::enter(app.ui.links.clone())
         .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
     let result = crate::ui::driver::run(

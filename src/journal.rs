@@ -105,6 +105,11 @@ impl JournalStore {
         Self { dir: dir.into() }
     }
 
+    /// The directory of the journals (and of other per-user state, such as the last profile).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// `$XDG_STATE_HOME/iotmi-onboard`, else `~/.local/state/iotmi-onboard`.
     pub fn default_dir() -> Option<PathBuf> {
         let base = std::env::var_os("XDG_STATE_HOME")

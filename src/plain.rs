@@ -9,7 +9,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{Connection, prepare, print_draft_fate, print_summary};
+use crate::app::{Connection, offer_profiles, prepare, print_draft_fate, print_summary};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
@@ -137,6 +137,10 @@ struct Shown {
     editing: bool,
     /// The identity check whose result was printed.
     identity: Option<Identity>,
+    /// The profile picked (with the region offered for it), while the region is asked.
+    profile: Option<(String, String)>,
+    /// The profiles were listed.
+    profiles_listed: bool,
 }
 
 /// Runs the flow as prompts; returns the exit status the full-screen wizard would.
@@ -144,8 +148,9 @@ pub async fn run(
     args: WizardArgs,
     output: OutputFormat,
     connection: Connection,
-    journal: Option<(JournalStore, JournalKey)>,
+    mut journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
+    let offer = offer_profiles(&connection, &mut journal);
     let mut prepared = prepare(
         &args,
         connection.target.clone(),
@@ -171,11 +176,14 @@ pub async fn run(
         "iotmi-onboard: create an account association ({place})."
     ));
     say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
+    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal.take());
+    if let Some(offer) = offer {
+        runtime = offer.apply(&mut prepared.options, runtime);
+    }
     let mut flow = Flow::new(prepared.options, Instant::now());
     if let Some(notice) = flow.notice.take() {
         say(&sanitize(&notice));
     }
-    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal);
     crate::commands::interruptible(async move {
         let mut plain = Plain {
             flow,
@@ -291,6 +299,22 @@ impl Plain {
         if let Some(notice) = self.flow.notice.take() {
             say(&sanitize(&notice));
         }
+        if self.flow.picking_profile && !self.shown.profiles_listed {
+            self.shown.profiles_listed = true;
+            say("No profile was named, and your AWS config has several:");
+            for (n, p) in self.flow.opts.profiles.iter().enumerate() {
+                say(&format!(
+                    "  {}. {} ({}, {})",
+                    n + 1,
+                    sanitize(&p.name),
+                    p.region
+                        .as_deref()
+                        .map(sanitize)
+                        .unwrap_or("no region".into()),
+                    p.kind.label()
+                ));
+            }
+        }
         if self.shown.identity.as_ref() != Some(&self.flow.identity) {
             self.shown.identity = Some(self.flow.identity.clone());
             let target = &self.flow.target;
@@ -393,6 +417,21 @@ impl Plain {
             return None;
         }
         Some(match flow.step {
+            Step::Start if flow.picking_profile => match &self.shown.profile {
+                None => {
+                    let last = flow
+                        .opts
+                        .last_profile
+                        .as_ref()
+                        .map(|l| format!(" [Enter: {}]", sanitize(&l.profile)))
+                        .unwrap_or_default();
+                    format!(
+                        "Profile: {} or its name{last}: ",
+                        numbers(flow.opts.profiles.len())
+                    )
+                }
+                Some((_, region)) => format!("Region [Enter: {}]: ", sanitize(region)),
+            },
             Step::Start => "Create a new association (c) or manage existing ones (m)? ".into(),
             Step::Resume => {
                 let journal = flow.opts.resume.as_ref()?;
@@ -507,6 +546,7 @@ impl Plain {
     fn answer(&mut self, answer: &str) -> Vec<Intent> {
         let flow = &self.flow;
         match flow.step {
+            Step::Start if flow.picking_profile => self.answer_profile(answer),
             Step::Start => match answer {
                 "m" | "manage" => vec![Intent::StartManage],
                 _ => vec![Intent::StartCreate],
@@ -706,6 +746,42 @@ impl Plain {
             return vec![Intent::FilterDestinations(String::new())];
         }
         vec![Intent::FilterDestinations(answer.to_string())]
+    }
+
+    /// The profile (by number, name, or Enter for the last one), then its region.
+    fn answer_profile(&mut self, answer: &str) -> Vec<Intent> {
+        let flow = &self.flow;
+        if let Some((profile, region)) = self.shown.profile.take() {
+            let region = if answer.is_empty() {
+                region
+            } else {
+                answer.to_string()
+            };
+            return vec![Intent::ChooseProfile { profile, region }];
+        }
+        let profiles = &flow.opts.profiles;
+        let last = flow.opts.last_profile.as_ref();
+        let picked = match answer.parse::<usize>() {
+            Ok(n) => profiles.get(n.wrapping_sub(1)),
+            Err(_) if answer.is_empty() => {
+                last.and_then(|l| profiles.iter().find(|p| p.name == l.profile))
+            }
+            Err(_) => profiles.iter().find(|p| p.name == answer),
+        };
+        let Some(picked) = picked else {
+            say(&format!(
+                "Type {} or a profile's name.",
+                numbers(profiles.len())
+            ));
+            return Vec::new();
+        };
+        let region = last
+            .filter(|l| l.profile == picked.name)
+            .map(|l| l.region.clone())
+            .or_else(|| picked.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        self.shown.profile = Some((picked.name.clone(), region));
+        Vec::new()
     }
 
     fn answer_details(&mut self, answer: &str) -> Vec<Intent> {

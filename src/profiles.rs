@@ -311,3 +311,73 @@ aws_secret_access_key = secret
         assert!(files.profiles().is_empty());
     }
 }
+
+/// The profile and region last picked, remembered per user next to the journals.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastChoice {
+    pub profile: String,
+    pub region: String,
+}
+
+const LAST_CHOICE: &str = "last-profile.json";
+
+/// The remembered choice in `dir`, if any (a regular file, never through a symlink, bounded).
+pub fn load_last(dir: &std::path::Path) -> Option<LastChoice> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(dir.join(LAST_CHOICE))
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(4096).read_to_string(&mut text).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Remembers `choice` in `dir` (0600, written whole: a temp file renamed over it; a symlink in
+/// its place is replaced, never followed).
+pub fn save_last(dir: &std::path::Path, choice: &LastChoice) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let temp = dir.join(format!("{LAST_CHOICE}.tmp-{}", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temp)?;
+    file.write_all(&serde_json::to_vec(choice).map_err(std::io::Error::other)?)?;
+    file.sync_all()?;
+    std::fs::rename(&temp, dir.join(LAST_CHOICE))
+}
+
+#[cfg(test)]
+mod last_choice {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_last_choice_round_trips_privately_and_a_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let choice = LastChoice {
+            profile: "ops".into(),
+            region: "eu-west-1".into(),
+        };
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "keep").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(LAST_CHOICE)).unwrap();
+        assert_eq!(load_last(dir.path()), None, "not read through a symlink");
+        save_last(dir.path(), &choice).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        assert_eq!(load_last(dir.path()), Some(choice));
+        let mode = std::fs::metadata(dir.path().join(LAST_CHOICE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -20,7 +20,55 @@ pub struct JournalSink {
     failed: bool,
 }
 
+/// A journal opened for a run: held under its lock, with what it held (offered to resume),
+/// or not held (another live process has it, or it was unreadable) with why.
+pub struct Opened {
+    pub sink: Option<JournalSink>,
+    pub resume: Option<Journal>,
+    pub notice: Option<String>,
+}
+
 impl JournalSink {
+    /// Locks the journal of `key` and reads it. A journal another live process holds is
+    /// neither resumed nor written: this run keeps its draft apart and says who holds it.
+    pub fn open(store: JournalStore, key: JournalKey) -> Opened {
+        match store.lock(&key) {
+            Ok(lock) => {
+                let (resume, notice) = match store.load(&key) {
+                    Ok(found) => (found, None),
+                    Err(unreadable) => {
+                        let moved = unreadable
+                            .moved_to
+                            .map(|p| format!(" It was moved to {}.", p.display()))
+                            .unwrap_or_default();
+                        (
+                            None,
+                            Some(format!(
+                                "The saved session could not be read ({}).{moved} Starting fresh.",
+                                unreadable.reason
+                            )),
+                        )
+                    }
+                };
+                Opened {
+                    sink: Some(JournalSink::new(store, key, lock)),
+                    resume,
+                    notice,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "journal locked");
+                Opened {
+                    sink: None,
+                    resume: None,
+                    notice: Some(format!(
+                        "{error}: its saved session is left alone and this draft is not saved."
+                    )),
+                }
+            }
+        }
+    }
+
     pub fn new(store: JournalStore, key: JournalKey, lock: JournalLock) -> Self {
         Self {
             store,
@@ -48,9 +96,21 @@ impl JournalSink {
     }
 }
 
+/// Builds the service of a profile in a region.
+pub type ServiceFor = Box<dyn Fn(&str, &str) -> Arc<dyn AssociationService> + Send>;
+
+/// How to switch to the profile picked on the Start screen: its service, and where its
+/// journal lives.
+pub struct Reconnect {
+    pub service: ServiceFor,
+    pub journals: Option<JournalStore>,
+    pub endpoint: String,
+}
+
 pub struct Runtime {
     service: Arc<dyn AssociationService>,
     journal: Option<JournalSink>,
+    reconnect: Option<Reconnect>,
     tx: mpsc::UnboundedSender<Event>,
     rx: mpsc::UnboundedReceiver<Event>,
 }
@@ -62,9 +122,56 @@ impl Runtime {
         Self {
             service,
             journal,
+            reconnect: None,
             tx,
             rx,
         }
+    }
+
+    /// A runtime that can switch to the profile the Start screen's picker answers.
+    pub fn with_reconnect(mut self, reconnect: Reconnect) -> Self {
+        self.reconnect = Some(reconnect);
+        self
+    }
+
+    /// Calls go as `profile` in `region` from now on; that profile's journal is locked and
+    /// read, and the choice remembered for next time.
+    fn use_profile(&mut self, profile: String, region: String) {
+        let Some(reconnect) = &self.reconnect else {
+            return;
+        };
+        let service = (reconnect.service)(&profile, &region);
+        let (journals, endpoint) = (reconnect.journals.clone(), reconnect.endpoint.clone());
+        self.service = service;
+        let opened = match journals {
+            Some(store) => {
+                let choice = crate::profiles::LastChoice {
+                    profile: profile.clone(),
+                    region: region.clone(),
+                };
+                if let Err(error) = crate::profiles::save_last(store.dir(), &choice) {
+                    tracing::warn!(%error, "the profile choice was not remembered");
+                }
+                let key = JournalKey {
+                    profile,
+                    region,
+                    endpoint,
+                };
+                JournalSink::open(store, key)
+            }
+            None => Opened {
+                sink: None,
+                resume: None,
+                notice: None,
+            },
+        };
+        // The previous lock goes with the previous sink.
+        self.journal = opened.sink;
+        let _ = self.tx.send(Event::ProfileReady {
+            resume: opened.resume.map(Box::new),
+            notice: opened.notice,
+            journaled: self.journal.is_some(),
+        });
     }
 
     /// The next report of a call, timer or launcher.
@@ -186,6 +293,7 @@ impl Runtime {
                     let _ = self.tx.send(Event::JournalFailed(error));
                 }
             }
+            Effect::UseProfile { profile, region } => self.use_profile(profile, region),
             Effect::Exit(outcome) => return Some(outcome),
             // The front end's own (bell, desktop notification).
             Effect::Notify { .. } => {}

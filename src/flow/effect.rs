@@ -58,6 +58,13 @@ pub enum Effect {
         url: String,
         launcher: Launcher,
     },
+    /// From now on call as `profile` in `region` (the picker's answer): the runtime switches
+    /// the service and the journal to them, remembers the choice, and reports
+    /// `Event::ProfileReady`.
+    UseProfile {
+        profile: String,
+        region: String,
+    },
     /// Write the journal (`None` removes it): the draft changed.
     Persist(Option<Journal>),
     /// The association reached a final state while the operator may be in the browser: the
@@ -86,6 +93,7 @@ impl Effect {
             Effect::FetchAssociation { .. } => "FetchAssociation",
             Effect::DeleteAssociation { .. } => "DeleteAssociation",
             Effect::OpenBrowser { .. } => "OpenBrowser",
+            Effect::UseProfile { .. } => "UseProfile",
             Effect::Persist(_) => "Persist",
             Effect::Notify { .. } => "Notify",
             Effect::Exit(_) => "Exit",

@@ -48,6 +48,12 @@ pub enum Event {
         generation: Generation,
         result: Result<(), ServiceError>,
     },
+    /// The runtime works as the picked profile now; its journal (locked) and what it holds.
+    ProfileReady {
+        resume: Option<Box<crate::journal::Journal>>,
+        notice: Option<String>,
+        journaled: bool,
+    },
     /// The journal could not be written: say so once, carry on.
     JournalFailed(String),
 }

@@ -20,6 +20,11 @@ pub enum Intent {
     // Start and resume.
     /// Ask again who the calls are made as (after signing in, e.g. `aws sso login`).
     RecheckIdentity,
+    /// The profile picker's answer: work as this profile, in this region.
+    ChooseProfile {
+        profile: String,
+        region: String,
+    },
     StartCreate,
     StartManage,
     Resume,

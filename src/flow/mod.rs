@@ -79,6 +79,9 @@ impl From<Event> for Input {
 
 pub struct Flow {
     pub step: Step,
+    /// No profile was named and the config files have several: the Start screen offers them
+    /// before anything is asked of the service.
+    pub picking_profile: bool,
     pub opts: Options,
     pub target: Target,
     /// Whose account this is: known before anything can be submitted.
@@ -119,15 +122,15 @@ pub struct Flow {
 impl Flow {
     pub fn new(opts: Options, now: Instant) -> Self {
         let prefill = opts.prefill.clone();
-        let step = match (opts.resume.is_some(), opts.first) {
-            // An explicit --manage wins over the resume offer (the journal is kept for later).
-            (_, FirstScreen::Manage) => Step::Manage,
-            (true, _) => Step::Resume,
-            (false, FirstScreen::Start) => Step::Start,
-            (false, FirstScreen::Create) => Step::Destination,
+        let picking_profile = !opts.profiles.is_empty();
+        let step = if picking_profile {
+            Step::Start
+        } else {
+            first_step(&opts)
         };
         Self {
             step,
+            picking_profile,
             identity: if opts.target.endpoint.is_some() {
                 Identity::Endpoint
             } else {
@@ -432,8 +435,23 @@ impl Flow {
     }
 }
 
+/// The first screen for these options: Manage, the resume offer, Start or step 1.
+fn first_step(opts: &Options) -> Step {
+    match (opts.resume.is_some(), opts.first) {
+        // An explicit --manage wins over the resume offer (the journal is kept for later).
+        (_, FirstScreen::Manage) => Step::Manage,
+        (true, _) => Step::Resume,
+        (false, FirstScreen::Start) => Step::Start,
+        (false, FirstScreen::Create) => Step::Destination,
+    }
+}
+
 /// The effects to run when the flow starts.
 pub fn init(flow: &mut Flow) -> Vec<Effect> {
+    // Nothing is asked of the service before the profile is picked.
+    if flow.picking_profile {
+        return Vec::new();
+    }
     let mut effects = vec![
         Effect::LoadConnectors,
         destination::list_destinations(flow, None),
@@ -477,9 +495,10 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::ConfirmQuit | Intent::CancelQuit => Vec::new(),
         Intent::Back => nav::back_from(flow),
         Intent::Next => nav::next_from(flow),
-        Intent::StartCreate | Intent::StartManage | Intent::RecheckIdentity => {
-            start::on_intent(flow, intent)
-        }
+        Intent::StartCreate
+        | Intent::StartManage
+        | Intent::RecheckIdentity
+        | Intent::ChooseProfile { .. } => start::on_intent(flow, intent),
         Intent::Resume | Intent::Discard => resume::on_intent(flow, intent),
         Intent::FilterDestinations(_)
         | Intent::ChooseDestination(_)
@@ -528,6 +547,11 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::ProfileReady {
+            resume,
+            notice,
+            journaled,
+        } => start::on_profile_ready(flow, resume, notice, journaled),
         Event::Region(region) => {
             if region.is_some() {
                 flow.target.region = region;

@@ -86,6 +86,10 @@ pub struct Options {
     pub notify: bool,
     /// The AWS CLI is on PATH: a failed SSO sign-in can be fixed in place (`aws sso login`).
     pub aws_cli: bool,
+    /// Offered on the Start screen when no profile was named and the files have several.
+    pub profiles: Vec<crate::profiles::ProfileInfo>,
+    /// The profile and region picked last time, offered first.
+    pub last_profile: Option<crate::profiles::LastChoice>,
     /// The loopback consent URL is on this host and the session is over SSH: the line that
     /// forwards its port to the operator's laptop (`ssh -L N:127.0.0.1:N user@host`).
     pub tunnel: Option<String>,

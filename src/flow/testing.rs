@@ -30,6 +30,8 @@ pub fn options() -> Options {
         notify: false,
         tunnel: None,
         aws_cli: false,
+        profiles: Vec::new(),
+        last_profile: None,
         target: Target {
             profile: "default".into(),
             region: Some("us-east-1".into()),

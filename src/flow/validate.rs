@@ -131,6 +131,24 @@ pub fn client_token_error(token: &str) -> Option<String> {
         .map(|c| format!("{} is not allowed", describe_char(c)))
 }
 
+/// A region name as AWS writes them: `eu-west-1`, `us-gov-west-1`.
+pub fn region_error(region: &str) -> Option<String> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let words_ok = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()));
+    let number_ok = parts
+        .last()
+        .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit()));
+    (!(words_ok && number_ok)).then(|| {
+        format!(
+            "{:?} is not a region name such as us-east-1 or eu-west-1",
+            crate::text::sanitize(region)
+        )
+    })
+}
+
 /// Every problem of a set of tags: each key and value, duplicates, the count.
 pub fn tags_errors(tags: &[(String, String)]) -> Vec<String> {
     let mut errors = Vec::new();
@@ -272,6 +290,16 @@ mod tests {
                 "auth-material"
             ]
         );
+    }
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "ap-southeast-2"] {
+            assert_eq!(region_error(ok), None, "{ok}");
+        }
+        for bad in ["", "us-east", "US-EAST-1", "us east 1", "eu-west-100", "-1"] {
+            assert!(region_error(bad).is_some(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub struct Ui {
     /// Where this frame draws hyperlinks (the vetted URL's rows), for the terminal's backend.
     pub links: super::links::Links,
     pub start_cursor: usize,
+    /// The profile picker: highlighted profile, the region field, and whether it has focus
+    /// (or was typed in: then moving in the list keeps it).
+    pub profile_cursor: usize,
+    pub region: Input,
+    pub region_focused: bool,
+    pub region_edited: bool,
     pub destination_filter: Input,
     pub destination_cursor: usize,
     pub destination_window: ListWindow,
@@ -118,8 +124,44 @@ impl App {
             },
             flow,
         };
+        app.place_profile_cursor();
         app.sync(None);
         app
+    }
+
+    /// The picker starts on the profile picked last time, with its region.
+    fn place_profile_cursor(&mut self) {
+        let flow = &self.flow;
+        if let Some(last) = &flow.opts.last_profile
+            && let Some(index) = flow
+                .opts
+                .profiles
+                .iter()
+                .position(|p| p.name == last.profile)
+        {
+            self.ui.profile_cursor = index;
+        }
+        self.fill_region();
+    }
+
+    /// The region field follows the highlighted profile until the user types in it.
+    fn fill_region(&mut self) {
+        if self.ui.region_edited {
+            return;
+        }
+        let flow = &self.flow;
+        let Some(profile) = flow.opts.profiles.get(self.ui.profile_cursor) else {
+            return;
+        };
+        let region = flow
+            .opts
+            .last_profile
+            .as_ref()
+            .filter(|last| last.profile == profile.name)
+            .map(|last| last.region.clone())
+            .or_else(|| profile.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        self.ui.region = Input::new(region);
     }
 
     /// The terminal's size, at start and on every resize.
@@ -140,6 +182,7 @@ impl App {
     /// Letters go into a text field on this screen (so `q` and `?` are text, not commands).
     pub fn typing(&self) -> bool {
         match self.flow.step {
+            Step::Start => self.flow.picking_profile && self.ui.region_focused,
             Step::Destination => !matches!(self.flow.destinations.load, flow::Load::Failed(_)),
             Step::Details => true,
             Step::Tags => self.ui.tag_edit.is_some(),
@@ -158,6 +201,7 @@ impl App {
     fn focused_input(&mut self) -> Option<&mut Input> {
         let ui = &mut self.ui;
         match self.flow.step {
+            Step::Start if self.flow.picking_profile && ui.region_focused => Some(&mut ui.region),
             Step::Destination => Some(&mut ui.destination_filter),
             Step::Details => Some(match ui.details_focus.unwrap_or(DetailsField::Name) {
                 DetailsField::Name => &mut ui.name,
@@ -355,6 +399,11 @@ impl App {
     /// The focused field's text changed: tell the flow (tag and delete fields are the TUI's
     /// own until saved).
     fn typed(&mut self, now: Instant) -> Vec<Effect> {
+        if self.flow.step == Step::Start {
+            // The region is the picker's own until a profile is chosen.
+            self.ui.region_edited = true;
+            return Vec::new();
+        }
         if self.flow.step == Step::Tags {
             // The refusal was about the text before this edit.
             self.flow.tags.edit_error = None;
@@ -421,6 +470,15 @@ impl App {
                 return Reaction::default();
             }
             Action::Choose => match self.flow.step {
+                Step::Start if self.flow.picking_profile => {
+                    let Some(profile) = self.flow.opts.profiles.get(self.ui.profile_cursor) else {
+                        return Reaction::default();
+                    };
+                    Intent::ChooseProfile {
+                        profile: profile.name.clone(),
+                        region: self.ui.region.value().trim().to_string(),
+                    }
+                }
                 Step::Start if self.ui.start_cursor == 1 => Intent::StartManage,
                 Step::Start => Intent::StartCreate,
                 Step::Destination => Intent::ChooseDestination(self.destination_to_choose()),
@@ -671,6 +729,7 @@ impl App {
 
     fn switch_field(&mut self) {
         match self.flow.step {
+            Step::Start => self.ui.region_focused = !self.ui.region_focused,
             Step::Details => {
                 self.ui.details_focus = Some(match self.details_focus() {
                     DetailsField::Name => DetailsField::Description,
@@ -692,6 +751,9 @@ impl App {
     fn move_cursor(&mut self, action: Action) {
         let ui = &mut self.ui;
         let (cursor, len, page) = match self.flow.step {
+            Step::Start if self.flow.picking_profile => {
+                (&mut ui.profile_cursor, self.flow.opts.profiles.len(), PAGE)
+            }
             Step::Start => (&mut ui.start_cursor, 2, PAGE),
             Step::Destination => (
                 &mut ui.destination_cursor,
@@ -726,6 +788,9 @@ impl App {
             _ => *cursor as isize,
         };
         *cursor = target.clamp(0, last.max(0)) as usize;
+        if self.flow.step == Step::Start && self.flow.picking_profile {
+            self.fill_region();
+        }
     }
 
     /// Mirrors the flow into the widgets after an update that started on `before`.

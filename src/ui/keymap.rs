@@ -209,6 +209,36 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         return keys;
     }
     let mut keys: Vec<Binding> = match flow.step {
+        Step::Start if flow.picking_profile && app.ui.region_focused => vec![
+            bind("Enter", &[Code(KeyCode::Enter)], "use it", Action::Choose),
+            bind(
+                "Tab",
+                &[
+                    Code(KeyCode::Tab),
+                    Code(KeyCode::BackTab),
+                    Code(KeyCode::Esc),
+                ],
+                "back to the list",
+                Action::SwitchField,
+            ),
+        ],
+        Step::Start if flow.picking_profile => {
+            let mut keys = list_moves();
+            keys.push(bind(
+                "Enter",
+                &[Code(KeyCode::Enter)],
+                "use it",
+                Action::Choose,
+            ));
+            keys.push(bind(
+                "Tab",
+                &[Code(KeyCode::Tab)],
+                "region",
+                Action::SwitchField,
+            ));
+            keys.extend(letter_moves());
+            keys
+        }
         Step::Start => {
             let mut keys = vec![
                 bind("↑↓", &[], "choose", Action::Down),

@@ -208,3 +208,98 @@ fn the_start_screen_says_where_before_step_1() {
     tui.send(b"q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+const THREE_PROFILES: &str = "\
+[default]
+region = us-east-1
+aws_access_key_id = AKIDDEFAULT
+aws_secret_access_key = s
+
+[profile ci]
+credential_process = /bin/false
+
+[profile ops]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Onboarding
+region = eu-west-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+";
+
+#[test]
+fn with_several_profiles_and_none_named_the_start_screen_offers_them_and_remembers() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("three");
+    std::fs::write(&config, THREE_PROFILES).unwrap();
+    let spawn = || {
+        Spawn::new(&["--no-browser"])
+            .env("AWS_CONFIG_FILE", Some(config.to_str().unwrap()))
+            .env("HOME", Some(dir.path().to_str().unwrap()))
+    };
+    let mut tui = Tui::spawn(dir.path(), spawn());
+    tui.wait_for("Which AWS profile?");
+    tui.wait_for("default  us-east-1 · static keys");
+    tui.wait_for("ci  no region · credential process");
+    tui.wait_for("ops  eu-west-1 · SSO");
+    // ops, in another region than its own.
+    tui.send(b"jj");
+    tui.wait_for("Profiles 3 of 3");
+    tui.send(b"\t");
+    tui.send(b"\x15eu-central-1");
+    tui.wait_for("eu-central-1");
+    tui.send(b"\r");
+    tui.wait_for("into profile ops · eu-central-1");
+    tui.wait_for("What do you want to do?");
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+    let remembered = dir.path().join("state/iotmi-onboard/last-profile.json");
+    let text = std::fs::read_to_string(&remembered).expect("the choice is remembered");
+    assert!(
+        text.contains("\"ops\"") && text.contains("eu-central-1"),
+        "{text}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&remembered).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // The next run offers the same choice first: Enter alone takes it.
+    let mut tui = Tui::spawn(dir.path(), spawn());
+    tui.wait_for("ops  eu-west-1 · SSO · last used");
+    tui.wait_for("Profiles 3 of 3");
+    tui.send(b"\r");
+    tui.wait_for("into profile ops · eu-central-1");
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+
+    // Plain mode asks the same, by number.
+    let out = common::bin::command()
+        .args(["--plain", "--no-browser"])
+        .env("AWS_CONFIG_FILE", &config)
+        .env("HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"2\nus-west-2\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let said = stderr(&out);
+    assert!(
+        said.contains("  2. ci (no region, credential process)"),
+        "{said}"
+    );
+    let remembered = std::fs::read_to_string(&remembered).unwrap();
+    assert!(
+        remembered.contains("\"ci\"") && remembered.contains("us-west-2"),
+        "{remembered}"
+    );
+}

@@ -103,6 +103,8 @@ async fn random_input_against_the_real_service_never_panics() {
             notify: false,
             tunnel: None,
             aws_cli: false,
+            profiles: Vec::new(),
+            last_profile: None,
             target: Target {
                 profile: "demo".into(),
                 region: Some("us-east-1".into()),

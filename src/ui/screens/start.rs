@@ -8,6 +8,10 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, key_line, spinner};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    if app.flow.picking_profile {
+        render_picker(app, frame, area, theme);
+        return;
+    }
     let ui = &app.ui;
     let mut lines = identity_lines(&app.flow, ui.spinner, theme);
     lines.push(Line::from(""));
@@ -99,4 +103,74 @@ fn identity_lines(flow: &Flow, frame_index: usize, theme: &Theme) -> Vec<Line<'s
             lines
         }
     }
+}
+
+/// No profile was named and the config files have several: which account to work in comes
+/// first. Each profile with its region and kind of credentials; the region can be changed.
+fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    use ratatui::layout::{Constraint, Layout};
+    use ratatui::widgets::ListItem;
+    let ui = &app.ui;
+    let profiles = &app.flow.opts.profiles;
+    let [intro, list_area, region_area] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(vec![
+            Line::from(Span::styled(
+                "Which AWS profile? (none was named; your AWS config has several)",
+                theme.title(),
+            )),
+            Line::from(Span::styled(
+                "Enter works as the highlighted one · Tab changes the region",
+                theme.dim(),
+            )),
+        ]),
+        intro,
+    );
+    let last = app
+        .flow
+        .opts
+        .last_profile
+        .as_ref()
+        .map(|l| l.profile.as_str());
+    let all: Vec<usize> = (0..profiles.len()).collect();
+    let row = |p: &crate::profiles::ProfileInfo| {
+        ListItem::new(Line::from(vec![
+            Span::raw(p.name.clone()),
+            Span::styled(
+                format!(
+                    "  {} · {}{}",
+                    p.region.as_deref().unwrap_or("no region"),
+                    p.kind.label(),
+                    if last == Some(p.name.as_str()) {
+                        " · last used"
+                    } else {
+                        ""
+                    }
+                ),
+                theme.dim(),
+            ),
+        ]))
+    };
+    crate::ui::widgets::windowed_list(
+        frame,
+        list_area,
+        "Profiles",
+        (profiles, &all, ui.profile_cursor),
+        &ui.destination_window,
+        row,
+        theme,
+    );
+    crate::ui::widgets::text_field(
+        frame,
+        region_area,
+        Line::from("Region"),
+        &ui.region,
+        ui.region_focused,
+        theme,
+    );
 }
