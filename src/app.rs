@@ -165,10 +165,10 @@ pub fn prepare(
                 match store.load(&key) {
                     Ok(found) => resume = found,
                     Err(unreadable) => {
-                        let moved = unreadable
-                            .moved_to
-                            .map(|p| format!(" It was moved to {}.", p.display()))
-                            .unwrap_or_default();
+                        let moved = match unreadable.moved_to {
+                            Some(p) => format!(" It was moved to {}.", p.display()),
+                            None => " It was left as it is.".to_owned(),
+                        };
                         notice = Some(format!(
                             "The saved session could not be read ({}).{moved} Starting fresh.",
                             unreadable.reason

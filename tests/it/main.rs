@@ -13,6 +13,7 @@ mod commands;
 mod faults_e2e;
 mod handover_e2e;
 mod hostile_e2e;
+mod journal_hostile_e2e;
 mod keys_e2e;
 mod lock_e2e;
 mod manage_e2e;
