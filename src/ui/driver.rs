@@ -46,6 +46,7 @@ where
     if let Ok(size) = terminal.size() {
         app.resize(size.width, size.height);
     }
+    show_log_failure(app);
     draw(terminal, app, theme)?;
     // Debug builds only: lets the tests prove the terminal is restored after a panic.
     #[cfg(debug_assertions)]
@@ -110,9 +111,18 @@ where
                 }
             }
         }
+        show_log_failure(app);
         if !suspended {
             draw(terminal, app, theme)?;
         }
+    }
+}
+
+/// A log that cannot be written says so in the message line, once: the logging layer itself
+/// never writes on the screen.
+fn show_log_failure(app: &mut App) {
+    if let Some(message) = crate::logging::take_failure() {
+        app.ui.flash = Some(message);
     }
 }
 
