@@ -27,5 +27,6 @@ mod service_sdk;
 mod simulator_cli;
 mod simulator_sdk;
 mod terminal_restore_e2e;
+mod unwrapped_view_e2e;
 mod validate_props;
 mod wizard_e2e;
