@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::{OpenError, open_regular};
 use crate::service::{CreateRequest, DestinationDetail};
 
 pub const VERSION: u32 = 1;
@@ -54,6 +55,55 @@ pub struct Journal {
     pub oauth_url: Option<String>,
 }
 
+impl Journal {
+    /// Every string a terminal may show, through [`crate::text::sanitize`] as the service's
+    /// strings are: a tampered journal's escape sequences become visible, inert stand-ins on
+    /// every screen, prompt and summary. A journal we wrote holds none (validation refuses
+    /// them, the service's strings were sanitised on arrival), so nothing of ours changes. The
+    /// consent URL stays raw, as the service's does: the URL policy judges it, and it is
+    /// sanitised where it is shown.
+    pub fn sanitized(mut self) -> Self {
+        fn clean(s: &mut String) {
+            if let std::borrow::Cow::Owned(safe) = crate::text::sanitize(s) {
+                *s = safe;
+            }
+        }
+        fn clean_tags(tags: &mut [(String, String)]) {
+            for (key, value) in tags {
+                clean(key);
+                clean(value);
+            }
+        }
+        if let Some(destination) = &mut self.destination {
+            clean(&mut destination.id);
+            clean(&mut destination.name);
+            clean(&mut destination.description);
+            clean(&mut destination.cloud_connector_id);
+            destination.auth_materials.iter_mut().for_each(clean);
+        }
+        if let Some(request) = &mut self.unanswered {
+            clean(&mut request.client_token);
+            clean(&mut request.destination_id);
+            request.name.iter_mut().for_each(clean);
+            request.description.iter_mut().for_each(clean);
+            clean_tags(&mut request.tags);
+            request.auth_material.iter_mut().for_each(clean);
+        }
+        for field in [&mut self.name, &mut self.description, &mut self.token_seed] {
+            clean(field);
+        }
+        for field in [
+            &mut self.wanted_destination,
+            &mut self.auth_material,
+            &mut self.association_id,
+        ] {
+            field.iter_mut().for_each(clean);
+        }
+        clean_tags(&mut self.tags);
+        self
+    }
+}
+
 /// Which journal: one per profile, region and endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JournalKey {
@@ -88,7 +138,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// A journal that could not be read; it was moved aside so the next run starts clean.
+/// The most a journal may hold: a full draft (50 tags, the longest description) is under
+/// 40 KiB. Anything bigger was not written by us, and is not read into memory.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// A journal that could not be read; it was moved aside so the next run starts clean (or,
+/// when it is not a regular file at all, left alone: `moved_to` is `None`).
 #[derive(Debug)]
 pub struct Unreadable {
     pub reason: String,
@@ -124,24 +179,74 @@ impl JournalStore {
         Some(base.join("iotmi-onboard"))
     }
 
+    /// The state directory as it is, refused when its last component is a symbolic link (the
+    /// journal would be read and written wherever it points) or not a directory.
+    fn check_dir(&self) -> Result<(), String> {
+        let shown = self.dir.display();
+        match fs::symlink_metadata(&self.dir) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(format!(
+                "the state directory {shown} is a symbolic link; refusing to follow it"
+            )),
+            Ok(meta) if !meta.is_dir() => {
+                Err(format!("the state directory {shown} is not a directory"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Creates the state directory if needed and makes it private (0700) through a handle
+    /// opened without following a link: a chmod by path would change the mode of whatever a
+    /// link there points to (a home directory, `/tmp`).
+    fn private_dir(&self) -> io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        self.check_dir().map_err(io::Error::other)?;
+        // O_NOFOLLOW again: a link swapped in after the check is not followed either.
+        let dir = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
+            .open(&self.dir)?;
+        if dir.metadata()?.permissions().mode() & 0o777 != 0o700 {
+            dir.set_permissions(fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+
     pub fn path(&self, key: &JournalKey) -> PathBuf {
         self.dir.join(key.file_name())
     }
 
     /// `Ok(None)` when there is none; a corrupt one is renamed `….corrupt-<secs>` and reported.
+    /// Read as a file someone may have tampered with: at most [`MAX_BYTES`], only a regular
+    /// file, never through a symbolic link (something else is reported and left alone), and
+    /// every string made safe for the terminal ([`Journal::sanitized`]).
     pub fn load(&self, key: &JournalKey) -> Result<Option<Journal>, Unreadable> {
         let path = self.path(key);
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => {
-                return Err(
-                    self.set_aside(&path, format!("cannot read {}: {error}", path.display()))
-                );
-            }
+        let left_alone = |reason: String| Unreadable {
+            reason,
+            moved_to: None,
         };
-        match serde_json::from_str::<Journal>(&text) {
-            Ok(journal) if journal.version == VERSION => Ok(Some(journal)),
+        self.check_dir().map_err(left_alone)?;
+        let file = match open_regular(&path, OpenOptions::new().read(true)) {
+            Ok(file) => file,
+            Err(OpenError::NotFound) => return Ok(None),
+            Err(odd @ OpenError::NotRegular(_)) => {
+                return Err(left_alone(format!("{} {odd}", path.display())));
+            }
+            Err(error) => return Err(self.set_aside(&path, format!("{} {error}", path.display()))),
+        };
+        // One byte more than allowed tells an oversized file from one of exactly the bound.
+        let mut bytes = Vec::new();
+        if let Err(error) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
+            return Err(self.set_aside(&path, format!("cannot read {}: {error}", path.display())));
+        }
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(self.set_aside(
+                &path,
+                format!("larger than {} KiB: not a journal", MAX_BYTES / 1024),
+            ));
+        }
+        match serde_json::from_slice::<Journal>(&bytes) {
+            Ok(journal) if journal.version == VERSION => Ok(Some(journal.sanitized())),
             Ok(journal) => Err(self.set_aside(
                 &path,
                 format!("unknown journal version {}", journal.version),
@@ -158,21 +263,20 @@ impl JournalStore {
 
     /// Atomic: a crash mid-write leaves the previous journal, never half a file.
     pub fn save(&self, key: &JournalKey, journal: &Journal) -> io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
-        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
+        self.private_dir()?;
         let path = self.path(key);
         let temp = path.with_extension(format!("json.tmp-{}", std::process::id()));
         let mut journal = journal.clone();
         journal.saved_at = now_secs();
         let bytes = serde_json::to_vec_pretty(&journal).map_err(io::Error::other)?;
+        // Whatever a previous process of this pid left there (a file, a link) goes; then a
+        // new file, created exclusively: never written through a link, never with an old mode.
+        let _ = fs::remove_file(&temp);
         let mut file = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&temp)?;
-        // An existing temp file keeps its old mode through open(): force it.
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
         file.write_all(&bytes)?;
         file.sync_all()?;
         fs::rename(&temp, &path)
@@ -195,36 +299,18 @@ impl JournalStore {
     /// never followed through a symbolic link; it is left in place on release (removing it
     /// would let two processes lock two different files of one name).
     pub fn lock(&self, key: &JournalKey) -> Result<JournalLock, LockError> {
-        fs::create_dir_all(&self.dir)?;
-        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
+        self.private_dir()?;
         let path = self.lock_path(key);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&path)
-            .map_err(|error| {
-                if error.raw_os_error() == Some(libc::ELOOP) {
-                    io::Error::new(
-                        error.kind(),
-                        format!(
-                            "{} is a symbolic link; refusing to follow it",
-                            path.display()
-                        ),
-                    )
-                } else {
-                    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
-                }
-            })?;
-        if !file.metadata()?.is_file() {
-            return Err(LockError::Io(io::Error::other(format!(
-                "{} is not a regular file",
-                path.display()
-            ))));
-        }
+        let file = open_regular(
+            &path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600),
+        )
+        .map_err(|refused| io::Error::other(format!("{} {refused}", path.display())))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -254,9 +340,10 @@ impl JournalStore {
 }
 
 /// The pid recorded in a busy lock file by its holder; `None` if it is not (yet) readable.
-fn holder_pid(mut file: &File) -> Option<u32> {
+fn holder_pid(file: &File) -> Option<u32> {
     let mut text = String::new();
-    file.read_to_string(&mut text).ok()?;
+    // A holder line is a hundred bytes; whatever else a lock file holds is not read in full.
+    file.take(4096).read_to_string(&mut text).ok()?;
     let holder: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
     holder.get("pid")?.as_u64()?.try_into().ok()
 }
@@ -380,6 +467,104 @@ mod tests {
             store.load(&key()).unwrap().is_none(),
             "the next run starts clean"
         );
+    }
+
+    #[test]
+    fn what_is_not_a_regular_file_is_left_alone_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let path = store.path(&key());
+        // A FIFO with no writer would block a plain open forever.
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let fifo = store.load(&key()).unwrap_err();
+        assert!(fifo.reason.contains("is a FIFO"), "{}", fifo.reason);
+        assert!(fifo.moved_to.is_none() && path.exists(), "left alone");
+        fs::remove_file(&path).unwrap();
+        // An endless device behind a link is never read.
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let link = store.load(&key()).unwrap_err();
+        assert!(link.reason.contains("symbolic link"), "{}", link.reason);
+        assert!(link.moved_to.is_none());
+    }
+
+    #[test]
+    fn an_oversized_journal_is_set_aside_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let path = store.path(&key());
+        // Valid JSON, one byte over the bound: refused on its size alone.
+        let mut big = journal();
+        big.description = String::new();
+        let base = serde_json::to_vec(&big).unwrap().len() as u64;
+        big.description = "x".repeat((MAX_BYTES + 1 - base) as usize);
+        fs::write(&path, serde_json::to_vec(&big).unwrap()).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), MAX_BYTES + 1);
+        let refused = store.load(&key()).unwrap_err();
+        assert!(refused.reason.contains("larger than"), "{}", refused.reason);
+        assert!(refused.moved_to.is_some() && !path.exists());
+        // At the bound it is still a journal.
+        big.description.pop();
+        fs::write(&path, serde_json::to_vec(&big).unwrap()).unwrap();
+        assert!(store.load(&key()).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_symlinked_state_dir_is_refused_and_its_target_keeps_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        fs::create_dir(&target).unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o755)).unwrap();
+        let state = dir.path().join("state");
+        std::os::unix::fs::symlink(&target, &state).unwrap();
+        let store = JournalStore::new(&state);
+        let err = store.lock(&key()).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(store.save(&key(), &journal()).is_err());
+        assert!(store.load(&key()).is_err());
+        let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "the link's target is not chmodded");
+        assert_eq!(
+            fs::read_dir(&target).unwrap().count(),
+            0,
+            "nothing written there"
+        );
+    }
+
+    #[test]
+    fn a_stale_temp_link_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let temp = store
+            .path(&key())
+            .with_extension(format!("json.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &temp).unwrap();
+        store.save(&key(), &journal()).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(store.load(&key()).unwrap().is_some());
+    }
+
+    #[test]
+    fn strings_of_a_tampered_journal_come_back_inert() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let mut tampered = journal();
+        tampered.name = "Evil\x1b]0;HACKED\x07".into();
+        tampered.tags = vec![("k\x1b[2J".into(), "v\u{202e}".into())];
+        tampered.association_id = Some("id\x1b[6n".into());
+        tampered.oauth_url = Some("https://example.com/\x1b".into());
+        fs::write(store.path(&key()), serde_json::to_vec(&tampered).unwrap()).unwrap();
+        let loaded = store.load(&key()).unwrap().unwrap();
+        assert_eq!(loaded.name, "Evil␛]0;HACKED␇");
+        assert_eq!(loaded.tags, vec![("k␛[2J".into(), "v\u{FFFD}".into())]);
+        assert_eq!(loaded.association_id.as_deref(), Some("id␛[6n"));
+        // Left for the URL policy, which judges the raw URL.
+        assert_eq!(loaded.oauth_url, tampered.oauth_url);
+        // What we write ourselves comes back unchanged.
+        assert_eq!(journal().sanitized(), journal());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod files;
 pub mod flow;
 pub mod journal;
 pub mod logging;

@@ -4,9 +4,10 @@ fn main() {
     let cli = Cli::parse_args();
     // One logging set-up for every command; nothing is logged without --log-file.
     let log = cli.log();
-    if let Err(error) = iotmi_onboard::logging::init(log.log_file.as_deref(), log.log_level) {
-        eprintln!("iotmi-onboard: cannot open the log file: {error:#}");
-        std::process::exit(1);
+    // A refused --log-file is a usage error: reported before anything runs.
+    if let Err(refused) = iotmi_onboard::logging::init(log.log_file.as_deref(), log.log_level) {
+        eprintln!("iotmi-onboard: {refused}");
+        std::process::exit(iotmi_onboard::exit::USAGE);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -45,6 +46,10 @@ fn main() {
     });
     // Background tasks (in-flight SDK calls, a blocked stdin reader) must not hold the exit.
     runtime.shutdown_background();
+    // A log that failed and was not reported on screen: said once, now that stderr is free.
+    if let Some(message) = iotmi_onboard::logging::take_failure() {
+        eprintln!("iotmi-onboard: {message}");
+    }
     match result {
         Ok(code) => std::process::exit(code),
         Err(error) => {

@@ -37,10 +37,10 @@ impl JournalSink {
                 let (resume, notice) = match store.load(&key) {
                     Ok(found) => (found, None),
                     Err(unreadable) => {
-                        let moved = unreadable
-                            .moved_to
-                            .map(|p| format!(" It was moved to {}.", p.display()))
-                            .unwrap_or_default();
+                        let moved = match unreadable.moved_to {
+                            Some(p) => format!(" It was moved to {}.", p.display()),
+                            None => " It was left as it is.".to_owned(),
+                        };
                         (
                             None,
                             Some(format!(

@@ -10,6 +10,7 @@ use crossterm::event::{Event as TermEvent, KeyEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 use super::app::{App, HostAction, Reaction};
@@ -46,6 +47,7 @@ where
     if let Ok(size) = terminal.size() {
         app.resize(size.width, size.height);
     }
+    show_log_failure(app);
     draw(terminal, app, theme)?;
     // Debug builds only: lets the tests prove the terminal is restored after a panic.
     #[cfg(debug_assertions)]
@@ -65,7 +67,7 @@ where
                         // The key that ends the unwrapped view is not an input.
                         suspended = false;
                         host.resume();
-                        terminal.clear().map_err(io::Error::other)?;
+                        redraw_all(terminal)?;
                         draw(terminal, app, theme)?;
                         continue;
                     }
@@ -116,7 +118,7 @@ where
                         Err(error) => format!("`{}` could not run: {error}", command.join(" ")),
                     };
                     // Everything is drawn anew on the terminal the program gave back.
-                    terminal.clear().map_err(io::Error::other)?;
+                    redraw_all(terminal)?;
                     let effects = app.send(crate::flow::Intent::RecheckIdentity, Instant::now());
                     app.ui.flash = Some(said);
                     if let Some(outcome) = runtime.run(effects) {
@@ -125,10 +127,34 @@ where
                 }
             }
         }
+        show_log_failure(app);
         if !suspended {
             draw(terminal, app, theme)?;
         }
     }
+}
+
+/// A log that cannot be written says so in the message line, once: the logging layer itself
+/// never writes on the screen.
+fn show_log_failure(app: &mut App) {
+    if let Some(message) = crate::logging::take_failure() {
+        app.ui.flash = Some(message);
+    }
+}
+
+/// Clears the screen and makes the next draw repaint every cell. Not `Terminal::clear`: it
+/// asks the terminal where the cursor is (CSI 6n) and fails after 2 s when no answer comes
+/// (a multiplexer, a serial console, a slow link), which ended the wizard. A resize to the
+/// size the kernel reports clears and forgets the previous frame without asking anything.
+fn redraw_all<B>(terminal: &mut Terminal<B>) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let size = terminal.size().map_err(io::Error::other)?;
+    terminal
+        .resize(Rect::new(0, 0, size.width, size.height))
+        .map_err(io::Error::other)
 }
 
 fn draw<B>(terminal: &mut Terminal<B>, app: &App, theme: &Theme) -> io::Result<()>

@@ -10,11 +10,11 @@ use iotmi_onboard::simulator::SimConfig;
 const ENTER: &[u8] = b"\r";
 /// Set the window title, ask for the cursor position (the answer would arrive as typed keys),
 /// a hyperlink, a clipboard write, a right-to-left override, a C1 CSI, clear screen.
-const TITLE: &str = "\u{1b}]0;HACKED\u{7}";
-const DSR: &str = "\u{1b}[6n";
+pub(crate) const TITLE: &str = "\u{1b}]0;HACKED\u{7}";
+pub(crate) const DSR: &str = "\u{1b}[6n";
 const LINK: &str = "\u{1b}]8;;https://evil.example/\u{1b}\\click\u{1b}]8;;\u{1b}\\";
-const CLIPBOARD: &str = "\u{1b}]52;c;SGFja2Vk\u{7}";
-const RLO: &str = "\u{202e}";
+pub(crate) const CLIPBOARD: &str = "\u{1b}]52;c;SGFja2Vk\u{7}";
+pub(crate) const RLO: &str = "\u{202e}";
 const C1_CSI: &str = "\u{9b}31m";
 
 fn hostile_seed(dir: &std::path::Path) -> std::path::PathBuf {
@@ -53,7 +53,8 @@ fn hostile_seed(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-fn assert_inert(raw: &[u8]) {
+/// None of the hostile sequences reached the terminal raw (also used on hostile journals).
+pub(crate) fn assert_inert(raw: &[u8]) {
     let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
     for (what, needle) in [
         ("title sequence", b"\x1b]0;".as_slice()),

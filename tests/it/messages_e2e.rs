@@ -27,7 +27,7 @@ fn footer(tui: &Tui) -> String {
 }
 
 /// Prefilled with an OAuth destination, walked to the Authorize screen.
-fn at_authorize(sim: &Sim, dir: &std::path::Path, spawn: Spawn) -> Tui {
+pub(crate) fn at_authorize(sim: &Sim, dir: &std::path::Path, spawn: Spawn) -> Tui {
     let mut tui = Tui::spawn(dir, spawn);
     tui.wait_for("Acme Home US");
     for step in ["Step 2 of 6", "Step 3 of 6", "Step 4 of 6"] {
@@ -40,7 +40,7 @@ fn at_authorize(sim: &Sim, dir: &std::path::Path, spawn: Spawn) -> Tui {
     tui
 }
 
-fn oauth_args(sim: &Sim, name: &str, extra: &[&str]) -> Vec<String> {
+pub(crate) fn oauth_args(sim: &Sim, name: &str, extra: &[&str]) -> Vec<String> {
     let mut args = vec!["--destination", "acme-home-us", "--name", name];
     args.extend_from_slice(extra);
     wizard_args(sim, &args)

@@ -5,26 +5,8 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use crate::common;
+use crate::common::bin::wizard_command as command;
 use crate::common::e2e::{Sim, wizard_args, write_browser};
-
-fn command(dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut command = common::bin::command();
-    command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("NO_PROXY", "127.0.0.1")
-        .env("XDG_STATE_HOME", dir)
-        .env("TERM", "xterm-256color")
-        .env_remove("ACCESSIBLE")
-        .env_remove("SSH_CONNECTION")
-        .env_remove("SSH_CLIENT")
-        .env_remove("SSH_TTY")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
-    command
-}
 
 fn run(mut command: Command, answers: &str) -> Output {
     let mut child = command.spawn().expect("spawn");

@@ -40,6 +40,8 @@ pub struct Spawn {
     pub rows: u16,
     /// `(name, Some(value))` sets, `(name, None)` removes; applied after the defaults.
     pub env: Vec<(String, Option<String>)>,
+    /// Shell commands run before the binary is exec'd (limits, signal dispositions).
+    pub prelude: String,
 }
 
 impl Spawn {
@@ -49,7 +51,14 @@ impl Spawn {
             cols: 80,
             rows: 24,
             env: Vec::new(),
+            prelude: String::new(),
         }
+    }
+
+    /// Runs `sh` (e.g. `ulimit -f 16`) in the shell that then execs the binary.
+    pub fn prelude(mut self, sh: &str) -> Self {
+        self.prelude = format!("{sh}\n");
+        self
     }
 
     pub fn size(mut self, cols: u16, rows: u16) -> Self {
@@ -94,7 +103,10 @@ impl Tui {
         // then execs, so the exit status is the binary's own.
         let mut cmd = CommandBuilder::new("sh");
         cmd.arg("-c");
-        cmd.arg(r#"out="$1"; shift; exec "$@" > "$out""#);
+        cmd.arg(format!(
+            r#"{}out="$1"; shift; exec "$@" > "$out""#,
+            spawn.prelude
+        ));
         cmd.arg("sh");
         cmd.arg(&stdout_path);
         cmd.arg(bin::BIN);
