@@ -53,6 +53,20 @@ pub struct Journal {
     /// The association's consent URL while it is in progress: never lost with the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_url: Option<String>,
+    /// Devices being adopted: a rerun lists the discovery again and adopts the rest with the
+    /// same ClientTokens (from `token_seed`), never a second managed thing for a device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<DevicesJournal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicesJournal {
+    pub association_id: String,
+    pub association_name: String,
+    pub discovery_id: String,
+    /// Connector device ids chosen and not adopted yet.
+    pub selected: Vec<String>,
+    pub from_manage: bool,
 }
 
 impl Journal {
@@ -423,6 +437,7 @@ mod tests {
             unanswered: None,
             association_id: None,
             oauth_url: None,
+            devices: None,
         }
     }
 

@@ -13,8 +13,8 @@ use crate::app::{Connection, offer_profiles, prepare, print_draft_fate, print_su
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
-    self, DetailLoad, DetailsField, Effect, FirstScreen, Flow, Identity, Intent, Load, Notice,
-    Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
+    self, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow, Identity, Intent,
+    Load, Notice, Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
 };
 use crate::journal::{JournalKey, JournalStore};
 use crate::progress::Progress;
@@ -104,6 +104,30 @@ fn execute(runtime: &mut Runtime, effects: Vec<Effect>) -> Option<Outcome> {
     runtime.run(effects)
 }
 
+/// `1,3-5` → [1, 3, 4, 5], each within 1..=count.
+fn parse_numbers(text: &str, count: usize) -> Result<Vec<usize>, String> {
+    let bad = || format!("Type all, none, or numbers from 1 to {count} such as 1,3-5.");
+    let mut picked = Vec::new();
+    for piece in text.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let (from, to) = match piece.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<usize>(), b.trim().parse::<usize>()),
+            None => (piece.trim().parse::<usize>(), piece.trim().parse::<usize>()),
+        };
+        let (Ok(from), Ok(to)) = (from, to) else {
+            return Err(bad());
+        };
+        if from == 0 || to > count || from > to {
+            return Err(bad());
+        }
+        picked.extend(from..=to);
+    }
+    picked.dedup();
+    if picked.is_empty() {
+        return Err(bad());
+    }
+    Ok(picked)
+}
+
 /// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
 fn numbers(count: usize) -> String {
     match count {
@@ -137,6 +161,10 @@ struct Shown {
     editing: bool,
     /// The identity check whose result was printed.
     identity: Option<Identity>,
+    /// The devices were offered after success (asked once).
+    devices_offered: bool,
+    /// How much of the Devices step was reported: discovery state, devices listed, results.
+    devices_reported: (Option<String>, bool, usize),
     /// The profile picked (with the region offered for it), while the region is asked.
     profile: Option<(String, String)>,
     /// The profiles were listed.
@@ -259,7 +287,18 @@ impl Plain {
             show_prompt(&prompt);
             let answer = loop {
                 tokio::select! {
-                    line = self.lines.next() => break Some(line?),
+                    line = self.lines.next() => match line {
+                        Ok(line) => break Some(line),
+                        // The devices offer is a question with a default: no more input is no.
+                        Err(Eof) if self.flow.step == Step::Done => {
+                            let leave = Intent::Quit { interrupted: false };
+                            if let Some(outcome) = self.apply(runtime, vec![leave]) {
+                                return Ok(outcome);
+                            }
+                            break None;
+                        }
+                        Err(eof) => return Err(eof),
+                    },
                     Some(event) = runtime.next_event() => {
                         let effects = flow::update(&mut self.flow, event, Instant::now());
                         if let Some(outcome) = execute(runtime, effects) {
@@ -395,6 +434,7 @@ impl Plain {
                     show_error(error, &flow.target.profile);
                 }
             }
+            Step::Devices => self.report_devices(),
             Step::Authorize if entered => self.progress.hand_over(&self.flow),
             Step::Status | Step::Done | Step::Authorize => {
                 if let RefreshState::Failed(error) = &flow.refresh {
@@ -529,9 +569,84 @@ impl Plain {
                     return None;
                 }
             }
+            // After success: the devices are offered once; otherwise the run ends here.
+            Step::Done if self.devices_offer() => {
+                "Discover the account's devices and adopt them now? [y/N]: ".into()
+            }
             Step::Done => return None,
+            Step::Devices => return self.devices_prompt(),
             Step::Manage => return self.manage_prompt(),
         })
+    }
+
+    /// The discovery's progress, the devices once listed, each adoption's result.
+    fn report_devices(&mut self) {
+        let Some(view) = self.flow.devices.as_ref() else {
+            return;
+        };
+        let state = match &view.discovery {
+            DiscoveryState::Idle => None,
+            DiscoveryState::Starting { .. } => Some(format!(
+                "Discovering the devices of {}…",
+                sanitize(&view.association_name)
+            )),
+            DiscoveryState::Running { id, .. } => {
+                Some(format!("Discovery {} running…", sanitize(id)))
+            }
+            DiscoveryState::Listing { .. } => Some("Listing the devices found…".into()),
+            DiscoveryState::Done { .. } => Some(format!("Found {} devices:", view.items.len())),
+            DiscoveryState::Failed(why) => Some(format!("✗ {}", sanitize(why))),
+        };
+        if state.is_some() && state != self.shown.devices_reported.0 {
+            say(state.as_deref().unwrap_or_default());
+            self.shown.devices_reported.0 = state;
+        }
+        if matches!(view.discovery, DiscoveryState::Done { .. }) && !self.shown.devices_reported.1 {
+            self.shown.devices_reported.1 = true;
+            for (n, d) in view.items.iter().enumerate() {
+                let managed = d
+                    .managed_thing_id
+                    .as_deref()
+                    .map(|id| format!(", managed thing {}", sanitize(id)))
+                    .unwrap_or_default();
+                say(&format!(
+                    "  {}. {} ({} {}; {}){managed}",
+                    n + 1,
+                    sanitize(&d.name),
+                    sanitize(&d.brand),
+                    sanitize(&d.model),
+                    sanitize(&d.device_types.join(", "))
+                ));
+            }
+        }
+        if let Some(adoption) = &view.adoption {
+            let reported = adoption.done.len() + adoption.failed.len();
+            if reported > self.shown.devices_reported.2 || adoption.finished() {
+                say(&format!(
+                    "Adopting: {} of {} done{}",
+                    adoption.done.len(),
+                    adoption.total,
+                    if adoption.failed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} failed", adoption.failed.len())
+                    }
+                ));
+                self.shown.devices_reported.2 = reported;
+            }
+            if adoption.finished() {
+                for (device, error) in &adoption.failed {
+                    say(&format!(
+                        "  failed: {}: {}",
+                        sanitize(device),
+                        sanitize(&error.message)
+                    ));
+                }
+            }
+        }
+        if let Some(Notice::Info(message) | Notice::Error(message)) = &view.message {
+            say(&sanitize(message));
+        }
     }
 
     fn details_field(&self) -> DetailsField {
@@ -547,6 +662,16 @@ impl Plain {
         let flow = &self.flow;
         match flow.step {
             Step::Start if flow.picking_profile => self.answer_profile(answer),
+            Step::Done => {
+                self.shown.devices_offered = true;
+                match (answer, &flow.association) {
+                    ("y" | "Y" | "yes", Some(tracked)) => {
+                        vec![Intent::ShowDevices(tracked.id.clone())]
+                    }
+                    _ => vec![Intent::Quit { interrupted: false }],
+                }
+            }
+            Step::Devices => self.answer_devices(answer),
             Step::Start => match answer {
                 "m" | "manage" => vec![Intent::StartManage],
                 _ => vec![Intent::StartCreate],
@@ -664,7 +789,6 @@ impl Plain {
                 }
             }
             Step::Manage => self.answer_manage(answer),
-            Step::Done => vec![Intent::Finish],
         }
     }
 
@@ -746,6 +870,71 @@ impl Plain {
             return vec![Intent::FilterDestinations(String::new())];
         }
         vec![Intent::FilterDestinations(answer.to_string())]
+    }
+
+    /// Succeeded, and the devices not offered yet.
+    fn devices_offer(&self) -> bool {
+        !self.shown.devices_offered
+            && self
+                .flow
+                .association
+                .as_ref()
+                .is_some_and(|a| a.state == crate::service::AssociationState::Succeeded)
+    }
+
+    fn devices_prompt(&self) -> Option<String> {
+        let view = self.flow.devices.as_ref()?;
+        match (&view.discovery, &view.adoption) {
+            (DiscoveryState::Failed(_), _) => Some("Discover again? [Y/n]: ".into()),
+            (DiscoveryState::Done { .. }, None) if view.items.is_empty() => None,
+            (DiscoveryState::Done { .. }, None) => Some(format!(
+                "Adopt which? all, none, or numbers such as 1,3-5 (of {}): ",
+                view.items.len()
+            )),
+            (DiscoveryState::Done { .. }, Some(adoption))
+                if adoption.finished() && !adoption.failed.is_empty() =>
+            {
+                Some(format!(
+                    "Retry the {} that failed? [Y/n]: ",
+                    adoption.failed.len()
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// `all`, `none` (or nothing), or numbers and ranges of the list shown.
+    fn answer_devices(&mut self, answer: &str) -> Vec<Intent> {
+        let Some(view) = self.flow.devices.as_ref() else {
+            return Vec::new();
+        };
+        match (&view.discovery, &view.adoption) {
+            (DiscoveryState::Failed(_), _) if yes(answer) => vec![Intent::StartDiscovery],
+            (DiscoveryState::Failed(_), _) => vec![Intent::Quit { interrupted: false }],
+            (DiscoveryState::Done { .. }, Some(_)) if yes(answer) => {
+                vec![Intent::RetryFailedAdoptions]
+            }
+            (DiscoveryState::Done { .. }, Some(_)) => vec![Intent::Next],
+            (DiscoveryState::Done { .. }, None) => match answer.to_lowercase().as_str() {
+                "" | "none" | "n" => vec![Intent::SelectAllDevices(false), Intent::Next],
+                "all" | "a" => vec![Intent::SelectAllDevices(true), Intent::AdoptSelected],
+                numbers => match parse_numbers(numbers, view.items.len()) {
+                    Ok(picked) => {
+                        let mut intents = vec![Intent::SelectAllDevices(false)];
+                        intents.extend(picked.into_iter().map(|n| {
+                            Intent::ToggleDevice(view.items[n - 1].connector_device_id.clone())
+                        }));
+                        intents.push(Intent::AdoptSelected);
+                        intents
+                    }
+                    Err(why) => {
+                        say(&why);
+                        Vec::new()
+                    }
+                },
+            },
+            _ => Vec::new(),
+        }
     }
 
     /// The profile (by number, name, or Enter for the last one), then its region.

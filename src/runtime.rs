@@ -272,6 +272,58 @@ impl Runtime {
                 service.delete_association(id),
                 move |result| Event::Deleted { generation, result },
             ),
+            Effect::StartDiscovery {
+                generation,
+                association_id,
+                client_token,
+            } => call(
+                tx,
+                "StartDeviceDiscovery",
+                service.start_discovery(association_id, client_token),
+                move |result| Event::DiscoveryStarted { generation, result },
+            ),
+            Effect::Wake { generation, after } => send_later(tx, async move {
+                tokio::time::sleep(after).await;
+                Event::Woke { generation }
+            }),
+            Effect::GetDiscovery { generation, id } => call(
+                tx,
+                "GetDeviceDiscovery",
+                service.get_discovery(id),
+                move |result| Event::DiscoveryPolled { generation, result },
+            ),
+            Effect::ListDiscoveredDevices {
+                generation,
+                id,
+                next_token,
+            } => call(
+                tx,
+                "ListDiscoveredDevices",
+                service.list_discovered_devices(id, next_token),
+                move |result| Event::DevicesPage { generation, result },
+            ),
+            Effect::AdoptDevice {
+                generation,
+                request,
+            } => {
+                let device_id = request.device.connector_device_id.clone();
+                call(
+                    tx,
+                    "CreateManagedThing+RegisterAccountAssociation",
+                    service.adopt_device(request),
+                    move |result| Event::Adopted {
+                        generation,
+                        device_id,
+                        result,
+                    },
+                )
+            }
+            Effect::CountThings { generation } => call(
+                tx,
+                "ListManagedThingAccountAssociations",
+                service.managed_thing_counts(),
+                move |result| Event::ThingCounts { generation, result },
+            ),
             Effect::OpenBrowser { url, launcher } => send_later(tx, async move {
                 let result = tokio::task::spawn_blocking(move || {
                     let parsed = url::Url::parse(&url).map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@ use super::Generation;
 use super::model::Outcome;
 use crate::journal::Journal;
 use crate::remote::Launcher;
-use crate::service::CreateRequest;
+use crate::service::{AdoptRequest, CreateRequest};
 
 // A handful of effects per input, consumed at once: boxing the journal buys nothing.
 #[allow(clippy::large_enum_variant)]
@@ -53,6 +53,34 @@ pub enum Effect {
         generation: Generation,
         id: String,
     },
+    StartDiscovery {
+        generation: Generation,
+        association_id: String,
+        client_token: String,
+    },
+    /// Send `Event::Woke { generation }` after `after` (the discovery's polling).
+    Wake {
+        generation: Generation,
+        after: Duration,
+    },
+    GetDiscovery {
+        generation: Generation,
+        id: String,
+    },
+    ListDiscoveredDevices {
+        generation: Generation,
+        id: String,
+        next_token: Option<String>,
+    },
+    /// CreateManagedThing + RegisterAccountAssociation for one device.
+    AdoptDevice {
+        generation: Generation,
+        request: AdoptRequest,
+    },
+    /// Managed things per association, for Manage's column.
+    CountThings {
+        generation: Generation,
+    },
     /// The URL has passed the URL policy; never through a shell.
     OpenBrowser {
         url: String,
@@ -92,6 +120,12 @@ impl Effect {
             Effect::ListAssociations { .. } => "ListAssociations",
             Effect::FetchAssociation { .. } => "FetchAssociation",
             Effect::DeleteAssociation { .. } => "DeleteAssociation",
+            Effect::StartDiscovery { .. } => "StartDiscovery",
+            Effect::Wake { .. } => "Wake",
+            Effect::GetDiscovery { .. } => "GetDiscovery",
+            Effect::ListDiscoveredDevices { .. } => "ListDiscoveredDevices",
+            Effect::AdoptDevice { .. } => "AdoptDevice",
+            Effect::CountThings { .. } => "CountThings",
             Effect::OpenBrowser { .. } => "OpenBrowser",
             Effect::UseProfile { .. } => "UseProfile",
             Effect::Persist(_) => "Persist",

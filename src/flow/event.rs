@@ -3,7 +3,7 @@
 use super::Generation;
 use crate::service::{
     Association, AssociationSummary, CallerIdentity, CloudConnector, CreatedAssociation,
-    DestinationDetail, DestinationSummary, Page, ServiceError,
+    DestinationDetail, DestinationSummary, DiscoveredDevice, Discovery, Page, ServiceError,
 };
 
 #[derive(Debug)]
@@ -53,6 +53,30 @@ pub enum Event {
         resume: Option<Box<crate::journal::Journal>>,
         notice: Option<String>,
         journaled: bool,
+    },
+    DiscoveryStarted {
+        generation: Generation,
+        result: Result<String, ServiceError>,
+    },
+    Woke {
+        generation: Generation,
+    },
+    DiscoveryPolled {
+        generation: Generation,
+        result: Result<Discovery, ServiceError>,
+    },
+    DevicesPage {
+        generation: Generation,
+        result: Result<Page<DiscoveredDevice>, ServiceError>,
+    },
+    Adopted {
+        generation: Generation,
+        device_id: String,
+        result: Result<String, ServiceError>,
+    },
+    ThingCounts {
+        generation: Generation,
+        result: Result<std::collections::BTreeMap<String, usize>, ServiceError>,
     },
     /// The journal could not be written: say so once, carry on.
     JournalFailed(String),

@@ -72,6 +72,17 @@ pub enum Intent {
     /// Acknowledge the final screen and leave.
     Finish,
 
+    // Devices.
+    /// Open the Devices step for this association (after success, or from Manage).
+    ShowDevices(String),
+    StartDiscovery,
+    FilterDevices(String),
+    ToggleDevice(String),
+    /// Select every listed device not yet managed (true), or none (false).
+    SelectAllDevices(bool),
+    AdoptSelected,
+    RetryFailedAdoptions,
+
     // Manage.
     FilterAssociations(String),
     ReloadAssociations,

@@ -117,12 +117,34 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     flow.step = Step::Manage;
     let filter = std::mem::take(&mut flow.manage.filter);
     let last = flow.manage.last.take();
+    let counts = std::mem::take(&mut flow.manage.thing_counts);
     flow.manage = ManageView {
         filter,
         last,
+        thing_counts: counts,
         ..ManageView::default()
     };
-    vec![list_associations(flow, None)]
+    let generation = flow.next_generation();
+    flow.manage.counts_generation = generation;
+    vec![
+        list_associations(flow, None),
+        Effect::CountThings { generation },
+    ]
+}
+
+/// Managed things per association, for the list's column (kept from the last answer when
+/// this one fails: it is a nicety).
+pub fn on_counts(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<std::collections::BTreeMap<String, usize>, ServiceError>,
+) -> Vec<Effect> {
+    if generation == flow.manage.counts_generation
+        && let Ok(counts) = result
+    {
+        flow.manage.thing_counts = Some(counts);
+    }
+    Vec::new()
 }
 
 pub fn list_associations(flow: &mut Flow, next_token: Option<String>) -> Effect {
@@ -434,7 +456,10 @@ mod tests {
         let mut flow = authorizing_garage();
         let effects = send(&mut flow, Intent::Back);
         assert_eq!(flow.step, Step::Manage);
-        assert!(matches!(effects[..], [Effect::ListAssociations { .. }]));
+        assert!(matches!(
+            effects[..],
+            [Effect::ListAssociations { .. }, Effect::CountThings { .. }]
+        ));
         assert_eq!(flow.manage.focus.as_deref(), Some("aa-wait"));
         assert!(flow.polling.is_none() && flow.association.is_none());
 
@@ -455,7 +480,10 @@ mod tests {
         assert_eq!(flow.step, Step::Done);
         let effects = send(&mut flow, Intent::Finish);
         assert!(!effects.iter().any(|e| matches!(e, Effect::Exit(_))));
-        assert!(matches!(effects[..], [Effect::ListAssociations { .. }]));
+        assert!(matches!(
+            effects[..],
+            [Effect::ListAssociations { .. }, Effect::CountThings { .. }]
+        ));
         assert_eq!(flow.step, Step::Manage);
         assert!(
             matches!(&flow.manage.message, Some(Notice::Info(m)) if m == "Garage: ASSOCIATION_SUCCEEDED")
@@ -486,7 +514,10 @@ mod tests {
             },
             now(),
         );
-        assert!(matches!(effects[..], [Effect::ListAssociations { .. }]));
+        assert!(matches!(
+            effects[..],
+            [Effect::ListAssociations { .. }, Effect::CountThings { .. }]
+        ));
         assert_eq!(flow.manage.focus.as_deref(), Some("aa-bad"));
     }
 

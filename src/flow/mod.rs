@@ -21,6 +21,7 @@ mod auth;
 mod authorize;
 mod destination;
 mod details;
+mod devices;
 mod follow;
 mod manage;
 mod nav;
@@ -110,6 +111,8 @@ pub struct Flow {
     pub polling: Option<Polling>,
     pub refresh: RefreshState,
     pub manage: ManageView,
+    /// The Devices step, once opened.
+    pub devices: Option<DevicesView>,
     pub question: Option<Question>,
     /// A one-line message about the last intent ("No destination selected"); every front end
     /// shows it, the next intent clears it.
@@ -180,6 +183,7 @@ impl Flow {
             polling: None,
             refresh: RefreshState::Idle,
             manage: ManageView::default(),
+            devices: None,
             question: None,
             notice: opts.notice.clone(),
             exit: None,
@@ -290,6 +294,11 @@ impl Flow {
     /// A request is in flight whose loss the user should confirm.
     pub fn busy(&self) -> bool {
         self.manage.delete_generation.is_some()
+            || self
+                .devices
+                .as_ref()
+                .and_then(|v| v.adoption.as_ref())
+                .is_some_and(|a| !a.finished())
             || matches!(self.submit, SubmitState::InFlight { .. })
             || self.polling.is_some()
             || matches!(self.refresh, RefreshState::InFlight { .. })
@@ -312,6 +321,14 @@ impl Flow {
                 self.manage.delete_generation.is_some() || self.manage.pending.is_some()
             }
             Step::Status => matches!(self.refresh, RefreshState::InFlight { .. }),
+            Step::Devices => self.devices.as_ref().is_some_and(|v| {
+                matches!(
+                    v.discovery,
+                    DiscoveryState::Starting { .. }
+                        | DiscoveryState::Running { .. }
+                        | DiscoveryState::Listing { .. }
+                ) || v.adoption.as_ref().is_some_and(|a| !a.finished())
+            }),
             _ => false,
         }
     }
@@ -391,6 +408,7 @@ impl Flow {
     pub fn summary(&self) -> Option<Summary> {
         let tracked = self.association.as_ref().or(self.manage.last.as_ref())?;
         let destination = self.destination.as_ref();
+        let (found, adopted) = devices::counts(self);
         Some(Summary {
             association_id: tracked.id.clone(),
             arn: tracked.arn.clone(),
@@ -407,6 +425,8 @@ impl Flow {
             } else {
                 String::new()
             },
+            devices_found: found,
+            devices_adopted: adopted,
         })
     }
 
@@ -518,6 +538,13 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             status::on_intent(flow, intent)
         }
         Intent::RetryAsNew(_) if flow.step == Step::Done => status::on_intent(flow, intent),
+        Intent::ShowDevices(_)
+        | Intent::StartDiscovery
+        | Intent::FilterDevices(_)
+        | Intent::ToggleDevice(_)
+        | Intent::SelectAllDevices(_)
+        | Intent::AdoptSelected
+        | Intent::RetryFailedAdoptions => devices::on_intent(flow, intent),
         Intent::FilterAssociations(_)
         | Intent::ReloadAssociations
         | Intent::ShowAssociation(_)
@@ -547,6 +574,20 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::DiscoveryStarted { generation, result } => {
+            devices::on_started(flow, generation, result)
+        }
+        Event::Woke { generation } => devices::on_woke(flow, generation),
+        Event::DiscoveryPolled { generation, result } => {
+            devices::on_polled(flow, generation, result)
+        }
+        Event::DevicesPage { generation, result } => devices::on_page(flow, generation, result),
+        Event::Adopted {
+            generation,
+            device_id,
+            result,
+        } => devices::on_adopted(flow, generation, device_id, result),
+        Event::ThingCounts { generation, result } => manage::on_counts(flow, generation, result),
         Event::ProfileReady {
             resume,
             notice,

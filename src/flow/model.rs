@@ -125,6 +125,8 @@ pub enum Step {
     Authorize,
     Status,
     Done,
+    /// After success: discover the account's devices and adopt them as managed things.
+    Devices,
 }
 
 impl Step {
@@ -142,6 +144,7 @@ impl Step {
             Step::Authorize => "Authorize in a browser",
             Step::Status => "Association state",
             Step::Done => "Done",
+            Step::Devices => "Devices",
         }
     }
 }
@@ -355,6 +358,9 @@ pub struct ManageView {
     /// The association last acted on (authorize, refresh), as it was when the user came back:
     /// the run's summary when it ends on the list.
     pub last: Option<Tracked>,
+    /// Managed things per association (None until ListManagedThingAccountAssociations answers).
+    pub thing_counts: Option<std::collections::BTreeMap<String, usize>>,
+    pub counts_generation: Generation,
 }
 
 impl Default for ManageView {
@@ -375,6 +381,8 @@ impl Default for ManageView {
             message: None,
             focus: None,
             last: None,
+            thing_counts: None,
+            counts_generation: 0,
         }
     }
 }
@@ -383,6 +391,77 @@ impl ManageView {
     pub fn find(&self, id: &str) -> Option<&AssociationSummary> {
         self.items.iter().find(|a| a.id == id)
     }
+}
+
+/// Where the association's device discovery is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiscoveryState {
+    /// Nothing asked yet: Enter starts one.
+    Idle,
+    Starting {
+        generation: Generation,
+    },
+    Running {
+        id: String,
+        generation: Generation,
+        started: Instant,
+    },
+    /// SUCCEEDED: its devices are listed (more pages may be coming).
+    Listing {
+        id: String,
+        generation: Generation,
+    },
+    Done {
+        id: String,
+    },
+    Failed(String),
+}
+
+impl DiscoveryState {
+    /// The discovery's id once the service gave one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Running { id, .. } | Self::Listing { id, .. } | Self::Done { id } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// Adopting the selected devices, a few at a time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Adoption {
+    pub generation: Generation,
+    /// Connector device ids waiting their turn, in list order.
+    pub queue: std::collections::VecDeque<String>,
+    pub in_flight: std::collections::BTreeSet<String>,
+    /// Device id → managed thing id.
+    pub done: std::collections::BTreeMap<String, String>,
+    pub failed: std::collections::BTreeMap<String, ServiceError>,
+    pub total: usize,
+}
+
+impl Adoption {
+    pub fn finished(&self) -> bool {
+        self.queue.is_empty() && self.in_flight.is_empty()
+    }
+}
+
+/// The Devices step: one association's discovery, its devices and their adoption.
+#[derive(Clone, Debug)]
+pub struct DevicesView {
+    pub association_id: String,
+    pub association_name: String,
+    pub discovery: DiscoveryState,
+    pub items: Vec<crate::service::DiscoveredDevice>,
+    pub haystacks: Vec<String>,
+    pub filter: String,
+    pub matches: Vec<usize>,
+    /// Connector device ids chosen for adoption.
+    pub selected: std::collections::BTreeSet<String>,
+    pub adoption: Option<Adoption>,
+    pub message: Option<Notice>,
+    /// Entered from Manage: leaving goes back to the list.
+    pub from_manage: bool,
 }
 
 /// A question the flow needs answered before it goes on.
@@ -462,6 +541,11 @@ pub struct Summary {
         skip_serializing_if = "String::is_empty"
     )]
     pub oauth_url: String,
+    /// Devices found by the discovery run in this session, and how many were adopted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices_found: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices_adopted: Option<usize>,
 }
 
 fn wire_state<S: serde::Serializer>(state: &AssociationState, s: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,8 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{OutcomeKind, Question, Step, SubmitState};
 use super::{
-    auth, command, destination, details, manage, resume, review, start, status, submit, tags,
+    auth, command, destination, details, devices, manage, resume, review, start, status, submit,
+    tags,
 };
 use crate::service::AssociationState;
 
@@ -78,6 +79,7 @@ pub fn back_from(flow: &mut Flow) -> Vec<Effect> {
             Vec::new()
         }
         Step::Manage => manage::back(flow),
+        Step::Devices => devices::back(flow),
         Step::Start | Step::Resume => Vec::new(),
     }
 }
@@ -93,6 +95,7 @@ pub fn next_from(flow: &mut Flow) -> Vec<Effect> {
         Step::Review => review::on_intent(flow, Intent::Submit),
         Step::Authorize => super::authorize::on_intent(flow, Intent::ShowStatus),
         Step::Done => status::on_intent(flow, Intent::Finish),
+        Step::Devices => devices::next(flow),
         Step::Destination | Step::Submit | Step::Status | Step::Manage => Vec::new(),
     }
 }

@@ -15,6 +15,9 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         // Not decided yet: the saved session stays as it was.
         return flow.opts.resume.clone();
     }
+    if let Some(devices) = devices_snapshot(flow) {
+        return Some(devices);
+    }
     let own = flow.association.as_ref().filter(|a| !a.adopted);
     let finished = match own.map(|a| &a.state) {
         Some(AssociationState::Succeeded) => true,
@@ -70,6 +73,40 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         oauth_url: own
             .filter(|a| a.state == AssociationState::InProgress && !a.oauth_url.is_empty())
             .map(|a| a.oauth_url.clone()),
+        devices: None,
+    })
+}
+
+/// While devices are being adopted: what a rerun needs to adopt the rest with the same tokens.
+fn devices_snapshot(flow: &Flow) -> Option<Journal> {
+    let view = flow.devices.as_ref()?;
+    // Adopting began and some of the selection is not adopted yet (failed ones included).
+    let discovery_id = view.discovery.id()?;
+    if view.adoption.is_none() || view.selected.is_empty() {
+        return None;
+    }
+    Some(Journal {
+        version: VERSION,
+        saved_at: 0,
+        step: SavedStep::Review,
+        destination: None,
+        wanted_destination: None,
+        name: String::new(),
+        description: String::new(),
+        tags: Vec::new(),
+        auth_material: None,
+        token_seed: flow.opts.token_seed.clone(),
+        token_counter: flow.token_counter,
+        unanswered: None,
+        association_id: None,
+        oauth_url: None,
+        devices: Some(crate::journal::DevicesJournal {
+            association_id: view.association_id.clone(),
+            association_name: view.association_name.clone(),
+            discovery_id: discovery_id.to_string(),
+            selected: view.selected.iter().cloned().collect(),
+            from_manage: view.from_manage,
+        }),
     })
 }
 

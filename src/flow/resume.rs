@@ -29,6 +29,10 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
 /// Back to where the journal left off: the same step with every field, a resend of an
 /// unanswered create with the same token, or straight to the association's state.
 pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
+    if let Some(devices) = journal.devices {
+        flow.opts.token_seed = journal.token_seed;
+        return super::devices::resume(flow, devices);
+    }
     flow.details.name = journal.name;
     flow.details.name_edited = true;
     flow.details.description = journal.description;

@@ -81,10 +81,13 @@ mod tests {
         assert_eq!(flow.step, Step::Manage);
         assert!(matches!(
             effects[..],
-            [Effect::ListAssociations {
-                next_token: None,
-                ..
-            }]
+            [
+                Effect::ListAssociations {
+                    next_token: None,
+                    ..
+                },
+                Effect::CountThings { .. }
+            ]
         ));
     }
 }

@@ -301,6 +301,7 @@ pub fn saved_journal() -> Journal {
         unanswered: None,
         association_id: None,
         oauth_url: None,
+        devices: None,
     }
 }
 
@@ -347,7 +348,10 @@ pub fn flow_in_manage() -> Flow {
     let mut flow = flow_at_start();
     let effects = send(&mut flow, Intent::StartManage);
     let generation = match &effects[..] {
-        [Effect::ListAssociations { generation, .. }] => *generation,
+        [
+            Effect::ListAssociations { generation, .. },
+            Effect::CountThings { .. },
+        ] => *generation,
         other => panic!("{other:?}"),
     };
     update(

@@ -37,6 +37,107 @@ pub trait AssociationService: Send + Sync + 'static {
         next_token: Option<String>,
     ) -> ServiceFuture<Page<AssociationSummary>>;
     fn delete_association(&self, id: String) -> ServiceFuture<()>;
+    /// StartDeviceDiscovery (CLOUD) for an association: the discovery's id.
+    fn start_discovery(
+        &self,
+        _association_id: String,
+        _client_token: String,
+    ) -> ServiceFuture<String> {
+        unsupported("StartDeviceDiscovery")
+    }
+    /// GetDeviceDiscovery.
+    fn get_discovery(&self, _id: String) -> ServiceFuture<Discovery> {
+        unsupported("GetDeviceDiscovery")
+    }
+    /// One page of ListDiscoveredDevices.
+    fn list_discovered_devices(
+        &self,
+        _discovery_id: String,
+        _next_token: Option<String>,
+    ) -> ServiceFuture<Page<DiscoveredDevice>> {
+        unsupported("ListDiscoveredDevices")
+    }
+    /// Adopts a discovered device: CreateManagedThing (DISCOVERED_DEVICE, Role DEVICE) with
+    /// the token, then RegisterAccountAssociation. The managed thing's id.
+    fn adopt_device(&self, _request: AdoptRequest) -> ServiceFuture<String> {
+        unsupported("CreateManagedThing")
+    }
+    /// How many managed things each association has (ListManagedThingAccountAssociations,
+    /// every page): association id → count.
+    fn managed_thing_counts(&self) -> ServiceFuture<BTreeMap<String, usize>> {
+        unsupported("ListManagedThingAccountAssociations")
+    }
+}
+
+/// What a service without device operations (a test double) answers.
+fn unsupported<T: Send + 'static>(operation: &'static str) -> ServiceFuture<T> {
+    Box::pin(async move {
+        Err(ServiceError::new(
+            ErrorKind::Other,
+            format!("{operation} is not supported here"),
+        ))
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DiscoveryStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+}
+
+impl DiscoveryStatus {
+    pub fn parse(wire: &str) -> Self {
+        match wire {
+            "SUCCEEDED" => Self::Succeeded,
+            "FAILED" => Self::Failed,
+            "TIMED_OUT" => Self::TimedOut,
+            _ => Self::Running,
+        }
+    }
+
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::TimedOut => "TIMED_OUT",
+        }
+    }
+}
+
+/// GetDeviceDiscovery's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discovery {
+    pub id: String,
+    pub status: DiscoveryStatus,
+}
+
+/// An item of ListDiscoveredDevices. The material is what CreateManagedThing is given to
+/// adopt it (sensitive: never logged or shown).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DiscoveredDevice {
+    pub connector_device_id: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub device_types: Vec<String>,
+    /// DISCOVERED, UPDATED or NO_CHANGE relative to the previous discovery.
+    pub modification: String,
+    /// Set once the device is a managed thing.
+    pub managed_thing_id: Option<String>,
+    #[serde(skip)]
+    pub auth_material: String,
+}
+
+/// What adopting one discovered device needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdoptRequest {
+    pub association_id: String,
+    pub discovery_id: String,
+    pub device: DiscoveredDevice,
+    pub client_token: String,
 }
 
 /// The account and the principal the calls are made as.

@@ -1,7 +1,7 @@
 //! The SDK-backed [`AssociationService`]: the one module that talks to
 //! `aws-sdk-iotmanagedintegrations`, and the one place SDK errors become [`ServiceError`]s.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::error::Error as StdError;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +15,11 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use tokio::sync::OnceCell;
 
 use super::{
-    Association, AssociationService, AssociationState, AssociationSummary, CloudConnector,
-    CreateRequest, CreatedAssociation, DestinationDetail, DestinationSummary, ErrorKind, Page,
+    AdoptRequest, Association, AssociationService, AssociationState, AssociationSummary,
+    CallerIdentity, CloudConnector, CreateRequest, CreatedAssociation, DestinationDetail,
+    DestinationSummary, DiscoveredDevice, Discovery, DiscoveryStatus, ErrorKind, Page,
     ServiceError, ServiceFuture,
 };
-use crate::service::CallerIdentity;
 use crate::text::sanitize;
 
 /// Where calls go, as the operator chose it on the command line (AWS CLI names and env vars).
@@ -291,6 +291,122 @@ impl SdkService {
         Ok(())
     }
 
+    async fn start_discovery(
+        &self,
+        association_id: String,
+        client_token: String,
+    ) -> Result<String, ServiceError> {
+        let out = self
+            .client
+            .start_device_discovery()
+            .discovery_type(iotmi::types::DiscoveryType::Cloud)
+            .account_association_id(association_id)
+            .client_token(client_token)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(clean(out.id()))
+    }
+
+    async fn get_discovery(&self, id: String) -> Result<Discovery, ServiceError> {
+        let out = self
+            .client
+            .get_device_discovery()
+            .identifier(id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(Discovery {
+            id: clean(Some(out.id())),
+            status: DiscoveryStatus::parse(out.status().as_str()),
+        })
+    }
+
+    async fn list_discovered_devices(
+        &self,
+        discovery_id: String,
+        next_token: Option<String>,
+    ) -> Result<Page<DiscoveredDevice>, ServiceError> {
+        let out = self
+            .client
+            .list_discovered_devices()
+            .identifier(discovery_id)
+            .set_next_token(next_token)
+            .max_results(250)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(Page {
+            items: out
+                .items()
+                .iter()
+                .map(|d| DiscoveredDevice {
+                    connector_device_id: clean(d.connector_device_id()),
+                    name: clean(d.connector_device_name()),
+                    brand: clean(d.brand()),
+                    model: clean(d.model()),
+                    device_types: d.device_types().iter().map(|t| clean(Some(t))).collect(),
+                    modification: clean(d.modification().map(|m| m.as_str())),
+                    managed_thing_id: d.managed_thing_id().map(|id| clean(Some(id))),
+                    // Raw: handed back to CreateManagedThing as is, never shown.
+                    auth_material: d.authentication_material().unwrap_or_default().to_owned(),
+                })
+                .collect(),
+            next_token: out.next_token().map(str::to_owned),
+        })
+    }
+
+    async fn adopt_device(&self, request: AdoptRequest) -> Result<String, ServiceError> {
+        let device = &request.device;
+        let thing = self
+            .client
+            .create_managed_thing()
+            .role(iotmi::types::Role::Device)
+            .authentication_material(device.auth_material.clone())
+            .authentication_material_type(iotmi::types::AuthMaterialType::DiscoveredDevice)
+            .name(device.name.clone())
+            .set_brand((!device.brand.is_empty()).then(|| device.brand.clone()))
+            .set_model((!device.model.is_empty()).then(|| device.model.clone()))
+            .client_token(request.client_token)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let thing_id = thing.id().unwrap_or_default().to_owned();
+        self.client
+            .register_account_association()
+            .managed_thing_id(thing_id.clone())
+            .account_association_id(request.association_id)
+            .device_discovery_id(request.discovery_id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(sanitize(&thing_id).into_owned())
+    }
+
+    async fn managed_thing_counts(&self) -> Result<BTreeMap<String, usize>, ServiceError> {
+        let mut counts = BTreeMap::new();
+        let mut next_token = None;
+        loop {
+            let out = self
+                .client
+                .list_managed_thing_account_associations()
+                .set_next_token(next_token)
+                .max_results(100)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            for item in out.items() {
+                if let Some(id) = item.account_association_id() {
+                    *counts.entry(clean(Some(id))).or_insert(0) += 1;
+                }
+            }
+            match out.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => return Ok(counts),
+            }
+        }
+    }
+
     async fn identity(&self) -> Result<CallerIdentity, ServiceError> {
         let Some(sts) = &self.sts else {
             return Err(ServiceError::new(
@@ -512,6 +628,29 @@ impl AssociationService for LazySdkService {
     }
     fn caller_identity(&self) -> ServiceFuture<CallerIdentity> {
         lazily!(self, identity)
+    }
+    fn start_discovery(
+        &self,
+        association_id: String,
+        client_token: String,
+    ) -> ServiceFuture<String> {
+        lazily!(self, start_discovery, association_id, client_token)
+    }
+    fn get_discovery(&self, id: String) -> ServiceFuture<Discovery> {
+        lazily!(self, get_discovery, id)
+    }
+    fn list_discovered_devices(
+        &self,
+        discovery_id: String,
+        next_token: Option<String>,
+    ) -> ServiceFuture<Page<DiscoveredDevice>> {
+        lazily!(self, list_discovered_devices, discovery_id, next_token)
+    }
+    fn adopt_device(&self, request: AdoptRequest) -> ServiceFuture<String> {
+        lazily!(self, adopt_device, request)
+    }
+    fn managed_thing_counts(&self) -> ServiceFuture<BTreeMap<String, usize>> {
+        lazily!(self, managed_thing_counts)
     }
     fn list_associations(
         &self,

@@ -78,6 +78,10 @@ pub struct Ui {
     pub manage_cursor: usize,
     pub manage_window: ListWindow,
     pub manage_filter_focused: bool,
+    pub devices_filter: Input,
+    pub devices_filter_focused: bool,
+    pub devices_cursor: usize,
+    pub devices_window: ListWindow,
     pub delete_input: Option<Input>,
 }
 
@@ -187,6 +191,7 @@ impl App {
             Step::Details => true,
             Step::Tags => self.ui.tag_edit.is_some(),
             Step::Manage => self.ui.manage_filter_focused || self.ui.delete_input.is_some(),
+            Step::Devices => self.ui.devices_filter_focused,
             _ => false,
         }
     }
@@ -211,6 +216,7 @@ impl App {
                 TagField::Key => &mut edit.key,
                 TagField::Value => &mut edit.value,
             }),
+            Step::Devices if ui.devices_filter_focused => Some(&mut ui.devices_filter),
             Step::Manage => match &mut ui.delete_input {
                 Some(input) => Some(input),
                 None if ui.manage_filter_focused => Some(&mut ui.manage_filter),
@@ -224,6 +230,11 @@ impl App {
         let list = &self.flow.destinations;
         list.items
             .get(*list.matches.get(self.ui.destination_cursor)?)
+    }
+
+    pub fn highlighted_device(&self) -> Option<&crate::service::DiscoveredDevice> {
+        let view = self.flow.devices.as_ref()?;
+        view.items.get(*view.matches.get(self.ui.devices_cursor)?)
     }
 
     pub fn highlighted_association(&self) -> Option<&AssociationSummary> {
@@ -432,6 +443,7 @@ impl App {
             Step::Manage if self.ui.delete_input.is_none() => {
                 Intent::FilterAssociations(self.ui.manage_filter.value().to_string())
             }
+            Step::Devices => Intent::FilterDevices(self.ui.devices_filter.value().to_string()),
             _ => return Vec::new(),
         };
         let effects = self.send(intent, now);
@@ -526,6 +538,7 @@ impl App {
             }
             Action::Reload => match self.flow.step {
                 Step::Manage => Intent::ReloadAssociations,
+                Step::Devices => Intent::StartDiscovery,
                 _ => Intent::ReloadDestinations,
             },
             Action::AddTag => {
@@ -623,6 +636,7 @@ impl App {
                     }],
                 };
             }
+            Action::Retry if self.flow.step == Step::Devices => Intent::RetryFailedAdoptions,
             Action::Retry => Intent::Retry,
             Action::EditDraft => Intent::EditDraft,
             Action::OpenBrowser => Intent::OpenBrowser,
@@ -654,14 +668,39 @@ impl App {
             Action::KeepWaiting => Intent::KeepWaiting,
             Action::LeaveInProgress => Intent::LeaveInProgress,
             Action::Finish => Intent::Finish,
-            Action::FocusFilter => {
-                self.ui.manage_filter_focused = true;
+            Action::FocusFilter | Action::LeaveFilter => {
+                let focused = action == Action::FocusFilter;
+                if self.flow.step == Step::Devices {
+                    self.ui.devices_filter_focused = focused;
+                } else {
+                    self.ui.manage_filter_focused = focused;
+                }
                 return Reaction::default();
             }
-            Action::LeaveFilter => {
-                self.ui.manage_filter_focused = false;
-                return Reaction::default();
+            Action::ShowDevices => {
+                let id = match self.flow.step {
+                    Step::Manage => self.highlighted_association().map(|a| a.id.clone()),
+                    _ => self.flow.association.as_ref().map(|a| a.id.clone()),
+                };
+                let Some(id) = id else {
+                    return Reaction::default();
+                };
+                Intent::ShowDevices(id)
             }
+            Action::ToggleDevice => {
+                let Some(id) = self
+                    .highlighted_device()
+                    .map(|d| d.connector_device_id.clone())
+                else {
+                    return Reaction::default();
+                };
+                // The cursor moves on, as in a file manager's selection.
+                let effects = self.send(Intent::ToggleDevice(id), now);
+                self.move_cursor(Action::Down);
+                return effects.into();
+            }
+            Action::SelectAllDevices => Intent::SelectAllDevices(true),
+            Action::SelectNoDevices => Intent::SelectAllDevices(false),
             Action::RetryAsNew if self.flow.step == Step::Done => {
                 let Some(id) = self.flow.association.as_ref().map(|a| a.id.clone()) else {
                     return Reaction::default();
@@ -774,6 +813,11 @@ impl App {
                 &mut ui.manage_cursor,
                 self.flow.manage.matches.len(),
                 ui.manage_window.page(),
+            ),
+            Step::Devices => (
+                &mut ui.devices_cursor,
+                self.flow.devices.as_ref().map_or(0, |v| v.matches.len()),
+                ui.devices_window.page(),
             ),
             _ => return,
         };

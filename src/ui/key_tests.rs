@@ -1303,6 +1303,7 @@ fn managing() -> Harness {
             generation,
             next_token: None,
         },
+        Effect::CountThings { .. },
     ] = effects.as_slice()
     else {
         panic!("{effects:?}")

@@ -59,6 +59,11 @@ pub enum Action {
     KeepWaiting,
     LeaveInProgress,
     Finish,
+    // Devices.
+    ShowDevices,
+    ToggleDevice,
+    SelectAllDevices,
+    SelectNoDevices,
     // Manage.
     FocusFilter,
     LeaveFilter,
@@ -583,6 +588,75 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             )));
             keys
         }
+        Step::Devices if app.ui.devices_filter_focused => vec![
+            bind("type", &[], "filter", Action::FocusFilter),
+            bind(
+                "Enter/Esc",
+                &[
+                    Code(KeyCode::Enter),
+                    Code(KeyCode::Esc),
+                    Code(KeyCode::Down),
+                    Code(KeyCode::Tab),
+                ],
+                "done",
+                Action::LeaveFilter,
+            ),
+        ],
+        Step::Devices => {
+            use crate::flow::DiscoveryState;
+            let view = flow.devices.as_ref();
+            let discovery = view.map(|v| &v.discovery);
+            let adoption = view.and_then(|v| v.adoption.as_ref());
+            let mut keys = Vec::new();
+            match discovery {
+                Some(DiscoveryState::Done { .. }) => {
+                    let selected = view.is_some_and(|v| !v.selected.is_empty());
+                    keys.push(bind(
+                        "Enter",
+                        &[Code(KeyCode::Enter)],
+                        if selected { "adopt selected" } else { "finish" },
+                        Action::Next,
+                    ));
+                    keys.push(bind("Space", &[Char(' ')], "select", Action::ToggleDevice));
+                    keys.push(bind("a", &[Char('a')], "all", Action::SelectAllDevices));
+                    keys.push(quiet(bind(
+                        "n",
+                        &[Char('n')],
+                        "none",
+                        Action::SelectNoDevices,
+                    )));
+                    keys.push(bind("/", &[Char('/')], "filter", Action::FocusFilter));
+                    if adoption.is_some_and(|a| !a.failed.is_empty()) {
+                        keys.push(bind("r", &[Char('r')], "retry failed", Action::Retry));
+                    }
+                    keys.push(quiet(bind(
+                        "g",
+                        &[Char('g')],
+                        "discover again",
+                        Action::Reload,
+                    )));
+                    keys.extend(list_moves().into_iter().map(quiet));
+                    keys.extend(letter_moves());
+                }
+                _ => keys.push(bind(
+                    "Enter",
+                    &[Code(KeyCode::Enter), Char('g')],
+                    "discover",
+                    Action::Next,
+                )),
+            }
+            keys.push(bind(
+                "Esc",
+                &[Code(KeyCode::Esc)],
+                if view.is_some_and(|v| v.from_manage) {
+                    "back to the list"
+                } else {
+                    "back"
+                },
+                Action::Back,
+            ));
+            keys
+        }
         Step::Done => {
             let failed = flow
                 .association
@@ -600,6 +674,16 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             )];
             if failed {
                 keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew));
+            }
+            let succeeded = flow
+                .association
+                .as_ref()
+                .is_some_and(|a| a.state == AssociationState::Succeeded);
+            if succeeded {
+                keys.insert(
+                    0,
+                    bind("f", &[Char('f')], "find devices", Action::ShowDevices),
+                );
             }
             // Esc does not leave the last screen by accident: it says how to.
             keys.push(quiet(bind(

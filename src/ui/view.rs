@@ -69,6 +69,7 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
         Step::Submit => screens::submit::render(app, frame, body, theme),
         Step::Authorize => screens::authorize::render(app, frame, body, theme),
         Step::Status | Step::Done => screens::status::render(app, frame, body, theme),
+        Step::Devices => screens::devices::render(app, frame, body, theme),
     }
     if let Some(message) = &app.ui.flash {
         frame.render_widget(
@@ -98,7 +99,10 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
         Span::styled("│ ", theme.dim()),
     ];
     // Outside the create flow there are no steps to count.
-    if matches!(model.step, Step::Start | Step::Manage | Step::Resume) {
+    if matches!(
+        model.step,
+        Step::Start | Step::Manage | Step::Resume | Step::Devices
+    ) {
         title.push(Span::raw(model.step.title()));
     } else {
         title.push(Span::styled(format!("Step {k} of {n}"), theme.key()));

@@ -166,6 +166,7 @@ fn tampered(state_home: &Path, sim: &Sim) {
         unanswered: None,
         association_id: None,
         oauth_url: None,
+        devices: None,
     };
     // save() writes what it is given: the tampering.
     store(state_home).save(&key(sim), &journal).unwrap();

@@ -10,6 +10,7 @@
 mod common;
 
 mod commands;
+mod devices_e2e;
 mod faults_e2e;
 mod handover_e2e;
 mod hostile_e2e;

@@ -233,6 +233,7 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
         unanswered: Some(request.clone()),
         association_id: None,
         oauth_url: None,
+        devices: None,
     };
     store.save(&key, &journal).unwrap();
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod authorize;
 pub mod destination;
 pub mod details;
+pub mod devices;
 pub mod manage;
 pub mod resume;
 pub mod review;

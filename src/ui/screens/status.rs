@@ -56,13 +56,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 theme.ok(),
             )));
             lines.push(Line::from(""));
-            lines.push(Line::from(
-                "Next: discover the account's devices, for example",
+            lines.push(key_line(
+                &[(
+                    "f",
+                    "find the account's devices and adopt them as managed things",
+                )],
+                theme,
             ));
-            lines.push(Line::from(Span::styled(
-                format!("  aws iot-managed-integrations start-device-discovery --discovery-type CLOUD --account-association-id {}", tracked.id),
-                theme.key(),
-            )));
         }
         AssociationState::Failed => {
             lines.push(Line::from(Span::styled(
