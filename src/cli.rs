@@ -69,6 +69,13 @@ pub enum Command {
     /// Delete an association (needs --yes).
     #[command(after_help = DELETE_EXAMPLES)]
     Delete(DeleteArgs),
+    /// Discover a succeeded association's devices (StartDeviceDiscovery, CLOUD); --wait lists
+    /// them, --adopt makes them managed things registered to it.
+    #[command(after_help = DISCOVER_EXAMPLES)]
+    Discover(DiscoverArgs),
+    /// The managed things registered to an association.
+    #[command(after_help = DEVICES_EXAMPLES)]
+    Devices(DevicesArgs),
     /// Print a shell completion script on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -113,6 +120,24 @@ const DELETE_EXAMPLES: &str = "\
 Examples:
   iotmi-onboard delete 3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c --yes
       Without --yes nothing is deleted (exit 2).";
+
+const DISCOVER_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard discover 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d
+      Start a discovery and print its id.
+  iotmi-onboard discover 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --wait --output json
+      Wait for it and list the devices found (ManagedThingId once adopted).
+  iotmi-onboard discover 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --wait --adopt all
+      Adopt every device found: one managed thing each, registered to the association; a
+      rerun adopts only what is left (the ClientTokens are derived from the device).
+
+Exit status: 0 success, 1 error (or a device not adopted), 2 usage error, 3 the association
+has not succeeded or the discovery FAILED, 4 wait timed out, 130 interrupted.";
+
+const DEVICES_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard devices 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d
+  iotmi-onboard devices 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --output json | jq -r '.[].ManagedThingId'";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -257,6 +282,31 @@ pub struct DeleteArgs {
     /// Confirm the deletion (required: nothing is deleted without it).
     #[arg(long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiscoverArgs {
+    /// The AccountAssociationId (it must have succeeded).
+    pub id: String,
+    /// Wait for the discovery to end and list the devices it found.
+    #[arg(long)]
+    pub wait: bool,
+    /// Adopt `all` the devices found, or these connector device ids (comma-separated).
+    #[arg(long, value_name = "all|ID,…", requires = "wait")]
+    pub adopt: Option<String>,
+    /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DevicesArgs {
+    /// The AccountAssociationId.
+    pub id: String,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -420,6 +470,8 @@ impl Cli {
             Some(Command::List(args)) => Some(&mut args.common.aws),
             Some(Command::Refresh(args)) => Some(&mut args.common.aws),
             Some(Command::Delete(args)) => Some(&mut args.common.aws),
+            Some(Command::Discover(args)) => Some(&mut args.common.aws),
+            Some(Command::Devices(args)) => Some(&mut args.common.aws),
             _ => None,
         }
     }
@@ -435,6 +487,8 @@ impl Cli {
             Some(Command::List(args)) => &args.common.log,
             Some(Command::Refresh(args)) => &args.common.log,
             Some(Command::Delete(args)) => &args.common.log,
+            Some(Command::Discover(args)) => &args.common.log,
+            Some(Command::Devices(args)) => &args.common.log,
         }
     }
 }

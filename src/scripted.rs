@@ -30,13 +30,29 @@ pub enum Plan {
     Status { id: String, wait: bool },
     /// A new consent URL for an existing association.
     Refresh { id: String },
+    /// Discover a succeeded association's devices; `wait` lists them; `adopt` adopts them.
+    Discover {
+        id: String,
+        wait: bool,
+        adopt: Option<AdoptChoice>,
+    },
+}
+
+/// Which discovered devices `discover --adopt` adopts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdoptChoice {
+    All,
+    /// Connector device ids.
+    These(Vec<String>),
 }
 
 impl Plan {
     fn waits(&self) -> bool {
         matches!(
             self,
-            Plan::Create { wait: true } | Plan::Status { wait: true, .. }
+            Plan::Create { wait: true }
+                | Plan::Status { wait: true, .. }
+                | Plan::Discover { wait: true, .. }
         )
     }
 }
@@ -76,6 +92,13 @@ enum End {
         timed_out: bool,
     },
     Refreshed,
+    /// `discover` without `--wait`: the discovery's id.
+    Discovering(String),
+    /// The devices listed (and adopted, when asked).
+    Devices {
+        timed_out: bool,
+    },
+    DiscoveryFailed(String),
 }
 
 struct Script {
@@ -86,6 +109,8 @@ struct Script {
     sent: Option<Step>,
     handed_over: bool,
     refreshed: bool,
+    adopting: bool,
+    pending: std::collections::VecDeque<Intent>,
 }
 
 /// Runs `plan` to its end; the exit status.
@@ -105,6 +130,8 @@ pub async fn run(
         sent: None,
         handed_over: false,
         refreshed: false,
+        adopting: false,
+        pending: Default::default(),
     };
     let mut still = tokio::time::interval(Duration::from_secs(1));
     let end = loop {
@@ -141,6 +168,10 @@ pub async fn run(
 impl Script {
     /// The intent the flags give for where the flow is now, once per step.
     fn next_intent(&mut self, flow: &Flow, named_name: bool) -> Option<Intent> {
+        // A choice made of several intents (select, then adopt) goes out whole.
+        if let Some(intent) = self.pending.pop_front() {
+            return Some(intent);
+        }
         if flow.waiting() || self.sent == Some(flow.step) {
             return None;
         }
@@ -162,10 +193,47 @@ impl Script {
             // Nothing is created before whose account it is is known.
             (Plan::Create { .. }, Step::Review) if flow.identity == Identity::Checking => None,
             (Plan::Create { .. }, Step::Review) => Some(Intent::Submit),
-            (Plan::Status { id, .. } | Plan::Refresh { id }, _)
+            (Plan::Status { id, .. } | Plan::Refresh { id } | Plan::Discover { id, .. }, _)
                 if flow.association.is_none() && flow.following.is_none() =>
             {
                 Some(Intent::Follow(id.clone()))
+            }
+            (Plan::Discover { id, .. }, Step::Done) => Some(Intent::ShowDevices(id.clone())),
+            (
+                Plan::Discover {
+                    adopt: Some(choice),
+                    ..
+                },
+                Step::Devices,
+            ) if !self.adopting
+                && matches!(
+                    flow.devices.as_ref().map(|v| &v.discovery),
+                    Some(crate::flow::DiscoveryState::Done { .. })
+                ) =>
+            {
+                self.adopting = true;
+                let mut intents = Vec::new();
+                match choice {
+                    AdoptChoice::All => intents.push(Intent::SelectAllDevices(true)),
+                    AdoptChoice::These(ids) => {
+                        intents.push(Intent::SelectAllDevices(false));
+                        for id in ids {
+                            let known = flow.devices.as_ref().is_some_and(|v| {
+                                v.items.iter().any(|d| &d.connector_device_id == id)
+                            });
+                            if !known {
+                                eprintln!(
+                                    "warning: no device {:?} in this discovery",
+                                    sanitize(id)
+                                );
+                            }
+                            intents.push(Intent::ToggleDevice(id.clone()));
+                        }
+                    }
+                }
+                intents.push(Intent::AdoptSelected);
+                self.pending.extend(intents);
+                self.pending.pop_front()
             }
             (Plan::Refresh { .. }, _) if flow.association.is_some() && !self.refreshed => {
                 self.refreshed = true;
@@ -177,6 +245,11 @@ impl Script {
 
     /// Whether the script is over, and how.
     fn end(&mut self, flow: &Flow) -> Option<End> {
+        if let Plan::Discover { .. } = &self.plan
+            && let Some(end) = self.discover_end(flow)
+        {
+            return Some(end);
+        }
         if flow.waiting() {
             return None;
         }
@@ -207,6 +280,8 @@ impl Script {
             return None;
         }
         match &self.plan {
+            // Its ends are `discover_end`'s.
+            Plan::Discover { .. } => None,
             Plan::Create { wait: false } => Some(End::Created),
             Plan::Status { wait: false, .. } => Some(End::Shown { timed_out: false }),
             Plan::Refresh { .. } => {
@@ -232,6 +307,44 @@ impl Script {
                 (tracked.state.is_final() && flow.polling.is_none())
                     .then_some(End::Shown { timed_out: false })
             }
+        }
+    }
+
+    /// Where `discover` stops: refused (not succeeded), the discovery started (no `--wait`),
+    /// failed, listed (and adopted, when asked), or given up on after `--wait-timeout`.
+    fn discover_end(&self, flow: &Flow) -> Option<End> {
+        use crate::flow::DiscoveryState;
+        let Plan::Discover { wait, adopt, .. } = &self.plan else {
+            return None;
+        };
+        if let Some(tracked) = flow
+            .association
+            .as_ref()
+            .filter(|_| flow.following.is_none())
+            && tracked.state != AssociationState::Succeeded
+        {
+            return Some(End::DiscoveryFailed(format!(
+                "{} is {}: its devices can be discovered once it has succeeded",
+                tracked.id, tracked.state
+            )));
+        }
+        let view = flow.devices.as_ref()?;
+        match &view.discovery {
+            DiscoveryState::Failed(why) => Some(End::DiscoveryFailed(why.clone())),
+            DiscoveryState::Running { id, .. } if !wait => Some(End::Discovering(id.clone())),
+            DiscoveryState::Running { started, .. }
+                if flow.now.saturating_duration_since(*started) > flow.opts.wait_timeout =>
+            {
+                Some(End::Devices { timed_out: true })
+            }
+            DiscoveryState::Done { .. } => {
+                let adopted = adopt.is_none()
+                    || (self.adopting
+                        && self.pending.is_empty()
+                        && view.adoption.as_ref().is_some_and(|a| a.finished()));
+                adopted.then_some(End::Devices { timed_out: false })
+            }
+            _ => None,
         }
     }
 
@@ -305,6 +418,54 @@ impl Script {
                     tracked.id
                 );
                 Ok(exit::OK)
+            }
+            (End::Discovering(id), Some(tracked)) => {
+                match output {
+                    OutputFormat::Json => print_json(&serde_json::json!({
+                        "AccountAssociationId": tracked.id,
+                        "DeviceDiscoveryId": id,
+                        "Status": "RUNNING",
+                    }))?,
+                    OutputFormat::Text => print_rows(&[
+                        ("association-id", tracked.id.clone()),
+                        ("discovery-id", id.clone()),
+                        ("status", "RUNNING".into()),
+                    ])?,
+                }
+                eprintln!(
+                    "Discovering. List the devices when it is done: iotmi-onboard discover {} --wait",
+                    tracked.id
+                );
+                Ok(exit::OK)
+            }
+            (End::DiscoveryFailed(why), _) => {
+                eprintln!("error: {}", sanitize(&why));
+                Ok(exit::FAILED)
+            }
+            (End::Devices { timed_out }, Some(_)) => {
+                let view = flow.devices.as_ref();
+                let devices = view.map(|v| v.items.as_slice()).unwrap_or_default();
+                crate::commands::print_devices(devices, output)?;
+                if timed_out {
+                    eprintln!("The discovery is still running: gave up waiting.");
+                    return Ok(exit::TIMED_OUT);
+                }
+                let Some(adoption) = view.and_then(|v| v.adoption.as_ref()) else {
+                    return Ok(exit::OK);
+                };
+                eprintln!(
+                    "Adopted {} of {} as managed things registered to the association.",
+                    adoption.done.len(),
+                    adoption.total
+                );
+                for (device, error) in &adoption.failed {
+                    eprintln!("error: {}: {}", sanitize(device), error);
+                }
+                Ok(if adoption.failed.is_empty() {
+                    exit::OK
+                } else {
+                    exit::ERROR
+                })
             }
             (_, None) => anyhow::bail!("the flow ended without an association"),
         }
@@ -407,6 +568,8 @@ pub(crate) fn first_request(flow: &mut Flow) -> crate::service::CreateRequest {
         sent: None,
         handed_over: false,
         refreshed: false,
+        adopting: false,
+        pending: Default::default(),
     };
     for _ in 0..20 {
         let intent = script

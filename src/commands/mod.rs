@@ -44,6 +44,8 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         Command::List(args) => &args.common,
         Command::Refresh(args) => &args.common,
         Command::Delete(args) => &args.common,
+        Command::Discover(args) => &args.common,
+        Command::Devices(args) => &args.common,
         Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
             unreachable!("handled by main")
         }
@@ -58,6 +60,8 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             Command::List(args) => list::run(&connection, args, output).await,
             Command::Refresh(args) => manage::refresh(&connection, args, output).await,
             Command::Delete(args) => manage::delete(&connection, args, output).await,
+            Command::Discover(args) => status::discover(&connection, args, output).await,
+            Command::Devices(args) => status::devices(&connection, args, output).await,
             Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
                 unreachable!("handled by main")
             }
@@ -77,6 +81,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::List(_) => "list",
         Command::Refresh(_) => "refresh",
         Command::Delete(_) => "delete",
+        Command::Discover(_) => "discover",
+        Command::Devices(_) => "devices",
         Command::Completions(_) => "completions",
     }
 }
@@ -131,6 +137,56 @@ pub fn print_rows(rows: &[(&str, String)]) -> anyhow::Result<()> {
         writeln!(stdout, "{key:<16}{value}")?;
     }
     Ok(())
+}
+
+/// Discovered devices: a table, or a JSON array with the API's member names.
+pub fn print_devices(
+    devices: &[crate::service::DiscoveredDevice],
+    output: OutputFormat,
+) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => {
+            let items: Vec<serde_json::Value> = devices
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "ConnectorDeviceId": d.connector_device_id,
+                        "ConnectorDeviceName": d.name,
+                        "Brand": d.brand,
+                        "Model": d.model,
+                        "DeviceTypes": d.device_types,
+                        "Modification": d.modification,
+                        "ManagedThingId": d.managed_thing_id,
+                    })
+                })
+                .collect();
+            print_json(&items)
+        }
+        OutputFormat::Text => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(
+                stdout,
+                "{:<24} {:<28} {:<20} {:<24} MANAGED THING",
+                "DEVICE", "NAME", "BRAND MODEL", "TYPES"
+            )?;
+            for d in devices {
+                let clean = |s: &str| crate::text::sanitize(s).into_owned();
+                writeln!(
+                    stdout,
+                    "{:<24} {:<28} {:<20} {:<24} {}",
+                    clean(&d.connector_device_id),
+                    clean(&d.name),
+                    clean(&format!("{} {}", d.brand, d.model)),
+                    clean(&d.device_types.join(",")),
+                    d.managed_thing_id
+                        .as_deref()
+                        .map(clean)
+                        .unwrap_or("-".into())
+                )?;
+            }
+            Ok(())
+        }
+    }
 }
 
 pub fn print_record(record: &AssociationRecord, output: OutputFormat) -> anyhow::Result<()> {

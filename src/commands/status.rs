@@ -28,3 +28,74 @@ pub async fn run(
     };
     scripted::run(connection, plan, options, output).await
 }
+
+/// `iotmi-onboard discover ID [--wait [--adopt all|ID,…]]`, through the flow's Devices step.
+pub async fn discover(
+    connection: &Connection,
+    args: crate::cli::DiscoverArgs,
+    output: OutputFormat,
+) -> anyhow::Result<i32> {
+    let browser = BrowserArgs {
+        no_browser: true,
+        browser_command: None,
+    };
+    let options = scripted::options(
+        connection,
+        Prefill::default(),
+        &browser,
+        args.wait_timeout,
+        None,
+    );
+    let adopt = args.adopt.map(|choice| match choice.trim() {
+        "all" => scripted::AdoptChoice::All,
+        ids => scripted::AdoptChoice::These(
+            ids.split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+    });
+    let plan = Plan::Discover {
+        id: args.id,
+        wait: args.wait,
+        adopt,
+    };
+    scripted::run(connection, plan, options, output).await
+}
+
+/// `iotmi-onboard devices ID`: the managed things registered to the association.
+pub async fn devices(
+    connection: &Connection,
+    args: crate::cli::DevicesArgs,
+    output: OutputFormat,
+) -> anyhow::Result<i32> {
+    match connection.service.association_things(args.id).await {
+        Ok(things) => {
+            match output {
+                OutputFormat::Json => crate::commands::print_json(&things)?,
+                OutputFormat::Text => {
+                    use std::io::Write;
+                    let mut stdout = std::io::stdout().lock();
+                    writeln!(
+                        stdout,
+                        "{:<34} {:<28} {:<24} STATUS",
+                        "MANAGED THING", "NAME", "BRAND MODEL"
+                    )?;
+                    for t in &things {
+                        writeln!(
+                            stdout,
+                            "{:<34} {:<28} {:<24} {}",
+                            t.managed_thing_id,
+                            crate::text::sanitize(&t.name),
+                            crate::text::sanitize(&format!("{} {}", t.brand, t.model)),
+                            t.provisioning_status
+                        )?;
+                    }
+                }
+            }
+            Ok(crate::exit::OK)
+        }
+        Err(error) => Ok(crate::commands::report(&error, connection)),
+    }
+}

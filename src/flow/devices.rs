@@ -169,6 +169,16 @@ pub fn on_started(
                 after: DISCOVERY_POLL,
             }]
         }
+        // One discovery runs at a time per account: wait for the other one to end.
+        Err(error) if error.kind == crate::service::ErrorKind::Conflict => {
+            view.message = Some(Notice::Info(
+                "Another discovery is running for this account: waiting for it to end".into(),
+            ));
+            vec![Effect::Wake {
+                generation,
+                after: DISCOVERY_POLL,
+            }]
+        }
         Err(error) => {
             view.discovery = DiscoveryState::Failed(super::error_line(&error));
             Vec::new()
@@ -177,6 +187,20 @@ pub fn on_started(
 }
 
 pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
+    let seed = flow.opts.token_seed.clone();
+    if let Some(view) = flow.devices.as_ref()
+        && view.discovery == (DiscoveryState::Starting { generation })
+    {
+        return vec![Effect::StartDiscovery {
+            generation,
+            association_id: view.association_id.clone(),
+            client_token: token::derived(
+                &seed,
+                "disc",
+                &[&view.association_id, &generation.to_string()],
+            ),
+        }];
+    }
     match flow.devices.as_ref().map(|v| &v.discovery) {
         Some(DiscoveryState::Running {
             id,

@@ -62,6 +62,11 @@ pub trait AssociationService: Send + Sync + 'static {
     fn adopt_device(&self, _request: AdoptRequest) -> ServiceFuture<String> {
         unsupported("CreateManagedThing")
     }
+    /// The managed things registered to an association (ListManagedThingAccountAssociations,
+    /// then GetManagedThing for each).
+    fn association_things(&self, _association_id: String) -> ServiceFuture<Vec<ManagedThing>> {
+        unsupported("ListManagedThingAccountAssociations")
+    }
     /// How many managed things each association has (ListManagedThingAccountAssociations,
     /// every page): association id → count.
     fn managed_thing_counts(&self) -> ServiceFuture<BTreeMap<String, usize>> {
@@ -129,6 +134,18 @@ pub struct DiscoveredDevice {
     pub managed_thing_id: Option<String>,
     #[serde(skip)]
     pub auth_material: String,
+}
+
+/// A managed thing, as `devices ID` prints it (the API's member names in JSON).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedThing {
+    #[serde(rename = "ManagedThingId")]
+    pub managed_thing_id: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub provisioning_status: String,
 }
 
 /// What adopting one discovered device needs.

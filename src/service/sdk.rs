@@ -17,8 +17,8 @@ use tokio::sync::OnceCell;
 use super::{
     AdoptRequest, Association, AssociationService, AssociationState, AssociationSummary,
     CallerIdentity, CloudConnector, CreateRequest, CreatedAssociation, DestinationDetail,
-    DestinationSummary, DiscoveredDevice, Discovery, DiscoveryStatus, ErrorKind, Page,
-    ServiceError, ServiceFuture,
+    DestinationSummary, DiscoveredDevice, Discovery, DiscoveryStatus, ErrorKind, ManagedThing,
+    Page, ServiceError, ServiceFuture,
 };
 use crate::text::sanitize;
 
@@ -383,6 +383,52 @@ impl SdkService {
         Ok(sanitize(&thing_id).into_owned())
     }
 
+    async fn association_things(
+        &self,
+        association_id: String,
+    ) -> Result<Vec<ManagedThing>, ServiceError> {
+        let mut ids = Vec::new();
+        let mut next_token = None;
+        loop {
+            let out = self
+                .client
+                .list_managed_thing_account_associations()
+                .account_association_id(association_id.clone())
+                .set_next_token(next_token)
+                .max_results(100)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            ids.extend(
+                out.items()
+                    .iter()
+                    .filter_map(|i| i.managed_thing_id().map(str::to_owned)),
+            );
+            match out.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => break,
+            }
+        }
+        let mut things = Vec::with_capacity(ids.len());
+        for id in ids {
+            let out = self
+                .client
+                .get_managed_thing()
+                .identifier(id.clone())
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            things.push(ManagedThing {
+                managed_thing_id: clean(Some(&id)),
+                name: clean(out.name()),
+                brand: clean(out.brand()),
+                model: clean(out.model()),
+                provisioning_status: clean(out.provisioning_status().map(|s| s.as_str())),
+            });
+        }
+        Ok(things)
+    }
+
     async fn managed_thing_counts(&self) -> Result<BTreeMap<String, usize>, ServiceError> {
         let mut counts = BTreeMap::new();
         let mut next_token = None;
@@ -651,6 +697,9 @@ impl AssociationService for LazySdkService {
     }
     fn managed_thing_counts(&self) -> ServiceFuture<BTreeMap<String, usize>> {
         lazily!(self, managed_thing_counts)
+    }
+    fn association_things(&self, association_id: String) -> ServiceFuture<Vec<ManagedThing>> {
+        lazily!(self, association_things, association_id)
     }
     fn list_associations(
         &self,

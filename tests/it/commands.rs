@@ -670,3 +670,102 @@ fn refresh_opens_only_the_new_url_once_and_consent_there_succeeds() {
         Some("ASSOCIATION_SUCCEEDED")
     );
 }
+
+#[test]
+fn discover_wait_adopt_all_makes_one_registered_thing_per_device_and_reruns_add_none() {
+    let sim = Sim::with(iotmi_onboard::simulator::SimConfig {
+        discovery_ms: 200,
+        ..common::config()
+    });
+    let run = Run::new();
+    // A new association of its own (no managed things yet), approved.
+    let client = common::client(&sim.handle);
+    let (id, url) = sim.rt.block_on(common::create_association(
+        &client,
+        "acme-home-us",
+        "Discover me",
+    ));
+    common::consent(&url, "approve");
+    common::e2e::wait_until("the association to succeed", || {
+        sim.associations().iter().any(|a| {
+            a.account_association_id() == id
+                && a.association_state().as_str() == "ASSOCIATION_SUCCEEDED"
+        })
+    });
+    let registered = || {
+        let out = run.run(&sim, &["devices", &id, "--output", "json"]);
+        assert_code(&out, 0);
+        json(&out)
+            .as_array()
+            .map(|things| {
+                things
+                    .iter()
+                    .filter_map(|t| t["ManagedThingId"].as_str().map(str::to_owned))
+                    .collect::<std::collections::BTreeSet<_>>()
+            })
+            .unwrap_or_default()
+    };
+    assert!(registered().is_empty());
+    let adopted = |out: &Output| -> std::collections::BTreeMap<String, String> {
+        json(out)
+            .as_array()
+            .expect("a JSON array")
+            .iter()
+            .map(|d| {
+                (
+                    d["ConnectorDeviceId"].as_str().unwrap().to_owned(),
+                    d["ManagedThingId"]
+                        .as_str()
+                        .expect("every device is a managed thing now")
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let out = run.run(
+        &sim,
+        &[
+            "discover", &id, "--wait", "--adopt", "all", "--output", "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let first = adopted(&out);
+    assert!(!first.is_empty());
+    let things = registered();
+    assert_eq!(
+        things,
+        first.values().cloned().collect(),
+        "one thing per device"
+    );
+    // A rerun finds them managed: the same thing for each device, never a second one.
+    let out = run.run(
+        &sim,
+        &[
+            "discover", &id, "--wait", "--adopt", "all", "--output", "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let second = adopted(&out);
+    for (device, thing) in &first {
+        if let Some(again) = second.get(device) {
+            assert_eq!(again, thing, "{device} kept its managed thing");
+        }
+    }
+    assert_eq!(registered(), second.values().cloned().collect());
+}
+
+#[test]
+fn discover_refuses_an_association_that_has_not_succeeded_with_exit_3() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    let out = run.run(
+        &sim,
+        &["discover", "3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c", "--wait"],
+    );
+    assert_code(&out, 3);
+    assert!(
+        stderr(&out).contains("once it has succeeded"),
+        "{}",
+        stderr(&out)
+    );
+}
