@@ -89,6 +89,8 @@ pub enum Intent {
     ShowAssociation(String),
     AuthorizeAssociation(String),
     RefreshAssociation(String),
+    /// Space on a row: picked (or not) for a bulk refresh.
+    ToggleAssociation(String),
     RetryAsNew(String),
     AskDelete(String),
     CancelDelete,

@@ -35,11 +35,13 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
                 fetch(flow, &id, Some(ManageAction::Authorize))
             })
         }
+        Intent::RefreshAssociation(_) if !flow.manage.selected.is_empty() => refresh_selected(flow),
         Intent::RefreshAssociation(id) => {
             with_state(flow, &id, AssociationState::RefreshTokenExpired, |flow| {
                 refresh(flow, &id)
             })
         }
+        Intent::ToggleAssociation(id) => toggle(flow, id),
         Intent::RetryAsNew(id) => with_state(flow, &id, AssociationState::Failed, |flow| {
             fetch(flow, &id, Some(ManageAction::RetryAsNew))
         }),
@@ -118,10 +120,12 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     let filter = std::mem::take(&mut flow.manage.filter);
     let last = flow.manage.last.take();
     let counts = std::mem::take(&mut flow.manage.thing_counts);
+    let queue = std::mem::take(&mut flow.manage.refresh_queue);
     flow.manage = ManageView {
         filter,
         last,
         thing_counts: counts,
+        refresh_queue: queue,
         ..ManageView::default()
     };
     let generation = flow.next_generation();
@@ -174,19 +178,37 @@ pub fn on_page(
     }
     match result {
         Ok(page) => {
-            flow.manage.items.extend(page.items);
-            flow.manage.load = Load::Loaded;
-            refilter(flow);
+            match flow.manage.incoming.as_mut() {
+                Some(incoming) => incoming.extend(page.items),
+                None => {
+                    flow.manage.items.extend(page.items);
+                    flow.manage.load = Load::Loaded;
+                    refilter(flow);
+                }
+            }
             match page.next_token {
                 Some(token) => {
-                    flow.manage.more = true;
+                    flow.manage.more = flow.manage.incoming.is_none();
                     vec![list_associations(flow, Some(token))]
                 }
                 None => {
                     flow.manage.more = false;
-                    Vec::new()
+                    if let Some(incoming) = flow.manage.incoming.take() {
+                        flow.manage.items = incoming;
+                        refilter(flow);
+                    }
+                    let mut effects = schedule_auto_reload(flow);
+                    // Back on the list in a bulk refresh: the next one starts now.
+                    effects.extend(next_in_queue(flow));
+                    effects
                 }
             }
+        }
+        Err(error) if flow.manage.incoming.is_some() => {
+            // A quiet reload that failed: the list stays as it was, and tries again later.
+            tracing::debug!(kind = ?error.kind, "quiet reload failed");
+            flow.manage.incoming = None;
+            schedule_auto_reload(flow)
         }
         Err(error) => {
             flow.manage.more = false;
@@ -194,6 +216,93 @@ pub fn on_page(
             Vec::new()
         }
     }
+}
+
+/// How often the list reloads by itself while something in it is still changing.
+pub const AUTO_RELOAD: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// While an association is in progress or being deleted, the list reloads every
+/// [`AUTO_RELOAD`] (one listing, quietly) so its row changes without a key.
+fn schedule_auto_reload(flow: &mut Flow) -> Vec<Effect> {
+    let changing = flow.manage.items.iter().any(|a| {
+        matches!(
+            a.state,
+            AssociationState::InProgress | AssociationState::Deleting
+        )
+    });
+    if !changing {
+        return Vec::new();
+    }
+    let generation = flow.next_generation();
+    flow.manage.auto_generation = generation;
+    vec![Effect::Wake {
+        generation,
+        after: AUTO_RELOAD,
+    }]
+}
+
+/// The auto-reload timer: reload quietly if the list is still what the user looks at.
+pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
+    if generation != flow.manage.auto_generation
+        || flow.step != Step::Manage
+        || flow.manage.more
+        || flow.manage.pending.is_some()
+    {
+        return Vec::new();
+    }
+    flow.manage.incoming = Some(Vec::new());
+    let counts = flow.next_generation();
+    flow.manage.counts_generation = counts;
+    vec![
+        list_associations(flow, None),
+        Effect::CountThings { generation: counts },
+    ]
+}
+
+/// Space on a row: picked for a bulk refresh (only expired ones can be refreshed).
+pub fn toggle(flow: &mut Flow, id: String) -> Vec<Effect> {
+    if !flow.manage.selected.remove(&id) && flow.manage.find(&id).is_some() {
+        flow.manage.selected.insert(id);
+    }
+    Vec::new()
+}
+
+/// `r` with rows picked: every expired one is refreshed in turn, each through its own
+/// consent URL; the rest of the queue starts when the user is back on the list.
+fn refresh_selected(flow: &mut Flow) -> Vec<Effect> {
+    let expired: Vec<String> = flow
+        .manage
+        .items
+        .iter()
+        .filter(|a| {
+            flow.manage.selected.contains(&a.id) && a.state == AssociationState::RefreshTokenExpired
+        })
+        .map(|a| a.id.clone())
+        .collect();
+    flow.manage.selected.clear();
+    if expired.is_empty() {
+        flow.manage.message = Some(Notice::Error(
+            "None of the picked associations has an expired token".into(),
+        ));
+        return Vec::new();
+    }
+    flow.manage.refresh_queue = expired.into();
+    next_in_queue(flow)
+}
+
+/// The next queued refresh, if any (on entering the list or after one finished).
+fn next_in_queue(flow: &mut Flow) -> Vec<Effect> {
+    let Some(id) = flow.manage.refresh_queue.pop_front() else {
+        return Vec::new();
+    };
+    let left = flow.manage.refresh_queue.len();
+    let effects = refresh(flow, &id);
+    if left > 0 {
+        flow.notice = Some(format!(
+            "{left} more to refresh after this one (Esc or Enter at the end goes on)"
+        ));
+    }
+    effects
 }
 
 fn fetch(flow: &mut Flow, id: &str, action: Option<ManageAction>) -> Vec<Effect> {
@@ -361,9 +470,113 @@ fn confirmation_word_of(name: &str, id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::AUTO_RELOAD;
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::service::{AssociationState, ErrorKind, ServiceError};
+    use crate::service::{AssociationState, AssociationSummary, ErrorKind, Page, ServiceError};
+
+    fn page(
+        flow: &mut Flow,
+        generation: Generation,
+        items: Vec<AssociationSummary>,
+    ) -> Vec<Effect> {
+        update(
+            flow,
+            Event::AssociationsPage {
+                generation,
+                result: Ok(Page {
+                    items,
+                    next_token: None,
+                }),
+            },
+            now(),
+        )
+    }
+
+    #[test]
+    fn a_list_with_something_in_progress_reloads_quietly_every_ten_seconds() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let effects = page(
+            &mut flow,
+            generation,
+            vec![summary("aa-wait", "Garage", AssociationState::InProgress)],
+        );
+        let [
+            Effect::Wake {
+                generation: timer,
+                after,
+            },
+        ] = effects[..]
+        else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(after, AUTO_RELOAD);
+        let effects = update(&mut flow, Event::Woke { generation: timer }, now());
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        // The list stays while it reloads, then shows the new state.
+        assert_eq!(flow.manage.items.len(), 1);
+        let effects = page(
+            &mut flow,
+            generation,
+            vec![summary("aa-wait", "Garage", AssociationState::Succeeded)],
+        );
+        assert_eq!(flow.manage.items[0].state, AssociationState::Succeeded);
+        assert!(effects.is_empty(), "nothing changing: no more reloads");
+    }
+
+    #[test]
+    fn picked_expired_associations_are_refreshed_one_after_another() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let items = vec![
+            summary("aa-x", "Old flat", AssociationState::RefreshTokenExpired),
+            summary("aa-ok", "Kitchen", AssociationState::Succeeded),
+            summary("aa-y", "Cabin", AssociationState::RefreshTokenExpired),
+        ];
+        page(&mut flow, generation, items.clone());
+        for id in ["aa-x", "aa-ok", "aa-y"] {
+            send(&mut flow, Intent::ToggleAssociation(id.into()));
+        }
+        let effects = send(&mut flow, Intent::RefreshAssociation("aa-x".into()));
+        assert!(matches!(&effects[..], [Effect::StartRefresh { id, .. }] if id == "aa-x"));
+        assert_eq!(flow.manage.refresh_queue, ["aa-y"]);
+        // Back on the list, once it is listed again, the next one starts by itself.
+        let effects = send(&mut flow, Intent::Back);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let effects = page(&mut flow, generation, items);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::StartRefresh { id, .. } if id == "aa-y")),
+            "{effects:?}"
+        );
+        assert!(flow.manage.refresh_queue.is_empty());
+    }
+
+    #[test]
+    fn a_succeeded_association_offers_its_devices_from_the_list() {
+        let mut flow = flow_in_manage();
+        let effects = send(&mut flow, Intent::ShowDevices("aa-ok".into()));
+        assert_eq!(flow.step, Step::Devices);
+        assert!(
+            matches!(&effects[..], [.., Effect::StartDiscovery { association_id, .. }] if association_id == "aa-ok")
+        );
+        // A failed one does not.
+        let mut flow = flow_in_manage();
+        send(&mut flow, Intent::ShowDevices("aa-bad".into()));
+        assert_eq!(flow.step, Step::Manage);
+    }
 
     #[test]
     fn delete_needs_the_exact_name_and_a_conflict_is_explained() {

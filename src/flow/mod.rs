@@ -550,6 +550,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::ShowAssociation(_)
         | Intent::AuthorizeAssociation(_)
         | Intent::RefreshAssociation(_)
+        | Intent::ToggleAssociation(_)
         | Intent::RetryAsNew(_)
         | Intent::AskDelete(_)
         | Intent::CancelDelete
@@ -576,6 +577,9 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         }
         Event::DiscoveryStarted { generation, result } => {
             devices::on_started(flow, generation, result)
+        }
+        Event::Woke { generation } if generation == flow.manage.auto_generation => {
+            manage::on_woke(flow, generation)
         }
         Event::Woke { generation } => devices::on_woke(flow, generation),
         Event::DiscoveryPolled { generation, result } => {

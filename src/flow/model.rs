@@ -361,6 +361,15 @@ pub struct ManageView {
     /// Managed things per association (None until ListManagedThingAccountAssociations answers).
     pub thing_counts: Option<std::collections::BTreeMap<String, usize>>,
     pub counts_generation: Generation,
+    /// A quiet reload (non-final states refresh on their own): its pages gather here and
+    /// replace the list once complete, so the list never empties while it reloads.
+    pub incoming: Option<Vec<AssociationSummary>>,
+    /// The timer of the next quiet reload.
+    pub auto_generation: Generation,
+    /// Associations picked with Space, for a bulk refresh.
+    pub selected: std::collections::BTreeSet<String>,
+    /// Expired associations still to refresh, each through its own consent, one after another.
+    pub refresh_queue: std::collections::VecDeque<String>,
 }
 
 impl Default for ManageView {
@@ -383,6 +392,10 @@ impl Default for ManageView {
             last: None,
             thing_counts: None,
             counts_generation: 0,
+            incoming: None,
+            auto_generation: 0,
+            selected: Default::default(),
+            refresh_queue: Default::default(),
         }
     }
 }

@@ -329,7 +329,7 @@ pub fn flow_with_resume(journal: Journal) -> Flow {
     flow
 }
 
-fn summary(id: &str, name: &str, state: AssociationState) -> AssociationSummary {
+pub fn summary(id: &str, name: &str, state: AssociationState) -> AssociationSummary {
     AssociationSummary {
         id: id.into(),
         arn: format!(

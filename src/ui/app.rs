@@ -707,6 +707,14 @@ impl App {
                 };
                 Intent::RetryAsNew(id)
             }
+            Action::ToggleAssociation => {
+                let Some(id) = self.highlighted_association().map(|a| a.id.clone()) else {
+                    return Reaction::default();
+                };
+                let effects = self.send(Intent::ToggleAssociation(id), now);
+                self.move_cursor(Action::Down);
+                return effects.into();
+            }
             Action::ShowDetails
             | Action::AuthorizeAssociation
             | Action::RefreshAssociation

@@ -70,6 +70,7 @@ pub enum Action {
     ShowDetails,
     AuthorizeAssociation,
     RefreshAssociation,
+    ToggleAssociation,
     RetryAsNew,
     AskDelete,
     ConfirmDelete,
@@ -338,6 +339,21 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 "details",
                 Action::ShowDetails,
             ));
+            let picked = flow.manage.selected.len();
+            if picked > 0 {
+                keys.push(bind(
+                    "r",
+                    &[Char('r')],
+                    "refresh the picked",
+                    Action::RefreshAssociation,
+                ));
+            }
+            keys.push(quiet(bind(
+                "Space",
+                &[Char(' ')],
+                "pick for a bulk refresh",
+                Action::ToggleAssociation,
+            )));
             match state {
                 Some(AssociationState::InProgress) => keys.push(bind(
                     "a",
@@ -345,12 +361,15 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     "authorize",
                     Action::AuthorizeAssociation,
                 )),
-                Some(AssociationState::RefreshTokenExpired) => keys.push(bind(
+                Some(AssociationState::RefreshTokenExpired) if picked == 0 => keys.push(bind(
                     "r",
                     &[Char('r')],
                     "refresh",
                     Action::RefreshAssociation,
                 )),
+                Some(AssociationState::Succeeded) => {
+                    keys.push(bind("f", &[Char('f')], "find devices", Action::ShowDevices))
+                }
                 Some(AssociationState::Failed) => {
                     keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew))
                 }

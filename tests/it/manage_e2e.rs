@@ -180,3 +180,101 @@ fn an_association_expired_by_the_service_is_refreshed_to_succeeded() {
     tui.send(b"q");
     assert_eq!(tui.wait_exit(), 0, "{}", tui.dump());
 }
+
+#[test]
+fn an_association_approved_elsewhere_changes_on_the_list_by_itself() {
+    let sim = Sim::start(50);
+    let dir = tempfile::tempdir().unwrap();
+    let client = common::client(&sim.handle);
+    let (_, url) = sim.rt.block_on(common::create_association(
+        &client,
+        "acme-home-us",
+        "Approved elsewhere",
+    ));
+    let mut tui = manage_and_select(&sim, dir.path(), &["--no-browser"], "Approved elsewhere");
+    tui.wait_for("in progress");
+    // Approved in a browser somewhere else; no key is pressed here.
+    common::consent(&url, "approve");
+    tui.wait_until("the row turned succeeded on its own", |tui| {
+        tui.screen()
+            .lines()
+            .any(|l| l.contains("Approved elsewhere") && l.contains("succeeded"))
+    });
+    tui.send(b"q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn picked_expired_associations_are_refreshed_one_after_another() {
+    use iotmi_onboard::simulator::SimConfig;
+    let sim = Sim::with(SimConfig {
+        approve_after_ms: 50,
+        expire_after_ms: Some(3000),
+        ..common::config()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let client = common::client(&sim.handle);
+    for name in ["Bulk one", "Bulk two"] {
+        let (_, url) = sim
+            .rt
+            .block_on(common::create_association(&client, "acme-home-us", name));
+        common::consent(&url, "approve");
+    }
+    common::e2e::wait_until("both tokens to expire", || {
+        ["Bulk one", "Bulk two"]
+            .iter()
+            .all(|name| state_of(&sim, name).as_deref() == Some("REFRESH_TOKEN_EXPIRED"))
+    });
+    let (script, log) = write_browser(dir.path());
+    let browser = format!("python3 {} approve", script.display());
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&wizard_args(
+            &sim,
+            &["--manage", "--browser-command", &browser],
+        )),
+    );
+    tui.attach_log(&log);
+    tui.wait_for("Bulk two");
+    tui.send(b"/");
+    tui.wait_until("the filter focused", |tui| {
+        !tui.screen().contains("/ filter")
+    });
+    tui.send(b"Bulk");
+    tui.send(ENTER);
+    tui.wait_for("Associations 1 of 2");
+    // Pick both (Space moves on), refresh the picked.
+    tui.send(b" ");
+    tui.wait_for("[x] Bulk");
+    tui.send(b" ");
+    tui.wait_for("refresh the picked");
+    tui.send(b"r");
+    tui.wait_for("1 more to refresh after this one");
+    tui.wait_for("ASSOCIATION_SUCCEEDED");
+    // Enter: back on the list; the second one starts by itself, through its own consent.
+    tui.send(ENTER);
+    common::e2e::wait_until("the second consent", || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("'decision': 'approve'")
+            .count()
+            == 2
+    });
+    tui.wait_until("the second one succeeded", |tui| {
+        let screen = tui.screen();
+        screen.contains("Bulk two") && screen.contains("ASSOCIATION_SUCCEEDED")
+    });
+    let refreshed: Vec<String> = ["Bulk one", "Bulk two"]
+        .iter()
+        .filter_map(|name| state_of(&sim, name))
+        .collect();
+    assert_eq!(refreshed.len(), 2);
+    tui.send(b"\x03\x03");
+    tui.wait_exit();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        log.matches("'decision': 'approve'").count(),
+        2,
+        "each through its own consent: {log}"
+    );
+}

@@ -76,11 +76,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         } else {
             a.name.clone()
         };
-        let mut spans = highlighted(&name, filter, Style::new(), theme.matched());
+        let mut spans = vec![if view.selected.contains(&a.id) {
+            Span::styled("[x] ", theme.key())
+        } else if view.selected.is_empty() {
+            Span::raw("")
+        } else {
+            Span::raw("[ ] ")
+        }];
+        spans.extend(highlighted(&name, filter, Style::new(), theme.matched()));
         spans.push(Span::styled(
             format!("  {}", short_state(&a.state)),
             theme.dim(),
         ));
+        if let Some(counts) = &view.thing_counts {
+            let count = counts.get(&a.id).copied().unwrap_or(0);
+            spans.push(Span::styled(
+                format!(" · {count} thing{}", if count == 1 { "" } else { "s" }),
+                theme.dim(),
+            ));
+        }
         ListItem::new(Line::from(spans))
     };
     windowed_list(
@@ -110,6 +124,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             AssociationState::InProgress => actions.push(("a", "authorize")),
             AssociationState::RefreshTokenExpired => actions.push(("r", "refresh")),
             AssociationState::Failed => actions.push(("n", "retry as new")),
+            AssociationState::Succeeded => actions.push(("f", "devices")),
             _ => {}
         }
         actions.push(("d", "delete"));
