@@ -130,7 +130,7 @@ fn main() {
             "--destination",
             "acme-home-us",
         ]);
-        listed.push(ms(run.wait_for("10007 of 10007")));
+        listed.push(ms(run.wait_for("10007/10007")));
         run.finish();
     }
     report("start → all 10,000 destinations listed (pty)", "ms", listed);
@@ -139,7 +139,7 @@ fn main() {
     let mut idle = Vec::new();
     for _ in 0..runs.min(3) {
         let run = Run::spawn(&["demo", "--no-browser", "--destination", "acme-home-us"]);
-        run.wait_for("7 of 7");
+        run.wait_for("7/7");
         run.settle(Instant::now(), Duration::from_millis(500));
         let before = run.cpu_time();
         std::thread::sleep(Duration::from_secs(10));
