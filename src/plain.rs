@@ -273,6 +273,14 @@ impl Plain {
                     }
                     continue;
                 }
+                // The devices are adopted (or none was found): the run ends as Done would.
+                if self.flow.step == Step::Devices && !self.flow.waiting() {
+                    self.report();
+                    if let Some(outcome) = self.apply(runtime, vec![Intent::Next]) {
+                        return Ok(outcome);
+                    }
+                    continue;
+                }
                 match runtime.next_event().await {
                     Some(event) => {
                         let effects = flow::update(&mut self.flow, event, Instant::now());

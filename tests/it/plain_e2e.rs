@@ -323,3 +323,37 @@ fn plain_manage_refreshes_an_expired_association_to_succeeded() {
         .expect("still there");
     assert_eq!(item.association_state().as_str(), "ASSOCIATION_SUCCEEDED");
 }
+
+#[test]
+fn plain_discovers_and_adopts_the_devices_picked_by_number_after_success() {
+    let sim = Sim::with(iotmi_onboard::simulator::SimConfig {
+        discovery_ms: 200,
+        ..common::config()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = wizard_args(&sim, &["--plain", "--output", "json"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // General Authorization succeeds on its own; then devices 1 and 2 are adopted.
+    let answers = "brightlight-api-key\nPlain devices\n\n\n\ny\ny\n1-2\n";
+    let out = run(command(dir.path(), &args), answers);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stderr.contains("Found ") && stderr.contains("  1. "), "{stderr}");
+    assert!(stderr.contains("Adopting: 2 of 2 done"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect("JSON summary");
+    assert_eq!(summary["DevicesAdopted"], 2, "{summary}");
+    assert!(summary["DevicesFound"].as_u64().unwrap_or(0) >= 2, "{summary}");
+    let id = summary["AccountAssociationId"].as_str().unwrap();
+    // On the service: two managed things registered to the association.
+    let client = common::client(&sim.handle);
+    let registered = sim
+        .rt
+        .block_on(
+            client
+                .list_managed_thing_account_associations()
+                .account_association_id(id)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(registered.items().len(), 2);
+}
