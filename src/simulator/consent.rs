@@ -48,6 +48,10 @@ pub fn handle(shared: &Shared, method: &Method, path: &str, query: &str, body: &
                 Method::POST => decide(shared, body),
                 _ => method_not_allowed("GET or POST"),
             },
+            Some((_, "oauth/revoke")) => match *method {
+                Method::POST => revoke(shared, body),
+                _ => method_not_allowed("POST"),
+            },
             _ => message_page(
                 StatusCode::NOT_FOUND,
                 "Page not found",
@@ -283,6 +287,29 @@ fn decide(shared: &Shared, body: &[u8]) -> Response {
     match shared.lock_store().decide(state, approve, Instant::now()) {
         Ok(callback) => redirect(&callback),
         Err(error) => refused(error),
+    }
+}
+
+/// `POST {third party}/oauth/revoke` with `association=ID`: the account owner revokes the grant
+/// at the third party, so the service's refresh token stops working: a succeeded association
+/// turns REFRESH_TOKEN_EXPIRED (what `demo`'s X key does, as the owner would).
+fn revoke(shared: &Shared, body: &[u8]) -> Response {
+    let params = params(body);
+    let Some(id) = params.get("association") else {
+        return bad_request("The form names no association.");
+    };
+    match shared.lock_store().settle(
+        id,
+        super::store::Settlement::Expired,
+        Instant::now(),
+    ) {
+        Ok(_) => message_page(
+            StatusCode::OK,
+            "Access revoked",
+            "The third party revoked the grant: the association's refresh token no longer \
+             works, and it needs to be approved again.",
+        ),
+        Err(error) => message_page(StatusCode::CONFLICT, "Not revoked", &error.message()),
     }
 }
 
