@@ -290,9 +290,14 @@ pub struct AwsArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub wizard: WizardArgs,
-    /// How long the simulated service takes to settle an approved association.
-    #[arg(long, default_value_t = 1500, value_name = "MS")]
-    pub approve_after_ms: u64,
+    /// How fast the simulated service moves: consent, device discovery and deletion. `fast`
+    /// settles an approval in 250 ms, `normal` in 1.5 s, `slow` in 5 s.
+    #[arg(long, value_enum, default_value_t = crate::simulator::Pace::Normal)]
+    pub pace: crate::simulator::Pace,
+    /// How long the simulated service takes to settle an approved association (default: from
+    /// --pace; given, it wins over the pace).
+    #[arg(long, value_name = "MS")]
+    pub approve_after_ms: Option<u64>,
     /// The simulator's port on 127.0.0.1 (default: any free one). Over SSH, forward it from
     /// your laptop (`ssh -L N:127.0.0.1:N …`, shown on the Authorize screen) to approve there.
     #[arg(long, value_name = "N")]
@@ -303,6 +308,18 @@ pub struct DemoArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+impl DemoArgs {
+    /// The embedded simulator's configuration: the pace's delays, then the explicit flags.
+    pub fn sim_config(&self) -> crate::simulator::SimConfig {
+        let paced = self.pace.apply(crate::simulator::SimConfig::default());
+        crate::simulator::SimConfig {
+            approve_after_ms: self.approve_after_ms.unwrap_or(paced.approve_after_ms),
+            port: self.port.unwrap_or(0),
+            ..paced
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -581,6 +598,62 @@ mod tests {
         );
         let completions = help_of("completions");
         assert!(!completions.contains("--output"), "{completions}");
+    }
+
+    fn demo_config(args: &[&str]) -> crate::simulator::SimConfig {
+        let args: Vec<&str> = ["iotmi-onboard", "demo"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        match parse(&args).command {
+            Some(Command::Demo(demo)) => demo.sim_config(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn demo_pace_sets_the_simulators_delays() {
+        // Today's timings, as `demo` had them before --pace: normal is the default.
+        for normal in [demo_config(&[]), demo_config(&["--pace", "normal"])] {
+            assert_eq!(
+                (
+                    normal.approve_after_ms,
+                    normal.discovery_ms,
+                    normal.delete_after_ms
+                ),
+                (1500, 1000, 500)
+            );
+            assert_eq!(normal.port, 0);
+        }
+        let fast = demo_config(&["--pace", "fast"]);
+        assert!(fast.approve_after_ms < 500, "{fast:?}");
+        assert!(
+            fast.discovery_ms < 1000 && fast.delete_after_ms < 500,
+            "{fast:?}"
+        );
+        let slow = demo_config(&["--pace=slow", "--port", "4567"]);
+        assert!(
+            slow.approve_after_ms > 1500 && slow.discovery_ms > 1000 && slow.delete_after_ms > 500,
+            "{slow:?}"
+        );
+        assert_eq!(slow.port, 4567);
+    }
+
+    #[test]
+    fn an_explicit_approve_after_wins_over_the_pace() {
+        let fast = demo_config(&["--pace", "fast", "--approve-after-ms", "2000"]);
+        assert_eq!(fast.approve_after_ms, 2000);
+        // The rest of the pace still applies.
+        assert!(fast.discovery_ms < 1000, "{fast:?}");
+        assert_eq!(
+            demo_config(&["--approve-after-ms", "7"]).approve_after_ms,
+            7
+        );
+        assert_eq!(
+            demo_config(&["--approve-after-ms=0", "--pace", "slow"]).approve_after_ms,
+            0
+        );
     }
 
     #[test]

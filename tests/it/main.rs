@@ -10,6 +10,7 @@
 mod common;
 
 mod commands;
+mod demo_pace;
 mod faults_e2e;
 mod handover_e2e;
 mod hostile_e2e;
