@@ -26,10 +26,19 @@ Examples:
 Exit status (commands): 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
 4 wait timed out, 130 interrupted.";
 
+/// `--version`: the crate's version and the git commit it was built from (`build.rs`;
+/// "unknown" outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("IOTMI_ONBOARD_COMMIT"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "iotmi-onboard",
-    version,
+    version = VERSION,
     about = "Onboard a third-party cloud account into Managed integrations for AWS IoT Device Management",
     after_help = EXAMPLES
 )]
@@ -72,6 +81,9 @@ pub enum Command {
     /// Print a shell completion script on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
 }
 
 const CREATE_EXAMPLES: &str = "\
@@ -120,6 +132,14 @@ Examples:
   iotmi-onboard completions zsh > \"${fpath[1]}/_iotmi-onboard\"
   iotmi-onboard completions fish > ~/.config/fish/completions/iotmi-onboard.fish
   iotmi-onboard completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  mkdir -p ~/.local/share/man/man1
+  iotmi-onboard man > ~/.local/share/man/man1/iotmi-onboard.1
+      Then `man iotmi-onboard`.
+  iotmi-onboard man | man -l -
+      Read it without installing it.";
 
 /// `--output`: the format of what is printed on stdout.
 #[derive(Args, Debug, Clone, Default)]
@@ -444,7 +464,7 @@ impl Cli {
     /// Where logs go, for whichever command runs.
     pub fn log(&self) -> &LogArgs {
         match &self.command {
-            None | Some(Command::Completions(_)) => &self.log,
+            None | Some(Command::Completions(_) | Command::Man) => &self.log,
             Some(Command::Demo(demo)) => &demo.log,
             Some(Command::Simulator(simulator)) => &simulator.log,
             Some(Command::Create(args)) => &args.common.log,

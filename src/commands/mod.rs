@@ -1,4 +1,5 @@
-//! Non-interactive commands (`create`, `status`, `list`, `refresh`, `delete`, `completions`):
+//! Non-interactive commands (`create`, `status`, `list`, `refresh`, `delete`, `completions`,
+//! `man`):
 //! the wizard's service layer and validation rules without the UI, for scripts, CI logs and
 //! anyone who does the same thing twice. Results go to stdout (text `key  value` lines or JSON
 //! with the AWS API's member names), progress and errors to stderr.
@@ -38,13 +39,19 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         stdout.flush()?;
         return Ok(exit::OK);
     }
+    if let Command::Man = &command {
+        let mut stdout = std::io::stdout().lock();
+        crate::man::render(&mut stdout)?;
+        stdout.flush()?;
+        return Ok(exit::OK);
+    }
     let common: &CommonArgs = match &command {
         Command::Create(args) => &args.common,
         Command::Status(args) => &args.common,
         Command::List(args) => &args.common,
         Command::Refresh(args) => &args.common,
         Command::Delete(args) => &args.common,
-        Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
+        Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
             unreachable!("handled by main")
         }
     };
@@ -58,7 +65,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             Command::List(args) => list::run(&connection, args, output).await,
             Command::Refresh(args) => manage::refresh(&connection, args, output).await,
             Command::Delete(args) => manage::delete(&connection, args, output).await,
-            Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
+            Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
                 unreachable!("handled by main")
             }
         }
@@ -78,6 +85,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Refresh(_) => "refresh",
         Command::Delete(_) => "delete",
         Command::Completions(_) => "completions",
+        Command::Man => "man",
     }
 }
 

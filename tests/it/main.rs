@@ -34,4 +34,5 @@ mod simulator_sdk;
 mod terminal_restore_e2e;
 mod unwrapped_view_e2e;
 mod validate_props;
+mod version_man;
 mod wizard_e2e;
