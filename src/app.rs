@@ -162,19 +162,14 @@ pub async fn run_against_aws(
     run_wizard(args, global.output, connection, journal).await
 }
 
-/// `iotmi-onboard demo`: the simulator in-process on a free loopback port, reached through the
-/// same SDK client with demo credentials.
+/// `iotmi-onboard demo`: the simulator in-process (`config`: its port and pace, see
+/// `DemoArgs::sim_config`) on loopback, reached through the same SDK client with demo
+/// credentials.
 pub async fn run_demo(
     args: WizardArgs,
     global: GlobalArgs,
-    approve_after_ms: u64,
-    port: Option<u16>,
+    config: crate::simulator::SimConfig,
 ) -> anyhow::Result<i32> {
-    let config = crate::simulator::SimConfig {
-        approve_after_ms,
-        port: port.unwrap_or(0),
-        ..Default::default()
-    };
     let simulator = crate::simulator::start(config)
         .await
         .context("starting the embedded simulator")?;

@@ -26,10 +26,19 @@ Examples:
 Exit status (commands): 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
 4 wait timed out, 130 interrupted.";
 
+/// `--version`: the crate's version and the git commit it was built from (`build.rs`;
+/// "unknown" outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("IOTMI_ONBOARD_COMMIT"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "iotmi-onboard",
-    version,
+    version = VERSION,
     about = "Onboard a third-party cloud account into Managed integrations for AWS IoT Device Management",
     after_help = EXAMPLES
 )]
@@ -79,6 +88,9 @@ pub enum Command {
     /// Print a shell completion script on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
 }
 
 const CREATE_EXAMPLES: &str = "\
@@ -145,6 +157,14 @@ Examples:
   iotmi-onboard completions zsh > \"${fpath[1]}/_iotmi-onboard\"
   iotmi-onboard completions fish > ~/.config/fish/completions/iotmi-onboard.fish
   iotmi-onboard completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  mkdir -p ~/.local/share/man/man1
+  iotmi-onboard man > ~/.local/share/man/man1/iotmi-onboard.1
+      Then `man iotmi-onboard`.
+  iotmi-onboard man | man -l -
+      Read it without installing it.";
 
 /// `--output`: the format of what is printed on stdout.
 #[derive(Args, Debug, Clone, Default)]
@@ -340,9 +360,14 @@ pub struct AwsArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub wizard: WizardArgs,
-    /// How long the simulated service takes to settle an approved association.
-    #[arg(long, default_value_t = 1500, value_name = "MS")]
-    pub approve_after_ms: u64,
+    /// How fast the simulated service moves: consent, device discovery and deletion. `fast`
+    /// settles an approval in 250 ms, `normal` in 1.5 s, `slow` in 5 s.
+    #[arg(long, value_enum, default_value_t = crate::simulator::Pace::Normal)]
+    pub pace: crate::simulator::Pace,
+    /// How long the simulated service takes to settle an approved association (default: from
+    /// --pace; given, it wins over the pace).
+    #[arg(long, value_name = "MS")]
+    pub approve_after_ms: Option<u64>,
     /// The simulator's port on 127.0.0.1 (default: any free one). Over SSH, forward it from
     /// your laptop (`ssh -L N:127.0.0.1:N …`, shown on the Authorize screen) to approve there.
     #[arg(long, value_name = "N")]
@@ -353,6 +378,18 @@ pub struct DemoArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+impl DemoArgs {
+    /// The embedded simulator's configuration: the pace's delays, then the explicit flags.
+    pub fn sim_config(&self) -> crate::simulator::SimConfig {
+        let paced = self.pace.apply(crate::simulator::SimConfig::default());
+        crate::simulator::SimConfig {
+            approve_after_ms: self.approve_after_ms.unwrap_or(paced.approve_after_ms),
+            port: self.port.unwrap_or(0),
+            ..paced
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -479,7 +516,7 @@ impl Cli {
     /// Where logs go, for whichever command runs.
     pub fn log(&self) -> &LogArgs {
         match &self.command {
-            None | Some(Command::Completions(_)) => &self.log,
+            None | Some(Command::Completions(_) | Command::Man) => &self.log,
             Some(Command::Demo(demo)) => &demo.log,
             Some(Command::Simulator(simulator)) => &simulator.log,
             Some(Command::Create(args)) => &args.common.log,
@@ -635,6 +672,62 @@ mod tests {
         );
         let completions = help_of("completions");
         assert!(!completions.contains("--output"), "{completions}");
+    }
+
+    fn demo_config(args: &[&str]) -> crate::simulator::SimConfig {
+        let args: Vec<&str> = ["iotmi-onboard", "demo"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        match parse(&args).command {
+            Some(Command::Demo(demo)) => demo.sim_config(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn demo_pace_sets_the_simulators_delays() {
+        // Today's timings, as `demo` had them before --pace: normal is the default.
+        for normal in [demo_config(&[]), demo_config(&["--pace", "normal"])] {
+            assert_eq!(
+                (
+                    normal.approve_after_ms,
+                    normal.discovery_ms,
+                    normal.delete_after_ms
+                ),
+                (1500, 1000, 500)
+            );
+            assert_eq!(normal.port, 0);
+        }
+        let fast = demo_config(&["--pace", "fast"]);
+        assert!(fast.approve_after_ms < 500, "{fast:?}");
+        assert!(
+            fast.discovery_ms < 1000 && fast.delete_after_ms < 500,
+            "{fast:?}"
+        );
+        let slow = demo_config(&["--pace=slow", "--port", "4567"]);
+        assert!(
+            slow.approve_after_ms > 1500 && slow.discovery_ms > 1000 && slow.delete_after_ms > 500,
+            "{slow:?}"
+        );
+        assert_eq!(slow.port, 4567);
+    }
+
+    #[test]
+    fn an_explicit_approve_after_wins_over_the_pace() {
+        let fast = demo_config(&["--pace", "fast", "--approve-after-ms", "2000"]);
+        assert_eq!(fast.approve_after_ms, 2000);
+        // The rest of the pace still applies.
+        assert!(fast.discovery_ms < 1000, "{fast:?}");
+        assert_eq!(
+            demo_config(&["--approve-after-ms", "7"]).approve_after_ms,
+            7
+        );
+        assert_eq!(
+            demo_config(&["--approve-after-ms=0", "--pace", "slow"]).approve_after_ms,
+            0
+        );
     }
 
     #[test]

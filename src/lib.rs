@@ -13,6 +13,7 @@ pub mod files;
 pub mod flow;
 pub mod journal;
 pub mod logging;
+pub mod man;
 pub mod plain;
 pub mod profiles;
 pub mod progress;

@@ -31,8 +31,8 @@ fn main() {
                     output: demo.output.output,
                     plain: demo.plain.plain,
                 };
-                iotmi_onboard::app::run_demo(demo.wizard, global, demo.approve_after_ms, demo.port)
-                    .await
+                let config = demo.sim_config();
+                iotmi_onboard::app::run_demo(demo.wizard, global, config).await
             }
             None => {
                 let global = GlobalArgs {

@@ -1,4 +1,5 @@
-//! Non-interactive commands (`create`, `status`, `list`, `refresh`, `delete`, `completions`):
+//! Non-interactive commands (`create`, `status`, `list`, `refresh`, `delete`, `completions`,
+//! `man`):
 //! the wizard's service layer and validation rules without the UI, for scripts, CI logs and
 //! anyone who does the same thing twice. Results go to stdout (text `key  value` lines or JSON
 //! with the AWS API's member names), progress and errors to stderr.
@@ -38,6 +39,12 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         stdout.flush()?;
         return Ok(exit::OK);
     }
+    if let Command::Man = &command {
+        let mut stdout = std::io::stdout().lock();
+        crate::man::render(&mut stdout)?;
+        stdout.flush()?;
+        return Ok(exit::OK);
+    }
     let common: &CommonArgs = match &command {
         Command::Create(args) => &args.common,
         Command::Status(args) => &args.common,
@@ -46,7 +53,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Delete(args) => &args.common,
         Command::Discover(args) => &args.common,
         Command::Devices(args) => &args.common,
-        Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
+        Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
             unreachable!("handled by main")
         }
     };
@@ -62,7 +69,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             Command::Delete(args) => manage::delete(&connection, args, output).await,
             Command::Discover(args) => status::discover(&connection, args, output).await,
             Command::Devices(args) => status::devices(&connection, args, output).await,
-            Command::Completions(_) | Command::Demo(_) | Command::Simulator(_) => {
+            Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
                 unreachable!("handled by main")
             }
         }
@@ -84,6 +91,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Discover(_) => "discover",
         Command::Devices(_) => "devices",
         Command::Completions(_) => "completions",
+        Command::Man => "man",
     }
 }
 

@@ -298,11 +298,10 @@ fn revoke(shared: &Shared, body: &[u8]) -> Response {
     let Some(id) = params.get("association") else {
         return bad_request("The form names no association.");
     };
-    match shared.lock_store().settle(
-        id,
-        super::store::Settlement::Expired,
-        Instant::now(),
-    ) {
+    match shared
+        .lock_store()
+        .settle(id, super::store::Settlement::Expired, Instant::now())
+    {
         Ok(_) => message_page(
             StatusCode::OK,
             "Access revoked",

@@ -149,6 +149,44 @@ impl Default for SimConfig {
     }
 }
 
+/// How fast the simulated service moves, for `demo --pace`: a talk can go faster or slower
+/// than the service really does. `Normal` is [`SimConfig::default`]'s timing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pace {
+    /// Approve-to-success in 250 ms, discoveries and deletions in a few hundred.
+    Fast,
+    /// The default timings (an approval settles in 1.5 s).
+    #[default]
+    Normal,
+    /// Long enough to talk over each state (an approval settles in 5 s).
+    Slow,
+}
+
+impl Pace {
+    /// Sets the delays a watcher of the flow sees: consent (approve-to-success), device
+    /// discovery and deletion. Faults, deadlines and the catalogue are left alone.
+    pub fn apply(self, config: SimConfig) -> SimConfig {
+        let (approve_after_ms, discovery_ms, delete_after_ms) = match self {
+            Pace::Fast => (250, 300, 150),
+            Pace::Normal => {
+                let normal = SimConfig::default();
+                (
+                    normal.approve_after_ms,
+                    normal.discovery_ms,
+                    normal.delete_after_ms,
+                )
+            }
+            Pace::Slow => (5_000, 4_000, 2_000),
+        };
+        SimConfig {
+            approve_after_ms,
+            discovery_ms,
+            delete_after_ms,
+            ..config
+        }
+    }
+}
+
 /// A running simulator; dropping it does not stop it, call [`SimHandle::shutdown`].
 pub struct SimHandle {
     pub addr: SocketAddr,

@@ -10,6 +10,7 @@
 mod common;
 
 mod commands;
+mod demo_pace;
 mod devices_e2e;
 mod faults_e2e;
 mod handover_e2e;
@@ -34,4 +35,5 @@ mod simulator_sdk;
 mod terminal_restore_e2e;
 mod unwrapped_view_e2e;
 mod validate_props;
+mod version_man;
 mod wizard_e2e;

@@ -337,12 +337,22 @@ fn plain_discovers_and_adopts_the_devices_picked_by_number_after_success() {
     let answers = "brightlight-api-key\nPlain devices\n\n\n\ny\ny\n1-2\n";
     let out = run(command(dir.path(), &args), answers);
     let (stdout, stderr) = texts(&out);
-    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
-    assert!(stderr.contains("Found ") && stderr.contains("  1. "), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("Found ") && stderr.contains("  1. "),
+        "{stderr}"
+    );
     assert!(stderr.contains("Adopting: 2 of 2 done"), "{stderr}");
     let summary: serde_json::Value = serde_json::from_str(&stdout).expect("JSON summary");
     assert_eq!(summary["DevicesAdopted"], 2, "{summary}");
-    assert!(summary["DevicesFound"].as_u64().unwrap_or(0) >= 2, "{summary}");
+    assert!(
+        summary["DevicesFound"].as_u64().unwrap_or(0) >= 2,
+        "{summary}"
+    );
     let id = summary["AccountAssociationId"].as_str().unwrap();
     // On the service: two managed things registered to the association.
     let client = common::client(&sim.handle);
