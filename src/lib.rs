@@ -14,6 +14,7 @@ pub mod flow;
 pub mod journal;
 pub mod logging;
 pub mod man;
+pub mod owner;
 pub mod plain;
 pub mod profiles;
 pub mod progress;

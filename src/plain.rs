@@ -14,7 +14,8 @@ use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
     self, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow, Identity, Intent,
-    Load, Notice, Outcome, OutcomeKind, RefreshState, ReviewRow, Step, SubmitState, validate,
+    Load, Notice, Outcome, OutcomeKind, OwnerAction, RefreshState, ReviewRow, Step, SubmitState,
+    owner_actions, validate,
 };
 use crate::journal::{JournalKey, JournalStore};
 use crate::progress::Progress;
@@ -169,6 +170,8 @@ struct Shown {
     profile: Option<(String, String)>,
     /// The profiles were listed.
     profiles_listed: bool,
+    /// `demo`: the account-owner question was answered with Enter (wait for a browser).
+    owner_declined: bool,
 }
 
 /// Runs the flow as prompts; returns the exit status the full-screen wizard would.
@@ -193,6 +196,9 @@ pub async fn run(
     prepared.options.notify = args.notify;
     let target = &connection.target;
     let place = match &target.endpoint {
+        Some(_) if target.demo => {
+            "DEMO: the built-in simulator; nothing real is created".to_string()
+        }
         Some(endpoint) => format!("endpoint {endpoint}"),
         None => format!(
             "profile {}, region {}",
@@ -303,6 +309,11 @@ impl Plain {
                             if let Some(outcome) = self.apply(runtime, vec![leave]) {
                                 return Ok(outcome);
                             }
+                            break None;
+                        }
+                        // Without input the owner cannot answer: wait for a browser.
+                        Err(Eof) if self.owner_offer_open() => {
+                            self.shown.owner_declined = true;
                             break None;
                         }
                         Err(eof) => return Err(eof),
@@ -573,6 +584,10 @@ impl Plain {
                     && !matches!(flow.refresh, RefreshState::InFlight { .. })
                 {
                     "The refresh token expired. Refresh it now (a new consent URL)? [Y/n]: ".into()
+                } else if self.owner_offer_open() {
+                    "Demo: answer as the account owner? a = approve, d = deny, Enter = wait for a \
+                     browser: "
+                        .into()
                 } else {
                     return None;
                 }
@@ -585,6 +600,11 @@ impl Plain {
             Step::Devices => return self.devices_prompt(),
             Step::Manage => return self.manage_prompt(),
         })
+    }
+
+    /// `demo` waits for consent: the operator may answer as the account owner.
+    fn owner_offer_open(&self) -> bool {
+        !self.shown.owner_declined && owner_actions(&self.flow).contains(&OwnerAction::Approve)
     }
 
     /// The discovery's progress, the devices once listed, each adoption's result.
@@ -783,6 +803,16 @@ impl Plain {
                 SubmitState::Failed(_) if yes(answer) => vec![Intent::EditDraft],
                 _ => vec![Intent::Quit { interrupted: false }],
             },
+            Step::Authorize | Step::Status if self.owner_offer_open() && !flow.asking_timeout() => {
+                match answer.to_lowercase().as_str() {
+                    "a" | "approve" => vec![Intent::ActAsOwner(OwnerAction::Approve)],
+                    "d" | "deny" => vec![Intent::ActAsOwner(OwnerAction::Deny)],
+                    _ => {
+                        self.shown.owner_declined = true;
+                        Vec::new()
+                    }
+                }
+            }
             Step::Authorize | Step::Status => {
                 if flow.asking_timeout() {
                     if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {

@@ -345,6 +345,22 @@ impl Runtime {
                     let _ = self.tx.send(Event::JournalFailed(error));
                 }
             }
+            Effect::ActAsOwner {
+                generation,
+                action,
+                url,
+                association_id,
+            } => send_later(tx, async move {
+                let result = crate::owner::act(action, &url, &association_id).await;
+                if let Err(why) = &result {
+                    tracing::warn!(?action, %why, "the demo's account owner could not act");
+                }
+                Event::OwnerActed {
+                    generation,
+                    action,
+                    result,
+                }
+            }),
             Effect::UseProfile { profile, region } => self.use_profile(profile, region),
             Effect::Exit(outcome) => return Some(outcome),
             // The front end's own (bell, desktop notification).

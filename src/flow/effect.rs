@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::Generation;
 use super::model::Outcome;
+use super::owner::OwnerAction;
 use crate::journal::Journal;
 use crate::remote::Launcher;
 use crate::service::{AdoptRequest, CreateRequest};
@@ -86,6 +87,14 @@ pub enum Effect {
         url: String,
         launcher: Launcher,
     },
+    /// `demo`: visit the third party's pages as its account owner would in a browser (the
+    /// URL has passed the URL policy).
+    ActAsOwner {
+        generation: Generation,
+        action: OwnerAction,
+        url: String,
+        association_id: String,
+    },
     /// From now on call as `profile` in `region` (the picker's answer): the runtime switches
     /// the service and the journal to them, remembers the choice, and reports
     /// `Event::ProfileReady`.
@@ -127,6 +136,7 @@ impl Effect {
             Effect::AdoptDevice { .. } => "AdoptDevice",
             Effect::CountThings { .. } => "CountThings",
             Effect::OpenBrowser { .. } => "OpenBrowser",
+            Effect::ActAsOwner { .. } => "ActAsOwner",
             Effect::UseProfile { .. } => "UseProfile",
             Effect::Persist(_) => "Persist",
             Effect::Notify { .. } => "Notify",

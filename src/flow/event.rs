@@ -1,6 +1,7 @@
 //! What the runtime reports back: service answers, timers and the launcher.
 
 use super::Generation;
+use super::owner::OwnerAction;
 use crate::service::{
     Association, AssociationSummary, CallerIdentity, CloudConnector, CreatedAssociation,
     DestinationDetail, DestinationSummary, DiscoveredDevice, Discovery, Page, ServiceError,
@@ -77,6 +78,13 @@ pub enum Event {
     ThingCounts {
         generation: Generation,
         result: Result<std::collections::BTreeMap<String, usize>, ServiceError>,
+    },
+    /// `demo`: the account owner's visit to the third party's pages ended (the association's
+    /// new state is learnt by polling).
+    OwnerActed {
+        generation: Generation,
+        action: OwnerAction,
+        result: Result<(), String>,
     },
     /// The journal could not be written: say so once, carry on.
     JournalFailed(String),

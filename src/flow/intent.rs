@@ -2,6 +2,7 @@
 //! line, a command-line flag) to one of these.
 
 use super::model::ReviewRow;
+use super::owner::OwnerAction;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Intent {
@@ -71,6 +72,8 @@ pub enum Intent {
     Refresh,
     /// Acknowledge the final screen and leave.
     Finish,
+    /// `demo`: act as the third-party account owner (approve, deny, revoke).
+    ActAsOwner(OwnerAction),
 
     // Devices.
     /// Open the Devices step for this association (after success, or from Manage).

@@ -25,6 +25,7 @@ mod devices;
 mod follow;
 mod manage;
 mod nav;
+mod owner;
 mod resume;
 mod review;
 mod start;
@@ -46,6 +47,7 @@ pub use intent::Intent;
 pub use manage::confirmation_word;
 pub use model::*;
 pub use nav::quit_warning;
+pub use owner::{OwnerAction, owner_actions};
 pub use review::{pending_request, review_command};
 pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 pub use tags::problem as tag_problem;
@@ -113,6 +115,8 @@ pub struct Flow {
     pub manage: ManageView,
     /// The Devices step, once opened.
     pub devices: Option<DevicesView>,
+    /// `demo`: an account-owner action on its way (see `owner`).
+    pub owner: owner::OwnerState,
     pub question: Option<Question>,
     /// A one-line message about the last intent ("No destination selected"); every front end
     /// shows it, the next intent clears it.
@@ -184,6 +188,7 @@ impl Flow {
             refresh: RefreshState::Idle,
             manage: ManageView::default(),
             devices: None,
+            owner: Default::default(),
             question: None,
             notice: opts.notice.clone(),
             exit: None,
@@ -545,6 +550,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::SelectAllDevices(_)
         | Intent::AdoptSelected
         | Intent::RetryFailedAdoptions => devices::on_intent(flow, intent),
+        Intent::ActAsOwner(_) => owner::on_intent(flow, intent),
         Intent::FilterAssociations(_)
         | Intent::ReloadAssociations
         | Intent::ShowAssociation(_)
@@ -631,6 +637,11 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             }
         }
         Event::Deleted { generation, result } => manage::on_deleted(flow, generation, result),
+        Event::OwnerActed {
+            generation,
+            action,
+            result,
+        } => owner::on_acted(flow, generation, action, result),
         Event::JournalFailed(error) => {
             flow.notice = Some(format!("Progress is not being saved: {error}"));
             Vec::new()

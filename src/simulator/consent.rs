@@ -308,7 +308,7 @@ fn revoke(shared: &Shared, body: &[u8]) -> Response {
             "The third party revoked the grant: the association's refresh token no longer \
              works, and it needs to be approved again.",
         ),
-        Err(error) => message_page(StatusCode::CONFLICT, "Not revoked", &error.message()),
+        Err(error) => message_page(StatusCode::CONFLICT, "Not revoked", error.message()),
     }
 }
 

@@ -665,6 +665,7 @@ impl App {
             Action::ShowStatus => Intent::ShowStatus,
             Action::ShowAuthorize => Intent::ShowAuthorize,
             Action::Refresh => Intent::Refresh,
+            Action::ActAsOwner(action) => Intent::ActAsOwner(action),
             Action::KeepWaiting => Intent::KeepWaiting,
             Action::LeaveInProgress => Intent::LeaveInProgress,
             Action::Finish => Intent::Finish,

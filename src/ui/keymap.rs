@@ -5,7 +5,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 
 use super::app::{App, TagEdit};
-use crate::flow::{DetailsField, Load, Question, Step, SubmitState, TagField};
+use crate::flow::{
+    DetailsField, Load, OwnerAction, Question, Step, SubmitState, TagField, owner_actions,
+};
 use crate::service::AssociationState;
 
 /// What a key asks of the TUI: most become one flow intent, some are the TUI's own (copy,
@@ -59,6 +61,8 @@ pub enum Action {
     KeepWaiting,
     LeaveInProgress,
     Finish,
+    /// `demo`: act as the third-party account owner.
+    ActAsOwner(OwnerAction),
     // Devices.
     ShowDevices,
     ToggleDevice,
@@ -567,7 +571,8 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             _ => Vec::new(),
         },
         Step::Authorize => {
-            let mut keys = timeout_keys(app);
+            let mut keys = owner_keys(app);
+            keys.extend(timeout_keys(app));
             keys.extend(back_to_list(app));
             keys.extend([
                 bind("o", &[Char('o')], "open", Action::OpenBrowser),
@@ -590,7 +595,8 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             keys
         }
         Step::Status => {
-            let mut keys = timeout_keys(app);
+            let mut keys = owner_keys(app);
+            keys.extend(timeout_keys(app));
             keys.extend(back_to_list(app));
             let tracked = flow.association.as_ref();
             if tracked.is_some_and(|a| a.state == AssociationState::RefreshTokenExpired) {
@@ -704,6 +710,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     bind("f", &[Char('f')], "find devices", Action::ShowDevices),
                 );
             }
+            keys.extend(owner_keys(app));
             // Esc does not leave the last screen by accident: it says how to.
             keys.push(quiet(bind(
                 "Esc",
@@ -795,6 +802,18 @@ fn timeout_keys(app: &App) -> Vec<Binding> {
     } else {
         Vec::new()
     }
+}
+
+/// `demo` only, first in the footer: the presenter plays the account owner.
+fn owner_keys(app: &App) -> Vec<Binding> {
+    owner_actions(&app.flow)
+        .iter()
+        .map(|&action| match action {
+            OwnerAction::Approve => bind("A", &[Char('A')], "approve", Action::ActAsOwner(action)),
+            OwnerAction::Deny => bind("D", &[Char('D')], "deny", Action::ActAsOwner(action)),
+            OwnerAction::Revoke => bind("X", &[Char('X')], "expire", Action::ActAsOwner(action)),
+        })
+        .collect()
 }
 
 /// The binding `key` triggers on this screen, if any.

@@ -244,6 +244,38 @@ fn authorize_and_status_screens() {
     snap("status_refresh_token_expired", &h);
 }
 
+/// `demo` on stage: the header says so, and the keyboard plays the account owner.
+#[test]
+fn demo_screens() {
+    let mut opts = options();
+    opts.launch = LaunchDecision::Skip(SkipReason::NoDisplay);
+    opts.endpoint_is_loopback = true;
+    opts.target.demo = true;
+    opts.target.endpoint = Some("http://127.0.0.1:4000".into());
+    let mut h = Harness::loaded(opts, destinations());
+    h.choose(oauth("acme-home-us", "Acme Home US"));
+    for _ in 0..2 {
+        h.key(KeyCode::Enter);
+    }
+    let effects = h.submit_and_create(
+        "http://127.0.0.1:4000/third-party/acme/oauth/authorize?client_id=iotmi&state=abc123",
+    );
+    snap("demo_authorize", &h);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SchedulePoll { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    h.send(Event::PollDue { generation });
+    h.send(Event::Polled {
+        generation,
+        result: Ok(polled(AssociationState::Succeeded, None)),
+    });
+    snap("demo_done", &h);
+}
+
 #[test]
 fn overlays_and_too_small() {
     let mut h = at_review();

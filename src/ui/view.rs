@@ -2,6 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -121,6 +122,10 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
     let target = &model.target;
     let mut where_spans = vec![Span::styled(" into ", theme.dim())];
     match &target.endpoint {
+        // A presenter's audience must never take the demo for a real account.
+        Some(endpoint) if target.demo => {
+            where_spans = demo_banner(area.width as usize, endpoint, theme);
+        }
         Some(endpoint) => {
             where_spans.push(Span::raw(format!("endpoint {endpoint}")));
             if let Some(region) = &target.region {
@@ -160,6 +165,20 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
         Paragraph::new(vec![title, Line::from(where_spans)]).block(block),
         area,
     );
+}
+
+/// The demo's second header line: what it is first, the endpoint only where it fits.
+fn demo_banner(width: usize, endpoint: &str, theme: &Theme) -> Vec<Span<'static>> {
+    const BANNER: &str = " · built-in simulator · nothing real is created";
+    let mut spans = vec![
+        Span::styled(" DEMO", theme.warn().add_modifier(Modifier::BOLD)),
+        Span::styled(BANNER, theme.warn()),
+    ];
+    let place = format!(" · {endpoint}");
+    if 5 + BANNER.chars().count() + place.chars().count() <= width {
+        spans.push(Span::styled(place, theme.dim()));
+    }
+    spans
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -99,6 +99,21 @@ pub fn key_line(keys: &[(&str, &str)], theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// `demo` waits for consent: the keyboard stands in for the account owner's browser (a
+/// presenter has none on stage).
+pub fn owner_hint(flow: &crate::flow::Flow, theme: &Theme) -> Option<Line<'static>> {
+    use crate::flow::{OwnerAction, owner_actions};
+    if !owner_actions(flow).contains(&OwnerAction::Approve) {
+        return None;
+    }
+    let mut line = key_line(&[("A", "approve"), ("D", "deny")], theme);
+    line.spans.insert(
+        0,
+        Span::styled("Demo: play the account owner here: ", theme.warn()),
+    );
+    Some(line)
+}
+
 pub fn boxed_paragraph(
     frame: &mut Frame,
     area: Rect,

@@ -24,6 +24,7 @@ mod manage_e2e;
 mod messages_e2e;
 mod monkey_driver;
 mod plain_e2e;
+mod presenter_e2e;
 mod remote_props;
 mod resume_e2e;
 mod service_sdk;

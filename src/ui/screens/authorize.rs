@@ -8,7 +8,7 @@ use crate::flow::{BrowserNote, sign_in, vetted_url};
 use crate::text::sanitize;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{key_line, spinner};
+use crate::ui::widgets::{key_line, owner_hint, spinner};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -71,6 +71,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         )),
         BrowserNote::None => Line::from(""),
     });
+    // A presenter has no browser on stage: say the keyboard can stand in for it.
+    tail.extend(owner_hint(model, theme));
     let tail = Paragraph::new(tail).wrap(Wrap { trim: false });
     let tail_rows = tail.line_count(width) as u16;
 

@@ -6,7 +6,7 @@ use crate::flow::{RefreshState, Step};
 use crate::service::AssociationState;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, spinner};
+use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, owner_hint, spinner};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -103,6 +103,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             } else {
                 "Waiting for the account owner to approve in the browser (a shows the URL again)."
             }));
+            lines.extend(owner_hint(model, theme));
         }
     }
     if let Some(polling) = model.polling.as_ref().filter(|p| p.asking_timeout) {
