@@ -393,6 +393,7 @@ pub fn print_summary(
             eprintln!("No association was created.");
         }
         print_draft_fate(outcome.draft, target);
+        print_demo_next_steps(target);
         return Ok(());
     };
     match format {
@@ -441,5 +442,15 @@ pub fn print_summary(
             ),
         }
     }
+    print_demo_next_steps(target);
     Ok(())
+}
+
+/// After a demo: only what works once its simulator is gone.
+pub fn print_demo_next_steps(target: &Target) {
+    if target.demo {
+        for line in crate::flow::command::demo_next_steps() {
+            eprintln!("{line}");
+        }
+    }
 }

@@ -783,4 +783,24 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["iotmi-onboard", "--tag", "novalue"]).is_err());
     }
+
+    /// The commands suggested after a demo parse as written (they cannot rot into advice
+    /// that fails).
+    #[test]
+    fn the_commands_suggested_after_a_demo_parse() {
+        let commands: Vec<Vec<String>> = crate::flow::command::demo_next_steps()
+            .iter()
+            .filter_map(|line| line.trim_start().strip_prefix("iotmi-onboard "))
+            .map(|rest| {
+                let words = rest.split("  ").next().unwrap_or_default();
+                std::iter::once("iotmi-onboard".to_string())
+                    .chain(words.split_whitespace().map(str::to_string))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(commands.len(), 3, "{commands:?}");
+        for argv in commands {
+            assert!(Cli::try_parse_from(&argv).is_ok(), "{argv:?}");
+        }
+    }
 }

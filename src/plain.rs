@@ -9,7 +9,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{Connection, offer_profiles, prepare, print_draft_fate, print_summary};
+use crate::app::{
+    Connection, offer_profiles, prepare, print_demo_next_steps, print_draft_fate, print_summary,
+};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
 use crate::flow::{
@@ -244,6 +246,7 @@ pub async fn run(
                 } else {
                     say("Input ended (stdin closed): nothing was created.");
                     print_draft_fate(outcome.draft, &plain.flow.target);
+                    print_demo_next_steps(&plain.flow.target);
                 }
                 Ok(crate::exit::INTERRUPTED)
             }

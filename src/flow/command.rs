@@ -90,6 +90,22 @@ pub fn rerun(target: &Target) -> Option<String> {
     Some(shell_join(&args))
 }
 
+/// What works after a demo, whose simulator is gone with it: another demo, or a simulator
+/// that stays up and the commands to point at it (dummy credentials: it checks SigV4's
+/// shape, not the key).
+pub fn demo_next_steps() -> [String; 6] {
+    const PORT: u16 = 4567;
+    let endpoint = format!("--endpoint-url http://127.0.0.1:{PORT}");
+    [
+        "The demo's simulator stopped with it. To go on:".into(),
+        "  iotmi-onboard demo --manage      the demo again, at its list of associations".into(),
+        format!("  iotmi-onboard simulator --port {PORT}   a simulator that stays up; then, in another shell:"),
+        "    export AWS_ACCESS_KEY_ID=AKIDDEMO AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1".into(),
+        format!("    iotmi-onboard {endpoint}"),
+        format!("    aws iot-managed-integrations list-account-associations {endpoint}"),
+    ]
+}
+
 /// A JSON object keeping the user's tag order (serde_json's map would sort the keys).
 fn tags_json(tags: &[(String, String)]) -> String {
     let body: Vec<String> = tags

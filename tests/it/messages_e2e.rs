@@ -168,6 +168,12 @@ fn a_demo_never_suggests_commands_against_its_gone_simulator() {
     assert!(said.contains("nothing to check later"), "{said}");
     assert!(!said.contains("iotmi-onboard status"), "{said}");
     assert!(!said.contains("get-account-association"), "{said}");
+    // Only what works once the demo's simulator is gone.
+    assert!(said.contains("iotmi-onboard demo --manage"), "{said}");
+    assert!(
+        said.contains("iotmi-onboard simulator --port 4567"),
+        "{said}"
+    );
 }
 
 #[test]

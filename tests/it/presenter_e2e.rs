@@ -242,7 +242,7 @@ fn plain_demo_says_it_is_a_demo_once_and_answers_as_the_owner() {
         crate::common::pty::timeout(),
     );
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(out.stderr.matches("DEMO").count(), 1, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("DEMO:").count(), 1, "{}", out.stderr);
     assert!(
         out.stderr.contains("nothing real is created"),
         "{}",
