@@ -17,6 +17,7 @@ use crate::runtime::{JournalSink, Runtime};
 use crate::service::sdk::{AwsTarget, LazySdkService};
 use crate::service::{AssociationService, AssociationState};
 use crate::ui::app::App;
+use crate::ui::autopilot::Autopilot;
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;
 
@@ -159,7 +160,7 @@ pub async fn run_against_aws(
     if crate::plain::wanted(global.plain) {
         return crate::plain::run(args, global.output, connection, journal).await;
     }
-    run_wizard(args, global.output, connection, journal).await
+    run_wizard(args, global.output, connection, journal, None).await
 }
 
 /// `iotmi-onboard demo`: the simulator in-process (`config`: its port and pace, see
@@ -169,7 +170,15 @@ pub async fn run_demo(
     args: WizardArgs,
     global: GlobalArgs,
     config: crate::simulator::SimConfig,
+    autoplay: Option<crate::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
+    // It plays keys into the full-screen wizard; there are none to play into prompts.
+    if autoplay.is_some() && crate::plain::wanted(global.plain) {
+        return Err(crate::exit::UsageError(
+            "--autoplay plays the full-screen wizard: it needs a terminal and no --plain".into(),
+        )
+        .into());
+    }
     let simulator = crate::simulator::start(config)
         .await
         .context("starting the embedded simulator")?;
@@ -202,7 +211,7 @@ pub async fn run_demo(
     let code = if crate::plain::wanted(global.plain) {
         crate::plain::run(args, global.output, connection, None).await
     } else {
-        run_wizard(args, global.output, connection, None).await
+        run_wizard(args, global.output, connection, None, autoplay).await
     };
     simulator.shutdown().await;
     code
@@ -311,6 +320,7 @@ async fn run_wizard(
     output: OutputFormat,
     connection: Connection,
     mut journal: Option<(JournalStore, JournalKey)>,
+    autoplay: Option<crate::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
     let offer = offer_profiles(&connection, &mut journal);
     let mut prepared = prepare(
@@ -324,6 +334,10 @@ async fn run_wizard(
         runtime = offer.apply(&mut prepared.options, runtime);
     }
     let mut app = App::new(Flow::new(prepared.options, Instant::now()));
+    let autopilot = autoplay.map(|play| {
+        tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
+        Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())
+    });
     let mut tty = terminal::enter(app.ui.links.clone())
         .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
     let result = crate::ui::driver::run(
@@ -334,6 +348,7 @@ async fn run_wizard(
         &Theme::from_env(),
         EventStream::new(),
         stop_signal(),
+        autopilot,
     )
     .await;
     terminal::restore();

@@ -372,6 +372,18 @@ pub struct DemoArgs {
     /// your laptop (`ssh -L N:127.0.0.1:N …`, shown on the Authorize screen) to approve there.
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
+    /// Play the whole walkthrough unattended, for recordings and booths: it types into the
+    /// fields, approves as the account owner, finds and adopts devices. Space pauses and
+    /// resumes; any other key hands the wizard to you.
+    #[arg(long)]
+    pub autoplay: bool,
+    /// With --autoplay: start over after each walkthrough, until a key is pressed.
+    #[arg(long = "loop", requires = "autoplay")]
+    pub repeat: bool,
+    /// With --autoplay: the seed of its choices and pauses, to play the same walkthrough
+    /// again (default: a new one each run).
+    #[arg(long, value_name = "N", requires = "autoplay")]
+    pub seed: Option<u64>,
     #[command(flatten)]
     pub plain: PlainArgs,
     #[command(flatten)]
@@ -380,7 +392,29 @@ pub struct DemoArgs {
     pub log: LogArgs,
 }
 
+/// `demo --autoplay`: how the walkthrough plays itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Autoplay {
+    pub seed: u64,
+    /// Multiplies its pauses: it keeps in step with the simulator's pace.
+    pub tempo: f64,
+    pub repeat: bool,
+}
+
 impl DemoArgs {
+    pub fn autoplay(&self) -> Option<Autoplay> {
+        use crate::simulator::Pace;
+        self.autoplay.then(|| Autoplay {
+            seed: self.seed.unwrap_or_else(|| fastrand::u64(..)),
+            tempo: match self.pace {
+                Pace::Fast => 0.3,
+                Pace::Normal => 1.0,
+                Pace::Slow => 1.6,
+            },
+            repeat: self.repeat,
+        })
+    }
+
     /// The embedded simulator's configuration: the pace's delays, then the explicit flags.
     pub fn sim_config(&self) -> crate::simulator::SimConfig {
         let paced = self.pace.apply(crate::simulator::SimConfig::default());

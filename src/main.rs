@@ -32,7 +32,8 @@ fn main() {
                     plain: demo.plain.plain,
                 };
                 let config = demo.sim_config();
-                iotmi_onboard::app::run_demo(demo.wizard, global, config).await
+                let autoplay = demo.autoplay();
+                iotmi_onboard::app::run_demo(demo.wizard, global, config, autoplay).await
             }
             None => {
                 let global = GlobalArgs {

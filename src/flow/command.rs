@@ -96,10 +96,17 @@ pub fn rerun(target: &Target) -> Option<String> {
 pub fn demo_next_steps() -> [String; 6] {
     const PORT: u16 = 4567;
     let endpoint = format!("--endpoint-url http://127.0.0.1:{PORT}");
+    let row = |command: String, what: &str| format!("  {command:<38}{what}");
     [
         "The demo's simulator stopped with it. To go on:".into(),
-        "  iotmi-onboard demo --manage      the demo again, at its list of associations".into(),
-        format!("  iotmi-onboard simulator --port {PORT}   a simulator that stays up; then, in another shell:"),
+        row(
+            "iotmi-onboard demo --manage".into(),
+            "the demo again, at its list of associations",
+        ),
+        row(
+            format!("iotmi-onboard simulator --port {PORT}"),
+            "a simulator that stays up; then, in another shell:",
+        ),
         "    export AWS_ACCESS_KEY_ID=AKIDDEMO AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1".into(),
         format!("    iotmi-onboard {endpoint}"),
         format!("    aws iot-managed-integrations list-account-associations {endpoint}"),

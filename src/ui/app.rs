@@ -83,6 +83,8 @@ pub struct Ui {
     pub devices_cursor: usize,
     pub devices_window: ListWindow,
     pub delete_input: Option<Input>,
+    /// `demo --autoplay` drives: Some(paused).
+    pub autoplay: Option<bool>,
 }
 
 /// What the terminal itself must do for a key (the runtime never touches the terminal).
@@ -131,6 +133,19 @@ impl App {
         app.place_profile_cursor();
         app.sync(None);
         app
+    }
+
+    /// `demo --autoplay --loop`: the same run from its first screen, with a new ClientToken
+    /// seed (the last round's tokens name its associations). The hyperlink registry the
+    /// terminal backend draws from is kept.
+    pub fn restart(&mut self, now: Instant) {
+        let mut opts = self.flow.opts.clone();
+        opts.token_seed = crate::app::token_seed();
+        opts.resume = None;
+        let (links, autoplay) = (self.ui.links.clone(), self.ui.autoplay);
+        *self = App::new(Flow::new(opts, now));
+        self.ui.links = links;
+        self.ui.autoplay = autoplay;
     }
 
     /// The picker starts on the profile picked last time, with its region.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, KeyEventKind};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -14,6 +14,7 @@ use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 use super::app::{App, HostAction, Reaction};
+use super::autopilot::{Autopilot, Move};
 use super::terminal::Host;
 use super::theme::Theme;
 use super::view::view;
@@ -23,6 +24,7 @@ use crate::runtime::Runtime;
 /// Spinner frame rate while something animates; nothing ticks on a static screen.
 const TICK: Duration = Duration::from_millis(100);
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run<B, E, S>(
     terminal: &mut Terminal<B>,
     host: &mut dyn Host,
@@ -31,6 +33,7 @@ pub async fn run<B, E, S>(
     theme: &Theme,
     events: E,
     stop: S,
+    mut autopilot: Option<Autopilot>,
 ) -> io::Result<Outcome>
 where
     B: Backend,
@@ -55,8 +58,12 @@ where
         panic!("panic requested by IOTMI_ONBOARD_TEST_PANIC");
     }
     let mut next_tick = Instant::now() + TICK;
+    app.ui.autoplay = autopilot.as_ref().map(Autopilot::paused);
     loop {
         let animating = app.flow.loading();
+        let pilot_due = autopilot
+            .as_mut()
+            .and_then(|pilot| pilot.due(app, Instant::now()));
         let reaction: Reaction = tokio::select! {
             // A signal first: a hang-up also fails the terminal's read, and that is no I/O error.
             biased;
@@ -71,9 +78,35 @@ where
                         draw(terminal, app, theme)?;
                         continue;
                     }
-                    app.key(key, Instant::now())
+                    match autopilot.as_mut() {
+                        // Ctrl-C still quits; Space pauses; any other key takes over.
+                        Some(pilot) if !is_interrupt(&key) => {
+                            if key.code == KeyCode::Char(' ') && key.modifiers.is_empty() {
+                                let paused = pilot.toggle_pause(Instant::now());
+                                app.ui.autoplay = Some(paused);
+                            } else {
+                                autopilot = None;
+                                app.ui.autoplay = None;
+                                app.ui.flash = Some(TAKEN_OVER.into());
+                            }
+                            Reaction::default()
+                        }
+                        _ => {
+                            autopilot = None;
+                            app.ui.autoplay = None;
+                            app.key(key, Instant::now())
+                        }
+                    }
                 }
-                Some(Ok(TermEvent::Paste(text))) if !suspended => app.paste(&text, Instant::now()),
+                Some(Ok(TermEvent::Paste(text))) if !suspended => {
+                    if autopilot.take().is_some() {
+                        app.ui.autoplay = None;
+                        app.ui.flash = Some(TAKEN_OVER.into());
+                        Reaction::default()
+                    } else {
+                        app.paste(&text, Instant::now())
+                    }
+                }
                 Some(Ok(TermEvent::Resize(width, height))) => {
                     app.resize(width, height);
                     Reaction::default()
@@ -84,6 +117,20 @@ where
                 None => return Ok(app.flow.outcome(OutcomeKind::Signalled(1))),
             },
             Some(event) = runtime.next_event() => app.event(event, Instant::now()).into(),
+            _ = sleep_until_due(pilot_due) => {
+                let now = Instant::now();
+                match autopilot.as_mut().and_then(|pilot| pilot.take(now)) {
+                    Some(Move::Key(key)) => app.key(key, now),
+                    Some(Move::Restart) => {
+                        app.restart(now);
+                        if let Ok(size) = terminal.size() {
+                            app.resize(size.width, size.height);
+                        }
+                        init(&mut app.flow).into()
+                    }
+                    None => Reaction::default(),
+                }
+            }
             _ = tokio::time::sleep_until(next_tick), if animating => {
                 next_tick = Instant::now() + TICK;
                 app.tick();
@@ -131,6 +178,20 @@ where
         if !suspended {
             draw(terminal, app, theme)?;
         }
+    }
+}
+
+const TAKEN_OVER: &str = "Autoplay stopped: the wizard is yours";
+
+fn is_interrupt(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// Never, without a move due.
+async fn sleep_until_due(due: Option<Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

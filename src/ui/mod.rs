@@ -1,6 +1,7 @@
 //! The terminal side: setup/restore, the driver loop, and the views.
 
 pub mod app;
+pub mod autopilot;
 pub mod burst;
 pub mod driver;
 pub mod keymap;

@@ -425,6 +425,7 @@ async fn driver_polls_every_second_then_backs_off() {
         &COLOR,
         Box::pin(keys),
         stop,
+        None,
     )
     .await
     .unwrap();

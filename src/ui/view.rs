@@ -57,7 +57,7 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(area);
-    render_header(model, frame, header, theme);
+    render_header(model, app.ui.autoplay, frame, header, theme);
     match model.step {
         Step::Start => screens::start::render(app, frame, body, theme),
         Step::Manage => screens::manage::render(app, frame, body, theme),
@@ -93,7 +93,13 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     }
 }
 
-fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme: &Theme) {
+fn render_header(
+    model: &crate::flow::Flow,
+    autoplay: Option<bool>,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let (k, n) = model.step_position();
     let mut title = vec![
         Span::styled(" iotmi-onboard ", theme.title()),
@@ -117,6 +123,23 @@ fn render_header(model: &crate::flow::Flow, frame: &mut Frame, area: Rect, theme
             model.step.title()
         };
         title.push(Span::raw(format!(" · {step}")));
+    }
+    // Whoever stands at the booth must see how to take the keyboard.
+    if let Some(paused) = autoplay {
+        let used: usize = title.iter().map(|s| s.content.chars().count()).sum();
+        let (long, short) = if paused {
+            ("⏸ paused: Space resumes, any key takes over", "⏸ paused")
+        } else {
+            ("▶ autoplay: Space pauses, any key takes over", "▶ autoplay")
+        };
+        let room = (area.width as usize).saturating_sub(used + 3);
+        let text = if long.chars().count() <= room {
+            long
+        } else {
+            short
+        };
+        title.push(Span::styled(" │ ", theme.dim()));
+        title.push(Span::styled(text, theme.warn()));
     }
     let title = Line::from(title);
     let target = &model.target;

@@ -9,6 +9,7 @@
 
 mod common;
 
+mod autoplay_e2e;
 mod commands;
 mod demo_pace;
 mod devices_e2e;

@@ -139,6 +139,7 @@ async fn random_input_against_the_real_service_never_panics() {
             &Theme { color: false },
             Box::pin(stream),
             stop,
+            None,
         )
         .await
         .unwrap();
