@@ -70,15 +70,7 @@ fn succeeded(sim: &Sim, dir: &std::path::Path, name: &str) -> Tui {
     );
     tui.attach_log(&log);
     tui.wait_for("Acme Home US");
-    for step in [
-        "Step 2 of 6",
-        "Step 3 of 6",
-        "Step 4 of 6",
-        "Authorize in a browser",
-    ] {
-        tui.send(ENTER);
-        tui.wait_for(step);
-    }
+    tui.enter_to_authorize();
     tui.wait_for("ASSOCIATION_SUCCEEDED");
     tui.wait_for("f find the account's devices");
     tui

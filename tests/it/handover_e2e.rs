@@ -9,8 +9,6 @@ use crate::common;
 use crate::common::e2e::{Sim, wizard_args};
 use crate::common::pty::{Spawn, Tui};
 
-const ENTER: &[u8] = b"\r";
-
 /// A tmux server of the test's own (`-L`, `-f /dev/null`: default options), killed on drop.
 struct Tmux {
     socket: String,
@@ -147,15 +145,7 @@ fn the_url_rows_are_osc_8_hyperlinks_to_the_whole_url() {
         .size(60, 24),
     );
     tui.wait_for("Acme Home US");
-    for step in [
-        "Step 2 of 6",
-        "Step 3 of 6",
-        "Step 4 of 6",
-        "Authorize in a browser",
-    ] {
-        tui.send(ENTER);
-        tui.wait_for(step);
-    }
+    tui.enter_to_authorize();
     tui.wait_for("State: ");
     let id = sim
         .associations()
@@ -207,15 +197,7 @@ fn demo_port_over_ssh_shows_the_ssh_tunnel_line() {
     .env("DISPLAY", None);
     let mut tui = Tui::spawn(dir.path(), spawn);
     tui.wait_for("Acme Home US");
-    for step in [
-        "Step 2 of 6",
-        "Step 3 of 6",
-        "Step 4 of 6",
-        "Authorize in a browser",
-    ] {
-        tui.send(ENTER);
-        tui.wait_for(step);
-    }
+    tui.enter_to_authorize();
     tui.wait_for(&format!("ssh -L {port}:127.0.0.1:{port} ops@10.9.8.7"));
     tui.wait_for(&format!("127.0.0.1:{port}"));
     tui.send(b"\x03\x03");
@@ -309,15 +291,7 @@ fn authorize(sim: &Sim, dir: &std::path::Path, destination: &str, cols: u16, row
         .size(cols, rows),
     );
     tui.wait_for("Step 1 of");
-    for step in [
-        "Step 2 of 6",
-        "Step 3 of 6",
-        "Step 4 of 6",
-        "Authorize in a browser",
-    ] {
-        tui.send(ENTER);
-        tui.wait_for(step);
-    }
+    tui.enter_to_authorize();
     tui
 }
 

@@ -42,15 +42,7 @@ fn demo_at_authorize(dir: &std::path::Path, port: &str, name: &str) -> Tui {
     .env("BROWSER", None);
     let mut tui = Tui::spawn(dir, spawn);
     tui.wait_for(BANNER);
-    for step in [
-        "Step 2 of 6",
-        "Step 3 of 6",
-        "Step 4 of 6",
-        "Authorize in a browser",
-    ] {
-        tui.send(ENTER);
-        tui.wait_for(step);
-    }
+    tui.enter_to_authorize();
     tui.wait_for("A approve · D deny");
     tui.wait_for("No browser opened");
     tui
@@ -193,15 +185,7 @@ fn outside_a_demo_the_owner_keys_are_neither_shown_nor_acted_on() {
     let args = wizard_args(&sim, &["--destination", "acme-home-us", "--name", "Real"]);
     let mut tui = Tui::spawn(dir.path(), Spawn::new(&args).env("DISPLAY", None));
     tui.wait_for("Acme Home US");
-    for step in [
-        "Step 2 of 6",
-        "Step 3 of 6",
-        "Step 4 of 6",
-        "Authorize in a browser",
-    ] {
-        tui.send(ENTER);
-        tui.wait_for(step);
-    }
+    tui.enter_to_authorize();
     assert!(!tui.screen().contains("approve ·"), "{}", tui.screen());
     assert!(!tui.screen().contains("DEMO"), "{}", tui.screen());
     tui.send(b"A");

@@ -204,6 +204,20 @@ impl Tui {
 
     /// Polls the screen until it contains `text`; panics with the dump at the deadline.
     #[track_caller]
+    /// From a chosen destination (step 1 shown) to Authorize with Enter on every step: the
+    /// defaults and prefills as they are.
+    pub fn enter_to_authorize(&mut self) {
+        for step in [
+            "Step 2 of 6",
+            "Step 3 of 6",
+            "Step 4 of 6",
+            "Authorize in a browser",
+        ] {
+            self.send(b"\r");
+            self.wait_for(step);
+        }
+    }
+
     pub fn wait_for(&self, text: &str) {
         self.wait_until(&format!("{text:?} on screen"), |tui| {
             tui.screen().contains(text)
