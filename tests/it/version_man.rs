@@ -79,7 +79,14 @@ fn build_script_says_unknown_outside_a_checkout_of_its_own() {
     // A repository with one commit: its commit.
     let repo = plain.path().join("repo");
     std::fs::create_dir(&repo).expect("mkdir");
-    let identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
+    let identity = [
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "-c",
+        "commit.gpgsign=false",
+    ];
     assert!(git(&repo, &["init", "-q"]).is_some());
     std::fs::write(repo.join("f"), "x").expect("write");
     assert!(git(&repo, &["add", "f"]).is_some());
