@@ -23,6 +23,9 @@ pub struct Run {
     /// (raw bytes alone do not show text: unchanged cells are skipped with cursor moves).
     pub chunks: Arc<Mutex<Vec<Chunk>>>,
     pub started: Instant,
+    /// The run's own XDG_STATE_HOME: a journal left by the previous run would turn the next
+    /// start into a resume offer (and the host's own state is no place for bench drafts).
+    _state: tempfile::TempDir,
 }
 
 impl Run {
@@ -48,6 +51,8 @@ impl Run {
         ] {
             cmd.env(name, value);
         }
+        let state = tempfile::tempdir().expect("state dir");
+        cmd.env("XDG_STATE_HOME", state.path());
         for name in ["SSH_CONNECTION", "SSH_TTY", "AWS_PROFILE", "NO_COLOR"] {
             cmd.env_remove(name);
         }
@@ -75,6 +80,7 @@ impl Run {
             child,
             chunks,
             started,
+            _state: state,
         }
     }
 

@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use clap::CommandFactory;
+use iotmi_onboard::cli::Cli;
+
 use crate::common;
 
 /// The build script itself, to run its commit lookup on prepared directories.
@@ -76,7 +79,14 @@ fn build_script_says_unknown_outside_a_checkout_of_its_own() {
     // A repository with one commit: its commit.
     let repo = plain.path().join("repo");
     std::fs::create_dir(&repo).expect("mkdir");
-    let identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
+    let identity = [
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "-c",
+        "commit.gpgsign=false",
+    ];
     assert!(git(&repo, &["init", "-q"]).is_some());
     std::fs::write(repo.join("f"), "x").expect("write");
     assert!(git(&repo, &["add", "f"]).is_some());
@@ -103,17 +113,13 @@ fn man_page_renders_every_command() {
         .unwrap_or_else(|| panic!("{page}"));
     assert!(title.starts_with(".TH iotmi-onboard 1"), "{title}");
     assert!(title.contains(env!("CARGO_PKG_VERSION")), "{title}");
-    for command in [
-        "demo",
-        "simulator",
-        "create",
-        "status",
-        "list",
-        "refresh",
-        "delete",
-        "completions",
-        "man",
-    ] {
+    // Every command of the CLI definition, so a new one cannot be left out of the page.
+    let commands: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    assert!(commands.len() >= 9, "{commands:?}");
+    for command in commands {
         let heading = format!(".SH \"IOTMI-ONBOARD {}\"", command.to_uppercase());
         assert!(page.contains(&heading), "{heading}");
     }
