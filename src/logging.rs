@@ -17,8 +17,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Why `--log-file PATH` was refused.
 #[derive(Debug, thiserror::Error)]
@@ -35,16 +37,24 @@ pub fn init(path: Option<&Path>, level: tracing::Level) -> Result<(), Refused> {
         path: path.to_owned(),
         reason,
     })?;
-    let level = level.to_string().to_lowercase();
-    let sdk = if level == "trace" { "debug" } else { "warn" };
-    let filter = EnvFilter::new(format!(
-        "warn,iotmi_onboard={level},aws_smithy_runtime={sdk},aws_config={sdk}"
-    ));
-    // A second init (tests, repeated runs in-process) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
+    // Targets, not EnvFilter: the same fixed filter without a regex engine in the build.
+    let sdk = if level == tracing::Level::TRACE {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    let filter = Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("iotmi_onboard", level)
+        .with_target("aws_smithy_runtime", sdk)
+        .with_target("aws_config", sdk);
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(LogWriter::new(file, env_secrets()))
-        .with_ansi(false)
-        .with_env_filter(filter)
+        .with_ansi(false);
+    // A second init (tests, repeated runs in-process) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
         .try_init();
     Ok(())
 }
