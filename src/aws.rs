@@ -6,7 +6,14 @@ use aws_credential_types::Credentials;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder as HttpClientBuilder, ConnectorBuilder};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use std::sync::OnceLock;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// Region used by `demo` and tests when none is configured.
 pub const DEMO_REGION: &str = "us-east-1";
@@ -44,9 +51,69 @@ pub fn https_client(direct: bool) -> SharedHttpClient {
     })
 }
 
-/// [`https_client`] for a loopback endpoint: never through a proxy.
+/// The client for a loopback endpoint: never through a proxy, and TLS set up only when an
+/// `https://` request is made (the simulator is plain HTTP; loading the system's CA
+/// certificates, 150 files here, cost more than the demo's whole start-up).
 pub fn direct_http_client() -> SharedHttpClient {
-    https_client(true)
+    let plain = HttpClientBuilder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default();
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::disabled()));
+        connector.build_http()
+    });
+    SharedHttpClient::new(BySchemeClient {
+        plain,
+        tls: https_client(true),
+    })
+}
+
+/// Plain HTTP for `http://`, the TLS client (made on first use) for anything else.
+#[derive(Debug)]
+struct BySchemeClient {
+    plain: SharedHttpClient,
+    tls: SharedHttpClient,
+}
+
+impl HttpClient for BySchemeClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(BySchemeConnector {
+            plain: self.plain.http_connector(settings, components),
+            tls_client: self.tls.clone(),
+            settings: settings.clone(),
+            components: components.clone(),
+            tls: OnceLock::new(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct BySchemeConnector {
+    plain: SharedHttpConnector,
+    tls_client: SharedHttpClient,
+    settings: HttpConnectorSettings,
+    components: RuntimeComponents,
+    tls: OnceLock<SharedHttpConnector>,
+}
+
+impl HttpConnector for BySchemeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        if request.uri().starts_with("http://") {
+            return self.plain.call(request);
+        }
+        self.tls
+            .get_or_init(|| {
+                self.tls_client
+                    .http_connector(&self.settings, &self.components)
+            })
+            .call(request)
+    }
 }
 
 /// SDK configuration for a loopback endpoint (the simulator) with static dummy credentials.

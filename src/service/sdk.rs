@@ -81,7 +81,11 @@ async fn load_chain(target: &AwsTarget) -> (SdkConfig, SharedHttpClient) {
         loader = loader.endpoint_url(endpoint);
         direct = crate::aws::is_loopback_endpoint(endpoint);
     }
-    let client = crate::aws::https_client(direct);
+    let client = if direct {
+        crate::aws::direct_http_client()
+    } else {
+        crate::aws::https_client(false)
+    };
     (loader.http_client(client.clone()).load().await, client)
 }
 
