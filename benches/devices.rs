@@ -2,7 +2,8 @@
 //! simulator (`discover ID --wait --adopt all`: wall time, requests made, peak RSS), and the
 //! Devices list's filter + render per keystroke at 1,000 devices (in-process, `TestBackend`).
 //!
-//! `cargo bench --bench devices` (`BENCH_RUNS` sets the repeats of the adoption run).
+//! `cargo bench --bench devices` (`BENCH_RUNS` sets the repeats of the adoption run; `BENCH_BIN`
+//! another build of the binary for it, e.g. `target/dist/iotmi-onboard`).
 
 mod support;
 
@@ -17,7 +18,7 @@ use iotmi_onboard::ui::app::App;
 use iotmi_onboard::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::{BIN, report};
+use support::{bin, report};
 
 const DEVICES: usize = 1_000;
 
@@ -125,7 +126,7 @@ fn main() {
         let started = Instant::now();
         let out = Command::new("/usr/bin/time")
             .args(["-f", "%M"])
-            .arg(BIN)
+            .arg(bin())
             .args([
                 "discover",
                 "7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d",

@@ -9,7 +9,18 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_iotmi-onboard");
+/// The binary under test: this build's, or `BENCH_BIN` (e.g. `target/dist/iotmi-onboard`, so the
+/// `dist` build is measured by the same harness without compiling the benches with LTO).
+pub fn bin() -> String {
+    match std::env::var("BENCH_BIN") {
+        // Absolute: a pty's command with a relative path is looked up in PATH.
+        Ok(path) => std::fs::canonicalize(&path)
+            .unwrap_or_else(|e| panic!("BENCH_BIN={path}: {e}"))
+            .display()
+            .to_string(),
+        Err(_) => env!("CARGO_BIN_EXE_iotmi-onboard").to_owned(),
+    }
+}
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// (arrival time, bytes, screen contents after them)
@@ -38,7 +49,7 @@ impl Run {
                 pixel_height: 0,
             })
             .expect("pty");
-        let mut cmd = CommandBuilder::new(BIN);
+        let mut cmd = CommandBuilder::new(bin());
         cmd.args(args);
         for (name, value) in [
             ("TERM", "xterm-256color"),
