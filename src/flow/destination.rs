@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use memchr::memmem::Finder;
+
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{DetailLoad, Load, Step};
@@ -71,13 +73,18 @@ pub fn filter_matches(haystack: &str, filter: &str) -> bool {
     contains_all(haystack, &filter_terms(filter))
 }
 
-/// The filter's terms, lower-cased once (not once per item: 10,000 items per keystroke).
-fn filter_terms(filter: &str) -> Vec<String> {
-    filter.split_whitespace().map(str::to_lowercase).collect()
+/// The filter's terms, lower-cased and made into searchers once (not once per item: 10,000
+/// items per keystroke). memchr's searcher, not `str::contains`: it is as fast in the quick
+/// `release` build as in `dist` (there `contains` came out 6 times slower, 2.8 ms a keystroke).
+fn filter_terms(filter: &str) -> Vec<Finder<'static>> {
+    filter
+        .split_whitespace()
+        .map(|term| Finder::new(term.to_lowercase().as_bytes()).into_owned())
+        .collect()
 }
 
-fn contains_all(haystack: &str, terms: &[String]) -> bool {
-    terms.iter().all(|t| haystack.contains(t.as_str()))
+fn contains_all(haystack: &str, terms: &[Finder<'static>]) -> bool {
+    terms.iter().all(|t| t.find(haystack.as_bytes()).is_some())
 }
 
 /// The indices of the matching haystacks, in list order.
