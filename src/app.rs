@@ -439,6 +439,10 @@ pub fn print_summary(
             if !summary.oauth_url.is_empty() {
                 writeln!(stdout, "consent-url     {}", clean(&summary.oauth_url))?;
             }
+            if let (Some(found), Some(adopted)) = (summary.devices_found, summary.devices_adopted) {
+                writeln!(stdout, "devices-found   {found}")?;
+                writeln!(stdout, "devices-adopted {adopted}")?;
+            }
         }
     }
     if !matches!(

@@ -71,7 +71,7 @@ pub fn back_from(flow: &mut Flow) -> Vec<Effect> {
             manage::back_to_list(flow)
         }
         Step::Authorize | Step::Status => {
-            flow.notice = Some("The association exists: q leaves it in progress".into());
+            flow.notice = Some("The association exists: q leaves it as it is".into());
             Vec::new()
         }
         Step::Done => {

@@ -109,6 +109,12 @@ fn discover_and_adopt_every_device_then_each_is_one_registered_managed_thing() {
         stdout.contains("state           ASSOCIATION_SUCCEEDED"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(&format!(
+            "devices-found   {found}\ndevices-adopted {found}\n"
+        )),
+        "the summary reports what was found and adopted: {stdout}"
+    );
 
     let association = association_named(&sim, "Devices all");
     let things = registered(&sim, &association);
