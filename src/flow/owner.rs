@@ -201,6 +201,25 @@ mod tests {
         flow
     }
 
+    /// The action succeeded: the flow asks the service for the association again at once.
+    fn answered_and_polled(flow: &mut Flow, generation: Generation, action: OwnerAction) {
+        let effects = update(
+            flow,
+            Event::OwnerActed {
+                generation,
+                action,
+                result: Ok(()),
+            },
+            now(),
+        );
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::GetAssociation { .. })),
+            "{effects:?}"
+        );
+    }
+
     fn acted(effects: &[Effect]) -> (Generation, OwnerAction, String) {
         effects
             .iter()
@@ -228,21 +247,7 @@ mod tests {
         assert_eq!(action, OwnerAction::Approve);
         assert_eq!(url, flow.oauth_url().unwrap());
         assert!(owner_actions(&flow).is_empty(), "one action at a time");
-        let effects = update(
-            &mut flow,
-            Event::OwnerActed {
-                generation,
-                action,
-                result: Ok(()),
-            },
-            now(),
-        );
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::GetAssociation { .. })),
-            "{effects:?}"
-        );
+        answered_and_polled(&mut flow, generation, action);
         assert!(flow.notice.as_deref().unwrap().contains("approved"));
         assert!(
             owner_actions(&flow).is_empty(),
@@ -269,21 +274,8 @@ mod tests {
         assert_eq!(owner_actions(&flow), &[OwnerAction::Revoke]);
         let (generation, _, url) = acted(&send(&mut flow, Intent::ActAsOwner(OwnerAction::Revoke)));
         assert_eq!(url, "http://127.0.0.1:4000/third-party/acme/oauth/revoke");
-        let effects = update(
-            &mut flow,
-            Event::OwnerActed {
-                generation,
-                action: OwnerAction::Revoke,
-                result: Ok(()),
-            },
-            now(),
-        );
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::GetAssociation { .. })),
-            "a final association is polled again: {effects:?}"
-        );
+        // A final association is polled again.
+        answered_and_polled(&mut flow, generation, OwnerAction::Revoke);
     }
 
     #[test]

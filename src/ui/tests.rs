@@ -14,6 +14,7 @@ use super::app::App;
 use super::key_tests::{Harness, dest, general, list_generation, oauth, options};
 use super::theme::Theme;
 use super::view::view;
+use crate::flow::testing::{generation_of, poll_generation};
 use crate::flow::*;
 use crate::remote::{LaunchDecision, SkipReason};
 use crate::runtime::Runtime;
@@ -81,13 +82,7 @@ const URL: &str = "https://auth.example.com/oauth/authorize?client_id=iotmi&stat
 fn at_authorize() -> (Harness, u64) {
     let mut h = at_review();
     let effects = h.submit_and_create(URL);
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::SchedulePoll { generation, .. } => Some(*generation),
-            _ => None,
-        })
-        .unwrap();
+    let generation = poll_generation(&effects);
     (h, generation)
 }
 
@@ -187,13 +182,7 @@ fn review_and_submit_screens() {
     snap("review", &h);
     let effects = h.key(KeyCode::Enter);
     snap("submit_in_flight", &h);
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::CreateAssociation { generation, .. } => Some(*generation),
-            _ => None,
-        })
-        .unwrap();
+    let generation = generation_of(&effects);
     let mut error = ServiceError::new(
         ErrorKind::Validation,
         "ValidationException: Name: must match [A-Za-z0-9-_ ]+",
@@ -261,13 +250,7 @@ fn demo_screens() {
         "http://127.0.0.1:4000/third-party/acme/oauth/authorize?client_id=iotmi&state=abc123",
     );
     snap("demo_authorize", &h);
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::SchedulePoll { generation, .. } => Some(*generation),
-            _ => None,
-        })
-        .unwrap();
+    let generation = poll_generation(&effects);
     h.send(Event::PollDue { generation });
     h.send(Event::Polled {
         generation,
