@@ -15,10 +15,7 @@ use iotmi_onboard::flow::{DevicesView, DiscoveryState, Flow, Step};
 use iotmi_onboard::service::DiscoveredDevice;
 use iotmi_onboard::simulator::SimConfig;
 use iotmi_onboard::ui::app::App;
-use iotmi_onboard::ui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use support::{bin, report};
+use support::{bin, keystroke_samples, report, runs};
 
 const DEVICES: usize = 1_000;
 
@@ -72,29 +69,11 @@ fn filter_and_render() {
     });
     flow.step = Step::Devices;
     let mut app = App::new(flow);
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let theme = Theme { color: true };
     app.key(
         KeyEvent::from(KeyCode::Char('/')),
         tokio::time::Instant::now(),
     );
-    let mut samples = Vec::new();
-    for round in 0..10 {
-        let keys = "device 04"
-            .chars()
-            .map(KeyCode::Char)
-            .chain(std::iter::repeat_n(KeyCode::Backspace, 9));
-        for code in keys {
-            let started = Instant::now();
-            app.key(KeyEvent::from(code), tokio::time::Instant::now());
-            terminal
-                .draw(|frame| iotmi_onboard::ui::view::view(&app, frame, &theme))
-                .unwrap();
-            if round > 0 {
-                samples.push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-        }
-    }
+    let samples = keystroke_samples(&mut app, "device 04");
     report(
         "Devices: filter + render per keystroke, 1,000 devices",
         "ms",
@@ -103,10 +82,7 @@ fn filter_and_render() {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let runs = runs(3);
     filter_and_render();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -11,16 +11,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent};
 use iotmi_onboard::flow::{Effect, Event, FirstScreen, Flow, Options, Prefill, Target, init};
 use iotmi_onboard::remote::{LaunchDecision, SkipReason};
 use iotmi_onboard::service::{DestinationSummary, Page};
 use iotmi_onboard::simulator::SimConfig;
 use iotmi_onboard::ui::app::App;
-use iotmi_onboard::ui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use support::{Run, ms, report};
+use support::{Run, keystroke_samples, ms, report, runs};
 
 fn options() -> Options {
     Options {
@@ -78,25 +74,7 @@ fn filter_and_render() {
         },
         tokio::time::Instant::now(),
     );
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let theme = Theme { color: true };
-    let mut samples = Vec::new();
-    for round in 0..10 {
-        let keys = "generated 04"
-            .chars()
-            .map(KeyCode::Char)
-            .chain(std::iter::repeat_n(KeyCode::Backspace, 12));
-        for code in keys {
-            let started = Instant::now();
-            app.key(KeyEvent::from(code), tokio::time::Instant::now());
-            terminal
-                .draw(|frame| iotmi_onboard::ui::view::view(&app, frame, &theme))
-                .unwrap();
-            if round > 0 {
-                samples.push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-        }
-    }
+    let samples = keystroke_samples(&mut app, "generated 04");
     report(
         "filter + render per keystroke, 10,000 destinations",
         "ms",
@@ -105,10 +83,7 @@ fn filter_and_render() {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    let runs = runs(5);
     filter_and_render();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -11,13 +11,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{Run, bin, ms, report};
+use support::{Run, bin, ms, report, runs};
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let runs = runs(20);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let simulator = runtime
         .block_on(iotmi_onboard::simulator::start(Default::default()))

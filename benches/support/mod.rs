@@ -7,7 +7,12 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crossterm::event::{KeyCode, KeyEvent};
+use iotmi_onboard::ui::app::App;
+use iotmi_onboard::ui::theme::Theme;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 /// The binary under test: this build's, or `BENCH_BIN` (e.g. `target/dist/iotmi-onboard`, so the
 /// `dist` build is measured by the same harness without compiling the benches with LTO).
@@ -177,6 +182,40 @@ pub fn report(what: &str, unit: &str, mut samples: Vec<f64>) {
         percentile(&samples, 0.95),
         samples.len()
     );
+}
+
+/// `BENCH_RUNS`, or this bench's default number of repeats.
+pub fn runs(default: usize) -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Per-keystroke cost in-process (no pty noise), in ms: `text` typed into the screen's filter
+/// and erased again, ten rounds (the first warms up), each key through the keymap and the flow,
+/// then the whole screen drawn at 120x40.
+pub fn keystroke_samples(app: &mut App, text: &str) -> Vec<f64> {
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let theme = Theme { color: true };
+    let mut samples = Vec::new();
+    for round in 0..10 {
+        let keys = text.chars().map(KeyCode::Char).chain(std::iter::repeat_n(
+            KeyCode::Backspace,
+            text.chars().count(),
+        ));
+        for code in keys {
+            let started = Instant::now();
+            app.key(KeyEvent::from(code), tokio::time::Instant::now());
+            terminal
+                .draw(|frame| iotmi_onboard::ui::view::view(app, frame, &theme))
+                .unwrap();
+            if round > 0 {
+                samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    samples
 }
 
 pub fn ms(d: Duration) -> f64 {
