@@ -318,20 +318,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             ),
             bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelDelete),
         ],
-        Step::Manage if app.ui.manage_filter_focused => vec![
-            bind("type", &[], "filter", Action::FocusFilter),
-            bind(
-                "Enter/Esc",
-                &[
-                    Code(KeyCode::Enter),
-                    Code(KeyCode::Esc),
-                    Code(KeyCode::Down),
-                    Code(KeyCode::Tab),
-                ],
-                "done",
-                Action::LeaveFilter,
-            ),
-        ],
+        Step::Manage if app.ui.manage_filter_focused => focused_filter_keys(),
         Step::Manage => {
             let state = app.highlighted_association().map(|a| a.state.clone());
             let mut keys = list_moves();
@@ -613,20 +600,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             )));
             keys
         }
-        Step::Devices if app.ui.devices_filter_focused => vec![
-            bind("type", &[], "filter", Action::FocusFilter),
-            bind(
-                "Enter/Esc",
-                &[
-                    Code(KeyCode::Enter),
-                    Code(KeyCode::Esc),
-                    Code(KeyCode::Down),
-                    Code(KeyCode::Tab),
-                ],
-                "done",
-                Action::LeaveFilter,
-            ),
-        ],
+        Step::Devices if app.ui.devices_filter_focused => focused_filter_keys(),
         Step::Devices => {
             use crate::flow::DiscoveryState;
             let view = flow.devices.as_ref();
@@ -764,6 +738,25 @@ pub fn too_small() -> Vec<Binding> {
     vec![
         bind("Ctrl-C", &[Ctrl('c')], "quit", Action::Interrupt),
         bind("?", &[Char('?'), Code(KeyCode::F(1))], "help", Action::Help),
+    ]
+}
+
+/// While a list's filter field has the focus (Manage, Devices): typing filters, and Enter,
+/// Esc, Down or Tab go back to the list.
+fn focused_filter_keys() -> Vec<Binding> {
+    vec![
+        bind("type", &[], "filter", Action::FocusFilter),
+        bind(
+            "Enter/Esc",
+            &[
+                Code(KeyCode::Enter),
+                Code(KeyCode::Esc),
+                Code(KeyCode::Down),
+                Code(KeyCode::Tab),
+            ],
+            "done",
+            Action::LeaveFilter,
+        ),
     ]
 }
 
