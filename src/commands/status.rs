@@ -1,27 +1,28 @@
 //! `iotmi-onboard status ID [--wait]`, through the flow ([`crate::scripted`]).
 
+use std::time::Duration;
+
 use crate::app::Connection;
 use crate::cli::{BrowserArgs, OutputFormat, StatusArgs};
-use crate::flow::Prefill;
+use crate::flow::{Options, Prefill};
 use crate::scripted::{self, Plan};
+
+/// The flow's options for a command that follows an existing association. Looking is not
+/// consenting: no browser.
+fn looking(connection: &Connection, wait_timeout: Duration) -> Options {
+    let browser = BrowserArgs {
+        no_browser: true,
+        browser_command: None,
+    };
+    scripted::options(connection, Prefill::default(), &browser, wait_timeout, None)
+}
 
 pub async fn run(
     connection: &Connection,
     args: StatusArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    // Looking is not consenting: no browser.
-    let browser = BrowserArgs {
-        no_browser: true,
-        browser_command: None,
-    };
-    let options = scripted::options(
-        connection,
-        Prefill::default(),
-        &browser,
-        args.wait_timeout,
-        None,
-    );
+    let options = looking(connection, args.wait_timeout);
     let plan = Plan::Status {
         id: args.id,
         wait: args.wait,
@@ -35,17 +36,7 @@ pub async fn discover(
     args: crate::cli::DiscoverArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    let browser = BrowserArgs {
-        no_browser: true,
-        browser_command: None,
-    };
-    let options = scripted::options(
-        connection,
-        Prefill::default(),
-        &browser,
-        args.wait_timeout,
-        None,
-    );
+    let options = looking(connection, args.wait_timeout);
     let adopt = args.adopt.map(|choice| match choice.trim() {
         "all" => scripted::AdoptChoice::All,
         ids => scripted::AdoptChoice::These(
