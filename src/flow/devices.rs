@@ -113,15 +113,7 @@ fn show(flow: &mut Flow, id: String) -> Vec<Effect> {
 /// StartDeviceDiscovery; its token is the run's, so a resend after a lost reply names the
 /// same discovery.
 fn start(flow: &mut Flow) -> Vec<Effect> {
-    let busy = flow.devices.as_ref().is_none_or(|v| {
-        matches!(
-            v.discovery,
-            DiscoveryState::Starting { .. }
-                | DiscoveryState::Running { .. }
-                | DiscoveryState::Listing { .. }
-        ) || v.adoption.as_ref().is_some_and(|a| !a.finished())
-    });
-    if busy {
+    if flow.devices.as_ref().is_none_or(DevicesView::busy) {
         return Vec::new();
     }
     let generation = flow.next_generation();

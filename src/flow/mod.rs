@@ -326,14 +326,7 @@ impl Flow {
                 self.manage.delete_generation.is_some() || self.manage.pending.is_some()
             }
             Step::Status => matches!(self.refresh, RefreshState::InFlight { .. }),
-            Step::Devices => self.devices.as_ref().is_some_and(|v| {
-                matches!(
-                    v.discovery,
-                    DiscoveryState::Starting { .. }
-                        | DiscoveryState::Running { .. }
-                        | DiscoveryState::Listing { .. }
-                ) || v.adoption.as_ref().is_some_and(|a| !a.finished())
-            }),
+            Step::Devices => self.devices.as_ref().is_some_and(DevicesView::busy),
             _ => false,
         }
     }

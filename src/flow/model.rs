@@ -477,6 +477,18 @@ pub struct DevicesView {
     pub from_manage: bool,
 }
 
+impl DevicesView {
+    /// A discovery or an adoption is under way.
+    pub fn busy(&self) -> bool {
+        matches!(
+            self.discovery,
+            DiscoveryState::Starting { .. }
+                | DiscoveryState::Running { .. }
+                | DiscoveryState::Listing { .. }
+        ) || self.adoption.as_ref().is_some_and(|a| !a.finished())
+    }
+}
+
 /// A question the flow needs answered before it goes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Question {
