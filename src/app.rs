@@ -217,8 +217,30 @@ pub async fn run_demo(
     code
 }
 
-/// What every interactive front end starts from: the flow's options, and the journal held
-/// under its lock (or none, with the reason in the notice).
+/// What every interactive front end (the wizard, plain mode) starts from: the flow's options
+/// and the runtime, with the journal held under its lock and the profile picker's offer, if
+/// any, applied to both.
+pub fn start_interactive(
+    args: &WizardArgs,
+    connection: &Connection,
+    mut journal: Option<(JournalStore, JournalKey)>,
+) -> (Options, Runtime) {
+    let offer = offer_profiles(connection, &mut journal);
+    let mut prepared = prepare(
+        args,
+        connection.target.clone(),
+        connection.endpoint_is_loopback,
+        journal,
+    );
+    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal.take());
+    if let Some(offer) = offer {
+        runtime = offer.apply(&mut prepared.options, runtime);
+    }
+    (prepared.options, runtime)
+}
+
+/// The flow's options, and the journal held under its lock (or none, with the reason in the
+/// notice).
 pub struct Prepared {
     pub options: Options,
     pub journal: Option<JournalSink>,
@@ -319,21 +341,11 @@ async fn run_wizard(
     args: WizardArgs,
     output: OutputFormat,
     connection: Connection,
-    mut journal: Option<(JournalStore, JournalKey)>,
+    journal: Option<(JournalStore, JournalKey)>,
     autoplay: Option<crate::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
-    let offer = offer_profiles(&connection, &mut journal);
-    let mut prepared = prepare(
-        &args,
-        connection.target.clone(),
-        connection.endpoint_is_loopback,
-        journal,
-    );
-    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal.take());
-    if let Some(offer) = offer {
-        runtime = offer.apply(&mut prepared.options, runtime);
-    }
-    let mut app = App::new(Flow::new(prepared.options, Instant::now()));
+    let (options, mut runtime) = start_interactive(&args, &connection, journal);
+    let mut app = App::new(Flow::new(options, Instant::now()));
     let autopilot = autoplay.map(|play| {
         tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
         Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())

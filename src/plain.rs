@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::app::{
-    Connection, offer_profiles, prepare, print_demo_next_steps, print_draft_fate, print_summary,
+    Connection, print_demo_next_steps, print_draft_fate, print_summary, start_interactive,
 };
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::flow::pairs::parse_pairs;
@@ -181,21 +181,15 @@ pub async fn run(
     args: WizardArgs,
     output: OutputFormat,
     connection: Connection,
-    mut journal: Option<(JournalStore, JournalKey)>,
+    journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
-    let offer = offer_profiles(&connection, &mut journal);
-    let mut prepared = prepare(
-        &args,
-        connection.target.clone(),
-        connection.endpoint_is_loopback,
-        journal,
-    );
+    let (mut options, mut runtime) = start_interactive(&args, &connection, journal);
     // No Start screen: plain mode creates unless --manage says otherwise.
-    if prepared.options.first == FirstScreen::Start {
-        prepared.options.first = FirstScreen::Create;
+    if options.first == FirstScreen::Start {
+        options.first = FirstScreen::Create;
     }
     // A bell in a log or a screen reader's output only when asked for.
-    prepared.options.notify = args.notify;
+    options.notify = args.notify;
     let target = &connection.target;
     let place = match &target.endpoint {
         Some(_) if target.demo => {
@@ -212,11 +206,7 @@ pub async fn run(
         "iotmi-onboard: create an account association ({place})."
     ));
     say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
-    let mut runtime = Runtime::new(connection.service.clone(), prepared.journal.take());
-    if let Some(offer) = offer {
-        runtime = offer.apply(&mut prepared.options, runtime);
-    }
-    let mut flow = Flow::new(prepared.options, Instant::now());
+    let mut flow = Flow::new(options, Instant::now());
     if let Some(notice) = flow.notice.take() {
         say(&sanitize(&notice));
     }
