@@ -76,6 +76,14 @@ fn regular(kind: FileType) -> Result<(), OpenError> {
     }))
 }
 
+/// Makes a FIFO at `path` for a test: what a plain open would block on for ever.
+#[cfg(test)]
+pub fn make_fifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,9 +124,7 @@ mod tests {
     fn a_fifo_is_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        make_fifo(&fifo);
         assert!(matches!(read(&fifo), Err(OpenError::NotRegular("a FIFO"))));
         let write = open_regular(&fifo, OpenOptions::new().append(true).create(true));
         assert!(matches!(write, Err(OpenError::NotRegular(_))));

@@ -490,9 +490,7 @@ mod tests {
         let store = JournalStore::new(dir.path());
         let path = store.path(&key());
         // A FIFO with no writer would block a plain open forever.
-        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        crate::files::make_fifo(&path);
         let fifo = store.load(&key()).unwrap_err();
         assert!(fifo.reason.contains("is a FIFO"), "{}", fifo.reason);
         assert!(fifo.moved_to.is_none() && path.exists(), "left alone");

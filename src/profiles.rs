@@ -301,9 +301,7 @@ aws_secret_access_key = secret
     fn a_fifo_or_a_missing_file_is_no_profile_and_no_hang() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
-        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        crate::files::make_fifo(&fifo);
         let files = AwsFiles {
             config: Some(fifo),
             credentials: Some(dir.path().join("missing")),

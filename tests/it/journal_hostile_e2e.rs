@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::common::bin::{Bounded, run_bounded, wizard_command};
 use crate::common::e2e::{Sim, wizard_args};
+use crate::common::mkfifo;
 use crate::common::pty::{Spawn, Tui};
 use crate::hostile_e2e::{CLIPBOARD, DSR, RLO, TITLE, assert_inert};
 use iotmi_onboard::journal::{Journal, JournalKey, JournalStore, SavedStep, VERSION};
@@ -51,14 +52,6 @@ fn start_plain(state_home: &Path, sim: &Sim, answers: &str, started: Option<&str
 
 /// What plain mode says of a journal it could not read.
 const UNREAD: Option<&str> = Some("could not be read");
-
-fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo");
-    assert!(status.success());
-}
 
 /// Plain mode's start-up after `plant` put something at the journal's path: it ends, exit 130.
 fn start_over(plant: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf, Bounded) {

@@ -88,11 +88,7 @@ fn a_log_file_that_would_aim_our_writes_elsewhere_is_refused_before_anything_run
     );
 
     // A FIFO nobody reads would block the open for ever.
-    let status = Command::new("mkfifo")
-        .arg(path("fifo.log"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::common::mkfifo(&path("fifo.log"));
     let fifo = list_with_log(&sim, &path("fifo.log"));
     assert_refused(&fifo, &path("fifo.log"), "not a regular file");
     assert!(fifo.elapsed < Duration::from_secs(10), "{fifo:?}");

@@ -23,6 +23,15 @@ pub async fn start(config: SimConfig) -> SimHandle {
 }
 
 /// Fast test timings; tests override what they exercise.
+/// Makes a FIFO at `path`: what a plain open would block on for ever.
+pub fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+}
+
 pub fn config() -> SimConfig {
     SimConfig {
         approve_after_ms: 50,
