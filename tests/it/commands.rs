@@ -635,8 +635,7 @@ fn refresh_opens_only_the_new_url_once_and_consent_there_succeeds() {
     let sim = Sim::start(50);
     let run = Run::new();
     let (id, old_url) = create_oauth(&run, &sim, "Refreshed in progress");
-    let (browser, log) = common::e2e::write_browser(run.dir.path());
-    let command = format!("python3 {} approve", browser.display());
+    let (command, log) = common::e2e::write_browser(run.dir.path(), "approve");
     let out = run.run(
         &sim,
         &[

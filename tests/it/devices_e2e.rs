@@ -51,8 +51,7 @@ fn association_named(sim: &Sim, name: &str) -> String {
 
 /// Created, approved by the stand-in browser, and on the Done screen.
 fn succeeded(sim: &Sim, dir: &std::path::Path, name: &str) -> Tui {
-    let (script, log) = write_browser(dir);
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir, "approve");
     let mut tui = Tui::spawn(
         dir,
         Spawn::new(&wizard_args(

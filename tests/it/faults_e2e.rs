@@ -19,8 +19,7 @@ fn one_flow(seed: u64) {
         ..common::config()
     });
     let dir = tempfile::tempdir().unwrap();
-    let (script, log) = write_browser(dir.path());
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir.path(), "approve");
     let name = format!("Faulty run {seed}");
     let args = wizard_args(
         &sim,

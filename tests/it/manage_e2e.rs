@@ -43,8 +43,7 @@ fn refreshing_an_expired_association_ends_succeeded_again() {
         state_of(&sim, "Old apartment").as_deref(),
         Some("REFRESH_TOKEN_EXPIRED")
     );
-    let (script, log) = write_browser(dir.path());
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir.path(), "approve");
     let mut tui = manage_and_select(
         &sim,
         dir.path(),
@@ -164,8 +163,7 @@ fn an_association_expired_by_the_service_is_refreshed_to_succeeded() {
     common::e2e::wait_until("the token to expire", || {
         state_of(&sim, "Expiring one").as_deref() == Some("REFRESH_TOKEN_EXPIRED")
     });
-    let (script, log) = write_browser(dir.path());
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir.path(), "approve");
     let mut tui = manage_and_select(
         &sim,
         dir.path(),
@@ -225,8 +223,7 @@ fn picked_expired_associations_are_refreshed_one_after_another() {
             .iter()
             .all(|name| state_of(&sim, name).as_deref() == Some("REFRESH_TOKEN_EXPIRED"))
     });
-    let (script, log) = write_browser(dir.path());
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir.path(), "approve");
     let mut tui = Tui::spawn(
         dir.path(),
         Spawn::new(&wizard_args(

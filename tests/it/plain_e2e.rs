@@ -78,8 +78,7 @@ fn plain_general_authorization_with_an_invalid_name_first() {
 fn plain_oauth_auto_detected_with_term_dumb_and_approved_by_the_browser_command() {
     let sim = Sim::start(100);
     let dir = tempfile::tempdir().unwrap();
-    let (script, log) = write_browser(dir.path());
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir.path(), "approve");
     let args = wizard_args(&sim, &["--browser-command", &browser, "--output", "json"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut command = command(dir.path(), &args);
@@ -291,8 +290,7 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
 fn plain_manage_refreshes_an_expired_association_to_succeeded() {
     let sim = Sim::start(100);
     let dir = tempfile::tempdir().unwrap();
-    let (script, log) = write_browser(dir.path());
-    let browser = format!("python3 {} approve", script.display());
+    let (browser, log) = write_browser(dir.path(), "approve");
     let args = wizard_args(
         &sim,
         &["--plain", "--manage", "--browser-command", &browser],

@@ -19,8 +19,7 @@ fn prefilled_with_browser(
     decision: &str,
     extra: &[&str],
 ) -> Tui {
-    let (script, log) = write_browser(dir);
-    let browser = format!("python3 {} {decision}", script.display());
+    let (browser, log) = write_browser(dir, decision);
     let mut args = vec![
         "--destination",
         "acme-home-us",

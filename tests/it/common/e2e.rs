@@ -61,8 +61,9 @@ impl Sim {
 /// A stand-in browser: opens the consent page (the third party's sign-in page), submits its
 /// form with `decision` as a user clicking the button would, and follows the redirects to the
 /// service's callback and on to the completion page. Logs every hop to `browser.log` next to
-/// it; the last line is the completion page's status (`-> 200`).
-pub fn write_browser(dir: &Path) -> (PathBuf, PathBuf) {
+/// it; the last line is the completion page's status (`-> 200`). Returns the `--browser-command`
+/// that runs it, and the log.
+pub fn write_browser(dir: &Path, decision: &str) -> (String, PathBuf) {
     let script = dir.join("consent.py");
     let log = dir.join("browser.log");
     std::fs::write(
@@ -106,7 +107,7 @@ except Exception as e:
 "#,
     )
     .expect("write the browser script");
-    (script, log)
+    (format!("python3 {} {decision}", script.display()), log)
 }
 
 pub fn wizard_args(sim: &Sim, extra: &[&str]) -> Vec<String> {
