@@ -36,19 +36,29 @@ pub fn is_loopback_endpoint(endpoint: &str) -> bool {
 /// simulator traffic to the proxy.
 pub fn https_client(direct: bool) -> SharedHttpClient {
     HttpClientBuilder::new().build_with_connector_fn(move |settings, components| {
-        let mut connector =
-            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(if direct {
+        let proxy = if direct {
             ProxyConfig::disabled()
         } else {
             ProxyConfig::from_env()
-        }));
-        connector.build()
+        };
+        let tls = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
+        configured(tls, settings, components, proxy).build()
     })
+}
+
+/// A connector of either kind with the SDK's timeouts and sleep, and `proxy`.
+fn configured<Tls>(
+    mut connector: ConnectorBuilder<Tls>,
+    settings: Option<&HttpConnectorSettings>,
+    components: Option<&RuntimeComponents>,
+    proxy: ProxyConfig,
+) -> ConnectorBuilder<Tls> {
+    connector.set_connector_settings(settings.cloned());
+    if let Some(components) = components {
+        connector.set_sleep_impl(components.sleep_impl());
+    }
+    connector.set_proxy_config(Some(proxy));
+    connector
 }
 
 /// The client for a loopback endpoint: never through a proxy, and TLS set up only when an
@@ -56,13 +66,13 @@ pub fn https_client(direct: bool) -> SharedHttpClient {
 /// certificates, 150 files here, cost more than the demo's whole start-up).
 pub fn direct_http_client() -> SharedHttpClient {
     let plain = HttpClientBuilder::new().build_with_connector_fn(|settings, components| {
-        let mut connector = ConnectorBuilder::default();
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::disabled()));
-        connector.build_http()
+        configured(
+            ConnectorBuilder::default(),
+            settings,
+            components,
+            ProxyConfig::disabled(),
+        )
+        .build_http()
     });
     SharedHttpClient::new(BySchemeClient {
         plain,
