@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent};
 use iotmi_onboard::flow::{DevicesView, DiscoveryState, Flow, Step};
 use iotmi_onboard::service::DiscoveredDevice;
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 use iotmi_onboard::ui::app::App;
 use support::{bin, keystroke_samples, report, runs};
 
@@ -91,7 +91,7 @@ fn main() {
     for run in 0..runs {
         // A fresh simulator each run: every device is new to adopt.
         let simulator = runtime
-            .block_on(iotmi_onboard::simulator::start(SimConfig {
+            .block_on(iotmi_simulator::start(SimConfig {
                 devices: DEVICES,
                 discovery_ms: 500,
                 ..Default::default()

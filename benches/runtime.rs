@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use iotmi_onboard::flow::{Effect, Event, FirstScreen, Flow, Options, Prefill, Target, init};
 use iotmi_onboard::remote::{LaunchDecision, SkipReason};
 use iotmi_onboard::service::{DestinationSummary, Page};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 use iotmi_onboard::ui::app::App;
 use support::{Run, keystroke_samples, ms, report, runs};
 
@@ -88,7 +88,7 @@ fn main() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let big = runtime
-        .block_on(iotmi_onboard::simulator::start(SimConfig {
+        .block_on(iotmi_simulator::start(SimConfig {
             destinations: 10_000,
             ..Default::default()
         }))
@@ -125,7 +125,7 @@ fn main() {
 
     // Polling: an OAuth association waiting for consent that never comes, then one approved.
     let simulator = runtime
-        .block_on(iotmi_onboard::simulator::start(SimConfig {
+        .block_on(iotmi_simulator::start(SimConfig {
             approve_after_ms: 500,
             ..Default::default()
         }))

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use iotmi_onboard::simulator::{self, SimConfig};
+use iotmi_simulator::{self, SimConfig};
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let sim = simulator::start(SimConfig::default()).await?;
+        let sim = iotmi_simulator::start(SimConfig::default()).await?;
         let config = iotmi_onboard::aws::demo_sdk_config(&sim.endpoint());
         let setup = iotmi_onboard::aws::iotmi_client(&config);
         let created = setup

@@ -17,7 +17,7 @@ fn main() {
     let runs = runs(20);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let simulator = runtime
-        .block_on(iotmi_onboard::simulator::start(Default::default()))
+        .block_on(iotmi_simulator::start(Default::default()))
         .unwrap();
     let endpoint = simulator.endpoint();
 

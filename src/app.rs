@@ -169,7 +169,7 @@ pub async fn run_against_aws(
 pub async fn run_demo(
     args: WizardArgs,
     global: GlobalArgs,
-    config: crate::simulator::SimConfig,
+    config: iotmi_simulator::SimConfig,
     autoplay: Option<crate::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
     // It plays keys into the full-screen wizard; there are none to play into prompts.
@@ -179,7 +179,7 @@ pub async fn run_demo(
         )
         .into());
     }
-    let simulator = crate::simulator::start(config)
+    let simulator = iotmi_simulator::start(config)
         .await
         .context("starting the embedded simulator")?;
     let endpoint = simulator.endpoint();

@@ -362,8 +362,8 @@ pub struct DemoArgs {
     pub wizard: WizardArgs,
     /// How fast the simulated service moves: consent, device discovery and deletion. `fast`
     /// settles an approval in 250 ms, `normal` in 1.5 s, `slow` in 5 s.
-    #[arg(long, value_enum, default_value_t = crate::simulator::Pace::Normal)]
-    pub pace: crate::simulator::Pace,
+    #[arg(long, value_enum, default_value_t = iotmi_simulator::Pace::Normal)]
+    pub pace: iotmi_simulator::Pace,
     /// How long the simulated service takes to settle an approved association (default: from
     /// --pace; given, it wins over the pace).
     #[arg(long, value_name = "MS")]
@@ -403,7 +403,7 @@ pub struct Autoplay {
 
 impl DemoArgs {
     pub fn autoplay(&self) -> Option<Autoplay> {
-        use crate::simulator::Pace;
+        use iotmi_simulator::Pace;
         self.autoplay.then(|| Autoplay {
             seed: self.seed.unwrap_or_else(|| fastrand::u64(..)),
             tempo: match self.pace {
@@ -416,9 +416,9 @@ impl DemoArgs {
     }
 
     /// The embedded simulator's configuration: the pace's delays, then the explicit flags.
-    pub fn sim_config(&self) -> crate::simulator::SimConfig {
-        let paced = self.pace.apply(crate::simulator::SimConfig::default());
-        crate::simulator::SimConfig {
+    pub fn sim_config(&self) -> iotmi_simulator::SimConfig {
+        let paced = self.pace.apply(iotmi_simulator::SimConfig::default());
+        iotmi_simulator::SimConfig {
             approve_after_ms: self.approve_after_ms.unwrap_or(paced.approve_after_ms),
             port: self.port.unwrap_or(0),
             ..paced
@@ -429,7 +429,7 @@ impl DemoArgs {
 #[derive(Args, Debug, Clone)]
 pub struct SimulatorArgs {
     #[command(flatten)]
-    pub config: crate::simulator::SimConfig,
+    pub config: iotmi_simulator::SimConfig,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -708,7 +708,7 @@ mod tests {
         assert!(!completions.contains("--output"), "{completions}");
     }
 
-    fn demo_config(args: &[&str]) -> crate::simulator::SimConfig {
+    fn demo_config(args: &[&str]) -> iotmi_simulator::SimConfig {
         let args: Vec<&str> = ["iotmi-onboard", "demo"]
             .iter()
             .chain(args)

@@ -22,6 +22,6 @@ pub mod remote;
 pub mod runtime;
 pub mod scripted;
 pub mod service;
-pub mod simulator;
+
 pub mod text;
 pub mod ui;

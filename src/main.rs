@@ -22,7 +22,7 @@ fn main() {
     let result = runtime.block_on(async {
         match cli.command {
             Some(Command::Simulator(simulator)) => {
-                iotmi_onboard::simulator::run_foreground(simulator.config)
+                iotmi_simulator::run_foreground(simulator.config)
                     .await
                     .map(|()| 0)
             }

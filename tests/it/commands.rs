@@ -427,7 +427,7 @@ fn unknown_id_and_unreachable_endpoint_are_exit_1() {
 
 #[test]
 fn list_destinations_all_pages_and_filter() {
-    let sim = Sim::with(iotmi_onboard::simulator::SimConfig {
+    let sim = Sim::with(iotmi_simulator::SimConfig {
         destinations: 1500,
         ..common::config()
     });
@@ -672,7 +672,7 @@ fn refresh_opens_only_the_new_url_once_and_consent_there_succeeds() {
 
 #[test]
 fn discover_wait_adopt_all_makes_one_registered_thing_per_device_and_reruns_add_none() {
-    let sim = Sim::with(iotmi_onboard::simulator::SimConfig {
+    let sim = Sim::with(iotmi_simulator::SimConfig {
         discovery_ms: 200,
         ..common::config()
     });

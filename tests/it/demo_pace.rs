@@ -7,7 +7,7 @@ use crate::common::{client, consent_walk, create_association, start, state_of};
 use aws_sdk_iotmanagedintegrations::types::AssociationState;
 use clap::Parser;
 use iotmi_onboard::cli::{Cli, Command};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 fn demo_config(args: &[&str]) -> SimConfig {
     let argv = ["iotmi-onboard", "demo"].iter().chain(args);

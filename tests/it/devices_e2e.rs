@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::common;
 use crate::common::e2e::{Sim, wait_until, wizard_args, write_browser};
 use crate::common::pty::{Spawn, Tui};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";
 

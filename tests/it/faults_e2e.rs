@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::common;
 use crate::common::e2e::{Sim, wizard_args, write_browser};
 use crate::common::pty::{Spawn, Tui};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 fn one_flow(seed: u64) {
     let sim = Sim::with(SimConfig {

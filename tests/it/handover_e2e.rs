@@ -296,7 +296,7 @@ fn authorize(sim: &Sim, dir: &std::path::Path, destination: &str, cols: u16, row
 }
 
 fn seeded_sim(dir: &std::path::Path) -> Sim {
-    Sim::with(iotmi_onboard::simulator::SimConfig {
+    Sim::with(iotmi_simulator::SimConfig {
         seed: Some(seed(dir)),
         approve_after_ms: 60_000,
         ..common::config()

@@ -5,7 +5,7 @@
 use crate::common;
 use crate::common::e2e::{Sim, wizard_args};
 use crate::common::pty::{Spawn, Tui};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";
 /// Set the window title, ask for the cursor position (the answer would arrive as typed keys),

@@ -4,7 +4,7 @@
 
 use crate::common::e2e::{Sim, wizard_args};
 use crate::common::pty::{Spawn, Tui};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";
 const ESC: &[u8] = b"\x1b";

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::common;
 use crate::common::e2e::Sim;
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 fn command(dir: &std::path::Path, sim: &Sim) -> Command {
     let mut command = common::bin::command();

@@ -138,7 +138,7 @@ fn deleting_one_with_managed_things_explains_the_conflict() {
 
 #[test]
 fn an_association_expired_by_the_service_is_refreshed_to_succeeded() {
-    use iotmi_onboard::simulator::SimConfig;
+    use iotmi_simulator::SimConfig;
     // Succeeded associations expire 3 s later: long enough for a 1 s poll to see the
     // refreshed one succeed before it expires again.
     let sim = Sim::with(SimConfig {
@@ -204,7 +204,7 @@ fn an_association_approved_elsewhere_changes_on_the_list_by_itself() {
 
 #[test]
 fn picked_expired_associations_are_refreshed_one_after_another() {
-    use iotmi_onboard::simulator::SimConfig;
+    use iotmi_simulator::SimConfig;
     let sim = Sim::with(SimConfig {
         approve_after_ms: 50,
         expire_after_ms: Some(3000),

@@ -73,7 +73,7 @@ fn random_event(rng: &mut fastrand::Rng) -> Event {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_input_against_the_real_service_never_panics() {
-    let sim = common::start(iotmi_onboard::simulator::SimConfig {
+    let sim = common::start(iotmi_simulator::SimConfig {
         approve_after_ms: 50,
         fail_rate: 0.1,
         fault_seed: Some(7),

@@ -324,7 +324,7 @@ fn plain_manage_refreshes_an_expired_association_to_succeeded() {
 
 #[test]
 fn plain_discovers_and_adopts_the_devices_picked_by_number_after_success() {
-    let sim = Sim::with(iotmi_onboard::simulator::SimConfig {
+    let sim = Sim::with(iotmi_simulator::SimConfig {
         discovery_ms: 200,
         ..common::config()
     });

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::common;
 use crate::common::e2e::{Sim, wizard_args};
 use crate::common::pty::{Spawn, Tui};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";
 

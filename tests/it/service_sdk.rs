@@ -9,7 +9,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::provider::error::CredentialsError;
 use iotmi_onboard::service::sdk::LazySdkService;
 use iotmi_onboard::service::{AssociationService, AssociationState, CreateRequest, ErrorKind};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 fn service(endpoint: &str) -> LazySdkService {
     LazySdkService::from_config(iotmi_onboard::aws::demo_sdk_config(endpoint), true)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 use crate::common::{config, consent, start};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 /// The AWS CLI's environment for every run here: test credentials, no config files, no proxy
 /// for loopback, no pager, and no profile of the host's.

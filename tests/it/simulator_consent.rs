@@ -12,7 +12,7 @@ use crate::common::{
 };
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::types::AssociationState;
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 /// Every OAuth destination of the built-in fixtures, and the length its URL must have.
 const OAUTH_DESTINATIONS: [&str; 4] = [

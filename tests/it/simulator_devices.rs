@@ -17,9 +17,9 @@ use aws_sdk_iotmanagedintegrations::types::{
     DiscoveryModification, DiscoveryType, GeneralAuthorizationName, ManagedThingAssociationStatus,
     ProvisioningStatus, Role,
 };
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
-/// The seeded association whose two managed things are registered (assets/fixtures.json).
+/// The seeded association whose two managed things are registered (crates/simulator/assets/fixtures.json).
 const SEEDED: &str = "7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d";
 /// BrightLight's catalogue in the fixtures.
 const BRIGHTLIGHT_DEVICES: [&str; 6] = [

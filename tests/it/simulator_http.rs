@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::e2e::wait_until;
 use crate::common::{self, FAKE_SIGV4, config, start};
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 /// One HTTP answer: status, lower-cased header names, body.
 #[derive(Debug)]

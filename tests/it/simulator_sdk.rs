@@ -23,7 +23,7 @@ use aws_sdk_iotmanagedintegrations::operation::update_account_association::Updat
 use aws_sdk_iotmanagedintegrations::types::{
     AssociationState, CloudConnectorType, GeneralAuthorizationName,
 };
-use iotmi_onboard::simulator::SimConfig;
+use iotmi_simulator::SimConfig;
 
 const OAUTH_DESTINATION: &str = "acme-home-us";
 const GA_DESTINATION: &str = "brightlight-partner";

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_iotmanagedintegrations::types::AccountAssociationItem;
-use iotmi_onboard::simulator::{SimConfig, SimHandle};
+use iotmi_simulator::{SimConfig, SimHandle};
 
 /// An in-process simulator on its own runtime, so the tests themselves stay synchronous.
 pub struct Sim {

@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 use aws_sdk_iotmanagedintegrations::Client;
 use aws_sdk_iotmanagedintegrations::config::retry::{RetryConfig, RetryPartition};
 use aws_sdk_iotmanagedintegrations::types::AssociationState;
-use iotmi_onboard::simulator::{self, SimConfig, SimHandle};
+use iotmi_simulator::{self, SimConfig, SimHandle};
 
 /// A signature the simulator accepts: it checks the SigV4 shape and scope, not the HMAC.
 pub const FAKE_SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20250303/us-east-1/iotmanagedintegrations/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef";
 
 pub async fn start(config: SimConfig) -> SimHandle {
-    simulator::start(config).await.expect("simulator starts")
+    iotmi_simulator::start(config).await.expect("simulator starts")
 }
 
 /// Fast test timings; tests override what they exercise.

@@ -22,8 +22,8 @@ use super::oauth::{CALLBACK_PATH, COMPLETE_PATH, THIRD_PARTY_PREFIX};
 use super::server::Shared;
 use super::store::{Association, Callback, ConsentError};
 
-const CONSENT_TEMPLATE: &str = include_str!("../../assets/consent.html");
-const RESULT_TEMPLATE: &str = include_str!("../../assets/consent_result.html");
+const CONSENT_TEMPLATE: &str = include_str!("../assets/consent.html");
+const RESULT_TEMPLATE: &str = include_str!("../assets/consent_result.html");
 
 /// True for the paths this module serves (everything else is the API).
 pub fn is_browser_path(path: &str) -> bool {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::oauth;
 
 /// The built-in fixtures, embedded so the binary runs anywhere.
-pub const DEFAULT_FIXTURES: &str = include_str!("../../assets/fixtures.json");
+pub const DEFAULT_FIXTURES: &str = include_str!("../assets/fixtures.json");
 
 /// Association states of the model.
 pub const ASSOCIATION_STATES: [&str; 5] = [
@@ -456,7 +456,7 @@ fn generated_destination(i: usize, connector_id: &str) -> Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulator::validate;
+    use crate::validate;
 
     /// A five-digit port, like every ephemeral port on Linux (32768–60999).
     const ENDPOINT: &str = "http://127.0.0.1:45678";

@@ -893,7 +893,7 @@ fn generic_devices(connector_id: &str) -> Vec<CatalogDevice> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulator::fixtures::{DEFAULT_FIXTURES, parse};
+    use crate::fixtures::{DEFAULT_FIXTURES, parse};
 
     fn devices(per_account: usize) -> (Devices, Catalog) {
         let fixtures = parse(DEFAULT_FIXTURES, "default").expect("parse");
@@ -986,7 +986,7 @@ mod tests {
         for account in [ACCOUNT, generic] {
             let list = d.account_devices(&catalog, &account, 0);
             for device in &list {
-                use crate::simulator::validate::{self, check};
+                use crate::validate::{self, check};
                 check(
                     "ConnectorDeviceId",
                     &device.connector_device_id,
