@@ -11,10 +11,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use iotmi_onboard::flow::{DevicesView, DiscoveryState, Flow, Step};
-use iotmi_onboard::service::DiscoveredDevice;
-use iotmi_simulator::SimConfig;
+use iotmi_core::flow::{DevicesView, DiscoveryState, Flow, Step};
+use iotmi_core::service::DiscoveredDevice;
 use iotmi_onboard::ui::app::App;
+use iotmi_simulator::SimConfig;
 use support::{bin, keystroke_samples, report, runs};
 
 const DEVICES: usize = 1_000;
@@ -28,7 +28,7 @@ fn filter_and_render() {
         None,
         Duration::from_secs(900),
     );
-    let mut flow = Flow::new(options, tokio::time::Instant::now());
+    let mut flow = Flow::new(options, std::time::Instant::now());
     let items: Vec<DiscoveredDevice> = (0..DEVICES)
         .map(|i| DiscoveredDevice {
             connector_device_id: format!("device-{i:04}"),
@@ -71,7 +71,7 @@ fn filter_and_render() {
     let mut app = App::new(flow);
     app.key(
         KeyEvent::from(KeyCode::Char('/')),
-        tokio::time::Instant::now(),
+        std::time::Instant::now(),
     );
     let samples = keystroke_samples(&mut app, "device 04");
     report(

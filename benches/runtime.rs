@@ -11,11 +11,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use iotmi_onboard::flow::{Effect, Event, FirstScreen, Flow, Options, Prefill, Target, init};
-use iotmi_onboard::remote::{LaunchDecision, SkipReason};
-use iotmi_onboard::service::{DestinationSummary, Page};
-use iotmi_simulator::SimConfig;
+use iotmi_core::flow::{Effect, Event, FirstScreen, Flow, Options, Prefill, Target, init};
+use iotmi_core::service::{DestinationSummary, Page};
+use iotmi_core::url_policy::{LaunchDecision, SkipReason};
 use iotmi_onboard::ui::app::App;
+use iotmi_simulator::SimConfig;
 use support::{Run, keystroke_samples, ms, report, runs};
 
 fn options() -> Options {
@@ -48,7 +48,7 @@ fn options() -> Options {
 /// Filter + render per keystroke with 10,000 destinations, in-process (no pty noise): the
 /// key through the keymap and the flow, then the whole screen.
 fn filter_and_render() {
-    let mut app = App::new(Flow::new(options(), tokio::time::Instant::now()));
+    let mut app = App::new(Flow::new(options(), std::time::Instant::now()));
     let generation = init(&mut app.flow)
         .into_iter()
         .find_map(|e| match e {
@@ -72,7 +72,7 @@ fn filter_and_render() {
                 next_token: None,
             }),
         },
-        tokio::time::Instant::now(),
+        std::time::Instant::now(),
     );
     let samples = keystroke_samples(&mut app, "generated 04");
     report(

@@ -10,16 +10,18 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use crate::cli::{AwsArgs, DraftArgs, GlobalArgs, OutputFormat, WizardArgs};
-use crate::flow::{DraftFate, FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
-use crate::service::sdk::{AwsTarget, LazySdkService};
-use crate::service::{AssociationService, AssociationState};
+use crate::sdk::{AwsTarget, LazySdkService};
 use crate::ui::app::App;
 use crate::ui::autopilot::Autopilot;
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;
+use iotmi_core::flow::{
+    DraftFate, FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target,
+};
+use iotmi_core::service::{AssociationService, AssociationState};
 
 /// Where calls go and the service that makes them, built the same way for every front end
 /// (wizard, plain prompts, commands).
@@ -29,21 +31,21 @@ pub struct Connection {
     pub endpoint_is_loopback: bool,
     pub journal_key: JournalKey,
     /// No profile was named and the config files have several: offered on the Start screen.
-    pub picker: Vec<crate::profiles::ProfileInfo>,
+    pub picker: Vec<iotmi_core::profile::ProfileInfo>,
 }
 
 /// The service for `--profile/--region/--endpoint-url`: the SDK's default chain, loaded lazily
-/// (loopback endpoints bypass proxies, see [`crate::service::sdk::load_sdk_config`]). A named
+/// (loopback endpoints bypass proxies, see [`crate::sdk::load_sdk_config`]). A named
 /// profile that the AWS config files do not have is an error before any call, as in the AWS
 /// CLI (the SDK would silently fall back to keys in the environment).
-pub fn connect(aws: &AwsArgs) -> Result<Connection, crate::exit::UsageError> {
+pub fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::UsageError> {
     let env = |name: &str| std::env::var(name).ok();
     let files = crate::profiles::AwsFiles::from_env(env);
     let profiles = files.profiles();
     if let Some(name) = &aws.profile
         && !profiles.iter().any(|p| &p.name == name)
     {
-        return Err(crate::exit::UsageError(format!(
+        return Err(iotmi_core::exit::UsageError(format!(
             "the config profile ({name}) could not be found in {}",
             files.describe()
         )));
@@ -101,8 +103,8 @@ pub fn connect(aws: &AwsArgs) -> Result<Connection, crate::exit::UsageError> {
 
 /// The Start screen's profile picker, when there is one to offer.
 pub struct ProfileOffer {
-    pub profiles: Vec<crate::profiles::ProfileInfo>,
-    pub last: Option<crate::profiles::LastChoice>,
+    pub profiles: Vec<iotmi_core::profile::ProfileInfo>,
+    pub last: Option<iotmi_core::profile::LastChoice>,
     pub reconnect: crate::runtime::Reconnect,
 }
 
@@ -174,7 +176,7 @@ pub async fn run_demo(
 ) -> anyhow::Result<i32> {
     // It plays keys into the full-screen wizard; there are none to play into prompts.
     if autoplay.is_some() && crate::plain::wanted(global.plain) {
-        return Err(crate::exit::UsageError(
+        return Err(iotmi_core::exit::UsageError(
             "--autoplay plays the full-screen wizard: it needs a terminal and no --plain".into(),
         )
         .into());
@@ -345,7 +347,7 @@ async fn run_wizard(
     autoplay: Option<crate::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
     let (options, mut runtime) = start_interactive(&args, &connection, journal);
-    let mut app = App::new(Flow::new(options, Instant::now()));
+    let mut app = App::new(Flow::new(options, Instant::now().into_std()));
     let autopilot = autoplay.map(|play| {
         tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
         Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())
@@ -396,7 +398,7 @@ async fn stop_signal() -> OutcomeKind {
 
 /// What became of a draft left unsubmitted, and how to get back to it.
 pub fn print_draft_fate(draft: DraftFate, target: &Target) {
-    match (draft, crate::flow::command::rerun(target)) {
+    match (draft, iotmi_core::flow::command::rerun(target)) {
         (DraftFate::None, _) => {}
         (DraftFate::Saved, Some(rerun)) => {
             eprintln!("Your draft is saved: run `{rerun}` to resume it.")
@@ -430,7 +432,7 @@ pub fn print_summary(
         }
         OutputFormat::Text => {
             // Values from the service: sanitised, stdout may be a terminal.
-            let clean = |s: &str| crate::text::sanitize(s).into_owned();
+            let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
             writeln!(stdout, "association-id  {}", clean(&summary.association_id))?;
             writeln!(stdout, "arn             {}", clean(&summary.arn))?;
             writeln!(stdout, "state           {}", summary.state)?;
@@ -461,7 +463,7 @@ pub fn print_summary(
         summary.state,
         AssociationState::Succeeded | AssociationState::Failed
     ) {
-        match crate::flow::command::check_later(target, &summary.association_id) {
+        match iotmi_core::flow::command::check_later(target, &summary.association_id) {
             Some([ours, aws]) => {
                 eprintln!("Left {}. Check it later with", summary.state);
                 eprintln!("  {ours}");
@@ -480,7 +482,7 @@ pub fn print_summary(
 /// After a demo: only what works once its simulator is gone.
 pub fn print_demo_next_steps(target: &Target) {
     if target.demo {
-        for line in crate::flow::command::demo_next_steps() {
+        for line in iotmi_core::flow::command::demo_next_steps() {
             eprintln!("{line}");
         }
     }

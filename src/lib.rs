@@ -8,9 +8,9 @@ pub mod app;
 pub mod aws;
 pub mod cli;
 pub mod commands;
-pub mod exit;
+
 pub mod files;
-pub mod flow;
+
 pub mod journal;
 pub mod logging;
 pub mod man;
@@ -21,7 +21,6 @@ pub mod progress;
 pub mod remote;
 pub mod runtime;
 pub mod scripted;
-pub mod service;
+pub mod sdk;
 
-pub mod text;
 pub mod ui;

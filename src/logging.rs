@@ -344,6 +344,23 @@ fn redact_key_ids(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Logs a call's result: failures with their kind and request id; the service's message (which
+/// may echo input values) only at debug level. Never values, tags, URLs or credentials.
+/// Every front end (UI driver, plain prompts, commands) passes its calls through here.
+pub fn logged<T>(
+    call: &'static str,
+    result: Result<T, iotmi_core::service::ServiceError>,
+) -> Result<T, iotmi_core::service::ServiceError> {
+    match &result {
+        Ok(_) => tracing::info!(call, "ok"),
+        Err(error) => {
+            tracing::warn!(call, kind = ?error.kind, request_id = error.request_id.as_deref().unwrap_or("-"), "failed");
+            tracing::debug!(call, message = %error.message, "failure detail");
+        }
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,7 +427,7 @@ mod tests {
     #[test]
     fn ordinary_log_lines_are_kept_as_they_are() {
         for text in [
-            "INFO iotmi_onboard::service: ok call=\"ListConnectorDestinations\"",
+            "INFO iotmi_core::service: ok call=\"ListConnectorDestinations\"",
             "DEBUG aws_config::meta::credentials::chain: loaded credentials provider=Environment",
             "WARN failed call=\"GetAccountAssociation\" kind=NotFound request_id=\"00000000-0000\"",
             "the AKIA prefix alone, AKIAlower and XAKIAIOSFODNN7EXAMPLE are not key ids",

@@ -7,7 +7,7 @@ fn main() {
     // A refused --log-file is a usage error: reported before anything runs.
     if let Err(refused) = iotmi_onboard::logging::init(log.log_file.as_deref(), log.log_level) {
         eprintln!("iotmi-onboard: {refused}");
-        std::process::exit(iotmi_onboard::exit::USAGE);
+        std::process::exit(iotmi_core::exit::USAGE);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -56,12 +56,12 @@ fn main() {
         Err(error) => {
             eprintln!("iotmi-onboard: {error:#}");
             let usage = error
-                .downcast_ref::<iotmi_onboard::exit::UsageError>()
+                .downcast_ref::<iotmi_core::exit::UsageError>()
                 .is_some();
             std::process::exit(if usage {
-                iotmi_onboard::exit::USAGE
+                iotmi_core::exit::USAGE
             } else {
-                iotmi_onboard::exit::ERROR
+                iotmi_core::exit::ERROR
             });
         }
     }

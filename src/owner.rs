@@ -14,7 +14,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use url::Url;
 
-use crate::flow::OwnerAction;
+use iotmi_core::flow::OwnerAction;
 
 /// A consent chain is four pages; more is a loop.
 const MAX_REDIRECTS: usize = 5;
@@ -246,7 +246,7 @@ fn message(html: &str) -> String {
         _ => text,
     };
     // Words from a page go to the terminal: no control characters, one line.
-    crate::text::sanitize(&said.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
+    iotmi_core::text::sanitize(&said.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }
 
 #[cfg(test)]

@@ -13,17 +13,17 @@ use crate::app::{
     Connection, print_demo_next_steps, print_draft_fate, print_summary, start_interactive,
 };
 use crate::cli::{OutputFormat, WizardArgs};
-use crate::flow::pairs::parse_pairs;
-use crate::flow::{
+use crate::journal::{JournalKey, JournalStore};
+use crate::progress::Progress;
+use crate::runtime::Runtime;
+use iotmi_core::flow::pairs::parse_pairs;
+use iotmi_core::flow::{
     self, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow, Identity, Intent,
     Load, Notice, Outcome, OutcomeKind, OwnerAction, RefreshState, ReviewRow, Step, SubmitState,
     owner_actions, validate,
 };
-use crate::journal::{JournalKey, JournalStore};
-use crate::progress::Progress;
-use crate::runtime::Runtime;
-use crate::service::AssociationState;
-use crate::text::{elapsed_text, sanitize};
+use iotmi_core::service::AssociationState;
+use iotmi_core::text::{elapsed_text, sanitize};
 /// Longer lists are narrowed with a filter before they are numbered.
 pub const LIST_MAX: usize = 30;
 
@@ -206,7 +206,7 @@ pub async fn run(
         "iotmi-onboard: create an account association ({place})."
     ));
     say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
-    let mut flow = Flow::new(options, Instant::now());
+    let mut flow = Flow::new(options, Instant::now().into_std());
     if let Some(notice) = flow.notice.take() {
         say(&sanitize(&notice));
     }
@@ -238,7 +238,7 @@ pub async fn run(
                     print_draft_fate(outcome.draft, &plain.flow.target);
                     print_demo_next_steps(&plain.flow.target);
                 }
-                Ok(crate::exit::INTERRUPTED)
+                Ok(iotmi_core::exit::INTERRUPTED)
             }
         }
     })
@@ -282,7 +282,8 @@ impl Plain {
                 }
                 match runtime.next_event().await {
                     Some(event) => {
-                        let effects = flow::update(&mut self.flow, event, Instant::now());
+                        let effects =
+                            flow::update(&mut self.flow, event, Instant::now().into_std());
                         if let Some(outcome) = execute(runtime, effects) {
                             return Ok(outcome);
                         }
@@ -312,7 +313,7 @@ impl Plain {
                         Err(eof) => return Err(eof),
                     },
                     Some(event) = runtime.next_event() => {
-                        let effects = flow::update(&mut self.flow, event, Instant::now());
+                        let effects = flow::update(&mut self.flow, event, Instant::now().into_std());
                         if let Some(outcome) = execute(runtime, effects) {
                             return Ok(outcome);
                         }
@@ -333,7 +334,8 @@ impl Plain {
 
     fn apply(&mut self, runtime: &mut Runtime, intents: Vec<Intent>) -> Option<Outcome> {
         for intent in intents {
-            let effects: Vec<Effect> = flow::update(&mut self.flow, intent, Instant::now());
+            let effects: Vec<Effect> =
+                flow::update(&mut self.flow, intent, Instant::now().into_std());
             if let Some(outcome) = execute(runtime, effects) {
                 return Some(outcome);
             }
@@ -910,7 +912,7 @@ impl Plain {
                 .flow
                 .association
                 .as_ref()
-                .is_some_and(|a| a.state == crate::service::AssociationState::Succeeded)
+                .is_some_and(|a| a.state == iotmi_core::service::AssociationState::Succeeded)
     }
 
     fn devices_prompt(&self) -> Option<String> {
@@ -1225,7 +1227,7 @@ impl Plain {
     }
 }
 
-fn show_error(error: &crate::service::ServiceError, profile: &str) {
+fn show_error(error: &iotmi_core::service::ServiceError, profile: &str) {
     say(&format!("error: {error}"));
     say(&format!("hint: {}", error.remedy(profile)));
 }
@@ -1245,10 +1247,10 @@ mod tests {
     use crossterm::event::{KeyCode, KeyEvent};
 
     use super::*;
-    use crate::flow::testing::*;
-    use crate::flow::{Event, Options, Prefill};
-    use crate::service::{AssociationState, CreateRequest, ErrorKind, Page, ServiceError};
     use crate::ui::app::App;
+    use iotmi_core::flow::testing::*;
+    use iotmi_core::flow::{Event, Options, Prefill};
+    use iotmi_core::service::{AssociationState, CreateRequest, ErrorKind, Page, ServiceError};
 
     fn fresh_flow() -> Flow {
         let mut flow = Flow::new(

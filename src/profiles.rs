@@ -7,40 +7,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
+use iotmi_core::profile::{CredentialKind, LastChoice, ProfileInfo};
+
 /// Files larger than this are not AWS config files: they are not read past it.
 const MAX_FILE: u64 = 1 << 20;
-
-/// How a profile gets its credentials (what `aws configure list` calls the type).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CredentialKind {
-    Static,
-    Sso,
-    Process,
-    AssumeRole,
-    WebIdentity,
-    /// Nothing in the profile itself (region only): the rest of the chain decides.
-    Other,
-}
-
-impl CredentialKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            CredentialKind::Static => "static keys",
-            CredentialKind::Sso => "SSO",
-            CredentialKind::Process => "credential process",
-            CredentialKind::AssumeRole => "assume role",
-            CredentialKind::WebIdentity => "web identity",
-            CredentialKind::Other => "no keys of its own",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProfileInfo {
-    pub name: String,
-    pub region: Option<String>,
-    pub kind: CredentialKind,
-}
 
 /// Where the config and credentials files are: `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`,
 /// else `~/.aws/config` and `~/.aws/credentials`.
@@ -308,13 +278,6 @@ aws_secret_access_key = secret
         };
         assert!(files.profiles().is_empty());
     }
-}
-
-/// The profile and region last picked, remembered per user next to the journals.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LastChoice {
-    pub profile: String,
-    pub region: String,
 }
 
 const LAST_CHOICE: &str = "last-profile.json";

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::flow::{BrowserNote, Flow};
-use crate::service::{AssociationState, ErrorKind};
-use crate::text::{elapsed_text, sanitize};
+use iotmi_core::flow::{BrowserNote, Flow};
+use iotmi_core::service::{AssociationState, ErrorKind};
+use iotmi_core::text::{elapsed_text, sanitize};
 
 /// How often a "still waiting" line is printed when nothing changes.
 pub const NOTE_EVERY: Duration = Duration::from_secs(30);
@@ -50,7 +50,7 @@ impl Progress {
             self.say(&format!("Created {} ({}).", tracked.id, tracked.state));
         }
         if let Some(url) = flow.oauth_url() {
-            if let Some((host, connector)) = crate::flow::sign_in(flow) {
+            if let Some((host, connector)) = iotmi_core::flow::sign_in(flow) {
                 let by = connector.map(|c| format!(" ({c})")).unwrap_or_default();
                 self.say(&format!("You will sign in at {host}{by}."));
             }

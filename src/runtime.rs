@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::flow::{Effect, Event, Outcome};
-use crate::journal::{Journal, JournalKey, JournalLock, JournalStore};
-use crate::service::{AssociationService, ServiceError, ServiceFuture, logged};
+use crate::journal::{JournalKey, JournalLock, JournalStore};
+use crate::logging::logged;
+use iotmi_core::flow::{Effect, Event, Outcome};
+use iotmi_core::journal::Journal;
+use iotmi_core::service::{AssociationService, ServiceError, ServiceFuture};
 
 /// The journal of one profile + region + endpoint, held under its exclusive lock for the run.
 pub struct JournalSink {
@@ -145,7 +147,7 @@ impl Runtime {
         self.service = service;
         let opened = match journals {
             Some(store) => {
-                let choice = crate::profiles::LastChoice {
+                let choice = iotmi_core::profile::LastChoice {
                     profile: profile.clone(),
                     region: region.clone(),
                 };

@@ -11,15 +11,15 @@ use tokio::time::Instant;
 use crate::app::Connection;
 use crate::cli::{BrowserArgs, OutputFormat};
 use crate::commands::{AssociationRecord, print_json, print_record, print_rows, report};
-use crate::exit;
-use crate::flow::{
+use crate::progress::{Progress, browser_note};
+use crate::runtime::Runtime;
+use iotmi_core::exit;
+use iotmi_core::flow::{
     self, BrowserNote, DetailLoad, Flow, Identity, Intent, Options, Prefill, RefreshState, Step,
     SubmitState, Tracked, details_errors,
 };
-use crate::progress::{Progress, browser_note};
-use crate::runtime::Runtime;
-use crate::service::{AssociationState, ServiceError};
-use crate::text::sanitize;
+use iotmi_core::service::{AssociationState, ServiceError};
+use iotmi_core::text::sanitize;
 
 /// What the command asks of the flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,7 +122,7 @@ pub async fn run(
 ) -> anyhow::Result<i32> {
     let wait_timeout = options.wait_timeout;
     let named_name = options.prefill.name.is_some();
-    let mut flow = Flow::new(options, Instant::now());
+    let mut flow = Flow::new(options, Instant::now().into_std());
     let mut runtime = Runtime::new(connection.service.clone(), None);
     let mut script = Script {
         progress: Progress::new(plan.waits().then_some(wait_timeout)),
@@ -143,7 +143,7 @@ pub async fn run(
         }
         if let Some(intent) = script.next_intent(&flow, named_name) {
             script.sent = Some(flow.step);
-            let effects = flow::update(&mut flow, intent, Instant::now());
+            let effects = flow::update(&mut flow, intent, Instant::now().into_std());
             if runtime.run(effects).is_some() {
                 break End::Shown { timed_out: false };
             }
@@ -154,7 +154,7 @@ pub async fn run(
                 let Some(event) = event else {
                     anyhow::bail!("the runtime stopped reporting");
                 };
-                let effects = flow::update(&mut flow, event, Instant::now());
+                let effects = flow::update(&mut flow, event, Instant::now().into_std());
                 if runtime.run(effects).is_some() {
                     break End::Shown { timed_out: false };
                 }
@@ -208,7 +208,7 @@ impl Script {
             ) if !self.adopting
                 && matches!(
                     flow.devices.as_ref().map(|v| &v.discovery),
-                    Some(crate::flow::DiscoveryState::Done { .. })
+                    Some(iotmi_core::flow::DiscoveryState::Done { .. })
                 ) =>
             {
                 self.adopting = true;
@@ -313,7 +313,7 @@ impl Script {
     /// Where `discover` stops: refused (not succeeded), the discovery started (no `--wait`),
     /// failed, listed (and adopted, when asked), or given up on after `--wait-timeout`.
     fn discover_end(&self, flow: &Flow) -> Option<End> {
-        use crate::flow::DiscoveryState;
+        use iotmi_core::flow::DiscoveryState;
         let Plan::Discover { wait, adopt, .. } = &self.plan else {
             return None;
         };
@@ -387,7 +387,7 @@ impl Script {
                 if timed_out {
                     eprintln!(
                         "[{}] still {}: gave up waiting. Check later: iotmi-onboard status {} --wait",
-                        crate::text::elapsed_text(
+                        iotmi_core::text::elapsed_text(
                             flow.polling
                                 .as_ref()
                                 .map_or(Duration::ZERO, |p| flow.now - p.started)
@@ -561,7 +561,7 @@ struct Refreshed {
 /// The request the script sends for the flow's prefill (destinations answered by
 /// `flow::testing`): front ends are compared on it.
 #[cfg(test)]
-pub(crate) fn first_request(flow: &mut Flow) -> crate::service::CreateRequest {
+pub(crate) fn first_request(flow: &mut Flow) -> iotmi_core::service::CreateRequest {
     let mut script = Script {
         plan: Plan::Create { wait: false },
         progress: Progress::new(None),
@@ -576,8 +576,8 @@ pub(crate) fn first_request(flow: &mut Flow) -> crate::service::CreateRequest {
             .next_intent(flow, true)
             .expect("the script has an answer for every step before the create");
         script.sent = Some(flow.step);
-        let effects = flow::update(flow, intent, crate::flow::testing::now());
-        if let Some(request) = crate::flow::testing::answer_effects(flow, &effects) {
+        let effects = flow::update(flow, intent, iotmi_core::flow::testing::now());
+        if let Some(request) = iotmi_core::flow::testing::answer_effects(flow, &effects) {
             return request;
         }
     }

@@ -206,7 +206,7 @@ pub fn keystroke_samples(app: &mut App, text: &str) -> Vec<f64> {
         ));
         for code in keys {
             let started = Instant::now();
-            app.key(KeyEvent::from(code), tokio::time::Instant::now());
+            app.key(KeyEvent::from(code), std::time::Instant::now());
             terminal
                 .draw(|frame| iotmi_onboard::ui::view::view(app, frame, &theme))
                 .unwrap();

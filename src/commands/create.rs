@@ -4,8 +4,8 @@
 use super::report_invalid;
 use crate::app::{Connection, prefill};
 use crate::cli::{CreateArgs, OutputFormat};
-use crate::flow::validate;
 use crate::scripted::{self, Plan};
+use iotmi_core::flow::validate;
 
 pub async fn run(
     connection: &Connection,

@@ -5,8 +5,9 @@ use std::io::Write;
 use super::{AssociationRecord, exit, print_json, report};
 use crate::app::Connection;
 use crate::cli::{ListArgs, ListKind, OutputFormat};
-use crate::flow::filter_matches;
-use crate::service::{AssociationService, DestinationSummary, Page, ServiceError, logged};
+use crate::logging::logged;
+use iotmi_core::flow::filter_matches;
+use iotmi_core::service::{AssociationService, DestinationSummary, Page, ServiceError};
 
 /// A ConnectorDestinationSummary with the API's member names.
 #[derive(serde::Serialize)]
@@ -102,7 +103,7 @@ pub async fn all_destinations(
 
 async fn all_pages<T, F>(call: &'static str, mut page: F) -> Result<Vec<T>, ServiceError>
 where
-    F: FnMut(Option<String>) -> crate::service::ServiceFuture<Page<T>>,
+    F: FnMut(Option<String>) -> iotmi_core::service::ServiceFuture<Page<T>>,
 {
     let mut items = Vec::new();
     let mut token = None;

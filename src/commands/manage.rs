@@ -3,9 +3,9 @@
 use super::{exit, print_json, print_rows, report};
 use crate::app::Connection;
 use crate::cli::{DeleteArgs, OutputFormat, RefreshArgs};
-use crate::flow::Prefill;
+use crate::logging::logged;
 use crate::scripted::{self, Plan};
-use crate::service::logged;
+use iotmi_core::flow::Prefill;
 
 /// A new consent URL through the flow ([`crate::scripted`]): the association is looked up,
 /// refreshed, and its new URL offered to a browser like the wizard's.
@@ -18,7 +18,7 @@ pub async fn refresh(
         connection,
         Prefill::default(),
         &args.browser,
-        crate::flow::DEFAULT_WAIT_TIMEOUT,
+        iotmi_core::flow::DEFAULT_WAIT_TIMEOUT,
         None,
     );
     scripted::run(connection, Plan::Refresh { id: args.id }, options, output).await

@@ -18,13 +18,13 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::{Connection, connect};
 use crate::cli::{Cli, Command, CommonArgs, OutputFormat};
-use crate::service::{ErrorKind, ServiceError};
+use iotmi_core::service::{ErrorKind, ServiceError};
 
 pub use list::all_destinations as list_all_destinations;
 pub use record::AssociationRecord;
 
 /// The one exit-status table of every front end.
-pub use crate::exit;
+pub use iotmi_core::exit;
 
 /// Runs one command; `Demo`, `Simulator` and the wizard are not commands.
 pub async fn run(command: Command) -> anyhow::Result<i32> {
@@ -149,7 +149,7 @@ pub fn print_rows(rows: &[(&str, String)]) -> anyhow::Result<()> {
 
 /// Discovered devices: a table, or a JSON array with the API's member names.
 pub fn print_devices(
-    devices: &[crate::service::DiscoveredDevice],
+    devices: &[iotmi_core::service::DiscoveredDevice],
     output: OutputFormat,
 ) -> anyhow::Result<()> {
     match output {
@@ -178,7 +178,7 @@ pub fn print_devices(
                 "DEVICE", "NAME", "BRAND MODEL", "TYPES"
             )?;
             for d in devices {
-                let clean = |s: &str| crate::text::sanitize(s).into_owned();
+                let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
                 writeln!(
                     stdout,
                     "{:<24} {:<28} {:<20} {:<24} {}",

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::service::{Association, AssociationSummary, CreatedAssociation};
-use crate::text::sanitize;
+use iotmi_core::service::{Association, AssociationSummary, CreatedAssociation};
+use iotmi_core::text::sanitize;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use crate::app::Connection;
 use crate::cli::{BrowserArgs, OutputFormat, StatusArgs};
-use crate::flow::{Options, Prefill};
 use crate::scripted::{self, Plan};
+use iotmi_core::flow::{Options, Prefill};
 
 /// The flow's options for a command that follows an existing association. Looking is not
 /// consenting: no browser.
@@ -78,14 +78,14 @@ pub async fn devices(
                             stdout,
                             "{:<34} {:<28} {:<24} {}",
                             t.managed_thing_id,
-                            crate::text::sanitize(&t.name),
-                            crate::text::sanitize(&format!("{} {}", t.brand, t.model)),
+                            iotmi_core::text::sanitize(&t.name),
+                            iotmi_core::text::sanitize(&format!("{} {}", t.brand, t.model)),
                             t.provisioning_status
                         )?;
                     }
                 }
             }
-            Ok(crate::exit::OK)
+            Ok(iotmi_core::exit::OK)
         }
         Err(error) => Ok(crate::commands::report(&error, connection)),
     }

@@ -7,10 +7,7 @@ pub mod clipboard;
 pub mod env;
 pub mod qr;
 
-pub use browser::{
-    LaunchDecision, Launcher, SkipReason, UrlRefusal, check_url, decide_launch, launch,
-    launch_failure,
-};
+pub use browser::{decide_launch, launch, launch_failure};
 pub use clipboard::{Multiplexer, osc52_copy_for, osc52_sequences, tmux_load_buffer};
 pub use env::{Environment, on_path, ssh_tunnel};
 pub use qr::{QrArt, fits, qr_art};

@@ -3,18 +3,18 @@
 //! the screen's keymap; what the flow changes is mirrored back into the widgets.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use tokio::time::Instant;
+use std::time::Instant;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
 use super::keymap::{self, Action};
 use super::widgets::ListWindow;
-use crate::flow::pairs::looks_like_pairs;
-use crate::flow::validate::MAX_TAGS;
-use crate::flow::{
+use iotmi_core::flow::pairs::looks_like_pairs;
+use iotmi_core::flow::validate::MAX_TAGS;
+use iotmi_core::flow::{
     self, DetailsField, Effect, Event, Flow, Intent, ReviewRow, Step, TagField, review_command,
 };
-use crate::service::{AssociationSummary, DestinationSummary};
+use iotmi_core::service::{AssociationSummary, DestinationSummary};
 
 /// Longest text a paste inserts into one field; longer pastes are cut, with a notice.
 const MAX_PASTE: usize = 8192;
@@ -247,7 +247,7 @@ impl App {
             .get(*list.matches.get(self.ui.destination_cursor)?)
     }
 
-    pub fn highlighted_device(&self) -> Option<&crate::service::DiscoveredDevice> {
+    pub fn highlighted_device(&self) -> Option<&iotmi_core::service::DiscoveredDevice> {
         let view = self.flow.devices.as_ref()?;
         view.items.get(*view.matches.get(self.ui.devices_cursor)?)
     }

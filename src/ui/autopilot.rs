@@ -10,10 +10,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::time::Instant;
 
 use super::app::App;
-use crate::flow::{
+use iotmi_core::flow::{
     DetailsField, DiscoveryState, Load, OwnerAction, Step, SubmitState, TagField, owner_actions,
 };
-use crate::service::AssociationState;
+use iotmi_core::service::AssociationState;
 
 /// What the pilot does next.
 #[derive(Clone, Debug, PartialEq, Eq)]

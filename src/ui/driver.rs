@@ -18,8 +18,8 @@ use super::autopilot::{Autopilot, Move};
 use super::terminal::Host;
 use super::theme::Theme;
 use super::view::view;
-use crate::flow::{Effect, Outcome, OutcomeKind, init};
 use crate::runtime::Runtime;
+use iotmi_core::flow::{Effect, Outcome, OutcomeKind, init};
 
 /// Spinner frame rate while something animates; nothing ticks on a static screen.
 const TICK: Duration = Duration::from_millis(100);
@@ -94,7 +94,7 @@ where
                         _ => {
                             autopilot = None;
                             app.ui.autoplay = None;
-                            app.key(key, Instant::now())
+                            app.key(key, Instant::now().into_std())
                         }
                     }
                 }
@@ -104,7 +104,7 @@ where
                         app.ui.flash = Some(TAKEN_OVER.into());
                         Reaction::default()
                     } else {
-                        app.paste(&text, Instant::now())
+                        app.paste(&text, Instant::now().into_std())
                     }
                 }
                 Some(Ok(TermEvent::Resize(width, height))) => {
@@ -116,13 +116,13 @@ where
                 // The terminal went away (hang-up): leave as if signalled.
                 None => return Ok(app.flow.outcome(OutcomeKind::Signalled(1))),
             },
-            Some(event) = runtime.next_event() => app.event(event, Instant::now()).into(),
+            Some(event) = runtime.next_event() => app.event(event, Instant::now().into_std()).into(),
             _ = sleep_until_due(pilot_due) => {
                 let now = Instant::now();
                 match autopilot.as_mut().and_then(|pilot| pilot.take(now)) {
-                    Some(Move::Key(key)) => app.key(key, now),
+                    Some(Move::Key(key)) => app.key(key, now.into_std()),
                     Some(Move::Restart) => {
-                        app.restart(now);
+                        app.restart(now.into_std());
                         if let Ok(size) = terminal.size() {
                             app.resize(size.width, size.height);
                         }
@@ -153,7 +153,7 @@ where
                 HostAction::Copy(text) => app.ui.flash = Some(host.copy(&text)),
                 HostAction::ShowUnwrapped { heading, text } => {
                     // A hyperlink only for the URL the URL policy accepted.
-                    let link = crate::flow::vetted_url(&app.flow).filter(|url| *url == text);
+                    let link = iotmi_core::flow::vetted_url(&app.flow).filter(|url| *url == text);
                     host.show_unwrapped(heading, &text, link);
                     suspended = true;
                 }
@@ -166,7 +166,10 @@ where
                     };
                     // Everything is drawn anew on the terminal the program gave back.
                     redraw_all(terminal)?;
-                    let effects = app.send(crate::flow::Intent::RecheckIdentity, Instant::now());
+                    let effects = app.send(
+                        iotmi_core::flow::Intent::RecheckIdentity,
+                        Instant::now().into_std(),
+                    );
                     app.ui.flash = Some(said);
                     if let Some(outcome) = runtime.run(effects) {
                         return Ok(outcome);

@@ -1,18 +1,18 @@
 //! The full-screen front end driven with keys: every behaviour of the onboarding as the user
 //! reaches it through the keymaps (keys → intents → flow), with the service answered by hand.
-//! The flow's own rules are tested per step in `crate::flow`; these tests keep the keys that
+//! The flow's own rules are tested per step in `iotmi_core::flow`; these tests keep the keys that
 //! reach them honest.
 
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::time::Instant;
+use std::time::Instant;
 
 use super::app::{App, HostAction, Overlay, Reaction};
-use crate::flow::*;
-use crate::journal::Journal;
-use crate::remote::{LaunchDecision, Launcher, SkipReason};
-use crate::service::*;
+use iotmi_core::flow::*;
+use iotmi_core::journal::Journal;
+use iotmi_core::service::*;
+use iotmi_core::url_policy::{LaunchDecision, Launcher, SkipReason};
 
 pub(crate) fn options() -> Options {
     Options {
@@ -1116,12 +1116,12 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
     assert!(h.journal.is_none(), "nothing chosen: nothing to resume");
     h.choose(oauth("d1", "Acme Cloud"));
     let saved = h.journal.clone().unwrap();
-    assert_eq!(saved.step, crate::journal::SavedStep::Details);
+    assert_eq!(saved.step, iotmi_core::journal::SavedStep::Details);
     assert_eq!(saved.destination.as_ref().unwrap().id, "d1");
     h.key(KeyCode::Enter);
     h.paste("env=prod");
     let saved = h.journal.clone().unwrap();
-    assert_eq!(saved.step, crate::journal::SavedStep::Tags);
+    assert_eq!(saved.step, iotmi_core::journal::SavedStep::Tags);
     assert_eq!(saved.tags, [("env".to_string(), "prod".to_string())]);
     h.key(KeyCode::Enter);
     let effects = h.key(KeyCode::Enter);
@@ -1168,7 +1168,7 @@ fn failed_association_keeps_the_journal_until_acknowledged() {
     assert!(h.journal.is_none());
 }
 
-fn resumed(journal: crate::journal::Journal) -> (Harness, Vec<Effect>) {
+fn resumed(journal: iotmi_core::journal::Journal) -> (Harness, Vec<Effect>) {
     let mut opts = options();
     opts.resume = Some(journal);
     let mut h = Harness::loaded(opts, two_destinations());
@@ -1181,7 +1181,7 @@ fn resumed(journal: crate::journal::Journal) -> (Harness, Vec<Effect>) {
     (h, effects)
 }
 
-fn saved_draft() -> crate::journal::Journal {
+fn saved_draft() -> iotmi_core::journal::Journal {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(general("d2", "Globex", &["m1", "m2"]));
     h.ctrl('u');

@@ -5,10 +5,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 
 use super::app::{App, TagEdit};
-use crate::flow::{
+use iotmi_core::flow::{
     DetailsField, Load, OwnerAction, Question, Step, SubmitState, TagField, owner_actions,
 };
-use crate::service::AssociationState;
+use iotmi_core::service::AssociationState;
 
 /// What a key asks of the TUI: most become one flow intent, some are the TUI's own (copy,
 /// QR code, unwrapped view, help, cursor moves).
@@ -284,7 +284,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     ),
                 );
             }
-            if matches!(flow.identity, crate::flow::Identity::Failed(_)) {
+            if matches!(flow.identity, iotmi_core::flow::Identity::Failed(_)) {
                 keys.push(bind(
                     "r",
                     &[Char('r')],
@@ -602,7 +602,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         }
         Step::Devices if app.ui.devices_filter_focused => focused_filter_keys(),
         Step::Devices => {
-            use crate::flow::DiscoveryState;
+            use iotmi_core::flow::DiscoveryState;
             let view = flow.devices.as_ref();
             let discovery = view.map(|v| &v.discovery);
             let adoption = view.and_then(|v| v.adoption.as_ref());

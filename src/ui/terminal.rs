@@ -109,7 +109,7 @@ impl Host for TtyHost {
     fn show_unwrapped(&mut self, heading: &str, text: &str, link: Option<&str>) {
         if let Ok(mut tty) = open_tty() {
             let _ = execute!(tty, LeaveAlternateScreen, crossterm::cursor::Show);
-            let safe = crate::text::sanitize(text);
+            let safe = iotmi_core::text::sanitize(text);
             let (open, close) = match link {
                 Some(url) => (osc8(Some(url)), osc8(None)),
                 None => (String::new(), String::new()),
@@ -144,7 +144,9 @@ impl Host for TtyHost {
         // What a notification may carry: no control characters, no ';' (OSC 777's separator).
         let clean = |s: &str| -> String {
             s.chars()
-                .filter(|c| !c.is_control() && *c != ';' && crate::text::stand_in(*c).is_none())
+                .filter(|c| {
+                    !c.is_control() && *c != ';' && iotmi_core::text::stand_in(*c).is_none()
+                })
                 .take(200)
                 .collect()
         };

@@ -14,11 +14,11 @@ use super::app::App;
 use super::key_tests::{Harness, dest, general, list_generation, oauth, options};
 use super::theme::Theme;
 use super::view::view;
-use crate::flow::testing::{generation_of, poll_generation};
-use crate::flow::*;
-use crate::remote::{LaunchDecision, SkipReason};
 use crate::runtime::Runtime;
-use crate::service::*;
+use iotmi_core::flow::testing::{generation_of, poll_generation};
+use iotmi_core::flow::*;
+use iotmi_core::service::*;
+use iotmi_core::url_policy::{LaunchDecision, SkipReason};
 
 const COLOR: Theme = Theme { color: true };
 
@@ -376,7 +376,7 @@ async fn driver_polls_every_second_then_backs_off() {
     });
     let mut opts = options();
     opts.launch = LaunchDecision::Skip(SkipReason::Disabled);
-    let mut app = App::new(Flow::new(opts, tokio::time::Instant::now()));
+    let mut app = App::new(Flow::new(opts, std::time::Instant::now()));
     let mut runtime = Runtime::new(service, None);
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut host = RecordingHost::default();
@@ -634,7 +634,7 @@ fn check_consistency(app: &App) {
     );
     assert_eq!(list.items.len(), list.haystacks.len());
     assert!(model.tags.rows.is_empty() || ui.tag_cursor < model.tags.rows.len());
-    assert!(model.tags.rows.len() <= crate::flow::validate::MAX_TAGS);
+    assert!(model.tags.rows.len() <= iotmi_core::flow::validate::MAX_TAGS);
     // The text widgets show what the flow holds.
     assert_eq!(ui.name.value(), model.details.name);
     assert_eq!(ui.description.value(), model.details.description);
@@ -684,7 +684,7 @@ fn start_manage_and_resume_screens() {
         },
         destinations(),
     );
-    failed.app.flow.identity = crate::flow::Identity::Checking;
+    failed.app.flow.identity = iotmi_core::flow::Identity::Checking;
     snap("start_checking_identity", &failed);
     failed.send(Event::Identity(Err(ServiceError::new(
         ErrorKind::NoCredentials,

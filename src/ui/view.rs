@@ -11,7 +11,7 @@ use super::keymap;
 use super::screens;
 use super::theme::Theme;
 use super::widgets::key_line;
-use crate::flow::Step;
+use iotmi_core::flow::Step;
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
 pub const MIN_WIDTH: u16 = 60;
@@ -94,7 +94,7 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
 }
 
 fn render_header(
-    model: &crate::flow::Flow,
+    model: &iotmi_core::flow::Flow,
     autoplay: Option<bool>,
     frame: &mut Frame,
     area: Rect,
@@ -116,7 +116,7 @@ fn render_header(
         let failed = model
             .association
             .as_ref()
-            .is_some_and(|a| a.state == crate::service::AssociationState::Failed);
+            .is_some_and(|a| a.state == iotmi_core::service::AssociationState::Failed);
         let step = if model.step == Step::Done && failed {
             "Failed"
         } else {
@@ -279,7 +279,7 @@ fn render_help(
 /// The consent URL's QR code over the whole window (error correction L, half blocks, a
 /// 2-module quiet zone), or the exact window size it needs.
 fn render_qr(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let art = crate::flow::vetted_url(&app.flow).and_then(crate::remote::qr_art);
+    let art = iotmi_core::flow::vetted_url(&app.flow).and_then(crate::remote::qr_art);
     let caption = "Scan it with a phone to open the consent page · any key returns";
     match art {
         Some(art) if crate::remote::fits(&art, area.width, area.height) => {
@@ -327,7 +327,7 @@ fn render_qr(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 fn render_confirm_quit(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let what = crate::flow::quit_warning(&app.flow);
+    let what = iotmi_core::flow::quit_warning(&app.flow);
     let lines = vec![
         Line::from(Span::styled("Quit?", theme.title())),
         Line::from(""),

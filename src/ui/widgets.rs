@@ -10,8 +10,8 @@ use tui_input::Input;
 use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
-use crate::service::ServiceError;
-use crate::text::sanitize;
+use iotmi_core::service::ServiceError;
+use iotmi_core::text::sanitize;
 
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -101,8 +101,8 @@ pub fn key_line(keys: &[(&str, &str)], theme: &Theme) -> Line<'static> {
 
 /// `demo` waits for consent: the keyboard stands in for the account owner's browser (a
 /// presenter has none on stage).
-pub fn owner_hint(flow: &crate::flow::Flow, theme: &Theme) -> Option<Line<'static>> {
-    use crate::flow::{OwnerAction, owner_actions};
+pub fn owner_hint(flow: &iotmi_core::flow::Flow, theme: &Theme) -> Option<Line<'static>> {
+    use iotmi_core::flow::{OwnerAction, owner_actions};
     if !owner_actions(flow).contains(&OwnerAction::Approve) {
         return None;
     }

@@ -12,8 +12,9 @@ use crate::common::e2e::{Sim, wizard_args};
 use crate::common::mkfifo;
 use crate::common::pty::{Spawn, Tui};
 use crate::hostile_e2e::{CLIPBOARD, DSR, RLO, TITLE, assert_inert};
-use iotmi_onboard::journal::{Journal, JournalKey, JournalStore, SavedStep, VERSION};
-use iotmi_onboard::service::DestinationDetail;
+use iotmi_core::journal::{Journal, SavedStep, VERSION};
+use iotmi_core::service::DestinationDetail;
+use iotmi_onboard::journal::{JournalKey, JournalStore};
 
 /// Far more than a start-up takes; a hang is killed here.
 const DEADLINE: Duration = Duration::from_secs(20);

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
-use iotmi_onboard::flow::{FirstScreen, Flow, Options, OutcomeKind, Prefill, Target};
-use iotmi_onboard::remote::{LaunchDecision, SkipReason};
+use iotmi_core::flow::{FirstScreen, Flow, Options, OutcomeKind, Prefill, Target};
+use iotmi_core::url_policy::{LaunchDecision, SkipReason};
 use iotmi_onboard::runtime::Runtime;
-use iotmi_onboard::service::sdk::LazySdkService;
+use iotmi_onboard::sdk::LazySdkService;
 use iotmi_onboard::ui::app::App;
 use iotmi_onboard::ui::driver::run;
 use iotmi_onboard::ui::terminal::Host;
@@ -120,7 +120,7 @@ async fn random_input_against_the_real_service_never_panics() {
                 FirstScreen::Manage
             },
         };
-        let mut app = App::new(Flow::new(options, tokio::time::Instant::now()));
+        let mut app = App::new(Flow::new(options, std::time::Instant::now()));
         let service = Arc::new(LazySdkService::from_config(
             iotmi_onboard::aws::demo_sdk_config(&endpoint),
             true,

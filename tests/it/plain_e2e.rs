@@ -191,8 +191,9 @@ fn demo_plain_works() {
 /// ClientToken (the service answers with the same association), and success clears it.
 #[test]
 fn plain_resumes_a_journaled_submit_with_the_same_token() {
-    use iotmi_onboard::journal::{Journal, JournalKey, JournalStore, SavedStep, VERSION};
-    use iotmi_onboard::service::{CreateRequest, DestinationDetail};
+    use iotmi_core::journal::{Journal, SavedStep, VERSION};
+    use iotmi_core::service::{CreateRequest, DestinationDetail};
+    use iotmi_onboard::journal::{JournalKey, JournalStore};
 
     let sim = Sim::start(50);
     let dir = tempfile::tempdir().unwrap();

@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 use std::process::Command;
 
-use iotmi_onboard::remote::{check_url, qr_art};
-use iotmi_onboard::text::{sanitize, shell_join};
+use iotmi_core::text::{sanitize, shell_join};
+use iotmi_core::url_policy::check_url;
+use iotmi_onboard::remote::qr_art;
 use proptest::prelude::*;
 
 /// Characters `sanitize` must never let through (per the spec, not the implementation).

@@ -7,8 +7,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::credential_fn::provide_credentials_fn;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::provider::error::CredentialsError;
-use iotmi_onboard::service::sdk::LazySdkService;
-use iotmi_onboard::service::{AssociationService, AssociationState, CreateRequest, ErrorKind};
+use iotmi_core::service::{AssociationService, AssociationState, CreateRequest, ErrorKind};
+use iotmi_onboard::sdk::LazySdkService;
 use iotmi_simulator::SimConfig;
 
 fn service(endpoint: &str) -> LazySdkService {

@@ -281,9 +281,9 @@ fn real_binary_prints_its_endpoint_first_and_exits_0_on_sigterm() {
 /// second run return the same association.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_review_command_reproduces_the_request() {
-    use iotmi_onboard::flow::Target;
-    use iotmi_onboard::flow::command::aws_cli_command;
-    use iotmi_onboard::service::CreateRequest;
+    use iotmi_core::flow::Target;
+    use iotmi_core::flow::command::aws_cli_command;
+    use iotmi_core::service::CreateRequest;
 
     let sim = common::start(common::config()).await;
     let endpoint = sim.endpoint();

@@ -1,8 +1,8 @@
 //! Property tests of the input rules and the tag paste parser: what the wizard accepts is
 //! exactly what the service's constraints allow, and pasted pairs round-trip.
 
-use iotmi_onboard::flow::pairs::parse_pairs;
-use iotmi_onboard::flow::validate::{
+use iotmi_core::flow::pairs::parse_pairs;
+use iotmi_core::flow::validate::{
     NAME_MAX, description_error, is_name_char, name_error, request_errors, suggest_name,
     tag_key_error, tag_value_error, tags_errors,
 };

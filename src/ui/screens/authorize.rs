@@ -4,11 +4,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use unicode_width::UnicodeWidthChar;
 
-use crate::flow::{BrowserNote, sign_in, vetted_url};
-use crate::text::sanitize;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, owner_hint, spinner};
+use iotmi_core::flow::{BrowserNote, sign_in, vetted_url};
+use iotmi_core::text::sanitize;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

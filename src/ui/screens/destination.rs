@@ -4,12 +4,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::ListItem;
 
-use crate::flow::{DetailLoad, Load};
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
     boxed_paragraph, error_lines, highlighted, labelled, spinner, text_field, windowed_list,
 };
+use iotmi_core::flow::{DetailLoad, Load};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -84,7 +84,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
     let filter = ui.destination_filter.value();
-    let row = |d: &crate::service::DestinationSummary| {
+    let row = |d: &iotmi_core::service::DestinationSummary| {
         let connector = model
             .connector_name(&d.cloud_connector_id)
             .unwrap_or(&d.cloud_connector_id);

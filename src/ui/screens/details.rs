@@ -3,12 +3,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::flow::DetailsField;
-use crate::flow::details_errors;
-use crate::flow::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{counter, text_field};
+use iotmi_core::flow::DetailsField;
+use iotmi_core::flow::details_errors;
+use iotmi_core::flow::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

@@ -7,11 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, ListItem, Paragraph, Wrap};
 
-use crate::flow::{DiscoveryState, Notice};
-use crate::service::DiscoveredDevice;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, highlighted, spinner, text_field, windowed_list};
+use iotmi_core::flow::{DiscoveryState, Notice};
+use iotmi_core::service::DiscoveredDevice;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

@@ -4,14 +4,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
 
-use crate::flow::{Load, Notice};
-use crate::service::AssociationState;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
     boxed_paragraph, error_lines, highlighted, key_line, labelled, spinner, text_field,
     windowed_list,
 };
+use iotmi_core::flow::{Load, Notice};
+use iotmi_core::service::AssociationState;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -70,7 +70,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
     let filter = ui.manage_filter.value();
-    let row = |a: &crate::service::AssociationSummary| {
+    let row = |a: &iotmi_core::service::AssociationSummary| {
         let name = if a.name.is_empty() {
             a.id.clone()
         } else {

@@ -2,10 +2,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::journal::SavedStep;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, key_line, labelled};
+use iotmi_core::journal::SavedStep;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

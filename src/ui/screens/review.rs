@@ -3,10 +3,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::flow::ReviewRow;
-use crate::flow::review_command;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
+use iotmi_core::flow::ReviewRow;
+use iotmi_core::flow::review_command;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -55,7 +55,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn row_text(model: &crate::flow::Flow, row: ReviewRow) -> (&'static str, String) {
+fn row_text(model: &iotmi_core::flow::Flow, row: ReviewRow) -> (&'static str, String) {
     match row {
         ReviewRow::Destination => (
             "Destination",

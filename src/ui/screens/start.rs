@@ -2,10 +2,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::flow::{Flow, Identity};
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, key_line, spinner};
+use iotmi_core::flow::{Flow, Identity};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     if app.flow.picking_profile {
@@ -138,7 +138,7 @@ fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .as_ref()
         .map(|l| l.profile.as_str());
     let all: Vec<usize> = (0..profiles.len()).collect();
-    let row = |p: &crate::profiles::ProfileInfo| {
+    let row = |p: &iotmi_core::profile::ProfileInfo| {
         ListItem::new(Line::from(vec![
             Span::raw(p.name.clone()),
             Span::styled(

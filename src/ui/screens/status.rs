@@ -2,11 +2,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::flow::{RefreshState, Step};
-use crate::service::AssociationState;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, owner_hint, spinner};
+use iotmi_core::flow::{RefreshState, Step};
+use iotmi_core::service::AssociationState;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
@@ -124,7 +124,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             ],
             theme,
         ));
-        if let Some([ours, _]) = crate::flow::command::check_later(&model.target, &tracked.id) {
+        if let Some([ours, _]) = iotmi_core::flow::command::check_later(&model.target, &tracked.id)
+        {
             lines.push(Line::from(Span::styled(
                 format!("Check it later: {ours}"),
                 theme.dim(),

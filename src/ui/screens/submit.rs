@@ -2,10 +2,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use crate::flow::SubmitState;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, spinner};
+use iotmi_core::flow::SubmitState;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

@@ -3,11 +3,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::flow::validate::{MAX_TAGS, TAG_KEY_MAX, TAG_VALUE_MAX};
-use crate::flow::{Notice, TagField};
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{counter, text_field};
+use iotmi_core::flow::validate::{MAX_TAGS, TAG_KEY_MAX, TAG_VALUE_MAX};
+use iotmi_core::flow::{Notice, TagField};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;

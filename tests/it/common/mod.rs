@@ -19,7 +19,9 @@ use iotmi_simulator::{self, SimConfig, SimHandle};
 pub const FAKE_SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20250303/us-east-1/iotmanagedintegrations/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef";
 
 pub async fn start(config: SimConfig) -> SimHandle {
-    iotmi_simulator::start(config).await.expect("simulator starts")
+    iotmi_simulator::start(config)
+        .await
+        .expect("simulator starts")
 }
 
 /// Fast test timings; tests override what they exercise.

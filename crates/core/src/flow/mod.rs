@@ -33,10 +33,10 @@ mod status;
 mod submit;
 mod tags;
 
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
-use tokio::time::Instant;
+use std::time::Instant;
 
 pub use authorize::{sign_in, vetted_url};
 pub use destination::filter_matches;
@@ -380,7 +380,7 @@ impl Flow {
         let Identity::Failed(error) = &self.identity else {
             return None;
         };
-        let sso = self.target.credentials == crate::profiles::CredentialKind::Sso.label();
+        let sso = self.target.credentials == crate::profile::CredentialKind::Sso.label();
         (sso && matches!(
             error.kind,
             crate::service::ErrorKind::NoCredentials | crate::service::ErrorKind::AccessDenied
@@ -437,10 +437,10 @@ impl Flow {
         self.destinations.connectors.get(id).map(String::as_str)
     }
 
-    pub fn launch_skipped(&self) -> Option<crate::remote::SkipReason> {
+    pub fn launch_skipped(&self) -> Option<crate::url_policy::SkipReason> {
         match self.opts.launch {
-            crate::remote::LaunchDecision::Skip(reason) => Some(reason),
-            crate::remote::LaunchDecision::Launch(_) => None,
+            crate::url_policy::LaunchDecision::Skip(reason) => Some(reason),
+            crate::url_policy::LaunchDecision::Launch(_) => None,
         }
     }
 

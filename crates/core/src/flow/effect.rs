@@ -6,8 +6,8 @@ use super::Generation;
 use super::model::Outcome;
 use super::owner::OwnerAction;
 use crate::journal::Journal;
-use crate::remote::Launcher;
 use crate::service::{AdoptRequest, CreateRequest};
+use crate::url_policy::Launcher;
 
 // A handful of effects per input, consumed at once: boxing the journal buys nothing.
 #[allow(clippy::large_enum_variant)]

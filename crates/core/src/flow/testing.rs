@@ -3,19 +3,19 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use std::time::Instant;
 
 use super::*;
 use crate::journal::{Journal, SavedStep, VERSION};
-use crate::remote::{LaunchDecision, SkipReason};
 use crate::service::*;
+use crate::url_policy::{LaunchDecision, SkipReason};
 
 pub const SEED: &str = "seed0123456789abcdef0123";
 
-/// One fixed instant for a test run (tokio's Instant cannot be made from nothing).
+/// One fixed instant for a test run.
 pub fn now() -> Instant {
-    static START: OnceLock<std::time::Instant> = OnceLock::new();
-    Instant::from_std(*START.get_or_init(std::time::Instant::now))
+    static START: OnceLock<Instant> = OnceLock::new();
+    *START.get_or_init(Instant::now)
 }
 
 pub fn options() -> Options {

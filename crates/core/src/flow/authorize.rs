@@ -4,7 +4,7 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{BrowserNote, Step};
 use super::{Flow, status};
-use crate::remote::{LaunchDecision, check_url};
+use crate::url_policy::{LaunchDecision, check_url};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     match intent {
@@ -110,12 +110,12 @@ pub fn vetted_url(flow: &Flow) -> Option<&str> {
 mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::remote::{LaunchDecision, SkipReason};
+    use crate::url_policy::{LaunchDecision, SkipReason};
 
     #[test]
     fn a_refused_url_is_never_opened() {
         let mut flow = flow_at(Step::Review);
-        flow.opts.launch = LaunchDecision::Launch(crate::remote::Launcher::System);
+        flow.opts.launch = LaunchDecision::Launch(crate::url_policy::Launcher::System);
         let effects = send(&mut flow, Intent::Submit);
         let effects = answer_created(&mut flow, generation_of(&effects), "javascript:alert(1)");
         assert!(

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use std::time::Instant;
 
 use super::Generation;
 use crate::journal::Journal;
-use crate::remote::{LaunchDecision, SkipReason};
 use crate::service::{
     Association, AssociationState, AssociationSummary, DestinationSummary, ServiceError,
 };
+use crate::url_policy::{LaunchDecision, SkipReason};
 
 /// Values given on the command line; they fill fields, the user still confirms each step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -87,9 +87,9 @@ pub struct Options {
     /// The AWS CLI is on PATH: a failed SSO sign-in can be fixed in place (`aws sso login`).
     pub aws_cli: bool,
     /// Offered on the Start screen when no profile was named and the files have several.
-    pub profiles: Vec<crate::profiles::ProfileInfo>,
+    pub profiles: Vec<crate::profile::ProfileInfo>,
     /// The profile and region picked last time, offered first.
-    pub last_profile: Option<crate::profiles::LastChoice>,
+    pub last_profile: Option<crate::profile::LastChoice>,
     /// The loopback consent URL is on this host and the session is over SSH: the line that
     /// forwards its port to the operator's laptop (`ssh -L N:127.0.0.1:N user@host`).
     pub tunnel: Option<String>,

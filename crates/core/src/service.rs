@@ -1,8 +1,6 @@
 //! The service as the wizard sees it: a small trait over the AWS API, domain types that hold
 //! only what the wizard uses, and one error type with a user-facing message and remedy.
-//! The SDK-backed implementation lives in [`sdk`]; tests substitute fakes.
-
-pub mod sdk;
+//! The SDK-backed implementation is the application's; tests substitute fakes.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -393,17 +391,3 @@ impl fmt::Display for ServiceError {
 }
 
 impl std::error::Error for ServiceError {}
-
-/// Logs a call's result: failures with their kind and request id; the service's message (which
-/// may echo input values) only at debug level. Never values, tags, URLs or credentials.
-/// Every front end (UI driver, plain prompts, commands) passes its calls through here.
-pub fn logged<T>(call: &'static str, result: Result<T, ServiceError>) -> Result<T, ServiceError> {
-    match &result {
-        Ok(_) => tracing::info!(call, "ok"),
-        Err(error) => {
-            tracing::warn!(call, kind = ?error.kind, request_id = error.request_id.as_deref().unwrap_or("-"), "failed");
-            tracing::debug!(call, message = %error.message, "failure detail");
-        }
-    }
-    result
-}

@@ -204,9 +204,9 @@ pub fn on_page(
                 }
             }
         }
-        Err(error) if flow.manage.incoming.is_some() => {
-            // A quiet reload that failed: the list stays as it was, and tries again later.
-            tracing::debug!(kind = ?error.kind, "quiet reload failed");
+        Err(_) if flow.manage.incoming.is_some() => {
+            // A quiet reload that failed (the runtime logged the call): the list stays as it
+            // was, and tries again later.
             flow.manage.incoming = None;
             schedule_auto_reload(flow)
         }

@@ -14,13 +14,13 @@ use aws_sdk_iotmanagedintegrations::operation::RequestId;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use tokio::sync::OnceCell;
 
-use super::{
+use iotmi_core::service::{
     AdoptRequest, Association, AssociationService, AssociationState, AssociationSummary,
     CallerIdentity, CloudConnector, CreateRequest, CreatedAssociation, DestinationDetail,
     DestinationSummary, DiscoveredDevice, Discovery, DiscoveryStatus, ErrorKind, ManagedThing,
     Page, ServiceError, ServiceFuture,
 };
-use crate::text::sanitize;
+use iotmi_core::text::sanitize;
 
 /// Where calls go, as the operator chose it on the command line (AWS CLI names and env vars).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

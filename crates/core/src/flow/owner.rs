@@ -8,8 +8,8 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::Step;
 use super::{Flow, Generation, status};
-use crate::remote::check_url;
 use crate::service::AssociationState;
+use crate::url_policy::check_url;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OwnerAction {
