@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use iotmi_core::flow::{DevicesView, DiscoveryState, Flow, Step};
+use iotmi_core::flow::{DevicesView, DiscoveryState, Flow};
 use iotmi_core::service::DiscoveredDevice;
 use iotmi_onboard::ui::app::App;
 use iotmi_simulator::SimConfig;
@@ -54,20 +54,22 @@ fn filter_and_render() {
             .to_lowercase()
         })
         .collect();
-    flow.devices = Some(DevicesView {
-        association_id: "bench".into(),
-        association_name: "Bench".into(),
-        discovery: DiscoveryState::Done { id: "d".into() },
-        matches: (0..items.len()).collect(),
-        items,
-        haystacks,
-        filter: String::new(),
-        selected: Default::default(),
-        adoption: None,
-        message: None,
-        from_manage: false,
-    });
-    flow.step = Step::Devices;
+    iotmi_core::flow::testing::open_devices(
+        &mut flow,
+        DevicesView {
+            association_id: "bench".into(),
+            association_name: "Bench".into(),
+            discovery: DiscoveryState::Done { id: "d".into() },
+            matches: (0..items.len()).collect(),
+            items,
+            haystacks,
+            filter: String::new(),
+            selected: Default::default(),
+            adoption: None,
+            message: None,
+            from_manage: false,
+        },
+    );
     let mut app = App::new(flow);
     app.key(
         KeyEvent::from(KeyCode::Char('/')),

@@ -368,7 +368,7 @@ async fn run_wizard(
     terminal::restore();
     let outcome = result.context("terminal I/O failed")?;
     tracing::info!(kind = ?outcome.kind, "wizard closed");
-    print_summary(&outcome, &app.flow.target, output)?;
+    print_summary(&outcome, app.flow.target(), output)?;
     Ok(outcome.kind.exit_code())
 }
 

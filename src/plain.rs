@@ -207,7 +207,7 @@ pub async fn run(
     ));
     say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
     let mut flow = Flow::new(options, Instant::now().into_std());
-    if let Some(notice) = flow.notice.take() {
+    if let Some(notice) = flow.take_notice() {
         say(&sanitize(&notice));
     }
     crate::commands::interruptible(async move {
@@ -224,7 +224,7 @@ pub async fn run(
         match outcome {
             Ok(outcome) => {
                 tracing::info!(kind = ?outcome.kind, "plain wizard closed");
-                print_summary(&outcome, &plain.flow.target, output)?;
+                print_summary(&outcome, plain.flow.target(), output)?;
                 Ok(outcome.kind.exit_code())
             }
             Err(Eof) => {
@@ -232,11 +232,11 @@ pub async fn run(
                 let outcome = plain.flow.outcome(OutcomeKind::Interrupted);
                 if outcome.summary.is_some() {
                     say("Input ended (stdin closed); the association is left as it is.");
-                    print_summary(&outcome, &plain.flow.target, output)?;
+                    print_summary(&outcome, plain.flow.target(), output)?;
                 } else {
                     say("Input ended (stdin closed): nothing was created.");
-                    print_draft_fate(outcome.draft, &plain.flow.target);
-                    print_demo_next_steps(&plain.flow.target);
+                    print_draft_fate(outcome.draft, plain.flow.target());
+                    print_demo_next_steps(plain.flow.target());
                 }
                 Ok(iotmi_core::exit::INTERRUPTED)
             }
@@ -258,14 +258,14 @@ impl Plain {
     /// prompt is open are applied; the prompt is shown again when they changed it.
     async fn drive(&mut self, runtime: &mut Runtime) -> Result<Outcome, Eof> {
         loop {
-            if let Some(outcome) = self.flow.exit.clone() {
+            if let Some(outcome) = self.flow.exit().clone() {
                 return Ok(outcome);
             }
             self.report();
             let Some(prompt) = self.prompt() else {
                 // Nothing to ask: the flow waits for the service (or a final screen is done:
                 // a prompt run ends there, also after an action from Manage).
-                if self.flow.step == Step::Done {
+                if self.flow.step() == Step::Done {
                     let leave = Intent::Quit { interrupted: false };
                     if let Some(outcome) = self.apply(runtime, vec![leave]) {
                         return Ok(outcome);
@@ -273,7 +273,7 @@ impl Plain {
                     continue;
                 }
                 // The devices are adopted (or none was found): the run ends as Done would.
-                if self.flow.step == Step::Devices && !self.flow.waiting() {
+                if self.flow.step() == Step::Devices && !self.flow.waiting() {
                     self.report();
                     if let Some(outcome) = self.apply(runtime, vec![Intent::Next]) {
                         return Ok(outcome);
@@ -298,7 +298,7 @@ impl Plain {
                     line = self.lines.next() => match line {
                         Ok(line) => break Some(line),
                         // The devices offer is a question with a default: no more input is no.
-                        Err(Eof) if self.flow.step == Step::Done => {
+                        Err(Eof) if self.flow.step() == Step::Done => {
                             let leave = Intent::Quit { interrupted: false };
                             if let Some(outcome) = self.apply(runtime, vec![leave]) {
                                 return Ok(outcome);
@@ -334,13 +334,18 @@ impl Plain {
 
     fn apply(&mut self, runtime: &mut Runtime, intents: Vec<Intent>) -> Option<Outcome> {
         for intent in intents {
+            let saving_tag = matches!(intent, Intent::SaveTag { .. });
             let effects: Vec<Effect> =
                 flow::update(&mut self.flow, intent, Instant::now().into_std());
             if let Some(outcome) = execute(runtime, effects) {
                 return Some(outcome);
             }
-            if let Some(notice) = self.flow.notice.take() {
+            if let Some(notice) = self.flow.take_notice() {
                 say(&sanitize(&notice));
+            }
+            // A refused tag is said once, right after the SaveTag that it refused.
+            if saving_tag && let Some((_, error)) = &self.flow.tags().edit_error {
+                say(&format!("error: tags: {error}"));
             }
         }
         None
@@ -349,13 +354,13 @@ impl Plain {
     /// What happened since the last prompt, printed once: the step's introduction, errors,
     /// the URL, state changes.
     fn report(&mut self) {
-        if let Some(notice) = self.flow.notice.take() {
+        if let Some(notice) = self.flow.take_notice() {
             say(&sanitize(&notice));
         }
-        if self.flow.picking_profile && !self.shown.profiles_listed {
+        if self.flow.picking_profile() && !self.shown.profiles_listed {
             self.shown.profiles_listed = true;
             say("No profile was named, and your AWS config has several:");
-            for (n, p) in self.flow.opts.profiles.iter().enumerate() {
+            for (n, p) in self.flow.opts().profiles.iter().enumerate() {
                 say(&format!(
                     "  {}. {} ({}, {})",
                     n + 1,
@@ -368,10 +373,10 @@ impl Plain {
                 ));
             }
         }
-        if self.shown.identity.as_ref() != Some(&self.flow.identity) {
-            self.shown.identity = Some(self.flow.identity.clone());
-            let target = &self.flow.target;
-            match &self.flow.identity {
+        if self.shown.identity.as_ref() != Some(self.flow.identity()) {
+            self.shown.identity = Some(self.flow.identity().clone());
+            let target = &self.flow.target();
+            match &self.flow.identity() {
                 Identity::Known => say(&format!(
                     "Onboarding into account {} as {} (credentials: {}).",
                     target.account.as_deref().unwrap_or_default(),
@@ -396,23 +401,23 @@ impl Plain {
             }
         }
         let flow = &self.flow;
-        let entered = self.shown.step != Some(flow.step);
+        let entered = self.shown.step != Some(flow.step());
         if entered {
-            self.shown.step = Some(flow.step);
+            self.shown.step = Some(flow.step());
             self.shown.field = None;
         }
-        match flow.step {
+        match flow.step() {
             Step::Destination => {
-                if let DetailLoad::Failed { error, .. } = &flow.destinations.detail {
-                    show_error(error, &flow.target.profile);
+                if let DetailLoad::Failed { error, .. } = &flow.destinations().detail {
+                    show_error(error, &flow.target().profile);
                 }
-                if let Load::Failed(error) = &flow.destinations.load {
-                    show_error(error, &flow.target.profile);
+                if let Load::Failed(error) = &flow.destinations().load {
+                    show_error(error, &flow.target().profile);
                 }
-                if entered && flow.destinations.load == Load::Loading {
+                if entered && flow.destinations().load == Load::Loading {
                     say("Loading connector destinations…");
                 }
-                if flow.destinations.load == Load::Loaded && !flow.destinations.more {
+                if flow.destinations().load == Load::Loaded && !flow.destinations().more {
                     self.list_destinations();
                 }
             }
@@ -420,7 +425,7 @@ impl Plain {
             Step::Auth if entered => {
                 say("This destination uses General Authorization. Materials:");
                 for (n, material) in flow
-                    .destination
+                    .destination()
                     .iter()
                     .flat_map(|d| &d.auth_materials)
                     .enumerate()
@@ -428,14 +433,14 @@ impl Plain {
                     say(&format!("  {}. {}", n + 1, sanitize(material)));
                 }
             }
-            Step::Manage if flow.manage.load == Load::Loaded && !flow.manage.more => {
+            Step::Manage if flow.manage().load == Load::Loaded && !flow.manage().more => {
                 self.list_associations();
             }
             Step::Tags if entered => {
                 say(
                     "Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.",
                 );
-                if !flow.tags.rows.is_empty() {
+                if !flow.tags().rows.is_empty() {
                     say(&format!(
                         "Tags so far: {} (type 'clear' to remove them).",
                         tags_text(&flow.tag_pairs())
@@ -444,22 +449,19 @@ impl Plain {
             }
             Step::Submit if entered => say("Creating the association…"),
             Step::Submit => {
-                if let SubmitState::Failed(error) = &flow.submit {
-                    show_error(error, &flow.target.profile);
+                if let SubmitState::Failed(error) = &flow.submit() {
+                    show_error(error, &flow.target().profile);
                 }
             }
             Step::Devices => self.report_devices(),
             Step::Authorize if entered => self.progress.hand_over(&self.flow),
             Step::Status | Step::Done | Step::Authorize => {
-                if let RefreshState::Failed(error) = &flow.refresh {
-                    show_error(error, &flow.target.profile);
+                if let RefreshState::Failed(error) = &flow.refresh() {
+                    show_error(error, &flow.target().profile);
                 }
                 self.progress.report(&self.flow);
             }
             _ => {}
-        }
-        if let Some((_, error)) = self.flow.tags.edit_error.take() {
-            say(&format!("error: tags: {error}"));
         }
     }
 
@@ -470,25 +472,25 @@ impl Plain {
         if self.flow.waiting() {
             return None;
         }
-        Some(match flow.step {
-            Step::Start if flow.picking_profile => match &self.shown.profile {
+        Some(match flow.step() {
+            Step::Start if flow.picking_profile() => match &self.shown.profile {
                 None => {
                     let last = flow
-                        .opts
+                        .opts()
                         .last_profile
                         .as_ref()
                         .map(|l| format!(" [Enter: {}]", sanitize(&l.profile)))
                         .unwrap_or_default();
                     format!(
                         "Profile: {} or its name{last}: ",
-                        numbers(flow.opts.profiles.len())
+                        numbers(flow.opts().profiles.len())
                     )
                 }
                 Some((_, region)) => format!("Region [Enter: {}]: ", sanitize(region)),
             },
             Step::Start => "Create a new association (c) or manage existing ones (m)? ".into(),
             Step::Resume => {
-                let journal = flow.opts.resume.as_ref()?;
+                let journal = flow.opts().resume.as_ref()?;
                 let what = match (&journal.association_id, &journal.unanswered) {
                     (Some(id), _) => format!("association {}, created", sanitize(id)),
                     (None, Some(_)) => "submitted, reply not received".to_owned(),
@@ -500,21 +502,21 @@ impl Plain {
                 )
             }
             Step::Destination => {
-                if flow.destinations.load == Load::Loading || flow.destinations.more {
+                if flow.destinations().load == Load::Loading || flow.destinations().more {
                     return None;
                 }
-                if let Load::Failed(_) = &flow.destinations.load {
+                if let Load::Failed(_) = &flow.destinations().load {
                     return Some("Retry? [Y/n]: ".into());
                 }
                 let default = flow
-                    .opts
+                    .opts()
                     .prefill
                     .destination
                     .as_ref()
                     .and_then(|id| flow.listed_destination(id))
                     .map(|d| format!(" [Enter: {} ({})]", sanitize(&d.name), sanitize(&d.id)))
                     .unwrap_or_default();
-                let count = flow.destinations.matches.len();
+                let count = flow.destinations().matches.len();
                 if count <= LIST_MAX {
                     format!(
                         "Destination: {}, or text to filter{default}: ",
@@ -528,21 +530,21 @@ impl Plain {
                 DetailsField::Name => format!(
                     "Name ({}) [Enter: {}]: ",
                     validate::NAME_CHARS_HINT,
-                    sanitize(&flow.details.name)
+                    sanitize(&flow.details().name)
                 ),
-                DetailsField::Description if flow.details.description.is_empty() => {
+                DetailsField::Description if flow.details().description.is_empty() => {
                     "Description, optional [Enter: none]: ".into()
                 }
                 DetailsField::Description => format!(
                     "Description, optional [Enter: {}; '-' for none]: ",
-                    sanitize(&flow.details.description)
+                    sanitize(&flow.details().description)
                 ),
             },
             Step::Tags => "Tag: ".into(),
             Step::Auth => {
-                let materials = &flow.destination.as_ref()?.auth_materials;
+                let materials = &flow.destination().as_ref()?.auth_materials;
                 let hint = flow
-                    .auth_material
+                    .auth_material()
                     .as_ref()
                     .map(|m| format!(" [Enter: {}]", sanitize(m)))
                     .unwrap_or_default();
@@ -560,7 +562,7 @@ impl Plain {
                 }
             ),
             Step::Review => "Create it? y = create, e = edit, q = quit: ".into(),
-            Step::Submit => match &flow.submit {
+            Step::Submit => match &flow.submit() {
                 SubmitState::Failed(error) if error.is_retryable() => {
                     "Retry with the same request and ClientToken? [Y/n]: ".into()
                 }
@@ -568,15 +570,15 @@ impl Plain {
                 _ => return None,
             },
             Step::Authorize | Step::Status => {
-                let tracked = flow.association.as_ref()?;
-                if let Some(polling) = flow.polling.as_ref().filter(|p| p.asking_timeout) {
+                let tracked = flow.association().as_ref()?;
+                if let Some(polling) = flow.polling().as_ref().filter(|p| p.asking_timeout) {
                     format!(
                         "Still {} after {}. Keep waiting? [y/N]: ",
                         tracked.state,
-                        elapsed_text(flow.now.saturating_duration_since(polling.started))
+                        elapsed_text(flow.now().saturating_duration_since(polling.started))
                     )
                 } else if tracked.state == AssociationState::RefreshTokenExpired
-                    && !matches!(flow.refresh, RefreshState::InFlight { .. })
+                    && !matches!(flow.refresh(), RefreshState::InFlight { .. })
                 {
                     "The refresh token expired. Refresh it now (a new consent URL)? [Y/n]: ".into()
                 } else if self.owner_offer_open() {
@@ -604,7 +606,7 @@ impl Plain {
 
     /// The discovery's progress, the devices once listed, each adoption's result.
     fn report_devices(&mut self) {
-        let Some(view) = self.flow.devices.as_ref() else {
+        let Some(view) = self.flow.devices().as_ref() else {
             return;
         };
         let state = match &view.discovery {
@@ -674,7 +676,7 @@ impl Plain {
 
     fn details_field(&self) -> DetailsField {
         self.flow
-            .details
+            .details()
             .error_field
             .or(self.shown.field)
             .unwrap_or(DetailsField::Name)
@@ -683,11 +685,11 @@ impl Plain {
     /// The answer as intents for the current step.
     fn answer(&mut self, answer: &str) -> Vec<Intent> {
         let flow = &self.flow;
-        match flow.step {
-            Step::Start if flow.picking_profile => self.answer_profile(answer),
+        match flow.step() {
+            Step::Start if flow.picking_profile() => self.answer_profile(answer),
             Step::Done => {
                 self.shown.devices_offered = true;
-                match (answer, &flow.association) {
+                match (answer, &flow.association()) {
                     ("y" | "Y" | "yes", Some(tracked)) => {
                         vec![Intent::ShowDevices(tracked.id.clone())]
                     }
@@ -712,7 +714,7 @@ impl Plain {
                 "" => vec![Intent::Next],
                 "clear" => {
                     say("Tags cleared.");
-                    (0..flow.tags.rows.len())
+                    (0..flow.tags().rows.len())
                         .rev()
                         .map(Intent::RemoveTag)
                         .collect()
@@ -740,12 +742,12 @@ impl Plain {
             },
             Step::Auth => {
                 let materials = flow
-                    .destination
+                    .destination()
                     .as_ref()
                     .map(|d| d.auth_materials.clone())
                     .unwrap_or_default();
                 let chosen = if answer.is_empty() {
-                    flow.auth_material.clone()
+                    flow.auth_material().clone()
                 } else {
                     answer
                         .parse::<usize>()
@@ -791,7 +793,7 @@ impl Plain {
                     Vec::new()
                 }
             },
-            Step::Submit => match &flow.submit {
+            Step::Submit => match &flow.submit() {
                 SubmitState::Failed(error) if error.is_retryable() && yes(answer) => {
                     vec![Intent::Retry]
                 }
@@ -827,7 +829,7 @@ impl Plain {
 
     fn answer_destination(&mut self, answer: &str) -> Vec<Intent> {
         let flow = &self.flow;
-        if let Load::Failed(_) = flow.destinations.load {
+        if let Load::Failed(_) = flow.destinations().load {
             return if yes(answer) {
                 vec![Intent::ReloadDestinations]
             } else {
@@ -844,7 +846,7 @@ impl Plain {
         };
         if answer.is_empty() {
             let default = flow
-                .opts
+                .opts()
                 .prefill
                 .destination
                 .as_ref()
@@ -852,8 +854,8 @@ impl Plain {
             if let Some(d) = default {
                 return choose(&d.id, &d.name);
             }
-            if let [only] = flow.destinations.matches[..] {
-                let d = &flow.destinations.items[only];
+            if let [only] = flow.destinations().matches[..] {
+                let d = &flow.destinations().items[only];
                 return choose(&d.id, &d.name);
             }
             say("Type a number from the list, or text to narrow it.");
@@ -882,7 +884,7 @@ impl Plain {
         }
         // An exact id or name picks it.
         if let Some(d) = flow
-            .destinations
+            .destinations()
             .items
             .iter()
             .find(|d| d.id == answer || d.name == answer)
@@ -890,7 +892,7 @@ impl Plain {
             return choose(&d.id, &d.name);
         }
         let matches_any = flow
-            .destinations
+            .destinations()
             .haystacks
             .iter()
             .any(|h| flow::filter_matches(h, answer));
@@ -910,13 +912,13 @@ impl Plain {
         !self.shown.devices_offered
             && self
                 .flow
-                .association
+                .association()
                 .as_ref()
                 .is_some_and(|a| a.state == iotmi_core::service::AssociationState::Succeeded)
     }
 
     fn devices_prompt(&self) -> Option<String> {
-        let view = self.flow.devices.as_ref()?;
+        let view = self.flow.devices().as_ref()?;
         match (&view.discovery, &view.adoption) {
             (DiscoveryState::Failed(_), _) => Some("Discover again? [Y/n]: ".into()),
             (DiscoveryState::Done { .. }, None) if view.items.is_empty() => None,
@@ -938,7 +940,7 @@ impl Plain {
 
     /// `all`, `none` (or nothing), or numbers and ranges of the list shown.
     fn answer_devices(&mut self, answer: &str) -> Vec<Intent> {
-        let Some(view) = self.flow.devices.as_ref() else {
+        let Some(view) = self.flow.devices().as_ref() else {
             return Vec::new();
         };
         match (&view.discovery, &view.adoption) {
@@ -981,8 +983,8 @@ impl Plain {
             };
             return vec![Intent::ChooseProfile { profile, region }];
         }
-        let profiles = &flow.opts.profiles;
-        let last = flow.opts.last_profile.as_ref();
+        let profiles = &flow.opts().profiles;
+        let last = flow.opts().last_profile.as_ref();
         let picked = match answer.parse::<usize>() {
             Ok(n) => profiles.get(n.wrapping_sub(1)),
             Err(_) if answer.is_empty() => {
@@ -1011,7 +1013,7 @@ impl Plain {
         match self.details_field() {
             DetailsField::Name => {
                 let value = if answer.is_empty() {
-                    flow.details.name.clone()
+                    flow.details().name.clone()
                 } else {
                     answer.to_string()
                 };
@@ -1024,7 +1026,7 @@ impl Plain {
             }
             DetailsField::Description => {
                 let value = match answer {
-                    "" => flow.details.description.clone(),
+                    "" => flow.details().description.clone(),
                     "-" => String::new(),
                     _ => answer.to_string(),
                 };
@@ -1041,7 +1043,7 @@ impl Plain {
     /// The numbered destinations (when few enough), once per change of the filter.
     fn list_destinations(&mut self) {
         let flow = &self.flow;
-        let list = &flow.destinations;
+        let list = &flow.destinations();
         let ids: Vec<String> = list
             .matches
             .iter()
@@ -1086,7 +1088,7 @@ impl Plain {
     }
 
     fn list_associations(&mut self) {
-        let view = &self.flow.manage;
+        let view = &self.flow.manage();
         let ids: Vec<String> = view
             .matches
             .iter()
@@ -1130,7 +1132,7 @@ impl Plain {
             return;
         };
         let destination = flow
-            .destination
+            .destination()
             .as_ref()
             .map(|d| format!("{} ({})", d.name, d.id))
             .unwrap_or_default();
@@ -1172,7 +1174,7 @@ impl Plain {
     }
 
     fn manage_prompt(&self) -> Option<String> {
-        let view = &self.flow.manage;
+        let view = &self.flow.manage();
         if view.load == Load::Loading || view.more {
             return None;
         }
@@ -1187,7 +1189,7 @@ impl Plain {
 
     fn answer_manage(&mut self, answer: &str) -> Vec<Intent> {
         if let Some(id) = self.shown.picked.clone() {
-            if let Some(confirm) = &self.flow.manage.confirm_delete {
+            if let Some(confirm) = &self.flow.manage().confirm_delete {
                 let id = confirm.clone();
                 self.shown.picked = None;
                 return vec![Intent::Delete {
@@ -1385,7 +1387,7 @@ mod tests {
         let mut prompts = plain(fresh_flow());
         let mut answers = plain_answers(&mut prompts, &["dest-oauth", "", "", "", "y"]);
         fail_submit(&mut prompts.flow);
-        let name = format!("{}X", prompts.flow.details.name);
+        let name = format!("{}X", prompts.flow.details().name);
         answers.extend(plain_answers(&mut prompts, &["", "e", "2", &name, "", "y"]));
 
         assert_eq!(tui.len(), 2, "{tui:?}");

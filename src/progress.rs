@@ -46,7 +46,7 @@ impl Progress {
     /// The association was created (or found): its id, the URL on a line of its own, what
     /// happened with the browser, then its state.
     pub fn hand_over(&mut self, flow: &Flow) {
-        if let Some(tracked) = &flow.association {
+        if let Some(tracked) = &flow.association() {
             self.say(&format!("Created {} ({}).", tracked.id, tracked.state));
         }
         if let Some(url) = flow.oauth_url() {
@@ -56,13 +56,13 @@ impl Progress {
             }
             self.say("Open this URL to authorize the account:");
             self.say(&sanitize(url));
-            if let Some(tunnel) = &flow.opts.tunnel {
+            if let Some(tunnel) = &flow.opts().tunnel {
                 self.say(&format!(
                     "Over SSH: on your own machine run `{tunnel}`, then open the URL there."
                 ));
             }
         }
-        if let Some(note) = browser_note(&flow.browser) {
+        if let Some(note) = browser_note(flow.browser()) {
             self.say(&note);
         }
         self.report(flow);
@@ -70,10 +70,10 @@ impl Progress {
 
     /// A state change or a new kind of poll error since the last call.
     pub fn report(&mut self, flow: &Flow) {
-        let Some(tracked) = &flow.association else {
+        let Some(tracked) = &flow.association() else {
             return;
         };
-        let error = flow.polling.as_ref().and_then(|p| p.last_error.as_ref());
+        let error = flow.polling().as_ref().and_then(|p| p.last_error.as_ref());
         if error.map(|e| e.kind) != self.error {
             self.error = error.map(|e| e.kind);
             if let Some(error) = error {
@@ -113,7 +113,7 @@ impl Progress {
         let (Some(state), Some(last)) = (&self.state, self.last_line) else {
             return;
         };
-        if flow.polling.is_some() && last.elapsed() >= NOTE_EVERY {
+        if flow.polling().is_some() && last.elapsed() >= NOTE_EVERY {
             let line = format!("[{}] still {state}", self.elapsed());
             self.say(&line);
         }

@@ -142,7 +142,7 @@ pub async fn run(
             script.progress.report(&flow);
         }
         if let Some(intent) = script.next_intent(&flow, named_name) {
-            script.sent = Some(flow.step);
+            script.sent = Some(flow.step());
             let effects = flow::update(&mut flow, intent, Instant::now().into_std());
             if runtime.run(effects).is_some() {
                 break End::Shown { timed_out: false };
@@ -172,29 +172,29 @@ impl Script {
         if let Some(intent) = self.pending.pop_front() {
             return Some(intent);
         }
-        if flow.waiting() || self.sent == Some(flow.step) {
+        if flow.waiting() || self.sent == Some(flow.step()) {
             return None;
         }
-        match (&self.plan, flow.step) {
+        match (&self.plan, flow.step()) {
             (Plan::Create { .. }, Step::Destination) => {
-                let id = flow.opts.prefill.destination.clone().unwrap_or_default();
+                let id = flow.opts().prefill.destination.clone().unwrap_or_default();
                 Some(Intent::ChooseDestination(id))
             }
             (Plan::Create { .. }, Step::Details) => {
                 if !named_name {
                     eprintln!(
                         "name: {} (suggested from the destination; --name to choose)",
-                        sanitize(&flow.details.name)
+                        sanitize(&flow.details().name)
                     );
                 }
                 Some(Intent::Next)
             }
             (Plan::Create { .. }, Step::Tags | Step::Auth) => Some(Intent::Next),
             // Nothing is created before whose account it is is known.
-            (Plan::Create { .. }, Step::Review) if flow.identity == Identity::Checking => None,
+            (Plan::Create { .. }, Step::Review) if *flow.identity() == Identity::Checking => None,
             (Plan::Create { .. }, Step::Review) => Some(Intent::Submit),
             (Plan::Status { id, .. } | Plan::Refresh { id } | Plan::Discover { id, .. }, _)
-                if flow.association.is_none() && flow.following.is_none() =>
+                if flow.association().is_none() && flow.following().is_none() =>
             {
                 Some(Intent::Follow(id.clone()))
             }
@@ -207,7 +207,7 @@ impl Script {
                 Step::Devices,
             ) if !self.adopting
                 && matches!(
-                    flow.devices.as_ref().map(|v| &v.discovery),
+                    flow.devices().as_ref().map(|v| &v.discovery),
                     Some(iotmi_core::flow::DiscoveryState::Done { .. })
                 ) =>
             {
@@ -218,7 +218,7 @@ impl Script {
                     AdoptChoice::These(ids) => {
                         intents.push(Intent::SelectAllDevices(false));
                         for id in ids {
-                            let known = flow.devices.as_ref().is_some_and(|v| {
+                            let known = flow.devices().as_ref().is_some_and(|v| {
                                 v.items.iter().any(|d| &d.connector_device_id == id)
                             });
                             if !known {
@@ -235,7 +235,7 @@ impl Script {
                 self.pending.extend(intents);
                 self.pending.pop_front()
             }
-            (Plan::Refresh { .. }, _) if flow.association.is_some() && !self.refreshed => {
+            (Plan::Refresh { .. }, _) if flow.association().is_some() && !self.refreshed => {
                 self.refreshed = true;
                 Some(Intent::Refresh)
             }
@@ -253,30 +253,30 @@ impl Script {
         if flow.waiting() {
             return None;
         }
-        if let Some(error) = flow.following.as_ref().and_then(|f| f.error.clone()) {
+        if let Some(error) = flow.following().as_ref().and_then(|f| f.error.clone()) {
             return Some(End::Service(error));
         }
-        if let (Plan::Create { .. }, Identity::Failed(error)) = (&self.plan, &flow.identity) {
+        if let (Plan::Create { .. }, Identity::Failed(error)) = (&self.plan, &flow.identity()) {
             return Some(End::Service(error.clone()));
         }
-        if let DetailLoad::Failed { error, .. } = &flow.destinations.detail {
+        if let DetailLoad::Failed { error, .. } = &flow.destinations().detail {
             return Some(End::Service(error.clone()));
         }
-        if let SubmitState::Failed(error) = &flow.submit {
+        if let SubmitState::Failed(error) = &flow.submit() {
             return Some(End::Service(error.clone()));
         }
-        if let RefreshState::Failed(error) = &flow.refresh {
+        if let RefreshState::Failed(error) = &flow.refresh() {
             return Some(End::Service(error.clone()));
         }
-        if self.sent == Some(flow.step)
-            && flow.association.is_none()
+        if self.sent == Some(flow.step())
+            && flow.association().is_none()
             && let Some(refused) = refusal(flow)
         {
             return Some(End::Invalid(refused));
         }
-        let tracked = flow.association.as_ref()?;
+        let tracked = flow.association().as_ref()?;
         // The launcher has run (or was not needed): its outcome is part of the report.
-        if flow.browser == BrowserNote::Opening {
+        if *flow.browser() == BrowserNote::Opening {
             return None;
         }
         match &self.plan {
@@ -285,7 +285,7 @@ impl Script {
             Plan::Create { wait: false } => Some(End::Created),
             Plan::Status { wait: false, .. } => Some(End::Shown { timed_out: false }),
             Plan::Refresh { .. } => {
-                (self.refreshed && flow.refresh == RefreshState::Idle).then_some(End::Refreshed)
+                (self.refreshed && *flow.refresh() == RefreshState::Idle).then_some(End::Refreshed)
             }
             Plan::Create { wait: true } | Plan::Status { wait: true, .. } => {
                 if !self.handed_over {
@@ -304,7 +304,7 @@ impl Script {
                 if flow.asking_timeout() {
                     return Some(End::Shown { timed_out: true });
                 }
-                (tracked.state.is_final() && flow.polling.is_none())
+                (tracked.state.is_final() && flow.polling().is_none())
                     .then_some(End::Shown { timed_out: false })
             }
         }
@@ -318,9 +318,9 @@ impl Script {
             return None;
         };
         if let Some(tracked) = flow
-            .association
+            .association()
             .as_ref()
-            .filter(|_| flow.following.is_none())
+            .filter(|_| flow.following().is_none())
             && tracked.state != AssociationState::Succeeded
         {
             return Some(End::DiscoveryFailed(format!(
@@ -328,12 +328,12 @@ impl Script {
                 tracked.id, tracked.state
             )));
         }
-        let view = flow.devices.as_ref()?;
+        let view = flow.devices().as_ref()?;
         match &view.discovery {
             DiscoveryState::Failed(why) => Some(End::DiscoveryFailed(why.clone())),
             DiscoveryState::Running { id, .. } if !wait => Some(End::Discovering(id.clone())),
             DiscoveryState::Running { started, .. }
-                if flow.now.saturating_duration_since(*started) > flow.opts.wait_timeout =>
+                if flow.now().saturating_duration_since(*started) > flow.opts().wait_timeout =>
             {
                 Some(End::Devices { timed_out: true })
             }
@@ -356,11 +356,11 @@ impl Script {
         output: OutputFormat,
     ) -> anyhow::Result<i32> {
         let client_token = matches!(self.plan, Plan::Create { .. }).then(|| flow.client_token());
-        let tracked = flow.association.as_ref();
+        let tracked = flow.association().as_ref();
         match (end, tracked) {
             (End::Service(error), _) => {
                 let code = report(&error, connection);
-                if matches!(flow.submit, SubmitState::Failed(_)) && error.is_retryable() {
+                if matches!(flow.submit(), SubmitState::Failed(_)) && error.is_retryable() {
                     eprintln!(
                         "hint: rerun with --client-token {}: the service then returns the \
                          association it may already have made instead of a second one",
@@ -374,7 +374,7 @@ impl Script {
                 let mut record = record(tracked);
                 record.client_token = client_token;
                 print_record(&record, output)?;
-                if let Some(note) = browser_note(&flow.browser) {
+                if let Some(note) = browser_note(flow.browser()) {
                     eprintln!("{note}");
                 }
                 Ok(exit::OK)
@@ -388,9 +388,9 @@ impl Script {
                     eprintln!(
                         "[{}] still {}: gave up waiting. Check later: iotmi-onboard status {} --wait",
                         iotmi_core::text::elapsed_text(
-                            flow.polling
+                            flow.polling()
                                 .as_ref()
-                                .map_or(Duration::ZERO, |p| flow.now - p.started)
+                                .map_or(Duration::ZERO, |p| flow.now() - p.started)
                         ),
                         tracked.state,
                         tracked.id
@@ -410,7 +410,7 @@ impl Script {
                         print_rows(&[("association-id", tracked.id.clone()), ("url", url)])?
                     }
                 }
-                if let Some(note) = browser_note(&flow.browser) {
+                if let Some(note) = browser_note(flow.browser()) {
                     eprintln!("{note}");
                 }
                 eprintln!(
@@ -443,7 +443,7 @@ impl Script {
                 Ok(exit::FAILED)
             }
             (End::Devices { timed_out }, Some(_)) => {
-                let view = flow.devices.as_ref();
+                let view = flow.devices().as_ref();
                 let devices = view.map(|v| v.items.as_slice()).unwrap_or_default();
                 crate::commands::print_devices(devices, output)?;
                 if timed_out {
@@ -475,7 +475,7 @@ impl Script {
 /// Why the flow stayed on its step after the flags' intent: each field at fault.
 fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
-    match flow.step {
+    match flow.step() {
         Step::Details => {
             let (name, description) = details_errors(flow);
             errors.extend(name.map(|e| ("name", e)));
@@ -483,11 +483,11 @@ fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
         }
         Step::Auth => {
             let offered = flow
-                .destination
+                .destination()
                 .as_ref()
                 .map(|d| d.auth_materials.join(", "))
                 .unwrap_or_default();
-            let given = match &flow.opts.prefill.auth_material {
+            let given = match &flow.opts().prefill.auth_material {
                 Some(given) => format!("the destination offers no {:?}", sanitize(given)),
                 None => "required for this General Authorization destination".into(),
             };
@@ -499,9 +499,9 @@ fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
         _ => {}
     }
     if errors.is_empty()
-        && let Some(notice) = &flow.notice
+        && let Some(notice) = flow.notice()
     {
-        errors.push(("request", notice.clone()));
+        errors.push(("request", notice.to_string()));
     }
     (!errors.is_empty()).then_some(errors)
 }
@@ -575,11 +575,14 @@ pub(crate) fn first_request(flow: &mut Flow) -> iotmi_core::service::CreateReque
         let intent = script
             .next_intent(flow, true)
             .expect("the script has an answer for every step before the create");
-        script.sent = Some(flow.step);
+        script.sent = Some(flow.step());
         let effects = flow::update(flow, intent, iotmi_core::flow::testing::now());
         if let Some(request) = iotmi_core::flow::testing::answer_effects(flow, &effects) {
             return request;
         }
     }
-    panic!("no create after 20 intents; the flow is at {:?}", flow.step);
+    panic!(
+        "no create after 20 intents; the flow is at {:?}",
+        flow.step()
+    );
 }

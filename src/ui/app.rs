@@ -10,7 +10,6 @@ use tui_input::{Input, InputRequest};
 use super::keymap::{self, Action};
 use super::widgets::ListWindow;
 use iotmi_core::flow::pairs::looks_like_pairs;
-use iotmi_core::flow::validate::MAX_TAGS;
 use iotmi_core::flow::{
     self, DetailsField, Effect, Event, Flow, Intent, ReviewRow, Step, TagField, review_command,
 };
@@ -122,10 +121,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(flow: Flow) -> Self {
+    pub fn new(mut flow: Flow) -> Self {
         let mut app = App {
             ui: Ui {
-                flash: flow.notice.clone(),
+                flash: flow.take_notice(),
                 ..Ui::default()
             },
             flow,
@@ -139,7 +138,7 @@ impl App {
     /// seed (the last round's tokens name its associations). The hyperlink registry the
     /// terminal backend draws from is kept.
     pub fn restart(&mut self, now: Instant) {
-        let mut opts = self.flow.opts.clone();
+        let mut opts = self.flow.opts().clone();
         opts.token_seed = crate::app::token_seed();
         opts.resume = None;
         let (links, autoplay) = (self.ui.links.clone(), self.ui.autoplay);
@@ -151,9 +150,9 @@ impl App {
     /// The picker starts on the profile picked last time, with its region.
     fn place_profile_cursor(&mut self) {
         let flow = &self.flow;
-        if let Some(last) = &flow.opts.last_profile
+        if let Some(last) = &flow.opts().last_profile
             && let Some(index) = flow
-                .opts
+                .opts()
                 .profiles
                 .iter()
                 .position(|p| p.name == last.profile)
@@ -169,11 +168,11 @@ impl App {
             return;
         }
         let flow = &self.flow;
-        let Some(profile) = flow.opts.profiles.get(self.ui.profile_cursor) else {
+        let Some(profile) = flow.opts().profiles.get(self.ui.profile_cursor) else {
             return;
         };
         let region = flow
-            .opts
+            .opts()
             .last_profile
             .as_ref()
             .filter(|last| last.profile == profile.name)
@@ -191,7 +190,7 @@ impl App {
     /// Keys other than the screen's bindings are dropped: the window is too small to show
     /// what they would do, or the step waits for the service.
     fn holding_keys(&self) -> bool {
-        self.ui.too_small || (self.flow.waiting() && self.flow.question.is_none())
+        self.ui.too_small || (self.flow.waiting() && self.flow.question().is_none())
     }
 
     pub fn details_focus(&self) -> DetailsField {
@@ -200,9 +199,9 @@ impl App {
 
     /// Letters go into a text field on this screen (so `q` and `?` are text, not commands).
     pub fn typing(&self) -> bool {
-        match self.flow.step {
-            Step::Start => self.flow.picking_profile && self.ui.region_focused,
-            Step::Destination => !matches!(self.flow.destinations.load, flow::Load::Failed(_)),
+        match self.flow.step() {
+            Step::Start => self.flow.picking_profile() && self.ui.region_focused,
+            Step::Destination => !matches!(self.flow.destinations().load, flow::Load::Failed(_)),
             Step::Details => true,
             Step::Tags => self.ui.tag_edit.is_some(),
             Step::Manage => self.ui.manage_filter_focused || self.ui.delete_input.is_some(),
@@ -220,8 +219,8 @@ impl App {
     /// The focused text field, if letters go into one.
     fn focused_input(&mut self) -> Option<&mut Input> {
         let ui = &mut self.ui;
-        match self.flow.step {
-            Step::Start if self.flow.picking_profile && ui.region_focused => Some(&mut ui.region),
+        match self.flow.step() {
+            Step::Start if self.flow.picking_profile() && ui.region_focused => Some(&mut ui.region),
             Step::Destination => Some(&mut ui.destination_filter),
             Step::Details => Some(match ui.details_focus.unwrap_or(DetailsField::Name) {
                 DetailsField::Name => &mut ui.name,
@@ -242,50 +241,50 @@ impl App {
     }
 
     pub fn highlighted_destination(&self) -> Option<&DestinationSummary> {
-        let list = &self.flow.destinations;
+        let list = &self.flow.destinations();
         list.items
             .get(*list.matches.get(self.ui.destination_cursor)?)
     }
 
     pub fn highlighted_device(&self) -> Option<&iotmi_core::service::DiscoveredDevice> {
-        let view = self.flow.devices.as_ref()?;
+        let view = self.flow.devices().as_ref()?;
         view.items.get(*view.matches.get(self.ui.devices_cursor)?)
     }
 
     pub fn highlighted_association(&self) -> Option<&AssociationSummary> {
-        let view = &self.flow.manage;
+        let view = &self.flow.manage();
         view.items.get(*view.matches.get(self.ui.manage_cursor)?)
     }
 
     /// One flow update, then the widgets follow what changed.
     pub fn send(&mut self, input: impl Into<flow::Input>, now: Instant) -> Vec<Effect> {
-        let step = self.flow.step;
+        let step = self.flow.step();
         let input = input.into();
         let next = matches!(input, flow::Input::Intent(Intent::Next));
-        let effects = flow::update(&mut self.flow, input, now);
-        if let Some(notice) = self.flow.notice.take() {
+        let mut effects = flow::update(&mut self.flow, input, now);
+        if let Some(notice) = self.flow.take_notice() {
             self.ui.flash = Some(notice);
-        } else if self.flow.step != step && self.ui.flash.as_deref() == Some(BUSY) {
+        } else if self.flow.step() != step && self.ui.flash.as_deref() == Some(BUSY) {
             // The wait is over: the cue belonged to the screen that waited.
             self.ui.flash = None;
         }
         // Back on the Manage list: the association acted on is highlighted again once listed.
-        if let Some(id) = self.flow.manage.focus.as_deref() {
-            let view = &self.flow.manage;
+        if let Some(id) = self.flow.manage().focus.as_deref() {
+            let view = self.flow.manage();
             if let Some(position) = view
                 .matches
                 .iter()
                 .position(|&i| view.items.get(i).is_some_and(|a| a.id == id))
             {
                 self.ui.manage_cursor = position;
-                self.flow.manage.focus = None;
+                effects.extend(flow::update(&mut self.flow, Intent::ManageFocusShown, now));
             }
         }
         // A refused Next puts the cursor in the first field at fault (after that the user
         // moves freely between the fields).
         if next
-            && self.flow.step == Step::Details
-            && let Some(field) = self.flow.details.error_field
+            && self.flow.step() == Step::Details
+            && let Some(field) = self.flow.details().error_field
         {
             self.ui.details_focus = Some(field);
         }
@@ -344,14 +343,14 @@ impl App {
             }
             return Reaction::default();
         }
-        if self.flow.question.is_none() && self.typing() {
+        if self.flow.question().is_none() && self.typing() {
             return self.edit(key, now).into();
         }
         Reaction::default()
     }
 
     pub fn paste(&mut self, text: &str, now: Instant) -> Reaction {
-        if self.ui.overlay.is_some() || self.flow.question.is_some() {
+        if self.ui.overlay.is_some() || self.flow.question().is_some() {
             return Reaction::default();
         }
         if self.holding_keys() {
@@ -361,7 +360,7 @@ impl App {
             return Reaction::default();
         }
         self.ui.flash = None;
-        if self.flow.step == Step::Tags {
+        if self.flow.step() == Step::Tags {
             // `k=v` pasted after a key was typed: split into the two fields.
             if let Some(edit) = self.ui.tag_edit.as_mut()
                 && edit.focus == TagField::Key
@@ -380,11 +379,11 @@ impl App {
             });
             if !into_field {
                 self.ui.tag_edit = None;
-                let before = self.flow.tags.rows.len();
+                let before = self.flow.tags().rows.len();
                 let effects = self.send(Intent::PasteTags(text.to_string()), now);
-                if self.flow.tags.rows.len() > before {
+                if self.flow.tags().rows.len() > before {
                     // The cursor goes to the last tag added.
-                    self.ui.tag_cursor = self.flow.tags.rows.len() - 1;
+                    self.ui.tag_cursor = self.flow.tags().rows.len() - 1;
                 }
                 return effects.into();
             }
@@ -425,27 +424,32 @@ impl App {
     /// The focused field's text changed: tell the flow (tag and delete fields are the TUI's
     /// own until saved).
     fn typed(&mut self, now: Instant) -> Vec<Effect> {
-        if self.flow.step == Step::Start {
+        if self.flow.step() == Step::Start {
             // The region is the picker's own until a profile is chosen.
             self.ui.region_edited = true;
             return Vec::new();
         }
-        if self.flow.step == Step::Tags {
+        if self.flow.step() == Step::Tags {
             // The refusal was about the text before this edit.
-            self.flow.tags.edit_error = None;
+            return self.send(Intent::TagTextChanged, now);
         }
         // The highlight stays on the same item while it still matches.
-        let highlighted = match self.flow.step {
+        let highlighted = match self.flow.step() {
             Step::Destination => self
                 .flow
-                .destinations
+                .destinations()
                 .matches
                 .get(self.ui.destination_cursor)
                 .copied(),
-            Step::Manage => self.flow.manage.matches.get(self.ui.manage_cursor).copied(),
+            Step::Manage => self
+                .flow
+                .manage()
+                .matches
+                .get(self.ui.manage_cursor)
+                .copied(),
             _ => None,
         };
-        let intent = match self.flow.step {
+        let intent = match self.flow.step() {
             Step::Destination => {
                 Intent::FilterDestinations(self.ui.destination_filter.value().to_string())
             }
@@ -462,12 +466,12 @@ impl App {
             _ => return Vec::new(),
         };
         let effects = self.send(intent, now);
-        let (matches, cursor) = match self.flow.step {
+        let (matches, cursor) = match self.flow.step() {
             Step::Destination => (
-                &self.flow.destinations.matches,
+                &self.flow.destinations().matches,
                 &mut self.ui.destination_cursor,
             ),
-            Step::Manage => (&self.flow.manage.matches, &mut self.ui.manage_cursor),
+            Step::Manage => (&self.flow.manage().matches, &mut self.ui.manage_cursor),
             _ => return effects,
         };
         *cursor = highlighted
@@ -496,9 +500,10 @@ impl App {
                 self.move_cursor(action);
                 return Reaction::default();
             }
-            Action::Choose => match self.flow.step {
-                Step::Start if self.flow.picking_profile => {
-                    let Some(profile) = self.flow.opts.profiles.get(self.ui.profile_cursor) else {
+            Action::Choose => match self.flow.step() {
+                Step::Start if self.flow.picking_profile() => {
+                    let Some(profile) = self.flow.opts().profiles.get(self.ui.profile_cursor)
+                    else {
                         return Reaction::default();
                     };
                     Intent::ChooseProfile {
@@ -512,7 +517,7 @@ impl App {
                 Step::Auth => {
                     let materials = self
                         .flow
-                        .destination
+                        .destination()
                         .as_ref()
                         .map(|d| d.auth_materials.clone())
                         .unwrap_or_default();
@@ -544,51 +549,48 @@ impl App {
             Action::Resume => Intent::Resume,
             Action::Discard => Intent::Discard,
             Action::ClearFilter => {
-                if self.flow.step == Step::Manage {
+                if self.flow.step() == Step::Manage {
                     self.ui.manage_filter = Input::default();
                 } else {
                     self.ui.destination_filter = Input::default();
                 }
                 return self.typed(now).into();
             }
-            Action::Reload => match self.flow.step {
+            Action::Reload => match self.flow.step() {
                 Step::Manage => Intent::ReloadAssociations,
                 Step::Devices => Intent::StartDiscovery,
                 _ => Intent::ReloadDestinations,
             },
             Action::AddTag => {
-                if self.flow.tags.rows.len() >= MAX_TAGS {
-                    // Said at once rather than after typing a tag that cannot be saved.
-                    self.flow.tags.message =
-                        Some(flow::Notice::Error(format!("At most {MAX_TAGS} tags")));
-                    return Reaction::default();
+                let effects = self.send(Intent::OpenTagEditor { index: None }, now);
+                if self.flow.tags().editing {
+                    self.ui.tag_edit = Some(TagEdit {
+                        index: None,
+                        key: Input::default(),
+                        value: Input::default(),
+                        focus: TagField::Key,
+                    });
                 }
-                self.flow.tags.message = None;
-                self.ui.tag_edit = Some(TagEdit {
-                    index: None,
-                    key: Input::default(),
-                    value: Input::default(),
-                    focus: TagField::Key,
-                });
-                self.flow.tags.edit_error = None;
-                return Reaction::default();
+                return effects.into();
             }
             Action::EditTag => {
                 let index = self
                     .ui
                     .tag_cursor
-                    .min(self.flow.tags.rows.len().saturating_sub(1));
-                if let Some(row) = self.flow.tags.rows.get(index) {
+                    .min(self.flow.tags().rows.len().saturating_sub(1));
+                if self.flow.tags().rows.get(index).is_none() {
+                    return Reaction::default();
+                }
+                let effects = self.send(Intent::OpenTagEditor { index: Some(index) }, now);
+                if let Some(row) = self.flow.tags().rows.get(index) {
                     self.ui.tag_edit = Some(TagEdit {
                         index: Some(index),
                         key: Input::new(row.key.clone()),
                         value: Input::new(row.value.clone()),
                         focus: TagField::Value,
                     });
-                    self.flow.tags.edit_error = None;
-                    self.flow.tags.message = None;
                 }
-                return Reaction::default();
+                return effects.into();
             }
             Action::DeleteTag => Intent::RemoveTag(self.ui.tag_cursor),
             Action::SaveTag => {
@@ -602,21 +604,20 @@ impl App {
                     value: edit.value.value().to_string(),
                 };
                 let effects = self.send(intent, now);
-                match (&self.flow.tags.edit_error, self.ui.tag_edit.as_mut()) {
+                match (&self.flow.tags().edit_error, self.ui.tag_edit.as_mut()) {
                     // A refusal keeps the editor open on the field at fault.
                     (Some((field, _)), Some(edit)) => edit.focus = *field,
                     _ => {
                         self.ui.tag_edit = None;
                         self.ui.tag_cursor =
-                            index.unwrap_or(self.flow.tags.rows.len().saturating_sub(1));
+                            index.unwrap_or(self.flow.tags().rows.len().saturating_sub(1));
                     }
                 }
                 return effects.into();
             }
             Action::CancelEdit => {
                 self.ui.tag_edit = None;
-                self.flow.tags.edit_error = None;
-                return Reaction::default();
+                return self.send(Intent::CloseTagEditor, now).into();
             }
             Action::EditRow => {
                 let rows = self.flow.review_rows();
@@ -651,7 +652,7 @@ impl App {
                     }],
                 };
             }
-            Action::Retry if self.flow.step == Step::Devices => Intent::RetryFailedAdoptions,
+            Action::Retry if self.flow.step() == Step::Devices => Intent::RetryFailedAdoptions,
             Action::Retry => Intent::Retry,
             Action::EditDraft => Intent::EditDraft,
             Action::OpenBrowser => Intent::OpenBrowser,
@@ -686,7 +687,7 @@ impl App {
             Action::Finish => Intent::Finish,
             Action::FocusFilter | Action::LeaveFilter => {
                 let focused = action == Action::FocusFilter;
-                if self.flow.step == Step::Devices {
+                if self.flow.step() == Step::Devices {
                     self.ui.devices_filter_focused = focused;
                 } else {
                     self.ui.manage_filter_focused = focused;
@@ -694,9 +695,9 @@ impl App {
                 return Reaction::default();
             }
             Action::ShowDevices => {
-                let id = match self.flow.step {
+                let id = match self.flow.step() {
                     Step::Manage => self.highlighted_association().map(|a| a.id.clone()),
-                    _ => self.flow.association.as_ref().map(|a| a.id.clone()),
+                    _ => self.flow.association().as_ref().map(|a| a.id.clone()),
                 };
                 let Some(id) = id else {
                     return Reaction::default();
@@ -717,8 +718,8 @@ impl App {
             }
             Action::SelectAllDevices => Intent::SelectAllDevices(true),
             Action::SelectNoDevices => Intent::SelectAllDevices(false),
-            Action::RetryAsNew if self.flow.step == Step::Done => {
-                let Some(id) = self.flow.association.as_ref().map(|a| a.id.clone()) else {
+            Action::RetryAsNew if self.flow.step() == Step::Done => {
+                let Some(id) = self.flow.association().as_ref().map(|a| a.id.clone()) else {
                     return Reaction::default();
                 };
                 Intent::RetryAsNew(id)
@@ -748,7 +749,7 @@ impl App {
                 }
             }
             Action::ConfirmDelete => {
-                match (&self.flow.manage.confirm_delete, &self.ui.delete_input) {
+                match (&self.flow.manage().confirm_delete, &self.ui.delete_input) {
                     (Some(id), Some(typed)) => Intent::Delete {
                         id: id.clone(),
                         typed: typed.value().to_string(),
@@ -767,7 +768,7 @@ impl App {
             Some(d) => d.id.clone(),
             None if self.ui.destination_filter.value().is_empty() => self
                 .flow
-                .opts
+                .opts()
                 .prefill
                 .destination
                 .clone()
@@ -791,7 +792,7 @@ impl App {
     }
 
     fn switch_field(&mut self) {
-        match self.flow.step {
+        match self.flow.step() {
             Step::Start => self.ui.region_focused = !self.ui.region_focused,
             Step::Details => {
                 self.ui.details_focus = Some(match self.details_focus() {
@@ -813,21 +814,23 @@ impl App {
 
     fn move_cursor(&mut self, action: Action) {
         let ui = &mut self.ui;
-        let (cursor, len, page) = match self.flow.step {
-            Step::Start if self.flow.picking_profile => {
-                (&mut ui.profile_cursor, self.flow.opts.profiles.len(), PAGE)
-            }
+        let (cursor, len, page) = match self.flow.step() {
+            Step::Start if self.flow.picking_profile() => (
+                &mut ui.profile_cursor,
+                self.flow.opts().profiles.len(),
+                PAGE,
+            ),
             Step::Start => (&mut ui.start_cursor, 2, PAGE),
             Step::Destination => (
                 &mut ui.destination_cursor,
-                self.flow.destinations.matches.len(),
+                self.flow.destinations().matches.len(),
                 ui.destination_window.page(),
             ),
-            Step::Tags => (&mut ui.tag_cursor, self.flow.tags.rows.len(), PAGE),
+            Step::Tags => (&mut ui.tag_cursor, self.flow.tags().rows.len(), PAGE),
             Step::Auth => (
                 &mut ui.auth_cursor,
                 self.flow
-                    .destination
+                    .destination()
                     .as_ref()
                     .map_or(0, |d| d.auth_materials.len()),
                 ui.auth_window.page(),
@@ -835,12 +838,12 @@ impl App {
             Step::Review => (&mut ui.review_cursor, self.flow.review_rows().len(), PAGE),
             Step::Manage => (
                 &mut ui.manage_cursor,
-                self.flow.manage.matches.len(),
+                self.flow.manage().matches.len(),
                 ui.manage_window.page(),
             ),
             Step::Devices => (
                 &mut ui.devices_cursor,
-                self.flow.devices.as_ref().map_or(0, |v| v.matches.len()),
+                self.flow.devices().as_ref().map_or(0, |v| v.matches.len()),
                 ui.devices_window.page(),
             ),
             _ => return,
@@ -856,7 +859,7 @@ impl App {
             _ => *cursor as isize,
         };
         *cursor = target.clamp(0, last.max(0)) as usize;
-        if self.flow.step == Step::Start && self.flow.picking_profile {
+        if self.flow.step() == Step::Start && self.flow.picking_profile() {
             self.fill_region();
         }
     }
@@ -865,19 +868,19 @@ impl App {
     fn sync(&mut self, before: Option<Step>) {
         let flow = &self.flow;
         let ui = &mut self.ui;
-        mirror(&mut ui.destination_filter, &flow.destinations.filter);
-        mirror(&mut ui.name, &flow.details.name);
-        mirror(&mut ui.description, &flow.details.description);
-        mirror(&mut ui.manage_filter, &flow.manage.filter);
+        mirror(&mut ui.destination_filter, &flow.destinations().filter);
+        mirror(&mut ui.name, &flow.details().name);
+        mirror(&mut ui.description, &flow.details().description);
+        mirror(&mut ui.manage_filter, &flow.manage().filter);
         // What a screen starts with when it is entered.
-        if before != Some(flow.step) {
-            match flow.step {
+        if before != Some(flow.step()) {
+            match flow.step() {
                 Step::Auth => {
                     ui.auth_cursor = flow
-                        .destination
+                        .destination()
                         .as_ref()
                         .and_then(|d| {
-                            let current = flow.auth_material.as_ref()?;
+                            let current = flow.auth_material().as_ref()?;
                             d.auth_materials.iter().position(|m| m == current)
                         })
                         .unwrap_or(0);
@@ -885,28 +888,35 @@ impl App {
                 Step::Tags => ui.tag_edit = None,
                 // Editing from Review keeps the field chosen there.
                 Step::Details if before != Some(Step::Review) => {
-                    ui.details_focus = flow.details.error_field;
+                    ui.details_focus = flow.details().error_field;
                 }
                 _ => {}
             }
         }
-        if flow.step != Step::Manage || flow.manage.confirm_delete.is_none() {
+        if flow.step() != Step::Manage || flow.manage().confirm_delete.is_none() {
             ui.delete_input = None;
         } else if ui.delete_input.is_none() {
             ui.delete_input = Some(Input::default());
         }
         if !ui.prefill_placed
             && ui.destination_filter.value().is_empty()
-            && let Some(wanted) = flow.opts.prefill.destination.as_deref()
-            && let Some(index) = flow.destinations.items.iter().position(|d| d.id == wanted)
-            && let Some(position) = flow.destinations.matches.iter().position(|&m| m == index)
+            && let Some(wanted) = flow.opts().prefill.destination.as_deref()
+            && let Some(index) = flow
+                .destinations()
+                .items
+                .iter()
+                .position(|d| d.id == wanted)
+            && let Some(position) = flow.destinations().matches.iter().position(|&m| m == index)
         {
             ui.destination_cursor = position;
             ui.prefill_placed = true;
         }
-        clamp(&mut ui.destination_cursor, flow.destinations.matches.len());
-        clamp(&mut ui.manage_cursor, flow.manage.matches.len());
-        clamp(&mut ui.tag_cursor, flow.tags.rows.len());
+        clamp(
+            &mut ui.destination_cursor,
+            flow.destinations().matches.len(),
+        );
+        clamp(&mut ui.manage_cursor, flow.manage().matches.len());
+        clamp(&mut ui.tag_cursor, flow.tags().rows.len());
         clamp(&mut ui.review_cursor, flow.review_rows().len());
     }
 }

@@ -90,7 +90,7 @@ impl Autopilot {
     /// the screen waits for the service (its answer comes as an event, and the driver asks
     /// again after every event).
     pub fn due(&mut self, app: &App, now: Instant) -> Option<Instant> {
-        let screen = (app.flow.step, app.flow.waiting());
+        let screen = (app.flow.step(), app.flow.waiting());
         if self.screen != Some(screen) {
             self.screen = Some(screen);
             self.since = now;
@@ -98,8 +98,8 @@ impl Autopilot {
         if self.paused {
             return None;
         }
-        if self.round.destination.is_none() && app.flow.destinations.load == Load::Loaded {
-            let items = &app.flow.destinations.items;
+        if self.round.destination.is_none() && app.flow.destinations().load == Load::Loaded {
+            let items = &app.flow.destinations().items;
             if !items.is_empty() {
                 let pick =
                     fastrand::Rng::with_seed(self.seed ^ self.round.number).usize(..items.len());
@@ -129,7 +129,7 @@ impl Autopilot {
     fn plan(&self, app: &App) -> Option<(Duration, Move)> {
         let flow = &app.flow;
         let ms = Duration::from_millis;
-        if flow.question.is_some() {
+        if flow.question().is_some() {
             return Some((ms(600), key(KeyCode::Char('n'))));
         }
         if flow.waiting() || app.ui.overlay.is_some() {
@@ -154,7 +154,7 @@ impl Autopilot {
                 Some((pause, key(KeyCode::Enter)))
             }
         };
-        match flow.step {
+        match flow.step() {
             Step::Start => Some((ms(1500), key(KeyCode::Char('c')))),
             Step::Destination => {
                 let goal = self.round.destination.as_deref()?;
@@ -192,17 +192,17 @@ impl Autopilot {
                         TagField::Value => (ms(500), key(KeyCode::Enter)),
                     }))
                 }
-                None if flow.tags.rows.is_empty() => Some((ms(900), key(KeyCode::Char('a')))),
+                None if flow.tags().rows.is_empty() => Some((ms(900), key(KeyCode::Char('a')))),
                 None => Some((ms(1000), key(KeyCode::Enter))),
             },
             Step::Auth => Some((ms(1200), key(KeyCode::Enter))),
             Step::Review => Some((ms(2500), key(KeyCode::Enter))),
-            Step::Submit => match flow.submit {
+            Step::Submit => match flow.submit() {
                 SubmitState::Failed(_) => Some((ms(1500), key(KeyCode::Char('r')))),
                 _ => None,
             },
             Step::Authorize | Step::Status => {
-                let tracked = flow.association.as_ref()?;
+                let tracked = flow.association().as_ref()?;
                 if owner_actions(flow).contains(&OwnerAction::Approve) {
                     Some((ms(3000), key(KeyCode::Char('A'))))
                 } else if tracked.state == AssociationState::RefreshTokenExpired {
@@ -213,17 +213,17 @@ impl Autopilot {
             }
             Step::Done => {
                 let succeeded = flow
-                    .association
+                    .association()
                     .as_ref()
                     .is_some_and(|a| a.state == AssociationState::Succeeded);
-                if succeeded && flow.devices.is_none() {
+                if succeeded && flow.devices().is_none() {
                     Some((ms(2000), key(KeyCode::Char('f'))))
                 } else {
                     finish(ms(4000))
                 }
             }
             Step::Devices => {
-                let view = flow.devices.as_ref()?;
+                let view = flow.devices().as_ref()?;
                 match (&view.discovery, &view.adoption) {
                     (DiscoveryState::Idle, _) => Some((ms(1200), key(KeyCode::Enter))),
                     (DiscoveryState::Failed(_), _) => finish(ms(3000)),

@@ -61,7 +61,7 @@ impl Harness {
         let journal = opts.resume.clone();
         let mut app = App::new(Flow::new(opts, now));
         // Whose account it is is known unless a test says otherwise (see identity tests).
-        app.flow.identity = Identity::Known;
+        iotmi_core::flow::testing::set_identity(&mut app.flow, Identity::Known);
         Self {
             app,
             now,
@@ -269,7 +269,7 @@ fn at_review() -> Harness {
     h.choose(oauth("d1", "Acme Cloud"));
     h.key(KeyCode::Enter); // details
     h.key(KeyCode::Enter); // tags
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     h
 }
 
@@ -302,7 +302,7 @@ fn all_pages_are_fetched_and_stale_pages_dropped() {
             next_token: Some("t2".into()),
         }),
     });
-    assert!(h.app.flow.destinations.more);
+    assert!(h.app.flow.destinations().more);
     let Some(Effect::ListDestinations {
         generation: second,
         next_token,
@@ -319,7 +319,7 @@ fn all_pages_are_fetched_and_stale_pages_dropped() {
             next_token: None,
         }),
     });
-    assert_eq!(h.app.flow.destinations.items.len(), 1);
+    assert_eq!(h.app.flow.destinations().items.len(), 1);
     h.send(Event::DestinationsPage {
         generation: second,
         result: Ok(Page {
@@ -327,9 +327,9 @@ fn all_pages_are_fetched_and_stale_pages_dropped() {
             next_token: None,
         }),
     });
-    assert_eq!(h.app.flow.destinations.items.len(), 2);
-    assert!(!h.app.flow.destinations.more);
-    assert_eq!(h.app.flow.destinations.load, Load::Loaded);
+    assert_eq!(h.app.flow.destinations().items.len(), 2);
+    assert!(!h.app.flow.destinations().more);
+    assert_eq!(h.app.flow.destinations().load, Load::Loaded);
 }
 
 #[test]
@@ -340,7 +340,7 @@ fn listing_error_offers_retry() {
         generation,
         result: Err(ServiceError::new(ErrorKind::NoCredentials, "none")),
     });
-    assert!(matches!(h.app.flow.destinations.load, Load::Failed(_)));
+    assert!(matches!(h.app.flow.destinations().load, Load::Failed(_)));
     let effects = h.key(KeyCode::Char('r'));
     assert!(matches!(
         effects.as_slice(),
@@ -349,7 +349,7 @@ fn listing_error_offers_retry() {
             ..
         }]
     ));
-    assert_eq!(h.app.flow.destinations.load, Load::Loading);
+    assert_eq!(h.app.flow.destinations().load, Load::Loading);
 }
 
 #[test]
@@ -366,10 +366,10 @@ fn typing_filters_and_keeps_the_highlighted_item() {
     h.key(KeyCode::Down);
     assert_eq!(h.app.highlighted_destination().unwrap().id, "d3");
     h.type_text("acme");
-    assert_eq!(h.app.flow.destinations.matches, [0, 2]);
+    assert_eq!(h.app.flow.destinations().matches, [0, 2]);
     assert_eq!(h.app.highlighted_destination().unwrap().id, "d3");
     h.type_text(" home");
-    assert_eq!(h.app.flow.destinations.matches, [2]);
+    assert_eq!(h.app.flow.destinations().matches, [2]);
     // Terms match id and description too.
     h.key(KeyCode::Esc);
     h.type_text("d2");
@@ -397,11 +397,11 @@ fn keys_while_the_detail_loads_are_held_with_a_busy_cue() {
         generation,
         result: Ok(oauth("d1", "Acme Cloud")),
     });
-    assert_eq!(h.app.flow.step, Step::Details);
-    assert_eq!(h.app.flow.destination.as_ref().unwrap().id, "d1");
+    assert_eq!(h.app.flow.step(), Step::Details);
+    assert_eq!(h.app.flow.destination().as_ref().unwrap().id, "d1");
     assert_eq!(
         h.app.ui.name.value(),
-        h.app.flow.details.name,
+        h.app.flow.details().name,
         "name intact"
     );
     assert_eq!(
@@ -422,7 +422,7 @@ fn detail_error_is_shown_and_enter_retries() {
         result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")),
     });
     assert!(matches!(
-        h.app.flow.destinations.detail,
+        h.app.flow.destinations().detail,
         DetailLoad::Failed { .. }
     ));
     assert!(matches!(
@@ -437,10 +437,10 @@ fn details_validate_live_and_back_navigation_keeps_input() {
     h.choose(oauth("d1", "Acme Cloud"));
     h.ctrl('u');
     h.type_text("My.Acme");
-    assert_eq!(h.app.flow.details.name, "My.Acme");
+    assert_eq!(h.app.flow.details().name, "My.Acme");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Details, "invalid name blocks");
-    assert_eq!(h.app.flow.details.error_field, Some(DetailsField::Name));
+    assert_eq!(h.app.flow.step(), Step::Details, "invalid name blocks");
+    assert_eq!(h.app.flow.details().error_field, Some(DetailsField::Name));
     h.key(KeyCode::Backspace);
     h.key(KeyCode::Backspace);
     h.key(KeyCode::Backspace);
@@ -450,20 +450,21 @@ fn details_validate_live_and_back_navigation_keeps_input() {
     h.key(KeyCode::Tab);
     h.type_text("Lab account");
     assert_eq!(h.app.details_focus(), DetailsField::Description);
-    assert_eq!(h.app.flow.details.name, "MyAcme");
+    assert_eq!(h.app.flow.details().name, "MyAcme");
     // Back to the destination and forward again: nothing typed is lost.
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.flow.step, Step::Destination);
+    assert_eq!(h.app.flow.step(), Step::Destination);
     h.choose(oauth("d1", "Acme Cloud"));
     assert_eq!(
-        h.app.flow.details.name, "MyAcme",
+        h.app.flow.details().name,
+        "MyAcme",
         "an edited name is not replaced by a suggestion"
     );
-    assert_eq!(h.app.flow.details.description, "Lab account");
+    assert_eq!(h.app.flow.details().description, "Lab account");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Tags);
+    assert_eq!(h.app.flow.step(), Step::Tags);
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.flow.step(), Step::Details);
 }
 
 #[test]
@@ -487,13 +488,13 @@ fn details_tab_order_is_name_description_then_next() {
     // Tab from the last field goes on (validated like Enter) …
     h.key(KeyCode::Tab);
     h.key(KeyCode::Tab);
-    assert_eq!(h.app.flow.step, Step::Tags);
+    assert_eq!(h.app.flow.step(), Step::Tags);
     // … and Shift-Tab from the first field goes back.
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.flow.step(), Step::Details);
     assert_eq!(h.app.details_focus(), DetailsField::Name);
     h.key(KeyCode::BackTab);
-    assert_eq!(h.app.flow.step, Step::Destination);
+    assert_eq!(h.app.flow.step(), Step::Destination);
 }
 
 #[test]
@@ -501,14 +502,14 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(oauth("d1", "Acme Cloud"));
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Tags);
+    assert_eq!(h.app.flow.step(), Step::Tags);
     h.key(KeyCode::Char('a'));
     h.type_text("env");
     h.key(KeyCode::Tab);
     h.type_text("prod");
     h.key(KeyCode::Enter);
     assert_eq!(
-        h.app.flow.tags.rows,
+        h.app.flow.tags().rows,
         [TagRow {
             key: "env".into(),
             value: "prod".into()
@@ -519,7 +520,7 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     h.type_text("env");
     h.key(KeyCode::Enter);
     let edit = h.app.ui.tag_edit.as_ref().expect("still editing");
-    let (field, error) = h.app.flow.tags.edit_error.as_ref().expect("refused");
+    let (field, error) = h.app.flow.tags().edit_error.as_ref().expect("refused");
     assert_eq!(*field, TagField::Key);
     assert!(error.contains("already used"));
     assert_eq!(edit.key.value(), "env");
@@ -530,29 +531,31 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     let edit = h.app.ui.tag_edit.as_ref().expect("still editing");
     assert_eq!(edit.focus, TagField::Value);
     assert_eq!(edit.value.value(), "x");
-    assert!(h.app.flow.tags.edit_error.is_none());
+    assert!(h.app.flow.tags().edit_error.is_none());
     h.key(KeyCode::Esc);
     // Paste several pairs.
     h.paste("team=iot, owner = ops\ncost=42");
-    assert_eq!(h.app.flow.tags.rows.len(), 4);
+    assert_eq!(h.app.flow.tags().rows.len(), 4);
     assert_eq!(
-        h.app.flow.tags.message,
+        h.app.flow.tags().message,
         Some(Notice::Info("Added 3 tags".into()))
     );
     // A paste with a duplicate adds nothing.
     h.paste("new=1,env=dev");
-    assert_eq!(h.app.flow.tags.rows.len(), 4);
-    assert!(matches!(&h.app.flow.tags.message, Some(Notice::Error(e)) if e.contains("duplicate")));
+    assert_eq!(h.app.flow.tags().rows.len(), 4);
+    assert!(
+        matches!(&h.app.flow.tags().message, Some(Notice::Error(e)) if e.contains("duplicate"))
+    );
     // Edit the selected (last) row's value.
     h.key(KeyCode::Char('e'));
     h.ctrl('u');
     h.type_text("43");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.tags.rows[3].value, "43");
+    assert_eq!(h.app.flow.tags().rows[3].value, "43");
     // Delete it.
     h.key(KeyCode::Char('d'));
-    assert_eq!(h.app.flow.tags.rows.len(), 3);
-    assert!(h.app.flow.tags.rows.iter().all(|r| r.key != "cost"));
+    assert_eq!(h.app.flow.tags().rows.len(), 3);
+    assert!(h.app.flow.tags().rows.iter().all(|r| r.key != "cost"));
 }
 
 #[test]
@@ -562,12 +565,12 @@ fn at_most_fifty_tags() {
     h.key(KeyCode::Enter);
     let pairs: Vec<String> = (0..50).map(|i| format!("k{i}=v")).collect();
     h.paste(&pairs.join(","));
-    assert_eq!(h.app.flow.tags.rows.len(), 50);
+    assert_eq!(h.app.flow.tags().rows.len(), 50);
     h.paste("one=more");
-    assert_eq!(h.app.flow.tags.rows.len(), 50);
+    assert_eq!(h.app.flow.tags().rows.len(), 50);
     h.key(KeyCode::Char('a'));
     assert!(h.app.ui.tag_edit.is_none());
-    assert!(matches!(&h.app.flow.tags.message, Some(Notice::Error(e)) if e.contains("50")));
+    assert!(matches!(&h.app.flow.tags().message, Some(Notice::Error(e)) if e.contains("50")));
 }
 
 #[test]
@@ -577,11 +580,11 @@ fn oauth_destination_skips_the_auth_step() {
     assert_eq!(h.app.flow.step_position(), (2, 6));
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     assert_eq!(h.app.flow.step_position(), (4, 6));
     assert!(!h.app.flow.visible_steps().contains(&Step::Auth));
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.flow.step, Step::Tags, "back skips Auth too");
+    assert_eq!(h.app.flow.step(), Step::Tags, "back skips Auth too");
 }
 
 #[test]
@@ -590,12 +593,12 @@ fn general_authorization_destination_asks_for_material() {
     h.choose(general("d1", "Acme Cloud", &["primary", "backup"]));
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Auth);
+    assert_eq!(h.app.flow.step(), Step::Auth);
     assert_eq!(h.app.flow.step_position(), (4, 6));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Review);
-    assert_eq!(h.app.flow.auth_material.as_deref(), Some("backup"));
+    assert_eq!(h.app.flow.step(), Step::Review);
+    assert_eq!(h.app.flow.auth_material().as_deref(), Some("backup"));
     let request = pending_request(&h.app.flow).unwrap();
     assert_eq!(request.auth_material.as_deref(), Some("backup"));
     assert!(
@@ -609,33 +612,34 @@ fn review_jumps_to_a_row_and_returns() {
     let mut h = at_review();
     h.key(KeyCode::Down); // Name
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.app.flow.step, Step::Details);
+    assert_eq!(h.app.flow.step(), Step::Details);
     assert_eq!(h.app.details_focus(), DetailsField::Name);
     h.type_text(" X");
     h.key(KeyCode::Enter);
     assert_eq!(
-        h.app.flow.step,
+        h.app.flow.step(),
         Step::Review,
         "forward returns to Review, not Tags"
     );
-    assert_eq!(h.app.flow.details.name, "Acme Cloud account X");
+    assert_eq!(h.app.flow.details().name, "Acme Cloud account X");
     // Jump to tags and back with Esc.
     h.app.ui.review_cursor = 3;
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.app.flow.step, Step::Tags);
+    assert_eq!(h.app.flow.step(), Step::Tags);
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     // Changing the destination to a General Authorization one goes through Auth first.
     h.app.ui.review_cursor = 0;
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.app.flow.step, Step::Destination);
+    assert_eq!(h.app.flow.step(), Step::Destination);
     h.key(KeyCode::Down);
     h.choose(general("d2", "Globex Home", &["m1", "m2"]));
-    assert_eq!(h.app.flow.step, Step::Auth);
+    assert_eq!(h.app.flow.step(), Step::Auth);
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     assert_eq!(
-        h.app.flow.details.name, "Acme Cloud account X",
+        h.app.flow.details().name,
+        "Acme Cloud account X",
         "edited name kept"
     );
 }
@@ -658,13 +662,13 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
     let mut h = at_review();
     let effects = h.key(KeyCode::Enter);
     let (generation, first) = created_request(&effects);
-    assert_eq!(h.app.flow.step, Step::Submit);
+    assert_eq!(h.app.flow.step(), Step::Submit);
     assert_eq!(first.client_token, "seed-0");
     h.send(Event::Created {
         generation,
         result: Err(ServiceError::new(ErrorKind::Timeout, "slow")),
     });
-    assert!(matches!(h.app.flow.submit, SubmitState::Failed(_)));
+    assert!(matches!(h.app.flow.submit(), SubmitState::Failed(_)));
     // Retry: the very same request, token included.
     let (generation, retried) = created_request(&h.key(KeyCode::Char('r')));
     assert_eq!(retried, first);
@@ -674,7 +678,7 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
     });
     // Edit: back to Review with every input; resubmitting unchanged keeps the token …
     h.key(KeyCode::Char('e'));
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     let (generation, same) = created_request(&h.key(KeyCode::Enter));
     assert_eq!(same.client_token, "seed-0");
     h.send(Event::Created {
@@ -712,8 +716,8 @@ fn stale_create_result_is_dropped() {
             oauth_url: String::new(),
         }),
     });
-    assert!(h.app.flow.association.is_none());
-    assert_eq!(h.app.flow.step, Step::Submit);
+    assert!(h.app.flow.association().is_none());
+    assert_eq!(h.app.flow.step(), Step::Submit);
 }
 
 #[test]
@@ -721,7 +725,7 @@ fn created_with_url_opens_browser_and_polls_at_once() {
     let mut h = at_review();
     let effects =
         h.submit_and_create("http://127.0.0.1:9/oauth/authorize?association=assoc1&state=x");
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
     assert!(effects.iter().any(
         |e| matches!(e, Effect::SchedulePoll { after, .. } if *after == Duration::from_secs(1))
     ));
@@ -732,9 +736,9 @@ fn created_with_url_opens_browser_and_polls_at_once() {
             ..
         }
     )));
-    assert_eq!(h.app.flow.browser, BrowserNote::Opening);
+    assert_eq!(*h.app.flow.browser(), BrowserNote::Opening);
     h.send(Event::BrowserLaunched(Ok(())));
-    assert_eq!(h.app.flow.browser, BrowserNote::Opened);
+    assert_eq!(*h.app.flow.browser(), BrowserNote::Opened);
     assert_eq!(h.app.flow.step_position(), (5, 6));
 }
 
@@ -754,7 +758,7 @@ fn over_ssh_the_browser_is_not_launched_but_the_url_is_offered() {
             .any(|e| matches!(e, Effect::OpenBrowser { .. }))
     );
     assert_eq!(
-        h.app.flow.browser,
+        *h.app.flow.browser(),
         BrowserNote::Skipped(SkipReason::OverSsh)
     );
     assert_eq!(h.host(KeyCode::Char('c')), [HostAction::Copy(url.into())]);
@@ -786,9 +790,9 @@ fn unsafe_urls_are_refused_not_opened() {
             "{url}"
         );
         assert!(
-            matches!(&h.app.flow.browser, BrowserNote::Refused(why) if why.contains("refused")),
+            matches!(&h.app.flow.browser(), BrowserNote::Refused(why) if why.contains("refused")),
             "{url}: {:?}",
-            h.app.flow.browser
+            h.app.flow.browser()
         );
         assert!(h.key(KeyCode::Char('o')).is_empty());
     }
@@ -800,7 +804,7 @@ fn unsafe_urls_are_refused_not_opened() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
     h.submit_and_create("http://127.0.0.1:9/oauth");
-    assert!(matches!(h.app.flow.browser, BrowserNote::Refused(_)));
+    assert!(matches!(h.app.flow.browser(), BrowserNote::Refused(_)));
 }
 
 #[test]
@@ -847,8 +851,8 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
         result: Ok(association(AssociationState::Succeeded)),
     });
     assert!(done.is_empty(), "no further poll");
-    assert_eq!(h.app.flow.step, Step::Done);
-    assert!(h.app.flow.polling.is_none());
+    assert_eq!(h.app.flow.step(), Step::Done);
+    assert!(h.app.flow.polling().is_none());
     let exit = h.key(KeyCode::Enter);
     let [Effect::Exit(outcome)] = exit.as_slice() else {
         panic!()
@@ -872,7 +876,7 @@ fn throttled_poll_slows_down_and_keeps_polling() {
     assert!(
         matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5))
     );
-    assert!(h.app.flow.polling.as_ref().unwrap().last_error.is_some());
+    assert!(h.app.flow.polling().as_ref().unwrap().last_error.is_some());
 }
 
 #[test]
@@ -886,7 +890,7 @@ fn failed_association_shows_the_message_and_exits_1() {
         generation,
         result: Ok(failed),
     });
-    assert_eq!(h.app.flow.step, Step::Done);
+    assert_eq!(h.app.flow.step(), Step::Done);
     let outcome = exit_outcome(h.key(KeyCode::Enter));
     assert_eq!(outcome.kind, OutcomeKind::Failed);
     assert_eq!(outcome.kind.exit_code(), 1);
@@ -905,8 +909,8 @@ fn expired_token_refreshes_and_returns_to_authorize() {
         generation,
         result: Ok(association(AssociationState::RefreshTokenExpired)),
     });
-    assert_eq!(h.app.flow.step, Step::Status);
-    assert!(h.app.flow.polling.is_none());
+    assert_eq!(h.app.flow.step(), Step::Status);
+    assert!(h.app.flow.polling().is_none());
     let effects = h.key(KeyCode::Char('r'));
     let [
         Effect::StartRefresh {
@@ -926,13 +930,13 @@ fn expired_token_refreshes_and_returns_to_authorize() {
         generation: *refresh,
         result: Ok("https://example.com/second".into()),
     });
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
     assert_eq!(
-        h.app.flow.association.as_ref().unwrap().oauth_url,
+        h.app.flow.association().as_ref().unwrap().oauth_url,
         "https://example.com/second"
     );
     assert_eq!(
-        h.app.flow.association.as_ref().unwrap().state,
+        h.app.flow.association().as_ref().unwrap().state,
         AssociationState::InProgress
     );
     let new_generation = poll_generation(&effects);
@@ -942,7 +946,7 @@ fn expired_token_refreshes_and_returns_to_authorize() {
         generation,
         result: Ok(association(AssociationState::RefreshTokenExpired)),
     });
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
 }
 
 #[test]
@@ -950,7 +954,7 @@ fn general_authorization_association_goes_straight_to_status() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(general("d1", "Acme", &["only"]));
     assert_eq!(
-        h.app.flow.auth_material.as_deref(),
+        h.app.flow.auth_material().as_deref(),
         Some("only"),
         "a single material is preselected"
     );
@@ -958,7 +962,7 @@ fn general_authorization_association_goes_straight_to_status() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter); // auth
     let effects = h.submit_and_create("");
-    assert_eq!(h.app.flow.step, Step::Status);
+    assert_eq!(h.app.flow.step(), Step::Status);
     assert!(
         !effects
             .iter()
@@ -980,14 +984,14 @@ fn quitting_asks_while_busy_and_second_ctrl_c_exits() {
     h.submit_and_create("https://example.com/a");
     assert!(h.ctrl('c').is_empty());
     assert_eq!(
-        h.app.flow.question,
+        h.app.flow.question(),
         Some(Question::ConfirmQuit { interrupted: true })
     );
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.flow.question, None);
+    assert_eq!(h.app.flow.question(), None);
     h.key(KeyCode::Char('q'));
     assert_eq!(
-        h.app.flow.question,
+        h.app.flow.question(),
         Some(Question::ConfirmQuit { interrupted: false })
     );
     let effects = h.ctrl('c');
@@ -996,7 +1000,7 @@ fn quitting_asks_while_busy_and_second_ctrl_c_exits() {
     };
     assert_eq!(outcome.kind, OutcomeKind::Interrupted);
     assert_eq!(outcome.summary.as_ref().unwrap().association_id, "assoc1");
-    assert!(h.app.flow.exit.is_some());
+    assert!(h.app.flow.exit().is_some());
 }
 
 #[test]
@@ -1018,17 +1022,17 @@ fn wait_timeout_asks_to_keep_waiting_or_exit() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
     let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
     // The deadline is checked as each poll is answered (there is no clock tick in the flow).
     h.advance(Duration::from_secs(11));
     h.poll(generation, AssociationState::InProgress);
-    assert_eq!(h.app.flow.step, Step::Status);
-    assert!(h.app.flow.polling.as_ref().unwrap().asking_timeout);
+    assert_eq!(h.app.flow.step(), Step::Status);
+    assert!(h.app.flow.polling().as_ref().unwrap().asking_timeout);
     h.key(KeyCode::Char('w'));
-    assert!(!h.app.flow.polling.as_ref().unwrap().asking_timeout);
+    assert!(!h.app.flow.polling().as_ref().unwrap().asking_timeout);
     h.advance(Duration::from_secs(11));
     h.poll(generation, AssociationState::InProgress);
-    assert!(h.app.flow.polling.as_ref().unwrap().asking_timeout);
+    assert!(h.app.flow.polling().as_ref().unwrap().asking_timeout);
     let outcome = exit_outcome(h.key(KeyCode::Char('x')));
     assert_eq!(outcome.kind, OutcomeKind::LeftInProgress);
 }
@@ -1051,12 +1055,12 @@ fn prefilled_run_walks_to_submission_with_enter_only() {
     );
     h.choose(general("d2", "Globex Home", &["primary", "backup"]));
     for _ in 0..4 {
-        if h.app.flow.step == Step::Review {
+        if h.app.flow.step() == Step::Review {
             break;
         }
         h.key(KeyCode::Enter);
     }
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     let (_, request) = created_request(&h.key(KeyCode::Enter));
     assert_eq!(
         request,
@@ -1087,11 +1091,12 @@ fn paste_goes_into_the_focused_field_in_one_piece() {
     h.ctrl('u');
     h.paste("Pasted\nname");
     assert_eq!(
-        h.app.flow.details.name, "Pasted name",
+        h.app.flow.details().name,
+        "Pasted name",
         "newlines become spaces"
     );
     h.paste(&"x".repeat(20_000));
-    assert_eq!(h.app.flow.details.name.len(), 11 + 8192);
+    assert_eq!(h.app.flow.details().name.len(), 11 + 8192);
     assert!(h.app.ui.flash.as_ref().unwrap().contains("cut"));
 }
 
@@ -1105,7 +1110,7 @@ fn help_overlay_opens_and_any_key_closes_it() {
     // In a text field '?' is a character; F1 still opens help.
     let mut h = Harness::loaded(options(), two_destinations());
     h.key(KeyCode::Char('?'));
-    assert_eq!(h.app.flow.destinations.filter, "?");
+    assert_eq!(h.app.flow.destinations().filter, "?");
     h.key(KeyCode::F(1));
     assert_eq!(h.app.ui.overlay, Some(Overlay::Help));
 }
@@ -1144,7 +1149,7 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
     let saved = h.journal.clone().unwrap();
     assert_eq!(saved.association_id.as_deref(), Some("assoc1"));
     assert!(saved.unanswered.is_none());
-    let generation = h.app.flow.polling.as_ref().unwrap().generation;
+    let generation = h.app.flow.polling().as_ref().unwrap().generation;
     h.send(Event::PollDue { generation });
     h.send(Event::Polled {
         generation,
@@ -1157,7 +1162,7 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
 fn failed_association_keeps_the_journal_until_acknowledged() {
     let mut h = at_review();
     h.submit_and_create("https://example.com/a");
-    let generation = h.app.flow.polling.as_ref().unwrap().generation;
+    let generation = h.app.flow.polling().as_ref().unwrap().generation;
     h.send(Event::PollDue { generation });
     h.send(Event::Polled {
         generation,
@@ -1172,7 +1177,7 @@ fn resumed(journal: iotmi_core::journal::Journal) -> (Harness, Vec<Effect>) {
     let mut opts = options();
     opts.resume = Some(journal);
     let mut h = Harness::loaded(opts, two_destinations());
-    assert_eq!(h.app.flow.step, Step::Resume);
+    assert_eq!(h.app.flow.step(), Step::Resume);
     assert!(
         h.journal.is_some() && h.persists == 0,
         "the journal stays while the question is open"
@@ -1195,8 +1200,8 @@ fn saved_draft() -> iotmi_core::journal::Journal {
 fn resume_returns_to_the_step_with_every_field() {
     let (h, effects) = resumed(saved_draft());
     assert!(effects.is_empty());
-    assert_eq!(h.app.flow.step, Step::Tags);
-    assert_eq!(h.app.flow.details.name, "Kept name");
+    assert_eq!(h.app.flow.step(), Step::Tags);
+    assert_eq!(h.app.flow.details().name, "Kept name");
     assert_eq!(
         h.app.ui.name.value(),
         "Kept name",
@@ -1204,7 +1209,7 @@ fn resume_returns_to_the_step_with_every_field() {
     );
     assert_eq!(h.app.flow.tag_pairs().len(), 2);
     assert_eq!(
-        h.app.flow.destination.as_ref().unwrap().auth_materials,
+        h.app.flow.destination().as_ref().unwrap().auth_materials,
         ["m1", "m2"]
     );
     assert_eq!(h.app.flow.step_position(), (3, 6));
@@ -1227,7 +1232,7 @@ fn resume_resends_an_unanswered_create_with_the_same_token() {
     let (h, effects) = resumed(journal);
     let (_, request) = created_request(&effects);
     assert_eq!(request, sent);
-    assert_eq!(h.app.flow.step, Step::Submit);
+    assert_eq!(h.app.flow.step(), Step::Submit);
     assert_eq!(h.app.flow.client_token(), "old-seed-3");
 }
 
@@ -1246,9 +1251,9 @@ fn resume_of_a_created_association_fetches_it_and_shows_its_url() {
         generation: *generation,
         result: Ok(current),
     });
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
     assert_eq!(
-        h.app.flow.association.as_ref().unwrap().oauth_url,
+        h.app.flow.association().as_ref().unwrap().oauth_url,
         "https://example.com/consent"
     );
     assert!(
@@ -1269,9 +1274,9 @@ fn discarding_the_saved_session_starts_fresh() {
     opts.resume = Some(saved_draft());
     let mut h = Harness::loaded(opts, two_destinations());
     h.key(KeyCode::Char('d'));
-    assert_eq!(h.app.flow.step, Step::Destination);
+    assert_eq!(h.app.flow.step(), Step::Destination);
     assert!(h.journal.is_none());
-    assert_eq!(h.app.flow.details.name, "");
+    assert_eq!(h.app.flow.details().name, "");
     assert_eq!(h.app.ui.name.value(), "");
 }
 
@@ -1294,10 +1299,10 @@ fn managing() -> Harness {
     let mut opts = options();
     opts.first = FirstScreen::Start;
     let mut h = Harness::loaded(opts, two_destinations());
-    assert_eq!(h.app.flow.step, Step::Start);
+    assert_eq!(h.app.flow.step(), Step::Start);
     h.key(KeyCode::Down);
     let effects = h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.step, Step::Manage);
+    assert_eq!(h.app.flow.step(), Step::Manage);
     let [
         Effect::ListAssociations {
             generation,
@@ -1336,12 +1341,12 @@ fn start_screen_chooses_create_or_manage() {
     let mut h = Harness::loaded(opts, two_destinations());
     assert!(h.key(KeyCode::Enter).is_empty());
     assert_eq!(
-        h.app.flow.step,
+        h.app.flow.step(),
         Step::Destination,
         "Enter picks create by default"
     );
     let h = managing();
-    assert_eq!(h.app.flow.manage.items.len(), 3);
+    assert_eq!(h.app.flow.manage().items.len(), 3);
 }
 
 #[test]
@@ -1351,7 +1356,7 @@ fn manage_filter_details_and_authorize_an_in_progress_one() {
     h.key(KeyCode::Char('/'));
     h.type_text("pending");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.flow.manage.matches, [0]);
+    assert_eq!(h.app.flow.manage().matches, [0]);
     let (generation, id) = fetched(&h.key(KeyCode::Char('a')));
     assert_eq!(id, "a1");
     let mut detail = association(AssociationState::InProgress);
@@ -1362,14 +1367,14 @@ fn manage_filter_details_and_authorize_an_in_progress_one() {
         generation,
         result: Ok(detail),
     });
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
     assert!(
         effects
             .iter()
             .any(|e| matches!(e, Effect::SchedulePoll { .. }))
     );
     assert_eq!(
-        h.app.flow.association.as_ref().unwrap().oauth_url,
+        h.app.flow.association().as_ref().unwrap().oauth_url,
         "https://example.com/consent"
     );
 }
@@ -1387,7 +1392,7 @@ fn manage_refreshes_an_expired_one() {
         generation: *generation,
         result: Ok("https://example.com/again".into()),
     });
-    assert_eq!(h.app.flow.step, Step::Authorize);
+    assert_eq!(h.app.flow.step(), Step::Authorize);
     // 'r' means nothing on an association that is not expired.
     let mut h = managing();
     assert!(h.key(KeyCode::Char('r')).is_empty());
@@ -1418,9 +1423,9 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
         generation: *generation,
         result: Ok(oauth("d1", "Acme")),
     });
-    assert_eq!(h.app.flow.step, Step::Details);
-    assert_eq!(h.app.flow.details.name, "Failed one");
-    assert_eq!(h.app.flow.details.description, "Kept description");
+    assert_eq!(h.app.flow.step(), Step::Details);
+    assert_eq!(h.app.flow.details().name, "Failed one");
+    assert_eq!(h.app.flow.details().description, "Kept description");
     assert_eq!(h.app.ui.name.value(), "Failed one");
     assert_eq!(h.app.ui.description.value(), "Kept description");
     assert_eq!(
@@ -1428,7 +1433,7 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
         [("site".to_string(), "oslo".to_string())]
     );
     assert!(
-        h.app.flow.association.is_none(),
+        h.app.flow.association().is_none(),
         "a new association, not the failed one"
     );
 }
@@ -1437,11 +1442,11 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
 fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
     let mut h = managing();
     h.key(KeyCode::Char('d'));
-    assert!(h.app.flow.manage.confirm_delete.is_some());
+    assert!(h.app.flow.manage().confirm_delete.is_some());
     h.type_text("Pending");
     assert!(h.key(KeyCode::Enter).is_empty());
     assert!(
-        matches!(&h.app.flow.manage.message, Some(Notice::Error(e)) if e.contains("not the name"))
+        matches!(&h.app.flow.manage().message, Some(Notice::Error(e)) if e.contains("not the name"))
     );
     h.type_text(" one");
     let effects = h.key(KeyCode::Enter);
@@ -1458,12 +1463,12 @@ fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
         )),
     });
     assert!(
-        matches!(&h.app.flow.manage.message, Some(Notice::Error(e)) if e.contains("deregister them first"))
+        matches!(&h.app.flow.manage().message, Some(Notice::Error(e)) if e.contains("deregister them first"))
     );
     // Esc cancels a confirmation without deleting.
     h.key(KeyCode::Char('d'));
     h.key(KeyCode::Esc);
-    assert!(h.app.flow.manage.confirm_delete.is_none());
+    assert!(h.app.flow.manage().confirm_delete.is_none());
 }
 
 #[test]
@@ -1474,7 +1479,7 @@ fn manage_keeps_a_saved_session_for_later() {
     opts.resume = Some(journal.clone());
     let h = Harness::loaded(opts, two_destinations());
     assert_eq!(
-        h.app.flow.step,
+        h.app.flow.step(),
         Step::Manage,
         "--manage goes straight to the list"
     );
@@ -1534,7 +1539,7 @@ fn lists_move_like_fzf_home_end_and_a_visible_page() {
     // Typing still filters.
     h.type_text("03");
     // Dest 003 and Dest 030 to 039.
-    assert_eq!(h.app.flow.destinations.matches.len(), 11);
+    assert_eq!(h.app.flow.destinations().matches.len(), 11);
     assert!(draw(&h).contains("Destinations 1 of 11"));
 }
 
@@ -1577,9 +1582,9 @@ fn the_failed_screen_retries_as_new_in_one_key() {
     let first = created_request(&effects).1;
     let poll = poll_generation(&effects);
     h.poll(poll, AssociationState::Failed);
-    assert_eq!(h.app.flow.step, Step::Done);
+    assert_eq!(h.app.flow.step(), Step::Done);
     h.key(KeyCode::Char('n'));
-    assert_eq!(h.app.flow.step, Step::Review);
+    assert_eq!(h.app.flow.step(), Step::Review);
     let effects = h.key(KeyCode::Enter);
     let (_, again) = created_request(&effects);
     assert_eq!(again.name, first.name);

@@ -190,7 +190,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
     if app.ui.too_small {
         return too_small();
     }
-    if let Some(Question::ConfirmQuit { .. }) = flow.question {
+    if let Some(Question::ConfirmQuit { .. }) = flow.question() {
         return vec![
             bind(
                 "y",
@@ -208,7 +208,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         ];
     }
     // The step waits for the service: a key must not carry into the screen that opens next.
-    if flow.waiting() && flow.question.is_none() {
+    if flow.waiting() && flow.question().is_none() {
         let mut keys = vec![bind(
             "?",
             &[Char('?'), Code(KeyCode::F(1))],
@@ -218,8 +218,8 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         keys.extend(quit_keys(app.typing(), "quit…"));
         return keys;
     }
-    let mut keys: Vec<Binding> = match flow.step {
-        Step::Start if flow.picking_profile && app.ui.region_focused => vec![
+    let mut keys: Vec<Binding> = match flow.step() {
+        Step::Start if flow.picking_profile() && app.ui.region_focused => vec![
             bind("Enter", &[Code(KeyCode::Enter)], "use it", Action::Choose),
             bind(
                 "Tab",
@@ -232,7 +232,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 Action::SwitchField,
             ),
         ],
-        Step::Start if flow.picking_profile => {
+        Step::Start if flow.picking_profile() => {
             let mut keys = list_moves();
             keys.push(bind(
                 "Enter",
@@ -273,7 +273,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     Action::StartManage,
                 )),
             ];
-            if flow.sso_login().is_some() && flow.opts.aws_cli {
+            if flow.sso_login().is_some() && flow.opts().aws_cli {
                 keys.insert(
                     0,
                     bind(
@@ -284,7 +284,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     ),
                 );
             }
-            if matches!(flow.identity, iotmi_core::flow::Identity::Failed(_)) {
+            if matches!(flow.identity(), iotmi_core::flow::Identity::Failed(_)) {
                 keys.push(bind(
                     "r",
                     &[Char('r')],
@@ -330,7 +330,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 "details",
                 Action::ShowDetails,
             ));
-            let picked = flow.manage.selected.len();
+            let picked = flow.manage().selected.len();
             if picked > 0 {
                 keys.push(bind(
                     "r",
@@ -378,7 +378,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             keys.extend(filtered_list_escape(&app.ui.manage_filter, "back to Start"));
             keys
         }
-        Step::Destination if matches!(flow.destinations.load, Load::Failed(_)) => vec![
+        Step::Destination if matches!(flow.destinations().load, Load::Failed(_)) => vec![
             bind(
                 "r",
                 &[Char('r'), Code(KeyCode::Enter)],
@@ -459,7 +459,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                     "add",
                     Action::AddTag,
                 )];
-                if !flow.tags.rows.is_empty() {
+                if !flow.tags().rows.is_empty() {
                     keys.push(bind(
                         "e",
                         &[Char('e'), Code(KeyCode::F(2))],
@@ -540,7 +540,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             keys.extend(letter_moves());
             keys
         }
-        Step::Submit => match flow.submit {
+        Step::Submit => match flow.submit() {
             SubmitState::Failed(_) => vec![
                 bind(
                     "r",
@@ -585,7 +585,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
             let mut keys = owner_keys(app);
             keys.extend(timeout_keys(app));
             keys.extend(back_to_list(app));
-            let tracked = flow.association.as_ref();
+            let tracked = flow.association().as_ref();
             if tracked.is_some_and(|a| a.state == AssociationState::RefreshTokenExpired) {
                 keys.push(bind("r", &[Char('r')], "refresh", Action::Refresh));
             }
@@ -603,7 +603,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         Step::Devices if app.ui.devices_filter_focused => focused_filter_keys(),
         Step::Devices => {
             use iotmi_core::flow::DiscoveryState;
-            let view = flow.devices.as_ref();
+            let view = flow.devices().as_ref();
             let discovery = view.map(|v| &v.discovery);
             let adoption = view.and_then(|v| v.adoption.as_ref());
             let mut keys = Vec::new();
@@ -658,13 +658,13 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         }
         Step::Done => {
             let failed = flow
-                .association
+                .association()
                 .as_ref()
                 .is_some_and(|a| a.state == AssociationState::Failed);
             let mut keys = vec![bind(
                 "Enter",
                 &[Code(KeyCode::Enter)],
-                if flow.return_to_manage {
+                if flow.return_to_manage() {
                     "back to the list"
                 } else {
                     "exit"
@@ -675,7 +675,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
                 keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew));
             }
             let succeeded = flow
-                .association
+                .association()
                 .as_ref()
                 .is_some_and(|a| a.state == AssociationState::Succeeded);
             if succeeded {
@@ -709,7 +709,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
 
 /// Esc from an association picked in Manage: back to the list.
 fn back_to_list(app: &App) -> Vec<Binding> {
-    if app.flow.return_to_manage {
+    if app.flow.return_to_manage() {
         vec![bind(
             "Esc",
             &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],

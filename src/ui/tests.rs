@@ -528,13 +528,13 @@ fn monkey_never_panics_and_keeps_the_model_consistent() {
                 }
                 Move::Event(event) => h.send(*event),
             };
-            if h.app.flow.exit.is_some() {
+            if h.app.flow.exit().is_some() {
                 break;
             }
             pending.extend(effects);
             terminal.draw(|frame| view(&h.app, frame, &COLOR)).unwrap();
             check_consistency(&h.app);
-            reached.insert(h.app.flow.step);
+            reached.insert(h.app.flow.step());
         }
     }
     // The walk got past submission, so the later screens were exercised too.
@@ -624,7 +624,7 @@ fn answer(rng: &mut fastrand::Rng, effect: Effect) -> Option<Event> {
 
 fn check_consistency(app: &App) {
     let (model, ui) = (&app.flow, &app.ui);
-    let list = &model.destinations;
+    let list = &model.destinations();
     assert!(list.matches.iter().all(|&i| i < list.items.len()));
     assert!(
         list.matches.is_empty() || ui.destination_cursor < list.matches.len(),
@@ -633,30 +633,30 @@ fn check_consistency(app: &App) {
         list.matches.len()
     );
     assert_eq!(list.items.len(), list.haystacks.len());
-    assert!(model.tags.rows.is_empty() || ui.tag_cursor < model.tags.rows.len());
-    assert!(model.tags.rows.len() <= iotmi_core::flow::validate::MAX_TAGS);
+    assert!(model.tags().rows.is_empty() || ui.tag_cursor < model.tags().rows.len());
+    assert!(model.tags().rows.len() <= iotmi_core::flow::validate::MAX_TAGS);
     // The text widgets show what the flow holds.
-    assert_eq!(ui.name.value(), model.details.name);
-    assert_eq!(ui.description.value(), model.details.description);
+    assert_eq!(ui.name.value(), model.details().name);
+    assert_eq!(ui.description.value(), model.details().description);
     assert_eq!(ui.destination_filter.value(), list.filter);
-    if matches!(model.step, Step::Authorize | Step::Status | Step::Done) {
+    if matches!(model.step(), Step::Authorize | Step::Status | Step::Done) {
         assert!(
-            model.association.is_some(),
+            model.association().is_some(),
             "{:?} without an association",
-            model.step
+            model.step()
         );
     }
     if matches!(
-        model.step,
+        model.step(),
         Step::Details | Step::Tags | Step::Auth | Step::Review
     ) {
         assert!(
-            model.destination.is_some(),
+            model.destination().is_some(),
             "{:?} without a destination",
-            model.step
+            model.step()
         );
     }
-    if model.step == Step::Auth {
+    if model.step() == Step::Auth {
         assert!(model.uses_general_authorization());
     }
     let (k, n) = model.step_position();
@@ -684,7 +684,10 @@ fn start_manage_and_resume_screens() {
         },
         destinations(),
     );
-    failed.app.flow.identity = iotmi_core::flow::Identity::Checking;
+    iotmi_core::flow::testing::set_identity(
+        &mut failed.app.flow,
+        iotmi_core::flow::Identity::Checking,
+    );
     snap("start_checking_identity", &failed);
     failed.send(Event::Identity(Err(ServiceError::new(
         ErrorKind::NoCredentials,

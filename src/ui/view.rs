@@ -58,7 +58,7 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     ])
     .areas(area);
     render_header(model, app.ui.autoplay, frame, header, theme);
-    match model.step {
+    match model.step() {
         Step::Start => screens::start::render(app, frame, body, theme),
         Step::Manage => screens::manage::render(app, frame, body, theme),
         Step::Resume => screens::resume::render(app, frame, body, theme),
@@ -86,7 +86,7 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
         )),
         footer,
     );
-    if model.question.is_some() {
+    if model.question().is_some() {
         render_confirm_quit(app, frame, body, theme);
     } else if app.ui.overlay == Some(Overlay::Help) {
         render_help(app, &bindings, frame, body, theme);
@@ -107,20 +107,20 @@ fn render_header(
     ];
     // Outside the create flow there are no steps to count.
     if matches!(
-        model.step,
+        model.step(),
         Step::Start | Step::Manage | Step::Resume | Step::Devices
     ) {
-        title.push(Span::raw(model.step.title()));
+        title.push(Span::raw(model.step().title()));
     } else {
         title.push(Span::styled(format!("Step {k} of {n}"), theme.key()));
         let failed = model
-            .association
+            .association()
             .as_ref()
             .is_some_and(|a| a.state == iotmi_core::service::AssociationState::Failed);
-        let step = if model.step == Step::Done && failed {
+        let step = if model.step() == Step::Done && failed {
             "Failed"
         } else {
-            model.step.title()
+            model.step().title()
         };
         title.push(Span::raw(format!(" · {step}")));
     }
@@ -142,7 +142,7 @@ fn render_header(
         title.push(Span::styled(text, theme.warn()));
     }
     let title = Line::from(title);
-    let target = &model.target;
+    let target = &model.target();
     let mut where_spans = vec![Span::styled(" into ", theme.dim())];
     match &target.endpoint {
         // A presenter's audience must never take the demo for a real account.
@@ -224,7 +224,7 @@ fn render_help(
 ) {
     let mut lines = vec![
         Line::from(Span::styled(
-            app.flow.step.title().to_string(),
+            app.flow.step().title().to_string(),
             theme.title(),
         )),
         Line::from(""),

@@ -11,14 +11,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
     let materials = model
-        .destination
+        .destination()
         .as_ref()
         .map(|d| d.auth_materials.as_slice())
         .unwrap_or_default();
     let [intro, list_area] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
     let name = model
-        .destination
+        .destination()
         .as_ref()
         .map(|d| d.name.clone())
         .unwrap_or_default();
@@ -32,7 +32,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
     let all: Vec<usize> = (0..materials.len()).collect();
     let row = |m: &String| {
-        let chosen = model.auth_material.as_deref() == Some(m.as_str());
+        let chosen = model.auth_material().as_deref() == Some(m.as_str());
         ListItem::new(Line::from(vec![
             Span::raw(m.clone()),
             Span::styled(if chosen { "  (current)" } else { "" }, theme.dim()),

@@ -13,7 +13,7 @@ use iotmi_core::text::sanitize;
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let Some(tracked) = &model.association else {
+    let Some(tracked) = &model.association() else {
         return;
     };
     let block = Block::default()
@@ -36,7 +36,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         None => Line::from("Approve access at this URL; this screen follows the state:"),
     }];
-    if let Some(tunnel) = &model.opts.tunnel {
+    if let Some(tunnel) = &model.opts().tunnel {
         head.push(Line::from(vec![
             Span::styled("Over SSH: on your own machine run ", theme.warn()),
             Span::styled(tunnel.clone(), theme.key()),
@@ -55,7 +55,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         ],
         theme,
     )];
-    tail.push(match &model.browser {
+    tail.push(match &model.browser() {
         BrowserNote::Opening => {
             Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
         }

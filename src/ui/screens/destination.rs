@@ -14,11 +14,11 @@ use iotmi_core::flow::{DetailLoad, Load};
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let list = &model.destinations;
+    let list = &model.destinations();
     if let Load::Failed(error) = &list.load {
         let lines = error_lines(
             error,
-            &model.target.profile,
+            &model.target().profile,
             &[("r", "retry"), ("Ctrl-C", "quit")],
             theme,
         );
@@ -142,7 +142,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             )));
             lines.extend(error_lines(
                 error,
-                &model.target.profile,
+                &model.target().profile,
                 &[("Enter", "retry")],
                 theme,
             ));

@@ -13,7 +13,7 @@ use iotmi_core::flow::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let form = &model.details;
+    let form = &model.details();
     let (name_error, description_error) = details_errors(model);
     let [intro, name, name_note, description, description_note, _rest] = Layout::vertical([
         Constraint::Length(1),
@@ -25,7 +25,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     ])
     .areas(area);
     let destination = model
-        .destination
+        .destination()
         .as_ref()
         .map(|d| d.name.as_str())
         .unwrap_or("…");

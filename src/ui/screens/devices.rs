@@ -16,7 +16,7 @@ use iotmi_core::service::DiscoveredDevice;
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let Some(view) = &model.devices else {
+    let Some(view) = &model.devices() else {
         return;
     };
     let title = format!("Devices of {}", view.association_name);
@@ -26,7 +26,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             Line::from(format!("{} Starting a discovery…", spinner(ui.spinner)))
         }
         DiscoveryState::Running { id, started, .. } => {
-            let secs = model.now.saturating_duration_since(*started).as_secs();
+            let secs = model.now().saturating_duration_since(*started).as_secs();
             Line::from(format!(
                 "{} Discovering through the connector… {}:{:02}  ({id})",
                 spinner(ui.spinner),

@@ -16,9 +16,9 @@ use iotmi_core::service::AssociationState;
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let view = &model.manage;
+    let view = &model.manage();
     if let Load::Failed(error) = &view.load {
-        let lines = error_lines(error, &model.target.profile, &[("g", "retry")], theme);
+        let lines = error_lines(error, &model.target().profile, &[("g", "retry")], theme);
         boxed_paragraph(
             frame,
             area,

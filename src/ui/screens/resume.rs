@@ -10,7 +10,7 @@ use iotmi_core::journal::SavedStep;
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
 
-    let Some(journal) = &model.opts.resume else {
+    let Some(journal) = &model.opts().resume else {
         return;
     };
     let mut lines = vec![

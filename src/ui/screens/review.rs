@@ -60,14 +60,14 @@ fn row_text(model: &iotmi_core::flow::Flow, row: ReviewRow) -> (&'static str, St
         ReviewRow::Destination => (
             "Destination",
             model
-                .destination
+                .destination()
                 .as_ref()
                 .map(|d| format!("{} ({})", d.name, d.id))
                 .unwrap_or_default(),
         ),
-        ReviewRow::Name => ("Name", model.details.name.clone()),
+        ReviewRow::Name => ("Name", model.details().name.clone()),
         ReviewRow::Description => {
-            let description = model.details.description.as_str();
+            let description = model.details().description.as_str();
             (
                 "Description",
                 if description.is_empty() {
@@ -79,11 +79,11 @@ fn row_text(model: &iotmi_core::flow::Flow, row: ReviewRow) -> (&'static str, St
         }
         ReviewRow::Tags => (
             "Tags",
-            if model.tags.rows.is_empty() {
+            if model.tags().rows.is_empty() {
                 "(none)".into()
             } else {
                 model
-                    .tags
+                    .tags()
                     .rows
                     .iter()
                     .map(|r| format!("{}={}", r.key, r.value))
@@ -94,7 +94,7 @@ fn row_text(model: &iotmi_core::flow::Flow, row: ReviewRow) -> (&'static str, St
         ReviewRow::AuthMaterial => (
             "Auth material",
             model
-                .auth_material
+                .auth_material()
                 .clone()
                 .unwrap_or_else(|| "(not chosen)".into()),
         ),

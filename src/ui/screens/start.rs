@@ -8,7 +8,7 @@ use crate::ui::widgets::{boxed_paragraph, key_line, spinner};
 use iotmi_core::flow::{Flow, Identity};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    if app.flow.picking_profile {
+    if app.flow.picking_profile() {
         render_picker(app, frame, area, theme);
         return;
     }
@@ -46,10 +46,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 /// Whose account this is, before the first step: the account and the principal, or what
 /// stands in for them, or what went wrong and how to fix it.
 fn identity_lines(flow: &Flow, frame_index: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let target = &flow.target;
+    let target = &flow.target();
     let region = target.region.clone().unwrap_or_else(|| "region …".into());
     let place = format!("profile {}, {region}", target.profile);
-    match &flow.identity {
+    match &flow.identity() {
         Identity::Endpoint if target.demo => vec![Line::from(Span::styled(
             "Demo: the built-in simulator. Nothing real is created.",
             theme.warn(),
@@ -84,7 +84,7 @@ fn identity_lines(flow: &Flow, frame_index: usize, theme: &Theme) -> Vec<Line<'s
                 Line::from(error.message.clone()),
             ];
             match flow.sso_login() {
-                Some(command) if flow.opts.aws_cli => lines.push(key_line(
+                Some(command) if flow.opts().aws_cli => lines.push(key_line(
                     &[
                         ("s", &format!("sign in here with `{}`", command.join(" "))),
                         ("r", "check again"),
@@ -111,7 +111,7 @@ fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     use ratatui::layout::{Constraint, Layout};
     use ratatui::widgets::ListItem;
     let ui = &app.ui;
-    let profiles = &app.flow.opts.profiles;
+    let profiles = &app.flow.opts().profiles;
     let [intro, list_area, region_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(3),
@@ -133,7 +133,7 @@ fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
     let last = app
         .flow
-        .opts
+        .opts()
         .last_profile
         .as_ref()
         .map(|l| l.profile.as_str());

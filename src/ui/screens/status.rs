@@ -11,7 +11,7 @@ use iotmi_core::service::AssociationState;
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let Some(tracked) = &model.association else {
+    let Some(tracked) = &model.association() else {
         return;
     };
     let mut lines = vec![
@@ -26,9 +26,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         _ => ratatui::style::Style::new(),
     };
     let mut state_line = vec![Span::styled(format!("{:<13}", "State"), theme.dim())];
-    if let Some(polling) = &model.polling {
+    if let Some(polling) = &model.polling() {
         let elapsed = model
-            .now
+            .now()
             .saturating_duration_since(polling.started)
             .as_secs();
         state_line.push(Span::raw(format!("{} ", spinner(ui.spinner))));
@@ -43,7 +43,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.push(Line::from(state_line));
     lines.push(Line::from(""));
 
-    if let Some(error) = model.polling.as_ref().and_then(|p| p.last_error.as_ref()) {
+    if let Some(error) = model.polling().as_ref().and_then(|p| p.last_error.as_ref()) {
         lines.push(Line::from(Span::styled(
             format!("Last check failed ({}); still checking.", error.title()),
             theme.warn(),
@@ -82,16 +82,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             lines.push(Line::from(
                 "The third-party token expired: the account owner must approve again.",
             ));
-            lines.push(match &model.refresh {
+            lines.push(match &model.refresh() {
                 RefreshState::InFlight { .. } => {
                     Line::from(format!("{} Starting a refresh…", spinner(ui.spinner)))
                 }
                 _ => key_line(&[("r", "start a refresh and authorize again")], theme),
             });
-            if let RefreshState::Failed(error) = &model.refresh {
+            if let RefreshState::Failed(error) = &model.refresh() {
                 lines.extend(error_lines(
                     error,
-                    &model.target.profile,
+                    &model.target().profile,
                     &[("r", "retry")],
                     theme,
                 ));
@@ -106,9 +106,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             lines.extend(owner_hint(model, theme));
         }
     }
-    if let Some(polling) = model.polling.as_ref().filter(|p| p.asking_timeout) {
+    if let Some(polling) = model.polling().as_ref().filter(|p| p.asking_timeout) {
         let waited = model
-            .now
+            .now()
             .saturating_duration_since(polling.started)
             .as_secs()
             / 60;
@@ -124,7 +124,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             ],
             theme,
         ));
-        if let Some([ours, _]) = iotmi_core::flow::command::check_later(&model.target, &tracked.id)
+        if let Some([ours, _]) = iotmi_core::flow::command::check_later(model.target(), &tracked.id)
         {
             lines.push(Line::from(Span::styled(
                 format!("Check it later: {ours}"),
@@ -132,7 +132,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             )));
         }
     }
-    let title = match (&tracked.state, model.step) {
+    let title = match (&tracked.state, model.step()) {
         (AssociationState::Failed, _) => "Association failed",
         (AssociationState::Succeeded, Step::Done) => "Done: associated",
         (_, Step::Done) => "Done",

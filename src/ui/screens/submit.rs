@@ -10,11 +10,11 @@ use iotmi_core::flow::SubmitState;
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    match &model.submit {
+    match &model.submit() {
         SubmitState::Failed(error) => {
             let mut lines = error_lines(
                 error,
-                &model.target.profile,
+                &model.target().profile,
                 &[("r", "retry (same request, same token)"), ("e", "edit")],
                 theme,
             );

@@ -12,7 +12,7 @@ use iotmi_core::flow::{Notice, TagField};
 pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
-    let tags = &model.tags;
+    let tags = &model.tags();
     let editor_height = if ui.tag_edit.is_some() { 4 } else { 0 };
     let [table_area, editor_area, message_area] = Layout::vertical([
         Constraint::Min(3),

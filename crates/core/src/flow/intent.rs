@@ -48,6 +48,17 @@ pub enum Intent {
     },
     RemoveTag(usize),
     PasteTags(String),
+    /// The tag editor is to open on row `index` (None: a new tag). Refused with a message when
+    /// the list is full; otherwise `Tags::editing` says it is open.
+    OpenTagEditor {
+        index: Option<usize>,
+    },
+    /// The front end has put its cursor on `ManageView::focus`: it is not asked for again.
+    ManageFocusShown,
+    /// The tag editor was closed without saving.
+    CloseTagEditor,
+    /// The text in the tag editor changed: a refusal about the text before is stale.
+    TagTextChanged,
 
     // Step 4.
     ChooseMaterial(String),

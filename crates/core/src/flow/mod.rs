@@ -81,49 +81,166 @@ impl From<Event> for Input {
 }
 
 pub struct Flow {
-    pub step: Step,
+    step: Step,
     /// No profile was named and the config files have several: the Start screen offers them
     /// before anything is asked of the service.
-    pub picking_profile: bool,
-    pub opts: Options,
-    pub target: Target,
+    picking_profile: bool,
+    opts: Options,
+    target: Target,
     /// Whose account this is: known before anything can be submitted.
-    pub identity: Identity,
-    pub now: Instant,
+    identity: Identity,
+    now: Instant,
     next_generation: Generation,
-    pub destinations: DestinationList,
+    destinations: DestinationList,
     /// The chosen destination, with what GetConnectorDestination said of its auth.
-    pub destination: Option<DestinationDetail>,
-    pub details: Details,
-    pub tags: Tags,
-    pub auth_material: Option<String>,
+    destination: Option<DestinationDetail>,
+    details: Details,
+    tags: Tags,
+    auth_material: Option<String>,
     /// Editing a row from Review: forward goes back to Review.
-    pub return_to_review: bool,
+    return_to_review: bool,
     /// The association on Authorize/State was picked in Manage: Esc, and Enter once it is
     /// final, go back to the list.
-    pub return_to_manage: bool,
+    return_to_manage: bool,
     /// Token counter; bumped when a request differing from the last one sent is submitted.
-    pub token_counter: u32,
-    pub last_sent: Option<CreateRequest>,
-    pub submit: SubmitState,
-    pub association: Option<Tracked>,
+    token_counter: u32,
+    last_sent: Option<CreateRequest>,
+    submit: SubmitState,
+    association: Option<Tracked>,
     /// An existing association being looked up to follow (`Intent::Follow`).
-    pub following: Option<Following>,
-    pub browser: BrowserNote,
-    pub polling: Option<Polling>,
-    pub refresh: RefreshState,
-    pub manage: ManageView,
+    following: Option<Following>,
+    browser: BrowserNote,
+    polling: Option<Polling>,
+    refresh: RefreshState,
+    manage: ManageView,
     /// The Devices step, once opened.
-    pub devices: Option<DevicesView>,
+    devices: Option<DevicesView>,
     /// `demo`: an account-owner action on its way (see `owner`).
-    pub owner: owner::OwnerState,
-    pub question: Option<Question>,
+    owner: owner::OwnerState,
+    question: Option<Question>,
     /// A one-line message about the last intent ("No destination selected"); every front end
     /// shows it, the next intent clears it.
-    pub notice: Option<String>,
-    pub exit: Option<Outcome>,
+    notice: Option<String>,
+    exit: Option<Outcome>,
     /// The journal as last handed to the runtime, to persist only on change.
     persisted: Option<Journal>,
+}
+
+/// What the front ends read to draw; they change the flow only with intents ([`update`]).
+impl Flow {
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn picking_profile(&self) -> bool {
+        self.picking_profile
+    }
+
+    pub fn opts(&self) -> &Options {
+        &self.opts
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub fn destinations(&self) -> &DestinationList {
+        &self.destinations
+    }
+
+    pub fn destination(&self) -> &Option<DestinationDetail> {
+        &self.destination
+    }
+
+    pub fn details(&self) -> &Details {
+        &self.details
+    }
+
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    pub fn auth_material(&self) -> &Option<String> {
+        &self.auth_material
+    }
+
+    pub fn return_to_review(&self) -> bool {
+        self.return_to_review
+    }
+
+    pub fn return_to_manage(&self) -> bool {
+        self.return_to_manage
+    }
+
+    pub fn token_counter(&self) -> u32 {
+        self.token_counter
+    }
+
+    pub fn last_sent(&self) -> &Option<CreateRequest> {
+        &self.last_sent
+    }
+
+    pub fn submit(&self) -> &SubmitState {
+        &self.submit
+    }
+
+    pub fn association(&self) -> &Option<Tracked> {
+        &self.association
+    }
+
+    pub fn following(&self) -> &Option<Following> {
+        &self.following
+    }
+
+    pub fn browser(&self) -> &BrowserNote {
+        &self.browser
+    }
+
+    pub fn polling(&self) -> &Option<Polling> {
+        &self.polling
+    }
+
+    pub fn refresh(&self) -> &RefreshState {
+        &self.refresh
+    }
+
+    pub fn manage(&self) -> &ManageView {
+        &self.manage
+    }
+
+    pub fn devices(&self) -> &Option<DevicesView> {
+        &self.devices
+    }
+
+    pub fn owner(&self) -> &owner::OwnerState {
+        &self.owner
+    }
+
+    pub fn question(&self) -> Option<Question> {
+        self.question
+    }
+
+    /// The notice of the last input, handed to the front end that shows it: a notice is
+    /// output, like an effect, and is shown once.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    pub fn exit(&self) -> &Option<Outcome> {
+        &self.exit
+    }
 }
 
 impl Flow {
@@ -504,6 +621,11 @@ pub fn update(flow: &mut Flow, input: impl Into<Input>, now: Instant) -> Vec<Eff
 }
 
 fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if let Intent::ManageFocusShown = intent {
+        // Bookkeeping of the front end's cursor, not an action: no notice or question changes.
+        flow.manage.focus = None;
+        return Vec::new();
+    }
     if let Some(question) = flow.question {
         return nav::answer(flow, question, intent);
     }
@@ -522,9 +644,12 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::ChooseDestination(_)
         | Intent::ReloadDestinations => destination::on_intent(flow, intent),
         Intent::SetName(_) | Intent::SetDescription(_) => details::on_intent(flow, intent),
-        Intent::SaveTag { .. } | Intent::RemoveTag(_) | Intent::PasteTags(_) => {
-            tags::on_intent(flow, intent)
-        }
+        Intent::SaveTag { .. }
+        | Intent::RemoveTag(_)
+        | Intent::PasteTags(_)
+        | Intent::OpenTagEditor { .. }
+        | Intent::CloseTagEditor
+        | Intent::TagTextChanged => tags::on_intent(flow, intent),
         Intent::ChooseMaterial(_) => auth::on_intent(flow, intent),
         Intent::EditRow(_) | Intent::Submit => review::on_intent(flow, intent),
         Intent::Retry | Intent::EditDraft => submit::on_intent(flow, intent),
@@ -554,6 +679,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::AskDelete(_)
         | Intent::CancelDelete
         | Intent::Delete { .. } => manage::on_intent(flow, intent),
+        Intent::ManageFocusShown => Vec::new(),
     }
 }
 

@@ -221,6 +221,8 @@ pub struct Tags {
     pub message: Option<Notice>,
     /// The last SaveTag was refused: which field and why (the editor stays open).
     pub edit_error: Option<(TagField, String)>,
+    /// The tag editor is open (OpenTagEditor until a save or CloseTagEditor).
+    pub editing: bool,
 }
 
 /// A row of the Review screen; choosing it jumps to the step that edits it.

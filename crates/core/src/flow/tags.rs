@@ -17,6 +17,23 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             flow.tags.message = Some(Notice::Info(format!("Deleted tag '{}'", removed.key)));
         }
         Intent::PasteTags(text) => paste(flow, &text),
+        Intent::OpenTagEditor { index } => {
+            let tags = &mut flow.tags;
+            tags.edit_error = None;
+            if index.is_none() && tags.rows.len() >= validate::MAX_TAGS {
+                // Said at once rather than after typing a tag that cannot be saved.
+                tags.message = Some(Notice::Error(validate::tag_limit()));
+                tags.editing = false;
+            } else {
+                tags.message = None;
+                tags.editing = true;
+            }
+        }
+        Intent::CloseTagEditor => {
+            flow.tags.editing = false;
+            flow.tags.edit_error = None;
+        }
+        Intent::TagTextChanged => flow.tags.edit_error = None,
         _ => {}
     }
     Vec::new()
@@ -40,10 +57,7 @@ pub fn problem(
 ) -> Option<(TagField, String)> {
     let rows = &flow.tags.rows;
     if index.is_none() && rows.len() >= validate::MAX_TAGS {
-        return Some((
-            TagField::Key,
-            format!("At most {} tags", validate::MAX_TAGS),
-        ));
+        return Some((TagField::Key, validate::tag_limit()));
     }
     let key = key.trim();
     let duplicate = rows
@@ -66,6 +80,7 @@ fn save(flow: &mut Flow, index: Option<usize>, key: String, value: String) {
     let tags = &mut flow.tags;
     tags.edit_error = None;
     tags.message = None;
+    tags.editing = false;
     let row = TagRow {
         key: key.trim().to_string(),
         value,

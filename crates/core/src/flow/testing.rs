@@ -371,3 +371,14 @@ pub fn flow_in_manage() -> Flow {
     );
     flow
 }
+
+/// Puts the flow in a state a test or bench starts from without walking there.
+pub fn set_identity(flow: &mut Flow, identity: Identity) {
+    flow.identity = identity;
+}
+
+/// Opens the Devices step on `view` (benches: a large discovered list without the calls).
+pub fn open_devices(flow: &mut Flow, view: DevicesView) {
+    flow.devices = Some(view);
+    flow.step = Step::Devices;
+}

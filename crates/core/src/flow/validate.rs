@@ -9,6 +9,11 @@ pub const DESCRIPTION_MAX: usize = 4096;
 pub const TAG_KEY_MAX: usize = 128;
 pub const TAG_VALUE_MAX: usize = 256;
 pub const MAX_TAGS: usize = 50;
+
+/// Why one more tag is refused: the one wording of the service's tag limit.
+pub fn tag_limit() -> String {
+    format!("at most {MAX_TAGS} tags")
+}
 /// Shown next to the name and description fields before the user hits the rule.
 pub const NAME_CHARS_HINT: &str = "letters A–Z, digits, spaces, - and _ (no dots or accents)";
 
@@ -153,7 +158,7 @@ pub fn region_error(region: &str) -> Option<String> {
 pub fn tags_errors(tags: &[(String, String)]) -> Vec<String> {
     let mut errors = Vec::new();
     if tags.len() > MAX_TAGS {
-        errors.push(format!("at most {MAX_TAGS} tags (now {})", tags.len()));
+        errors.push(format!("{} (now {})", tag_limit(), tags.len()));
     }
     let mut seen = std::collections::HashSet::new();
     for (key, value) in tags {
