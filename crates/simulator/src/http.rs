@@ -55,8 +55,9 @@ pub struct Limits {
     pub idle_timeout: Duration,
 }
 
-/// Longest request line. The model allows a NextToken of 65,535 characters; hyper refuses a
-/// target over the 65,534 bytes a URI (the `http` crate's) can hold with 414.
+/// Room for the request line in hyper's head limit (with [`MAX_HEADER_BYTES`]): the model
+/// allows a NextToken of 65,535 characters, so the head must hold a target that long; hyper
+/// itself refuses one over the 65,534 bytes a URI (the `http` crate's) can hold with 414.
 pub const MAX_REQUEST_LINE_BYTES: usize = 64 * 1024;
 /// Largest header section (without the request line), and most header fields.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
