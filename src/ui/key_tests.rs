@@ -876,7 +876,7 @@ fn throttled_poll_slows_down_and_keeps_polling() {
     assert!(
         matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5))
     );
-    assert!(h.app.flow.polling().as_ref().unwrap().last_error.is_some());
+    assert!(h.app.flow.polling().as_ref().unwrap().retrying.is_some());
 }
 
 #[test]

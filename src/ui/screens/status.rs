@@ -43,13 +43,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.push(Line::from(state_line));
     lines.push(Line::from(""));
 
-    if let Some(error) = model.polling().as_ref().and_then(|p| p.last_error.as_ref()) {
-        lines.push(Line::from(Span::styled(
-            format!("Last check failed ({}); still checking.", error.title()),
-            theme.warn(),
-        )));
+    if let Some(retrying) = model.polling().as_ref().and_then(|p| p.retrying.as_ref()) {
+        lines.push(Line::from(Span::styled(retrying.line(), theme.warn())));
+    }
+    if let Some(error) = &tracked.lost {
+        let (what, remedy) = iotmi_core::flow::retry::ended_explanation(error);
+        lines.push(Line::from(Span::styled(format!("✗ {what}"), theme.error())));
+        lines.push(Line::from(Span::styled(remedy, theme.dim())));
+        lines.push(Line::from(""));
     }
     match &tracked.state {
+        _ if tracked.lost.is_some() => {}
         AssociationState::Succeeded => {
             lines.push(Line::from(Span::styled(
                 "✓ The account is associated.",

@@ -27,6 +27,7 @@ mod manage;
 mod nav;
 mod owner;
 mod resume;
+pub mod retry;
 mod review;
 mod start;
 mod status;

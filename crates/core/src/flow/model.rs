@@ -270,6 +270,9 @@ pub struct Tracked {
     /// Looked up (Manage, `status ID`) rather than created from this run's draft: it is not
     /// the draft's to journal, and finishing with it leaves the draft as it was.
     pub adopted: bool,
+    /// The service answered the wait with an error waiting cannot mend (not found, access
+    /// denied, validation): nothing is followed any more, and the journal lets go of it.
+    pub lost: Option<ServiceError>,
 }
 
 impl From<&Association> for Tracked {
@@ -284,6 +287,7 @@ impl From<&Association> for Tracked {
             error_message: association.error_message.clone(),
             seen: Some(association.clone()),
             adopted: true,
+            lost: None,
         }
     }
 }
@@ -316,7 +320,8 @@ pub struct Polling {
     pub last_poll: Option<Instant>,
     pub in_flight: bool,
     pub polls: u32,
-    pub last_error: Option<ServiceError>,
+    /// The last check failed in a way waiting can mend: when the next one goes.
+    pub retrying: Option<super::retry::Retrying>,
     /// When the "keep waiting or leave?" question is asked next.
     pub deadline: Instant,
     pub asking_timeout: bool,
@@ -530,6 +535,8 @@ pub enum OutcomeKind {
     Closed,
     /// SIGTERM or SIGHUP (exit 128 + signal number).
     Signalled(i32),
+    /// The association could not be followed: deleted elsewhere, or not readable (exit 1).
+    Lost,
 }
 
 impl OutcomeKind {
@@ -539,7 +546,7 @@ impl OutcomeKind {
             OutcomeKind::Succeeded | OutcomeKind::LeftInProgress | OutcomeKind::Closed => {
                 crate::exit::OK
             }
-            OutcomeKind::Failed | OutcomeKind::Cancelled => crate::exit::ERROR,
+            OutcomeKind::Failed | OutcomeKind::Cancelled | OutcomeKind::Lost => crate::exit::ERROR,
             OutcomeKind::Interrupted => crate::exit::INTERRUPTED,
             OutcomeKind::Signalled(signal) => 128 + signal,
         }

@@ -169,7 +169,9 @@ pub fn answer(flow: &mut Flow, question: Question, intent: Intent) -> Vec<Effect
 
 pub fn exit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
     flow.question = None;
+    let lost = flow.association.as_ref().is_some_and(|a| a.lost.is_some());
     let kind = match flow.association.as_ref().map(|a| &a.state) {
+        Some(_) if lost => OutcomeKind::Lost,
         Some(AssociationState::Succeeded) => OutcomeKind::Succeeded,
         Some(AssociationState::Failed) => OutcomeKind::Failed,
         _ if interrupted => OutcomeKind::Interrupted,

@@ -20,6 +20,8 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
     }
     let own = flow.association.as_ref().filter(|a| !a.adopted);
     let finished = match own.map(|a| &a.state) {
+        // Gone or unreadable: nothing to resume (the draft went with it).
+        _ if own.is_some_and(|a| a.lost.is_some()) => true,
         Some(AssociationState::Succeeded) => true,
         Some(AssociationState::Failed) => flow.exit.is_some(),
         _ => false,

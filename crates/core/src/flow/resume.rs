@@ -63,6 +63,7 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
             error_message: None,
             seen: None,
             adopted: false,
+            lost: None,
         });
         // The saved URL is shown at once; the state (and the URL, when none was saved) comes
         // back from GetAccountAssociation, asked at once.
