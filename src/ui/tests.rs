@@ -732,7 +732,14 @@ fn start_manage_and_resume_screens() {
         }),
     });
     snap("manage", &h);
-    h.key(KeyCode::Char('d'));
+    let counting = h.key(KeyCode::Char('d'));
+    let [Effect::ListRegisteredThings { generation, .. }] = counting.as_slice() else {
+        panic!("{counting:?}")
+    };
+    h.send(Event::RegisteredThings {
+        generation: *generation,
+        result: Ok(vec!["mt-1".into(), "mt-2".into()]),
+    });
     snap("manage_confirm_delete", &h);
 
     let mut journal_source = loaded();

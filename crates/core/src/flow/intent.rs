@@ -108,6 +108,8 @@ pub enum Intent {
     RetryAsNew(String),
     AskDelete(String),
     CancelDelete,
+    /// Deregistrations of a deletion failed: try those again.
+    RetryDeletion,
     Delete {
         id: String,
         typed: String,

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::deletion::{self, DeletionPhase};
 use super::destination::{self, matching};
 use super::effect::Effect;
 use super::intent::Intent;
@@ -11,9 +12,7 @@ use super::model::{
     Tracked,
 };
 use super::{Flow, Generation, authorize, error_line};
-use crate::service::{
-    Association, AssociationState, AssociationSummary, ErrorKind, Page, ServiceError,
-};
+use crate::service::{Association, AssociationState, AssociationSummary, Page, ServiceError};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if flow.step != Step::Manage {
@@ -45,23 +44,10 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::RetryAsNew(id) => with_state(flow, &id, AssociationState::Failed, |flow| {
             fetch(flow, &id, Some(ManageAction::RetryAsNew))
         }),
-        Intent::AskDelete(id) => {
-            let Some(word) = flow.manage.find(&id).map(confirmation_word) else {
-                return Vec::new();
-            };
-            flow.manage.confirm_delete = Some(id);
-            flow.manage.message = Some(Notice::Info(format!(
-                "Type {word:?} and Enter to delete it (Esc cancels)"
-            )));
-            Vec::new()
-        }
-        Intent::CancelDelete => {
-            if flow.manage.confirm_delete.take().is_some() {
-                flow.manage.message = Some(Notice::Info("Delete cancelled".into()));
-            }
-            Vec::new()
-        }
-        Intent::Delete { id, typed } => delete(flow, id, typed),
+        Intent::AskDelete(id) => deletion::ask(flow, id),
+        Intent::CancelDelete => deletion::cancel(flow),
+        Intent::RetryDeletion => deletion::retry_failed(flow),
+        Intent::Delete { id, typed } => deletion::confirm(flow, id, typed),
         _ => Vec::new(),
     }
 }
@@ -86,8 +72,26 @@ fn with_state(
 
 /// Esc: cancel a delete, else back to the Start screen.
 pub fn back(flow: &mut Flow) -> Vec<Effect> {
-    if flow.manage.confirm_delete.is_some() {
+    let counting = flow
+        .manage
+        .deletion
+        .as_ref()
+        .is_some_and(|d| matches!(d.phase, DeletionPhase::Counting { .. }));
+    if flow.manage.confirm_delete.is_some() || counting {
         return on_intent(flow, Intent::CancelDelete);
+    }
+    // Deregistrations that failed are left as they are (a later delete counts again).
+    if let Some(deletion) = flow.manage.deletion.as_ref()
+        && matches!(deletion.phase, DeletionPhase::Deregistering { .. })
+        && !deletion.busy()
+    {
+        flow.manage.message = Some(Notice::Info(format!(
+            "Left {} with {} managed thing(s) still registered",
+            deletion.word,
+            deletion.registered()
+        )));
+        flow.manage.deletion = None;
+        return Vec::new();
     }
     flow.step = Step::Start;
     Vec::new()
@@ -121,11 +125,14 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     let last = flow.manage.last.take();
     let counts = std::mem::take(&mut flow.manage.thing_counts);
     let queue = std::mem::take(&mut flow.manage.refresh_queue);
+    // A deletion being followed until gone outlives the reload.
+    let deletion = flow.manage.deletion.take();
     flow.manage = ManageView {
         filter,
         last,
         thing_counts: counts,
         refresh_queue: queue,
+        deletion,
         ..ManageView::default()
     };
     let generation = flow.next_generation();
@@ -318,27 +325,6 @@ fn fetch(flow: &mut Flow, id: &str, action: Option<ManageAction>) -> Vec<Effect>
     }]
 }
 
-fn delete(flow: &mut Flow, id: String, typed: String) -> Vec<Effect> {
-    if flow.manage.confirm_delete.as_deref() != Some(id.as_str()) {
-        return Vec::new();
-    }
-    let Some(word) = flow.manage.find(&id).map(confirmation_word) else {
-        return Vec::new();
-    };
-    if typed != word {
-        flow.manage.message = Some(Notice::Error(
-            "That is not the name: type it exactly, or Esc to cancel".into(),
-        ));
-        return Vec::new();
-    }
-    let generation = flow.next_generation();
-    flow.manage.confirm_delete = None;
-    flow.manage.delete_generation = Some(generation);
-    flow.manage.deleting = Some(id.clone());
-    flow.manage.message = Some(Notice::Info(format!("Deleting {word}…")));
-    vec![Effect::DeleteAssociation { generation, id }]
-}
-
 /// The association becomes the one the flow follows (Status/Authorize screens); the draft,
 /// if any, is left as it was.
 fn adopt(flow: &mut Flow, association: &Association) {
@@ -425,38 +411,6 @@ pub fn retry_as_new(flow: &mut Flow, failed: Association) -> Vec<Effect> {
     flow.opts.prefill.destination = Some(failed.destination_id.clone());
     flow.step = Step::Destination;
     destination::fetch(flow, failed.destination_id)
-}
-
-pub fn on_deleted(
-    flow: &mut Flow,
-    generation: Generation,
-    result: Result<(), ServiceError>,
-) -> Vec<Effect> {
-    if flow.manage.delete_generation != Some(generation) {
-        return Vec::new();
-    }
-    flow.manage.delete_generation = None;
-    match result {
-        Ok(()) => {
-            let deleted = flow.manage.deleting.take();
-            let effects = enter(flow);
-            flow.manage.focus = deleted;
-            flow.manage.message = Some(Notice::Info(
-                "Deleted: it passes through ASSOCIATION_DELETING, then is gone".into(),
-            ));
-            effects
-        }
-        Err(error) if error.kind == ErrorKind::Conflict => {
-            flow.manage.message = Some(Notice::Error(
-                "Managed things are still registered to it: deregister them first, then delete again".into(),
-            ));
-            Vec::new()
-        }
-        Err(error) => {
-            flow.manage.message = Some(Notice::Error(error_line(&error)));
-            Vec::new()
-        }
-    }
 }
 
 /// What a delete must be confirmed with: the name, or the id of an unnamed association.
@@ -579,42 +533,6 @@ mod tests {
     }
 
     #[test]
-    fn delete_needs_the_exact_name_and_a_conflict_is_explained() {
-        let mut flow = flow_in_manage();
-        send(&mut flow, Intent::AskDelete("aa-ok".into()));
-        send(
-            &mut flow,
-            Intent::Delete {
-                id: "aa-ok".into(),
-                typed: "wrong".into(),
-            },
-        );
-        assert!(matches!(&flow.manage.message, Some(Notice::Error(_))));
-        // A wrong word keeps the question open.
-        let effects = send(
-            &mut flow,
-            Intent::Delete {
-                id: "aa-ok".into(),
-                typed: "Kitchen".into(),
-            },
-        );
-        let generation = match &effects[..] {
-            [Effect::DeleteAssociation { generation, id }] if id == "aa-ok" => *generation,
-            other => panic!("{other:?}"),
-        };
-        assert!(flow.busy());
-        update(
-            &mut flow,
-            Event::Deleted {
-                generation,
-                result: Err(ServiceError::new(ErrorKind::Conflict, "things")),
-            },
-            now(),
-        );
-        assert!(matches!(&flow.manage.message, Some(Notice::Error(e)) if e.contains("deregister")));
-    }
-
-    #[test]
     fn actions_check_the_state_and_authorize_follows_the_association() {
         let mut flow = flow_in_manage();
         assert!(send(&mut flow, Intent::RefreshAssociation("aa-ok".into())).is_empty());
@@ -703,35 +621,6 @@ mod tests {
         );
         // Nothing of it was journaled: Manage finds it again.
         assert_eq!(persist::snapshot(&flow), None);
-    }
-
-    #[test]
-    fn a_delete_returns_to_the_list_and_the_refreshed_row_is_highlighted() {
-        let mut flow = flow_in_manage();
-        send(&mut flow, Intent::AskDelete("aa-bad".into()));
-        let effects = send(
-            &mut flow,
-            Intent::Delete {
-                id: "aa-bad".into(),
-                typed: "Broken".into(),
-            },
-        );
-        let [Effect::DeleteAssociation { generation, .. }] = effects[..] else {
-            panic!("{effects:?}")
-        };
-        let effects = update(
-            &mut flow,
-            Event::Deleted {
-                generation,
-                result: Ok(()),
-            },
-            now(),
-        );
-        assert!(matches!(
-            effects[..],
-            [Effect::ListAssociations { .. }, Effect::CountThings { .. }]
-        ));
-        assert_eq!(flow.manage.focus.as_deref(), Some("aa-bad"));
     }
 
     #[test]

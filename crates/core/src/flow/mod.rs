@@ -19,6 +19,7 @@ pub mod validate;
 
 mod auth;
 mod authorize;
+mod deletion;
 mod destination;
 mod details;
 mod devices;
@@ -40,6 +41,7 @@ pub mod testing;
 use std::time::Instant;
 
 pub use authorize::{sign_in, vetted_url};
+pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionPhase};
 pub use destination::filter_matches;
 pub use details::errors as details_errors;
 pub use effect::Effect;
@@ -416,7 +418,10 @@ impl Flow {
 
     /// A request is in flight whose loss the user should confirm.
     pub fn busy(&self) -> bool {
-        self.manage.delete_generation.is_some()
+        self.manage
+            .deletion
+            .as_ref()
+            .is_some_and(deletion::Deletion::busy)
             || self
                 .devices
                 .as_ref()
@@ -441,7 +446,11 @@ impl Flow {
             Step::Destination => matches!(self.destinations.detail, DetailLoad::Loading { .. }),
             Step::Submit => matches!(self.submit, SubmitState::InFlight { .. }),
             Step::Manage => {
-                self.manage.delete_generation.is_some() || self.manage.pending.is_some()
+                self.manage
+                    .deletion
+                    .as_ref()
+                    .is_some_and(deletion::Deletion::busy)
+                    || self.manage.pending.is_some()
             }
             Step::Status => matches!(self.refresh, RefreshState::InFlight { .. }),
             Step::Devices => self.devices.as_ref().is_some_and(DevicesView::busy),
@@ -679,6 +688,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::RetryAsNew(_)
         | Intent::AskDelete(_)
         | Intent::CancelDelete
+        | Intent::RetryDeletion
         | Intent::Delete { .. } => manage::on_intent(flow, intent),
         Intent::ManageFocusShown => Vec::new(),
     }
@@ -706,6 +716,9 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         }
         Event::Woke { generation } if generation == flow.manage.auto_generation => {
             manage::on_woke(flow, generation)
+        }
+        Event::Woke { generation } if deletion::owns_timer(flow, generation) => {
+            deletion::on_woke(flow, generation)
         }
         Event::Woke { generation } => devices::on_woke(flow, generation),
         Event::DiscoveryPolled { generation, result } => {
@@ -756,7 +769,18 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
                 manage::on_detail(flow, generation, result)
             }
         }
-        Event::Deleted { generation, result } => manage::on_deleted(flow, generation, result),
+        Event::Deleted { generation, result } => deletion::on_deleted(flow, generation, result),
+        Event::RegisteredThings { generation, result } => {
+            deletion::on_counted(flow, generation, result)
+        }
+        Event::ThingDeregistered {
+            generation,
+            thing_id,
+            result,
+        } => deletion::on_deregistered(flow, generation, thing_id, result),
+        Event::DeleteChecked { generation, result } => {
+            deletion::on_checked(flow, generation, result)
+        }
         Event::OwnerActed {
             generation,
             action,

@@ -356,9 +356,8 @@ pub struct ManageView {
     pub pending: Option<ManageAction>,
     /// The association whose delete is being confirmed by typing its name.
     pub confirm_delete: Option<String>,
-    pub delete_generation: Option<Generation>,
-    /// The association whose delete is in flight.
-    pub deleting: Option<String>,
+    /// A deletion under way (counting, deregistering, deleting, following until gone).
+    pub deletion: Option<super::deletion::Deletion>,
     pub message: Option<Notice>,
     /// Back from an action on this association: front ends highlight it again.
     pub focus: Option<String>,
@@ -392,8 +391,7 @@ impl Default for ManageView {
             detail_generation: 0,
             pending: None,
             confirm_delete: None,
-            delete_generation: None,
-            deleting: None,
+            deletion: None,
             message: None,
             focus: None,
             last: None,

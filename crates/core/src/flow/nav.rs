@@ -137,7 +137,12 @@ pub fn quit_warning(flow: &Flow) -> String {
                 .into(),
         };
     }
-    if flow.manage.delete_generation.is_some() {
+    if flow
+        .manage
+        .deletion
+        .as_ref()
+        .is_some_and(super::deletion::Deletion::busy)
+    {
         return "A delete is in flight: the service carries it out, but you will not see the \
                 result here."
             .into();
