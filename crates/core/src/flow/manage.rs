@@ -427,7 +427,7 @@ mod tests {
     use super::AUTO_RELOAD;
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::service::{AssociationState, AssociationSummary, ErrorKind, Page, ServiceError};
+    use crate::service::{AssociationState, AssociationSummary, Page};
 
     fn page(
         flow: &mut Flow,
