@@ -347,10 +347,14 @@ pub struct ManageView {
     /// GetAccountAssociation of the association last shown (with tags).
     pub detail: Option<Association>,
     pub detail_generation: Generation,
+    /// GetAccountAssociation is in flight: a line front end waits for it before asking on.
+    pub fetching: bool,
     /// An action waiting for the detail it needs (URL, tags).
     pub pending: Option<ManageAction>,
     /// The association whose delete is being confirmed by typing its name.
     pub confirm_delete: Option<String>,
+    /// The association a line front end's actions apply to (the TUI uses its highlight).
+    pub picked: Option<String>,
     pub delete_generation: Option<Generation>,
     /// The association whose delete is in flight.
     pub deleting: Option<String>,
@@ -385,8 +389,10 @@ impl Default for ManageView {
             matches: Vec::new(),
             detail: None,
             detail_generation: 0,
+            fetching: false,
             pending: None,
             confirm_delete: None,
+            picked: None,
             delete_generation: None,
             deleting: None,
             message: None,
