@@ -1028,48 +1028,16 @@ impl Plain {
 
     /// Every value and the equivalent AWS CLI command.
     fn show_review(&self) {
-        let flow = &self.flow;
-        let Some(request) = flow::pending_request(flow) else {
+        let values = flow::review_values(&self.flow);
+        if values.is_empty() {
             return;
-        };
-        let destination = flow
-            .destination()
-            .as_ref()
-            .map(|d| format!("{} ({})", d.name, d.id))
-            .unwrap_or_default();
+        }
         say("Review:");
-        let rows = [
-            ("destination", destination),
-            ("name", request.name.clone().unwrap_or_default()),
-            (
-                "description",
-                request
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| "(none)".into()),
-            ),
-            (
-                "tags",
-                if request.tags.is_empty() {
-                    "(none)".into()
-                } else {
-                    tags_text(&request.tags)
-                },
-            ),
-            (
-                "authorization",
-                request
-                    .auth_material
-                    .clone()
-                    .unwrap_or_else(|| "OAuth consent in a browser".into()),
-            ),
-            ("client-token", request.client_token.clone()),
-        ];
-        for (key, value) in rows {
+        for (key, value) in values {
             say(&format!("  {key:<15}{}", sanitize(&value)));
         }
         say("Equivalent AWS CLI command:");
-        if let Some(command) = flow::review_command(flow) {
+        if let Some(command) = flow::review_command(&self.flow) {
             say(&format!("  {}", sanitize(&command)));
         }
     }

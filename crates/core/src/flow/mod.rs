@@ -51,7 +51,7 @@ pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
-pub use review::{pending_request, review_command};
+pub use review::{pending_request, review_command, review_values};
 pub use start::{profile_by_answer, region_for_profile};
 pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 pub use tags::problem as tag_problem;
