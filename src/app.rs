@@ -1,7 +1,6 @@
 //! Runs the wizard: picks the service (AWS or the embedded simulator), owns the terminal for
 //! the UI's lifetime, then prints the summary on stdout and returns the exit status.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -11,6 +10,8 @@ use tokio::time::Instant;
 
 use crate::cli::{AwsArgs, DraftArgs, GlobalArgs, OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
+/// Moved to the neutral `output` module (plain mode prints them too); re-exported for callers.
+pub use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
 use crate::sdk::{AwsTarget, LazySdkService};
@@ -18,10 +19,8 @@ use crate::ui::app::App;
 use crate::ui::autopilot::Autopilot;
 use crate::ui::terminal::{self, TtyHost};
 use crate::ui::theme::Theme;
-use iotmi_core::flow::{
-    DraftFate, FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target,
-};
-use iotmi_core::service::{AssociationService, AssociationState};
+use iotmi_core::flow::{FirstScreen, Flow, Options, OutcomeKind, Prefill, Target};
+use iotmi_core::service::AssociationService;
 
 /// Where calls go and the service that makes them, built the same way for every front end
 /// (wizard, plain prompts, commands).
@@ -407,97 +406,5 @@ async fn stop_signal() -> OutcomeKind {
         _ = term.recv() => OutcomeKind::Signalled(15),
         _ = hup.recv() => OutcomeKind::Signalled(1),
         _ = int.recv() => OutcomeKind::Interrupted,
-    }
-}
-
-/// What became of a draft left unsubmitted, and how to get back to it.
-pub fn print_draft_fate(draft: DraftFate, target: &Target) {
-    match (draft, iotmi_core::flow::command::rerun(target)) {
-        (DraftFate::None, _) => {}
-        (DraftFate::Saved, Some(rerun)) => {
-            eprintln!("Your draft is saved: run `{rerun}` to resume it.")
-        }
-        _ if target.demo => eprintln!("The draft is not kept: a demo keeps no journal."),
-        _ => eprintln!("The draft is not kept: another run holds this profile's journal."),
-    }
-}
-
-/// The summary on stdout (text `key  value` lines or JSON), and on stderr what became of the
-/// draft or how to check an association left in progress, with this run's flags (never a
-/// command aimed at a demo's simulator, gone with the run). Shared by the wizard and plain mode.
-pub fn print_summary(
-    outcome: &Outcome,
-    target: &Target,
-    format: OutputFormat,
-) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    let Some(summary) = &outcome.summary else {
-        if outcome.kind != OutcomeKind::Closed {
-            eprintln!("No association was created.");
-        }
-        print_draft_fate(outcome.draft, target);
-        print_demo_next_steps(target);
-        return Ok(());
-    };
-    match format {
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, summary)?;
-            writeln!(stdout)?;
-        }
-        OutputFormat::Text => {
-            // Values from the service: sanitised, stdout may be a terminal.
-            let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
-            writeln!(stdout, "association-id  {}", clean(&summary.association_id))?;
-            writeln!(stdout, "arn             {}", clean(&summary.arn))?;
-            writeln!(stdout, "state           {}", summary.state)?;
-            writeln!(stdout, "name            {}", clean(&summary.name))?;
-            // A managed association's destination name is not looked up: show the id alone.
-            match summary.destination_name.as_str() {
-                "" => writeln!(stdout, "destination     {}", clean(&summary.destination_id))?,
-                name => writeln!(
-                    stdout,
-                    "destination     {} ({})",
-                    clean(&summary.destination_id),
-                    clean(name)
-                )?,
-            }
-            if let Some(message) = &summary.error_message {
-                writeln!(stdout, "error           {}", clean(message))?;
-            }
-            if !summary.oauth_url.is_empty() {
-                writeln!(stdout, "consent-url     {}", clean(&summary.oauth_url))?;
-            }
-            if let (Some(found), Some(adopted)) = (summary.devices_found, summary.devices_adopted) {
-                writeln!(stdout, "devices-found   {found}")?;
-                writeln!(stdout, "devices-adopted {adopted}")?;
-            }
-        }
-    }
-    if !matches!(
-        summary.state,
-        AssociationState::Succeeded | AssociationState::Failed
-    ) {
-        match iotmi_core::flow::command::check_later(target, &summary.association_id) {
-            Some([ours, aws]) => {
-                eprintln!("Left {}. Check it later with", summary.state);
-                eprintln!("  {ours}");
-                eprintln!("  {aws}");
-            }
-            None => eprintln!(
-                "Left {} in the demo's simulator, which stops now: there is nothing to check later.",
-                summary.state
-            ),
-        }
-    }
-    print_demo_next_steps(target);
-    Ok(())
-}
-
-/// After a demo: only what works once its simulator is gone.
-pub fn print_demo_next_steps(target: &Target) {
-    if target.demo {
-        for line in iotmi_core::flow::command::demo_next_steps() {
-            eprintln!("{line}");
-        }
     }
 }

@@ -14,7 +14,10 @@ pub mod files;
 pub mod journal;
 pub mod logging;
 pub mod man;
+pub mod output;
 pub mod owner;
+#[cfg(test)]
+mod parity_tests;
 pub mod plain;
 pub mod profiles;
 pub mod progress;
@@ -22,5 +25,6 @@ pub mod remote;
 pub mod runtime;
 pub mod scripted;
 pub mod sdk;
+pub mod signals;
 
 pub mod ui;

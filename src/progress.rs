@@ -50,8 +50,14 @@ impl Progress {
     /// The association was created (or found): its id, the URL on a line of its own, what
     /// happened with the browser, then its state.
     pub fn hand_over(&mut self, flow: &Flow) {
+        // Only a create says "Created": a refresh or a followed association was not.
         if let Some(tracked) = &flow.association() {
-            self.say(&format!("Created {} ({}).", tracked.id, tracked.state));
+            let verb = if flow.created_here() {
+                "Created"
+            } else {
+                "Following"
+            };
+            self.say(&format!("{verb} {} ({}).", tracked.id, tracked.state));
         }
         if let Some(url) = flow.oauth_url() {
             if let Some((host, connector)) = iotmi_core::flow::sign_in(flow) {

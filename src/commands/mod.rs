@@ -10,16 +10,16 @@ mod manage;
 mod record;
 mod status;
 
-use std::future::Future;
 use std::io::Write;
 
 use clap::CommandFactory;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::{Connection, connect};
 use crate::cli::{Cli, Command, CommonArgs, OutputFormat};
 use iotmi_core::service::{ErrorKind, ServiceError};
 
+/// Shared with plain mode, from the neutral `signals` module.
+pub use crate::signals::interruptible;
 pub use list::all_destinations as list_all_destinations;
 pub use record::AssociationRecord;
 
@@ -92,22 +92,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::Devices(_) => "devices",
         Command::Completions(_) => "completions",
         Command::Man => "man",
-    }
-}
-
-/// Runs `work` until it ends or SIGINT arrives (exit 130). The handler is installed before
-/// `work` starts, so a Ctrl-C is never the default kill.
-pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
-    let Ok(mut interrupt) = signal(SignalKind::interrupt()) else {
-        return work.await;
-    };
-    tokio::select! {
-        result = work => result,
-        _ = interrupt.recv() => {
-            tracing::info!("interrupted");
-            eprintln!("\nInterrupted.");
-            Ok(exit::INTERRUPTED)
-        }
     }
 }
 

@@ -22,6 +22,29 @@ pub const ADOPT_CONCURRENCY: usize = 4;
 /// How often a running discovery is asked about.
 pub const DISCOVERY_POLL: Duration = Duration::from_secs(1);
 
+/// Devices picked by typed numbers and ranges of the list shown: `1,3-5` → [1, 3, 4, 5], each
+/// within 1..=count; the error says what to type.
+pub fn picks(text: &str, count: usize) -> Result<Vec<usize>, String> {
+    let bad = || format!("Type all, none, or numbers from 1 to {count} such as 1,3-5.");
+    let mut picked = Vec::new();
+    for piece in text.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let (from, to) = piece.split_once('-').unwrap_or((piece, piece));
+        let (Ok(from), Ok(to)) = (from.trim().parse::<usize>(), to.trim().parse::<usize>()) else {
+            return Err(bad());
+        };
+        if from == 0 || to > count || from > to {
+            return Err(bad());
+        }
+        picked.extend(from..=to);
+    }
+    picked.sort_unstable();
+    picked.dedup();
+    if picked.is_empty() {
+        return Err(bad());
+    }
+    Ok(picked)
+}
+
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if let Intent::ShowDevices(id) = intent {
         return show(flow, id);
@@ -1096,5 +1119,14 @@ mod tests {
         assert_eq!(view(&flow).matches, [0]);
         send(&mut flow, Intent::FilterDevices(String::new()));
         assert_eq!(view(&flow).matches, [0, 1, 2]);
+    }
+
+    #[test]
+    fn picks_are_numbers_and_ranges_of_the_list_shown() {
+        assert_eq!(picks("1,3-5", 5), Ok(vec![1, 3, 4, 5]));
+        assert_eq!(picks("2 1 2", 3), Ok(vec![1, 2]));
+        for bad in ["0", "6", "3-2", "x", ""] {
+            assert!(picks(bad, 5).is_err(), "{bad}");
+        }
     }
 }

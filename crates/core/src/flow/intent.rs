@@ -99,6 +99,8 @@ pub enum Intent {
 
     // Manage.
     FilterAssociations(String),
+    /// A line front end picks the association its next actions apply to (None: the list).
+    PickAssociation(Option<String>),
     ReloadAssociations,
     ShowAssociation(String),
     AuthorizeAssociation(String),

@@ -27,6 +27,10 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             refilter(flow);
             Vec::new()
         }
+        Intent::PickAssociation(id) => {
+            flow.manage.picked = id.filter(|id| flow.manage.find(id).is_some());
+            Vec::new()
+        }
         Intent::ReloadAssociations => enter(flow),
         Intent::ShowAssociation(id) => fetch(flow, &id, None),
         Intent::AuthorizeAssociation(id) => {
@@ -50,6 +54,95 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::Delete { id, typed } => deletion::confirm(flow, id, typed),
         _ => Vec::new(),
     }
+}
+
+/// Manage's key vocabulary, one for the TUI and plain mode: the same letter does the same
+/// thing in both (Enter also shows details in the TUI, Delete also deletes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManageCommand {
+    Details,
+    Authorize,
+    Refresh,
+    FindDevices,
+    RetryAsNew,
+    Delete,
+    Reload,
+}
+
+impl ManageCommand {
+    pub const ALL: [ManageCommand; 7] = [
+        ManageCommand::Details,
+        ManageCommand::Authorize,
+        ManageCommand::Refresh,
+        ManageCommand::FindDevices,
+        ManageCommand::RetryAsNew,
+        ManageCommand::Delete,
+        ManageCommand::Reload,
+    ];
+
+    pub fn key(self) -> char {
+        match self {
+            ManageCommand::Details => 'v',
+            ManageCommand::Authorize => 'a',
+            ManageCommand::Refresh => 'r',
+            ManageCommand::FindDevices => 'f',
+            ManageCommand::RetryAsNew => 'n',
+            ManageCommand::Delete => 'd',
+            ManageCommand::Reload => 'g',
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ManageCommand::Details => "details",
+            ManageCommand::Authorize => "authorize",
+            ManageCommand::Refresh => "refresh",
+            ManageCommand::FindDevices => "find devices",
+            ManageCommand::RetryAsNew => "retry as new",
+            ManageCommand::Delete => "delete",
+            ManageCommand::Reload => "reload",
+        }
+    }
+
+    /// The command typed as its letter.
+    pub fn from_key(typed: &str) -> Option<Self> {
+        let mut chars = typed.chars();
+        let (Some(key), None) = (chars.next(), chars.next()) else {
+            return None;
+        };
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    /// Offered for an association in this state: each action only where the service allows it.
+    pub fn offered(self, state: &AssociationState) -> bool {
+        match self {
+            ManageCommand::Authorize => *state == AssociationState::InProgress,
+            ManageCommand::Refresh => *state == AssociationState::RefreshTokenExpired,
+            ManageCommand::FindDevices => *state == AssociationState::Succeeded,
+            ManageCommand::RetryAsNew => *state == AssociationState::Failed,
+            ManageCommand::Details | ManageCommand::Delete | ManageCommand::Reload => true,
+        }
+    }
+
+    pub fn intent(self, id: &str) -> Intent {
+        let id = id.to_string();
+        match self {
+            ManageCommand::Details => Intent::ShowAssociation(id),
+            ManageCommand::Authorize => Intent::AuthorizeAssociation(id),
+            ManageCommand::Refresh => Intent::RefreshAssociation(id),
+            ManageCommand::FindDevices => Intent::ShowDevices(id),
+            ManageCommand::RetryAsNew => Intent::RetryAsNew(id),
+            ManageCommand::Delete => Intent::AskDelete(id),
+            ManageCommand::Reload => Intent::ReloadAssociations,
+        }
+    }
+}
+
+/// The association a typed number names: its place among the matches listed.
+pub fn numbered_association(flow: &Flow, answer: &str) -> Option<String> {
+    let n = answer.parse::<usize>().ok()?;
+    let &i = flow.manage.matches.get(n.checked_sub(1)?)?;
+    Some(flow.manage.items[i].id.clone())
 }
 
 /// Runs `then` when the association is listed in `state`; otherwise says why not.
@@ -91,6 +184,9 @@ pub fn back(flow: &mut Flow) -> Vec<Effect> {
             deletion.registered()
         )));
         flow.manage.deletion = None;
+        return Vec::new();
+    }
+    if flow.manage.picked.take().is_some() {
         return Vec::new();
     }
     flow.step = Step::Start;
@@ -318,6 +414,7 @@ fn fetch(flow: &mut Flow, id: &str, action: Option<ManageAction>) -> Vec<Effect>
     }
     let generation = flow.next_generation();
     flow.manage.detail_generation = generation;
+    flow.manage.fetching = true;
     flow.manage.pending = action;
     vec![Effect::FetchAssociation {
         generation,
@@ -369,6 +466,7 @@ pub fn on_detail(
     {
         return Vec::new();
     }
+    flow.manage.fetching = false;
     let association = match result {
         Ok(association) => association,
         Err(error) => {
@@ -652,5 +750,54 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, Effect::GetDestination { id, .. } if id == "dest-oauth"))
         );
+    }
+
+    #[test]
+    fn a_picked_association_takes_the_shared_letters_and_back_unpicks_it() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let items = vec![
+            summary("aa-ok", "Kitchen", AssociationState::Succeeded),
+            summary("aa-x", "Old flat", AssociationState::RefreshTokenExpired),
+        ];
+        page(&mut flow, generation, items);
+        // `2` names the second listed; `d` is delete, `v` details, as in the TUI's keymap.
+        let id = numbered_association(&flow, "2").expect("listed");
+        assert_eq!(id, "aa-x");
+        send(&mut flow, Intent::PickAssociation(Some(id.clone())));
+        assert_eq!(flow.manage.picked.as_deref(), Some("aa-x"));
+        assert_eq!(ManageCommand::from_key("d"), Some(ManageCommand::Delete));
+        assert_eq!(ManageCommand::from_key("v"), Some(ManageCommand::Details));
+        assert!(!ManageCommand::Authorize.offered(&AssociationState::RefreshTokenExpired));
+        let effects = send(&mut flow, ManageCommand::Details.intent(&id));
+        assert!(matches!(&effects[..], [Effect::FetchAssociation { .. }]));
+        assert!(
+            flow.manage.fetching,
+            "a line front end waits for the details"
+        );
+        let effects = send(&mut flow, ManageCommand::Delete.intent(&id));
+        let [Effect::ListRegisteredThings { generation, .. }] = effects[..] else {
+            panic!("the delete counts first: {effects:?}")
+        };
+        update(
+            &mut flow,
+            Event::RegisteredThings {
+                generation,
+                result: Ok(Vec::new()),
+            },
+            now(),
+        );
+        assert_eq!(flow.manage.confirm_delete.as_deref(), Some("aa-x"));
+        // Back cancels the delete, then unpicks, then leaves for Start.
+        send(&mut flow, Intent::Back);
+        assert!(flow.manage.confirm_delete.is_none() && flow.manage.picked.is_some());
+        send(&mut flow, Intent::Back);
+        assert!(flow.manage.picked.is_none());
+        assert_eq!(flow.step, Step::Manage);
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Start);
     }
 }

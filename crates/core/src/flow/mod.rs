@@ -40,18 +40,22 @@ pub mod testing;
 
 use std::time::Instant;
 
+pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
 pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionPhase};
 pub use destination::filter_matches;
+pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
 pub use details::errors as details_errors;
+pub use devices::picks as device_picks;
 pub use effect::Effect;
 pub use event::Event;
 pub use intent::Intent;
-pub use manage::confirmation_word;
+pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
-pub use review::{pending_request, review_command};
+pub use review::{pending_request, review_command, review_values};
+pub use start::{profile_by_answer, region_for_profile};
 pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 pub use tags::problem as tag_problem;
 
@@ -571,6 +575,22 @@ impl Flow {
         }
     }
 
+    /// After success, the devices are offered once: the Devices step was not opened yet.
+    pub fn offers_devices(&self) -> bool {
+        self.step == Step::Done
+            && self.devices.is_none()
+            && self
+                .association
+                .as_ref()
+                .is_some_and(|a| a.state == AssociationState::Succeeded)
+    }
+
+    /// The tracked association was created by this run's request (not followed, refreshed
+    /// or picked in Manage).
+    pub fn created_here(&self) -> bool {
+        self.association.is_some() && self.last_sent.is_some() && !self.return_to_manage
+    }
+
     /// The URL of the tracked association, if any.
     pub fn oauth_url(&self) -> Option<&str> {
         self.association
@@ -680,6 +700,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::RetryFailedAdoptions => devices::on_intent(flow, intent),
         Intent::ActAsOwner(_) => owner::on_intent(flow, intent),
         Intent::FilterAssociations(_)
+        | Intent::PickAssociation(_)
         | Intent::ReloadAssociations
         | Intent::ShowAssociation(_)
         | Intent::AuthorizeAssociation(_)

@@ -352,12 +352,16 @@ pub struct ManageView {
     /// GetAccountAssociation of the association last shown (with tags).
     pub detail: Option<Association>,
     pub detail_generation: Generation,
+    /// GetAccountAssociation is in flight: a line front end waits for it before asking on.
+    pub fetching: bool,
     /// An action waiting for the detail it needs (URL, tags).
     pub pending: Option<ManageAction>,
     /// The association whose delete is being confirmed by typing its name.
     pub confirm_delete: Option<String>,
     /// A deletion under way (counting, deregistering, deleting, following until gone).
     pub deletion: Option<super::deletion::Deletion>,
+    /// The association a line front end's actions apply to (the TUI uses its highlight).
+    pub picked: Option<String>,
     pub message: Option<Notice>,
     /// Back from an action on this association: front ends highlight it again.
     pub focus: Option<String>,
@@ -389,9 +393,11 @@ impl Default for ManageView {
             matches: Vec::new(),
             detail: None,
             detail_generation: 0,
+            fetching: false,
             pending: None,
             confirm_delete: None,
             deletion: None,
+            picked: None,
             message: None,
             focus: None,
             last: None,
