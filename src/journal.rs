@@ -334,7 +334,6 @@ mod tests {
             token_counter: 0,
             unanswered: None,
             association_id: None,
-            oauth_url: None,
             devices: None,
         }
     }
@@ -466,14 +465,11 @@ mod tests {
         tampered.name = "Evil\x1b]0;HACKED\x07".into();
         tampered.tags = vec![("k\x1b[2J".into(), "v\u{202e}".into())];
         tampered.association_id = Some("id\x1b[6n".into());
-        tampered.oauth_url = Some("https://example.com/\x1b".into());
         fs::write(store.path(&key()), serde_json::to_vec(&tampered).unwrap()).unwrap();
         let loaded = store.load(&key()).unwrap().unwrap();
         assert_eq!(loaded.name, "Evil␛]0;HACKED␇");
         assert_eq!(loaded.tags, vec![("k␛[2J".into(), "v\u{FFFD}".into())]);
         assert_eq!(loaded.association_id.as_deref(), Some("id␛[6n"));
-        // Left for the URL policy, which judges the raw URL.
-        assert_eq!(loaded.oauth_url, tampered.oauth_url);
         // What we write ourselves comes back unchanged.
         assert_eq!(journal().sanitized(), journal());
     }

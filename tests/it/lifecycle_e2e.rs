@@ -249,3 +249,94 @@ fn a_throttled_wait_says_it_is_retrying() {
     tui.send(b"\x03");
     assert_eq!(tui.wait_exit(), 130);
 }
+
+/// Every file under `dir`, recursively, with its text (lossy).
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_consent_url_is_kept_nowhere_and_a_resume_fetches_it_again() {
+    let sim = Sim::start(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("wizard.log");
+    let name = "Kept nowhere";
+    let args = wizard_args(
+        &sim,
+        &[
+            "--destination",
+            "acme-home-us",
+            "--name",
+            name,
+            "--no-browser",
+            "--log-file",
+            log.to_str().unwrap(),
+            "--log-level",
+            "trace",
+        ],
+    );
+    let mut first = Tui::spawn(dir.path(), Spawn::new(&args));
+    first.wait_for("Acme Home US");
+    first.enter_to_authorize();
+    let id = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some(name))
+        .map(|a| a.account_association_id().to_owned())
+        .expect("created");
+    let url = sim.oauth_url(&id);
+    // The `state` parameter is unique to this consent: the URL's fingerprint.
+    let state = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state parameter");
+    first.signal("KILL");
+    first.wait_exit();
+
+    let written = files_under(dir.path());
+    assert!(
+        written.iter().any(|(p, _)| p == &log),
+        "the log was written"
+    );
+    assert!(
+        written.iter().any(|(_, text)| text.contains(&id)),
+        "the journal holds the association"
+    );
+    for (path, text) in &written {
+        assert!(
+            !text.contains(&state) && !text.contains("/oauth/authorize"),
+            "{} holds the consent URL",
+            path.display()
+        );
+    }
+
+    // The resumed run still shows it (asked for again).
+    let resumed_args = wizard_args(&sim, &["--no-browser"]);
+    let mut second = Tui::spawn(dir.path(), Spawn::new(&resumed_args));
+    second.wait_for("An unfinished onboarding was saved");
+    second.send(ENTER);
+    second.wait_for("Authorize in a browser");
+    second.send(b"u");
+    second.wait_until("the URL unwrapped", |tui| {
+        tui.screen().replace(['\n', ' '], "").contains(&state)
+    });
+    second.signal("KILL");
+    second.wait_exit();
+}

@@ -232,7 +232,6 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
         token_counter: 7,
         unanswered: Some(request.clone()),
         association_id: None,
-        oauth_url: None,
         devices: None,
     };
     store.save(&key, &journal).unwrap();

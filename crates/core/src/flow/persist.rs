@@ -72,9 +72,6 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         token_counter: flow.token_counter,
         unanswered,
         association_id: own.map(|a| a.id.clone()),
-        oauth_url: own
-            .filter(|a| a.state == AssociationState::InProgress && !a.oauth_url.is_empty())
-            .map(|a| a.oauth_url.clone()),
         devices: None,
     })
 }
@@ -101,7 +98,6 @@ fn devices_snapshot(flow: &Flow) -> Option<Journal> {
         token_counter: flow.token_counter,
         unanswered: None,
         association_id: None,
-        oauth_url: None,
         devices: Some(crate::journal::DevicesJournal {
             association_id: view.association_id.clone(),
             association_name: view.association_name.clone(),
