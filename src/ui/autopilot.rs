@@ -200,3 +200,82 @@ fn key(code: KeyCode) -> Move {
 fn ctrl(c: char) -> Move {
     Move::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::{Autopilot, Move};
+    use crate::ui::key_tests::{Harness, dest, oauth, options};
+    use crate::ui::keymap::{self, Action};
+    use iotmi_core::flow::{DetailsField, Effect, Event, Step};
+
+    /// The pilot's next move on the harness's screen, taken at once.
+    fn next_move(pilot: &mut Autopilot, h: &Harness) -> Option<Move> {
+        let now = tokio::time::Instant::now();
+        pilot.due(&h.app, now)?;
+        pilot.take(now)
+    }
+
+    fn press(h: &mut Harness, planned: Option<Move>) -> (KeyEvent, Vec<Effect>) {
+        let Some(Move::Key(key)) = planned else {
+            panic!("expected a key, got {planned:?}")
+        };
+        (key, h.press(key).effects)
+    }
+
+    /// The walkthrough finds the destination by typing, takes it with the key Choose is
+    /// bound to, and moves between the details' fields with the key SwitchField is bound to.
+    #[test]
+    fn the_walkthrough_presses_the_keys_the_screens_bind() {
+        let mut h = Harness::loaded(options(), vec![dest("d1", "Acme Home US")]);
+        let mut pilot = Autopilot::new(7, 1.0, false, tokio::time::Instant::now());
+        let mut typed = String::new();
+        let (chosen, effects) = loop {
+            let bindings = keymap::bindings(&h.app);
+            let planned = next_move(&mut pilot, &h);
+            let (key, effects) = press(&mut h, planned);
+            match key.code {
+                KeyCode::Char(c) if key.modifiers == KeyModifiers::NONE => typed.push(c),
+                _ => break (keymap::lookup(&bindings, &key), effects),
+            }
+            assert!(typed.len() < 20, "typed {typed:?}");
+        };
+        assert_eq!(typed, "acme home");
+        assert_eq!(chosen, Some(Action::Choose));
+        let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
+            panic!("expected GetDestination, got {effects:?}")
+        };
+        h.send(Event::DestinationDetail {
+            generation,
+            result: Ok(oauth("d1", "Acme Home US")),
+        });
+        assert_eq!(h.app.flow.step(), Step::Details);
+        let switch = loop {
+            let bindings = keymap::bindings(&h.app);
+            let planned = next_move(&mut pilot, &h);
+            let (key, _) = press(&mut h, planned);
+            if keymap::lookup(&bindings, &key).is_some() {
+                break keymap::lookup(&bindings, &key);
+            }
+        };
+        assert_eq!(switch, Some(Action::SwitchField));
+        assert_eq!(h.app.ui.details.focus(), DetailsField::Description);
+    }
+
+    #[test]
+    fn an_action_is_pressed_as_the_first_key_bound_to_it() {
+        let h = Harness::loaded(options(), vec![dest("d1", "Acme Home US")]);
+        let bindings = keymap::bindings(&h.app);
+        // The footer's "↑↓ move" has no keys: Down is the arrow, not a label.
+        assert_eq!(
+            keymap::key_for(&bindings, Action::Down),
+            Some(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))
+        );
+        assert_eq!(
+            keymap::key_for(&bindings, Action::Choose),
+            Some(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+        );
+        assert_eq!(keymap::key_for(&bindings, Action::AddTag), None);
+    }
+}
