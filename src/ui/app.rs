@@ -15,6 +15,9 @@ use iotmi_core::flow::{self, Effect, Event, Flow, Intent};
 const MAX_PASTE: usize = 8192;
 /// Shown when a key arrives while the step waits for the service.
 const BUSY: &str = "Busy: waiting for the service (that key was ignored)";
+const BUSY_TYPING: &str = "Busy: waiting for the service (what you type is kept)";
+/// The most text kept while waiting: a paste's worth, not a stuck key's.
+const TYPEAHEAD_MAX: usize = 1024;
 /// PgUp/PgDn in the help overlay.
 const PAGE: usize = screens::PAGE;
 
@@ -42,6 +45,9 @@ pub struct Ui {
     pub links: super::links::Links,
     /// `demo --autoplay` drives: Some(paused).
     pub autoplay: Option<bool>,
+    /// Text typed while the step waited for the service: typed into the screen shown once the
+    /// wait is over (command keys are dropped, text is not).
+    pub typeahead: Vec<KeyEvent>,
     pub start: screens::start::State,
     pub manage: screens::manage::State,
     pub destination: screens::destination::State,
@@ -161,7 +167,9 @@ impl App {
         let mut effects = flow::update(&mut self.flow, input, now);
         if let Some(notice) = self.flow.take_notice() {
             self.ui.flash = Some(notice);
-        } else if self.flow.step() != step && self.ui.flash.as_deref() == Some(BUSY) {
+        } else if self.flow.step() != step
+            && matches!(self.ui.flash.as_deref(), Some(BUSY | BUSY_TYPING))
+        {
             // The wait is over: the cue belonged to the screen that waited.
             self.ui.flash = None;
         }
@@ -176,7 +184,21 @@ impl App {
     }
 
     pub fn event(&mut self, event: Event, now: Instant) -> Vec<Effect> {
-        self.send(event, now)
+        let mut effects = self.send(event, now);
+        // The wait is over: what was typed meanwhile goes into the text field shown now (never
+        // to a screen where letters are commands).
+        if !self.ui.typeahead.is_empty() && !self.holding_keys() {
+            for key in std::mem::take(&mut self.ui.typeahead) {
+                if !self.typing() || self.flow.question().is_some() {
+                    break;
+                }
+                effects.extend(self.key(key, now).effects);
+            }
+            if self.ui.flash.as_deref() == Some(BUSY_TYPING) {
+                self.ui.flash = None;
+            }
+        }
+        effects
     }
 
     pub fn tick(&mut self) {
@@ -222,7 +244,16 @@ impl App {
         }
         if self.holding_keys() {
             if !self.ui.too_small {
-                self.ui.flash = Some(BUSY.into());
+                let text = matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace)
+                    && !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                if text && self.ui.typeahead.len() < TYPEAHEAD_MAX {
+                    self.ui.typeahead.push(key);
+                    self.ui.flash = Some(BUSY_TYPING.into());
+                } else {
+                    self.ui.flash = Some(BUSY.into());
+                }
             }
             return Reaction::default();
         }

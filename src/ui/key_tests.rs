@@ -413,6 +413,36 @@ fn keys_while_the_detail_loads_are_held_with_a_busy_cue() {
 }
 
 #[test]
+fn text_typed_while_the_detail_loads_goes_into_the_next_field() {
+    let mut h = Harness::loaded(options(), two_destinations());
+    let effects = h.key(KeyCode::Enter);
+    let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
+        panic!()
+    };
+    h.type_text("Kitchen");
+    assert!(h.key(KeyCode::Char('x')).is_empty());
+    h.key(KeyCode::Backspace);
+    assert!(
+        h.app
+            .ui
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("what you type is kept"))
+    );
+    // A command key is still dropped, and the list did not move.
+    h.key(KeyCode::Down);
+    assert_eq!(h.app.ui.destination.cursor, 0);
+    h.send(Event::DestinationDetail {
+        generation,
+        result: Ok(oauth("d1", "Acme Cloud")),
+    });
+    assert_eq!(h.app.flow.step(), Step::Details);
+    // As if typed on the Details screen: after the name it suggests ("… account").
+    assert_eq!(h.app.ui.details.name.value(), "Acme Cloud accountKitchen");
+    assert_eq!(h.app.flow.details().name, "Acme Cloud accountKitchen");
+}
+
+#[test]
 fn detail_error_is_shown_and_enter_retries() {
     let mut h = Harness::loaded(options(), two_destinations());
     let effects = h.key(KeyCode::Enter);
