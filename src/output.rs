@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::cli::OutputFormat;
-use iotmi_core::flow::{DraftFate, Outcome, OutcomeKind, Target};
+use iotmi_core::flow::{DraftFate, Outcome, Target};
 use iotmi_core::service::AssociationState;
 
 /// What became of a draft left unsubmitted, and how to get back to it.
@@ -29,8 +29,8 @@ pub fn print_summary(
 ) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let Some(summary) = &outcome.summary else {
-        if outcome.kind != OutcomeKind::Closed {
-            eprintln!("No association was created.");
+        if let Some(line) = outcome.without_summary_line() {
+            eprintln!("{line}");
         }
         print_draft_fate(outcome.draft, target);
         print_demo_next_steps(target);

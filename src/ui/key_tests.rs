@@ -170,9 +170,10 @@ impl Harness {
     /// One poll: the poll falls due and GetAccountAssociation answers `state`.
     pub fn poll(&mut self, generation: u64, state: AssociationState) -> Vec<Effect> {
         self.send(Event::PollDue { generation });
+        let answer = answer(&self.app.flow, state);
         self.send(Event::Polled {
             generation,
-            result: Ok(association(state)),
+            result: Ok(answer),
         })
     }
 }
@@ -243,6 +244,20 @@ pub(crate) fn general(id: &str, name: &str, materials: &[&str]) -> DestinationDe
         has_oauth: false,
         ..oauth(id, name)
     }
+}
+
+/// The service's answer about the association the flow follows (its name and destination).
+fn answer(flow: &Flow, state: AssociationState) -> Association {
+    let mut answer = association(state);
+    if let Some(tracked) = flow.association() {
+        if !tracked.name.is_empty() {
+            answer.name = tracked.name.clone();
+        }
+        if !tracked.destination_id.is_empty() {
+            answer.destination_id = tracked.destination_id.clone();
+        }
+    }
+    answer
 }
 
 fn association(state: AssociationState) -> Association {
@@ -859,7 +874,7 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
         assert!(h.send(Event::PollDue { generation }).is_empty());
         let next = h.send(Event::Polled {
             generation,
-            result: Ok(association(AssociationState::InProgress)),
+            result: Ok(answer(&h.app.flow, AssociationState::InProgress)),
         });
         let [Effect::SchedulePoll { after, .. }] = next.as_slice() else {
             panic!("{next:?}")
@@ -880,7 +895,7 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
     h.send(Event::PollDue { generation });
     let done = h.send(Event::Polled {
         generation,
-        result: Ok(association(AssociationState::Succeeded)),
+        result: Ok(answer(&h.app.flow, AssociationState::Succeeded)),
     });
     assert!(done.is_empty(), "no further poll");
     assert_eq!(h.app.flow.step(), Step::Done);
@@ -925,7 +940,7 @@ fn failed_association_shows_the_message_and_exits_1() {
     let mut h = at_review();
     let generation = poll_generation(&h.submit_and_create("https://example.com/a"));
     h.send(Event::PollDue { generation });
-    let mut failed = association(AssociationState::Failed);
+    let mut failed = answer(&h.app.flow, AssociationState::Failed);
     failed.error_message = Some("The account owner denied access".into());
     h.send(Event::Polled {
         generation,
@@ -948,7 +963,7 @@ fn expired_token_refreshes_and_returns_to_authorize() {
     h.send(Event::PollDue { generation });
     h.send(Event::Polled {
         generation,
-        result: Ok(association(AssociationState::RefreshTokenExpired)),
+        result: Ok(answer(&h.app.flow, AssociationState::RefreshTokenExpired)),
     });
     assert_eq!(h.app.flow.step(), Step::Status);
     assert!(h.app.flow.polling().is_none());
@@ -985,7 +1000,7 @@ fn expired_token_refreshes_and_returns_to_authorize() {
     // A poll answer from before the refresh is stale.
     h.send(Event::Polled {
         generation,
-        result: Ok(association(AssociationState::RefreshTokenExpired)),
+        result: Ok(answer(&h.app.flow, AssociationState::RefreshTokenExpired)),
     });
     assert_eq!(h.app.flow.step(), Step::Authorize);
 }
@@ -1194,7 +1209,7 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
     h.send(Event::PollDue { generation });
     h.send(Event::Polled {
         generation,
-        result: Ok(association(AssociationState::Succeeded)),
+        result: Ok(answer(&h.app.flow, AssociationState::Succeeded)),
     });
     assert!(h.journal.is_none(), "succeeded: the journal is cleared");
 }
@@ -1207,7 +1222,7 @@ fn failed_association_keeps_the_journal_until_acknowledged() {
     h.send(Event::PollDue { generation });
     h.send(Event::Polled {
         generation,
-        result: Ok(association(AssociationState::Failed)),
+        result: Ok(answer(&h.app.flow, AssociationState::Failed)),
     });
     assert!(h.journal.is_some());
     h.key(KeyCode::Enter);
@@ -1286,7 +1301,7 @@ fn resume_of_a_created_association_fetches_it_and_shows_its_url() {
         panic!("{effects:?}")
     };
     assert_eq!(id, "assoc1");
-    let mut current = association(AssociationState::InProgress);
+    let mut current = answer(&h.app.flow, AssociationState::InProgress);
     current.oauth_url = "https://example.com/consent".into();
     let effects = h.send(Event::Polled {
         generation: *generation,

@@ -340,3 +340,77 @@ fn the_consent_url_is_kept_nowhere_and_a_resume_fetches_it_again() {
     second.signal("KILL");
     second.wait_exit();
 }
+
+#[test]
+fn a_signal_while_the_create_is_in_flight_says_it_may_exist() {
+    // Slow enough that the signal lands while CreateAccountAssociation is in flight.
+    let sim = Sim::with(SimConfig {
+        latency_ms: 3000,
+        ..common::config()
+    });
+    let args = wizard_args(
+        &sim,
+        &[
+            "--destination",
+            "brightlight-api-key",
+            "--name",
+            "Signalled",
+            "--no-browser",
+        ],
+    );
+    for signal in ["TERM", "HUP", "INT"] {
+        // A state dir each: the next run would otherwise resume this one's request.
+        let dir = tempfile::tempdir().unwrap();
+        let mut tui = Tui::spawn(dir.path(), Spawn::new(&args));
+        tui.wait_for("BrightLight API key");
+        for step in ["Step 2 of 6", "Step 3 of 6", "Step 4 of 6", "Step 5 of 6"] {
+            tui.send(ENTER);
+            tui.wait_for(step);
+        }
+        tui.send(ENTER);
+        tui.wait_for("Creating the account association");
+        tui.signal(signal);
+        tui.wait_exit();
+        let said = String::from_utf8_lossy(&tui.raw()).into_owned();
+        assert!(
+            said.contains("the association may exist"),
+            "{signal}: {said}"
+        );
+        assert!(
+            !said.contains("No association was created"),
+            "{signal}: {said}"
+        );
+    }
+}
+
+#[test]
+fn a_journal_naming_another_association_is_not_resumed() {
+    let sim = Sim::start(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Summer house lights"))
+        .expect("seeded");
+    let id = theirs.account_association_id().to_owned();
+    save_session(&dir.path().join("state"), &sim, "My own draft", &id);
+    let args = wizard_args(&sim, &["--no-browser"]);
+    let mut tui = Tui::spawn(dir.path(), Spawn::new(&args));
+    tui.wait_for("An unfinished onboarding was saved");
+    tui.send(ENTER);
+    tui.wait_for("Not this draft's association, not resumed");
+    let screen = tui.screen();
+    assert!(
+        !screen.contains("Done: associated"),
+        "not shown as ours: {screen}"
+    );
+    // The draft is journaled: Ctrl-C leaves at once.
+    tui.send(b"\x03");
+    tui.wait_exit();
+    let after = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.account_association_id() == id)
+        .expect("still there");
+    assert_eq!(after.association_state(), theirs.association_state());
+}

@@ -496,6 +496,8 @@ impl Flow {
             kind,
             summary: self.summary(),
             draft,
+            sent_unanswered: matches!(self.submit, SubmitState::InFlight { .. })
+                && self.association.is_none(),
         }
     }
 

@@ -524,6 +524,25 @@ pub struct Outcome {
     pub kind: OutcomeKind,
     pub summary: Option<Summary>,
     pub draft: DraftFate,
+    /// CreateAccountAssociation was sent and its answer never came (a signal, a quit): the
+    /// association may exist, and a rerun resumes it with the same ClientToken.
+    pub sent_unanswered: bool,
+}
+
+impl Outcome {
+    /// What the run can say of an association it has no summary of.
+    pub fn without_summary_line(&self) -> Option<&'static str> {
+        if self.sent_unanswered {
+            Some(
+                "The request was sent and not answered: the association may exist. Run again to \
+                 resume it (its ClientToken returns the same association, never a second one).",
+            )
+        } else if self.kind != OutcomeKind::Closed {
+            Some("No association was created.")
+        } else {
+            None
+        }
+    }
 }
 
 /// What became of a draft not (yet) submitted when the run ended.

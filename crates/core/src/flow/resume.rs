@@ -111,8 +111,7 @@ mod tests {
                 _ => None,
             })
             .expect("asked at once");
-        let mut answer = association(AssociationState::InProgress);
-        answer.id = "aa-1".into();
+        let mut answer = followed(&flow, AssociationState::InProgress);
         answer.oauth_url = "https://auth.example/fresh".into();
         update(
             &mut flow,
@@ -129,6 +128,44 @@ mod tests {
         let text = serde_json::to_string(&saved).unwrap();
         assert!(!text.contains("auth.example"), "{text}");
         assert!(!text.contains("oauth_url"), "{text}");
+    }
+
+    #[test]
+    fn an_association_that_is_not_the_drafts_is_not_resumed() {
+        let mut journal = saved_journal();
+        journal.association_id = Some("someone-elses".into());
+        let mut flow = flow_with_resume(journal.clone());
+        let effects = send(&mut flow, Intent::Resume);
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::GetAssociation { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .expect("asked at once");
+        let mut theirs = association(AssociationState::Succeeded);
+        theirs.id = "someone-elses".into();
+        theirs.name = "Not mine".into();
+        update(
+            &mut flow,
+            Event::Polled {
+                generation,
+                result: Ok(theirs),
+            },
+            now(),
+        );
+        assert!(flow.association.is_none(), "not followed");
+        assert_eq!(flow.step, Step::Review, "the draft is kept");
+        assert_eq!(flow.details.name, journal.name);
+        assert!(
+            flow.notice
+                .as_deref()
+                .is_some_and(|n| n.contains("Not this draft's")),
+            "{:?}",
+            flow.notice
+        );
+        let saved = persist::snapshot(&flow).expect("the draft stays journaled");
+        assert_eq!(saved.association_id, None);
     }
 
     #[test]

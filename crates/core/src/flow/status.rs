@@ -162,6 +162,9 @@ pub fn on_polled(
     polling.polls += 1;
     let mut retry_after = None;
     match result {
+        Ok(association) if is_not_the_drafts(flow.association.as_ref(), &association) => {
+            return not_resumed(flow, &association);
+        }
         Ok(association) => {
             polling.retrying = None;
             let mut url_arrived = false;
@@ -220,6 +223,35 @@ pub fn on_polled(
         generation,
         after: interval,
     }]
+}
+
+/// A journal's association, seen for the first time, that is not the draft's (another
+/// destination or name): a tampered or mixed-up journal must not make this run follow, and
+/// report as its own, somebody else's association.
+fn is_not_the_drafts(tracked: Option<&super::model::Tracked>, seen: &Association) -> bool {
+    let Some(tracked) = tracked.filter(|t| !t.adopted && t.seen.is_none()) else {
+        return false;
+    };
+    // What either side leaves blank (an unnamed association) proves nothing either way.
+    let differs =
+        |ours: &str, theirs: &str| !ours.is_empty() && !theirs.is_empty() && ours != theirs;
+    differs(&tracked.destination_id, &seen.destination_id) || differs(&tracked.name, &seen.name)
+}
+
+/// Not resumed: the association is let go (the journal with it) and the draft is kept on
+/// Review, where submitting it again returns its own association if it made one.
+fn not_resumed(flow: &mut Flow, seen: &Association) -> Vec<Effect> {
+    let id = flow.association.take().map(|a| a.id).unwrap_or_default();
+    flow.polling = None;
+    flow.submit = SubmitState::Idle;
+    nav::go_to(flow, Step::Review);
+    // The cause first: a status line may be cut at its width.
+    flow.notice = Some(format!(
+        "Not this draft's association, not resumed: {id} is {:?} on {}. The draft is kept.",
+        crate::text::sanitize(&seen.name),
+        crate::text::sanitize(&seen.destination_id)
+    ));
+    Vec::new()
 }
 
 /// The service said something waiting cannot change (the association is gone, or may not be
@@ -533,11 +565,12 @@ mod tests {
         let poll = poll_generation(&effects);
         let later = now() + Duration::from_secs(6);
         update(&mut flow, Event::PollDue { generation: poll }, later);
+        let answer = followed(&flow, AssociationState::InProgress);
         update(
             &mut flow,
             Event::Polled {
                 generation: poll,
-                result: Ok(association(AssociationState::InProgress)),
+                result: Ok(answer),
             },
             later,
         );

@@ -270,19 +270,36 @@ pub fn association(state: AssociationState) -> Association {
     }
 }
 
+/// The service's answer about the association the flow follows (its own name and destination).
 pub fn answer_poll(
     flow: &mut Flow,
     generation: Generation,
     state: AssociationState,
 ) -> Vec<Effect> {
+    let answer = followed(flow, state);
     update(
         flow,
         Event::Polled {
             generation,
-            result: Ok(association(state)),
+            result: Ok(answer),
         },
         now(),
     )
+}
+
+/// [`association`] as the one the flow follows: its id, name and destination.
+pub fn followed(flow: &Flow, state: AssociationState) -> Association {
+    let mut answer = association(state);
+    if let Some(tracked) = &flow.association {
+        answer.id = tracked.id.clone();
+        if !tracked.name.is_empty() {
+            answer.name = tracked.name.clone();
+        }
+        if !tracked.destination_id.is_empty() {
+            answer.destination_id = tracked.destination_id.clone();
+        }
+    }
+    answer
 }
 
 pub fn saved_journal() -> Journal {
