@@ -9,13 +9,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{
-    Connection, print_demo_next_steps, print_draft_fate, print_summary, start_interactive,
-};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
+use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
 use crate::progress::Progress;
 use crate::runtime::Runtime;
+use crate::session::{Connection, start_interactive};
 use iotmi_core::flow::pairs::parse_pairs;
 use iotmi_core::flow::{
     self, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow, Identity, Intent,
@@ -210,7 +209,7 @@ pub async fn run(
     if let Some(notice) = flow.take_notice() {
         say(&sanitize(&notice));
     }
-    crate::commands::interruptible(async move {
+    crate::signals::interruptible(async move {
         let mut plain = Plain {
             flow,
             lines: Lines::stdin(),
@@ -1406,7 +1405,10 @@ mod tests {
             now(),
         );
         identified(&mut scripted);
-        assert_eq!(crate::scripted::first_request(&mut scripted), tui[0]);
+        assert_eq!(
+            crate::commands::script::first_request(&mut scripted),
+            tui[0]
+        );
         assert_eq!(tui[0].client_token, format!("{SEED}-0"));
         assert_eq!(tui[1].client_token, format!("{SEED}-1"));
     }

@@ -353,7 +353,7 @@ impl Runtime {
                 url,
                 association_id,
             } => send_later(tx, async move {
-                let result = crate::owner::act(action, &url, &association_id).await;
+                let result = crate::account_owner::act(action, &url, &association_id).await;
                 if let Err(why) = &result {
                     tracing::warn!(?action, %why, "the demo's account owner could not act");
                 }

@@ -1,23 +1,12 @@
 //! `iotmi-onboard list destinations|associations [--filter TEXT]`: every page.
 
-use std::io::Write;
-
-use super::{AssociationRecord, exit, print_json, report};
-use crate::app::Connection;
 use crate::cli::{ListArgs, ListKind, OutputFormat};
 use crate::logging::logged;
+use crate::output::{AssociationRecord, print_destinations, print_json, print_table, report};
+use crate::session::Connection;
+use iotmi_core::exit;
 use iotmi_core::flow::filter_matches;
 use iotmi_core::service::{AssociationService, DestinationSummary, Page, ServiceError};
-
-/// A ConnectorDestinationSummary with the API's member names.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DestinationItem<'a> {
-    id: &'a str,
-    name: &'a str,
-    description: &'a str,
-    cloud_connector_id: &'a str,
-}
 
 pub async fn run(
     connection: &Connection,
@@ -30,7 +19,7 @@ pub async fn run(
         ListKind::Destinations => {
             let items = match all_destinations(service).await {
                 Ok(items) => items,
-                Err(error) => return Ok(report(&error, connection)),
+                Err(error) => return Ok(report(&error, &connection.target)),
             };
             let items: Vec<&DestinationSummary> = items
                 .iter()
@@ -45,7 +34,7 @@ pub async fn run(
             .await
             {
                 Ok(items) => items,
-                Err(error) => return Ok(report(&error, connection)),
+                Err(error) => return Ok(report(&error, &connection.target)),
             };
             let records: Vec<AssociationRecord> = items
                 .iter()
@@ -118,68 +107,4 @@ where
             _ => return Ok(items),
         }
     }
-}
-
-fn print_destinations(items: &[&DestinationSummary], output: OutputFormat) -> anyhow::Result<()> {
-    match output {
-        OutputFormat::Json => {
-            let shown: Vec<DestinationItem> = items
-                .iter()
-                .map(|d| DestinationItem {
-                    id: &d.id,
-                    name: &d.name,
-                    description: &d.description,
-                    cloud_connector_id: &d.cloud_connector_id,
-                })
-                .collect();
-            print_json(&shown)?;
-        }
-        OutputFormat::Text => {
-            let rows: Vec<[&str; 4]> = items
-                .iter()
-                .map(|d| {
-                    [
-                        d.id.as_str(),
-                        d.name.as_str(),
-                        d.cloud_connector_id.as_str(),
-                        d.description.as_str(),
-                    ]
-                })
-                .collect();
-            print_table(["ID", "NAME", "CONNECTOR", "DESCRIPTION"], &rows)?;
-        }
-    }
-    eprintln!("{} destination(s)", items.len());
-    Ok(())
-}
-
-/// Columns separated by two spaces, padded to the widest cell; the last column is not padded.
-fn print_table<const N: usize>(header: [&str; N], rows: &[[&str; N]]) -> anyhow::Result<()> {
-    let mut widths = header.map(unicode_width::UnicodeWidthStr::width);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(unicode_width::UnicodeWidthStr::width(*cell));
-        }
-    }
-    let stdout = std::io::stdout().lock();
-    let mut out = std::io::BufWriter::new(stdout);
-    let mut line = |cells: &[&str; N]| -> std::io::Result<()> {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
-                let pad = widths[i] - unicode_width::UnicodeWidthStr::width(*cell) + 2;
-                text.extend(std::iter::repeat_n(' ', pad));
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    line(&header)?;
-    for row in rows {
-        line(row)?;
-    }
-    out.flush()?;
-    Ok(())
 }

@@ -1,27 +1,28 @@
 //! `iotmi-onboard refresh ID` and `iotmi-onboard delete ID --yes`.
 
-use super::{exit, print_json, print_rows, report};
-use crate::app::Connection;
+use super::script::{self, Plan};
 use crate::cli::{DeleteArgs, OutputFormat, RefreshArgs};
 use crate::logging::logged;
-use crate::scripted::{self, Plan};
+use crate::output::{print_json, print_rows, report};
+use crate::session::Connection;
+use iotmi_core::exit;
 use iotmi_core::flow::Prefill;
 
-/// A new consent URL through the flow ([`crate::scripted`]): the association is looked up,
+/// A new consent URL through the flow ([`super::script`]): the association is looked up,
 /// refreshed, and its new URL offered to a browser like the wizard's.
 pub async fn refresh(
     connection: &Connection,
     args: RefreshArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    let options = scripted::options(
+    let options = script::options(
         connection,
         Prefill::default(),
         &args.browser,
         iotmi_core::flow::DEFAULT_WAIT_TIMEOUT,
         None,
     );
-    scripted::run(connection, Plan::Refresh { id: args.id }, options, output).await
+    script::run(connection, Plan::Refresh { id: args.id }, options, output).await
 }
 
 #[derive(serde::Serialize)]
@@ -47,7 +48,7 @@ pub async fn delete(
         "DeleteAccountAssociation",
         connection.service.delete_association(args.id.clone()).await,
     ) {
-        return Ok(report(&error, connection));
+        return Ok(report(&error, &connection.target));
     }
     tracing::info!(id = %args.id, "deleted");
     let shown = Deleted {

@@ -1,10 +1,10 @@
-//! `iotmi-onboard status ID [--wait]`, through the flow ([`crate::scripted`]).
+//! `iotmi-onboard status ID [--wait]`, through the flow ([`super::script`]).
 
 use std::time::Duration;
 
-use crate::app::Connection;
+use super::script::{self, Plan};
 use crate::cli::{BrowserArgs, OutputFormat, StatusArgs};
-use crate::scripted::{self, Plan};
+use crate::session::Connection;
 use iotmi_core::flow::{Options, Prefill};
 
 /// The flow's options for a command that follows an existing association. Looking is not
@@ -14,7 +14,7 @@ fn looking(connection: &Connection, wait_timeout: Duration) -> Options {
         no_browser: true,
         browser_command: None,
     };
-    scripted::options(connection, Prefill::default(), &browser, wait_timeout, None)
+    script::options(connection, Prefill::default(), &browser, wait_timeout, None)
 }
 
 pub async fn run(
@@ -27,7 +27,7 @@ pub async fn run(
         id: args.id,
         wait: args.wait,
     };
-    scripted::run(connection, plan, options, output).await
+    script::run(connection, plan, options, output).await
 }
 
 /// `iotmi-onboard discover ID [--wait [--adopt all|ID,…]]`, through the flow's Devices step.
@@ -38,8 +38,8 @@ pub async fn discover(
 ) -> anyhow::Result<i32> {
     let options = looking(connection, args.wait_timeout);
     let adopt = args.adopt.map(|choice| match choice.trim() {
-        "all" => scripted::AdoptChoice::All,
-        ids => scripted::AdoptChoice::These(
+        "all" => script::AdoptChoice::All,
+        ids => script::AdoptChoice::These(
             ids.split(',')
                 .map(str::trim)
                 .filter(|id| !id.is_empty())
@@ -52,7 +52,7 @@ pub async fn discover(
         wait: args.wait,
         adopt,
     };
-    scripted::run(connection, plan, options, output).await
+    script::run(connection, plan, options, output).await
 }
 
 /// `iotmi-onboard devices ID`: the managed things registered to the association.
@@ -64,7 +64,7 @@ pub async fn devices(
     match connection.service.association_things(args.id).await {
         Ok(things) => {
             match output {
-                OutputFormat::Json => crate::commands::print_json(&things)?,
+                OutputFormat::Json => crate::output::print_json(&things)?,
                 OutputFormat::Text => {
                     use std::io::Write;
                     let mut stdout = std::io::stdout().lock();
@@ -87,6 +87,6 @@ pub async fn devices(
             }
             Ok(iotmi_core::exit::OK)
         }
-        Err(error) => Ok(crate::commands::report(&error, connection)),
+        Err(error) => Ok(crate::output::report(&error, &connection.target)),
     }
 }

@@ -139,7 +139,7 @@ impl App {
     /// terminal backend draws from is kept.
     pub fn restart(&mut self, now: Instant) {
         let mut opts = self.flow.opts().clone();
-        opts.token_seed = crate::app::token_seed();
+        opts.token_seed = crate::session::token_seed();
         opts.resume = None;
         let (links, autoplay) = (self.ui.links.clone(), self.ui.autoplay);
         *self = App::new(Flow::new(opts, now));

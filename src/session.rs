@@ -1,27 +1,16 @@
-//! Runs the wizard: picks the service (AWS or the embedded simulator), owns the terminal for
-//! the UI's lifetime, then prints the summary on stdout and returns the exit status.
+//! Start-up shared by every front end (the wizard, plain prompts, the commands): the
+//! connection (which service, which target, which journal key), the flow's options from the
+//! flags, the journal under its lock, the profile picker's offer, and the ClientToken seed.
 
-use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::Context;
-use crossterm::event::EventStream;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::time::Instant;
-
-use crate::cli::{AwsArgs, DraftArgs, GlobalArgs, OutputFormat, WizardArgs};
+use crate::cli::{AwsArgs, DraftArgs, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
 use crate::sdk::{AwsTarget, LazySdkService};
-use crate::ui::app::App;
-use crate::ui::autopilot::Autopilot;
-use crate::ui::terminal::{self, TtyHost};
-use crate::ui::theme::Theme;
-use iotmi_core::flow::{
-    DraftFate, FirstScreen, Flow, Options, Outcome, OutcomeKind, Prefill, Target,
-};
-use iotmi_core::service::{AssociationService, AssociationState};
+use iotmi_core::flow::{FirstScreen, Options, Prefill, Target};
+use iotmi_core::service::AssociationService;
 
 /// Where calls go and the service that makes them, built the same way for every front end
 /// (wizard, plain prompts, commands).
@@ -150,75 +139,6 @@ pub fn offer_profiles(
     })
 }
 
-/// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`), full-screen or plain.
-pub async fn run_against_aws(
-    aws: AwsArgs,
-    global: GlobalArgs,
-    args: WizardArgs,
-) -> anyhow::Result<i32> {
-    let connection = connect(&aws)?;
-    let journal = JournalStore::default_dir()
-        .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
-    if crate::plain::wanted(global.plain) {
-        return crate::plain::run(args, global.output, connection, journal).await;
-    }
-    run_wizard(args, global.output, connection, journal, None).await
-}
-
-/// `iotmi-onboard demo`: the simulator in-process (`config`: its port and pace, see
-/// `DemoArgs::sim_config`) on loopback, reached through the same SDK client with demo
-/// credentials.
-pub async fn run_demo(
-    args: WizardArgs,
-    global: GlobalArgs,
-    config: iotmi_simulator::SimConfig,
-    autoplay: Option<crate::cli::Autoplay>,
-) -> anyhow::Result<i32> {
-    // It plays keys into the full-screen wizard; there are none to play into prompts.
-    if autoplay.is_some() && crate::plain::wanted(global.plain) {
-        return Err(iotmi_core::exit::UsageError(
-            "--autoplay plays the full-screen wizard: it needs a terminal and no --plain".into(),
-        )
-        .into());
-    }
-    let simulator = iotmi_simulator::start(config)
-        .await
-        .context("starting the embedded simulator")?;
-    let endpoint = simulator.endpoint();
-    let sdk_config = crate::aws::demo_sdk_config(&endpoint);
-    let target = Target {
-        profile: "demo".into(),
-        region: Some(crate::aws::DEMO_REGION.into()),
-        endpoint: Some(endpoint),
-        account: None,
-        arn: None,
-        profile_given: false,
-        demo: true,
-        credentials: "demo keys".into(),
-    };
-    let service: Arc<dyn AssociationService> =
-        Arc::new(LazySdkService::from_config(sdk_config, true));
-    // No journal: a fresh simulator knows nothing of a previous demo's association.
-    let connection = Connection {
-        service,
-        target,
-        endpoint_is_loopback: true,
-        journal_key: JournalKey {
-            profile: "demo".into(),
-            region: crate::aws::DEMO_REGION.into(),
-            endpoint: String::new(),
-        },
-        picker: Vec::new(),
-    };
-    let code = if crate::plain::wanted(global.plain) {
-        crate::plain::run(args, global.output, connection, None).await
-    } else {
-        run_wizard(args, global.output, connection, None, autoplay).await
-    };
-    simulator.shutdown().await;
-    code
-}
-
 /// What every interactive front end (the wizard, plain mode) starts from: the flow's options
 /// and the runtime, with the journal held under its lock and the profile picker's offer, if
 /// any, applied to both.
@@ -339,151 +259,10 @@ pub fn prefill(draft: &DraftArgs) -> Prefill {
     }
 }
 
-async fn run_wizard(
-    args: WizardArgs,
-    output: OutputFormat,
-    connection: Connection,
-    journal: Option<(JournalStore, JournalKey)>,
-    autoplay: Option<crate::cli::Autoplay>,
-) -> anyhow::Result<i32> {
-    let (options, mut runtime) = start_interactive(&args, &connection, journal);
-    let mut app = App::new(Flow::new(options, Instant::now().into_std()));
-    let autopilot = autoplay.map(|play| {
-        tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
-        Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())
-    });
-    let mut tty = terminal::enter(app.ui.links.clone())
-        .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
-    let result = crate::ui::driver::run(
-        &mut tty,
-        &mut TtyHost,
-        &mut app,
-        &mut runtime,
-        &Theme::from_env(),
-        EventStream::new(),
-        stop_signal(),
-        autopilot,
-    )
-    .await;
-    terminal::restore();
-    let outcome = result.context("terminal I/O failed")?;
-    tracing::info!(kind = ?outcome.kind, "wizard closed");
-    print_summary(&outcome, app.flow.target(), output)?;
-    Ok(outcome.kind.exit_code())
-}
-
 /// 24 random alphanumerics: with a counter appended, within ClientToken's `[a-zA-Z0-9=_-]{1,64}`.
 /// The one generator of ClientTokens (wizard, plain prompts, `create`).
 pub fn token_seed() -> String {
     std::iter::repeat_with(fastrand::alphanumeric)
         .take(24)
         .collect()
-}
-
-/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key).
-async fn stop_signal() -> OutcomeKind {
-    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => OutcomeKind::Signalled(15),
-        _ = hup.recv() => OutcomeKind::Signalled(1),
-        _ = int.recv() => OutcomeKind::Interrupted,
-    }
-}
-
-/// What became of a draft left unsubmitted, and how to get back to it.
-pub fn print_draft_fate(draft: DraftFate, target: &Target) {
-    match (draft, iotmi_core::flow::command::rerun(target)) {
-        (DraftFate::None, _) => {}
-        (DraftFate::Saved, Some(rerun)) => {
-            eprintln!("Your draft is saved: run `{rerun}` to resume it.")
-        }
-        _ if target.demo => eprintln!("The draft is not kept: a demo keeps no journal."),
-        _ => eprintln!("The draft is not kept: another run holds this profile's journal."),
-    }
-}
-
-/// The summary on stdout (text `key  value` lines or JSON), and on stderr what became of the
-/// draft or how to check an association left in progress, with this run's flags (never a
-/// command aimed at a demo's simulator, gone with the run). Shared by the wizard and plain mode.
-pub fn print_summary(
-    outcome: &Outcome,
-    target: &Target,
-    format: OutputFormat,
-) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    let Some(summary) = &outcome.summary else {
-        if outcome.kind != OutcomeKind::Closed {
-            eprintln!("No association was created.");
-        }
-        print_draft_fate(outcome.draft, target);
-        print_demo_next_steps(target);
-        return Ok(());
-    };
-    match format {
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, summary)?;
-            writeln!(stdout)?;
-        }
-        OutputFormat::Text => {
-            // Values from the service: sanitised, stdout may be a terminal.
-            let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
-            writeln!(stdout, "association-id  {}", clean(&summary.association_id))?;
-            writeln!(stdout, "arn             {}", clean(&summary.arn))?;
-            writeln!(stdout, "state           {}", summary.state)?;
-            writeln!(stdout, "name            {}", clean(&summary.name))?;
-            // A managed association's destination name is not looked up: show the id alone.
-            match summary.destination_name.as_str() {
-                "" => writeln!(stdout, "destination     {}", clean(&summary.destination_id))?,
-                name => writeln!(
-                    stdout,
-                    "destination     {} ({})",
-                    clean(&summary.destination_id),
-                    clean(name)
-                )?,
-            }
-            if let Some(message) = &summary.error_message {
-                writeln!(stdout, "error           {}", clean(message))?;
-            }
-            if !summary.oauth_url.is_empty() {
-                writeln!(stdout, "consent-url     {}", clean(&summary.oauth_url))?;
-            }
-            if let (Some(found), Some(adopted)) = (summary.devices_found, summary.devices_adopted) {
-                writeln!(stdout, "devices-found   {found}")?;
-                writeln!(stdout, "devices-adopted {adopted}")?;
-            }
-        }
-    }
-    if !matches!(
-        summary.state,
-        AssociationState::Succeeded | AssociationState::Failed
-    ) {
-        match iotmi_core::flow::command::check_later(target, &summary.association_id) {
-            Some([ours, aws]) => {
-                eprintln!("Left {}. Check it later with", summary.state);
-                eprintln!("  {ours}");
-                eprintln!("  {aws}");
-            }
-            None => eprintln!(
-                "Left {} in the demo's simulator, which stops now: there is nothing to check later.",
-                summary.state
-            ),
-        }
-    }
-    print_demo_next_steps(target);
-    Ok(())
-}
-
-/// After a demo: only what works once its simulator is gone.
-pub fn print_demo_next_steps(target: &Target) {
-    if target.demo {
-        for line in iotmi_core::flow::command::demo_next_steps() {
-            eprintln!("{line}");
-        }
-    }
 }

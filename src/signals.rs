@@ -1,0 +1,42 @@
+//! Signals for every front end: a command or plain mode ends with 130 on SIGINT; the
+//! full-screen wizard (whose Ctrl-C arrives as a key) stops on SIGTERM, SIGHUP or an external
+//! SIGINT.
+
+use std::future::Future;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+use iotmi_core::exit;
+use iotmi_core::flow::OutcomeKind;
+
+/// Runs `work` until it ends or SIGINT arrives (exit 130). The handler is installed before
+/// `work` starts, so a Ctrl-C is never the default kill.
+pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
+    let Ok(mut interrupt) = signal(SignalKind::interrupt()) else {
+        return work.await;
+    };
+    tokio::select! {
+        result = work => result,
+        _ = interrupt.recv() => {
+            tracing::info!("interrupted");
+            eprintln!("\nInterrupted.");
+            Ok(exit::INTERRUPTED)
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key).
+pub async fn stop_signal() -> OutcomeKind {
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => OutcomeKind::Signalled(15),
+        _ = hup.recv() => OutcomeKind::Signalled(1),
+        _ = int.recv() => OutcomeKind::Interrupted,
+    }
+}
