@@ -19,6 +19,7 @@ mod hostile_e2e;
 mod identity_e2e;
 mod journal_hostile_e2e;
 mod keys_e2e;
+mod layers;
 mod lock_e2e;
 mod log_file_e2e;
 mod manage_e2e;
