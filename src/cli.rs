@@ -23,8 +23,9 @@ Examples:
   iotmi-onboard simulator --port 4567
       Serve the simulator for the AWS CLI or other clients.
 
-Exit status (commands): 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
-4 wait timed out, 130 interrupted.";
+Exit status (the wizard, --plain and the commands alike): 0 success, 1 error (or q leaving a
+draft unsubmitted), 2 usage or validation error, 3 association FAILED, 4 wait timed out,
+130 interrupted.";
 
 /// `--version`: the crate's version and the git commit it was built from (`build.rs`;
 /// "unknown" outside a git checkout).

@@ -528,26 +528,21 @@ fn record(tracked: &Tracked) -> AssociationRecord {
 /// expired, else 0.
 pub fn code_for(tracked: &Tracked) -> i32 {
     match tracked.state {
-        AssociationState::Failed => {
-            eprintln!(
-                "The association failed: {}",
-                tracked
-                    .error_message
-                    .as_deref()
-                    .map(sanitize)
-                    .unwrap_or("(no error message)".into())
-            );
-            exit::FAILED
-        }
-        AssociationState::RefreshTokenExpired => {
-            eprintln!(
-                "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
-                tracked.id
-            );
-            exit::FAILED
-        }
-        _ => exit::OK,
+        AssociationState::Failed => eprintln!(
+            "The association failed: {}",
+            tracked
+                .error_message
+                .as_deref()
+                .map(sanitize)
+                .unwrap_or("(no error message)".into())
+        ),
+        AssociationState::RefreshTokenExpired => eprintln!(
+            "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
+            tracked.id
+        ),
+        _ => {}
     }
+    exit::of_association(&tracked.state)
 }
 
 #[derive(serde::Serialize)]

@@ -893,7 +893,7 @@ fn failed_association_shows_the_message_and_exits_1() {
     assert_eq!(h.app.flow.step(), Step::Done);
     let outcome = exit_outcome(h.key(KeyCode::Enter));
     assert_eq!(outcome.kind, OutcomeKind::Failed);
-    assert_eq!(outcome.kind.exit_code(), 1);
+    assert_eq!(outcome.kind.exit_code(), 3);
     assert_eq!(
         outcome.summary.unwrap().error_message.as_deref(),
         Some("The account owner denied access")

@@ -533,16 +533,9 @@ pub enum OutcomeKind {
 }
 
 impl OutcomeKind {
-    /// The one exit-status table of every front end (see `crate::exit`).
+    /// This outcome's status in the one exit-status table ([`crate::exit::of_outcome`]).
     pub fn exit_code(self) -> i32 {
-        match self {
-            OutcomeKind::Succeeded | OutcomeKind::LeftInProgress | OutcomeKind::Closed => {
-                crate::exit::OK
-            }
-            OutcomeKind::Failed | OutcomeKind::Cancelled => crate::exit::ERROR,
-            OutcomeKind::Interrupted => crate::exit::INTERRUPTED,
-            OutcomeKind::Signalled(signal) => 128 + signal,
-        }
+        crate::exit::of_outcome(self)
     }
 }
 
