@@ -27,6 +27,10 @@ Exit status (the wizard, --plain and the commands alike): 0 success, 1 error (or
 draft unsubmitted), 2 usage or validation error, 3 association FAILED, 4 wait timed out,
 130 interrupted.";
 
+/// `--wait-timeout`'s default as the flag spells it: the flow's [`iotmi_core::flow::DEFAULT_WAIT_TIMEOUT`]
+/// (a test keeps the two equal), written once for every command and the wizard.
+pub const WAIT_TIMEOUT_DEFAULT: &str = "15m";
+
 /// `--version`: the crate's version and the git commit it was built from (`build.rs`;
 /// "unknown" outside a git checkout).
 pub const VERSION: &str = concat!(
@@ -248,7 +252,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -262,7 +266,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -318,7 +322,7 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "all|ID,…", requires = "wait")]
     pub adopt: Option<String>,
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -458,7 +462,7 @@ pub struct WizardArgs {
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration)]
     pub wait_timeout: Duration,
     /// No bell or desktop notification when the association reaches a final state.
     #[arg(long, conflicts_with = "notify")]
@@ -657,6 +661,10 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(
+            parse_duration(WAIT_TIMEOUT_DEFAULT).unwrap(),
+            iotmi_core::flow::DEFAULT_WAIT_TIMEOUT
+        );
         assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("m").is_err());

@@ -42,7 +42,7 @@ pub fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::UsageError
     let endpoint_is_loopback = aws
         .endpoint_url
         .as_deref()
-        .is_some_and(crate::aws::is_loopback_endpoint);
+        .is_some_and(iotmi_core::url_policy::is_loopback_endpoint);
     let target = Target {
         profile: aws.profile.clone().unwrap_or_else(|| "default".into()),
         region: aws.region.clone(),
