@@ -9,7 +9,9 @@ use std::io::Write;
 use crate::cli::OutputFormat;
 use iotmi_core::exit;
 use iotmi_core::flow::{DraftFate, Outcome, OutcomeKind, Target};
-use iotmi_core::service::{AssociationState, DestinationSummary, ErrorKind, ServiceError};
+use iotmi_core::service::{
+    AssociationState, DestinationSummary, ErrorKind, ManagedThing, ServiceError,
+};
 
 pub use record::AssociationRecord;
 
@@ -242,6 +244,79 @@ pub fn print_destinations(
     }
     eprintln!("{} destination(s)", items.len());
     Ok(())
+}
+
+/// Account associations: a table, or a JSON array with the API's member names.
+pub fn print_associations(
+    records: &[AssociationRecord],
+    output: OutputFormat,
+) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(&records)?,
+        OutputFormat::Text => {
+            let rows: Vec<[&str; 4]> = records
+                .iter()
+                .map(|r| {
+                    [
+                        r.account_association_id.as_str(),
+                        r.association_state.as_str(),
+                        r.connector_destination_id.as_deref().unwrap_or("-"),
+                        r.name.as_deref().unwrap_or("-"),
+                    ]
+                })
+                .collect();
+            print_table(["ID", "STATE", "DESTINATION", "NAME"], &rows)?;
+        }
+    }
+    eprintln!("{} association(s)", records.len());
+    Ok(())
+}
+
+/// The managed things registered to an association: a table, or JSON.
+pub fn print_things(things: &[ManagedThing], output: OutputFormat) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(&things),
+        OutputFormat::Text => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(
+                stdout,
+                "{:<34} {:<28} {:<24} STATUS",
+                "MANAGED THING", "NAME", "BRAND MODEL"
+            )?;
+            for t in things {
+                writeln!(
+                    stdout,
+                    "{:<34} {:<28} {:<24} {}",
+                    t.managed_thing_id,
+                    iotmi_core::text::sanitize(&t.name),
+                    iotmi_core::text::sanitize(&format!("{} {}", t.brand, t.model)),
+                    t.provisioning_status
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Deleted<'a> {
+    account_association_id: &'a str,
+    deleted: bool,
+}
+
+/// What `delete` deleted.
+pub fn print_deleted(id: &str, output: OutputFormat) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(&Deleted {
+            account_association_id: id,
+            deleted: true,
+        }),
+        OutputFormat::Text => print_rows(&[
+            ("association-id", id.to_string()),
+            ("deleted", "yes".into()),
+        ]),
+    }
 }
 
 /// Columns separated by two spaces, padded to the widest cell; the last column is not padded.

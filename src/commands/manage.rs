@@ -2,8 +2,8 @@
 
 use super::script::{self, Plan};
 use crate::cli::{DeleteArgs, OutputFormat, RefreshArgs};
-use crate::logging::logged;
-use crate::output::{print_json, print_rows, report};
+use crate::output::{print_deleted, report};
+use crate::runtime::ServiceCalls;
 use crate::session::Connection;
 use iotmi_core::exit;
 use iotmi_core::flow::Prefill;
@@ -25,13 +25,7 @@ pub async fn refresh(
     script::run(connection, Plan::Refresh { id: args.id }, options, output).await
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Deleted {
-    account_association_id: String,
-    deleted: bool,
-}
-
+/// `delete ID --yes`: one DeleteAccountAssociation through the runtime's service calls.
 pub async fn delete(
     connection: &Connection,
     args: DeleteArgs,
@@ -44,23 +38,17 @@ pub async fn delete(
         );
         return Ok(exit::USAGE);
     }
-    if let Err(error) = logged(
-        "DeleteAccountAssociation",
-        connection.service.delete_association(args.id.clone()).await,
-    ) {
+    let calls = ServiceCalls::new(connection.service.clone());
+    let id = args.id.clone();
+    if let Err(error) = calls
+        .call("DeleteAccountAssociation", |service| {
+            service.delete_association(id)
+        })
+        .await
+    {
         return Ok(report(&error, &connection.target));
     }
     tracing::info!(id = %args.id, "deleted");
-    let shown = Deleted {
-        account_association_id: args.id,
-        deleted: true,
-    };
-    match output {
-        OutputFormat::Json => print_json(&shown)?,
-        OutputFormat::Text => print_rows(&[
-            ("association-id", shown.account_association_id.clone()),
-            ("deleted", "yes".into()),
-        ])?,
-    }
+    print_deleted(&args.id, output)?;
     Ok(exit::OK)
 }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use super::script::{self, Plan};
 use crate::cli::{BrowserArgs, OutputFormat, StatusArgs};
+use crate::output::print_things;
+use crate::runtime::ServiceCalls;
 use crate::session::Connection;
 use iotmi_core::flow::{Options, Prefill};
 
@@ -55,36 +57,22 @@ pub async fn discover(
     script::run(connection, plan, options, output).await
 }
 
-/// `iotmi-onboard devices ID`: the managed things registered to the association.
+/// `iotmi-onboard devices ID`: the managed things registered to the association, through the
+/// runtime's service calls.
 pub async fn devices(
     connection: &Connection,
     args: crate::cli::DevicesArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    match connection.service.association_things(args.id).await {
+    let calls = ServiceCalls::new(connection.service.clone());
+    match calls
+        .call("ListManagedThingAccountAssociations", |service| {
+            service.association_things(args.id)
+        })
+        .await
+    {
         Ok(things) => {
-            match output {
-                OutputFormat::Json => crate::output::print_json(&things)?,
-                OutputFormat::Text => {
-                    use std::io::Write;
-                    let mut stdout = std::io::stdout().lock();
-                    writeln!(
-                        stdout,
-                        "{:<34} {:<28} {:<24} STATUS",
-                        "MANAGED THING", "NAME", "BRAND MODEL"
-                    )?;
-                    for t in &things {
-                        writeln!(
-                            stdout,
-                            "{:<34} {:<28} {:<24} {}",
-                            t.managed_thing_id,
-                            iotmi_core::text::sanitize(&t.name),
-                            iotmi_core::text::sanitize(&format!("{} {}", t.brand, t.model)),
-                            t.provisioning_status
-                        )?;
-                    }
-                }
-            }
+            print_things(&things, output)?;
             Ok(iotmi_core::exit::OK)
         }
         Err(error) => Ok(crate::output::report(&error, &connection.target)),

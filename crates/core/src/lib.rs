@@ -5,6 +5,7 @@
 //! crate: the application crate runs the effects and draws the screens.
 
 pub mod exit;
+pub mod filter;
 pub mod flow;
 pub mod journal;
 pub mod profile;

@@ -38,8 +38,9 @@ pub mod testing;
 
 use std::time::Instant;
 
+/// The list filter's match rule (for plain mode's "does anything match?").
+pub use crate::filter::filter_matches;
 pub use authorize::{sign_in, vetted_url};
-pub use destination::filter_matches;
 pub use details::errors as details_errors;
 pub use effect::Effect;
 pub use event::Event;
