@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The association's inputs as flags: the wizard's prefill and `create`'s request, one type
+/// from flags to journal to request.
+pub use iotmi_core::draft::Draft;
+
 const EXAMPLES: &str = "\
 Examples:
   iotmi-onboard demo
@@ -242,7 +246,7 @@ pub struct BrowserArgs {
 #[command(mut_arg("destination", |arg| arg.required(true)))]
 pub struct CreateArgs {
     #[command(flatten)]
-    pub draft: DraftArgs,
+    pub draft: Draft,
     /// Idempotency token (default: generated, and printed so a rerun can pass it).
     #[arg(long, value_name = "TOKEN")]
     pub client_token: Option<String>,
@@ -450,7 +454,7 @@ pub enum OutputFormat {
 pub struct WizardArgs {
     /// Prefill: the wizard still shows each step.
     #[command(flatten)]
-    pub draft: DraftArgs,
+    pub draft: Draft,
     /// Open the list of existing associations instead of creating one.
     #[arg(long)]
     pub manage: bool,
@@ -471,27 +475,6 @@ pub struct WizardArgs {
     /// wizard does, unless --no-notify).
     #[arg(long)]
     pub notify: bool,
-}
-
-/// The association's inputs as flags: the wizard's prefill and `create`'s request, one type
-/// from flags to journal to request (see `app::prefill`).
-#[derive(Args, Debug, Clone, Default)]
-pub struct DraftArgs {
-    /// The connector destination id (ConnectorDestinationId).
-    #[arg(long, value_name = "ID")]
-    pub destination: Option<String>,
-    /// The association's name (default: suggested from the destination's name).
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// The association's description.
-    #[arg(long, value_name = "TEXT")]
-    pub description: Option<String>,
-    /// A tag (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
-    pub tags: Vec<(String, String)>,
-    /// The General Authorization material name (for destinations that use one).
-    #[arg(long, value_name = "NAME")]
-    pub auth_material: Option<String>,
 }
 
 impl Cli {
@@ -627,13 +610,6 @@ fn shared_options_after_the_command(
         return out;
     }
     program.into_iter().chain(before).collect()
-}
-
-fn parse_tag(raw: &str) -> Result<(String, String), String> {
-    let (key, value) = raw
-        .split_once('=')
-        .ok_or_else(|| format!("'{raw}' is not KEY=VALUE"))?;
-    Ok((key.to_string(), value.to_string()))
 }
 
 /// `90`, `90s`, `15m`, `1h`.

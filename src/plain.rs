@@ -497,7 +497,7 @@ impl Plain {
                 };
                 format!(
                     "An unfinished onboarding was saved: {:?} ({what}).\nResume it? [Y/n]: ",
-                    sanitize(&journal.name)
+                    sanitize(journal.draft.name.as_deref().unwrap_or_default())
                 )
             }
             Step::Destination => {

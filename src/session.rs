@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::cli::{AwsArgs, DraftArgs, WizardArgs};
+use crate::cli::{AwsArgs, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
@@ -182,7 +182,7 @@ pub fn prepare(
         Some(opened) => (opened.sink, opened.resume, opened.notice),
         None => (None, None, None),
     };
-    let prefill = prefill(&args.draft);
+    let prefill = args.draft.clone();
     let first = if args.manage {
         FirstScreen::Manage
     } else if !prefill.is_empty() {
@@ -245,17 +245,6 @@ pub fn options(
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,
-    }
-}
-
-/// The draft the flags describe: one type from flags to journal to request.
-pub fn prefill(draft: &DraftArgs) -> Prefill {
-    Prefill {
-        destination: draft.destination.clone(),
-        name: draft.name.clone(),
-        description: draft.description.clone(),
-        tags: draft.tags.clone(),
-        auth_material: draft.auth_material.clone(),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::script::{self, Plan};
 use crate::cli::{CreateArgs, OutputFormat};
 use crate::output::report_invalid;
-use crate::session::{Connection, prefill};
+use crate::session::Connection;
 use iotmi_core::flow::validate;
 
 pub async fn run(
@@ -38,7 +38,7 @@ pub async fn run(
     }
     let options = script::options(
         connection,
-        prefill(draft),
+        draft.clone(),
         &args.browser,
         args.wait_timeout,
         args.client_token,

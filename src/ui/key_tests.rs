@@ -1127,7 +1127,7 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
     h.paste("env=prod");
     let saved = h.journal.clone().unwrap();
     assert_eq!(saved.step, iotmi_core::journal::SavedStep::Tags);
-    assert_eq!(saved.tags, [("env".to_string(), "prod".to_string())]);
+    assert_eq!(saved.draft.tags, [("env".to_string(), "prod".to_string())]);
     h.key(KeyCode::Enter);
     let effects = h.key(KeyCode::Enter);
     let (generation, request) = created_request(&effects);

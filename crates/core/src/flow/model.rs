@@ -7,27 +7,16 @@ use std::time::Duration;
 use std::time::Instant;
 
 use super::Generation;
+use crate::draft::Draft;
 use crate::journal::Journal;
 use crate::service::{
     Association, AssociationState, AssociationSummary, DestinationSummary, ServiceError,
 };
 use crate::url_policy::{LaunchDecision, SkipReason};
 
-/// Values given on the command line; they fill fields, the user still confirms each step.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Prefill {
-    pub destination: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<(String, String)>,
-    pub auth_material: Option<String>,
-}
-
-impl Prefill {
-    pub fn is_empty(&self) -> bool {
-        *self == Prefill::default()
-    }
-}
+/// The draft given on the command line: it fills fields, the user still confirms each step.
+/// The one [`Draft`] type, from flags to journal to request.
+pub type Prefill = Draft;
 
 /// Whether the flow knows whose account it works in: nothing is submitted before it does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

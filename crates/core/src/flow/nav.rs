@@ -277,11 +277,11 @@ mod tests {
         assert_eq!(flow.step, Step::Start);
         assert!(flow.has_draft());
         let on_start = persist::snapshot(&flow).expect("still journaled on Start");
-        assert_eq!(on_start.name, journaled.name);
+        assert_eq!(on_start.draft.name, journaled.draft.name);
         assert_eq!(on_start.step, journaled.step);
         send(&mut flow, Intent::StartCreate);
         assert_eq!(flow.step, Step::Destination);
-        assert_eq!(flow.details.name, journaled.name);
+        assert_eq!(Some(&flow.details.name), journaled.draft.name.as_ref());
     }
 
     #[test]

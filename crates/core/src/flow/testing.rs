@@ -291,11 +291,11 @@ pub fn saved_journal() -> Journal {
         saved_at: 0,
         step: SavedStep::Review,
         destination: Some(oauth_detail()),
-        wanted_destination: None,
-        name: "Saved name".into(),
-        description: String::new(),
-        tags: vec![("env".into(), "prod".into())],
-        auth_material: None,
+        draft: crate::draft::Draft {
+            name: Some("Saved name".into()),
+            tags: vec![("env".into(), "prod".into())],
+            ..Default::default()
+        },
         token_seed: SEED.into(),
         token_counter: 2,
         unanswered: None,
@@ -309,9 +309,9 @@ pub fn journal_request(journal: &Journal) -> CreateRequest {
     CreateRequest {
         client_token: token::client_token(&journal.token_seed, journal.token_counter),
         destination_id: "dest-oauth".into(),
-        name: Some(journal.name.clone()),
+        name: journal.draft.name.clone(),
         description: None,
-        tags: journal.tags.clone(),
+        tags: journal.draft.tags.clone(),
         auth_material: None,
     }
 }
