@@ -807,7 +807,7 @@ mod tests {
     /// that fails).
     #[test]
     fn the_commands_suggested_after_a_demo_parse() {
-        let commands: Vec<Vec<String>> = iotmi_core::flow::command::demo_next_steps()
+        let commands: Vec<Vec<String>> = iotmi_core::flow::command_line::demo_next_steps()
             .iter()
             .filter_map(|line| line.trim_start().strip_prefix("iotmi-onboard "))
             .map(|rest| {

@@ -17,7 +17,7 @@ pub use record::AssociationRecord;
 
 /// What became of a draft left unsubmitted, and how to get back to it.
 pub fn print_draft_fate(draft: DraftFate, target: &Target) {
-    match (draft, iotmi_core::flow::command::rerun(target)) {
+    match (draft, iotmi_core::flow::command_line::rerun(target)) {
         (DraftFate::None, _) => {}
         (DraftFate::Saved, Some(rerun)) => {
             eprintln!("Your draft is saved: run `{rerun}` to resume it.")
@@ -82,7 +82,7 @@ pub fn print_summary(
         summary.state,
         AssociationState::Succeeded | AssociationState::Failed
     ) {
-        match iotmi_core::flow::command::check_later(target, &summary.association_id) {
+        match iotmi_core::flow::command_line::check_later(target, &summary.association_id) {
             Some([ours, aws]) => {
                 eprintln!("Left {}. Check it later with", summary.state);
                 eprintln!("  {ours}");
@@ -101,7 +101,7 @@ pub fn print_summary(
 /// After a demo: only what works once its simulator is gone.
 pub fn print_demo_next_steps(target: &Target) {
     if target.demo {
-        for line in iotmi_core::flow::command::demo_next_steps() {
+        for line in iotmi_core::flow::command_line::demo_next_steps() {
             eprintln!("{line}");
         }
     }

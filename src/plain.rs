@@ -2,7 +2,7 @@
 //! No alternate screen, no cursor movement, no colour: prompts, lists and progress go to stderr
 //! as plain lines, answers are read line by line from stdin (a pipe works), and the summary goes
 //! to stdout exactly as the full-screen wizard prints it. The rules are the wizard's own
-//! (`flow::validate`, `flow::pairs`, `flow::command`, `remote`), never re-implemented.
+//! (`flow::validate`, `flow::pairs`, `flow::command_line`, `remote`), never re-implemented.
 
 use std::io::{BufRead, IsTerminal, Write};
 

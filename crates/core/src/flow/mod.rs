@@ -7,7 +7,7 @@
 //!
 //! One file per step holds that step's transitions and its tests.
 
-pub mod command;
+pub mod command_line;
 mod effect;
 mod event;
 mod intent;
