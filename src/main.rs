@@ -171,6 +171,8 @@ async fn run_wizard(
         tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
         Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())
     });
+    // Before the terminal is taken: from the first frame on, SIGTERM/SIGHUP restore it.
+    let stop = stop_signal();
     let mut tty = terminal::enter(app.ui.links.clone())
         .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
     let result = iotmi_onboard::ui::driver::run(
@@ -180,7 +182,7 @@ async fn run_wizard(
         &mut runtime,
         &Theme::from_env(),
         EventStream::new(),
-        stop_signal(),
+        stop,
         autopilot,
     )
     .await;

@@ -25,18 +25,23 @@ pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> a
     }
 }
 
-/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key).
-pub async fn stop_signal() -> OutcomeKind {
-    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key). The
+/// handlers are installed when this is called, not when the future is first polled: a signal
+/// that arrives before the wizard's first frame is drawn is not the default kill.
+pub fn stop_signal() -> impl Future<Output = OutcomeKind> {
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
         signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => OutcomeKind::Signalled(15),
-        _ = hup.recv() => OutcomeKind::Signalled(1),
-        _ = int.recv() => OutcomeKind::Interrupted,
+    );
+    async move {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = handlers else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => OutcomeKind::Signalled(15),
+            _ = hup.recv() => OutcomeKind::Signalled(1),
+            _ = int.recv() => OutcomeKind::Interrupted,
+        }
     }
 }
