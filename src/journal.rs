@@ -334,7 +334,6 @@ mod tests {
             token_counter: 0,
             unanswered: None,
             association_id: None,
-            oauth_url: None,
             devices: None,
         }
     }
@@ -466,7 +465,6 @@ mod tests {
         tampered.draft.name = Some("Evil\x1b]0;HACKED\x07".into());
         tampered.draft.tags = vec![("k\x1b[2J".into(), "v\u{202e}".into())];
         tampered.association_id = Some("id\x1b[6n".into());
-        tampered.oauth_url = Some("https://example.com/\x1b".into());
         fs::write(store.path(&key()), serde_json::to_vec(&tampered).unwrap()).unwrap();
         let loaded = store.load(&key()).unwrap().unwrap();
         assert_eq!(loaded.draft.name.as_deref(), Some("Evil␛]0;HACKED␇"));
@@ -475,8 +473,6 @@ mod tests {
             vec![("k␛[2J".into(), "v\u{FFFD}".into())]
         );
         assert_eq!(loaded.association_id.as_deref(), Some("id␛[6n"));
-        // Left for the URL policy, which judges the raw URL.
-        assert_eq!(loaded.oauth_url, tampered.oauth_url);
         // What we write ourselves comes back unchanged.
         assert_eq!(journal().sanitized(), journal());
     }

@@ -16,6 +16,9 @@ pub mod journal;
 pub mod logging;
 pub mod man;
 pub mod output;
+/// The front ends compared on the same drafts (test code: it names all three).
+#[cfg(test)]
+mod parity_tests;
 pub mod plain;
 pub mod profiles;
 pub mod progress;

@@ -95,7 +95,7 @@ async fn run_against_aws(
     global: GlobalArgs,
     args: WizardArgs,
 ) -> anyhow::Result<i32> {
-    let connection = connect(&aws)?;
+    let connection = connect(&aws).await?;
     let journal = JournalStore::default_dir()
         .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
     if iotmi_onboard::plain::wanted(global.plain) {

@@ -15,16 +15,15 @@ use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
 use crate::progress::Progress;
 use crate::runtime::Runtime;
 use crate::session::{Connection, start_interactive};
+use crate::signals::interruptible;
 use iotmi_core::flow::pairs::parse_pairs;
 use iotmi_core::flow::{
-    self, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow, Identity, Intent,
-    Load, Notice, Outcome, OutcomeKind, OwnerAction, RefreshState, ReviewRow, Step, SubmitState,
-    owner_actions, validate,
+    self, DestinationAnswer, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow,
+    Identity, Intent, LIST_MAX, Load, ManageCommand, Notice, Outcome, OutcomeKind, OwnerAction,
+    RefreshState, ReviewRow, Step, SubmitState, owner_actions, validate,
 };
 use iotmi_core::service::AssociationState;
-use iotmi_core::text::{elapsed_text, sanitize};
-/// Longer lists are narrowed with a filter before they are numbered.
-pub const LIST_MAX: usize = 30;
+use iotmi_core::text::{answer_yes, elapsed_text, sanitize};
 
 /// Plain mode is used when asked for (`--plain`), when the terminal cannot draw a full-screen UI
 /// (`TERM=dumb`), when the user says so (`ACCESSIBLE=1`), or when there is no terminal at all
@@ -106,30 +105,6 @@ fn execute(runtime: &mut Runtime, effects: Vec<Effect>) -> Option<Outcome> {
     runtime.run(effects)
 }
 
-/// `1,3-5` → [1, 3, 4, 5], each within 1..=count.
-fn parse_numbers(text: &str, count: usize) -> Result<Vec<usize>, String> {
-    let bad = || format!("Type all, none, or numbers from 1 to {count} such as 1,3-5.");
-    let mut picked = Vec::new();
-    for piece in text.split([',', ' ']).filter(|p| !p.is_empty()) {
-        let (from, to) = match piece.split_once('-') {
-            Some((a, b)) => (a.trim().parse::<usize>(), b.trim().parse::<usize>()),
-            None => (piece.trim().parse::<usize>(), piece.trim().parse::<usize>()),
-        };
-        let (Ok(from), Ok(to)) = (from, to) else {
-            return Err(bad());
-        };
-        if from == 0 || to > count || from > to {
-            return Err(bad());
-        }
-        picked.extend(from..=to);
-    }
-    picked.dedup();
-    if picked.is_empty() {
-        return Err(bad());
-    }
-    Ok(picked)
-}
-
 /// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
 fn numbers(count: usize) -> String {
     match count {
@@ -140,31 +115,27 @@ fn numbers(count: usize) -> String {
 
 /// A `[Y/n]` answer: true unless it is no.
 fn yes(answer: &str) -> bool {
-    !(answer.eq_ignore_ascii_case("n") || answer.eq_ignore_ascii_case("no"))
+    answer_yes(answer, true)
 }
 
 fn say(line: &str) {
     eprintln!("{line}");
 }
 
-/// The prompts' own memory: what was shown, so numbers pick only from a list that was shown
-/// and context is printed once per step.
+/// The prompts' own memory: what was printed (so it is printed once) and which question of a
+/// step is being asked. Every decision is the flow's.
 #[derive(Default)]
 struct Shown {
-    /// Ids of the numbered destinations or associations last listed.
+    /// Ids of the destinations or associations last listed (listed again when they change).
     numbered: Vec<String>,
     /// The step whose introduction was printed.
     step: Option<Step>,
     /// Step 2 asks the name, then the description.
     field: Option<DetailsField>,
-    /// Manage: the association picked for an action.
-    picked: Option<String>,
     /// `e` at the review: the next answer names the row to edit.
     editing: bool,
     /// The identity check whose result was printed.
     identity: Option<Identity>,
-    /// The devices were offered after success (asked once).
-    devices_offered: bool,
     /// How much of the Devices step was reported: discovery state, devices listed, results.
     devices_reported: (Option<String>, bool, usize),
     /// The profile picked (with the region offered for it), while the region is asked.
@@ -173,6 +144,9 @@ struct Shown {
     profiles_listed: bool,
     /// `demo`: the account-owner question was answered with Enter (wait for a browser).
     owner_declined: bool,
+    /// The Manage or Devices message last printed, and the association whose details were.
+    message: Option<Notice>,
+    detail: flow::Generation,
 }
 
 /// Runs the flow as prompts; returns the exit status the full-screen wizard would.
@@ -209,7 +183,7 @@ pub async fn run(
     if let Some(notice) = flow.take_notice() {
         say(&sanitize(&notice));
     }
-    crate::signals::interruptible(async move {
+    interruptible(async move {
         let mut plain = Plain {
             flow,
             lines: Lines::stdin(),
@@ -237,15 +211,15 @@ pub async fn run(
                     print_draft_fate(outcome.draft, plain.flow.target());
                     print_demo_next_steps(plain.flow.target());
                 }
-                Ok(iotmi_core::exit::INTERRUPTED)
+                Ok(OutcomeKind::Interrupted.exit_code())
             }
         }
     })
     .await
 }
 
-struct Plain {
-    flow: Flow,
+pub(crate) struct Plain {
+    pub(crate) flow: Flow,
     lines: Lines,
     shown: Shown,
     progress: Progress,
@@ -352,7 +326,7 @@ impl Plain {
 
     /// What happened since the last prompt, printed once: the step's introduction, errors,
     /// the URL, state changes.
-    fn report(&mut self) {
+    pub(crate) fn report(&mut self) {
         if let Some(notice) = self.flow.take_notice() {
             say(&sanitize(&notice));
         }
@@ -432,9 +406,7 @@ impl Plain {
                     say(&format!("  {}. {}", n + 1, sanitize(material)));
                 }
             }
-            Step::Manage if flow.manage().load == Load::Loaded && !flow.manage().more => {
-                self.list_associations();
-            }
+            Step::Manage => self.report_manage(),
             Step::Tags if entered => {
                 say(
                     "Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.",
@@ -466,8 +438,11 @@ impl Plain {
 
     /// The prompt of the current step, or `None` while the flow waits for the service. Prints
     /// nothing: it is also called to see whether arriving events changed the question.
-    fn prompt(&self) -> Option<String> {
+    pub(crate) fn prompt(&self) -> Option<String> {
         let flow = &self.flow;
+        if flow.question().is_some() {
+            return Some(format!("{} Quit anyway? [y/N]: ", flow::quit_warning(flow)));
+        }
         if self.flow.waiting() {
             return None;
         }
@@ -589,7 +564,7 @@ impl Plain {
                 }
             }
             // After success: the devices are offered once; otherwise the run ends here.
-            Step::Done if self.devices_offer() => {
+            Step::Done if flow.offers_devices() => {
                 "Discover the account's devices and adopt them now? [y/N]: ".into()
             }
             Step::Done => return None,
@@ -668,9 +643,8 @@ impl Plain {
                 }
             }
         }
-        if let Some(Notice::Info(message) | Notice::Error(message)) = &view.message {
-            say(&sanitize(message));
-        }
+        let message = view.message.clone();
+        self.report_message(message);
     }
 
     fn details_field(&self) -> DetailsField {
@@ -682,31 +656,27 @@ impl Plain {
     }
 
     /// The answer as intents for the current step.
-    fn answer(&mut self, answer: &str) -> Vec<Intent> {
+    pub(crate) fn answer(&mut self, answer: &str) -> Vec<Intent> {
         let flow = &self.flow;
+        if flow.question().is_some() {
+            return vec![match answer_yes(answer, false) {
+                true => Intent::ConfirmQuit,
+                false => Intent::CancelQuit,
+            }];
+        }
         match flow.step() {
             Step::Start if flow.picking_profile() => self.answer_profile(answer),
-            Step::Done => {
-                self.shown.devices_offered = true;
-                match (answer, &flow.association()) {
-                    ("y" | "Y" | "yes", Some(tracked)) => {
-                        vec![Intent::ShowDevices(tracked.id.clone())]
-                    }
-                    _ => vec![Intent::Quit { interrupted: false }],
-                }
-            }
+            Step::Done => match (answer_yes(answer, false), &flow.association()) {
+                (true, Some(tracked)) => vec![Intent::ShowDevices(tracked.id.clone())],
+                _ => vec![Intent::Quit { interrupted: false }],
+            },
             Step::Devices => self.answer_devices(answer),
             Step::Start => match answer {
                 "m" | "manage" => vec![Intent::StartManage],
                 _ => vec![Intent::StartCreate],
             },
-            Step::Resume => {
-                if yes(answer) {
-                    vec![Intent::Resume]
-                } else {
-                    vec![Intent::Discard]
-                }
-            }
+            Step::Resume if yes(answer) => vec![Intent::Resume],
+            Step::Resume => vec![Intent::Discard],
             Step::Destination => self.answer_destination(answer),
             Step::Details => self.answer_details(answer),
             Step::Tags => match answer {
@@ -739,30 +709,14 @@ impl Plain {
                     }
                 },
             },
-            Step::Auth => {
-                let materials = flow
-                    .destination()
-                    .as_ref()
-                    .map(|d| d.auth_materials.clone())
-                    .unwrap_or_default();
-                let chosen = if answer.is_empty() {
-                    flow.auth_material().clone()
-                } else {
-                    answer
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|n| n.checked_sub(1))
-                        .and_then(|i| materials.get(i).cloned())
-                        .or_else(|| materials.iter().find(|m| *m == answer).cloned())
-                };
-                match chosen {
-                    Some(material) => vec![Intent::ChooseMaterial(material)],
-                    None => {
-                        say(&format!("Type {}.", numbers(materials.len())));
-                        Vec::new()
-                    }
+            Step::Auth => match flow::material_by_answer(flow, answer) {
+                Some(material) => vec![Intent::ChooseMaterial(material)],
+                None => {
+                    let count = flow.destination().as_ref().map(|d| d.auth_materials.len());
+                    say(&format!("Type {}.", numbers(count.unwrap_or_default())));
+                    Vec::new()
                 }
-            }
+            },
             Step::Review if self.shown.editing => {
                 self.shown.editing = false;
                 let rows = flow.review_rows();
@@ -811,10 +765,9 @@ impl Plain {
             }
             Step::Authorize | Step::Status => {
                 if flow.asking_timeout() {
-                    if answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes") {
-                        vec![Intent::KeepWaiting]
-                    } else {
-                        vec![Intent::LeaveInProgress]
+                    match answer_yes(answer, false) {
+                        true => vec![Intent::KeepWaiting],
+                        false => vec![Intent::LeaveInProgress],
                     }
                 } else if yes(answer) {
                     vec![Intent::Refresh]
@@ -835,85 +788,39 @@ impl Plain {
                 vec![Intent::Quit { interrupted: false }]
             };
         }
-        let choose = |id: &str, name: &str| {
+        let choose = |id: &str| {
+            let name = flow.listed_destination(id).map(|d| d.name.as_str());
             say(&format!(
                 "Destination: {} ({})",
-                sanitize(name),
+                sanitize(name.unwrap_or_default()),
                 sanitize(id)
             ));
             vec![Intent::ChooseDestination(id.to_string())]
         };
-        if answer.is_empty() {
-            let default = flow
-                .opts()
-                .prefill
-                .destination
-                .as_ref()
-                .and_then(|id| flow.listed_destination(id));
-            if let Some(d) = default {
-                return choose(&d.id, &d.name);
+        let intents = match flow::resolve_destination(flow, answer) {
+            DestinationAnswer::Choose(id) => return choose(&id),
+            DestinationAnswer::Undecided => {
+                say("Type a number from the list, or text to narrow it.");
+                return Vec::new();
             }
-            if let [only] = flow.destinations().matches[..] {
-                let d = &flow.destinations().items[only];
-                return choose(&d.id, &d.name);
+            DestinationAnswer::NotListed { number, count } => {
+                say(&format!(
+                    "{number} is not in the list: type {}.",
+                    numbers(count)
+                ));
+                return Vec::new();
             }
-            say("Type a number from the list, or text to narrow it.");
-            return Vec::new();
-        }
-        // A number picks only from a list that was shown.
-        if let Ok(n) = answer.parse::<usize>()
-            && !self.shown.numbered.is_empty()
-        {
-            return match self.shown.numbered.get(n.wrapping_sub(1)) {
-                Some(id) => {
-                    let name = flow
-                        .listed_destination(id)
-                        .map(|d| d.name.clone())
-                        .unwrap_or_default();
-                    choose(&id.clone(), &name)
-                }
-                None => {
-                    say(&format!(
-                        "{n} is not in the list: type {}.",
-                        numbers(self.shown.numbered.len())
-                    ));
-                    Vec::new()
-                }
-            };
-        }
-        // An exact id or name picks it.
-        if let Some(d) = flow
-            .destinations()
-            .items
-            .iter()
-            .find(|d| d.id == answer || d.name == answer)
-        {
-            return choose(&d.id, &d.name);
-        }
-        let matches_any = flow
-            .destinations()
-            .haystacks
-            .iter()
-            .any(|h| flow::filter_matches(h, answer));
+            DestinationAnswer::NoMatch => {
+                say(&format!(
+                    "No destination matches '{}'; showing all.",
+                    sanitize(answer)
+                ));
+                vec![Intent::FilterDestinations(String::new())]
+            }
+            DestinationAnswer::Filter(text) => vec![Intent::FilterDestinations(text)],
+        };
         self.shown.numbered.clear();
-        if !matches_any {
-            say(&format!(
-                "No destination matches '{}'; showing all.",
-                sanitize(answer)
-            ));
-            return vec![Intent::FilterDestinations(String::new())];
-        }
-        vec![Intent::FilterDestinations(answer.to_string())]
-    }
-
-    /// Succeeded, and the devices not offered yet.
-    fn devices_offer(&self) -> bool {
-        !self.shown.devices_offered
-            && self
-                .flow
-                .association()
-                .as_ref()
-                .is_some_and(|a| a.state == iotmi_core::service::AssociationState::Succeeded)
+        intents
     }
 
     fn devices_prompt(&self) -> Option<String> {
@@ -952,7 +859,7 @@ impl Plain {
             (DiscoveryState::Done { .. }, None) => match answer.to_lowercase().as_str() {
                 "" | "none" | "n" => vec![Intent::SelectAllDevices(false), Intent::Next],
                 "all" | "a" => vec![Intent::SelectAllDevices(true), Intent::AdoptSelected],
-                numbers => match parse_numbers(numbers, view.items.len()) {
+                numbers => match flow::device_picks(numbers, view.items.len()) {
                     Ok(picked) => {
                         let mut intents = vec![Intent::SelectAllDevices(false)];
                         intents.extend(picked.into_iter().map(|n| {
@@ -982,27 +889,14 @@ impl Plain {
             };
             return vec![Intent::ChooseProfile { profile, region }];
         }
-        let profiles = &flow.opts().profiles;
-        let last = flow.opts().last_profile.as_ref();
-        let picked = match answer.parse::<usize>() {
-            Ok(n) => profiles.get(n.wrapping_sub(1)),
-            Err(_) if answer.is_empty() => {
-                last.and_then(|l| profiles.iter().find(|p| p.name == l.profile))
-            }
-            Err(_) => profiles.iter().find(|p| p.name == answer),
-        };
-        let Some(picked) = picked else {
+        let Some(picked) = flow::profile_by_answer(flow, answer) else {
             say(&format!(
                 "Type {} or a profile's name.",
-                numbers(profiles.len())
+                numbers(flow.opts().profiles.len())
             ));
             return Vec::new();
         };
-        let region = last
-            .filter(|l| l.profile == picked.name)
-            .map(|l| l.region.clone())
-            .or_else(|| picked.region.clone())
-            .unwrap_or_else(|| "us-east-1".into());
+        let region = flow::region_for_profile(flow, &picked.name);
         self.shown.profile = Some((picked.name.clone(), region));
         Vec::new()
     }
@@ -1086,30 +980,30 @@ impl Plain {
         self.shown.numbered = ids;
     }
 
-    fn list_associations(&mut self) {
-        let view = &self.flow.manage();
+    /// The numbered associations (when they changed and none is picked), the details asked
+    /// for, and the list's message, each printed once.
+    fn report_manage(&mut self) {
+        let view = self.flow.manage();
         let ids: Vec<String> = view
             .matches
             .iter()
             .map(|&i| view.items[i].id.clone())
             .collect();
-        if ids == self.shown.numbered || self.shown.picked.is_some() {
-            return;
+        let listed = view.load == Load::Loaded && !view.more;
+        if listed && ids != self.shown.numbered && view.picked.is_none() {
+            if view.items.is_empty() {
+                say("No account associations here.");
+            }
+            for (n, &i) in view.matches.iter().enumerate() {
+                let a = &view.items[i];
+                let (name, id) = (sanitize(&a.name), sanitize(&a.id));
+                say(&format!("  {}. {name} ({id}) {}", n + 1, a.state));
+            }
+            self.shown.numbered = ids;
         }
-        if view.items.is_empty() {
-            say("No account associations here.");
-        }
-        for (n, &i) in view.matches.iter().enumerate() {
-            let a = &view.items[i];
-            say(&format!(
-                "  {}. {} ({}) {}",
-                n + 1,
-                sanitize(&a.name),
-                sanitize(&a.id),
-                a.state
-            ));
-        }
-        if let Some(detail) = &view.detail {
+        if let Some(detail) = &view.detail
+            && self.shown.detail != view.detail_generation
+        {
             say(&format!(
                 "{} ({}): {}, destination {}",
                 sanitize(&detail.name),
@@ -1117,113 +1011,98 @@ impl Plain {
                 detail.state,
                 sanitize(&detail.destination_id)
             ));
+            self.shown.detail = view.detail_generation;
         }
-        if let Some(Notice::Info(text) | Notice::Error(text)) = &view.message {
+        self.report_message(view.message.clone());
+    }
+
+    /// A Manage or Devices message, once.
+    fn report_message(&mut self, message: Option<Notice>) {
+        if message != self.shown.message
+            && let Some(Notice::Info(text) | Notice::Error(text)) = &message
+        {
             say(&sanitize(text));
         }
-        self.shown.numbered = ids;
+        self.shown.message = message;
     }
 
     /// Every value and the equivalent AWS CLI command.
     fn show_review(&self) {
-        let flow = &self.flow;
-        let Some(request) = flow::pending_request(flow) else {
+        let values = flow::review_values(&self.flow);
+        if values.is_empty() {
             return;
-        };
-        let destination = flow
-            .destination()
-            .as_ref()
-            .map(|d| format!("{} ({})", d.name, d.id))
-            .unwrap_or_default();
+        }
         say("Review:");
-        let rows = [
-            ("destination", destination),
-            ("name", request.name.clone().unwrap_or_default()),
-            (
-                "description",
-                request
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| "(none)".into()),
-            ),
-            (
-                "tags",
-                if request.tags.is_empty() {
-                    "(none)".into()
-                } else {
-                    tags_text(&request.tags)
-                },
-            ),
-            (
-                "authorization",
-                request
-                    .auth_material
-                    .clone()
-                    .unwrap_or_else(|| "OAuth consent in a browser".into()),
-            ),
-            ("client-token", request.client_token.clone()),
-        ];
-        for (key, value) in rows {
+        for (key, value) in values {
             say(&format!("  {key:<15}{}", sanitize(&value)));
         }
         say("Equivalent AWS CLI command:");
-        if let Some(command) = flow::review_command(flow) {
+        if let Some(command) = flow::review_command(&self.flow) {
             say(&format!("  {}", sanitize(&command)));
         }
     }
 
     fn manage_prompt(&self) -> Option<String> {
-        let view = &self.flow.manage();
-        if view.load == Load::Loading || view.more {
+        let view = self.flow.manage();
+        if view.load == Load::Loading || view.more || view.fetching {
             return None;
         }
-        if let Some(id) = &self.shown.picked {
+        if let Some(id) = &view.confirm_delete {
+            let word = view.find(id).map(flow::confirmation_word);
+            let word = sanitize(word.as_deref().unwrap_or(id)).into_owned();
             return Some(format!(
-                "{}: d details, a authorize, r refresh, n retry as new, x delete, b back: ",
-                sanitize(id)
+                "Type {word:?} to delete it (Enter alone cancels): "
             ));
         }
-        Some("Association: a number, or text to filter; q quits: ".into())
+        let Some(picked) = view.picked.as_ref().and_then(|id| view.find(id)) else {
+            return Some("Association: a number, or text to filter; q quits: ".into());
+        };
+        let keys: Vec<String> = ManageCommand::ALL
+            .into_iter()
+            .filter(|c| c.offered(&picked.state))
+            .map(|c| format!("{} {}", c.key(), c.label()))
+            .collect();
+        Some(format!(
+            "{} ({}): {}, b back: ",
+            sanitize(&picked.id),
+            picked.state,
+            keys.join(", ")
+        ))
     }
 
+    /// The same letters as the TUI's Manage keys (`ManageCommand`); a delete is confirmed by
+    /// typing the name at a prompt of its own.
     fn answer_manage(&mut self, answer: &str) -> Vec<Intent> {
-        if let Some(id) = self.shown.picked.clone() {
-            if let Some(confirm) = &self.flow.manage().confirm_delete {
-                let id = confirm.clone();
-                self.shown.picked = None;
-                return vec![Intent::Delete {
+        let view = self.flow.manage();
+        if let Some(id) = view.confirm_delete.clone() {
+            return vec![match answer {
+                "" => Intent::CancelDelete,
+                typed => Intent::Delete {
                     id,
-                    typed: answer.to_string(),
-                }];
-            }
-            let intent = match answer {
-                "d" => Intent::ShowAssociation(id.clone()),
-                "a" => Intent::AuthorizeAssociation(id.clone()),
-                "r" => Intent::RefreshAssociation(id.clone()),
-                "n" => Intent::RetryAsNew(id.clone()),
-                "x" => {
-                    return vec![Intent::AskDelete(id)];
-                }
-                _ => {
-                    self.shown.picked = None;
-                    return Vec::new();
+                    typed: typed.to_string(),
+                },
+            }];
+        }
+        if let Some(id) = view.picked.clone() {
+            return match ManageCommand::from_key(answer) {
+                Some(command) => vec![command.intent(&id)],
+                None if matches!(answer, "" | "b") => vec![Intent::Back],
+                None => {
+                    say("Type one of the letters shown, or b to go back to the list.");
+                    Vec::new()
                 }
             };
-            return vec![intent];
         }
         match answer {
             "q" | "quit" => vec![Intent::Quit { interrupted: false }],
             "" => Vec::new(),
-            _ => {
-                if let Ok(n) = answer.parse::<usize>()
-                    && let Some(id) = self.shown.numbered.get(n.wrapping_sub(1))
-                {
-                    self.shown.picked = Some(id.clone());
-                    return Vec::new();
+            _ => match flow::numbered_association(&self.flow, answer) {
+                Some(id) => vec![Intent::PickAssociation(Some(id))],
+                None => {
+                    self.shown.numbered.clear();
+                    vec![Intent::FilterAssociations(answer.to_string())]
                 }
-                self.shown.numbered.clear();
-                vec![Intent::FilterAssociations(answer.to_string())]
-            }
+            },
         }
     }
 }
@@ -1241,19 +1120,16 @@ fn tags_text(tags: &[(String, String)]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    //! The same drafts through the full-screen keymaps and through plain answers give the same
-    //! effects: one flow, one ClientToken rule.
-
-    use crossterm::event::{KeyCode, KeyEvent};
+pub(crate) mod tests {
+    //! Plain answers through the flow; the parity with the other front ends is tested in
+    //! `crate::parity_tests` (a front end does not import another).
 
     use super::*;
-    use crate::ui::app::App;
     use iotmi_core::flow::testing::*;
     use iotmi_core::flow::{Event, Options, Prefill};
-    use iotmi_core::service::{AssociationState, CreateRequest, ErrorKind, Page, ServiceError};
+    use iotmi_core::service::{CreateRequest, ErrorKind, Page, ServiceError};
 
-    fn fresh_flow() -> Flow {
+    pub(crate) fn fresh_flow() -> Flow {
         let mut flow = Flow::new(
             Options {
                 first: FirstScreen::Create,
@@ -1285,7 +1161,7 @@ mod tests {
         flow
     }
 
-    fn plain(flow: Flow) -> Plain {
+    pub(crate) fn plain(flow: Flow) -> Plain {
         let (_, rx) = mpsc::unbounded_channel();
         Plain {
             flow,
@@ -1296,7 +1172,7 @@ mod tests {
     }
 
     /// Each answer through plain mode; the create requests it led to.
-    fn plain_answers(plain: &mut Plain, answers: &[&str]) -> Vec<CreateRequest> {
+    pub(crate) fn plain_answers(plain: &mut Plain, answers: &[&str]) -> Vec<CreateRequest> {
         let mut sent = Vec::new();
         for answer in answers {
             plain.report();
@@ -1308,18 +1184,7 @@ mod tests {
         sent
     }
 
-    fn tui_keys(app: &mut App, keys: &[KeyCode]) -> Vec<CreateRequest> {
-        let mut sent = Vec::new();
-        for key in keys {
-            let effects = app.key(KeyEvent::from(*key), now()).effects;
-            if let Some(request) = answer_effects(&mut app.flow, &effects) {
-                sent.push(request);
-            }
-        }
-        sent
-    }
-
-    fn fail_submit(flow: &mut Flow) {
+    pub(crate) fn fail_submit(flow: &mut Flow) {
         let generation = current_submit(flow);
         flow::update(
             flow,
@@ -1354,114 +1219,6 @@ mod tests {
         assert_eq!(
             prompts.answer("Acme GA"),
             [Intent::ChooseDestination("dest-ga".into())]
-        );
-    }
-
-    #[test]
-    fn the_same_drafts_give_the_same_requests_and_tokens_in_both_front_ends() {
-        let mut app = App::new(fresh_flow());
-        let mut tui = tui_keys(
-            &mut app,
-            &[
-                KeyCode::Enter,
-                KeyCode::Enter,
-                KeyCode::Enter,
-                KeyCode::Enter,
-            ],
-        );
-        fail_submit(&mut app.flow);
-        // Edit the name from Review (e on the Name row) and submit the changed draft.
-        tui.extend(tui_keys(&mut app, &[KeyCode::Char('e')]));
-        tui.extend(tui_keys(
-            &mut app,
-            &[
-                KeyCode::Down,
-                KeyCode::Char('e'),
-                KeyCode::Char('X'),
-                KeyCode::Enter,
-                KeyCode::Enter,
-            ],
-        ));
-
-        let mut prompts = plain(fresh_flow());
-        let mut answers = plain_answers(&mut prompts, &["dest-oauth", "", "", "", "y"]);
-        fail_submit(&mut prompts.flow);
-        let name = format!("{}X", prompts.flow.details().name);
-        answers.extend(plain_answers(&mut prompts, &["", "e", "2", &name, "", "y"]));
-
-        assert_eq!(tui.len(), 2, "{tui:?}");
-        assert_eq!(tui, answers);
-        // The scripted front end (`create --destination dest-oauth`) sends the first draft
-        // with the same token.
-        let mut scripted = Flow::new(
-            Options {
-                first: FirstScreen::Create,
-                prefill: Prefill {
-                    destination: Some("dest-oauth".into()),
-                    ..Prefill::default()
-                },
-                ..options()
-            },
-            now(),
-        );
-        identified(&mut scripted);
-        assert_eq!(
-            crate::commands::script::first_request(&mut scripted),
-            tui[0]
-        );
-        assert_eq!(tui[0].client_token, format!("{SEED}-0"));
-        assert_eq!(tui[1].client_token, format!("{SEED}-1"));
-    }
-
-    #[test]
-    fn plain_offers_a_refresh_on_an_expired_refresh_token_as_the_tui_does() {
-        let mut prompts = plain(fresh_flow());
-        plain_answers(&mut prompts, &["dest-oauth", "", "", "", "y"]);
-        let generation = current_submit(&prompts.flow);
-        let effects = answer_created(&mut prompts.flow, generation, "https://auth.example/x");
-        let poll = poll_generation(&effects);
-        flow::update(
-            &mut prompts.flow,
-            Event::PollDue { generation: poll },
-            now(),
-        );
-        answer_poll(
-            &mut prompts.flow,
-            poll,
-            AssociationState::RefreshTokenExpired,
-        );
-        let question = prompts.prompt().expect("a question");
-        assert!(question.contains("Refresh it now"), "{question}");
-        assert_eq!(prompts.answer("y"), vec![Intent::Refresh]);
-
-        // The TUI's keymap offers the same intent on the same state.
-        let mut app = App::new(fresh_flow());
-        tui_keys(
-            &mut app,
-            &[
-                KeyCode::Enter,
-                KeyCode::Enter,
-                KeyCode::Enter,
-                KeyCode::Enter,
-            ],
-        );
-        let generation = current_submit(&app.flow);
-        let effects = answer_created(&mut app.flow, generation, "https://auth.example/x");
-        let poll = poll_generation(&effects);
-        flow::update(&mut app.flow, Event::PollDue { generation: poll }, now());
-        answer_poll(&mut app.flow, poll, AssociationState::RefreshTokenExpired);
-        let effects = app.key(KeyEvent::from(KeyCode::Char('r')), now()).effects;
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::StartRefresh { .. })),
-            "{effects:?}"
-        );
-        let effects = flow::update(&mut prompts.flow, Intent::Refresh, now());
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::StartRefresh { .. }))
         );
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use iotmi_core::flow::{BrowserNote, Flow};
-use iotmi_core::service::{AssociationState, ErrorKind};
+use iotmi_core::service::AssociationState;
 use iotmi_core::text::{elapsed_text, sanitize};
 
 /// How often a "still waiting" line is printed when nothing changes.
@@ -17,7 +17,10 @@ pub const NOTE_EVERY: Duration = Duration::from_secs(30);
 pub struct Progress {
     state: Option<AssociationState>,
     started: Option<Instant>,
-    error: Option<ErrorKind>,
+    /// The retry last announced (its attempt number).
+    retry_attempt: Option<u32>,
+    /// The reason a wait ended without a final state was said.
+    lost_said: bool,
     last_line: Option<Instant>,
     /// `--wait-timeout`, named in the first line (plain mode asks instead of giving up).
     give_up_after: Option<Duration>,
@@ -28,7 +31,8 @@ impl Progress {
         Self {
             state: None,
             started: None,
-            error: None,
+            retry_attempt: None,
+            lost_said: false,
             last_line: None,
             give_up_after,
         }
@@ -46,8 +50,14 @@ impl Progress {
     /// The association was created (or found): its id, the URL on a line of its own, what
     /// happened with the browser, then its state.
     pub fn hand_over(&mut self, flow: &Flow) {
+        // Only a create says "Created": a refresh or a followed association was not.
         if let Some(tracked) = &flow.association() {
-            self.say(&format!("Created {} ({}).", tracked.id, tracked.state));
+            let verb = if flow.created_here() {
+                "Created"
+            } else {
+                "Following"
+            };
+            self.say(&format!("{verb} {} ({}).", tracked.id, tracked.state));
         }
         if let Some(url) = flow.oauth_url() {
             if let Some((host, connector)) = iotmi_core::flow::sign_in(flow) {
@@ -73,17 +83,22 @@ impl Progress {
         let Some(tracked) = &flow.association() else {
             return;
         };
-        let error = flow.polling().as_ref().and_then(|p| p.last_error.as_ref());
-        if error.map(|e| e.kind) != self.error {
-            self.error = error.map(|e| e.kind);
-            if let Some(error) = error {
-                let line = format!(
-                    "[{}] {}; retrying",
-                    self.elapsed(),
-                    sanitize(&error.message)
-                );
+        let retrying = flow.polling().as_ref().and_then(|p| p.retrying.as_ref());
+        if retrying.map(|r| r.attempt) != self.retry_attempt {
+            self.retry_attempt = retrying.map(|r| r.attempt);
+            if let Some(retrying) = retrying {
+                let line = format!("[{}] {}", self.elapsed(), retrying.line());
                 self.say(&line);
             }
+        }
+        if let Some(error) = &tracked.lost {
+            if !self.lost_said {
+                self.lost_said = true;
+                let (what, remedy) = iotmi_core::flow::retry::ended_explanation(error);
+                self.say(&format!("[{}] {what}", self.elapsed()));
+                self.say(remedy);
+            }
+            return;
         }
         if self.state.as_ref() == Some(&tracked.state) {
             return;

@@ -274,6 +274,35 @@ impl Runtime {
                 service.delete_association(id),
                 move |result| Event::Deleted { generation, result },
             ),
+            Effect::ListRegisteredThings {
+                generation,
+                association_id,
+            } => call(
+                tx,
+                "ListManagedThingAccountAssociations",
+                service.registered_things(association_id),
+                move |result| Event::RegisteredThings { generation, result },
+            ),
+            Effect::DeregisterThing {
+                generation,
+                thing_id,
+                association_id,
+            } => call(
+                tx,
+                "DeregisterAccountAssociation",
+                service.deregister_thing(thing_id.clone(), association_id),
+                move |result| Event::ThingDeregistered {
+                    generation,
+                    thing_id,
+                    result,
+                },
+            ),
+            Effect::CheckDeleted { generation, id } => call(
+                tx,
+                "GetAccountAssociation",
+                service.get_association(id),
+                move |result| Event::DeleteChecked { generation, result },
+            ),
             Effect::StartDiscovery {
                 generation,
                 association_id,

@@ -387,10 +387,9 @@ impl SdkService {
         Ok(sanitize(&thing_id).into_owned())
     }
 
-    async fn association_things(
-        &self,
-        association_id: String,
-    ) -> Result<Vec<ManagedThing>, ServiceError> {
+    /// The ids as the service gave them: they go back into requests (DeregisterAccountAssociation),
+    /// so they are not sanitised here; only their count is shown.
+    async fn registered_things(&self, association_id: String) -> Result<Vec<String>, ServiceError> {
         let mut ids = Vec::new();
         let mut next_token = None;
         loop {
@@ -413,6 +412,29 @@ impl SdkService {
                 _ => break,
             }
         }
+        Ok(ids)
+    }
+
+    async fn deregister_thing(
+        &self,
+        thing_id: String,
+        association_id: String,
+    ) -> Result<(), ServiceError> {
+        self.client
+            .deregister_account_association()
+            .managed_thing_id(thing_id)
+            .account_association_id(association_id)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        Ok(())
+    }
+
+    async fn association_things(
+        &self,
+        association_id: String,
+    ) -> Result<Vec<ManagedThing>, ServiceError> {
+        let ids = self.registered_things(association_id).await?;
         let mut things = Vec::with_capacity(ids.len());
         for id in ids {
             let out = self
@@ -704,6 +726,12 @@ impl AssociationService for LazySdkService {
     }
     fn association_things(&self, association_id: String) -> ServiceFuture<Vec<ManagedThing>> {
         lazily!(self, association_things, association_id)
+    }
+    fn registered_things(&self, association_id: String) -> ServiceFuture<Vec<String>> {
+        lazily!(self, registered_things, association_id)
+    }
+    fn deregister_thing(&self, thing_id: String, association_id: String) -> ServiceFuture<()> {
+        lazily!(self, deregister_thing, thing_id, association_id)
     }
     fn list_associations(
         &self,

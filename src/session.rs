@@ -26,11 +26,25 @@ pub struct Connection {
 /// The service for `--profile/--region/--endpoint-url`: the SDK's default chain, loaded lazily
 /// (loopback endpoints bypass proxies, see [`crate::sdk::load_sdk_config`]). A named
 /// profile that the AWS config files do not have is an error before any call, as in the AWS
-/// CLI (the SDK would silently fall back to keys in the environment).
-pub fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::UsageError> {
+/// CLI (the SDK would silently fall back to keys in the environment). Files the SDK cannot
+/// parse are an error when a profile is named; otherwise they offer no profile, and the SDK's
+/// calls report them.
+pub async fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::UsageError> {
     let env = |name: &str| std::env::var(name).ok();
     let files = crate::profiles::AwsFiles::from_env(env);
-    let profiles = files.profiles();
+    let profiles = match files.profiles().await {
+        Ok(profiles) => profiles,
+        Err(error) if aws.profile.is_some() => {
+            return Err(iotmi_core::exit::UsageError(format!(
+                "the AWS config files ({}) could not be parsed: {error}",
+                files.describe()
+            )));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the AWS config files could not be parsed");
+            Vec::new()
+        }
+    };
     if let Some(name) = &aws.profile
         && !profiles.iter().any(|p| &p.name == name)
     {

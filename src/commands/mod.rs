@@ -52,7 +52,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             unreachable!("handled by main")
         }
     };
-    let connection = connect(&common.aws)?;
+    let connection = connect(&common.aws).await?;
     let output = common.output.output;
     tracing::info!(command = command_name(&command), "command start");
     let code = interruptible(async move {

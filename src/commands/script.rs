@@ -304,7 +304,7 @@ impl Script {
                 if flow.asking_timeout() {
                     return Some(End::Shown { timed_out: true });
                 }
-                (tracked.state.is_final() && flow.polling().is_none())
+                (tracked.lost.is_some() || tracked.state.is_final() && flow.polling().is_none())
                     .then_some(End::Shown { timed_out: false })
             }
         }
@@ -527,6 +527,10 @@ fn record(tracked: &Tracked) -> AssociationRecord {
 /// 3 for an association that failed (with its ErrorMessage on stderr) or whose refresh token
 /// expired, else 0.
 pub fn code_for(tracked: &Tracked) -> i32 {
+    if tracked.lost.is_some() {
+        // The explanation was said while following (progress).
+        return iotmi_core::flow::OutcomeKind::Lost.exit_code();
+    }
     match tracked.state {
         AssociationState::Failed => eprintln!(
             "The association failed: {}",

@@ -1,8 +1,10 @@
 //! `demo --autoplay`: the walkthrough plays itself, for recordings and booths. The pilot
-//! presses keys as a person would — through the same keymaps, typing into fields a character
-//! at a time — and picks each key from what is on screen now (a goal per screen, not a
-//! recording), so a slow service only makes it wait and a failure takes the failure's path.
-//! The same seed makes the same choices and the same pauses.
+//! presses keys as a person would, typing into fields a character at a time, and picks each
+//! move from what is on screen now (each screen's `autoplay` goal, not a recording), so a slow
+//! service only makes it wait and a failure takes the failure's path. A goal names an action,
+//! never a key: the key pressed is the one the screen's keymap binds to it, so the walkthrough
+//! cannot drift from what the keys do. The same seed makes the same choices and the same
+//! pauses.
 
 use std::time::Duration;
 
@@ -10,10 +12,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::time::Instant;
 
 use super::app::App;
-use iotmi_core::flow::{
-    DetailsField, DiscoveryState, Load, OwnerAction, Step, SubmitState, TagField, owner_actions,
-};
-use iotmi_core::service::AssociationState;
+use super::keymap::{self, Action};
+use iotmi_core::flow::{Load, Step};
 
 /// What the pilot does next.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,16 +32,48 @@ const NAMES: &[&str] = &[
     "Greenhouse sensors",
     "Workshop",
 ];
-const DESCRIPTION: &str = "Linked live on stage";
-const TAG: (&str, &str) = ("site", "booth");
+pub const DESCRIPTION: &str = "Linked live on stage";
+pub const TAG: (&str, &str) = ("site", "booth");
 
 /// The choices of one walkthrough.
 #[derive(Clone, Debug)]
-struct Round {
+pub struct Round {
     number: u64,
     /// Picked once the list is loaded.
-    destination: Option<String>,
-    name: String,
+    pub destination: Option<String>,
+    pub name: String,
+}
+
+/// A screen's next move in the walkthrough.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pilot {
+    /// The key the screen's keymap binds to this action.
+    Press(Action),
+    /// One character into the focused field.
+    Type(char),
+    /// Empty the focused field (Ctrl-U, as in a shell).
+    ClearField,
+    /// The walkthrough is over: this action ends it, or `--loop` starts it again.
+    Finish(Action),
+}
+
+/// A screen's next move and the pause before it; None: nothing to do but wait.
+pub type Plan = Option<(Duration, Pilot)>;
+
+/// Typing `want` into `input` as a person would: the next character, or clear a field that
+/// holds something else; None once it holds `want`.
+pub fn type_towards(input: &tui_input::Input, want: &str) -> Plan {
+    let ms = Duration::from_millis;
+    let value = input.value();
+    match want.strip_prefix(value) {
+        Some("") => None,
+        Some(rest) => {
+            let next = rest.chars().next()?;
+            let pause = if value.is_empty() { 700 } else { 90 };
+            Some((ms(pause), Pilot::Type(next)))
+        }
+        None => Some((ms(500), Pilot::ClearField)),
+    }
 }
 
 pub struct Autopilot {
@@ -128,121 +160,23 @@ impl Autopilot {
     /// The next move on this screen and how long to wait before it.
     fn plan(&self, app: &App) -> Option<(Duration, Move)> {
         let flow = &app.flow;
-        let ms = Duration::from_millis;
-        if flow.question().is_some() {
-            return Some((ms(600), key(KeyCode::Char('n'))));
-        }
-        if flow.waiting() || app.ui.overlay.is_some() {
+        let (pause, pilot) = if flow.question().is_some() {
+            (Duration::from_millis(600), Pilot::Press(Action::CancelQuit))
+        } else if flow.waiting() || app.ui.overlay.is_some() {
             return None;
-        }
-        let typing = |input: &tui_input::Input, want: &str| -> Option<(Duration, Move)> {
-            let value = input.value();
-            match want.strip_prefix(value) {
-                Some("") => None,
-                Some(rest) => {
-                    let next = rest.chars().next()?;
-                    let pause = if value.is_empty() { 700 } else { 90 };
-                    Some((ms(pause), key(KeyCode::Char(next))))
-                }
-                None => Some((ms(500), ctrl('u'))),
+        } else {
+            app.screen().autoplay(app, &self.round)?
+        };
+        let planned = match pilot {
+            Pilot::Type(c) => key(KeyCode::Char(c)),
+            Pilot::ClearField => ctrl('u'),
+            Pilot::Finish(_) if self.looping => Move::Restart,
+            // Not bound here now (the window is too small, say): nothing is pressed.
+            Pilot::Press(action) | Pilot::Finish(action) => {
+                Move::Key(keymap::key_for(&keymap::bindings(app), action)?)
             }
         };
-        let finish = |pause| {
-            if self.looping {
-                Some((pause, Move::Restart))
-            } else {
-                Some((pause, key(KeyCode::Enter)))
-            }
-        };
-        match flow.step() {
-            Step::Start => Some((ms(1500), key(KeyCode::Char('c')))),
-            Step::Destination => {
-                let goal = self.round.destination.as_deref()?;
-                let name = flow.listed_destination(goal)?.name.to_lowercase();
-                // Enough of the name to find it, typed as a person filters.
-                let query: String = name
-                    .split_whitespace()
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if let Some(typed) = typing(&app.ui.destination_filter, &query) {
-                    return Some(typed);
-                }
-                match app.highlighted_destination() {
-                    Some(d) if d.id == goal => Some((ms(900), key(KeyCode::Enter))),
-                    Some(_) => Some((ms(300), key(KeyCode::Down))),
-                    None => Some((ms(500), ctrl('u'))),
-                }
-            }
-            Step::Details => match app.details_focus() {
-                DetailsField::Name => {
-                    typing(&app.ui.name, &self.round.name).or(Some((ms(500), key(KeyCode::Tab))))
-                }
-                DetailsField::Description => typing(&app.ui.description, DESCRIPTION)
-                    .or(Some((ms(700), key(KeyCode::Enter)))),
-            },
-            Step::Tags => match &app.ui.tag_edit {
-                Some(edit) => {
-                    let (input, want) = match edit.focus {
-                        TagField::Key => (&edit.key, TAG.0),
-                        TagField::Value => (&edit.value, TAG.1),
-                    };
-                    typing(input, want).or(Some(match edit.focus {
-                        TagField::Key => (ms(300), key(KeyCode::Tab)),
-                        TagField::Value => (ms(500), key(KeyCode::Enter)),
-                    }))
-                }
-                None if flow.tags().rows.is_empty() => Some((ms(900), key(KeyCode::Char('a')))),
-                None => Some((ms(1000), key(KeyCode::Enter))),
-            },
-            Step::Auth => Some((ms(1200), key(KeyCode::Enter))),
-            Step::Review => Some((ms(2500), key(KeyCode::Enter))),
-            Step::Submit => match flow.submit() {
-                SubmitState::Failed(_) => Some((ms(1500), key(KeyCode::Char('r')))),
-                _ => None,
-            },
-            Step::Authorize | Step::Status => {
-                let tracked = flow.association().as_ref()?;
-                if owner_actions(flow).contains(&OwnerAction::Approve) {
-                    Some((ms(3000), key(KeyCode::Char('A'))))
-                } else if tracked.state == AssociationState::RefreshTokenExpired {
-                    Some((ms(1500), key(KeyCode::Char('r'))))
-                } else {
-                    None
-                }
-            }
-            Step::Done => {
-                let succeeded = flow
-                    .association()
-                    .as_ref()
-                    .is_some_and(|a| a.state == AssociationState::Succeeded);
-                if succeeded && flow.devices().is_none() {
-                    Some((ms(2000), key(KeyCode::Char('f'))))
-                } else {
-                    finish(ms(4000))
-                }
-            }
-            Step::Devices => {
-                let view = flow.devices().as_ref()?;
-                match (&view.discovery, &view.adoption) {
-                    (DiscoveryState::Idle, _) => Some((ms(1200), key(KeyCode::Enter))),
-                    (DiscoveryState::Failed(_), _) => finish(ms(3000)),
-                    (DiscoveryState::Done { .. }, None) if view.items.is_empty() => {
-                        finish(ms(3000))
-                    }
-                    (DiscoveryState::Done { .. }, None) if view.selected.is_empty() => {
-                        Some((ms(1500), key(KeyCode::Char('a'))))
-                    }
-                    (DiscoveryState::Done { .. }, None) => Some((ms(1200), key(KeyCode::Enter))),
-                    (DiscoveryState::Done { .. }, Some(adoption)) if adoption.finished() => {
-                        finish(ms(4000))
-                    }
-                    _ => None,
-                }
-            }
-            // Not on the walkthrough's path: hand nothing in.
-            Step::Manage | Step::Resume => None,
-        }
+        Some((pause, planned))
     }
 }
 
@@ -265,4 +199,83 @@ fn key(code: KeyCode) -> Move {
 
 fn ctrl(c: char) -> Move {
     Move::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::{Autopilot, Move};
+    use crate::ui::key_tests::{Harness, dest, oauth, options};
+    use crate::ui::keymap::{self, Action};
+    use iotmi_core::flow::{DetailsField, Effect, Event, Step};
+
+    /// The pilot's next move on the harness's screen, taken at once.
+    fn next_move(pilot: &mut Autopilot, h: &Harness) -> Option<Move> {
+        let now = tokio::time::Instant::now();
+        pilot.due(&h.app, now)?;
+        pilot.take(now)
+    }
+
+    fn press(h: &mut Harness, planned: Option<Move>) -> (KeyEvent, Vec<Effect>) {
+        let Some(Move::Key(key)) = planned else {
+            panic!("expected a key, got {planned:?}")
+        };
+        (key, h.press(key).effects)
+    }
+
+    /// The walkthrough finds the destination by typing, takes it with the key Choose is
+    /// bound to, and moves between the details' fields with the key SwitchField is bound to.
+    #[test]
+    fn the_walkthrough_presses_the_keys_the_screens_bind() {
+        let mut h = Harness::loaded(options(), vec![dest("d1", "Acme Home US")]);
+        let mut pilot = Autopilot::new(7, 1.0, false, tokio::time::Instant::now());
+        let mut typed = String::new();
+        let (chosen, effects) = loop {
+            let bindings = keymap::bindings(&h.app);
+            let planned = next_move(&mut pilot, &h);
+            let (key, effects) = press(&mut h, planned);
+            match key.code {
+                KeyCode::Char(c) if key.modifiers == KeyModifiers::NONE => typed.push(c),
+                _ => break (keymap::lookup(&bindings, &key), effects),
+            }
+            assert!(typed.len() < 20, "typed {typed:?}");
+        };
+        assert_eq!(typed, "acme home");
+        assert_eq!(chosen, Some(Action::Choose));
+        let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
+            panic!("expected GetDestination, got {effects:?}")
+        };
+        h.send(Event::DestinationDetail {
+            generation,
+            result: Ok(oauth("d1", "Acme Home US")),
+        });
+        assert_eq!(h.app.flow.step(), Step::Details);
+        let switch = loop {
+            let bindings = keymap::bindings(&h.app);
+            let planned = next_move(&mut pilot, &h);
+            let (key, _) = press(&mut h, planned);
+            if keymap::lookup(&bindings, &key).is_some() {
+                break keymap::lookup(&bindings, &key);
+            }
+        };
+        assert_eq!(switch, Some(Action::SwitchField));
+        assert_eq!(h.app.ui.details.focus(), DetailsField::Description);
+    }
+
+    #[test]
+    fn an_action_is_pressed_as_the_first_key_bound_to_it() {
+        let h = Harness::loaded(options(), vec![dest("d1", "Acme Home US")]);
+        let bindings = keymap::bindings(&h.app);
+        // The footer's "↑↓ move" has no keys: Down is the arrow, not a label.
+        assert_eq!(
+            keymap::key_for(&bindings, Action::Down),
+            Some(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))
+        );
+        assert_eq!(
+            keymap::key_for(&bindings, Action::Choose),
+            Some(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+        );
+        assert_eq!(keymap::key_for(&bindings, Action::AddTag), None);
+    }
 }

@@ -9,6 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Instant;
 
 use super::app::{App, HostAction, Overlay, Reaction};
+use super::screens::destination::highlighted_destination;
+use super::screens::tags::tag_problem;
 use iotmi_core::flow::*;
 use iotmi_core::journal::Journal;
 use iotmi_core::service::*;
@@ -364,18 +366,18 @@ fn typing_filters_and_keeps_the_highlighted_item() {
     );
     h.key(KeyCode::Down);
     h.key(KeyCode::Down);
-    assert_eq!(h.app.highlighted_destination().unwrap().id, "d3");
+    assert_eq!(highlighted_destination(&h.app).unwrap().id, "d3");
     h.type_text("acme");
     assert_eq!(h.app.flow.destinations().matches, [0, 2]);
-    assert_eq!(h.app.highlighted_destination().unwrap().id, "d3");
+    assert_eq!(highlighted_destination(&h.app).unwrap().id, "d3");
     h.type_text(" home");
     assert_eq!(h.app.flow.destinations().matches, [2]);
     // Terms match id and description too.
     h.key(KeyCode::Esc);
     h.type_text("d2");
-    assert_eq!(h.app.highlighted_destination().unwrap().id, "d2");
+    assert_eq!(highlighted_destination(&h.app).unwrap().id, "d2");
     h.type_text("zzz");
-    assert!(h.app.highlighted_destination().is_none());
+    assert!(highlighted_destination(&h.app).is_none());
     assert!(h.key(KeyCode::Enter).is_empty(), "nothing to select");
 }
 
@@ -392,7 +394,7 @@ fn keys_while_the_detail_loads_are_held_with_a_busy_cue() {
     assert!(h.key(KeyCode::Enter).is_empty());
     assert!(h.key(KeyCode::Backspace).is_empty());
     assert!(h.app.ui.flash.as_deref().unwrap_or("").contains("Busy"));
-    assert_eq!(h.app.ui.destination_cursor, 0);
+    assert_eq!(h.app.ui.destination.cursor, 0);
     h.send(Event::DestinationDetail {
         generation,
         result: Ok(oauth("d1", "Acme Cloud")),
@@ -400,7 +402,7 @@ fn keys_while_the_detail_loads_are_held_with_a_busy_cue() {
     assert_eq!(h.app.flow.step(), Step::Details);
     assert_eq!(h.app.flow.destination().as_ref().unwrap().id, "d1");
     assert_eq!(
-        h.app.ui.name.value(),
+        h.app.ui.details.name.value(),
         h.app.flow.details().name,
         "name intact"
     );
@@ -449,7 +451,7 @@ fn details_validate_live_and_back_navigation_keeps_input() {
     h.type_text("Acme");
     h.key(KeyCode::Tab);
     h.type_text("Lab account");
-    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Description);
     assert_eq!(h.app.flow.details().name, "MyAcme");
     // Back to the destination and forward again: nothing typed is lost.
     h.key(KeyCode::Esc);
@@ -471,20 +473,20 @@ fn details_validate_live_and_back_navigation_keeps_input() {
 fn details_tab_order_is_name_description_then_next() {
     let mut h = Harness::loaded(options(), two_destinations());
     h.choose(oauth("d1", "Acme Cloud"));
-    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Name);
     // Up on the first field and Down on the last do nothing.
     h.key(KeyCode::Up);
-    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Name);
     h.key(KeyCode::Tab);
-    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Description);
     h.key(KeyCode::Down);
-    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Description);
     h.key(KeyCode::BackTab);
-    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Name);
     h.key(KeyCode::Down);
-    assert_eq!(h.app.details_focus(), DetailsField::Description);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Description);
     h.key(KeyCode::Up);
-    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Name);
     // Tab from the last field goes on (validated like Enter) …
     h.key(KeyCode::Tab);
     h.key(KeyCode::Tab);
@@ -492,7 +494,7 @@ fn details_tab_order_is_name_description_then_next() {
     // … and Shift-Tab from the first field goes back.
     h.key(KeyCode::Esc);
     assert_eq!(h.app.flow.step(), Step::Details);
-    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Name);
     h.key(KeyCode::BackTab);
     assert_eq!(h.app.flow.step(), Step::Destination);
 }
@@ -519,7 +521,7 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     h.key(KeyCode::Char('a'));
     h.type_text("env");
     h.key(KeyCode::Enter);
-    let edit = h.app.ui.tag_edit.as_ref().expect("still editing");
+    let edit = h.app.ui.tags.edit.as_ref().expect("still editing");
     let (field, error) = h.app.flow.tags().edit_error.as_ref().expect("refused");
     assert_eq!(*field, TagField::Key);
     assert!(error.contains("already used"));
@@ -528,7 +530,7 @@ fn tags_add_edit_delete_duplicates_and_paste() {
     // The focus is free again after the refusal, and editing clears it.
     h.key(KeyCode::Tab);
     h.type_text("x");
-    let edit = h.app.ui.tag_edit.as_ref().expect("still editing");
+    let edit = h.app.ui.tags.edit.as_ref().expect("still editing");
     assert_eq!(edit.focus, TagField::Value);
     assert_eq!(edit.value.value(), "x");
     assert!(h.app.flow.tags().edit_error.is_none());
@@ -569,7 +571,7 @@ fn at_most_fifty_tags() {
     h.paste("one=more");
     assert_eq!(h.app.flow.tags().rows.len(), 50);
     h.key(KeyCode::Char('a'));
-    assert!(h.app.ui.tag_edit.is_none());
+    assert!(h.app.ui.tags.edit.is_none());
     assert!(matches!(&h.app.flow.tags().message, Some(Notice::Error(e)) if e.contains("50")));
 }
 
@@ -613,7 +615,7 @@ fn review_jumps_to_a_row_and_returns() {
     h.key(KeyCode::Down); // Name
     h.key(KeyCode::Char('e'));
     assert_eq!(h.app.flow.step(), Step::Details);
-    assert_eq!(h.app.details_focus(), DetailsField::Name);
+    assert_eq!(h.app.ui.details.focus(), DetailsField::Name);
     h.type_text(" X");
     h.key(KeyCode::Enter);
     assert_eq!(
@@ -623,13 +625,13 @@ fn review_jumps_to_a_row_and_returns() {
     );
     assert_eq!(h.app.flow.details().name, "Acme Cloud account X");
     // Jump to tags and back with Esc.
-    h.app.ui.review_cursor = 3;
+    h.app.ui.review.cursor = 3;
     h.key(KeyCode::Char('e'));
     assert_eq!(h.app.flow.step(), Step::Tags);
     h.key(KeyCode::Esc);
     assert_eq!(h.app.flow.step(), Step::Review);
     // Changing the destination to a General Authorization one goes through Auth first.
-    h.app.ui.review_cursor = 0;
+    h.app.ui.review.cursor = 0;
     h.key(KeyCode::Char('e'));
     assert_eq!(h.app.flow.step(), Step::Destination);
     h.key(KeyCode::Down);
@@ -687,7 +689,7 @@ fn retry_reuses_the_client_token_and_edits_get_a_new_one() {
     });
     h.key(KeyCode::Esc);
     // … and a changed request gets a new token (same token + other parameters = conflict).
-    h.app.ui.review_cursor = 1;
+    h.app.ui.review.cursor = 1;
     h.key(KeyCode::Char('e'));
     h.type_text("2");
     h.key(KeyCode::Enter);
@@ -873,10 +875,19 @@ fn throttled_poll_slows_down_and_keeps_polling() {
         generation,
         result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")),
     });
+    let retrying = h
+        .app
+        .flow
+        .polling()
+        .as_ref()
+        .unwrap()
+        .retrying
+        .clone()
+        .unwrap();
     assert!(
-        matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == Duration::from_secs(5))
+        matches!(next.as_slice(), [Effect::SchedulePoll { after, .. }] if *after == retrying.after)
     );
-    assert!(h.app.flow.polling().as_ref().unwrap().last_error.is_some());
+    assert_eq!(retrying.attempt, 1);
 }
 
 #[test]
@@ -1049,7 +1060,7 @@ fn prefilled_run_walks_to_submission_with_enter_only() {
     };
     let mut h = Harness::loaded(opts, two_destinations());
     assert_eq!(
-        h.app.highlighted_destination().unwrap().id,
+        highlighted_destination(&h.app).unwrap().id,
         "d2",
         "prefilled destination under the cursor"
     );
@@ -1203,7 +1214,7 @@ fn resume_returns_to_the_step_with_every_field() {
     assert_eq!(h.app.flow.step(), Step::Tags);
     assert_eq!(h.app.flow.details().name, "Kept name");
     assert_eq!(
-        h.app.ui.name.value(),
+        h.app.ui.details.name.value(),
         "Kept name",
         "the field shows the resumed name"
     );
@@ -1277,7 +1288,7 @@ fn discarding_the_saved_session_starts_fresh() {
     assert_eq!(h.app.flow.step(), Step::Destination);
     assert!(h.journal.is_none());
     assert_eq!(h.app.flow.details().name, "");
-    assert_eq!(h.app.ui.name.value(), "");
+    assert_eq!(h.app.ui.details.name.value(), "");
 }
 
 fn summary(id: &str, name: &str, state: AssociationState) -> AssociationSummary {
@@ -1426,8 +1437,8 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
     assert_eq!(h.app.flow.step(), Step::Details);
     assert_eq!(h.app.flow.details().name, "Failed one");
     assert_eq!(h.app.flow.details().description, "Kept description");
-    assert_eq!(h.app.ui.name.value(), "Failed one");
-    assert_eq!(h.app.ui.description.value(), "Kept description");
+    assert_eq!(h.app.ui.details.name.value(), "Failed one");
+    assert_eq!(h.app.ui.details.description.value(), "Kept description");
     assert_eq!(
         h.app.flow.tag_pairs(),
         [("site".to_string(), "oslo".to_string())]
@@ -1441,7 +1452,18 @@ fn manage_retries_a_failed_one_as_a_new_draft() {
 #[test]
 fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
     let mut h = managing();
-    h.key(KeyCode::Char('d'));
+    let counting = h.key(KeyCode::Char('d'));
+    let [Effect::ListRegisteredThings { generation, .. }] = counting.as_slice() else {
+        panic!("{counting:?}")
+    };
+    assert!(
+        h.app.flow.manage().confirm_delete.is_none(),
+        "counted first"
+    );
+    h.send(Event::RegisteredThings {
+        generation: *generation,
+        result: Ok(Vec::new()),
+    });
     assert!(h.app.flow.manage().confirm_delete.is_some());
     h.type_text("Pending");
     assert!(h.key(KeyCode::Enter).is_empty());
@@ -1463,11 +1485,15 @@ fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
         )),
     });
     assert!(
-        matches!(&h.app.flow.manage().message, Some(Notice::Error(e)) if e.contains("deregister them first"))
+        matches!(&h.app.flow.manage().message, Some(Notice::Error(e)) if e.contains("d counts again"))
     );
     // Esc cancels a confirmation without deleting.
     h.key(KeyCode::Char('d'));
-    h.key(KeyCode::Esc);
+    assert!(
+        !h.key(KeyCode::Esc)
+            .iter()
+            .any(|e| matches!(e, Effect::DeleteAssociation { .. }))
+    );
     assert!(h.app.flow.manage().confirm_delete.is_none());
 }
 
@@ -1516,13 +1542,13 @@ fn lists_move_like_fzf_home_end_and_a_visible_page() {
         terminal.backend().to_string()
     };
     let screen = draw(&h);
-    let rows = h.app.ui.destination_window.rows.get();
+    let rows = h.app.ui.destination.window.rows.get();
     assert!(rows > 5, "{rows} visible rows");
     assert!(screen.contains("Destinations 1 of 40"), "{screen}");
     h.key(KeyCode::PageDown);
-    assert_eq!(h.app.ui.destination_cursor, rows, "one visible page");
+    assert_eq!(h.app.ui.destination.cursor, rows, "one visible page");
     h.key(KeyCode::End);
-    assert_eq!(h.app.ui.destination_cursor, 39);
+    assert_eq!(h.app.ui.destination.cursor, 39);
     let screen = draw(&h);
     assert!(
         screen.contains("40 of 40") && screen.contains("Dest 039"),
@@ -1533,9 +1559,9 @@ fn lists_move_like_fzf_home_end_and_a_visible_page() {
     let screen = draw(&h);
     assert!(screen.contains("Dest 039"), "the window stayed: {screen}");
     h.key(KeyCode::PageUp);
-    assert_eq!(h.app.ui.destination_cursor, 38 - rows);
+    assert_eq!(h.app.ui.destination.cursor, 38 - rows);
     h.key(KeyCode::Home);
-    assert_eq!(h.app.ui.destination_cursor, 0);
+    assert_eq!(h.app.ui.destination.cursor, 0);
     // Typing still filters.
     h.type_text("03");
     // Dest 003 and Dest 030 to 039.
@@ -1550,7 +1576,7 @@ fn a_key_typed_as_k_equals_v_splits_and_a_duplicate_is_flagged_while_typing() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Char('a'));
     h.type_text("env=prod");
-    let edit = h.app.ui.tag_edit.as_ref().expect("editing");
+    let edit = h.app.ui.tags.edit.as_ref().expect("editing");
     assert_eq!(
         (edit.key.value(), edit.value.value(), edit.focus),
         ("env", "prod", TagField::Value)
@@ -1561,17 +1587,17 @@ fn a_key_typed_as_k_equals_v_splits_and_a_duplicate_is_flagged_while_typing() {
     h.key(KeyCode::Char('a'));
     h.type_text("env");
     assert_eq!(
-        h.app.tag_problem(),
+        tag_problem(&h.app),
         Some((TagField::Key, "tag key 'env' is already used".into()))
     );
     h.type_text("2");
-    assert_eq!(h.app.tag_problem(), None);
+    assert_eq!(tag_problem(&h.app), None);
     // `k=v` pasted after a key was begun: the two fields.
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('a'));
     h.type_text("si");
     h.paste("te=hq");
-    let edit = h.app.ui.tag_edit.as_ref().expect("editing");
+    let edit = h.app.ui.tags.edit.as_ref().expect("editing");
     assert_eq!((edit.key.value(), edit.value.value()), ("site", "hq"));
 }
 

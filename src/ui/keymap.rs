@@ -1,14 +1,15 @@
-//! One keymap per screen: what each key does there. The footer and the help overlay are made
-//! from the same table, so they cannot disagree with what a key does.
+//! The key vocabulary (actions, keys, bindings) and what every screen shares: the quit
+//! question, the keys held while the service is waited for, the too-small guard, help and
+//! quit. Each screen's own bindings are in its module (`screens::*::keys`). The footer, the
+//! help overlay and the autoplay walkthrough all read the same bindings, so none of them can
+//! disagree with what a key does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 
-use super::app::{App, TagEdit};
-use iotmi_core::flow::{
-    DetailsField, Load, OwnerAction, Question, Step, SubmitState, TagField, owner_actions,
-};
-use iotmi_core::service::AssociationState;
+use super::app::App;
+use super::screens;
+use iotmi_core::flow::{OwnerAction, Question, owner_actions};
 
 /// What a key asks of the TUI: most become one flow intent, some are the TUI's own (copy,
 /// QR code, unwrapped view, help, cursor moves).
@@ -117,7 +118,7 @@ pub struct Binding {
     pub footer: bool,
 }
 
-fn bind(label: &'static str, keys: &[Key], what: &'static str, action: Action) -> Binding {
+pub fn bind(label: &'static str, keys: &[Key], what: &'static str, action: Action) -> Binding {
     Binding {
         keys: keys.to_vec(),
         label,
@@ -128,16 +129,16 @@ fn bind(label: &'static str, keys: &[Key], what: &'static str, action: Action) -
 }
 
 /// Listed in help only.
-fn quiet(binding: Binding) -> Binding {
+pub fn quiet(binding: Binding) -> Binding {
     Binding {
         footer: false,
         ..binding
     }
 }
 
-use Key::{Char, Code, Ctrl};
+pub use Key::{Char, Code, Ctrl};
 
-fn list_moves() -> Vec<Binding> {
+pub fn list_moves() -> Vec<Binding> {
     vec![
         bind("↑↓", &[], "move", Action::Down),
         quiet(bind(
@@ -175,7 +176,7 @@ fn list_moves() -> Vec<Binding> {
 }
 
 /// Letter moves for screens where letters are not typed into a field.
-fn letter_moves() -> Vec<Binding> {
+pub fn letter_moves() -> Vec<Binding> {
     vec![
         quiet(bind("j", &[Char('j')], "down", Action::Down)),
         quiet(bind("k", &[Char('k')], "up", Action::Up)),
@@ -218,483 +219,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
         keys.extend(quit_keys(app.typing(), "quit…"));
         return keys;
     }
-    let mut keys: Vec<Binding> = match flow.step() {
-        Step::Start if flow.picking_profile() && app.ui.region_focused => vec![
-            bind("Enter", &[Code(KeyCode::Enter)], "use it", Action::Choose),
-            bind(
-                "Tab",
-                &[
-                    Code(KeyCode::Tab),
-                    Code(KeyCode::BackTab),
-                    Code(KeyCode::Esc),
-                ],
-                "back to the list",
-                Action::SwitchField,
-            ),
-        ],
-        Step::Start if flow.picking_profile() => {
-            let mut keys = list_moves();
-            keys.push(bind(
-                "Enter",
-                &[Code(KeyCode::Enter)],
-                "use it",
-                Action::Choose,
-            ));
-            keys.push(bind(
-                "Tab",
-                &[Code(KeyCode::Tab)],
-                "region",
-                Action::SwitchField,
-            ));
-            keys.extend(letter_moves());
-            keys
-        }
-        Step::Start => {
-            let mut keys = vec![
-                bind("↑↓", &[], "choose", Action::Down),
-                quiet(bind("↓", &[Code(KeyCode::Down)], "down", Action::Down)),
-                quiet(bind("↑", &[Code(KeyCode::Up)], "up", Action::Up)),
-                bind(
-                    "Enter",
-                    &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
-                    "go",
-                    Action::Choose,
-                ),
-                quiet(bind(
-                    "c",
-                    &[Char('c')],
-                    "create a new association",
-                    Action::StartCreate,
-                )),
-                quiet(bind(
-                    "m",
-                    &[Char('m')],
-                    "manage existing associations",
-                    Action::StartManage,
-                )),
-            ];
-            if flow.sso_login().is_some() && flow.opts().aws_cli {
-                keys.insert(
-                    0,
-                    bind(
-                        "s",
-                        &[Char('s')],
-                        "sign in (aws sso login)",
-                        Action::SsoLogin,
-                    ),
-                );
-            }
-            if matches!(flow.identity(), iotmi_core::flow::Identity::Failed(_)) {
-                keys.push(bind(
-                    "r",
-                    &[Char('r')],
-                    "check again",
-                    Action::RecheckIdentity,
-                ));
-            }
-            keys.extend(letter_moves());
-            keys
-        }
-        Step::Resume => vec![
-            bind(
-                "Enter",
-                &[Code(KeyCode::Enter), Char('r')],
-                "resume",
-                Action::Resume,
-            ),
-            bind(
-                "d",
-                &[Char('d'), Code(KeyCode::Delete)],
-                "start fresh",
-                Action::Discard,
-            ),
-        ],
-        Step::Manage if app.ui.delete_input.is_some() => vec![
-            bind(
-                "Enter",
-                &[Code(KeyCode::Enter)],
-                "delete",
-                Action::ConfirmDelete,
-            ),
-            bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelDelete),
-        ],
-        Step::Manage if app.ui.manage_filter_focused => focused_filter_keys(),
-        Step::Manage => {
-            let state = app.highlighted_association().map(|a| a.state.clone());
-            let mut keys = list_moves();
-            keys.extend(letter_moves());
-            keys.push(bind("/", &[Char('/')], "filter", Action::FocusFilter));
-            keys.push(bind(
-                "Enter",
-                &[Code(KeyCode::Enter), Char('v')],
-                "details",
-                Action::ShowDetails,
-            ));
-            let picked = flow.manage().selected.len();
-            if picked > 0 {
-                keys.push(bind(
-                    "r",
-                    &[Char('r')],
-                    "refresh the picked",
-                    Action::RefreshAssociation,
-                ));
-            }
-            keys.push(quiet(bind(
-                "Space",
-                &[Char(' ')],
-                "pick for a bulk refresh",
-                Action::ToggleAssociation,
-            )));
-            match state {
-                Some(AssociationState::InProgress) => keys.push(bind(
-                    "a",
-                    &[Char('a')],
-                    "authorize",
-                    Action::AuthorizeAssociation,
-                )),
-                Some(AssociationState::RefreshTokenExpired) if picked == 0 => keys.push(bind(
-                    "r",
-                    &[Char('r')],
-                    "refresh",
-                    Action::RefreshAssociation,
-                )),
-                Some(AssociationState::Succeeded) => {
-                    keys.push(bind("f", &[Char('f')], "find devices", Action::ShowDevices))
-                }
-                Some(AssociationState::Failed) => {
-                    keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew))
-                }
-                _ => {}
-            }
-            if state.is_some() {
-                keys.push(bind(
-                    "d",
-                    &[Char('d'), Code(KeyCode::Delete)],
-                    "delete",
-                    Action::AskDelete,
-                ));
-            }
-            keys.push(bind("g", &[Char('g')], "reload", Action::Reload));
-            keys.extend(filtered_list_escape(&app.ui.manage_filter, "back to Start"));
-            keys
-        }
-        Step::Destination if matches!(flow.destinations().load, Load::Failed(_)) => vec![
-            bind(
-                "r",
-                &[Char('r'), Code(KeyCode::Enter)],
-                "retry",
-                Action::Reload,
-            ),
-            quiet(bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back)),
-        ],
-        Step::Destination => {
-            let mut keys = list_moves();
-            keys.push(bind("type", &[], "filter", Action::FocusFilter));
-            keys.push(bind(
-                "Enter",
-                &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
-                "select",
-                Action::Choose,
-            ));
-            keys.extend(filtered_list_escape(&app.ui.destination_filter, "back"));
-            keys
-        }
-        // Tab order: name, description, next step; Shift-Tab the other way.
-        Step::Details if app.details_focus() == DetailsField::Name => vec![
-            bind("Enter", &[Code(KeyCode::Enter)], "next", Action::Next),
-            bind(
-                "Tab",
-                &[Code(KeyCode::Tab), Code(KeyCode::Down)],
-                "field",
-                Action::SwitchField,
-            ),
-            bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back),
-            quiet(bind(
-                "Shift-Tab",
-                &[Code(KeyCode::BackTab)],
-                "back",
-                Action::Back,
-            )),
-        ],
-        Step::Details => vec![
-            bind("Enter", &[Code(KeyCode::Enter)], "next", Action::Next),
-            bind(
-                "↑",
-                &[Code(KeyCode::Up), Code(KeyCode::BackTab)],
-                "field",
-                Action::SwitchField,
-            ),
-            bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back),
-            quiet(bind("Tab", &[Code(KeyCode::Tab)], "next", Action::Next)),
-        ],
-        Step::Tags => match &app.ui.tag_edit {
-            Some(TagEdit { focus, .. }) => vec![
-                bind(
-                    "Enter",
-                    &[Code(KeyCode::Enter)],
-                    "save tag",
-                    Action::SaveTag,
-                ),
-                bind(
-                    "Tab",
-                    &[
-                        Code(KeyCode::Tab),
-                        Code(KeyCode::BackTab),
-                        Code(KeyCode::Up),
-                        Code(KeyCode::Down),
-                    ],
-                    if *focus == TagField::Key {
-                        "to value"
-                    } else {
-                        "to key"
-                    },
-                    Action::SwitchField,
-                ),
-                bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelEdit),
-            ],
-            None => {
-                let mut keys = vec![bind(
-                    "a",
-                    &[Char('a'), Char('+'), Code(KeyCode::Insert)],
-                    "add",
-                    Action::AddTag,
-                )];
-                if !flow.tags().rows.is_empty() {
-                    keys.push(bind(
-                        "e",
-                        &[Char('e'), Code(KeyCode::F(2))],
-                        "edit",
-                        Action::EditTag,
-                    ));
-                    keys.push(bind(
-                        "d",
-                        &[
-                            Char('d'),
-                            Char('x'),
-                            Code(KeyCode::Delete),
-                            Code(KeyCode::Backspace),
-                        ],
-                        "delete",
-                        Action::DeleteTag,
-                    ));
-                }
-                keys.push(bind(
-                    "Enter",
-                    &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
-                    "next",
-                    Action::Next,
-                ));
-                keys.push(bind(
-                    "Esc",
-                    &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
-                    "back",
-                    Action::Back,
-                ));
-                keys.extend(list_moves().into_iter().map(quiet));
-                keys.extend(letter_moves());
-                keys
-            }
-        },
-        Step::Auth => {
-            let mut keys = list_moves();
-            keys.push(bind(
-                "Enter",
-                &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
-                "choose",
-                Action::Choose,
-            ));
-            keys.push(bind(
-                "Esc",
-                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
-                "back",
-                Action::Back,
-            ));
-            keys.extend(letter_moves());
-            keys
-        }
-        Step::Review => {
-            let mut keys = vec![
-                bind("Enter", &[Code(KeyCode::Enter)], "submit", Action::Next),
-                bind(
-                    "↑↓ e",
-                    &[Char('e'), Code(KeyCode::Right)],
-                    "edit row",
-                    Action::EditRow,
-                ),
-                bind("c", &[Char('c')], "copy command", Action::CopyCommand),
-                quiet(bind(
-                    "u",
-                    &[Char('u')],
-                    "the command unwrapped, to select whole",
-                    Action::UnwrappedCommand,
-                )),
-                bind(
-                    "Esc",
-                    &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
-                    "back",
-                    Action::Back,
-                ),
-                quiet(bind("Tab", &[Code(KeyCode::Tab)], "next row", Action::Down)),
-            ];
-            keys.extend(list_moves().into_iter().map(quiet));
-            keys.extend(letter_moves());
-            keys
-        }
-        Step::Submit => match flow.submit() {
-            SubmitState::Failed(_) => vec![
-                bind(
-                    "r",
-                    &[Char('r'), Code(KeyCode::Enter)],
-                    "retry",
-                    Action::Retry,
-                ),
-                bind(
-                    "e",
-                    &[Char('e'), Code(KeyCode::Esc)],
-                    "edit",
-                    Action::EditDraft,
-                ),
-            ],
-            _ => Vec::new(),
-        },
-        Step::Authorize => {
-            let mut keys = owner_keys(app);
-            keys.extend(timeout_keys(app));
-            keys.extend(back_to_list(app));
-            keys.extend([
-                bind("o", &[Char('o')], "open", Action::OpenBrowser),
-                bind("c", &[Char('c')], "copy", Action::CopyUrl),
-                bind("u", &[Char('u')], "unwrapped", Action::Unwrapped),
-                bind("v", &[Char('v')], "QR code", Action::ToggleQr),
-                bind(
-                    "Enter",
-                    &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
-                    "status",
-                    Action::ShowStatus,
-                ),
-                quiet(bind(
-                    "Esc",
-                    &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
-                    "back",
-                    Action::Back,
-                )),
-            ]);
-            keys
-        }
-        Step::Status => {
-            let mut keys = owner_keys(app);
-            keys.extend(timeout_keys(app));
-            keys.extend(back_to_list(app));
-            let tracked = flow.association().as_ref();
-            if tracked.is_some_and(|a| a.state == AssociationState::RefreshTokenExpired) {
-                keys.push(bind("r", &[Char('r')], "refresh", Action::Refresh));
-            }
-            if flow.oauth_url().is_some() {
-                keys.push(bind("a", &[Char('a')], "authorize", Action::ShowAuthorize));
-            }
-            keys.push(quiet(bind(
-                "Esc",
-                &[Code(KeyCode::Esc)],
-                "back",
-                Action::Back,
-            )));
-            keys
-        }
-        Step::Devices if app.ui.devices_filter_focused => focused_filter_keys(),
-        Step::Devices => {
-            use iotmi_core::flow::DiscoveryState;
-            let view = flow.devices().as_ref();
-            let discovery = view.map(|v| &v.discovery);
-            let adoption = view.and_then(|v| v.adoption.as_ref());
-            let mut keys = Vec::new();
-            match discovery {
-                Some(DiscoveryState::Done { .. }) => {
-                    let selected = view.is_some_and(|v| !v.selected.is_empty());
-                    keys.push(bind(
-                        "Enter",
-                        &[Code(KeyCode::Enter)],
-                        if selected { "adopt selected" } else { "finish" },
-                        Action::Next,
-                    ));
-                    keys.push(bind("Space", &[Char(' ')], "select", Action::ToggleDevice));
-                    keys.push(bind("a", &[Char('a')], "all", Action::SelectAllDevices));
-                    keys.push(quiet(bind(
-                        "n",
-                        &[Char('n')],
-                        "none",
-                        Action::SelectNoDevices,
-                    )));
-                    keys.push(bind("/", &[Char('/')], "filter", Action::FocusFilter));
-                    if adoption.is_some_and(|a| !a.failed.is_empty()) {
-                        keys.push(bind("r", &[Char('r')], "retry failed", Action::Retry));
-                    }
-                    keys.push(quiet(bind(
-                        "g",
-                        &[Char('g')],
-                        "discover again",
-                        Action::Reload,
-                    )));
-                    keys.extend(list_moves().into_iter().map(quiet));
-                    keys.extend(letter_moves());
-                }
-                _ => keys.push(bind(
-                    "Enter",
-                    &[Code(KeyCode::Enter), Char('g')],
-                    "discover",
-                    Action::Next,
-                )),
-            }
-            keys.push(bind(
-                "Esc",
-                &[Code(KeyCode::Esc)],
-                if view.is_some_and(|v| v.from_manage) {
-                    "back to the list"
-                } else {
-                    "back"
-                },
-                Action::Back,
-            ));
-            keys
-        }
-        Step::Done => {
-            let failed = flow
-                .association()
-                .as_ref()
-                .is_some_and(|a| a.state == AssociationState::Failed);
-            let mut keys = vec![bind(
-                "Enter",
-                &[Code(KeyCode::Enter)],
-                if flow.return_to_manage() {
-                    "back to the list"
-                } else {
-                    "exit"
-                },
-                Action::Finish,
-            )];
-            if failed {
-                keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew));
-            }
-            let succeeded = flow
-                .association()
-                .as_ref()
-                .is_some_and(|a| a.state == AssociationState::Succeeded);
-            if succeeded {
-                keys.insert(
-                    0,
-                    bind("f", &[Char('f')], "find devices", Action::ShowDevices),
-                );
-            }
-            keys.extend(owner_keys(app));
-            // Esc does not leave the last screen by accident: it says how to.
-            keys.push(quiet(bind(
-                "Esc",
-                &[Code(KeyCode::Esc)],
-                "back",
-                Action::Back,
-            )));
-            keys
-        }
-    };
+    let mut keys = screens::of(flow.step()).keys(app);
     // Help: F1 everywhere, `?` where letters are not typed into a field.
     let typing = app.typing();
     keys.push(if typing {
@@ -708,7 +233,7 @@ pub fn bindings(app: &App) -> Vec<Binding> {
 }
 
 /// Esc from an association picked in Manage: back to the list.
-fn back_to_list(app: &App) -> Vec<Binding> {
+pub fn back_to_list(app: &App) -> Vec<Binding> {
     if app.flow.return_to_manage() {
         vec![bind(
             "Esc",
@@ -743,7 +268,7 @@ pub fn too_small() -> Vec<Binding> {
 
 /// While a list's filter field has the focus (Manage, Devices): typing filters, and Enter,
 /// Esc, Down or Tab go back to the list.
-fn focused_filter_keys() -> Vec<Binding> {
+pub fn focused_filter_keys() -> Vec<Binding> {
     vec![
         bind("type", &[], "filter", Action::FocusFilter),
         bind(
@@ -761,7 +286,7 @@ fn focused_filter_keys() -> Vec<Binding> {
 }
 
 /// Esc on a filtered list: first it clears the filter, then it goes back.
-fn filtered_list_escape(filter: &Input, back: &'static str) -> Vec<Binding> {
+pub fn filtered_list_escape(filter: &Input, back: &'static str) -> Vec<Binding> {
     let mut keys = Vec::new();
     if !filter.value().is_empty() {
         keys.push(quiet(bind(
@@ -781,7 +306,7 @@ fn filtered_list_escape(filter: &Input, back: &'static str) -> Vec<Binding> {
 }
 
 /// Keep waiting / leave in progress, while the wait timeout question is open.
-fn timeout_keys(app: &App) -> Vec<Binding> {
+pub fn timeout_keys(app: &App) -> Vec<Binding> {
     if app.flow.asking_timeout() {
         vec![
             bind("w", &[Char('w')], "keep waiting", Action::KeepWaiting),
@@ -798,7 +323,7 @@ fn timeout_keys(app: &App) -> Vec<Binding> {
 }
 
 /// `demo` only, first in the footer: the presenter plays the account owner.
-fn owner_keys(app: &App) -> Vec<Binding> {
+pub fn owner_keys(app: &App) -> Vec<Binding> {
     owner_actions(&app.flow)
         .iter()
         .map(|&action| match action {
@@ -807,6 +332,23 @@ fn owner_keys(app: &App) -> Vec<Binding> {
             OwnerAction::Revoke => bind("X", &[Char('X')], "expire", Action::ActAsOwner(action)),
         })
         .collect()
+}
+
+/// The key that does `action` on this screen (the first key of the first binding for it), as
+/// the autoplay walkthrough presses it.
+pub fn key_for(bindings: &[Binding], action: Action) -> Option<KeyEvent> {
+    let key = bindings
+        .iter()
+        .filter(|b| b.action == action)
+        .find_map(|b| b.keys.first())?;
+    Some(match *key {
+        Key::Code(code) => KeyEvent::new(code, KeyModifiers::NONE),
+        Key::Char(c) if c.is_ascii_uppercase() => {
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT)
+        }
+        Key::Char(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+    })
 }
 
 /// The binding `key` triggers on this screen, if any.

@@ -627,18 +627,18 @@ fn check_consistency(app: &App) {
     let list = &model.destinations();
     assert!(list.matches.iter().all(|&i| i < list.items.len()));
     assert!(
-        list.matches.is_empty() || ui.destination_cursor < list.matches.len(),
+        list.matches.is_empty() || ui.destination.cursor < list.matches.len(),
         "cursor {} of {}",
-        ui.destination_cursor,
+        ui.destination.cursor,
         list.matches.len()
     );
     assert_eq!(list.items.len(), list.haystacks.len());
-    assert!(model.tags().rows.is_empty() || ui.tag_cursor < model.tags().rows.len());
+    assert!(model.tags().rows.is_empty() || ui.tags.cursor < model.tags().rows.len());
     assert!(model.tags().rows.len() <= iotmi_core::flow::validate::MAX_TAGS);
     // The text widgets show what the flow holds.
-    assert_eq!(ui.name.value(), model.details().name);
-    assert_eq!(ui.description.value(), model.details().description);
-    assert_eq!(ui.destination_filter.value(), list.filter);
+    assert_eq!(ui.details.name.value(), model.details().name);
+    assert_eq!(ui.details.description.value(), model.details().description);
+    assert_eq!(ui.destination.filter.value(), list.filter);
     if matches!(model.step(), Step::Authorize | Step::Status | Step::Done) {
         assert!(
             model.association().is_some(),
@@ -732,7 +732,14 @@ fn start_manage_and_resume_screens() {
         }),
     });
     snap("manage", &h);
-    h.key(KeyCode::Char('d'));
+    let counting = h.key(KeyCode::Char('d'));
+    let [Effect::ListRegisteredThings { generation, .. }] = counting.as_slice() else {
+        panic!("{counting:?}")
+    };
+    h.send(Event::RegisteredThings {
+        generation: *generation,
+        result: Ok(vec!["mt-1".into(), "mt-2".into()]),
+    });
     snap("manage_confirm_delete", &h);
 
     let mut journal_source = loaded();

@@ -8,7 +8,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Overlay};
 use super::keymap;
-use super::screens;
 use super::theme::Theme;
 use super::widgets::key_line;
 use iotmi_core::flow::Step;
@@ -58,20 +57,7 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     ])
     .areas(area);
     render_header(model, app.ui.autoplay, frame, header, theme);
-    match model.step() {
-        Step::Start => screens::start::render(app, frame, body, theme),
-        Step::Manage => screens::manage::render(app, frame, body, theme),
-        Step::Resume => screens::resume::render(app, frame, body, theme),
-        Step::Destination => screens::destination::render(app, frame, body, theme),
-        Step::Details => screens::details::render(app, frame, body, theme),
-        Step::Tags => screens::tags::render(app, frame, body, theme),
-        Step::Auth => screens::auth::render(app, frame, body, theme),
-        Step::Review => screens::review::render(app, frame, body, theme),
-        Step::Submit => screens::submit::render(app, frame, body, theme),
-        Step::Authorize => screens::authorize::render(app, frame, body, theme),
-        Step::Status | Step::Done => screens::status::render(app, frame, body, theme),
-        Step::Devices => screens::devices::render(app, frame, body, theme),
-    }
+    app.screen().render(app, frame, body, theme);
     if let Some(message) = &app.ui.flash {
         frame.render_widget(
             Paragraph::new(Span::styled(format!(" {message}"), theme.warn())),
@@ -106,10 +92,19 @@ fn render_header(
         Span::styled("│ ", theme.dim()),
     ];
     // Outside the create flow there are no steps to count.
-    if matches!(
-        model.step(),
-        Step::Start | Step::Manage | Step::Resume | Step::Devices
-    ) {
+    let counted = match model.step() {
+        Step::Start | Step::Manage | Step::Resume | Step::Devices => false,
+        Step::Destination
+        | Step::Details
+        | Step::Tags
+        | Step::Auth
+        | Step::Review
+        | Step::Submit
+        | Step::Authorize
+        | Step::Status
+        | Step::Done => true,
+    };
+    if !counted {
         title.push(Span::raw(model.step().title()));
     } else {
         title.push(Span::styled(format!("Step {k} of {n}"), theme.key()));

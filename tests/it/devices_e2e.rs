@@ -12,32 +12,8 @@ use iotmi_simulator::SimConfig;
 
 const ENTER: &[u8] = b"\r";
 
-/// The managed things registered to `association` on the service.
 fn registered(sim: &Sim, association: &str) -> Vec<String> {
-    let client = common::client(&sim.handle);
-    let mut things = Vec::new();
-    let mut next = None;
-    loop {
-        let out = sim
-            .rt
-            .block_on(
-                client
-                    .list_managed_thing_account_associations()
-                    .account_association_id(association)
-                    .set_next_token(next)
-                    .send(),
-            )
-            .expect("ListManagedThingAccountAssociations");
-        things.extend(
-            out.items()
-                .iter()
-                .filter_map(|i| i.managed_thing_id().map(str::to_owned)),
-        );
-        match out.next_token() {
-            Some(token) => next = Some(token.to_owned()),
-            None => return things,
-        }
-    }
+    sim.registered(association)
 }
 
 fn association_named(sim: &Sim, name: &str) -> String {

@@ -159,7 +159,6 @@ fn tampered(state_home: &Path, sim: &Sim) {
         token_counter: 0,
         unanswered: None,
         association_id: None,
-        oauth_url: None,
         devices: None,
     };
     // save() writes what it is given: the tampering.

@@ -20,6 +20,7 @@ mod identity_e2e;
 mod journal_hostile_e2e;
 mod keys_e2e;
 mod layers;
+mod lifecycle_e2e;
 mod lock_e2e;
 mod log_file_e2e;
 mod manage_e2e;

@@ -119,19 +119,25 @@ fn delete_asks_for_the_name_and_removes_it() {
 }
 
 #[test]
-fn deleting_one_with_managed_things_explains_the_conflict() {
+fn deleting_one_with_managed_things_deregisters_them_first() {
     let sim = Sim::start(100);
+    let id = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Summer house lights"))
+        .map(|a| a.account_association_id().to_owned())
+        .expect("seeded");
+    assert_eq!(sim.registered(&id).len(), 2, "seeded with two things");
     let dir = tempfile::tempdir().unwrap();
     let mut tui = manage_and_select(&sim, dir.path(), &[], "Summer house lights");
     tui.send(b"d");
-    tui.wait_for("Enter to delete");
+    // The count is said before the name is typed.
+    tui.wait_for("2 managed things registered");
     tui.send(b"Summer house lights");
     tui.send(ENTER);
-    tui.wait_for("Managed things are still registered to it");
-    assert_eq!(
-        state_of(&sim, "Summer house lights").as_deref(),
-        Some("ASSOCIATION_SUCCEEDED")
-    );
+    tui.wait_for("Deleted Summer house lights: it is gone");
+    assert!(sim.registered(&id).is_empty(), "deregistered");
+    assert_eq!(state_of(&sim, "Summer house lights"), None, "deleted");
     tui.send(b"q");
     assert_eq!(tui.wait_exit(), 0, "q is no interrupt");
 }

@@ -233,7 +233,6 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
         token_counter: 7,
         unanswered: Some(request.clone()),
         association_id: None,
-        oauth_url: None,
         devices: None,
     };
     store.save(&key, &journal).unwrap();
@@ -308,6 +307,8 @@ fn plain_manage_refreshes_an_expired_association_to_succeeded() {
         "stdout: {stdout}\nstderr: {stderr}\nbrowser: {browser_log}"
     );
     assert!(stderr.contains("REFRESH_TOKEN_EXPIRED"), "{stderr}");
+    // A refresh creates nothing, and says so.
+    assert!(!stderr.contains("Created "), "{stderr}");
     assert!(
         stderr.contains("Open this URL to authorize the account:"),
         "{stderr}"
@@ -347,6 +348,7 @@ fn plain_discovers_and_adopts_the_devices_picked_by_number_after_success() {
         "{stderr}"
     );
     assert!(stderr.contains("Adopting: 2 of 2 done"), "{stderr}");
+    assert_eq!(stderr.matches("Adopted 2 devices").count(), 1, "{stderr}");
     let summary: serde_json::Value = serde_json::from_str(&stdout).expect("JSON summary");
     assert_eq!(summary["DevicesAdopted"], 2, "{summary}");
     assert!(
@@ -366,4 +368,93 @@ fn plain_discovers_and_adopts_the_devices_picked_by_number_after_success() {
         )
         .unwrap();
     assert_eq!(registered.items().len(), 2);
+}
+
+/// Manage in plain mode speaks the TUI's keys: `v` shows the details, `d` deletes, and a delete
+/// always asks for the name at a prompt of its own and says what became of it.
+#[test]
+fn plain_manage_shows_details_with_v_and_deletes_with_d_after_the_name() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let args = wizard_args(&sim, &["--plain", "--manage"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let answers = "Old apartment\n1\nv\nd\nOld apartment\nq\n";
+    let out = run(command(dir.path(), &args), answers);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    // The details line, then the menu in the TUI's letters.
+    assert!(
+        stderr.contains("REFRESH_TOKEN_EXPIRED, destination "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("v details"), "{stderr}");
+    assert!(stderr.contains("d delete"), "{stderr}");
+    assert!(
+        stderr.contains("Type \"Old apartment\" and Enter to delete it"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Deleted"), "{stderr}");
+    // On the service: gone, or on its way.
+    let left = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Old apartment"));
+    assert!(
+        left.as_ref()
+            .is_none_or(|a| a.association_state().as_str() == "ASSOCIATION_DELETING"),
+        "{left:?}"
+    );
+}
+
+/// `q` at the review of a demo (no journal) asks whether to lose the draft once, and `y` quits.
+#[test]
+fn demo_plain_quits_from_the_review_after_one_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        command(
+            dir.path(),
+            &[
+                "demo",
+                "--plain",
+                "--approve-after-ms",
+                "50",
+                "--no-browser",
+            ],
+        ),
+        "brightlight-api-key\nDemo quit\n\n\n\nq\ny\n",
+    );
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(stderr.matches("Create it?").count(), 1, "{stderr}");
+    assert!(stderr.contains("quitting loses this draft"), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(iotmi_core::flow::OutcomeKind::Cancelled.exit_code()),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stdout.contains("ASSOCIATION_"), "{stdout}");
+}
+
+/// A failed association: plain mode exits with the status the flow's outcome gives.
+#[test]
+fn plain_failed_association_exits_with_the_flows_status() {
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let (browser, _log) = write_browser(dir.path(), "deny");
+    let args = wizard_args(&sim, &["--plain", "--browser-command", &browser]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(
+        command(dir.path(), &args),
+        "acme us\n1\nPlain denied\n\n\ny\n",
+    );
+    let (stdout, stderr) = texts(&out);
+    assert!(stdout.contains("ASSOCIATION_FAILED"), "{stdout}\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(iotmi_core::flow::OutcomeKind::Failed.exit_code()),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
 }

@@ -88,9 +88,10 @@ fn wait_for(endpoint: &str, id: &str, want: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_cli_creates_approves_and_deletes_an_association() {
-    // Each CLI call takes ~0.5 s to start, so DELETING must last long enough to be seen.
+    // Each CLI call takes ~0.5 s to start (seconds on a loaded machine), so DELETING must last
+    // long enough to be seen.
     let sim = start(SimConfig {
-        delete_after_ms: 2500,
+        delete_after_ms: 6000,
         ..config()
     })
     .await;

@@ -22,7 +22,9 @@ pub fn of_outcome(kind: OutcomeKind) -> i32 {
     match kind {
         OutcomeKind::Succeeded | OutcomeKind::LeftInProgress | OutcomeKind::Closed => OK,
         OutcomeKind::Failed => FAILED,
-        OutcomeKind::Cancelled => ERROR,
+        // `q` with a draft unsubmitted; a followed association lost to an error that waiting
+        // cannot mend (not found, access denied…).
+        OutcomeKind::Cancelled | OutcomeKind::Lost => ERROR,
         OutcomeKind::Interrupted => INTERRUPTED,
         OutcomeKind::Signalled(signal) => 128 + signal,
     }

@@ -19,6 +19,10 @@ pub enum SavedStep {
     Review,
 }
 
+/// There is no consent URL here: it is sensitive (whoever completes it links their account to
+/// this customer), so it is kept nowhere and a resume asks GetAccountAssociation for it.
+/// Journals of earlier versions that held one (`oauth_url`) still load: serde skips the field,
+/// and the next write drops it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     pub version: u32,
@@ -38,9 +42,6 @@ pub struct Journal {
     /// returns the association it may already have created.
     pub unanswered: Option<CreateRequest>,
     pub association_id: Option<String>,
-    /// The association's consent URL while it is in progress: never lost with the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oauth_url: Option<String>,
     /// Devices being adopted: a rerun lists the discovery again and adopts the rest with the
     /// same ClientTokens (from `token_seed`), never a second managed thing for a device.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -65,6 +65,15 @@ pub trait AssociationService: Send + Sync + 'static {
     fn association_things(&self, _association_id: String) -> ServiceFuture<Vec<ManagedThing>> {
         unsupported("ListManagedThingAccountAssociations")
     }
+    /// The ids of the managed things registered to an association
+    /// (ListManagedThingAccountAssociations, every page).
+    fn registered_things(&self, _association_id: String) -> ServiceFuture<Vec<String>> {
+        unsupported("ListManagedThingAccountAssociations")
+    }
+    /// DeregisterAccountAssociation: the managed thing is no longer registered to it.
+    fn deregister_thing(&self, _thing_id: String, _association_id: String) -> ServiceFuture<()> {
+        unsupported("DeregisterAccountAssociation")
+    }
     /// How many managed things each association has (ListManagedThingAccountAssociations,
     /// every page): association id → count.
     fn managed_thing_counts(&self) -> ServiceFuture<BTreeMap<String, usize>> {

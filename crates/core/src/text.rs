@@ -151,3 +151,25 @@ mod tests {
         assert_eq!(shell_join(Vec::<String>::new()), "");
     }
 }
+
+/// A yes/no answer typed at a prompt: `y`/`yes` or `n`/`no` (any case); anything else, Enter
+/// included, is the prompt's default. The one rule for every `[Y/n]` and `[y/N]` question.
+pub fn answer_yes(answer: &str, default: bool) -> bool {
+    match answer.trim().to_lowercase().as_str() {
+        "y" | "yes" => true,
+        "n" | "no" => false,
+        _ => default,
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::answer_yes;
+
+    #[test]
+    fn yes_and_no_in_any_case_else_the_default() {
+        assert!(answer_yes("Y", false) && answer_yes("yes", false) && answer_yes("", true));
+        assert!(!answer_yes("NO", true) && !answer_yes("n", true) && !answer_yes("", false));
+        assert!(!answer_yes("maybe", false) && answer_yes("maybe", true));
+    }
+}

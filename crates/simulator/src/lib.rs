@@ -1,8 +1,8 @@
 //! An in-process simulator of the `iot-managed-integrations` service (restJson1 over HTTP
 //! on 127.0.0.1). It shares nothing with the wizard but the wire contract.
 //!
-//! Layout: this file holds the configuration and the running handle; `http` is the HTTP/1.1
-//! server (deadlines, connection cap, errors of the transport in the service's shape),
+//! Layout: this file holds the configuration and the running handle; `http` serves HTTP/1.1
+//! with hyper and adds deadlines, the connection cap and its refusals in the service's shape,
 //! `server` routes and applies auth and faults, `api` implements the operations, `store`
 //! keeps associations and their time-driven lifecycle (`devices` their discoveries and managed
 //! things, `device_api` those operations), `validate` and `paging` hold the
@@ -88,18 +88,22 @@ pub struct SimConfig {
     /// Share (0.0–1.0) of device discoveries ending FAILED or TIMED_OUT. Seeded by --fault-seed.
     #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_rate)]
     pub discovery_fail_rate: f64,
-    /// Connections served at once; one more is answered 503 ServiceUnavailableException and
-    /// closed (so floods of idle sockets cannot use up file descriptors).
+    /// Connections served at once. When all are taken, the one idle longest (no request in
+    /// flight) is closed for a newcomer; only when every one has a request in flight is the
+    /// newcomer answered 503 ServiceUnavailableException (so floods of idle sockets use up
+    /// neither file descriptors nor the service).
     #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_connections: u32,
-    /// Deadline for a request's headers, from the connection's start (or the request's first
-    /// byte on a kept-alive connection); a slower client gets 408 and is disconnected.
+    /// Deadline for a request's headers, from the connection's start (or the end of the
+    /// previous answer on a kept-alive connection); a slower client is disconnected (by
+    /// hyper, without an answer).
     #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = positive_ms)]
     pub header_timeout_ms: u64,
     /// Deadline for a request's body after its headers, and for writing the answer.
     #[arg(long, default_value_t = 30_000, value_name = "N", value_parser = positive_ms)]
     pub body_timeout_ms: u64,
-    /// A kept-alive connection waiting this long for its next request is closed.
+    /// A kept-alive connection waiting this long for its next request is closed (sooner if
+    /// --header-timeout-ms is shorter: hyper's header deadline runs while it waits).
     #[arg(long, default_value_t = 60_000, value_name = "N", value_parser = positive_ms)]
     pub idle_timeout_ms: u64,
 }

@@ -1,16 +1,130 @@
+//! Authorize: where the account owner signs in, the consent URL (open, copy, unwrapped, QR
+//! code) and the association's state while it is waited for.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use unicode_width::UnicodeWidthChar;
 
-use crate::ui::app::App;
+use super::Screen;
+use crate::ui::app::{App, HostAction, Overlay, Reaction};
+use crate::ui::autopilot::{Pilot, Plan, Round};
+use crate::ui::keymap::{
+    Action, Binding, Char, Code, back_to_list, bind, owner_keys, quiet, timeout_keys,
+};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, owner_hint, spinner};
-use iotmi_core::flow::{BrowserNote, sign_in, vetted_url};
+use iotmi_core::flow::{BrowserNote, Intent, OwnerAction, owner_actions, sign_in, vetted_url};
+use iotmi_core::service::AssociationState;
 use iotmi_core::text::sanitize;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub struct Authorize;
+
+impl Screen for Authorize {
+    fn keys(&self, app: &App) -> Vec<Binding> {
+        let mut keys = owner_keys(app);
+        keys.extend(timeout_keys(app));
+        keys.extend(back_to_list(app));
+        keys.extend([
+            bind("o", &[Char('o')], "open", Action::OpenBrowser),
+            bind("c", &[Char('c')], "copy", Action::CopyUrl),
+            bind("u", &[Char('u')], "unwrapped", Action::Unwrapped),
+            bind("v", &[Char('v')], "QR code", Action::ToggleQr),
+            bind(
+                "Enter",
+                &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+                "status",
+                Action::ShowStatus,
+            ),
+            quiet(bind(
+                "Esc",
+                &[Code(KeyCode::Esc), Code(KeyCode::BackTab)],
+                "back",
+                Action::Back,
+            )),
+        ]);
+        keys
+    }
+
+    fn act(&self, app: &mut App, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            Action::ActAsOwner(action) => Intent::ActAsOwner(action),
+            Action::KeepWaiting => Intent::KeepWaiting,
+            Action::LeaveInProgress => Intent::LeaveInProgress,
+            Action::Back => Intent::Back,
+            Action::OpenBrowser => Intent::OpenBrowser,
+            Action::ShowStatus => Intent::ShowStatus,
+            // Only a URL the URL policy accepts is ever copied (the terminal host says how
+            // it went).
+            Action::CopyUrl => match vetted_url(&app.flow) {
+                Some(url) => {
+                    return Reaction {
+                        effects: Vec::new(),
+                        host: vec![HostAction::Copy(url.to_string())],
+                    };
+                }
+                None => {
+                    app.ui.flash = Some("This URL was refused: it is not copied".into());
+                    return Reaction::default();
+                }
+            },
+            Action::Unwrapped => {
+                let Some(url) = app.flow.oauth_url() else {
+                    return Reaction::default();
+                };
+                return Reaction {
+                    effects: Vec::new(),
+                    host: vec![HostAction::ShowUnwrapped {
+                        heading: "The authorization URL",
+                        text: url.to_string(),
+                    }],
+                };
+            }
+            Action::ToggleQr => {
+                // Only a URL the URL policy accepts is ever put in a QR code.
+                if vetted_url(&app.flow).is_some() {
+                    app.ui.overlay = Some(Overlay::Qr);
+                } else {
+                    app.ui.flash = Some("This URL was refused: no QR code is made of it".into());
+                }
+                return Reaction::default();
+            }
+            _ => return Reaction::default(),
+        };
+        app.send(intent, now).into()
+    }
+
+    fn render(&self, app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(app, frame, area, theme)
+    }
+
+    fn autoplay(&self, app: &App, _round: &Round) -> Plan {
+        consent_autoplay(app)
+    }
+}
+
+/// While consent is waited for (Authorize, Status): the presenter's keyboard approves as the
+/// account owner; an expired token is refreshed (where the screen has a key for it).
+pub fn consent_autoplay(app: &App) -> Plan {
+    let ms = Duration::from_millis;
+    let tracked = app.flow.association().as_ref()?;
+    if owner_actions(&app.flow).contains(&OwnerAction::Approve) {
+        Some((
+            ms(3000),
+            Pilot::Press(Action::ActAsOwner(OwnerAction::Approve)),
+        ))
+    } else if tracked.state == AssociationState::RefreshTokenExpired {
+        Some((ms(1500), Pilot::Press(Action::Refresh)))
+    } else {
+        None
+    }
+}
+
+fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
     let Some(tracked) = &model.association() else {

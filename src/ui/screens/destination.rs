@@ -1,17 +1,178 @@
+//! Step 1: the connector destinations, filtered as typed, with the highlighted one's details.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::ListItem;
+use tui_input::Input;
 
-use crate::ui::app::App;
+use super::{Change, Screen, clamp, mirror, move_cursor};
+use crate::ui::app::{App, Reaction};
+use crate::ui::autopilot::{Pilot, Plan, Round, type_towards};
+use crate::ui::keymap::{
+    Action, Binding, Char, Code, bind, filtered_list_escape, is_move, list_moves, quiet,
+};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
-    boxed_paragraph, error_lines, highlighted, labelled, spinner, text_field, windowed_list,
+    ListWindow, boxed_paragraph, error_lines, highlighted, labelled, spinner, text_field,
+    windowed_list,
 };
-use iotmi_core::flow::{DetailLoad, Load};
+use iotmi_core::flow::{DetailLoad, Effect, Flow, Intent, Load};
+use iotmi_core::service::DestinationSummary;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub filter: Input,
+    pub cursor: usize,
+    pub window: ListWindow,
+    /// The prefilled destination has been put under the cursor (once).
+    pub prefill_placed: bool,
+}
+
+impl State {
+    pub fn follow(&mut self, flow: &Flow, _change: Change) {
+        mirror(&mut self.filter, &flow.destinations().filter);
+        if !self.prefill_placed
+            && self.filter.value().is_empty()
+            && let Some(wanted) = flow.opts().prefill.destination.as_deref()
+            && let Some(index) = flow
+                .destinations()
+                .items
+                .iter()
+                .position(|d| d.id == wanted)
+            && let Some(position) = flow.destinations().matches.iter().position(|&m| m == index)
+        {
+            self.cursor = position;
+            self.prefill_placed = true;
+        }
+        clamp(&mut self.cursor, flow.destinations().matches.len());
+    }
+}
+
+pub fn highlighted_destination(app: &App) -> Option<&DestinationSummary> {
+    let list = &app.flow.destinations();
+    list.items
+        .get(*list.matches.get(app.ui.destination.cursor)?)
+}
+
+/// The highlighted destination, or a prefilled id not (yet) in the list.
+fn to_choose(app: &App) -> String {
+    match highlighted_destination(app) {
+        Some(d) => d.id.clone(),
+        None if app.ui.destination.filter.value().is_empty() => app
+            .flow
+            .opts()
+            .prefill
+            .destination
+            .clone()
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+pub struct Destination;
+
+impl Screen for Destination {
+    fn keys(&self, app: &App) -> Vec<Binding> {
+        if matches!(app.flow.destinations().load, Load::Failed(_)) {
+            return vec![
+                bind(
+                    "r",
+                    &[Char('r'), Code(KeyCode::Enter)],
+                    "retry",
+                    Action::Reload,
+                ),
+                quiet(bind("Esc", &[Code(KeyCode::Esc)], "back", Action::Back)),
+            ];
+        }
+        let mut keys = list_moves();
+        keys.push(bind("type", &[], "filter", Action::FocusFilter));
+        keys.push(bind(
+            "Enter",
+            &[Code(KeyCode::Enter), Code(KeyCode::Tab)],
+            "select",
+            Action::Choose,
+        ));
+        keys.extend(filtered_list_escape(&app.ui.destination.filter, "back"));
+        keys
+    }
+
+    fn act(&self, app: &mut App, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            action if is_move(action) => {
+                let state = &mut app.ui.destination;
+                let page = state.window.page();
+                let len = app.flow.destinations().matches.len();
+                move_cursor(&mut state.cursor, len, page, action);
+                return Reaction::default();
+            }
+            Action::Choose => Intent::ChooseDestination(to_choose(app)),
+            Action::Back => Intent::Back,
+            Action::ClearFilter => {
+                app.ui.destination.filter = Input::default();
+                return self.typed(app, now).into();
+            }
+            Action::Reload => Intent::ReloadDestinations,
+            _ => return Reaction::default(),
+        };
+        app.send(intent, now).into()
+    }
+
+    fn typing(&self, app: &App) -> bool {
+        !matches!(app.flow.destinations().load, Load::Failed(_))
+    }
+
+    fn focused_input<'a>(&self, app: &'a mut App) -> Option<&'a mut Input> {
+        Some(&mut app.ui.destination.filter)
+    }
+
+    /// The filter tells the flow; the highlight stays on the same item while it still matches.
+    fn typed(&self, app: &mut App, now: Instant) -> Vec<Effect> {
+        let highlighted = app
+            .flow
+            .destinations()
+            .matches
+            .get(app.ui.destination.cursor)
+            .copied();
+        let filter = app.ui.destination.filter.value().to_string();
+        let effects = app.send(Intent::FilterDestinations(filter), now);
+        app.ui.destination.cursor = highlighted
+            .and_then(|h| app.flow.destinations().matches.iter().position(|&m| m == h))
+            .unwrap_or(0);
+        effects
+    }
+
+    fn render(&self, app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(app, frame, area, theme)
+    }
+
+    /// Enough of the round's destination's name to find it, typed as a person filters; then
+    /// down to it and Enter.
+    fn autoplay(&self, app: &App, round: &Round) -> Plan {
+        let ms = Duration::from_millis;
+        let goal = round.destination.as_deref()?;
+        let name = app.flow.listed_destination(goal)?.name.to_lowercase();
+        let query: String = name
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(typed) = type_towards(&app.ui.destination.filter, &query) {
+            return Some(typed);
+        }
+        match highlighted_destination(app) {
+            Some(d) if d.id == goal => Some((ms(900), Pilot::Press(Action::Choose))),
+            Some(_) => Some((ms(300), Pilot::Press(Action::Down))),
+            None => Some((ms(500), Pilot::ClearField)),
+        }
+    }
+}
+
+fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
     let list = &model.destinations();
@@ -50,7 +211,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame,
         filter_area,
         title,
-        &ui.destination_filter,
+        &ui.destination.filter,
         true,
         theme,
     );
@@ -83,7 +244,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-    let filter = ui.destination_filter.value();
+    let filter = ui.destination.filter.value();
     let row = |d: &iotmi_core::service::DestinationSummary| {
         let connector = model
             .connector_name(&d.cloud_connector_id)
@@ -97,14 +258,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame,
         left,
         "Destinations",
-        (&list.items, &list.matches, ui.destination_cursor),
-        &ui.destination_window,
+        (&list.items, &list.matches, ui.destination.cursor),
+        &ui.destination.window,
         row,
         theme,
     );
 
     let mut lines = Vec::new();
-    match app.highlighted_destination() {
+    match highlighted_destination(app) {
         Some(d) => {
             lines.push(Line::from(Span::styled(d.name.clone(), theme.title())));
             lines.push(labelled("id", d.id.clone(), theme));

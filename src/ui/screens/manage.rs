@@ -1,21 +1,257 @@
+//! Manage: the account's associations as a filterable list, with what can be done to the
+//! highlighted one (details, authorize, refresh, retry as new, devices, delete) and a bulk
+//! refresh of the picked ones.
+
+use std::time::Instant;
+
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{ListItem, Paragraph};
+use tui_input::Input;
 
-use crate::ui::app::App;
+use super::{Change, Screen, clamp, mirror, move_cursor};
+use crate::ui::app::{App, Reaction};
+use crate::ui::keymap::{
+    Action, Binding, Char, Code, bind, filtered_list_escape, focused_filter_keys, is_move,
+    letter_moves, list_moves, quiet,
+};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
-    boxed_paragraph, error_lines, highlighted, key_line, labelled, spinner, text_field,
+    ListWindow, boxed_paragraph, error_lines, highlighted, key_line, labelled, spinner, text_field,
     windowed_list,
 };
-use iotmi_core::flow::{Load, Notice};
-use iotmi_core::service::AssociationState;
+use iotmi_core::flow::{Effect, Flow, Intent, Load, Notice, Step};
+use iotmi_core::service::{AssociationState, AssociationSummary};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub filter: Input,
+    pub filter_focused: bool,
+    pub cursor: usize,
+    pub window: ListWindow,
+    /// The name typed to confirm a delete, while the flow asks for it.
+    pub delete_input: Option<Input>,
+}
+
+impl State {
+    /// Follows the flow after an update; the intent the flow must hear back, if any.
+    pub fn follow(&mut self, flow: &Flow, _change: Change) -> Option<Intent> {
+        mirror(&mut self.filter, &flow.manage().filter);
+        if flow.step() != Step::Manage || flow.manage().confirm_delete.is_none() {
+            self.delete_input = None;
+        } else if self.delete_input.is_none() {
+            self.delete_input = Some(Input::default());
+        }
+        clamp(&mut self.cursor, flow.manage().matches.len());
+        // Back on the list: the association acted on is highlighted again once listed.
+        let id = flow.manage().focus.as_deref()?;
+        let view = flow.manage();
+        let position = view
+            .matches
+            .iter()
+            .position(|&i| view.items.get(i).is_some_and(|a| a.id == id))?;
+        self.cursor = position;
+        Some(Intent::ManageFocusShown)
+    }
+}
+
+pub fn highlighted_association(app: &App) -> Option<&AssociationSummary> {
+    let view = &app.flow.manage();
+    view.items.get(*view.matches.get(app.ui.manage.cursor)?)
+}
+
+fn move_in_list(app: &mut App, action: Action) {
+    let state = &mut app.ui.manage;
+    let page = state.window.page();
+    move_cursor(
+        &mut state.cursor,
+        app.flow.manage().matches.len(),
+        page,
+        action,
+    );
+}
+
+pub struct Manage;
+
+impl Screen for Manage {
+    fn keys(&self, app: &App) -> Vec<Binding> {
+        let flow = &app.flow;
+        let state = &app.ui.manage;
+        if state.delete_input.is_some() {
+            return vec![
+                bind(
+                    "Enter",
+                    &[Code(KeyCode::Enter)],
+                    "delete",
+                    Action::ConfirmDelete,
+                ),
+                bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelDelete),
+            ];
+        }
+        if state.filter_focused {
+            return focused_filter_keys();
+        }
+        let highlighted_state = highlighted_association(app).map(|a| a.state.clone());
+        let mut keys = list_moves();
+        keys.extend(letter_moves());
+        keys.push(bind("/", &[Char('/')], "filter", Action::FocusFilter));
+        keys.push(bind(
+            "Enter",
+            &[Code(KeyCode::Enter), Char('v')],
+            "details",
+            Action::ShowDetails,
+        ));
+        let picked = flow.manage().selected.len();
+        if picked > 0 {
+            keys.push(bind(
+                "r",
+                &[Char('r')],
+                "refresh the picked",
+                Action::RefreshAssociation,
+            ));
+        }
+        keys.push(quiet(bind(
+            "Space",
+            &[Char(' ')],
+            "pick for a bulk refresh",
+            Action::ToggleAssociation,
+        )));
+        match highlighted_state {
+            Some(AssociationState::InProgress) => keys.push(bind(
+                "a",
+                &[Char('a')],
+                "authorize",
+                Action::AuthorizeAssociation,
+            )),
+            Some(AssociationState::RefreshTokenExpired) if picked == 0 => keys.push(bind(
+                "r",
+                &[Char('r')],
+                "refresh",
+                Action::RefreshAssociation,
+            )),
+            Some(AssociationState::Succeeded) => {
+                keys.push(bind("f", &[Char('f')], "find devices", Action::ShowDevices))
+            }
+            Some(AssociationState::Failed) => {
+                keys.push(bind("n", &[Char('n')], "retry as new", Action::RetryAsNew))
+            }
+            _ => {}
+        }
+        if highlighted_state.is_some() {
+            keys.push(bind(
+                "d",
+                &[Char('d'), Code(KeyCode::Delete)],
+                "delete",
+                Action::AskDelete,
+            ));
+        }
+        keys.push(bind("g", &[Char('g')], "reload", Action::Reload));
+        keys.extend(filtered_list_escape(&state.filter, "back to Start"));
+        keys
+    }
+
+    fn act(&self, app: &mut App, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            action if is_move(action) => {
+                move_in_list(app, action);
+                return Reaction::default();
+            }
+            Action::Back => Intent::Back,
+            Action::FocusFilter | Action::LeaveFilter => {
+                app.ui.manage.filter_focused = action == Action::FocusFilter;
+                return Reaction::default();
+            }
+            Action::ClearFilter => {
+                app.ui.manage.filter = Input::default();
+                return self.typed(app, now).into();
+            }
+            Action::Reload => Intent::ReloadAssociations,
+            Action::ToggleAssociation => {
+                let Some(id) = highlighted_association(app).map(|a| a.id.clone()) else {
+                    return Reaction::default();
+                };
+                // The cursor moves on, as in a file manager's selection.
+                let effects = app.send(Intent::ToggleAssociation(id), now);
+                move_in_list(app, Action::Down);
+                return effects.into();
+            }
+            Action::ShowDetails
+            | Action::AuthorizeAssociation
+            | Action::RefreshAssociation
+            | Action::RetryAsNew
+            | Action::ShowDevices
+            | Action::AskDelete => {
+                let Some(id) = highlighted_association(app).map(|a| a.id.clone()) else {
+                    return Reaction::default();
+                };
+                match action {
+                    Action::ShowDetails => Intent::ShowAssociation(id),
+                    Action::AuthorizeAssociation => Intent::AuthorizeAssociation(id),
+                    Action::RefreshAssociation => Intent::RefreshAssociation(id),
+                    Action::RetryAsNew => Intent::RetryAsNew(id),
+                    Action::ShowDevices => Intent::ShowDevices(id),
+                    _ => Intent::AskDelete(id),
+                }
+            }
+            Action::ConfirmDelete => {
+                match (
+                    &app.flow.manage().confirm_delete,
+                    &app.ui.manage.delete_input,
+                ) {
+                    (Some(id), Some(typed)) => Intent::Delete {
+                        id: id.clone(),
+                        typed: typed.value().to_string(),
+                    },
+                    _ => return Reaction::default(),
+                }
+            }
+            Action::CancelDelete => Intent::CancelDelete,
+            _ => return Reaction::default(),
+        };
+        app.send(intent, now).into()
+    }
+
+    fn typing(&self, app: &App) -> bool {
+        app.ui.manage.filter_focused || app.ui.manage.delete_input.is_some()
+    }
+
+    fn focused_input<'a>(&self, app: &'a mut App) -> Option<&'a mut Input> {
+        let state = &mut app.ui.manage;
+        match &mut state.delete_input {
+            Some(input) => Some(input),
+            None if state.filter_focused => Some(&mut state.filter),
+            None => None,
+        }
+    }
+
+    /// The delete confirmation is the TUI's own until Enter; the filter tells the flow, and
+    /// the highlight stays on the same association while it still matches.
+    fn typed(&self, app: &mut App, now: Instant) -> Vec<Effect> {
+        if app.ui.manage.delete_input.is_some() {
+            return Vec::new();
+        }
+        let highlighted = app.flow.manage().matches.get(app.ui.manage.cursor).copied();
+        let filter = app.ui.manage.filter.value().to_string();
+        let effects = app.send(Intent::FilterAssociations(filter), now);
+        app.ui.manage.cursor = highlighted
+            .and_then(|h| app.flow.manage().matches.iter().position(|&m| m == h))
+            .unwrap_or(0);
+        effects
+    }
+
+    fn render(&self, app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(app, frame, area, theme)
+    }
+    // Not on the walkthrough's path: no autoplay goal.
+}
+
+fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
+    let state = &ui.manage;
     let view = &model.manage();
     if let Load::Failed(error) = &view.load {
         let lines = error_lines(error, &model.target().profile, &[("g", "retry")], theme);
@@ -48,7 +284,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Span::raw("Filter (/)"),
         Span::styled(count, theme.dim()),
     ]);
-    match &ui.delete_input {
+    match &state.delete_input {
         Some(input) => text_field(
             frame,
             filter_area,
@@ -61,15 +297,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             frame,
             filter_area,
             title,
-            &ui.manage_filter,
-            ui.manage_filter_focused,
+            &state.filter,
+            state.filter_focused,
             theme,
         ),
     }
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-    let filter = ui.manage_filter.value();
+    let filter = state.filter.value();
     let row = |a: &iotmi_core::service::AssociationSummary| {
         let name = if a.name.is_empty() {
             a.id.clone()
@@ -101,14 +337,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame,
         left,
         "Associations",
-        (&view.items, &view.matches, ui.manage_cursor),
-        &ui.manage_window,
+        (&view.items, &view.matches, state.cursor),
+        &state.window,
         row,
         theme,
     );
 
     let mut lines = Vec::new();
-    if let Some(a) = app.highlighted_association() {
+    if let Some(a) = highlighted_association(app) {
         // What matters first, so a 60x16 window keeps it: name, state, what can be done.
         lines.push(Line::from(Span::styled(
             if a.name.is_empty() {

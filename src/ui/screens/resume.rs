@@ -1,13 +1,56 @@
+//! A saved, unfinished onboarding: resume it or start fresh.
+
+use std::time::Instant;
+
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::ui::app::App;
+use super::Screen;
+use crate::ui::app::{App, Reaction};
+use crate::ui::keymap::{Action, Binding, Char, Code, bind};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, key_line, labelled};
+use iotmi_core::flow::Intent;
 use iotmi_core::journal::SavedStep;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub struct Resume;
+
+impl Screen for Resume {
+    fn keys(&self, _app: &App) -> Vec<Binding> {
+        vec![
+            bind(
+                "Enter",
+                &[Code(KeyCode::Enter), Char('r')],
+                "resume",
+                Action::Resume,
+            ),
+            bind(
+                "d",
+                &[Char('d'), Code(KeyCode::Delete)],
+                "start fresh",
+                Action::Discard,
+            ),
+        ]
+    }
+
+    fn act(&self, app: &mut App, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            Action::Resume => Intent::Resume,
+            Action::Discard => Intent::Discard,
+            _ => return Reaction::default(),
+        };
+        app.send(intent, now).into()
+    }
+
+    fn render(&self, app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(app, frame, area, theme)
+    }
+    // Not on the walkthrough's path: no autoplay goal.
+}
+
+fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
 
     let Some(journal) = &model.opts().resume else {

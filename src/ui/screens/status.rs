@@ -1,14 +1,73 @@
+//! The association's state while it is waited for, with what can be done about it (refresh
+//! an expired token, keep waiting or leave it in progress). Its render also draws Done.
+
+use std::time::Instant;
+
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::ui::app::App;
+use super::Screen;
+use super::authorize::consent_autoplay;
+use crate::ui::app::{App, Reaction};
+use crate::ui::autopilot::{Plan, Round};
+use crate::ui::keymap::{
+    Action, Binding, Char, Code, back_to_list, bind, owner_keys, quiet, timeout_keys,
+};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, key_line, labelled, owner_hint, spinner};
-use iotmi_core::flow::{RefreshState, Step};
+use iotmi_core::flow::{Intent, RefreshState};
 use iotmi_core::service::AssociationState;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub struct Status;
+
+impl Screen for Status {
+    fn keys(&self, app: &App) -> Vec<Binding> {
+        let flow = &app.flow;
+        let mut keys = owner_keys(app);
+        keys.extend(timeout_keys(app));
+        keys.extend(back_to_list(app));
+        let tracked = flow.association().as_ref();
+        if tracked.is_some_and(|a| a.state == AssociationState::RefreshTokenExpired) {
+            keys.push(bind("r", &[Char('r')], "refresh", Action::Refresh));
+        }
+        if flow.oauth_url().is_some() {
+            keys.push(bind("a", &[Char('a')], "authorize", Action::ShowAuthorize));
+        }
+        keys.push(quiet(bind(
+            "Esc",
+            &[Code(KeyCode::Esc)],
+            "back",
+            Action::Back,
+        )));
+        keys
+    }
+
+    fn act(&self, app: &mut App, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            Action::ActAsOwner(action) => Intent::ActAsOwner(action),
+            Action::KeepWaiting => Intent::KeepWaiting,
+            Action::LeaveInProgress => Intent::LeaveInProgress,
+            Action::Back => Intent::Back,
+            Action::Refresh => Intent::Refresh,
+            Action::ShowAuthorize => Intent::ShowAuthorize,
+            _ => return Reaction::default(),
+        };
+        app.send(intent, now).into()
+    }
+
+    fn render(&self, app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(app, frame, area, theme, false)
+    }
+
+    fn autoplay(&self, app: &App, _round: &Round) -> Plan {
+        consent_autoplay(app)
+    }
+}
+
+/// The association's state; `done`: as the last screen of the run (Done).
+pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, done: bool) {
     let model = &app.flow;
     let ui = &app.ui;
     let Some(tracked) = &model.association() else {
@@ -43,13 +102,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.push(Line::from(state_line));
     lines.push(Line::from(""));
 
-    if let Some(error) = model.polling().as_ref().and_then(|p| p.last_error.as_ref()) {
-        lines.push(Line::from(Span::styled(
-            format!("Last check failed ({}); still checking.", error.title()),
-            theme.warn(),
-        )));
+    if let Some(retrying) = model.polling().as_ref().and_then(|p| p.retrying.as_ref()) {
+        lines.push(Line::from(Span::styled(retrying.line(), theme.warn())));
+    }
+    if let Some(error) = &tracked.lost {
+        let (what, remedy) = iotmi_core::flow::retry::ended_explanation(error);
+        lines.push(Line::from(Span::styled(format!("✗ {what}"), theme.error())));
+        lines.push(Line::from(Span::styled(remedy, theme.dim())));
+        lines.push(Line::from(""));
     }
     match &tracked.state {
+        _ if tracked.lost.is_some() => {}
         AssociationState::Succeeded => {
             lines.push(Line::from(Span::styled(
                 "✓ The account is associated.",
@@ -133,11 +196,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             )));
         }
     }
-    let title = match (&tracked.state, model.step()) {
+    let title = match (&tracked.state, done) {
         (AssociationState::Failed, _) => "Association failed",
-        (AssociationState::Succeeded, Step::Done) => "Done: associated",
-        (_, Step::Done) => "Done",
-        _ => "Association state",
+        (AssociationState::Succeeded, true) => "Done: associated",
+        (_, true) => "Done",
+        (_, false) => "Association state",
     };
     boxed_paragraph(frame, area, title, lines, theme);
 }

@@ -1,13 +1,67 @@
+//! Submitting: the create call in flight, or its failure with retry (same ClientToken) and edit.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use crate::ui::app::App;
+use super::Screen;
+use crate::ui::app::{App, Reaction};
+use crate::ui::autopilot::{Pilot, Plan, Round};
+use crate::ui::keymap::{Action, Binding, Char, Code, bind};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, error_lines, spinner};
-use iotmi_core::flow::SubmitState;
+use iotmi_core::flow::{Intent, SubmitState};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub struct Submit;
+
+impl Screen for Submit {
+    fn keys(&self, app: &App) -> Vec<Binding> {
+        match app.flow.submit() {
+            SubmitState::Failed(_) => vec![
+                bind(
+                    "r",
+                    &[Char('r'), Code(KeyCode::Enter)],
+                    "retry",
+                    Action::Retry,
+                ),
+                bind(
+                    "e",
+                    &[Char('e'), Code(KeyCode::Esc)],
+                    "edit",
+                    Action::EditDraft,
+                ),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    fn act(&self, app: &mut App, action: Action, now: Instant) -> Reaction {
+        let intent = match action {
+            Action::Retry => Intent::Retry,
+            Action::EditDraft => Intent::EditDraft,
+            _ => return Reaction::default(),
+        };
+        app.send(intent, now).into()
+    }
+
+    fn render(&self, app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(app, frame, area, theme)
+    }
+
+    fn autoplay(&self, app: &App, _round: &Round) -> Plan {
+        match app.flow.submit() {
+            SubmitState::Failed(_) => {
+                Some((Duration::from_millis(1500), Pilot::Press(Action::Retry)))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
     let ui = &app.ui;
     match &model.submit() {

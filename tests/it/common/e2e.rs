@@ -43,6 +43,34 @@ impl Sim {
             .to_vec()
     }
 
+    /// The managed things registered to `association` on the service (every page).
+    pub fn registered(&self, association: &str) -> Vec<String> {
+        let client = super::client(&self.handle);
+        let mut things = Vec::new();
+        let mut next = None;
+        loop {
+            let out = self
+                .rt
+                .block_on(
+                    client
+                        .list_managed_thing_account_associations()
+                        .account_association_id(association)
+                        .set_next_token(next)
+                        .send(),
+                )
+                .expect("ListManagedThingAccountAssociations");
+            things.extend(
+                out.items()
+                    .iter()
+                    .filter_map(|i| i.managed_thing_id().map(str::to_owned)),
+            );
+            match out.next_token() {
+                Some(token) => next = Some(token.to_owned()),
+                None => return things,
+            }
+        }
+    }
+
     pub fn oauth_url(&self, id: &str) -> String {
         let client = super::client(&self.handle);
         self.rt

@@ -27,6 +27,21 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     nav::forward(flow, Step::Auth)
 }
 
+/// The auth material a typed answer names: its number in the destination's list, its name,
+/// or (empty) the one already chosen.
+pub fn material_by_answer(flow: &Flow, answer: &str) -> Option<String> {
+    if answer.is_empty() {
+        return flow.auth_material.clone();
+    }
+    let materials = &flow.destination.as_ref()?.auth_materials;
+    answer
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| materials.get(n.checked_sub(1)?))
+        .or_else(|| materials.iter().find(|m| *m == answer))
+        .cloned()
+}
+
 /// Next keeps the material already chosen (or the only one).
 pub fn next(flow: &mut Flow) -> Vec<Effect> {
     match flow.auth_material.clone() {

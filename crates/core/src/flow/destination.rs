@@ -6,8 +6,77 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{DetailLoad, Load, Step};
 use super::{Flow, Generation, nav, validate};
-use crate::filter::{destination_haystack, matching};
+use crate::filter::{destination_haystack, filter_matches, matching};
 use crate::service::{DestinationDetail, DestinationSummary, Page, ServiceError};
+
+/// Longer lists are narrowed with a filter before they are numbered.
+pub const LIST_MAX: usize = 30;
+
+/// What a typed answer at the destination prompt means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DestinationAnswer {
+    /// This destination: by its number in the list shown, its exact id or name, Enter for the
+    /// prefilled one, or the only match.
+    Choose(String),
+    /// Narrow the list to what matches this text.
+    Filter(String),
+    /// Nothing matches the text: the list is shown whole again.
+    NoMatch,
+    /// A number outside the list shown (of this many).
+    NotListed { number: usize, count: usize },
+    /// Enter with neither a default nor a single match.
+    Undecided,
+}
+
+/// The numbered destinations: the matches, when few enough to be listed.
+pub fn numbered(flow: &Flow) -> &[usize] {
+    let matches = &flow.destinations.matches;
+    if matches.len() <= LIST_MAX {
+        matches
+    } else {
+        &[]
+    }
+}
+
+/// The one rule for a typed destination answer (plain mode; `--destination` names an id).
+pub fn resolve(flow: &Flow, answer: &str) -> DestinationAnswer {
+    let list = &flow.destinations;
+    if answer.is_empty() {
+        let default = flow.opts.prefill.destination.as_ref();
+        if let Some(d) = default.and_then(|id| flow.listed_destination(id)) {
+            return DestinationAnswer::Choose(d.id.clone());
+        }
+        if let [only] = list.matches[..] {
+            return DestinationAnswer::Choose(list.items[only].id.clone());
+        }
+        return DestinationAnswer::Undecided;
+    }
+    // A number picks only from a list that is shown.
+    let shown = numbered(flow);
+    if let Ok(number) = answer.parse::<usize>()
+        && !shown.is_empty()
+    {
+        return match shown.get(number.wrapping_sub(1)) {
+            Some(&i) => DestinationAnswer::Choose(list.items[i].id.clone()),
+            None => DestinationAnswer::NotListed {
+                number,
+                count: shown.len(),
+            },
+        };
+    }
+    if let Some(d) = list
+        .items
+        .iter()
+        .find(|d| d.id == answer || d.name == answer)
+    {
+        return DestinationAnswer::Choose(d.id.clone());
+    }
+    if list.haystacks.iter().any(|h| filter_matches(h, answer)) {
+        DestinationAnswer::Filter(answer.to_string())
+    } else {
+        DestinationAnswer::NoMatch
+    }
+}
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if flow.step != Step::Destination {
@@ -186,6 +255,43 @@ pub fn on_detail(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_typed_destination_is_a_number_of_the_list_shown_an_exact_name_or_a_filter() {
+        use crate::flow::{DestinationAnswer, Intent, resolve_destination};
+        let mut flow = crate::flow::testing::flow_with_destinations();
+        let first = flow.destinations.items[flow.destinations.matches[0]]
+            .id
+            .clone();
+        assert_eq!(
+            resolve_destination(&flow, "1"),
+            DestinationAnswer::Choose(first)
+        );
+        let name = flow.destinations.items[1].name.clone();
+        let id = flow.destinations.items[1].id.clone();
+        assert_eq!(
+            resolve_destination(&flow, &name),
+            DestinationAnswer::Choose(id)
+        );
+        assert_eq!(
+            resolve_destination(&flow, "zzzz-nothing"),
+            DestinationAnswer::NoMatch
+        );
+        let count = flow.destinations.matches.len();
+        assert_eq!(
+            resolve_destination(&flow, &(count + 1).to_string()),
+            DestinationAnswer::NotListed {
+                number: count + 1,
+                count
+            }
+        );
+        crate::flow::testing::send(&mut flow, Intent::FilterDestinations("lights".into()));
+        assert_eq!(flow.destinations.matches.len(), 1);
+        assert!(matches!(
+            resolve_destination(&flow, ""),
+            DestinationAnswer::Choose(_)
+        ));
+    }
+
     use crate::flow::testing::*;
     use crate::flow::*;
     use crate::service::{ErrorKind, ServiceError};

@@ -22,6 +22,29 @@ pub const ADOPT_CONCURRENCY: usize = 4;
 /// How often a running discovery is asked about.
 pub const DISCOVERY_POLL: Duration = Duration::from_secs(1);
 
+/// Devices picked by typed numbers and ranges of the list shown: `1,3-5` → [1, 3, 4, 5], each
+/// within 1..=count; the error says what to type.
+pub fn picks(text: &str, count: usize) -> Result<Vec<usize>, String> {
+    let bad = || format!("Type all, none, or numbers from 1 to {count} such as 1,3-5.");
+    let mut picked = Vec::new();
+    for piece in text.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let (from, to) = piece.split_once('-').unwrap_or((piece, piece));
+        let (Ok(from), Ok(to)) = (from.trim().parse::<usize>(), to.trim().parse::<usize>()) else {
+            return Err(bad());
+        };
+        if from == 0 || to > count || from > to {
+            return Err(bad());
+        }
+        picked.extend(from..=to);
+    }
+    picked.sort_unstable();
+    picked.dedup();
+    if picked.is_empty() {
+        return Err(bad());
+    }
+    Ok(picked)
+}
+
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if let Intent::ShowDevices(id) = intent {
         return show(flow, id);
@@ -544,5 +567,555 @@ pub fn counts(flow: &Flow) -> (Option<usize>, Option<usize>) {
             Some(view.adoption.as_ref().map_or(0, |a| a.done.len())),
         ),
         _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::testing::*;
+    use crate::flow::{Event, update};
+    use crate::journal::DevicesJournal;
+    use crate::service::ErrorKind;
+
+    fn device(id: &str, name: &str, brand: &str, kind: &str) -> DiscoveredDevice {
+        DiscoveredDevice {
+            connector_device_id: id.into(),
+            name: name.into(),
+            brand: brand.into(),
+            model: "M1".into(),
+            device_types: vec![kind.into()],
+            modification: "DISCOVERED".into(),
+            managed_thing_id: None,
+            auth_material: format!("material-{id}"),
+        }
+    }
+
+    fn devices() -> Vec<DiscoveredDevice> {
+        vec![
+            device("d1", "Hall lamp", "Acme", "Light"),
+            device("d2", "Desk plug", "Volt", "Plug"),
+            device("d3", "Porch lamp", "Acme", "Light"),
+        ]
+    }
+
+    fn view(flow: &Flow) -> &DevicesView {
+        flow.devices.as_ref().expect("the Devices step")
+    }
+
+    /// The StartDiscovery among `effects`: its generation and token.
+    fn started(effects: &[Effect]) -> (Generation, String) {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::StartDiscovery {
+                    generation,
+                    association_id,
+                    client_token,
+                } if association_id == "aa-ok" => Some((*generation, client_token.clone())),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no StartDiscovery in {effects:?}"))
+    }
+
+    /// Only the service calls and timers (a journal write may come first).
+    fn calls(effects: Vec<Effect>) -> Vec<Effect> {
+        effects
+            .into_iter()
+            .filter(|e| !matches!(e, Effect::Persist(_)))
+            .collect()
+    }
+
+    fn adopted_ids(effects: &[Effect]) -> Vec<String> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::AdoptDevice { request, .. } => {
+                    Some(request.device.connector_device_id.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn thing_token(device: &str) -> String {
+        token::derived(SEED, "thing", &["aa-ok", device])
+    }
+
+    /// On Devices for the succeeded association of Manage, its discovery just asked for.
+    fn opened() -> (Flow, Generation) {
+        let mut flow = flow_in_manage();
+        let effects = send(&mut flow, Intent::ShowDevices("aa-ok".into()));
+        let (generation, _) = started(&effects);
+        (flow, generation)
+    }
+
+    fn page(
+        flow: &mut Flow,
+        generation: Generation,
+        items: Vec<DiscoveredDevice>,
+        next_token: Option<&str>,
+    ) -> Vec<Effect> {
+        calls(update(
+            flow,
+            Event::DevicesPage {
+                generation,
+                result: Ok(Page {
+                    items,
+                    next_token: next_token.map(str::to_string),
+                }),
+            },
+            now(),
+        ))
+    }
+
+    fn polled(flow: &mut Flow, generation: Generation, status: DiscoveryStatus) -> Vec<Effect> {
+        calls(update(
+            flow,
+            Event::DiscoveryPolled {
+                generation,
+                result: Ok(Discovery {
+                    id: "disc-1".into(),
+                    status,
+                }),
+            },
+            now(),
+        ))
+    }
+
+    /// The discovery ran and listed `items` in one page.
+    fn listed(items: Vec<DiscoveredDevice>) -> Flow {
+        let (mut flow, generation) = opened();
+        update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Ok("disc-1".into()),
+            },
+            now(),
+        );
+        update(&mut flow, Event::Woke { generation }, now());
+        polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        page(&mut flow, generation, items, None);
+        assert_eq!(
+            view(&flow).discovery,
+            DiscoveryState::Done {
+                id: "disc-1".into()
+            }
+        );
+        flow
+    }
+
+    fn adopted(
+        flow: &mut Flow,
+        generation: Generation,
+        device: &str,
+        result: Result<String, ServiceError>,
+    ) -> Vec<Effect> {
+        calls(update(
+            flow,
+            Event::Adopted {
+                generation,
+                device_id: device.into(),
+                result,
+            },
+            now(),
+        ))
+    }
+
+    fn adoption_generation(flow: &Flow) -> Generation {
+        view(flow).adoption.as_ref().expect("adopting").generation
+    }
+
+    #[test]
+    fn opening_devices_starts_a_discovery_whose_token_comes_from_the_seed() {
+        let mut flow = flow_in_manage();
+        let effects = send(&mut flow, Intent::ShowDevices("aa-ok".into()));
+        assert_eq!(flow.step, Step::Devices);
+        let (generation, client_token) = started(&effects);
+        assert_eq!(
+            client_token,
+            token::derived(SEED, "disc", &["aa-ok", &generation.to_string()])
+        );
+        assert_eq!(
+            view(&flow).discovery,
+            DiscoveryState::Starting { generation }
+        );
+        // Another discovery of the account is running: wait, then ask again with the same
+        // token (the same discovery, were the first answer lost).
+        let effects = calls(update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::Conflict, "one at a time")),
+            },
+            now(),
+        ));
+        assert_eq!(
+            effects,
+            [Effect::Wake {
+                generation,
+                after: DISCOVERY_POLL
+            }]
+        );
+        assert!(matches!(&view(&flow).message, Some(Notice::Info(m)) if m.contains("Another")));
+        let effects = calls(update(&mut flow, Event::Woke { generation }, now()));
+        assert_eq!(started(&effects), (generation, client_token));
+    }
+
+    #[test]
+    fn the_discovery_is_polled_until_it_succeeds_then_every_page_is_listed() {
+        let (mut flow, generation) = opened();
+        let effects = calls(update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Ok("disc-1".into()),
+            },
+            now(),
+        ));
+        let wake = [Effect::Wake {
+            generation,
+            after: DISCOVERY_POLL,
+        }];
+        assert_eq!(effects, wake);
+        // A stale timer asks nothing.
+        assert!(
+            calls(update(
+                &mut flow,
+                Event::Woke {
+                    generation: generation + 100
+                },
+                now()
+            ))
+            .is_empty()
+        );
+        let effects = calls(update(&mut flow, Event::Woke { generation }, now()));
+        assert_eq!(
+            effects,
+            [Effect::GetDiscovery {
+                generation,
+                id: "disc-1".into()
+            }]
+        );
+        // Still running, or a passing error: ask again in a moment.
+        assert_eq!(
+            polled(&mut flow, generation, DiscoveryStatus::Running),
+            wake
+        );
+        let effects = calls(update(
+            &mut flow,
+            Event::DiscoveryPolled {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")),
+            },
+            now(),
+        ));
+        assert_eq!(effects, wake);
+        assert!(view(&flow).items.is_empty());
+        let effects = polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        assert_eq!(
+            effects,
+            [Effect::ListDiscoveredDevices {
+                generation,
+                id: "disc-1".into(),
+                next_token: None
+            }]
+        );
+        let mut all = devices();
+        let last = all.split_off(2);
+        let effects = page(&mut flow, generation, all, Some("p2"));
+        assert_eq!(
+            effects,
+            [Effect::ListDiscoveredDevices {
+                generation,
+                id: "disc-1".into(),
+                next_token: Some("p2".into())
+            }]
+        );
+        assert!(matches!(
+            view(&flow).discovery,
+            DiscoveryState::Listing { .. }
+        ));
+        assert!(page(&mut flow, generation, last, None).is_empty());
+        assert_eq!(
+            view(&flow).discovery,
+            DiscoveryState::Done {
+                id: "disc-1".into()
+            }
+        );
+        assert_eq!(view(&flow).items, devices());
+        assert_eq!(view(&flow).matches, [0, 1, 2]);
+        assert_eq!(counts(&flow), (Some(3), Some(0)));
+    }
+
+    #[test]
+    fn a_failed_discovery_says_so_and_enter_starts_another() {
+        let (mut flow, generation) = opened();
+        update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Ok("disc-1".into()),
+            },
+            now(),
+        );
+        update(&mut flow, Event::Woke { generation }, now());
+        assert!(polled(&mut flow, generation, DiscoveryStatus::Failed).is_empty());
+        assert!(
+            matches!(&view(&flow).discovery, DiscoveryState::Failed(m) if m.contains("FAILED")),
+            "{:?}",
+            view(&flow).discovery
+        );
+        assert_eq!(counts(&flow), (None, None));
+        let (again, token) = started(&send(&mut flow, Intent::Next));
+        assert_ne!(again, generation, "a new discovery");
+        assert_eq!(
+            token,
+            token::derived(SEED, "disc", &["aa-ok", &again.to_string()])
+        );
+        // A call that fails outright fails the discovery too.
+        update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation: again,
+                result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")),
+            },
+            now(),
+        );
+        assert!(
+            matches!(&view(&flow).discovery, DiscoveryState::Failed(m) if m.contains("no")),
+            "{:?}",
+            view(&flow).discovery
+        );
+    }
+
+    #[test]
+    fn devices_are_selected_one_by_one_all_or_none_and_managed_ones_never() {
+        let mut items = devices();
+        items[1].managed_thing_id = Some("thing-0".into());
+        let mut flow = listed(items);
+        send(&mut flow, Intent::ToggleDevice("d1".into()));
+        send(&mut flow, Intent::ToggleDevice("d2".into()));
+        assert_eq!(
+            view(&flow).selected.iter().collect::<Vec<_>>(),
+            ["d1"],
+            "a managed thing already is not selectable"
+        );
+        send(&mut flow, Intent::ToggleDevice("d1".into()));
+        assert!(view(&flow).selected.is_empty(), "a second toggle unselects");
+        send(&mut flow, Intent::SelectAllDevices(true));
+        assert_eq!(
+            view(&flow).selected.iter().collect::<Vec<_>>(),
+            ["d1", "d3"]
+        );
+        send(&mut flow, Intent::SelectAllDevices(false));
+        assert!(view(&flow).selected.is_empty());
+        // Nothing selected: adopting says so, Enter leaves.
+        assert!(calls(send(&mut flow, Intent::AdoptSelected)).is_empty());
+        assert!(
+            matches!(&view(&flow).message, Some(Notice::Error(m)) if m.contains("Nothing to adopt"))
+        );
+        send(&mut flow, Intent::Next);
+        assert_eq!(flow.step, Step::Manage, "back to the list it came from");
+    }
+
+    #[test]
+    fn enter_adopts_the_selection_a_few_at_a_time_with_a_token_per_device() {
+        let items: Vec<DiscoveredDevice> = (1..=6)
+            .map(|i| device(&format!("d{i}"), &format!("Lamp {i}"), "Acme", "Light"))
+            .collect();
+        let mut flow = listed(items);
+        send(&mut flow, Intent::SelectAllDevices(true));
+        send(&mut flow, Intent::ToggleDevice("d2".into()));
+        let effects = send(&mut flow, Intent::Next);
+        assert_eq!(adopted_ids(&effects), ["d1", "d3", "d4", "d5"]);
+        assert_eq!(ADOPT_CONCURRENCY, 4);
+        let request = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::AdoptDevice { request, .. } => Some(request.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(request.association_id, "aa-ok");
+        assert_eq!(request.discovery_id, "disc-1");
+        assert_eq!(request.client_token, thing_token("d1"));
+        assert_eq!(request.device.auth_material, "material-d1");
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Persist(Some(_)))),
+            "journaled before the calls: {effects:?}"
+        );
+        // One answered: the next one goes.
+        let generation = adoption_generation(&flow);
+        let effects = adopted(&mut flow, generation, "d3", Ok("thing-3".into()));
+        assert_eq!(adopted_ids(&effects), ["d6"]);
+    }
+
+    #[test]
+    fn an_adopted_device_is_managed_and_a_failed_one_stays_selected_for_a_retry() {
+        let mut flow = listed(devices());
+        send(&mut flow, Intent::ToggleDevice("d1".into()));
+        send(&mut flow, Intent::ToggleDevice("d3".into()));
+        send(&mut flow, Intent::AdoptSelected);
+        let generation = adoption_generation(&flow);
+        // An answer of another adoption is not this one's.
+        adopted(&mut flow, generation + 100, "d1", Ok("thing-x".into()));
+        assert_eq!(view(&flow).items[0].managed_thing_id, None);
+        adopted(&mut flow, generation, "d1", Ok("thing-1".into()));
+        let error = ServiceError::new(ErrorKind::ServerError, "try later");
+        adopted(&mut flow, generation, "d3", Err(error.clone()));
+        let v = view(&flow);
+        assert_eq!(v.items[0].managed_thing_id.as_deref(), Some("thing-1"));
+        assert_eq!(v.items[2].managed_thing_id, None);
+        assert_eq!(v.selected.iter().collect::<Vec<_>>(), ["d3"]);
+        let adoption = v.adoption.as_ref().unwrap();
+        assert!(adoption.finished());
+        assert_eq!(adoption.done.get("d1").map(String::as_str), Some("thing-1"));
+        assert_eq!(adoption.failed.get("d3"), Some(&error));
+        assert!(
+            matches!(&v.message, Some(Notice::Error(m)) if m == "1 adopted, 1 failed: r retries the failed ones")
+        );
+        // r adopts the failed one again, with the same token.
+        let effects = calls(send(&mut flow, Intent::RetryFailedAdoptions));
+        match &effects[..] {
+            [Effect::AdoptDevice { request, .. }] => {
+                assert_eq!(request.device.connector_device_id, "d3");
+                assert_eq!(request.client_token, thing_token("d3"), "the same token");
+            }
+            other => panic!("{other:?}"),
+        }
+        adopted(&mut flow, generation, "d3", Ok("thing-3".into()));
+        let v = view(&flow);
+        assert!(v.selected.is_empty());
+        assert!(matches!(&v.message, Some(Notice::Info(m)) if m.starts_with("Adopted 2 devices")));
+        assert_eq!(counts(&flow), (Some(3), Some(2)));
+        // All adopted: Enter leaves.
+        send(&mut flow, Intent::Next);
+        assert_eq!(flow.step, Step::Manage);
+    }
+
+    #[test]
+    fn enter_after_a_failure_adopts_the_failed_one_again() {
+        let mut flow = listed(devices());
+        send(&mut flow, Intent::ToggleDevice("d2".into()));
+        send(&mut flow, Intent::Next);
+        let generation = adoption_generation(&flow);
+        adopted(
+            &mut flow,
+            generation,
+            "d2",
+            Err(ServiceError::new(ErrorKind::Throttled, "slow")),
+        );
+        let effects = send(&mut flow, Intent::Next);
+        assert_eq!(adopted_ids(&effects), ["d2"]);
+        assert_eq!(flow.step, Step::Devices);
+    }
+
+    #[test]
+    fn keys_wait_while_a_discovery_or_an_adoption_is_under_way() {
+        let (mut flow, generation) = opened();
+        assert!(flow.waiting());
+        for intent in [Intent::StartDiscovery, Intent::Next, Intent::AdoptSelected] {
+            assert!(calls(send(&mut flow, intent)).is_empty());
+        }
+        assert_eq!(
+            view(&flow).discovery,
+            DiscoveryState::Starting { generation }
+        );
+        let mut flow = listed(devices());
+        send(&mut flow, Intent::SelectAllDevices(true));
+        let effects = send(&mut flow, Intent::AdoptSelected);
+        assert_eq!(adopted_ids(&effects), ["d1", "d2", "d3"]);
+        assert!(flow.waiting());
+        for intent in [
+            Intent::StartDiscovery,
+            Intent::AdoptSelected,
+            Intent::Next,
+            Intent::RetryFailedAdoptions,
+        ] {
+            assert!(calls(send(&mut flow, intent)).is_empty());
+        }
+        assert!(
+            matches!(view(&flow).discovery, DiscoveryState::Done { .. }),
+            "no new discovery"
+        );
+        assert_eq!(view(&flow).adoption.as_ref().unwrap().in_flight.len(), 3);
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Devices, "Esc waits for the adoption");
+        assert!(
+            flow.notice
+                .as_deref()
+                .is_some_and(|n| n.starts_with("Adopting"))
+        );
+    }
+
+    #[test]
+    fn a_resume_adopts_only_what_is_left_with_the_same_tokens() {
+        let journal = crate::journal::Journal {
+            devices: Some(DevicesJournal {
+                association_id: "aa-ok".into(),
+                association_name: "Kitchen".into(),
+                discovery_id: "disc-1".into(),
+                selected: vec!["d2".into(), "d3".into()],
+                from_manage: true,
+            }),
+            ..saved_journal()
+        };
+        let mut flow = flow_with_resume(journal);
+        let effects = calls(send(&mut flow, Intent::Resume));
+        assert_eq!(flow.step, Step::Devices);
+        let generation = match &effects[..] {
+            [
+                Effect::ListDiscoveredDevices {
+                    generation,
+                    id,
+                    next_token: None,
+                },
+            ] if id == "disc-1" => *generation,
+            other => panic!("{other:?}"),
+        };
+        // d2 was adopted before the session was lost: it lists as managed.
+        let mut items = devices();
+        items[1].managed_thing_id = Some("thing-2".into());
+        let effects = page(&mut flow, generation, items, None);
+        let requests: Vec<(String, String)> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::AdoptDevice { request, .. } => Some((
+                    request.device.connector_device_id.clone(),
+                    request.client_token.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(requests, [("d3".to_string(), thing_token("d3"))]);
+        assert_eq!(view(&flow).selected.iter().collect::<Vec<_>>(), ["d3"]);
+    }
+
+    #[test]
+    fn the_filter_narrows_the_list_by_name_brand_type_or_id() {
+        let mut flow = listed(devices());
+        send(&mut flow, Intent::FilterDevices("acme".into()));
+        assert_eq!(view(&flow).matches, [0, 2]);
+        send(&mut flow, Intent::FilterDevices("PLUG".into()));
+        assert_eq!(view(&flow).matches, [1]);
+        send(&mut flow, Intent::FilterDevices("porch light".into()));
+        assert_eq!(view(&flow).matches, [2]);
+        send(&mut flow, Intent::FilterDevices("d1".into()));
+        assert_eq!(view(&flow).matches, [0]);
+        send(&mut flow, Intent::FilterDevices(String::new()));
+        assert_eq!(view(&flow).matches, [0, 1, 2]);
+    }
+
+    #[test]
+    fn picks_are_numbers_and_ranges_of_the_list_shown() {
+        assert_eq!(picks("1,3-5", 5), Ok(vec![1, 3, 4, 5]));
+        assert_eq!(picks("2 1 2", 3), Ok(vec![1, 2]));
+        for bad in ["0", "6", "3-2", "x", ""] {
+            assert!(picks(bad, 5).is_err(), "{bad}");
+        }
     }
 }

@@ -54,6 +54,22 @@ pub enum Effect {
         generation: Generation,
         id: String,
     },
+    /// ListManagedThingAccountAssociations for one association (every page): the ids.
+    ListRegisteredThings {
+        generation: Generation,
+        association_id: String,
+    },
+    /// DeregisterAccountAssociation of one managed thing.
+    DeregisterThing {
+        generation: Generation,
+        thing_id: String,
+        association_id: String,
+    },
+    /// GetAccountAssociation of a deleted association: is it gone yet?
+    CheckDeleted {
+        generation: Generation,
+        id: String,
+    },
     StartDiscovery {
         generation: Generation,
         association_id: String,
@@ -129,6 +145,9 @@ impl Effect {
             Effect::ListAssociations { .. } => "ListAssociations",
             Effect::FetchAssociation { .. } => "FetchAssociation",
             Effect::DeleteAssociation { .. } => "DeleteAssociation",
+            Effect::ListRegisteredThings { .. } => "ListRegisteredThings",
+            Effect::DeregisterThing { .. } => "DeregisterThing",
+            Effect::CheckDeleted { .. } => "CheckDeleted",
             Effect::StartDiscovery { .. } => "StartDiscovery",
             Effect::Wake { .. } => "Wake",
             Effect::GetDiscovery { .. } => "GetDiscovery",

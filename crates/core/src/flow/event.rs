@@ -49,6 +49,19 @@ pub enum Event {
         generation: Generation,
         result: Result<(), ServiceError>,
     },
+    RegisteredThings {
+        generation: Generation,
+        result: Result<Vec<String>, ServiceError>,
+    },
+    ThingDeregistered {
+        generation: Generation,
+        thing_id: String,
+        result: Result<(), ServiceError>,
+    },
+    DeleteChecked {
+        generation: Generation,
+        result: Result<Association, ServiceError>,
+    },
     /// The runtime works as the picked profile now; its journal (locked) and what it holds.
     ProfileReady {
         resume: Option<Box<crate::journal::Journal>>,

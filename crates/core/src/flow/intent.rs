@@ -99,6 +99,8 @@ pub enum Intent {
 
     // Manage.
     FilterAssociations(String),
+    /// A line front end picks the association its next actions apply to (None: the list).
+    PickAssociation(Option<String>),
     ReloadAssociations,
     ShowAssociation(String),
     AuthorizeAssociation(String),
@@ -108,6 +110,8 @@ pub enum Intent {
     RetryAsNew(String),
     AskDelete(String),
     CancelDelete,
+    /// Deregistrations of a deletion failed: try those again.
+    RetryDeletion,
     Delete {
         id: String,
         typed: String,

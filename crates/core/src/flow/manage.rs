@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::deletion::{self, DeletionPhase};
 use super::destination;
 use super::effect::Effect;
 use super::intent::Intent;
@@ -12,9 +13,7 @@ use super::model::{
 };
 use super::{Flow, Generation, authorize, error_line};
 use crate::filter::{association_haystack, matching};
-use crate::service::{
-    Association, AssociationState, AssociationSummary, ErrorKind, Page, ServiceError,
-};
+use crate::service::{Association, AssociationState, AssociationSummary, Page, ServiceError};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if flow.step != Step::Manage {
@@ -27,6 +26,10 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::FilterAssociations(filter) => {
             flow.manage.filter = filter;
             refilter(flow);
+            Vec::new()
+        }
+        Intent::PickAssociation(id) => {
+            flow.manage.picked = id.filter(|id| flow.manage.find(id).is_some());
             Vec::new()
         }
         Intent::ReloadAssociations => enter(flow),
@@ -46,25 +49,101 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::RetryAsNew(id) => with_state(flow, &id, AssociationState::Failed, |flow| {
             fetch(flow, &id, Some(ManageAction::RetryAsNew))
         }),
-        Intent::AskDelete(id) => {
-            let Some(word) = flow.manage.find(&id).map(confirmation_word) else {
-                return Vec::new();
-            };
-            flow.manage.confirm_delete = Some(id);
-            flow.manage.message = Some(Notice::Info(format!(
-                "Type {word:?} and Enter to delete it (Esc cancels)"
-            )));
-            Vec::new()
-        }
-        Intent::CancelDelete => {
-            if flow.manage.confirm_delete.take().is_some() {
-                flow.manage.message = Some(Notice::Info("Delete cancelled".into()));
-            }
-            Vec::new()
-        }
-        Intent::Delete { id, typed } => delete(flow, id, typed),
+        Intent::AskDelete(id) => deletion::ask(flow, id),
+        Intent::CancelDelete => deletion::cancel(flow),
+        Intent::RetryDeletion => deletion::retry_failed(flow),
+        Intent::Delete { id, typed } => deletion::confirm(flow, id, typed),
         _ => Vec::new(),
     }
+}
+
+/// Manage's key vocabulary, one for the TUI and plain mode: the same letter does the same
+/// thing in both (Enter also shows details in the TUI, Delete also deletes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManageCommand {
+    Details,
+    Authorize,
+    Refresh,
+    FindDevices,
+    RetryAsNew,
+    Delete,
+    Reload,
+}
+
+impl ManageCommand {
+    pub const ALL: [ManageCommand; 7] = [
+        ManageCommand::Details,
+        ManageCommand::Authorize,
+        ManageCommand::Refresh,
+        ManageCommand::FindDevices,
+        ManageCommand::RetryAsNew,
+        ManageCommand::Delete,
+        ManageCommand::Reload,
+    ];
+
+    pub fn key(self) -> char {
+        match self {
+            ManageCommand::Details => 'v',
+            ManageCommand::Authorize => 'a',
+            ManageCommand::Refresh => 'r',
+            ManageCommand::FindDevices => 'f',
+            ManageCommand::RetryAsNew => 'n',
+            ManageCommand::Delete => 'd',
+            ManageCommand::Reload => 'g',
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ManageCommand::Details => "details",
+            ManageCommand::Authorize => "authorize",
+            ManageCommand::Refresh => "refresh",
+            ManageCommand::FindDevices => "find devices",
+            ManageCommand::RetryAsNew => "retry as new",
+            ManageCommand::Delete => "delete",
+            ManageCommand::Reload => "reload",
+        }
+    }
+
+    /// The command typed as its letter.
+    pub fn from_key(typed: &str) -> Option<Self> {
+        let mut chars = typed.chars();
+        let (Some(key), None) = (chars.next(), chars.next()) else {
+            return None;
+        };
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    /// Offered for an association in this state: each action only where the service allows it.
+    pub fn offered(self, state: &AssociationState) -> bool {
+        match self {
+            ManageCommand::Authorize => *state == AssociationState::InProgress,
+            ManageCommand::Refresh => *state == AssociationState::RefreshTokenExpired,
+            ManageCommand::FindDevices => *state == AssociationState::Succeeded,
+            ManageCommand::RetryAsNew => *state == AssociationState::Failed,
+            ManageCommand::Details | ManageCommand::Delete | ManageCommand::Reload => true,
+        }
+    }
+
+    pub fn intent(self, id: &str) -> Intent {
+        let id = id.to_string();
+        match self {
+            ManageCommand::Details => Intent::ShowAssociation(id),
+            ManageCommand::Authorize => Intent::AuthorizeAssociation(id),
+            ManageCommand::Refresh => Intent::RefreshAssociation(id),
+            ManageCommand::FindDevices => Intent::ShowDevices(id),
+            ManageCommand::RetryAsNew => Intent::RetryAsNew(id),
+            ManageCommand::Delete => Intent::AskDelete(id),
+            ManageCommand::Reload => Intent::ReloadAssociations,
+        }
+    }
+}
+
+/// The association a typed number names: its place among the matches listed.
+pub fn numbered_association(flow: &Flow, answer: &str) -> Option<String> {
+    let n = answer.parse::<usize>().ok()?;
+    let &i = flow.manage.matches.get(n.checked_sub(1)?)?;
+    Some(flow.manage.items[i].id.clone())
 }
 
 /// Runs `then` when the association is listed in `state`; otherwise says why not.
@@ -87,8 +166,29 @@ fn with_state(
 
 /// Esc: cancel a delete, else back to the Start screen.
 pub fn back(flow: &mut Flow) -> Vec<Effect> {
-    if flow.manage.confirm_delete.is_some() {
+    let counting = flow
+        .manage
+        .deletion
+        .as_ref()
+        .is_some_and(|d| matches!(d.phase, DeletionPhase::Counting { .. }));
+    if flow.manage.confirm_delete.is_some() || counting {
         return on_intent(flow, Intent::CancelDelete);
+    }
+    // Deregistrations that failed are left as they are (a later delete counts again).
+    if let Some(deletion) = flow.manage.deletion.as_ref()
+        && matches!(deletion.phase, DeletionPhase::Deregistering { .. })
+        && !deletion.busy()
+    {
+        flow.manage.message = Some(Notice::Info(format!(
+            "Left {} with {} managed thing(s) still registered",
+            deletion.word,
+            deletion.registered()
+        )));
+        flow.manage.deletion = None;
+        return Vec::new();
+    }
+    if flow.manage.picked.take().is_some() {
+        return Vec::new();
     }
     flow.step = Step::Start;
     Vec::new()
@@ -122,11 +222,14 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     let last = flow.manage.last.take();
     let counts = std::mem::take(&mut flow.manage.thing_counts);
     let queue = std::mem::take(&mut flow.manage.refresh_queue);
+    // A deletion being followed until gone outlives the reload.
+    let deletion = flow.manage.deletion.take();
     flow.manage = ManageView {
         filter,
         last,
         thing_counts: counts,
         refresh_queue: queue,
+        deletion,
         ..ManageView::default()
     };
     let generation = flow.next_generation();
@@ -313,32 +416,12 @@ fn fetch(flow: &mut Flow, id: &str, action: Option<ManageAction>) -> Vec<Effect>
     }
     let generation = flow.next_generation();
     flow.manage.detail_generation = generation;
+    flow.manage.fetching = true;
     flow.manage.pending = action;
     vec![Effect::FetchAssociation {
         generation,
         id: id.to_string(),
     }]
-}
-
-fn delete(flow: &mut Flow, id: String, typed: String) -> Vec<Effect> {
-    if flow.manage.confirm_delete.as_deref() != Some(id.as_str()) {
-        return Vec::new();
-    }
-    let Some(word) = flow.manage.find(&id).map(confirmation_word) else {
-        return Vec::new();
-    };
-    if typed != word {
-        flow.manage.message = Some(Notice::Error(
-            "That is not the name: type it exactly, or Esc to cancel".into(),
-        ));
-        return Vec::new();
-    }
-    let generation = flow.next_generation();
-    flow.manage.confirm_delete = None;
-    flow.manage.delete_generation = Some(generation);
-    flow.manage.deleting = Some(id.clone());
-    flow.manage.message = Some(Notice::Info(format!("Deleting {word}…")));
-    vec![Effect::DeleteAssociation { generation, id }]
 }
 
 /// The association becomes the one the flow follows (Status/Authorize screens); the draft,
@@ -385,6 +468,7 @@ pub fn on_detail(
     {
         return Vec::new();
     }
+    flow.manage.fetching = false;
     let association = match result {
         Ok(association) => association,
         Err(error) => {
@@ -429,38 +513,6 @@ pub fn retry_as_new(flow: &mut Flow, failed: Association) -> Vec<Effect> {
     destination::fetch(flow, failed.destination_id)
 }
 
-pub fn on_deleted(
-    flow: &mut Flow,
-    generation: Generation,
-    result: Result<(), ServiceError>,
-) -> Vec<Effect> {
-    if flow.manage.delete_generation != Some(generation) {
-        return Vec::new();
-    }
-    flow.manage.delete_generation = None;
-    match result {
-        Ok(()) => {
-            let deleted = flow.manage.deleting.take();
-            let effects = enter(flow);
-            flow.manage.focus = deleted;
-            flow.manage.message = Some(Notice::Info(
-                "Deleted: it passes through ASSOCIATION_DELETING, then is gone".into(),
-            ));
-            effects
-        }
-        Err(error) if error.kind == ErrorKind::Conflict => {
-            flow.manage.message = Some(Notice::Error(
-                "Managed things are still registered to it: deregister them first, then delete again".into(),
-            ));
-            Vec::new()
-        }
-        Err(error) => {
-            flow.manage.message = Some(Notice::Error(error_line(&error)));
-            Vec::new()
-        }
-    }
-}
-
 /// What a delete must be confirmed with: the name, or the id of an unnamed association.
 pub fn confirmation_word(association: &AssociationSummary) -> String {
     confirmation_word_of(&association.name, &association.id)
@@ -475,7 +527,7 @@ mod tests {
     use super::AUTO_RELOAD;
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::service::{AssociationState, AssociationSummary, ErrorKind, Page, ServiceError};
+    use crate::service::{AssociationState, AssociationSummary, Page};
 
     fn page(
         flow: &mut Flow,
@@ -596,42 +648,6 @@ mod tests {
     }
 
     #[test]
-    fn delete_needs_the_exact_name_and_a_conflict_is_explained() {
-        let mut flow = flow_in_manage();
-        send(&mut flow, Intent::AskDelete("aa-ok".into()));
-        send(
-            &mut flow,
-            Intent::Delete {
-                id: "aa-ok".into(),
-                typed: "wrong".into(),
-            },
-        );
-        assert!(matches!(&flow.manage.message, Some(Notice::Error(_))));
-        // A wrong word keeps the question open.
-        let effects = send(
-            &mut flow,
-            Intent::Delete {
-                id: "aa-ok".into(),
-                typed: "Kitchen".into(),
-            },
-        );
-        let generation = match &effects[..] {
-            [Effect::DeleteAssociation { generation, id }] if id == "aa-ok" => *generation,
-            other => panic!("{other:?}"),
-        };
-        assert!(flow.busy());
-        update(
-            &mut flow,
-            Event::Deleted {
-                generation,
-                result: Err(ServiceError::new(ErrorKind::Conflict, "things")),
-            },
-            now(),
-        );
-        assert!(matches!(&flow.manage.message, Some(Notice::Error(e)) if e.contains("deregister")));
-    }
-
-    #[test]
     fn actions_check_the_state_and_authorize_follows_the_association() {
         let mut flow = flow_in_manage();
         assert!(send(&mut flow, Intent::RefreshAssociation("aa-ok".into())).is_empty());
@@ -723,35 +739,6 @@ mod tests {
     }
 
     #[test]
-    fn a_delete_returns_to_the_list_and_the_refreshed_row_is_highlighted() {
-        let mut flow = flow_in_manage();
-        send(&mut flow, Intent::AskDelete("aa-bad".into()));
-        let effects = send(
-            &mut flow,
-            Intent::Delete {
-                id: "aa-bad".into(),
-                typed: "Broken".into(),
-            },
-        );
-        let [Effect::DeleteAssociation { generation, .. }] = effects[..] else {
-            panic!("{effects:?}")
-        };
-        let effects = update(
-            &mut flow,
-            Event::Deleted {
-                generation,
-                result: Ok(()),
-            },
-            now(),
-        );
-        assert!(matches!(
-            effects[..],
-            [Effect::ListAssociations { .. }, Effect::CountThings { .. }]
-        ));
-        assert_eq!(flow.manage.focus.as_deref(), Some("aa-bad"));
-    }
-
-    #[test]
     fn retry_as_new_makes_a_prefilled_draft() {
         let mut flow = flow_in_manage();
         let effects = send(&mut flow, Intent::RetryAsNew("aa-bad".into()));
@@ -780,5 +767,54 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, Effect::GetDestination { id, .. } if id == "dest-oauth"))
         );
+    }
+
+    #[test]
+    fn a_picked_association_takes_the_shared_letters_and_back_unpicks_it() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let items = vec![
+            summary("aa-ok", "Kitchen", AssociationState::Succeeded),
+            summary("aa-x", "Old flat", AssociationState::RefreshTokenExpired),
+        ];
+        page(&mut flow, generation, items);
+        // `2` names the second listed; `d` is delete, `v` details, as in the TUI's keymap.
+        let id = numbered_association(&flow, "2").expect("listed");
+        assert_eq!(id, "aa-x");
+        send(&mut flow, Intent::PickAssociation(Some(id.clone())));
+        assert_eq!(flow.manage.picked.as_deref(), Some("aa-x"));
+        assert_eq!(ManageCommand::from_key("d"), Some(ManageCommand::Delete));
+        assert_eq!(ManageCommand::from_key("v"), Some(ManageCommand::Details));
+        assert!(!ManageCommand::Authorize.offered(&AssociationState::RefreshTokenExpired));
+        let effects = send(&mut flow, ManageCommand::Details.intent(&id));
+        assert!(matches!(&effects[..], [Effect::FetchAssociation { .. }]));
+        assert!(
+            flow.manage.fetching,
+            "a line front end waits for the details"
+        );
+        let effects = send(&mut flow, ManageCommand::Delete.intent(&id));
+        let [Effect::ListRegisteredThings { generation, .. }] = effects[..] else {
+            panic!("the delete counts first: {effects:?}")
+        };
+        update(
+            &mut flow,
+            Event::RegisteredThings {
+                generation,
+                result: Ok(Vec::new()),
+            },
+            now(),
+        );
+        assert_eq!(flow.manage.confirm_delete.as_deref(), Some("aa-x"));
+        // Back cancels the delete, then unpicks, then leaves for Start.
+        send(&mut flow, Intent::Back);
+        assert!(flow.manage.confirm_delete.is_none() && flow.manage.picked.is_some());
+        send(&mut flow, Intent::Back);
+        assert!(flow.manage.picked.is_none());
+        assert_eq!(flow.step, Step::Manage);
+        send(&mut flow, Intent::Back);
+        assert_eq!(flow.step, Step::Start);
     }
 }

@@ -19,6 +19,7 @@ pub mod validate;
 
 mod auth;
 mod authorize;
+mod deletion;
 mod destination;
 mod details;
 mod devices;
@@ -27,6 +28,7 @@ mod manage;
 mod nav;
 mod owner;
 mod resume;
+pub mod retry;
 mod review;
 mod start;
 mod status;
@@ -40,16 +42,21 @@ use std::time::Instant;
 
 /// The list filter's match rule (for plain mode's "does anything match?").
 pub use crate::filter::filter_matches;
+pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
+pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionPhase};
+pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
 pub use details::errors as details_errors;
+pub use devices::picks as device_picks;
 pub use effect::Effect;
 pub use event::Event;
 pub use intent::Intent;
-pub use manage::confirmation_word;
+pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
-pub use review::{pending_request, review_command};
+pub use review::{pending_request, review_command, review_values};
+pub use start::{profile_by_answer, region_for_profile};
 pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 pub use tags::problem as tag_problem;
 
@@ -425,7 +432,10 @@ impl Flow {
 
     /// A request is in flight whose loss the user should confirm.
     pub fn busy(&self) -> bool {
-        self.manage.delete_generation.is_some()
+        self.manage
+            .deletion
+            .as_ref()
+            .is_some_and(deletion::Deletion::busy)
             || self
                 .devices
                 .as_ref()
@@ -450,7 +460,11 @@ impl Flow {
             Step::Destination => matches!(self.destinations.detail, DetailLoad::Loading { .. }),
             Step::Submit => matches!(self.submit, SubmitState::InFlight { .. }),
             Step::Manage => {
-                self.manage.delete_generation.is_some() || self.manage.pending.is_some()
+                self.manage
+                    .deletion
+                    .as_ref()
+                    .is_some_and(deletion::Deletion::busy)
+                    || self.manage.pending.is_some()
             }
             Step::Status => matches!(self.refresh, RefreshState::InFlight { .. }),
             Step::Devices => self.devices.as_ref().is_some_and(DevicesView::busy),
@@ -571,6 +585,22 @@ impl Flow {
         }
     }
 
+    /// After success, the devices are offered once: the Devices step was not opened yet.
+    pub fn offers_devices(&self) -> bool {
+        self.step == Step::Done
+            && self.devices.is_none()
+            && self
+                .association
+                .as_ref()
+                .is_some_and(|a| a.state == AssociationState::Succeeded)
+    }
+
+    /// The tracked association was created by this run's request (not followed, refreshed
+    /// or picked in Manage).
+    pub fn created_here(&self) -> bool {
+        self.association.is_some() && self.last_sent.is_some() && !self.return_to_manage
+    }
+
     /// The URL of the tracked association, if any.
     pub fn oauth_url(&self) -> Option<&str> {
         self.association
@@ -680,6 +710,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::RetryFailedAdoptions => devices::on_intent(flow, intent),
         Intent::ActAsOwner(_) => owner::on_intent(flow, intent),
         Intent::FilterAssociations(_)
+        | Intent::PickAssociation(_)
         | Intent::ReloadAssociations
         | Intent::ShowAssociation(_)
         | Intent::AuthorizeAssociation(_)
@@ -688,6 +719,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::RetryAsNew(_)
         | Intent::AskDelete(_)
         | Intent::CancelDelete
+        | Intent::RetryDeletion
         | Intent::Delete { .. } => manage::on_intent(flow, intent),
         Intent::ManageFocusShown => Vec::new(),
     }
@@ -715,6 +747,9 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         }
         Event::Woke { generation } if generation == flow.manage.auto_generation => {
             manage::on_woke(flow, generation)
+        }
+        Event::Woke { generation } if deletion::owns_timer(flow, generation) => {
+            deletion::on_woke(flow, generation)
         }
         Event::Woke { generation } => devices::on_woke(flow, generation),
         Event::DiscoveryPolled { generation, result } => {
@@ -765,7 +800,18 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
                 manage::on_detail(flow, generation, result)
             }
         }
-        Event::Deleted { generation, result } => manage::on_deleted(flow, generation, result),
+        Event::Deleted { generation, result } => deletion::on_deleted(flow, generation, result),
+        Event::RegisteredThings { generation, result } => {
+            deletion::on_counted(flow, generation, result)
+        }
+        Event::ThingDeregistered {
+            generation,
+            thing_id,
+            result,
+        } => deletion::on_deregistered(flow, generation, thing_id, result),
+        Event::DeleteChecked { generation, result } => {
+            deletion::on_checked(flow, generation, result)
+        }
         Event::OwnerActed {
             generation,
             action,

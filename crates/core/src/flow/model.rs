@@ -259,6 +259,9 @@ pub struct Tracked {
     /// Looked up (Manage, `status ID`) rather than created from this run's draft: it is not
     /// the draft's to journal, and finishing with it leaves the draft as it was.
     pub adopted: bool,
+    /// The service answered the wait with an error waiting cannot mend (not found, access
+    /// denied, validation): nothing is followed any more, and the journal lets go of it.
+    pub lost: Option<ServiceError>,
 }
 
 impl From<&Association> for Tracked {
@@ -273,6 +276,7 @@ impl From<&Association> for Tracked {
             error_message: association.error_message.clone(),
             seen: Some(association.clone()),
             adopted: true,
+            lost: None,
         }
     }
 }
@@ -305,7 +309,8 @@ pub struct Polling {
     pub last_poll: Option<Instant>,
     pub in_flight: bool,
     pub polls: u32,
-    pub last_error: Option<ServiceError>,
+    /// The last check failed in a way waiting can mend: when the next one goes.
+    pub retrying: Option<super::retry::Retrying>,
     /// When the "keep waiting or leave?" question is asked next.
     pub deadline: Instant,
     pub asking_timeout: bool,
@@ -336,13 +341,16 @@ pub struct ManageView {
     /// GetAccountAssociation of the association last shown (with tags).
     pub detail: Option<Association>,
     pub detail_generation: Generation,
+    /// GetAccountAssociation is in flight: a line front end waits for it before asking on.
+    pub fetching: bool,
     /// An action waiting for the detail it needs (URL, tags).
     pub pending: Option<ManageAction>,
     /// The association whose delete is being confirmed by typing its name.
     pub confirm_delete: Option<String>,
-    pub delete_generation: Option<Generation>,
-    /// The association whose delete is in flight.
-    pub deleting: Option<String>,
+    /// A deletion under way (counting, deregistering, deleting, following until gone).
+    pub deletion: Option<super::deletion::Deletion>,
+    /// The association a line front end's actions apply to (the TUI uses its highlight).
+    pub picked: Option<String>,
     pub message: Option<Notice>,
     /// Back from an action on this association: front ends highlight it again.
     pub focus: Option<String>,
@@ -374,10 +382,11 @@ impl Default for ManageView {
             matches: Vec::new(),
             detail: None,
             detail_generation: 0,
+            fetching: false,
             pending: None,
             confirm_delete: None,
-            delete_generation: None,
-            deleting: None,
+            deletion: None,
+            picked: None,
             message: None,
             focus: None,
             last: None,
@@ -519,6 +528,8 @@ pub enum OutcomeKind {
     Closed,
     /// SIGTERM or SIGHUP (exit 128 + signal number).
     Signalled(i32),
+    /// The association could not be followed: deleted elsewhere, or not readable (exit 1).
+    Lost,
 }
 
 impl OutcomeKind {

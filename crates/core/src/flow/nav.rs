@@ -137,7 +137,12 @@ pub fn quit_warning(flow: &Flow) -> String {
                 .into(),
         };
     }
-    if flow.manage.delete_generation.is_some() {
+    if flow
+        .manage
+        .deletion
+        .as_ref()
+        .is_some_and(super::deletion::Deletion::busy)
+    {
         return "A delete is in flight: the service carries it out, but you will not see the \
                 result here."
             .into();
@@ -169,7 +174,9 @@ pub fn answer(flow: &mut Flow, question: Question, intent: Intent) -> Vec<Effect
 
 pub fn exit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
     flow.question = None;
+    let lost = flow.association.as_ref().is_some_and(|a| a.lost.is_some());
     let kind = match flow.association.as_ref().map(|a| &a.state) {
+        Some(_) if lost => OutcomeKind::Lost,
         Some(AssociationState::Succeeded) => OutcomeKind::Succeeded,
         Some(AssociationState::Failed) => OutcomeKind::Failed,
         _ if interrupted => OutcomeKind::Interrupted,

@@ -21,6 +21,8 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
     }
     let own = flow.association.as_ref().filter(|a| !a.adopted);
     let finished = match own.map(|a| &a.state) {
+        // Gone or unreadable: nothing to resume (the draft went with it).
+        _ if own.is_some_and(|a| a.lost.is_some()) => true,
         Some(AssociationState::Succeeded) => true,
         Some(AssociationState::Failed) => flow.exit.is_some(),
         _ => false,
@@ -72,9 +74,6 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         token_counter: flow.token_counter,
         unanswered,
         association_id: own.map(|a| a.id.clone()),
-        oauth_url: own
-            .filter(|a| a.state == AssociationState::InProgress && !a.oauth_url.is_empty())
-            .map(|a| a.oauth_url.clone()),
         devices: None,
     })
 }
@@ -97,7 +96,6 @@ fn devices_snapshot(flow: &Flow) -> Option<Journal> {
         token_counter: flow.token_counter,
         unanswered: None,
         association_id: None,
-        oauth_url: None,
         devices: Some(crate::journal::DevicesJournal {
             association_id: view.association_id.clone(),
             association_name: view.association_name.clone(),

@@ -60,18 +60,16 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
                 .map(|d| d.id.clone())
                 .unwrap_or_default(),
             state: AssociationState::InProgress,
-            oauth_url: journal.oauth_url.clone().unwrap_or_default(),
+            // The consent URL is kept nowhere: GetAccountAssociation gives it again.
+            oauth_url: String::new(),
             error_message: None,
             seen: None,
             adopted: false,
+            lost: None,
         });
-        // The saved URL is shown at once; the state (and the URL, when none was saved) comes
-        // back from GetAccountAssociation, asked at once.
-        flow.step = if journal.oauth_url.is_some() {
-            Step::Authorize
-        } else {
-            Step::Status
-        };
+        // The state and the consent URL come back from GetAccountAssociation, asked at once
+        // (Authorize follows as soon as the URL is known).
+        flow.step = Step::Status;
         return status::poll_now(flow);
     }
     if let Some(request) = journal.unanswered {
@@ -96,25 +94,42 @@ mod tests {
     use crate::journal::SavedStep;
 
     #[test]
-    fn a_saved_consent_url_is_shown_again_at_once() {
+    fn the_consent_url_is_fetched_again_never_taken_from_or_put_in_the_journal() {
         let mut journal = saved_journal();
         journal.association_id = Some("aa-1".into());
-        journal.oauth_url = Some("https://auth.example/again".into());
+        // An earlier version's journal held the URL: it still loads, without it.
+        let mut old = serde_json::to_value(&journal).unwrap();
+        old["oauth_url"] = "https://auth.example/saved".into();
+        let journal: crate::journal::Journal = serde_json::from_value(old).unwrap();
         let mut flow = flow_with_resume(journal);
         let effects = send(&mut flow, Intent::Resume);
+        assert_eq!(flow.step, Step::Status);
+        assert_eq!(flow.oauth_url(), None);
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::GetAssociation { generation, id } if id == "aa-1" => Some(*generation),
+                _ => None,
+            })
+            .expect("asked at once");
+        let mut answer = association(AssociationState::InProgress);
+        answer.id = "aa-1".into();
+        answer.oauth_url = "https://auth.example/fresh".into();
+        update(
+            &mut flow,
+            Event::Polled {
+                generation,
+                result: Ok(answer),
+            },
+            now(),
+        );
         assert_eq!(flow.step, Step::Authorize);
-        assert_eq!(flow.oauth_url(), Some("https://auth.example/again"));
-        assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::GetAssociation { id, .. } if id == "aa-1"))
-        );
-        // And it stays journaled while in progress.
+        assert_eq!(flow.oauth_url(), Some("https://auth.example/fresh"));
+        // Journaled while in progress, without the URL, in the struct and on disk.
         let saved = persist::snapshot(&flow).expect("journaled");
-        assert_eq!(
-            saved.oauth_url.as_deref(),
-            Some("https://auth.example/again")
-        );
+        let text = serde_json::to_string(&saved).unwrap();
+        assert!(!text.contains("auth.example"), "{text}");
+        assert!(!text.contains("oauth_url"), "{text}");
     }
 
     #[test]

@@ -33,6 +33,38 @@ pub fn pending_request(flow: &Flow) -> Option<CreateRequest> {
     Some(request)
 }
 
+/// The values Submit would send, by row name, as a line front end lists them (unsanitised).
+pub fn review_values(flow: &Flow) -> Vec<(&'static str, String)> {
+    let Some(request) = pending_request(flow) else {
+        return Vec::new();
+    };
+    let destination = flow.destination.as_ref();
+    let tags: Vec<String> = request
+        .tags
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let or_none = |value: Option<String>| value.unwrap_or_else(|| "(none)".into());
+    vec![
+        (
+            "destination",
+            destination
+                .map(|d| format!("{} ({})", d.name, d.id))
+                .unwrap_or_default(),
+        ),
+        ("name", request.name.unwrap_or_default()),
+        ("description", or_none(request.description)),
+        ("tags", or_none((!tags.is_empty()).then(|| tags.join(", ")))),
+        (
+            "authorization",
+            request
+                .auth_material
+                .unwrap_or_else(|| "OAuth consent in a browser".into()),
+        ),
+        ("client-token", request.client_token),
+    ]
+}
+
 /// The `aws` command that makes the same request, token included.
 pub fn review_command(flow: &Flow) -> Option<String> {
     pending_request(flow).map(|r| command_line::aws_cli_command(&r, &flow.target))

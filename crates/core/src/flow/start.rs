@@ -25,6 +25,40 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     }
 }
 
+/// The region offered for a picked profile: the one last used with it, else its configured
+/// region, else us-east-1. Every front end's profile picker offers this one.
+pub fn region_for_profile(flow: &Flow, profile: &str) -> String {
+    let opts = &flow.opts;
+    opts.last_profile
+        .as_ref()
+        .filter(|last| last.profile == profile)
+        .map(|last| last.region.clone())
+        .or_else(|| {
+            opts.profiles
+                .iter()
+                .find(|p| p.name == profile)
+                .and_then(|p| p.region.clone())
+        })
+        .unwrap_or_else(|| "us-east-1".into())
+}
+
+/// The profile a typed answer names: its number in the list, its name, or (empty) the one
+/// last picked.
+pub fn profile_by_answer<'a>(
+    flow: &'a Flow,
+    answer: &str,
+) -> Option<&'a crate::profile::ProfileInfo> {
+    let profiles = &flow.opts.profiles;
+    match answer.parse::<usize>() {
+        Ok(n) => profiles.get(n.wrapping_sub(1)),
+        Err(_) if answer.is_empty() => {
+            let last = flow.opts.last_profile.as_ref()?;
+            profiles.iter().find(|p| p.name == last.profile)
+        }
+        Err(_) => profiles.iter().find(|p| p.name == answer),
+    }
+}
+
 /// The picked profile becomes the target; the runtime switches to it, then the flow starts as
 /// it would have with `--profile P --region R`.
 fn choose_profile(flow: &mut Flow, profile: String, region: String) -> Vec<Effect> {

@@ -6,8 +6,9 @@ use std::time::Duration;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{OutcomeKind, Polling, RefreshState, Step, SubmitState};
+use super::retry::{self, Retrying};
 use super::{Flow, Generation, authorize, manage, nav};
-use crate::service::{Association, AssociationState, ErrorKind, ServiceError};
+use crate::service::{Association, AssociationState, ServiceError};
 
 /// Poll about every second at first …
 pub const POLL_FAST: Duration = Duration::from_secs(1);
@@ -104,7 +105,7 @@ pub fn start_polling(flow: &mut Flow) -> Effect {
         last_poll: None,
         in_flight: false,
         polls: 0,
-        last_error: None,
+        retrying: None,
         deadline: flow.now + flow.opts.wait_timeout,
         asking_timeout: false,
     });
@@ -159,10 +160,10 @@ pub fn on_polled(
     }
     polling.in_flight = false;
     polling.polls += 1;
-    let mut slow_down = false;
+    let mut retry_after = None;
     match result {
         Ok(association) => {
-            polling.last_error = None;
+            polling.retrying = None;
             let mut url_arrived = false;
             if let Some(tracked) = flow.association.as_mut() {
                 tracked.seen = Some(association.clone());
@@ -201,24 +202,35 @@ pub fn on_polled(
                 return effects;
             }
         }
-        Err(error) => {
-            slow_down = error.kind == ErrorKind::Throttled;
-            polling.last_error = Some(error);
+        Err(error) if retry::can_improve(&error) => {
+            let salt = retry::salt_of(&flow.opts.token_seed);
+            let next = Retrying::next(polling.retrying.as_ref(), error, salt);
+            retry_after = Some(next.after);
+            polling.retrying = Some(next);
         }
+        Err(error) => return end_wait(flow, error),
     }
     let Some(polling) = flow.polling.as_ref() else {
         return Vec::new();
     };
-    let interval = if slow_down {
-        POLL_SLOW
-    } else {
-        poll_interval(now.saturating_duration_since(polling.started))
-    };
+    let interval = retry_after
+        .unwrap_or_else(|| poll_interval(now.saturating_duration_since(polling.started)));
     check_wait_deadline(flow);
     vec![Effect::SchedulePoll {
         generation,
         after: interval,
     }]
+}
+
+/// The service said something waiting cannot change (the association is gone, or may not be
+/// read): the wait ends now, on Done, with the reason; the journal lets go of the association.
+fn end_wait(flow: &mut Flow, error: ServiceError) -> Vec<Effect> {
+    flow.polling = None;
+    if let Some(tracked) = flow.association.as_mut() {
+        tracked.lost = Some(error);
+    }
+    flow.step = Step::Done;
+    Vec::new()
 }
 
 /// Past the wait timeout the flow asks: keep waiting, or leave it in progress?
@@ -294,7 +306,7 @@ mod tests {
 
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::service::{AssociationState, CreateRequest};
+    use crate::service::{AssociationState, CreateRequest, ErrorKind, ServiceError};
 
     #[test]
     fn polls_fast_then_slow_and_stops_on_a_final_state() {
@@ -320,6 +332,94 @@ mod tests {
                 })
             ]
         ));
+    }
+
+    /// Submits, answers the create, and puts one GetAccountAssociation in flight.
+    fn polling_flow() -> (Flow, Generation) {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let effects = answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+        let poll = poll_generation(&effects);
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        (flow, poll)
+    }
+
+    fn failed_poll(flow: &mut Flow, poll: Generation, kind: ErrorKind) -> Vec<Effect> {
+        update(
+            flow,
+            Event::Polled {
+                generation: poll,
+                result: Err(ServiceError::new(kind, "no")),
+            },
+            now(),
+        )
+    }
+
+    #[test]
+    fn errors_waiting_cannot_mend_end_the_wait_and_the_journal_lets_go() {
+        for kind in [
+            ErrorKind::NotFound,
+            ErrorKind::AccessDenied,
+            ErrorKind::Validation,
+        ] {
+            let (mut flow, poll) = polling_flow();
+            assert!(persist::snapshot(&flow).is_some_and(|j| j.association_id.is_some()));
+            let effects = failed_poll(&mut flow, poll, kind);
+            assert!(
+                !effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::SchedulePoll { .. })),
+                "{kind:?}: no further poll: {effects:?}"
+            );
+            assert_eq!(flow.step, Step::Done, "{kind:?}");
+            assert!(flow.polling.is_none());
+            assert_eq!(
+                flow.association
+                    .as_ref()
+                    .and_then(|a| a.lost.as_ref())
+                    .map(|e| e.kind),
+                Some(kind)
+            );
+            assert!(
+                effects.iter().any(|e| matches!(e, Effect::Persist(None))),
+                "{kind:?}: the journal is cleared: {effects:?}"
+            );
+            let effects = send(&mut flow, Intent::Finish);
+            assert!(matches!(
+                effects.last(),
+                Some(Effect::Exit(Outcome {
+                    kind: OutcomeKind::Lost,
+                    ..
+                }))
+            ));
+            assert_eq!(OutcomeKind::Lost.exit_code(), crate::exit::ERROR);
+        }
+    }
+
+    #[test]
+    fn errors_waiting_can_mend_back_off_and_say_so() {
+        let (mut flow, poll) = polling_flow();
+        let mut waits = Vec::new();
+        for attempt in 1..=4 {
+            let effects = failed_poll(&mut flow, poll, ErrorKind::Throttled);
+            let after = effects
+                .iter()
+                .find_map(|e| match e {
+                    Effect::SchedulePoll { after, .. } => Some(*after),
+                    _ => None,
+                })
+                .expect("polled again");
+            let retrying = flow.polling.as_ref().unwrap().retrying.clone().unwrap();
+            assert_eq!(retrying.attempt, attempt);
+            assert_eq!(retrying.after, after);
+            assert!(retrying.line().starts_with("throttled — retrying in "));
+            waits.push(after);
+            update(&mut flow, Event::PollDue { generation: poll }, now());
+        }
+        assert!(waits.windows(2).all(|w| w[1] > w[0]), "{waits:?}");
+        // A good answer clears the note.
+        answer_poll(&mut flow, poll, AssociationState::InProgress);
+        assert!(flow.polling.as_ref().unwrap().retrying.is_none());
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub fn on_created(
                 error_message: None,
                 seen: None,
                 adopted: false,
+                lost: None,
             });
             authorize::after_association_known(flow)
         }

@@ -300,7 +300,6 @@ pub fn saved_journal() -> Journal {
         token_counter: 2,
         unanswered: None,
         association_id: None,
-        oauth_url: None,
         devices: None,
     }
 }
