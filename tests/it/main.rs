@@ -13,6 +13,7 @@ mod autoplay_e2e;
 mod commands;
 mod demo_pace;
 mod devices_e2e;
+mod exit_status_e2e;
 mod faults_e2e;
 mod handover_e2e;
 mod hostile_e2e;
