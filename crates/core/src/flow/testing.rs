@@ -1,7 +1,6 @@
 //! Builders for the flow's tests: a flow at a given step, service answers, look-ups in effects.
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use std::time::Instant;
 
@@ -23,7 +22,7 @@ pub fn options() -> Options {
         prefill: Prefill::default(),
         launch: LaunchDecision::Skip(SkipReason::Disabled),
         endpoint_is_loopback: false,
-        wait_timeout: Duration::from_secs(15 * 60),
+        wait_timeout: super::DEFAULT_WAIT_TIMEOUT,
         token_seed: SEED.into(),
         client_token: None,
         journaled: false,
