@@ -65,6 +65,7 @@ fn filter_and_render() {
             haystacks,
             filter: String::new(),
             selected: Default::default(),
+            partway: Default::default(),
             adoption: None,
             message: None,
             from_manage: false,

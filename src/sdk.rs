@@ -18,7 +18,7 @@ use iotmi_core::service::{
     AdoptRequest, Association, AssociationService, AssociationState, AssociationSummary,
     CallerIdentity, CloudConnector, CreateRequest, CreatedAssociation, DestinationDetail,
     DestinationSummary, DiscoveredDevice, Discovery, DiscoveryStatus, ErrorKind, ManagedThing,
-    Page, ServiceError, ServiceFuture,
+    Page, ServiceError, ServiceFuture, ThingLink,
 };
 use iotmi_core::text::sanitize;
 
@@ -361,21 +361,26 @@ impl SdkService {
     }
 
     async fn adopt_device(&self, request: AdoptRequest) -> Result<String, ServiceError> {
-        let device = &request.device;
-        let thing = self
-            .client
-            .create_managed_thing()
-            .role(iotmi::types::Role::Device)
-            .authentication_material(device.auth_material.clone())
-            .authentication_material_type(iotmi::types::AuthMaterialType::DiscoveredDevice)
-            .name(device.name.clone())
-            .set_brand((!device.brand.is_empty()).then(|| device.brand.clone()))
-            .set_model((!device.model.is_empty()).then(|| device.model.clone()))
-            .client_token(request.client_token)
-            .send()
-            .await
-            .map_err(map_sdk_error)?;
-        let thing_id = thing.id().unwrap_or_default().to_owned();
+        let thing_id = match request.managed_thing_id {
+            // Created by a run that stopped before registering it: register it now.
+            Some(id) => id,
+            None => {
+                let thing = self
+                    .client
+                    .create_managed_thing()
+                    .role(iotmi::types::Role::Device)
+                    .authentication_material(request.device.auth_material.clone())
+                    .authentication_material_type(iotmi::types::AuthMaterialType::DiscoveredDevice)
+                    .set_name(request.name)
+                    .set_brand(request.brand)
+                    .set_model(request.model)
+                    .client_token(request.client_token)
+                    .send()
+                    .await
+                    .map_err(map_sdk_error)?;
+                thing.id().unwrap_or_default().to_owned()
+            }
+        };
         self.client
             .register_account_association()
             .managed_thing_id(thing_id.clone())
@@ -387,10 +392,13 @@ impl SdkService {
         Ok(sanitize(&thing_id).into_owned())
     }
 
-    /// The ids as the service gave them: they go back into requests (DeregisterAccountAssociation),
-    /// so they are not sanitised here; only their count is shown.
-    async fn registered_things(&self, association_id: String) -> Result<Vec<String>, ServiceError> {
-        let mut ids = Vec::new();
+    /// The ids as the service gave them: they go back into requests (DeregisterAccountAssociation,
+    /// RegisterAccountAssociation), so they are not sanitised here; only their count is shown.
+    async fn registered_things(
+        &self,
+        association_id: String,
+    ) -> Result<Vec<ThingLink>, ServiceError> {
+        let mut links = Vec::new();
         let mut next_token = None;
         loop {
             let out = self
@@ -402,17 +410,19 @@ impl SdkService {
                 .send()
                 .await
                 .map_err(map_sdk_error)?;
-            ids.extend(
-                out.items()
-                    .iter()
-                    .filter_map(|i| i.managed_thing_id().map(str::to_owned)),
-            );
+            links.extend(out.items().iter().filter_map(|i| {
+                Some(ThingLink {
+                    managed_thing_id: i.managed_thing_id()?.to_owned(),
+                    associated: i.managed_thing_association_status()
+                        == Some(&iotmi::types::ManagedThingAssociationStatus::Associated),
+                })
+            }));
             match out.next_token() {
                 Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
                 _ => break,
             }
         }
-        Ok(ids)
+        Ok(links)
     }
 
     async fn deregister_thing(
@@ -434,9 +444,9 @@ impl SdkService {
         &self,
         association_id: String,
     ) -> Result<Vec<ManagedThing>, ServiceError> {
-        let ids = self.registered_things(association_id).await?;
-        let mut things = Vec::with_capacity(ids.len());
-        for id in ids {
+        let links = self.registered_things(association_id).await?;
+        let mut things = Vec::with_capacity(links.len());
+        for id in links.into_iter().map(|l| l.managed_thing_id) {
             let out = self
                 .client
                 .get_managed_thing()
@@ -727,7 +737,7 @@ impl AssociationService for LazySdkService {
     fn association_things(&self, association_id: String) -> ServiceFuture<Vec<ManagedThing>> {
         lazily!(self, association_things, association_id)
     }
-    fn registered_things(&self, association_id: String) -> ServiceFuture<Vec<String>> {
+    fn registered_things(&self, association_id: String) -> ServiceFuture<Vec<ThingLink>> {
         lazily!(self, registered_things, association_id)
     }
     fn deregister_thing(&self, thing_id: String, association_id: String) -> ServiceFuture<()> {

@@ -738,7 +738,12 @@ fn start_manage_and_resume_screens() {
     };
     h.send(Event::RegisteredThings {
         generation: *generation,
-        result: Ok(vec!["mt-1".into(), "mt-2".into()]),
+        result: Ok(["mt-1", "mt-2"]
+            .map(|id| iotmi_core::service::ThingLink {
+                managed_thing_id: id.into(),
+                associated: true,
+            })
+            .to_vec()),
     });
     snap("manage_confirm_delete", &h);
 

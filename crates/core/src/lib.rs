@@ -7,6 +7,7 @@
 pub mod draft;
 pub mod exit;
 pub mod filter;
+pub mod fit;
 pub mod flow;
 pub mod journal;
 pub mod profile;

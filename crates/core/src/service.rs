@@ -65,9 +65,9 @@ pub trait AssociationService: Send + Sync + 'static {
     fn association_things(&self, _association_id: String) -> ServiceFuture<Vec<ManagedThing>> {
         unsupported("ListManagedThingAccountAssociations")
     }
-    /// The ids of the managed things registered to an association
+    /// The managed things linked to an association, pre-associated or registered
     /// (ListManagedThingAccountAssociations, every page).
-    fn registered_things(&self, _association_id: String) -> ServiceFuture<Vec<String>> {
+    fn registered_things(&self, _association_id: String) -> ServiceFuture<Vec<ThingLink>> {
         unsupported("ListManagedThingAccountAssociations")
     }
     /// DeregisterAccountAssociation: the managed thing is no longer registered to it.
@@ -162,6 +162,41 @@ pub struct AdoptRequest {
     pub discovery_id: String,
     pub device: DiscoveredDevice,
     pub client_token: String,
+    /// The device's name, brand and model made to fit CreateManagedThing (see [`crate::fit`]).
+    pub name: Option<String>,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    /// The device is a managed thing already (created by a run that stopped before
+    /// registering it): only RegisterAccountAssociation is left to do.
+    pub managed_thing_id: Option<String>,
+}
+
+impl AdoptRequest {
+    pub fn new(
+        association_id: String,
+        discovery_id: String,
+        device: DiscoveredDevice,
+        client_token: String,
+    ) -> Self {
+        Self {
+            name: crate::fit::thing_name(&device.name),
+            brand: crate::fit::brand_or_model(&device.brand),
+            model: crate::fit::brand_or_model(&device.model),
+            managed_thing_id: device.managed_thing_id.clone(),
+            association_id,
+            discovery_id,
+            device,
+            client_token,
+        }
+    }
+}
+
+/// A managed thing linked to an association: `associated` once RegisterAccountAssociation
+/// made it ASSOCIATED (a thing created from a discovered device is PRE_ASSOCIATED until then).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThingLink {
+    pub managed_thing_id: String,
+    pub associated: bool,
 }
 
 /// The account and the principal the calls are made as.

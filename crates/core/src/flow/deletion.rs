@@ -15,7 +15,7 @@ use super::effect::Effect;
 use super::model::{Notice, Step};
 use super::retry::{self, Retrying};
 use super::{Flow, Generation, error_line, manage};
-use crate::service::{Association, ErrorKind, ServiceError};
+use crate::service::{Association, ErrorKind, ServiceError, ThingLink};
 
 /// Deregistrations in flight at once.
 pub const DEREGISTER_CONCURRENCY: usize = 4;
@@ -124,7 +124,7 @@ pub fn ask(flow: &mut Flow, id: String) -> Vec<Effect> {
 pub fn on_counted(
     flow: &mut Flow,
     generation: Generation,
-    result: Result<Vec<String>, ServiceError>,
+    result: Result<Vec<ThingLink>, ServiceError>,
 ) -> Vec<Effect> {
     let Some(deletion) = flow.manage.deletion.as_mut() else {
         return Vec::new();
@@ -133,7 +133,9 @@ pub fn on_counted(
         return Vec::new();
     }
     match result {
-        Ok(things) => {
+        Ok(links) => {
+            // Pre-associated things hold the association too: each is deregistered.
+            let things: Vec<String> = links.into_iter().map(|l| l.managed_thing_id).collect();
             let word = deletion.word.clone();
             flow.manage.message = Some(Notice::Info(match things.len() {
                 0 => format!("Type {word:?} and Enter to delete it (Esc cancels)"),
@@ -487,7 +489,13 @@ mod tests {
             flow,
             Event::RegisteredThings {
                 generation,
-                result: Ok(things.iter().map(|t| t.to_string()).collect()),
+                result: Ok(things
+                    .iter()
+                    .map(|t| crate::service::ThingLink {
+                        managed_thing_id: t.to_string(),
+                        associated: true,
+                    })
+                    .collect()),
             },
             now(),
         )

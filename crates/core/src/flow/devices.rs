@@ -10,11 +10,12 @@ use std::time::Duration;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{Adoption, DevicesView, DiscoveryState, Notice, Step};
+use super::retry::{self, Retrying};
 use super::{Flow, Generation, manage, nav, token};
 use crate::filter::{device_haystack, matching};
 use crate::service::{
     AdoptRequest, AssociationState, DiscoveredDevice, Discovery, DiscoveryStatus, Page,
-    ServiceError,
+    ServiceError, ThingLink,
 };
 
 /// Devices adopted at once: enough to be quick, few enough to stay under the service's limits.
@@ -45,6 +46,10 @@ pub fn picks(text: &str, count: usize) -> Result<Vec<usize>, String> {
     Ok(picked)
 }
 
+/// Retries of an adoption that keeps failing in a way waiting can mend, before it counts as
+/// failed (r tries again by hand).
+pub const ADOPT_RETRIES: u32 = 6;
+
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if let Intent::ShowDevices(id) = intent {
         return show(flow, id);
@@ -67,7 +72,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             let adoptable = view
                 .items
                 .iter()
-                .any(|d| d.connector_device_id == id && d.managed_thing_id.is_none());
+                .any(|d| d.connector_device_id == id && view.adoptable(d));
             if !view.selected.remove(&id) && adoptable {
                 view.selected.insert(id);
             }
@@ -77,7 +82,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             view.selected = if all {
                 view.items
                     .iter()
-                    .filter(|d| d.managed_thing_id.is_none())
+                    .filter(|d| view.adoptable(d))
                     .map(|d| d.connector_device_id.clone())
                     .collect()
             } else {
@@ -125,6 +130,7 @@ fn show(flow: &mut Flow, id: String) -> Vec<Effect> {
         filter: String::new(),
         matches: Vec::new(),
         selected: Default::default(),
+        partway: Default::default(),
         adoption: None,
         message: None,
         from_manage,
@@ -202,6 +208,17 @@ pub fn on_started(
 }
 
 pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
+    // The adoption's retry timer: the devices put back go again, with the same tokens.
+    if let Some(adoption) = flow
+        .devices
+        .as_mut()
+        .and_then(|v| v.adoption.as_mut())
+        .filter(|a| a.generation == generation && !a.later.is_empty())
+    {
+        let later = std::mem::take(&mut adoption.later);
+        adoption.queue.extend(later);
+        return dispatch(flow);
+    }
     let seed = flow.opts.token_seed.clone();
     if let Some(view) = flow.devices.as_ref()
         && view.discovery == (DiscoveryState::Starting { generation })
@@ -307,12 +324,71 @@ pub fn on_page(
                     id,
                     next_token: Some(token),
                 }],
+                // Managed things among them: are they registered, or left part-way?
+                None if view.items.iter().any(|d| d.managed_thing_id.is_some()) => {
+                    vec![Effect::ListRegisteredThings {
+                        generation,
+                        association_id: view.association_id.clone(),
+                    }]
+                }
                 None => {
                     view.discovery = DiscoveryState::Done { id };
                     resume_adoption(flow)
                 }
             }
         }
+        Err(error) => {
+            view.discovery = DiscoveryState::Failed(super::error_line(&error));
+            Vec::new()
+        }
+    }
+}
+
+/// Whether `Event::RegisteredThings { generation }` answers this step's listing.
+pub fn owns_listing(flow: &Flow, generation: Generation) -> bool {
+    matches!(
+        flow.devices.as_ref().map(|v| &v.discovery),
+        Some(DiscoveryState::Listing { generation: listing, .. }) if *listing == generation
+    )
+}
+
+/// The association's links after the listing: a listed managed thing not ASSOCIATED was left
+/// part-way and is adoptable again (RegisterAccountAssociation finishes it).
+pub fn on_links(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<Vec<ThingLink>, ServiceError>,
+) -> Vec<Effect> {
+    let Some(view) = flow.devices.as_mut() else {
+        return Vec::new();
+    };
+    let Some(id) = view.discovery.id().map(str::to_string) else {
+        return Vec::new();
+    };
+    match result {
+        Ok(links) => {
+            let associated: std::collections::BTreeSet<&str> = links
+                .iter()
+                .filter(|l| l.associated)
+                .map(|l| l.managed_thing_id.as_str())
+                .collect();
+            view.partway = view
+                .items
+                .iter()
+                .filter(|d| {
+                    d.managed_thing_id
+                        .as_deref()
+                        .is_some_and(|thing| !associated.contains(thing))
+                })
+                .map(|d| d.connector_device_id.clone())
+                .collect();
+            view.discovery = DiscoveryState::Done { id };
+            resume_adoption(flow)
+        }
+        Err(error) if retry::can_improve(&error) => vec![Effect::ListRegisteredThings {
+            generation,
+            association_id: view.association_id.clone(),
+        }],
         Err(error) => {
             view.discovery = DiscoveryState::Failed(super::error_line(&error));
             Vec::new()
@@ -337,9 +413,16 @@ fn adopt_selected(flow: &mut Flow) -> Vec<Effect> {
     {
         return Vec::new();
     }
-    // What is managed already (adopted before a lost session) is not adopted again.
-    for managed in view.items.iter().filter(|d| d.managed_thing_id.is_some()) {
-        view.selected.remove(&managed.connector_device_id);
+    // What is managed and registered already is not adopted again; what was left part-way is
+    // finished.
+    let done: Vec<String> = view
+        .items
+        .iter()
+        .filter(|d| !view.adoptable(d))
+        .map(|d| d.connector_device_id.clone())
+        .collect();
+    for id in done {
+        view.selected.remove(&id);
     }
     let queue: std::collections::VecDeque<String> = view
         .items
@@ -413,15 +496,20 @@ fn dispatch(flow: &mut Flow) -> Vec<Effect> {
             continue;
         };
         adoption.in_flight.insert(device_id.clone());
+        let mut device = device.clone();
+        if !view.partway.contains(&device_id) {
+            // Only a part-way thing is finished by registering it; any other is created.
+            device.managed_thing_id = None;
+        }
         effects.push(Effect::AdoptDevice {
             generation: adoption.generation,
-            request: AdoptRequest {
-                association_id: view.association_id.clone(),
-                discovery_id: discovery_id.to_string(),
+            request: AdoptRequest::new(
+                view.association_id.clone(),
+                discovery_id.to_string(),
+                device,
                 // One token per device and association, whatever the retry or the rerun.
-                client_token: token::derived(&seed, "thing", &[&view.association_id, &device_id]),
-                device: device.clone(),
-            },
+                token::derived(&seed, "thing", &[&view.association_id, &device_id]),
+            ),
         });
     }
     effects
@@ -454,7 +542,35 @@ pub fn on_adopted(
                 device.managed_thing_id = Some(thing.clone());
             }
             view.selected.remove(&device_id);
+            view.partway.remove(&device_id);
             adoption.done.insert(device_id, thing);
+            if adoption.later.is_empty() {
+                adoption.retrying = None;
+            }
+        }
+        Err(error)
+            if retry::can_improve(&error)
+                && adoption
+                    .retrying
+                    .as_ref()
+                    .is_none_or(|r| r.attempt < ADOPT_RETRIES) =>
+        {
+            adoption.later.insert(device_id);
+            // One timer a round: the devices put back meanwhile go with the first one's.
+            if adoption.later.len() == 1 {
+                let salt = retry::salt_of(&adoption.generation.to_string());
+                let next = Retrying::next(adoption.retrying.as_ref(), error, salt);
+                let after = next.after;
+                adoption.retrying = Some(next);
+                let generation = adoption.generation;
+                let line = adoption.retrying.as_ref().map(Retrying::line);
+                let mut effects = dispatch(flow);
+                if let (Some(view), Some(line)) = (flow.devices.as_mut(), line) {
+                    view.message = Some(Notice::Info(format!("Adopting: {line}")));
+                }
+                effects.push(Effect::Wake { generation, after });
+                return effects;
+            }
         }
         Err(error) => {
             adoption.failed.insert(device_id, error);
@@ -544,6 +660,7 @@ pub fn resume(flow: &mut Flow, saved: crate::journal::DevicesJournal) -> Vec<Eff
         filter: String::new(),
         matches: Vec::new(),
         selected: saved.selected.into_iter().collect(),
+        partway: Default::default(),
         // A marker: once listed, the selection is adopted (see `resume_adoption`).
         adoption: Some(Adoption::default()),
         message: Some(Notice::Info(
@@ -696,7 +813,23 @@ mod tests {
         );
         update(&mut flow, Event::Woke { generation }, now());
         polled(&mut flow, generation, DiscoveryStatus::Succeeded);
-        page(&mut flow, generation, items, None);
+        let effects = page(&mut flow, generation, items, None);
+        // Managed things among them: every one registered.
+        if effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListRegisteredThings { .. }))
+        {
+            let associated = view(&flow)
+                .items
+                .iter()
+                .filter_map(|d| d.managed_thing_id.clone())
+                .map(|managed_thing_id| ThingLink {
+                    managed_thing_id,
+                    associated: true,
+                })
+                .collect();
+            links(&mut flow, generation, associated);
+        }
         assert_eq!(
             view(&flow).discovery,
             DiscoveryState::Done {
@@ -704,6 +837,17 @@ mod tests {
             }
         );
         flow
+    }
+
+    fn links(flow: &mut Flow, generation: Generation, links: Vec<ThingLink>) -> Vec<Effect> {
+        calls(update(
+            flow,
+            Event::RegisteredThings {
+                generation,
+                result: Ok(links),
+            },
+            now(),
+        ))
     }
 
     fn adopted(
@@ -965,7 +1109,8 @@ mod tests {
         adopted(&mut flow, generation + 100, "d1", Ok("thing-x".into()));
         assert_eq!(view(&flow).items[0].managed_thing_id, None);
         adopted(&mut flow, generation, "d1", Ok("thing-1".into()));
-        let error = ServiceError::new(ErrorKind::ServerError, "try later");
+        // Refused: waiting cannot mend it (a throttle or 5xx is retried by itself, below).
+        let error = ServiceError::new(ErrorKind::Validation, "refused");
         adopted(&mut flow, generation, "d3", Err(error.clone()));
         let v = view(&flow);
         assert_eq!(v.items[0].managed_thing_id.as_deref(), Some("thing-1"));
@@ -1007,7 +1152,7 @@ mod tests {
             &mut flow,
             generation,
             "d2",
-            Err(ServiceError::new(ErrorKind::Throttled, "slow")),
+            Err(ServiceError::new(ErrorKind::Conflict, "in the way")),
         );
         let effects = send(&mut flow, Intent::Next);
         assert_eq!(adopted_ids(&effects), ["d2"]);
@@ -1077,10 +1222,23 @@ mod tests {
             ] if id == "disc-1" => *generation,
             other => panic!("{other:?}"),
         };
-        // d2 was adopted before the session was lost: it lists as managed.
+        // d2 was adopted before the session was lost: it lists as managed, and registered.
         let mut items = devices();
         items[1].managed_thing_id = Some("thing-2".into());
         let effects = page(&mut flow, generation, items, None);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::ListRegisteredThings { .. }))
+        );
+        let effects = links(
+            &mut flow,
+            generation,
+            vec![ThingLink {
+                managed_thing_id: "thing-2".into(),
+                associated: true,
+            }],
+        );
         let requests: Vec<(String, String)> = effects
             .iter()
             .filter_map(|e| match e {
@@ -1093,6 +1251,113 @@ mod tests {
             .collect();
         assert_eq!(requests, [("d3".to_string(), thing_token("d3"))]);
         assert_eq!(view(&flow).selected.iter().collect::<Vec<_>>(), ["d3"]);
+    }
+
+    #[test]
+    fn a_thing_left_part_way_is_registered_not_created_again() {
+        // A run stopped between CreateManagedThing and RegisterAccountAssociation for d1: it
+        // lists as managed, but its link is only PRE_ASSOCIATED.
+        let (mut flow, generation) = opened();
+        update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Ok("disc-1".into()),
+            },
+            now(),
+        );
+        update(&mut flow, Event::Woke { generation }, now());
+        polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        let mut items = devices();
+        items[0].managed_thing_id = Some("thing-1".into());
+        items[1].managed_thing_id = Some("thing-2".into());
+        page(&mut flow, generation, items, None);
+        links(
+            &mut flow,
+            generation,
+            vec![
+                ThingLink {
+                    managed_thing_id: "thing-1".into(),
+                    associated: false,
+                },
+                ThingLink {
+                    managed_thing_id: "thing-2".into(),
+                    associated: true,
+                },
+            ],
+        );
+        // Select all: the part-way d1 and the new d3, not the registered d2.
+        send(&mut flow, Intent::SelectAllDevices(true));
+        assert_eq!(
+            view(&flow).selected.iter().collect::<Vec<_>>(),
+            ["d1", "d3"]
+        );
+        let effects = calls(send(&mut flow, Intent::AdoptSelected));
+        let requests: Vec<_> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::AdoptDevice { request, .. } => Some(request.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].managed_thing_id.as_deref(), Some("thing-1"));
+        assert_eq!(requests[1].managed_thing_id, None, "d3 is created");
+        let generation = adoption_generation(&flow);
+        adopted(&mut flow, generation, "d1", Ok("thing-1".into()));
+        assert!(view(&flow).partway.is_empty());
+    }
+
+    #[test]
+    fn what_is_copied_from_the_discovery_is_made_to_fit_create_managed_thing() {
+        let mut items = devices();
+        items[0].brand = "Müller & Co.".into();
+        items[0].model = "Lamp v2.1 (EU)".into();
+        items[0].name = "Küche (links)".into();
+        let mut flow = listed(items);
+        send(&mut flow, Intent::ToggleDevice("d1".into()));
+        let effects = calls(send(&mut flow, Intent::AdoptSelected));
+        let [Effect::AdoptDevice { request, .. }] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(request.brand.as_deref(), Some("Muller Co"));
+        assert_eq!(request.model.as_deref(), Some("Lamp v2 1 EU"));
+        assert_eq!(request.name.as_deref(), Some("Küche links"));
+    }
+
+    #[test]
+    fn throttled_adoptions_are_retried_by_themselves_with_backoff() {
+        let mut flow = listed(devices());
+        send(&mut flow, Intent::SelectAllDevices(true));
+        send(&mut flow, Intent::AdoptSelected);
+        let generation = adoption_generation(&flow);
+        let throttled = || Err(ServiceError::new(ErrorKind::Throttled, "slow down"));
+        let effects = adopted(&mut flow, generation, "d1", throttled());
+        let after = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Wake {
+                    generation: g,
+                    after,
+                } if *g == generation => Some(*after),
+                _ => None,
+            })
+            .expect("a retry timer");
+        // The second one throttled in the same round waits for the same timer.
+        let effects = adopted(&mut flow, generation, "d2", throttled());
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Wake { .. })));
+        adopted(&mut flow, generation, "d3", Ok("thing-3".into()));
+        let adoption = view(&flow).adoption.clone().unwrap();
+        assert!(!adoption.finished(), "not over while some wait for a retry");
+        assert!(adoption.failed.is_empty());
+        assert_eq!(adoption.retrying.as_ref().map(|r| r.after), Some(after));
+        let effects = update(&mut flow, Event::Woke { generation }, now());
+        assert_eq!(adopted_ids(&effects), ["d1", "d2"]);
+        adopted(&mut flow, generation, "d1", Ok("thing-1".into()));
+        adopted(&mut flow, generation, "d2", Ok("thing-2".into()));
+        let adoption = view(&flow).adoption.clone().unwrap();
+        assert!(adoption.finished());
+        assert_eq!(adoption.done.len(), 3);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::owner::OwnerAction;
 use crate::service::{
     Association, AssociationSummary, CallerIdentity, CloudConnector, CreatedAssociation,
     DestinationDetail, DestinationSummary, DiscoveredDevice, Discovery, Page, ServiceError,
+    ThingLink,
 };
 
 #[derive(Debug)]
@@ -51,7 +52,7 @@ pub enum Event {
     },
     RegisteredThings {
         generation: Generation,
-        result: Result<Vec<String>, ServiceError>,
+        result: Result<Vec<ThingLink>, ServiceError>,
     },
     ThingDeregistered {
         generation: Generation,

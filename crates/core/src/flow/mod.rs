@@ -801,6 +801,11 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             }
         }
         Event::Deleted { generation, result } => deletion::on_deleted(flow, generation, result),
+        Event::RegisteredThings { generation, result }
+            if devices::owns_listing(flow, generation) =>
+        {
+            devices::on_links(flow, generation, result)
+        }
         Event::RegisteredThings { generation, result } => {
             deletion::on_counted(flow, generation, result)
         }

@@ -451,11 +451,14 @@ pub struct Adoption {
     pub done: std::collections::BTreeMap<String, String>,
     pub failed: std::collections::BTreeMap<String, ServiceError>,
     pub total: usize,
+    /// Failed in a way waiting can mend (throttled, 5xx…): tried again after `retrying.after`.
+    pub later: std::collections::BTreeSet<String>,
+    pub retrying: Option<super::retry::Retrying>,
 }
 
 impl Adoption {
     pub fn finished(&self) -> bool {
-        self.queue.is_empty() && self.in_flight.is_empty()
+        self.queue.is_empty() && self.in_flight.is_empty() && self.later.is_empty()
     }
 }
 
@@ -471,6 +474,9 @@ pub struct DevicesView {
     pub matches: Vec<usize>,
     /// Connector device ids chosen for adoption.
     pub selected: std::collections::BTreeSet<String>,
+    /// Devices whose managed thing exists but is not registered yet (a run stopped between
+    /// CreateManagedThing and RegisterAccountAssociation): adoptable, to be finished.
+    pub partway: std::collections::BTreeSet<String>,
     pub adoption: Option<Adoption>,
     pub message: Option<Notice>,
     /// Entered from Manage: leaving goes back to the list.
@@ -478,6 +484,11 @@ pub struct DevicesView {
 }
 
 impl DevicesView {
+    /// Not a managed thing yet, or one left part-way: adopting it has something to do.
+    pub fn adoptable(&self, device: &crate::service::DiscoveredDevice) -> bool {
+        device.managed_thing_id.is_none() || self.partway.contains(&device.connector_device_id)
+    }
+
     /// A discovery or an adoption is under way.
     pub fn busy(&self) -> bool {
         matches!(
