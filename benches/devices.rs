@@ -20,7 +20,7 @@ use support::{bin, keystroke_samples, report, runs};
 const DEVICES: usize = 1_000;
 
 fn filter_and_render() {
-    let options = iotmi_onboard::app::options(
+    let options = iotmi_onboard::session::options(
         Default::default(),
         true,
         Default::default(),

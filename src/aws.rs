@@ -18,18 +18,6 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 /// Region used by `demo` and tests when none is configured.
 pub const DEMO_REGION: &str = "us-east-1";
 
-/// True when `endpoint` is an `http(s)://` URL whose host is a loopback address.
-pub fn is_loopback_endpoint(endpoint: &str) -> bool {
-    url::Url::parse(endpoint)
-        .ok()
-        .and_then(|url| match url.host()? {
-            url::Host::Ipv4(ip) => Some(ip.is_loopback()),
-            url::Host::Ipv6(ip) => Some(ip.is_loopback()),
-            url::Host::Domain(name) => Some(name.eq_ignore_ascii_case("localhost")),
-        })
-        .unwrap_or(false)
-}
-
 /// The HTTPS client of every SDK client: rustls on ring, with the SDK's timeouts and sleep,
 /// and the environment's proxy (`HTTPS_PROXY`, `NO_PROXY`…) as the SDK's default client has it,
 /// except when `direct`: that one honours `HTTP_PROXY` even for 127.0.0.1, which would send

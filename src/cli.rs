@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The association's inputs as flags: the wizard's prefill and `create`'s request, one type
+/// from flags to journal to request.
+pub use iotmi_core::draft::Draft;
+
 const EXAMPLES: &str = "\
 Examples:
   iotmi-onboard demo
@@ -23,8 +27,13 @@ Examples:
   iotmi-onboard simulator --port 4567
       Serve the simulator for the AWS CLI or other clients.
 
-Exit status (commands): 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
-4 wait timed out, 130 interrupted.";
+Exit status (the wizard, --plain and the commands alike): 0 success, 1 error (or q leaving a
+draft unsubmitted), 2 usage or validation error, 3 association FAILED, 4 wait timed out,
+130 interrupted.";
+
+/// `--wait-timeout`'s default as the flag spells it: the flow's [`iotmi_core::flow::DEFAULT_WAIT_TIMEOUT`]
+/// (a test keeps the two equal), written once for every command and the wizard.
+pub const WAIT_TIMEOUT_DEFAULT: &str = "15m";
 
 /// `--version`: the crate's version and the git commit it was built from (`build.rs`;
 /// "unknown" outside a git checkout).
@@ -237,7 +246,7 @@ pub struct BrowserArgs {
 #[command(mut_arg("destination", |arg| arg.required(true)))]
 pub struct CreateArgs {
     #[command(flatten)]
-    pub draft: DraftArgs,
+    pub draft: Draft,
     /// Idempotency token (default: generated, and printed so a rerun can pass it).
     #[arg(long, value_name = "TOKEN")]
     pub client_token: Option<String>,
@@ -247,7 +256,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -261,7 +270,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -317,7 +326,7 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "all|ID,…", requires = "wait")]
     pub adopt: Option<String>,
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -445,7 +454,7 @@ pub enum OutputFormat {
 pub struct WizardArgs {
     /// Prefill: the wizard still shows each step.
     #[command(flatten)]
-    pub draft: DraftArgs,
+    pub draft: Draft,
     /// Open the list of existing associations instead of creating one.
     #[arg(long)]
     pub manage: bool,
@@ -457,7 +466,7 @@ pub struct WizardArgs {
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
     /// How long to watch an association in progress before asking (e.g. 90s, 15m, 1h).
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration)]
     pub wait_timeout: Duration,
     /// No bell or desktop notification when the association reaches a final state.
     #[arg(long, conflicts_with = "notify")]
@@ -466,27 +475,6 @@ pub struct WizardArgs {
     /// wizard does, unless --no-notify).
     #[arg(long)]
     pub notify: bool,
-}
-
-/// The association's inputs as flags: the wizard's prefill and `create`'s request, one type
-/// from flags to journal to request (see `app::prefill`).
-#[derive(Args, Debug, Clone, Default)]
-pub struct DraftArgs {
-    /// The connector destination id (ConnectorDestinationId).
-    #[arg(long, value_name = "ID")]
-    pub destination: Option<String>,
-    /// The association's name (default: suggested from the destination's name).
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// The association's description.
-    #[arg(long, value_name = "TEXT")]
-    pub description: Option<String>,
-    /// A tag (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
-    pub tags: Vec<(String, String)>,
-    /// The General Authorization material name (for destinations that use one).
-    #[arg(long, value_name = "NAME")]
-    pub auth_material: Option<String>,
 }
 
 impl Cli {
@@ -624,13 +612,6 @@ fn shared_options_after_the_command(
     program.into_iter().chain(before).collect()
 }
 
-fn parse_tag(raw: &str) -> Result<(String, String), String> {
-    let (key, value) = raw
-        .split_once('=')
-        .ok_or_else(|| format!("'{raw}' is not KEY=VALUE"))?;
-    Ok((key.to_string(), value.to_string()))
-}
-
 /// `90`, `90s`, `15m`, `1h`.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
@@ -656,6 +637,10 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(
+            parse_duration(WAIT_TIMEOUT_DEFAULT).unwrap(),
+            iotmi_core::flow::DEFAULT_WAIT_TIMEOUT
+        );
         assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("m").is_err());
@@ -822,7 +807,7 @@ mod tests {
     /// that fails).
     #[test]
     fn the_commands_suggested_after_a_demo_parse() {
-        let commands: Vec<Vec<String>> = iotmi_core::flow::command::demo_next_steps()
+        let commands: Vec<Vec<String>> = iotmi_core::flow::command_line::demo_next_steps()
             .iter()
             .filter_map(|line| line.trim_start().strip_prefix("iotmi-onboard "))
             .map(|rest| {

@@ -325,11 +325,11 @@ mod tests {
             saved_at: 0,
             step: SavedStep::Tags,
             destination: None,
-            wanted_destination: None,
-            name: "n".into(),
-            description: String::new(),
-            tags: vec![("secret-tag".into(), "secret-value".into())],
-            auth_material: None,
+            draft: iotmi_core::draft::Draft {
+                name: Some("n".into()),
+                tags: vec![("secret-tag".into(), "secret-value".into())],
+                ..Default::default()
+            },
             token_seed: "seed".into(),
             token_counter: 0,
             unanswered: None,
@@ -357,7 +357,7 @@ mod tests {
             0o700
         );
         let loaded = store.load(&key()).unwrap().unwrap();
-        assert_eq!(loaded.tags, journal().tags);
+        assert_eq!(loaded.draft.tags, journal().draft.tags);
         assert!(loaded.saved_at > 0);
         // No temp file left behind.
         assert_eq!(fs::read_dir(dir.path().join("state")).unwrap().count(), 1);
@@ -406,16 +406,16 @@ mod tests {
         let path = store.path(&key());
         // Valid JSON, one byte over the bound: refused on its size alone.
         let mut big = journal();
-        big.description = String::new();
+        big.draft.description = None;
         let base = serde_json::to_vec(&big).unwrap().len() as u64;
-        big.description = "x".repeat((MAX_BYTES + 1 - base) as usize);
+        big.draft.description = Some("x".repeat((MAX_BYTES + 1 - base) as usize));
         fs::write(&path, serde_json::to_vec(&big).unwrap()).unwrap();
         assert_eq!(fs::metadata(&path).unwrap().len(), MAX_BYTES + 1);
         let refused = store.load(&key()).unwrap_err();
         assert!(refused.reason.contains("larger than"), "{}", refused.reason);
         assert!(refused.moved_to.is_some() && !path.exists());
         // At the bound it is still a journal.
-        big.description.pop();
+        big.draft.description.as_mut().unwrap().pop();
         fs::write(&path, serde_json::to_vec(&big).unwrap()).unwrap();
         assert!(store.load(&key()).unwrap().is_some());
     }
@@ -462,13 +462,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = JournalStore::new(dir.path());
         let mut tampered = journal();
-        tampered.name = "Evil\x1b]0;HACKED\x07".into();
-        tampered.tags = vec![("k\x1b[2J".into(), "v\u{202e}".into())];
+        tampered.draft.name = Some("Evil\x1b]0;HACKED\x07".into());
+        tampered.draft.tags = vec![("k\x1b[2J".into(), "v\u{202e}".into())];
         tampered.association_id = Some("id\x1b[6n".into());
         fs::write(store.path(&key()), serde_json::to_vec(&tampered).unwrap()).unwrap();
         let loaded = store.load(&key()).unwrap().unwrap();
-        assert_eq!(loaded.name, "Evil␛]0;HACKED␇");
-        assert_eq!(loaded.tags, vec![("k␛[2J".into(), "v\u{FFFD}".into())]);
+        assert_eq!(loaded.draft.name.as_deref(), Some("Evil␛]0;HACKED␇"));
+        assert_eq!(
+            loaded.draft.tags,
+            vec![("k␛[2J".into(), "v\u{FFFD}".into())]
+        );
         assert_eq!(loaded.association_id.as_deref(), Some("id␛[6n"));
         // What we write ourselves comes back unchanged.
         assert_eq!(journal().sanitized(), journal());

@@ -2,20 +2,21 @@
 //! Managed integrations for AWS IoT Device Management (`CreateAccountAssociation`).
 //!
 //! The crate is a library plus a thin binary so integration tests can start the
-//! simulator in-process and drive the same code the binary runs.
+//! simulator in-process and drive the same code the binary runs. Composition lives in the
+//! binary (`main.rs`); the three front ends (`ui`, `plain`, `commands`) never import one
+//! another and share only the neutral modules (`session`, `output`, `signals`, `runtime`,
+//! `progress`…). tests/it/layers.rs keeps it so.
 
-pub mod app;
+pub mod account_owner;
 pub mod aws;
 pub mod cli;
 pub mod commands;
-
 pub mod files;
-
 pub mod journal;
 pub mod logging;
 pub mod man;
 pub mod output;
-pub mod owner;
+/// The front ends compared on the same drafts (test code: it names all three).
 #[cfg(test)]
 mod parity_tests;
 pub mod plain;
@@ -23,8 +24,7 @@ pub mod profiles;
 pub mod progress;
 pub mod remote;
 pub mod runtime;
-pub mod scripted;
 pub mod sdk;
+pub mod session;
 pub mod signals;
-
 pub mod ui;

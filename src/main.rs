@@ -1,4 +1,26 @@
-use iotmi_onboard::cli::{Cli, Command, GlobalArgs};
+//! The composition root: parses the flags, sets up logging and the async runtime, and hands
+//! the run to one front end (the full-screen wizard, plain prompts, or a command). Nothing
+//! imports this module; the front ends share only the neutral modules of the library
+//! (`session`, `output`, `signals`, `runtime`).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use crossterm::event::EventStream;
+use tokio::time::Instant;
+
+use iotmi_core::flow::{Flow, Target};
+use iotmi_core::service::AssociationService;
+use iotmi_onboard::cli::{AwsArgs, Cli, Command, GlobalArgs, OutputFormat, WizardArgs};
+use iotmi_onboard::journal::{JournalKey, JournalStore};
+use iotmi_onboard::output::print_summary;
+use iotmi_onboard::sdk::LazySdkService;
+use iotmi_onboard::session::{Connection, connect, start_interactive};
+use iotmi_onboard::signals::stop_signal;
+use iotmi_onboard::ui::app::App;
+use iotmi_onboard::ui::autopilot::Autopilot;
+use iotmi_onboard::ui::terminal::{self, TtyHost};
+use iotmi_onboard::ui::theme::Theme;
 
 fn main() {
     let cli = Cli::parse_args();
@@ -33,14 +55,14 @@ fn main() {
                 };
                 let config = demo.sim_config();
                 let autoplay = demo.autoplay();
-                iotmi_onboard::app::run_demo(demo.wizard, global, config, autoplay).await
+                run_demo(demo.wizard, global, config, autoplay).await
             }
             None => {
                 let global = GlobalArgs {
                     output: cli.output.output,
                     plain: cli.plain.plain,
                 };
-                iotmi_onboard::app::run_against_aws(cli.aws, global, cli.wizard).await
+                run_against_aws(cli.aws, global, cli.wizard).await
             }
             Some(command) => iotmi_onboard::commands::run(command).await,
         }
@@ -65,4 +87,108 @@ fn main() {
             });
         }
     }
+}
+
+/// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`), full-screen or plain.
+async fn run_against_aws(
+    aws: AwsArgs,
+    global: GlobalArgs,
+    args: WizardArgs,
+) -> anyhow::Result<i32> {
+    let connection = connect(&aws).await?;
+    let journal = JournalStore::default_dir()
+        .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
+    if iotmi_onboard::plain::wanted(global.plain) {
+        return iotmi_onboard::plain::run(args, global.output, connection, journal).await;
+    }
+    run_wizard(args, global.output, connection, journal, None).await
+}
+
+/// `iotmi-onboard demo`: the simulator in-process (`config`: its port and pace, see
+/// `DemoArgs::sim_config`) on loopback, reached through the same SDK client with demo
+/// credentials.
+async fn run_demo(
+    args: WizardArgs,
+    global: GlobalArgs,
+    config: iotmi_simulator::SimConfig,
+    autoplay: Option<iotmi_onboard::cli::Autoplay>,
+) -> anyhow::Result<i32> {
+    // It plays keys into the full-screen wizard; there are none to play into prompts.
+    if autoplay.is_some() && iotmi_onboard::plain::wanted(global.plain) {
+        return Err(iotmi_core::exit::UsageError(
+            "--autoplay plays the full-screen wizard: it needs a terminal and no --plain".into(),
+        )
+        .into());
+    }
+    let simulator = iotmi_simulator::start(config)
+        .await
+        .context("starting the embedded simulator")?;
+    let endpoint = simulator.endpoint();
+    let sdk_config = iotmi_onboard::aws::demo_sdk_config(&endpoint);
+    let target = Target {
+        profile: "demo".into(),
+        region: Some(iotmi_onboard::aws::DEMO_REGION.into()),
+        endpoint: Some(endpoint),
+        account: None,
+        arn: None,
+        profile_given: false,
+        demo: true,
+        credentials: "demo keys".into(),
+    };
+    let service: Arc<dyn AssociationService> =
+        Arc::new(LazySdkService::from_config(sdk_config, true));
+    // No journal: a fresh simulator knows nothing of a previous demo's association.
+    let connection = Connection {
+        service,
+        target,
+        endpoint_is_loopback: true,
+        journal_key: JournalKey {
+            profile: "demo".into(),
+            region: iotmi_onboard::aws::DEMO_REGION.into(),
+            endpoint: String::new(),
+        },
+        picker: Vec::new(),
+    };
+    let code = if iotmi_onboard::plain::wanted(global.plain) {
+        iotmi_onboard::plain::run(args, global.output, connection, None).await
+    } else {
+        run_wizard(args, global.output, connection, None, autoplay).await
+    };
+    simulator.shutdown().await;
+    code
+}
+
+async fn run_wizard(
+    args: WizardArgs,
+    output: OutputFormat,
+    connection: Connection,
+    journal: Option<(JournalStore, JournalKey)>,
+    autoplay: Option<iotmi_onboard::cli::Autoplay>,
+) -> anyhow::Result<i32> {
+    let (options, mut runtime) = start_interactive(&args, &connection, journal);
+    let mut app = App::new(Flow::new(options, Instant::now().into_std()));
+    let autopilot = autoplay.map(|play| {
+        tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
+        Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())
+    });
+    // Before the terminal is taken: from the first frame on, SIGTERM/SIGHUP restore it.
+    let stop = stop_signal();
+    let mut tty = terminal::enter(app.ui.links.clone())
+        .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
+    let result = iotmi_onboard::ui::driver::run(
+        &mut tty,
+        &mut TtyHost,
+        &mut app,
+        &mut runtime,
+        &Theme::from_env(),
+        EventStream::new(),
+        stop,
+        autopilot,
+    )
+    .await;
+    terminal::restore();
+    let outcome = result.context("terminal I/O failed")?;
+    tracing::info!(kind = ?outcome.kind, "wizard closed");
+    print_summary(&outcome, app.flow.target(), output)?;
+    Ok(outcome.kind.exit_code())
 }

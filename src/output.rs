@@ -1,15 +1,23 @@
-//! What a finished run prints: the summary on stdout, and on stderr what became of the draft
-//! and how to check an association later. Shared by the wizard and plain mode.
+//! What every front end prints on stdout (the summary, records, tables, JSON with the AWS
+//! API's member names) and the service errors it reports on stderr. Values from the service are
+//! sanitised: stdout may be a terminal.
+
+mod record;
 
 use std::io::Write;
 
 use crate::cli::OutputFormat;
+use iotmi_core::exit;
 use iotmi_core::flow::{DraftFate, Outcome, Target};
-use iotmi_core::service::AssociationState;
+use iotmi_core::service::{
+    AssociationState, DestinationSummary, ErrorKind, ManagedThing, ServiceError,
+};
+
+pub use record::AssociationRecord;
 
 /// What became of a draft left unsubmitted, and how to get back to it.
 pub fn print_draft_fate(draft: DraftFate, target: &Target) {
-    match (draft, iotmi_core::flow::command::rerun(target)) {
+    match (draft, iotmi_core::flow::command_line::rerun(target)) {
         (DraftFate::None, _) => {}
         (DraftFate::Saved, Some(rerun)) => {
             eprintln!("Your draft is saved: run `{rerun}` to resume it.")
@@ -74,7 +82,7 @@ pub fn print_summary(
         summary.state,
         AssociationState::Succeeded | AssociationState::Failed
     ) {
-        match iotmi_core::flow::command::check_later(target, &summary.association_id) {
+        match iotmi_core::flow::command_line::check_later(target, &summary.association_id) {
             Some([ours, aws]) => {
                 eprintln!("Left {}. Check it later with", summary.state);
                 eprintln!("  {ours}");
@@ -93,8 +101,251 @@ pub fn print_summary(
 /// After a demo: only what works once its simulator is gone.
 pub fn print_demo_next_steps(target: &Target) {
     if target.demo {
-        for line in iotmi_core::flow::command::demo_next_steps() {
+        for line in iotmi_core::flow::command_line::demo_next_steps() {
             eprintln!("{line}");
         }
     }
+}
+
+/// Prints a service error and its remedy on stderr; returns the exit status for it.
+pub fn report(error: &ServiceError, target: &Target) -> i32 {
+    eprintln!("error: {error}");
+    eprintln!("hint: {}", error.remedy(&target.profile));
+    match error.kind {
+        ErrorKind::Validation => exit::USAGE,
+        _ => exit::ERROR,
+    }
+}
+
+/// Prints local validation errors, one per line, and returns exit 2.
+pub fn report_invalid(errors: &[(&str, String)]) -> i32 {
+    for (field, message) in errors {
+        eprintln!("error: {field}: {message}");
+    }
+    exit::USAGE
+}
+
+/// Writes a serialisable value as pretty JSON, or `key  value` rows, on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// `key  value` lines, the keys padded like the wizard's summary.
+pub fn print_rows(rows: &[(&str, String)]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    for (key, value) in rows {
+        writeln!(stdout, "{key:<16}{value}")?;
+    }
+    Ok(())
+}
+
+/// Discovered devices: a table, or a JSON array with the API's member names.
+pub fn print_devices(
+    devices: &[iotmi_core::service::DiscoveredDevice],
+    output: OutputFormat,
+) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => {
+            let items: Vec<serde_json::Value> = devices
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "ConnectorDeviceId": d.connector_device_id,
+                        "ConnectorDeviceName": d.name,
+                        "Brand": d.brand,
+                        "Model": d.model,
+                        "DeviceTypes": d.device_types,
+                        "Modification": d.modification,
+                        "ManagedThingId": d.managed_thing_id,
+                    })
+                })
+                .collect();
+            print_json(&items)
+        }
+        OutputFormat::Text => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(
+                stdout,
+                "{:<24} {:<28} {:<20} {:<24} MANAGED THING",
+                "DEVICE", "NAME", "BRAND MODEL", "TYPES"
+            )?;
+            for d in devices {
+                let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
+                writeln!(
+                    stdout,
+                    "{:<24} {:<28} {:<20} {:<24} {}",
+                    clean(&d.connector_device_id),
+                    clean(&d.name),
+                    clean(&format!("{} {}", d.brand, d.model)),
+                    clean(&d.device_types.join(",")),
+                    d.managed_thing_id
+                        .as_deref()
+                        .map(clean)
+                        .unwrap_or("-".into())
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn print_record(record: &AssociationRecord, output: OutputFormat) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(record),
+        OutputFormat::Text => print_rows(&record.rows()),
+    }
+}
+
+/// A ConnectorDestinationSummary with the API's member names.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DestinationItem<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    cloud_connector_id: &'a str,
+}
+
+pub fn print_destinations(
+    items: &[&DestinationSummary],
+    output: OutputFormat,
+) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => {
+            let shown: Vec<DestinationItem> = items
+                .iter()
+                .map(|d| DestinationItem {
+                    id: &d.id,
+                    name: &d.name,
+                    description: &d.description,
+                    cloud_connector_id: &d.cloud_connector_id,
+                })
+                .collect();
+            print_json(&shown)?;
+        }
+        OutputFormat::Text => {
+            let rows: Vec<[&str; 4]> = items
+                .iter()
+                .map(|d| {
+                    [
+                        d.id.as_str(),
+                        d.name.as_str(),
+                        d.cloud_connector_id.as_str(),
+                        d.description.as_str(),
+                    ]
+                })
+                .collect();
+            print_table(["ID", "NAME", "CONNECTOR", "DESCRIPTION"], &rows)?;
+        }
+    }
+    eprintln!("{} destination(s)", items.len());
+    Ok(())
+}
+
+/// Account associations: a table, or a JSON array with the API's member names.
+pub fn print_associations(
+    records: &[AssociationRecord],
+    output: OutputFormat,
+) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(&records)?,
+        OutputFormat::Text => {
+            let rows: Vec<[&str; 4]> = records
+                .iter()
+                .map(|r| {
+                    [
+                        r.account_association_id.as_str(),
+                        r.association_state.as_str(),
+                        r.connector_destination_id.as_deref().unwrap_or("-"),
+                        r.name.as_deref().unwrap_or("-"),
+                    ]
+                })
+                .collect();
+            print_table(["ID", "STATE", "DESTINATION", "NAME"], &rows)?;
+        }
+    }
+    eprintln!("{} association(s)", records.len());
+    Ok(())
+}
+
+/// The managed things registered to an association: a table, or JSON.
+pub fn print_things(things: &[ManagedThing], output: OutputFormat) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(&things),
+        OutputFormat::Text => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(
+                stdout,
+                "{:<34} {:<28} {:<24} STATUS",
+                "MANAGED THING", "NAME", "BRAND MODEL"
+            )?;
+            for t in things {
+                writeln!(
+                    stdout,
+                    "{:<34} {:<28} {:<24} {}",
+                    t.managed_thing_id,
+                    iotmi_core::text::sanitize(&t.name),
+                    iotmi_core::text::sanitize(&format!("{} {}", t.brand, t.model)),
+                    t.provisioning_status
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Deleted<'a> {
+    account_association_id: &'a str,
+    deleted: bool,
+}
+
+/// What `delete` deleted.
+pub fn print_deleted(id: &str, output: OutputFormat) -> anyhow::Result<()> {
+    match output {
+        OutputFormat::Json => print_json(&Deleted {
+            account_association_id: id,
+            deleted: true,
+        }),
+        OutputFormat::Text => print_rows(&[
+            ("association-id", id.to_string()),
+            ("deleted", "yes".into()),
+        ]),
+    }
+}
+
+/// Columns separated by two spaces, padded to the widest cell; the last column is not padded.
+pub fn print_table<const N: usize>(header: [&str; N], rows: &[[&str; N]]) -> anyhow::Result<()> {
+    let mut widths = header.map(unicode_width::UnicodeWidthStr::width);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(unicode_width::UnicodeWidthStr::width(*cell));
+        }
+    }
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    let mut line = |cells: &[&str; N]| -> std::io::Result<()> {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                let pad = widths[i] - unicode_width::UnicodeWidthStr::width(*cell) + 2;
+                text.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(&header)?;
+    for row in rows {
+        line(row)?;
+    }
+    out.flush()?;
+    Ok(())
 }

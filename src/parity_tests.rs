@@ -69,7 +69,10 @@ fn the_same_drafts_give_the_same_requests_and_tokens_in_both_front_ends() {
         now(),
     );
     identified(&mut scripted);
-    assert_eq!(crate::scripted::first_request(&mut scripted), tui[0]);
+    assert_eq!(
+        crate::commands::script::first_request(&mut scripted),
+        tui[0]
+    );
     assert_eq!(tui[0].client_token, format!("{SEED}-0"));
     assert_eq!(tui[1].client_token, format!("{SEED}-1"));
 }

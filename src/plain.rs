@@ -2,19 +2,19 @@
 //! No alternate screen, no cursor movement, no colour: prompts, lists and progress go to stderr
 //! as plain lines, answers are read line by line from stdin (a pipe works), and the summary goes
 //! to stdout exactly as the full-screen wizard prints it. The rules are the wizard's own
-//! (`flow::validate`, `flow::pairs`, `flow::command`, `remote`), never re-implemented.
+//! (`flow::validate`, `flow::pairs`, `flow::command_line`, `remote`), never re-implemented.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::{Connection, start_interactive};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
 use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
 use crate::progress::Progress;
 use crate::runtime::Runtime;
+use crate::session::{Connection, start_interactive};
 use crate::signals::interruptible;
 use iotmi_core::flow::pairs::parse_pairs;
 use iotmi_core::flow::{
@@ -472,7 +472,7 @@ impl Plain {
                 };
                 format!(
                     "An unfinished onboarding was saved: {:?} ({what}).\nResume it? [Y/n]: ",
-                    sanitize(&journal.name)
+                    sanitize(journal.draft.name.as_deref().unwrap_or_default())
                 )
             }
             Step::Destination => {

@@ -11,7 +11,7 @@ use crate::journal::{JournalKey, JournalLock, JournalStore};
 use crate::logging::logged;
 use iotmi_core::flow::{Effect, Event, Outcome};
 use iotmi_core::journal::Journal;
-use iotmi_core::service::{AssociationService, ServiceError, ServiceFuture};
+use iotmi_core::service::{AssociationService, Page, ServiceError, ServiceFuture};
 
 /// The journal of one profile + region + endpoint, held under its exclusive lock for the run.
 pub struct JournalSink {
@@ -382,7 +382,7 @@ impl Runtime {
                 url,
                 association_id,
             } => send_later(tx, async move {
-                let result = crate::owner::act(action, &url, &association_id).await;
+                let result = crate::account_owner::act(action, &url, &association_id).await;
                 if let Err(why) = &result {
                     tracing::warn!(?action, %why, "the demo's account owner could not act");
                 }
@@ -398,6 +398,48 @@ impl Runtime {
             Effect::Notify { .. } => {}
         }
         None
+    }
+}
+
+/// The commands' calls that are not the flow's (every page of a list, a delete, the things
+/// of an association): the same service and the same log lines as the effects' calls.
+pub struct ServiceCalls {
+    service: Arc<dyn AssociationService>,
+}
+
+impl ServiceCalls {
+    pub fn new(service: Arc<dyn AssociationService>) -> Self {
+        Self { service }
+    }
+
+    /// One call, logged as the runtime logs every call (kind and request id only).
+    pub async fn call<T>(
+        &self,
+        name: &'static str,
+        call: impl FnOnce(&dyn AssociationService) -> ServiceFuture<T>,
+    ) -> Result<T, ServiceError> {
+        logged(name, call(self.service.as_ref()).await)
+    }
+
+    /// Every page of a list, each page's call logged.
+    pub async fn all_pages<T>(
+        &self,
+        name: &'static str,
+        mut page: impl FnMut(&dyn AssociationService, Option<String>) -> ServiceFuture<Page<T>>,
+    ) -> Result<Vec<T>, ServiceError> {
+        let mut items = Vec::new();
+        let mut token = None;
+        loop {
+            let Page {
+                items: got,
+                next_token,
+            } = self.call(name, |service| page(service, token)).await?;
+            items.extend(got);
+            match next_token {
+                Some(next) if !next.is_empty() => token = Some(next),
+                _ => return Ok(items),
+            }
+        }
     }
 }
 

@@ -79,7 +79,7 @@ async fn load_chain(target: &AwsTarget) -> (SdkConfig, SharedHttpClient) {
     let mut direct = false;
     if let Some(endpoint) = &target.endpoint_url {
         loader = loader.endpoint_url(endpoint);
-        direct = crate::aws::is_loopback_endpoint(endpoint);
+        direct = iotmi_core::url_policy::is_loopback_endpoint(endpoint);
     }
     let client = if direct {
         crate::aws::direct_http_client()

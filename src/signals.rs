@@ -1,10 +1,13 @@
-//! Signal handling shared by the front ends that are not full-screen (commands, plain mode).
+//! Signals for every front end: a command or plain mode ends with 130 on SIGINT; the
+//! full-screen wizard (whose Ctrl-C arrives as a key) stops on SIGTERM, SIGHUP or an external
+//! SIGINT.
 
 use std::future::Future;
 
 use tokio::signal::unix::{SignalKind, signal};
 
 use iotmi_core::exit;
+use iotmi_core::flow::OutcomeKind;
 
 /// Runs `work` until it ends or SIGINT arrives (exit 130). The handler is installed before
 /// `work` starts, so a Ctrl-C is never the default kill.
@@ -18,6 +21,27 @@ pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> a
             tracing::info!("interrupted");
             eprintln!("\nInterrupted.");
             Ok(exit::INTERRUPTED)
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key). The
+/// handlers are installed when this is called, not when the future is first polled: a signal
+/// that arrives before the wizard's first frame is drawn is not the default kill.
+pub fn stop_signal() -> impl Future<Output = OutcomeKind> {
+    let handlers = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    );
+    async move {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = handlers else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => OutcomeKind::Signalled(15),
+            _ = hup.recv() => OutcomeKind::Signalled(1),
+            _ = int.recv() => OutcomeKind::Interrupted,
         }
     }
 }

@@ -1,10 +1,10 @@
 //! `iotmi-onboard create …`: the wizard's request from flags, through the flow
-//! ([`crate::scripted`]).
+//! ([`super::script`]).
 
-use super::report_invalid;
-use crate::app::{Connection, prefill};
+use super::script::{self, Plan};
 use crate::cli::{CreateArgs, OutputFormat};
-use crate::scripted::{self, Plan};
+use crate::output::report_invalid;
+use crate::session::Connection;
 use iotmi_core::flow::validate;
 
 pub async fn run(
@@ -36,14 +36,14 @@ pub async fn run(
     if !errors.is_empty() {
         return Ok(report_invalid(&errors));
     }
-    let options = scripted::options(
+    let options = script::options(
         connection,
-        prefill(draft),
+        draft.clone(),
         &args.browser,
         args.wait_timeout,
         args.client_token,
     );
-    scripted::run(
+    script::run(
         connection,
         Plan::Create { wait: args.wait },
         options,

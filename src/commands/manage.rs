@@ -1,36 +1,31 @@
 //! `iotmi-onboard refresh ID` and `iotmi-onboard delete ID --yes`.
 
-use super::{exit, print_json, print_rows, report};
-use crate::app::Connection;
+use super::script::{self, Plan};
 use crate::cli::{DeleteArgs, OutputFormat, RefreshArgs};
-use crate::logging::logged;
-use crate::scripted::{self, Plan};
+use crate::output::{print_deleted, report};
+use crate::runtime::ServiceCalls;
+use crate::session::Connection;
+use iotmi_core::exit;
 use iotmi_core::flow::Prefill;
 
-/// A new consent URL through the flow ([`crate::scripted`]): the association is looked up,
+/// A new consent URL through the flow ([`super::script`]): the association is looked up,
 /// refreshed, and its new URL offered to a browser like the wizard's.
 pub async fn refresh(
     connection: &Connection,
     args: RefreshArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    let options = scripted::options(
+    let options = script::options(
         connection,
         Prefill::default(),
         &args.browser,
         iotmi_core::flow::DEFAULT_WAIT_TIMEOUT,
         None,
     );
-    scripted::run(connection, Plan::Refresh { id: args.id }, options, output).await
+    script::run(connection, Plan::Refresh { id: args.id }, options, output).await
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Deleted {
-    account_association_id: String,
-    deleted: bool,
-}
-
+/// `delete ID --yes`: one DeleteAccountAssociation through the runtime's service calls.
 pub async fn delete(
     connection: &Connection,
     args: DeleteArgs,
@@ -43,23 +38,17 @@ pub async fn delete(
         );
         return Ok(exit::USAGE);
     }
-    if let Err(error) = logged(
-        "DeleteAccountAssociation",
-        connection.service.delete_association(args.id.clone()).await,
-    ) {
-        return Ok(report(&error, connection));
+    let calls = ServiceCalls::new(connection.service.clone());
+    let id = args.id.clone();
+    if let Err(error) = calls
+        .call("DeleteAccountAssociation", |service| {
+            service.delete_association(id)
+        })
+        .await
+    {
+        return Ok(report(&error, &connection.target));
     }
     tracing::info!(id = %args.id, "deleted");
-    let shown = Deleted {
-        account_association_id: args.id,
-        deleted: true,
-    };
-    match output {
-        OutputFormat::Json => print_json(&shown)?,
-        OutputFormat::Text => print_rows(&[
-            ("association-id", shown.account_association_id.clone()),
-            ("deleted", "yes".into()),
-        ])?,
-    }
+    print_deleted(&args.id, output)?;
     Ok(exit::OK)
 }

@@ -1,10 +1,12 @@
-//! `iotmi-onboard status ID [--wait]`, through the flow ([`crate::scripted`]).
+//! `iotmi-onboard status ID [--wait]`, through the flow ([`super::script`]).
 
 use std::time::Duration;
 
-use crate::app::Connection;
+use super::script::{self, Plan};
 use crate::cli::{BrowserArgs, OutputFormat, StatusArgs};
-use crate::scripted::{self, Plan};
+use crate::output::print_things;
+use crate::runtime::ServiceCalls;
+use crate::session::Connection;
 use iotmi_core::flow::{Options, Prefill};
 
 /// The flow's options for a command that follows an existing association. Looking is not
@@ -14,7 +16,7 @@ fn looking(connection: &Connection, wait_timeout: Duration) -> Options {
         no_browser: true,
         browser_command: None,
     };
-    scripted::options(connection, Prefill::default(), &browser, wait_timeout, None)
+    script::options(connection, Prefill::default(), &browser, wait_timeout, None)
 }
 
 pub async fn run(
@@ -27,7 +29,7 @@ pub async fn run(
         id: args.id,
         wait: args.wait,
     };
-    scripted::run(connection, plan, options, output).await
+    script::run(connection, plan, options, output).await
 }
 
 /// `iotmi-onboard discover ID [--wait [--adopt all|ID,…]]`, through the flow's Devices step.
@@ -38,8 +40,8 @@ pub async fn discover(
 ) -> anyhow::Result<i32> {
     let options = looking(connection, args.wait_timeout);
     let adopt = args.adopt.map(|choice| match choice.trim() {
-        "all" => scripted::AdoptChoice::All,
-        ids => scripted::AdoptChoice::These(
+        "all" => script::AdoptChoice::All,
+        ids => script::AdoptChoice::These(
             ids.split(',')
                 .map(str::trim)
                 .filter(|id| !id.is_empty())
@@ -52,41 +54,27 @@ pub async fn discover(
         wait: args.wait,
         adopt,
     };
-    scripted::run(connection, plan, options, output).await
+    script::run(connection, plan, options, output).await
 }
 
-/// `iotmi-onboard devices ID`: the managed things registered to the association.
+/// `iotmi-onboard devices ID`: the managed things registered to the association, through the
+/// runtime's service calls.
 pub async fn devices(
     connection: &Connection,
     args: crate::cli::DevicesArgs,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
-    match connection.service.association_things(args.id).await {
+    let calls = ServiceCalls::new(connection.service.clone());
+    match calls
+        .call("ListManagedThingAccountAssociations", |service| {
+            service.association_things(args.id)
+        })
+        .await
+    {
         Ok(things) => {
-            match output {
-                OutputFormat::Json => crate::commands::print_json(&things)?,
-                OutputFormat::Text => {
-                    use std::io::Write;
-                    let mut stdout = std::io::stdout().lock();
-                    writeln!(
-                        stdout,
-                        "{:<34} {:<28} {:<24} STATUS",
-                        "MANAGED THING", "NAME", "BRAND MODEL"
-                    )?;
-                    for t in &things {
-                        writeln!(
-                            stdout,
-                            "{:<34} {:<28} {:<24} {}",
-                            t.managed_thing_id,
-                            iotmi_core::text::sanitize(&t.name),
-                            iotmi_core::text::sanitize(&format!("{} {}", t.brand, t.model)),
-                            t.provisioning_status
-                        )?;
-                    }
-                }
-            }
+            print_things(&things, output)?;
             Ok(iotmi_core::exit::OK)
         }
-        Err(error) => Ok(crate::commands::report(&error, connection)),
+        Err(error) => Ok(crate::output::report(&error, &connection.target)),
     }
 }

@@ -58,11 +58,7 @@ pub fn on_path(program: &str) -> bool {
 /// `ssh -L 4567:127.0.0.1:4567 ops@10.0.0.5` (the host and port from `SSH_CONNECTION`).
 pub fn ssh_tunnel(lookup: impl Fn(&str) -> Option<String>, endpoint: &str) -> Option<String> {
     let url = url::Url::parse(endpoint).ok()?;
-    let loopback = match url.host()? {
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-    };
+    let loopback = iotmi_core::url_policy::is_loopback_url(&url);
     let port = url.port_or_known_default()?;
     // SSH_CONNECTION: client address, client port, server address, server port.
     let connection = lookup("SSH_CONNECTION").filter(|c| !c.is_empty())?;

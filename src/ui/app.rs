@@ -130,7 +130,7 @@ impl App {
     /// terminal backend draws from is kept.
     pub fn restart(&mut self, now: Instant) {
         let mut opts = self.flow.opts().clone();
-        opts.token_seed = crate::app::token_seed();
+        opts.token_seed = crate::session::token_seed();
         opts.resume = None;
         let (links, autoplay) = (self.ui.links.clone(), self.ui.autoplay);
         *self = App::new(Flow::new(opts, now));
@@ -244,16 +244,20 @@ impl App {
         }
         if self.holding_keys() {
             if !self.ui.too_small {
-                let text = matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace)
-                    && !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-                if text && self.ui.typeahead.len() < TYPEAHEAD_MAX {
-                    self.ui.typeahead.push(key);
-                    self.ui.flash = Some(BUSY_TYPING.into());
-                } else {
-                    self.ui.flash = Some(BUSY.into());
-                }
+                let plain = !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                let kept = match key.code {
+                    KeyCode::Char(_) if plain && self.ui.typeahead.len() < TYPEAHEAD_MAX => {
+                        self.ui.typeahead.push(key);
+                        true
+                    }
+                    // Backspace edits only what was typed meanwhile: the next screen's text
+                    // is not yet on screen to be erased.
+                    KeyCode::Backspace if plain => self.ui.typeahead.pop().is_some(),
+                    _ => false,
+                };
+                self.ui.flash = Some(if kept { BUSY_TYPING } else { BUSY }.into());
             }
             return Reaction::default();
         }

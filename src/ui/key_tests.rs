@@ -949,7 +949,7 @@ fn failed_association_shows_the_message_and_exits_1() {
     assert_eq!(h.app.flow.step(), Step::Done);
     let outcome = exit_outcome(h.key(KeyCode::Enter));
     assert_eq!(outcome.kind, OutcomeKind::Failed);
-    assert_eq!(outcome.kind.exit_code(), 1);
+    assert_eq!(outcome.kind.exit_code(), 3);
     assert_eq!(
         outcome.summary.unwrap().error_message.as_deref(),
         Some("The account owner denied access")
@@ -1183,7 +1183,7 @@ fn journal_snapshot_follows_the_draft_and_clears_when_finished() {
     h.paste("env=prod");
     let saved = h.journal.clone().unwrap();
     assert_eq!(saved.step, iotmi_core::journal::SavedStep::Tags);
-    assert_eq!(saved.tags, [("env".to_string(), "prod".to_string())]);
+    assert_eq!(saved.draft.tags, [("env".to_string(), "prod".to_string())]);
     h.key(KeyCode::Enter);
     let effects = h.key(KeyCode::Enter);
     let (generation, request) = created_request(&effects);

@@ -471,6 +471,58 @@ fn list_destinations_all_pages_and_filter() {
 }
 
 #[test]
+fn list_filter_matches_what_the_wizard_matches() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    // "Nordic Climate Cloud" is the connector's name, not the destinations' own words: the
+    // wizard's filter matches it, and so does `list --filter`.
+    let out = run.run(
+        &sim,
+        &[
+            "list",
+            "destinations",
+            "--filter",
+            "climate cloud",
+            "--output",
+            "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let mut ids: Vec<String> = json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["Id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["nordic-climate-homeowner", "nordic-climate-installer"]
+    );
+    // The association filter matches the description, as Manage's does.
+    let out = run.run(
+        &sim,
+        &[
+            "list",
+            "associations",
+            "--filter",
+            "living room",
+            "--output",
+            "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let found = json(&out);
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Summer house lights"]);
+}
+
+#[test]
 fn list_associations_text_and_json() {
     let sim = Sim::start(50);
     let run = Run::new();

@@ -150,11 +150,11 @@ fn tampered(state_home: &Path, sim: &Sim) {
             auth_materials: Vec::new(),
             has_oauth: true,
         }),
-        wanted_destination: None,
-        name: format!("Evil{TITLE}{DSR} name"),
-        description: String::new(),
-        tags: vec![(format!("k{CLIPBOARD}"), format!("v{RLO}x"))],
-        auth_material: None,
+        draft: iotmi_core::draft::Draft {
+            name: Some(format!("Evil{TITLE}{DSR} name")),
+            tags: vec![(format!("k{CLIPBOARD}"), format!("v{RLO}x"))],
+            ..Default::default()
+        },
         token_seed: "tamperedseed".into(),
         token_counter: 0,
         unanswered: None,

@@ -223,11 +223,12 @@ fn plain_resumes_a_journaled_submit_with_the_same_token() {
             auth_materials: vec!["api-key".into()],
             has_oauth: false,
         }),
-        wanted_destination: None,
-        name: "Plain resumed".into(),
-        description: String::new(),
-        tags: request.tags.clone(),
-        auth_material: Some("api-key".into()),
+        draft: iotmi_core::draft::Draft {
+            name: Some("Plain resumed".into()),
+            tags: request.tags.clone(),
+            auth_material: Some("api-key".into()),
+            ..Default::default()
+        },
         token_seed: "plainresumeseed".into(),
         token_counter: 7,
         unanswered: Some(request.clone()),

@@ -151,7 +151,8 @@ fn d_denies_and_the_association_fails_with_the_deny_message() {
     tui.wait_for(&format!("The service says: {message}"));
     assert!(message.contains("denied"), "{message}");
     tui.send(ENTER);
-    assert_eq!(tui.wait_exit(), 1, "{}", tui.dump());
+    // 3, as `create --wait` exits for a failed association: one exit-status table.
+    assert_eq!(tui.wait_exit(), 3, "{}", tui.dump());
 }
 
 #[test]

@@ -283,7 +283,7 @@ fn real_binary_prints_its_endpoint_first_and_exits_0_on_sigterm() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_review_command_reproduces_the_request() {
     use iotmi_core::flow::Target;
-    use iotmi_core::flow::command::aws_cli_command;
+    use iotmi_core::flow::command_line::aws_cli_command;
     use iotmi_core::service::CreateRequest;
 
     let sim = common::start(common::config()).await;

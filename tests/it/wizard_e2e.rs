@@ -94,7 +94,8 @@ fn deny_in_the_browser_fails_with_the_service_message() {
     tui.wait_for("ASSOCIATION_FAILED");
     tui.wait_for("The account owner denied access");
     tui.send(ENTER);
-    assert_eq!(tui.wait_exit(), 1, "{}", tui.dump());
+    // 3, as `create --wait` exits for a failed association: one exit-status table.
+    assert_eq!(tui.wait_exit(), 3, "{}", tui.dump());
     let stdout = tui.stdout();
     assert!(
         stdout.contains("state           ASSOCIATION_FAILED")

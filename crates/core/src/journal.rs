@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::draft::Draft;
 use crate::service::{CreateRequest, DestinationDetail};
 
 pub const VERSION: u32 = 1;
@@ -30,13 +31,11 @@ pub struct Journal {
     pub step: SavedStep,
     /// What GetConnectorDestination said, so a resume needs no call before the saved step.
     pub destination: Option<DestinationDetail>,
-    /// The destination id given on the command line, while its details are not known yet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wanted_destination: Option<String>,
-    pub name: String,
-    pub description: String,
-    pub tags: Vec<(String, String)>,
-    pub auth_material: Option<String>,
+    /// The draft, as every journal has written its fields (`name`, `description`, `tags`,
+    /// `auth_material`, and `wanted_destination`: the destination id given on the command line,
+    /// while its details are not known yet).
+    #[serde(flatten)]
+    pub draft: Draft,
     pub token_seed: String,
     pub token_counter: u32,
     /// The request sent and not (known to be) answered: resent as is on resume, so the service
@@ -93,17 +92,60 @@ impl Journal {
             clean_tags(&mut request.tags);
             request.auth_material.iter_mut().for_each(clean);
         }
-        for field in [&mut self.name, &mut self.description, &mut self.token_seed] {
-            clean(field);
-        }
+        clean(&mut self.token_seed);
         for field in [
-            &mut self.wanted_destination,
-            &mut self.auth_material,
+            &mut self.draft.destination,
+            &mut self.draft.name,
+            &mut self.draft.description,
+            &mut self.draft.auth_material,
             &mut self.association_id,
         ] {
             field.iter_mut().for_each(clean);
         }
-        clean_tags(&mut self.tags);
+        clean_tags(&mut self.draft.tags);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A journal as the versions before the Draft wrote it (its fields side by side): it
+    /// still loads, each field into the draft.
+    #[test]
+    fn a_journal_written_before_the_draft_type_loads() {
+        let written = r#"{
+            "version": 1,
+            "saved_at": 1764000000,
+            "step": "Tags",
+            "destination": null,
+            "wanted_destination": "acme-home-us",
+            "name": "Kitchen",
+            "description": "",
+            "tags": [["env", "prod"]],
+            "auth_material": null,
+            "token_seed": "seed",
+            "token_counter": 2,
+            "unanswered": null,
+            "association_id": null
+        }"#;
+        let journal: Journal = serde_json::from_str(written).expect("an old journal loads");
+        assert_eq!(
+            journal.draft,
+            Draft {
+                destination: Some("acme-home-us".into()),
+                name: Some("Kitchen".into()),
+                description: None,
+                tags: vec![("env".into(), "prod".into())],
+                auth_material: None,
+            }
+        );
+        assert_eq!(journal.token_counter, 2);
+        // And is written back in the same form.
+        let again = serde_json::to_value(&journal).unwrap();
+        assert_eq!(again["name"], "Kitchen");
+        assert_eq!(again["description"], "");
+        assert_eq!(again["wanted_destination"], "acme-home-us");
     }
 }

@@ -115,13 +115,25 @@ fn is_invisible_format(c: char) -> bool {
         | '\u{061C}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
-fn is_loopback(host: &Host<&str>) -> bool {
+/// The one loopback test of every part of the program (the URL policy, the SDK's proxy
+/// bypass, the demo's account owner, the SSH tunnel hint): 127.0.0.0/8, `::1`, or `localhost`.
+pub fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         // The parser lowercases domains; a trailing-dot or suffixed name is not accepted.
         Host::Domain(d) => *d == "localhost",
         Host::Ipv4(ip) => ip.is_loopback(),
         Host::Ipv6(ip) => ip.is_loopback(),
     }
+}
+
+/// `url`'s host is loopback (see [`is_loopback`]); any scheme.
+pub fn is_loopback_url(url: &Url) -> bool {
+    url.host().is_some_and(|host| is_loopback(&host))
+}
+
+/// `endpoint` parses as a URL whose host is loopback (see [`is_loopback`]).
+pub fn is_loopback_endpoint(endpoint: &str) -> bool {
+    Url::parse(endpoint).is_ok_and(|url| is_loopback_url(&url))
 }
 
 /// The part between `scheme://` and the path, query or fragment, as written.
@@ -196,6 +208,28 @@ mod tests {
         assert!(check_url("http://[::1]:8080/cb", true).is_ok());
         assert!(check_url("http://127.9.9.9/", true).is_ok());
         assert!(check_url("https://a.com/p~x?r=a+b&s=%2F", false).is_ok());
+    }
+
+    #[test]
+    fn loopback_endpoints() {
+        for endpoint in [
+            "http://127.0.0.1:4567",
+            "http://127.9.8.7/",
+            "https://[::1]:2/",
+            "http://LOCALHOST:80",
+        ] {
+            assert!(is_loopback_endpoint(endpoint), "{endpoint}");
+        }
+        for endpoint in [
+            "https://api.iotmanagedintegrations.us-east-1.amazonaws.com",
+            "http://10.0.0.1/",
+            "http://localhost.example.com/",
+            "http://localhost./",
+            "not a url",
+            "",
+        ] {
+            assert!(!is_loopback_endpoint(endpoint), "{endpoint}");
+        }
     }
 
     #[test]

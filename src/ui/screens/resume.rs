@@ -72,8 +72,16 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         destination.unwrap_or_else(|| "(not chosen)".into()),
         theme,
     ));
-    lines.push(labelled("Name", journal.name.clone(), theme));
-    lines.push(labelled("Tags", journal.tags.len().to_string(), theme));
+    lines.push(labelled(
+        "Name",
+        journal.draft.name.clone().unwrap_or_default(),
+        theme,
+    ));
+    lines.push(labelled(
+        "Tags",
+        journal.draft.tags.len().to_string(),
+        theme,
+    ));
     let where_ = match (&journal.association_id, &journal.unanswered) {
         (Some(id), _) => format!("association {id} created: its state is fetched on resume"),
         (None, Some(_)) => "submitted, reply not received: resumes by resending the same request (same ClientToken), which never creates a second association".into(),

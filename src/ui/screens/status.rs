@@ -187,7 +187,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, done: boo
             ],
             theme,
         ));
-        if let Some([ours, _]) = iotmi_core::flow::command::check_later(model.target(), &tracked.id)
+        if let Some([ours, _]) =
+            iotmi_core::flow::command_line::check_later(model.target(), &tracked.id)
         {
             lines.push(Line::from(Span::styled(
                 format!("Check it later: {ours}"),

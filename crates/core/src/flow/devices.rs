@@ -7,12 +7,12 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use super::destination::matching;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{Adoption, DevicesView, DiscoveryState, Notice, Step};
 use super::retry::{self, Retrying};
 use super::{Flow, Generation, manage, nav, token};
+use crate::filter::{device_haystack, matching};
 use crate::service::{
     AdoptRequest, AssociationState, DiscoveredDevice, Discovery, DiscoveryStatus, Page,
     ServiceError, ThingLink,
@@ -314,7 +314,8 @@ pub fn on_page(
     let id = id.clone();
     match result {
         Ok(page) => {
-            view.haystacks.extend(page.items.iter().map(haystack));
+            view.haystacks
+                .extend(page.items.iter().map(device_haystack));
             view.items.extend(page.items);
             refilter(view);
             match page.next_token.filter(|t| !t.is_empty()) {
@@ -393,18 +394,6 @@ pub fn on_links(
             Vec::new()
         }
     }
-}
-
-fn haystack(d: &DiscoveredDevice) -> String {
-    format!(
-        "{} {} {} {} {}",
-        d.name,
-        d.brand,
-        d.model,
-        d.device_types.join(" "),
-        d.connector_device_id
-    )
-    .to_lowercase()
 }
 
 fn refilter(view: &mut DevicesView) {

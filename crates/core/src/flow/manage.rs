@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::deletion::{self, DeletionPhase};
-use super::destination::{self, matching};
+use super::destination;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{
@@ -12,6 +12,7 @@ use super::model::{
     Tracked,
 };
 use super::{Flow, Generation, authorize, error_line};
+use crate::filter::{association_haystack, matching};
 use crate::service::{Association, AssociationState, AssociationSummary, Page, ServiceError};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
@@ -265,9 +266,10 @@ pub fn list_associations(flow: &mut Flow, next_token: Option<String>) -> Effect 
 
 fn refilter(flow: &mut Flow) {
     let view = &mut flow.manage;
-    let haystacks = view.items.iter().map(|a| {
-        Cow::Owned(format!("{} {} {} {}", a.name, a.id, a.state, a.destination_id).to_lowercase())
-    });
+    let haystacks = view
+        .items
+        .iter()
+        .map(|a| Cow::Owned(association_haystack(a)));
     view.matches = matching(&view.filter, haystacks);
 }
 
@@ -543,6 +545,21 @@ mod tests {
             },
             now(),
         )
+    }
+
+    #[test]
+    fn the_filter_matches_the_description_as_list_filter_does() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let mut described = summary("aa-1", "Kitchen", AssociationState::Succeeded);
+        described.description = "Grandma's flat".into();
+        let other = summary("aa-2", "Garage", AssociationState::Succeeded);
+        page(&mut flow, generation, vec![described, other]);
+        send(&mut flow, Intent::FilterAssociations("grandma".into()));
+        assert_eq!(flow.manage().matches, [0]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! One file per step holds that step's transitions and its tests.
 
-pub mod command;
+pub mod command_line;
 mod effect;
 mod event;
 mod intent;
@@ -40,10 +40,11 @@ pub mod testing;
 
 use std::time::Instant;
 
+/// The list filter's match rule (for plain mode's "does anything match?").
+pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
 pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionPhase};
-pub use destination::filter_matches;
 pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
 pub use details::errors as details_errors;
 pub use devices::picks as device_picks;
@@ -59,6 +60,7 @@ pub use start::{profile_by_answer, region_for_profile};
 pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
 pub use tags::problem as tag_problem;
 
+use crate::draft::Draft;
 use crate::journal::Journal;
 use crate::service::{
     AssociationState, CreateRequest, DestinationDetail, DestinationSummary, ServiceError,
@@ -389,22 +391,30 @@ impl Flow {
             .collect()
     }
 
+    /// The draft the current inputs make: the destination chosen (or, until its details are
+    /// known, the one asked for), name, description, tags and auth material as typed.
+    pub fn draft(&self) -> Draft {
+        let text = |t: &String| Some(t.clone()).filter(|t| !t.is_empty());
+        Draft {
+            destination: match &self.destination {
+                Some(destination) => Some(destination.id.clone()),
+                None => self.opts.prefill.destination.clone(),
+            },
+            name: text(&self.details.name),
+            description: text(&self.details.description),
+            tags: self.tag_pairs(),
+            auth_material: self.auth_material.clone(),
+        }
+    }
+
     /// The request the current inputs describe, with the current token.
     pub fn request(&self) -> Option<CreateRequest> {
         let destination = self.destination.as_ref()?;
-        let description = &self.details.description;
-        Some(CreateRequest {
-            client_token: self.client_token(),
-            destination_id: destination.id.clone(),
-            name: Some(self.details.name.clone()),
-            description: (!description.is_empty()).then(|| description.clone()),
-            tags: self.tag_pairs(),
-            auth_material: if destination.uses_general_authorization() {
-                self.auth_material.clone()
-            } else {
-                None
-            },
-        })
+        Some(self.draft().request(
+            self.client_token(),
+            destination.id.clone(),
+            destination.uses_general_authorization(),
+        ))
     }
 
     pub fn review_rows(&self) -> Vec<ReviewRow> {

@@ -7,27 +7,16 @@ use std::time::Duration;
 use std::time::Instant;
 
 use super::Generation;
+use crate::draft::Draft;
 use crate::journal::Journal;
 use crate::service::{
     Association, AssociationState, AssociationSummary, DestinationSummary, ServiceError,
 };
 use crate::url_policy::{LaunchDecision, SkipReason};
 
-/// Values given on the command line; they fill fields, the user still confirms each step.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Prefill {
-    pub destination: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<(String, String)>,
-    pub auth_material: Option<String>,
-}
-
-impl Prefill {
-    pub fn is_empty(&self) -> bool {
-        *self == Prefill::default()
-    }
-}
+/// The draft given on the command line: it fills fields, the user still confirms each step.
+/// The one [`Draft`] type, from flags to journal to request.
+pub type Prefill = Draft;
 
 /// Whether the flow knows whose account it works in: nothing is submitted before it does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -574,16 +563,9 @@ pub enum OutcomeKind {
 }
 
 impl OutcomeKind {
-    /// The one exit-status table of every front end (see `crate::exit`).
+    /// This outcome's status in the one exit-status table ([`crate::exit::of_outcome`]).
     pub fn exit_code(self) -> i32 {
-        match self {
-            OutcomeKind::Succeeded | OutcomeKind::LeftInProgress | OutcomeKind::Closed => {
-                crate::exit::OK
-            }
-            OutcomeKind::Failed | OutcomeKind::Cancelled | OutcomeKind::Lost => crate::exit::ERROR,
-            OutcomeKind::Interrupted => crate::exit::INTERRUPTED,
-            OutcomeKind::Signalled(signal) => 128 + signal,
-        }
+        crate::exit::of_outcome(self)
     }
 }
 

@@ -5,8 +5,8 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{OutcomeKind, Question, Step, SubmitState};
 use super::{
-    auth, command, destination, details, devices, manage, resume, review, start, status, submit,
-    tags,
+    auth, command_line, destination, details, devices, manage, resume, review, start, status,
+    submit, tags,
 };
 use crate::service::AssociationState;
 
@@ -114,7 +114,7 @@ pub fn request_quit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
 /// What quitting now would leave behind, for the quit question of every front end. It never
 /// contradicts resume: what the journal keeps is said to be kept.
 pub fn quit_warning(flow: &Flow) -> String {
-    let rerun = command::rerun(&flow.target).filter(|_| flow.opts.journaled);
+    let rerun = command_line::rerun(&flow.target).filter(|_| flow.opts.journaled);
     if matches!(flow.submit, SubmitState::InFlight { .. }) {
         return match rerun {
             Some(rerun) => format!(
@@ -127,7 +127,7 @@ pub fn quit_warning(flow: &Flow) -> String {
         };
     }
     if let Some(tracked) = &flow.association {
-        return match command::check_later(&flow.target, &tracked.id) {
+        return match command_line::check_later(&flow.target, &tracked.id) {
             Some([ours, _]) => format!(
                 "It stays {} if you quit. Check it later: {ours}",
                 tracked.state
@@ -284,11 +284,11 @@ mod tests {
         assert_eq!(flow.step, Step::Start);
         assert!(flow.has_draft());
         let on_start = persist::snapshot(&flow).expect("still journaled on Start");
-        assert_eq!(on_start.name, journaled.name);
+        assert_eq!(on_start.draft.name, journaled.draft.name);
         assert_eq!(on_start.step, journaled.step);
         send(&mut flow, Intent::StartCreate);
         assert_eq!(flow.step, Step::Destination);
-        assert_eq!(flow.details.name, journaled.name);
+        assert_eq!(Some(&flow.details.name), journaled.draft.name.as_ref());
     }
 
     #[test]

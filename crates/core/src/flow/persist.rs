@@ -3,6 +3,7 @@
 use super::Flow;
 use super::effect::Effect;
 use super::model::{Step, SubmitState};
+use crate::draft::Draft;
 use crate::journal::{Journal, SavedStep, VERSION};
 use crate::service::AssociationState;
 
@@ -59,15 +60,16 @@ pub fn snapshot(flow: &Flow) -> Option<Journal> {
         saved_at: 0,
         step,
         destination: flow.destination.clone(),
-        wanted_destination: flow
-            .destination
-            .is_none()
-            .then(|| flow.opts.prefill.destination.clone())
-            .flatten(),
-        name: flow.details.name.clone(),
-        description: flow.details.description.clone(),
-        tags: flow.tag_pairs(),
-        auth_material: flow.auth_material.clone(),
+        draft: Draft {
+            // The chosen destination is saved with its details; only one asked for and not
+            // known yet is saved by id.
+            destination: flow
+                .destination
+                .is_none()
+                .then(|| flow.opts.prefill.destination.clone())
+                .flatten(),
+            ..flow.draft()
+        },
         token_seed: flow.opts.token_seed.clone(),
         token_counter: flow.token_counter,
         unanswered,
@@ -89,11 +91,7 @@ fn devices_snapshot(flow: &Flow) -> Option<Journal> {
         saved_at: 0,
         step: SavedStep::Review,
         destination: None,
-        wanted_destination: None,
-        name: String::new(),
-        description: String::new(),
-        tags: Vec::new(),
-        auth_material: None,
+        draft: Draft::default(),
         token_seed: flow.opts.token_seed.clone(),
         token_counter: flow.token_counter,
         unanswered: None,
@@ -147,9 +145,12 @@ mod tests {
                 _ => None,
             })
             .expect("journaled at start");
-        assert_eq!(journal.wanted_destination.as_deref(), Some("dest-oauth"));
-        assert_eq!(journal.name, "From flags");
-        assert_eq!(journal.tags, [("env".to_string(), "prod".to_string())]);
+        assert_eq!(journal.draft.destination.as_deref(), Some("dest-oauth"));
+        assert_eq!(journal.draft.name.as_deref(), Some("From flags"));
+        assert_eq!(
+            journal.draft.tags,
+            [("env".to_string(), "prod".to_string())]
+        );
 
         // The rerun resumes it: the wanted destination comes back as the prefill.
         let mut again = flow_with_resume(journal);

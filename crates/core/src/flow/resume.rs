@@ -33,20 +33,21 @@ pub fn resume(flow: &mut Flow, journal: Journal) -> Vec<Effect> {
         flow.opts.token_seed = journal.token_seed;
         return super::devices::resume(flow, devices);
     }
-    flow.details.name = journal.name;
+    let draft = journal.draft;
+    flow.details.name = draft.name.unwrap_or_default();
     flow.details.name_edited = true;
-    flow.details.description = journal.description;
-    flow.tags.rows = journal
+    flow.details.description = draft.description.unwrap_or_default();
+    flow.tags.rows = draft
         .tags
         .into_iter()
         .map(|(key, value)| super::model::TagRow { key, value })
         .collect();
-    flow.auth_material = journal.auth_material;
+    flow.auth_material = draft.auth_material;
     flow.opts.token_seed = journal.token_seed;
     flow.token_counter = journal.token_counter;
     flow.destination = journal.destination;
-    if flow.destination.is_none() && journal.wanted_destination.is_some() {
-        flow.opts.prefill.destination = journal.wanted_destination;
+    if flow.destination.is_none() && draft.destination.is_some() {
+        flow.opts.prefill.destination = draft.destination;
     }
     if let Some(id) = journal.association_id {
         flow.association = Some(Tracked {
@@ -156,7 +157,7 @@ mod tests {
         );
         assert!(flow.association.is_none(), "not followed");
         assert_eq!(flow.step, Step::Review, "the draft is kept");
-        assert_eq!(flow.details.name, journal.name);
+        assert_eq!(Some(&flow.details.name), journal.draft.name.as_ref());
         assert!(
             flow.notice
                 .as_deref()

@@ -3,7 +3,7 @@
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::Step;
-use super::{Flow, command, nav, submit, token, validate};
+use super::{Flow, command_line, nav, submit, token, validate};
 use crate::service::CreateRequest;
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
@@ -67,7 +67,7 @@ pub fn review_values(flow: &Flow) -> Vec<(&'static str, String)> {
 
 /// The `aws` command that makes the same request, token included.
 pub fn review_command(flow: &Flow) -> Option<String> {
-    pending_request(flow).map(|r| command::aws_cli_command(&r, &flow.target))
+    pending_request(flow).map(|r| command_line::aws_cli_command(&r, &flow.target))
 }
 
 fn submit(flow: &mut Flow) -> Vec<Effect> {

@@ -1,7 +1,6 @@
 //! Builders for the flow's tests: a flow at a given step, service answers, look-ups in effects.
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use std::time::Instant;
 
@@ -23,7 +22,7 @@ pub fn options() -> Options {
         prefill: Prefill::default(),
         launch: LaunchDecision::Skip(SkipReason::Disabled),
         endpoint_is_loopback: false,
-        wait_timeout: Duration::from_secs(15 * 60),
+        wait_timeout: super::DEFAULT_WAIT_TIMEOUT,
         token_seed: SEED.into(),
         client_token: None,
         journaled: false,
@@ -308,11 +307,11 @@ pub fn saved_journal() -> Journal {
         saved_at: 0,
         step: SavedStep::Review,
         destination: Some(oauth_detail()),
-        wanted_destination: None,
-        name: "Saved name".into(),
-        description: String::new(),
-        tags: vec![("env".into(), "prod".into())],
-        auth_material: None,
+        draft: crate::draft::Draft {
+            name: Some("Saved name".into()),
+            tags: vec![("env".into(), "prod".into())],
+            ..Default::default()
+        },
         token_seed: SEED.into(),
         token_counter: 2,
         unanswered: None,
@@ -325,9 +324,9 @@ pub fn journal_request(journal: &Journal) -> CreateRequest {
     CreateRequest {
         client_token: token::client_token(&journal.token_seed, journal.token_counter),
         destination_id: "dest-oauth".into(),
-        name: Some(journal.name.clone()),
+        name: journal.draft.name.clone(),
         description: None,
-        tags: journal.tags.clone(),
+        tags: journal.draft.tags.clone(),
         auth_material: None,
     }
 }

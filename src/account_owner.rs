@@ -120,14 +120,9 @@ async fn follow(client: &HttpClient, mut page: Page) -> Result<Page, String> {
     Err("the pages redirected too many times".into())
 }
 
+/// The demo's third party serves plain HTTP on loopback; nothing else is visited.
 fn is_loopback(url: &Url) -> bool {
-    url.scheme() == "http"
-        && match url.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            None => false,
-        }
+    url.scheme() == "http" && iotmi_core::url_policy::is_loopback_url(url)
 }
 
 async fn visit(

@@ -1,25 +1,15 @@
-//! Runs the wizard: picks the service (AWS or the embedded simulator), owns the terminal for
-//! the UI's lifetime, then prints the summary on stdout and returns the exit status.
+//! Start-up shared by every front end (the wizard, plain prompts, the commands): the
+//! connection (which service, which target, which journal key), the flow's options from the
+//! flags, the journal under its lock, the profile picker's offer, and the ClientToken seed.
 
 use std::sync::Arc;
 
-use anyhow::Context;
-use crossterm::event::EventStream;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::time::Instant;
-
-use crate::cli::{AwsArgs, DraftArgs, GlobalArgs, OutputFormat, WizardArgs};
+use crate::cli::{AwsArgs, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
-/// Moved to the neutral `output` module (plain mode prints them too); re-exported for callers.
-pub use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
 use crate::sdk::{AwsTarget, LazySdkService};
-use crate::ui::app::App;
-use crate::ui::autopilot::Autopilot;
-use crate::ui::terminal::{self, TtyHost};
-use crate::ui::theme::Theme;
-use iotmi_core::flow::{FirstScreen, Flow, Options, OutcomeKind, Prefill, Target};
+use iotmi_core::flow::{FirstScreen, Options, Prefill, Target};
 use iotmi_core::service::AssociationService;
 
 /// Where calls go and the service that makes them, built the same way for every front end
@@ -66,7 +56,7 @@ pub async fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::Usag
     let endpoint_is_loopback = aws
         .endpoint_url
         .as_deref()
-        .is_some_and(crate::aws::is_loopback_endpoint);
+        .is_some_and(iotmi_core::url_policy::is_loopback_endpoint);
     let target = Target {
         profile: aws.profile.clone().unwrap_or_else(|| "default".into()),
         region: aws.region.clone(),
@@ -163,75 +153,6 @@ pub fn offer_profiles(
     })
 }
 
-/// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`), full-screen or plain.
-pub async fn run_against_aws(
-    aws: AwsArgs,
-    global: GlobalArgs,
-    args: WizardArgs,
-) -> anyhow::Result<i32> {
-    let connection = connect(&aws).await?;
-    let journal = JournalStore::default_dir()
-        .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
-    if crate::plain::wanted(global.plain) {
-        return crate::plain::run(args, global.output, connection, journal).await;
-    }
-    run_wizard(args, global.output, connection, journal, None).await
-}
-
-/// `iotmi-onboard demo`: the simulator in-process (`config`: its port and pace, see
-/// `DemoArgs::sim_config`) on loopback, reached through the same SDK client with demo
-/// credentials.
-pub async fn run_demo(
-    args: WizardArgs,
-    global: GlobalArgs,
-    config: iotmi_simulator::SimConfig,
-    autoplay: Option<crate::cli::Autoplay>,
-) -> anyhow::Result<i32> {
-    // It plays keys into the full-screen wizard; there are none to play into prompts.
-    if autoplay.is_some() && crate::plain::wanted(global.plain) {
-        return Err(iotmi_core::exit::UsageError(
-            "--autoplay plays the full-screen wizard: it needs a terminal and no --plain".into(),
-        )
-        .into());
-    }
-    let simulator = iotmi_simulator::start(config)
-        .await
-        .context("starting the embedded simulator")?;
-    let endpoint = simulator.endpoint();
-    let sdk_config = crate::aws::demo_sdk_config(&endpoint);
-    let target = Target {
-        profile: "demo".into(),
-        region: Some(crate::aws::DEMO_REGION.into()),
-        endpoint: Some(endpoint),
-        account: None,
-        arn: None,
-        profile_given: false,
-        demo: true,
-        credentials: "demo keys".into(),
-    };
-    let service: Arc<dyn AssociationService> =
-        Arc::new(LazySdkService::from_config(sdk_config, true));
-    // No journal: a fresh simulator knows nothing of a previous demo's association.
-    let connection = Connection {
-        service,
-        target,
-        endpoint_is_loopback: true,
-        journal_key: JournalKey {
-            profile: "demo".into(),
-            region: crate::aws::DEMO_REGION.into(),
-            endpoint: String::new(),
-        },
-        picker: Vec::new(),
-    };
-    let code = if crate::plain::wanted(global.plain) {
-        crate::plain::run(args, global.output, connection, None).await
-    } else {
-        run_wizard(args, global.output, connection, None, autoplay).await
-    };
-    simulator.shutdown().await;
-    code
-}
-
 /// What every interactive front end (the wizard, plain mode) starts from: the flow's options
 /// and the runtime, with the journal held under its lock and the profile picker's offer, if
 /// any, applied to both.
@@ -275,7 +196,7 @@ pub fn prepare(
         Some(opened) => (opened.sink, opened.resume, opened.notice),
         None => (None, None, None),
     };
-    let prefill = prefill(&args.draft);
+    let prefill = args.draft.clone();
     let first = if args.manage {
         FirstScreen::Manage
     } else if !prefill.is_empty() {
@@ -341,70 +262,10 @@ pub fn options(
     }
 }
 
-/// The draft the flags describe: one type from flags to journal to request.
-pub fn prefill(draft: &DraftArgs) -> Prefill {
-    Prefill {
-        destination: draft.destination.clone(),
-        name: draft.name.clone(),
-        description: draft.description.clone(),
-        tags: draft.tags.clone(),
-        auth_material: draft.auth_material.clone(),
-    }
-}
-
-async fn run_wizard(
-    args: WizardArgs,
-    output: OutputFormat,
-    connection: Connection,
-    journal: Option<(JournalStore, JournalKey)>,
-    autoplay: Option<crate::cli::Autoplay>,
-) -> anyhow::Result<i32> {
-    let (options, mut runtime) = start_interactive(&args, &connection, journal);
-    let mut app = App::new(Flow::new(options, Instant::now().into_std()));
-    let autopilot = autoplay.map(|play| {
-        tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
-        Autopilot::new(play.seed, play.tempo, play.repeat, Instant::now())
-    });
-    let mut tty = terminal::enter(app.ui.links.clone())
-        .context("iotmi-onboard needs a terminal (/dev/tty) to draw on")?;
-    let result = crate::ui::driver::run(
-        &mut tty,
-        &mut TtyHost,
-        &mut app,
-        &mut runtime,
-        &Theme::from_env(),
-        EventStream::new(),
-        stop_signal(),
-        autopilot,
-    )
-    .await;
-    terminal::restore();
-    let outcome = result.context("terminal I/O failed")?;
-    tracing::info!(kind = ?outcome.kind, "wizard closed");
-    print_summary(&outcome, app.flow.target(), output)?;
-    Ok(outcome.kind.exit_code())
-}
-
 /// 24 random alphanumerics: with a counter appended, within ClientToken's `[a-zA-Z0-9=_-]{1,64}`.
 /// The one generator of ClientTokens (wizard, plain prompts, `create`).
 pub fn token_seed() -> String {
     std::iter::repeat_with(fastrand::alphanumeric)
         .take(24)
         .collect()
-}
-
-/// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key).
-async fn stop_signal() -> OutcomeKind {
-    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => OutcomeKind::Signalled(15),
-        _ = hup.recv() => OutcomeKind::Signalled(1),
-        _ = int.recv() => OutcomeKind::Interrupted,
-    }
 }

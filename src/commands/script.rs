@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::app::Connection;
 use crate::cli::{BrowserArgs, OutputFormat};
-use crate::commands::{AssociationRecord, print_json, print_record, print_rows, report};
+use crate::output::{AssociationRecord, print_json, print_record, print_rows, report};
 use crate::progress::{Progress, browser_note};
 use crate::runtime::Runtime;
+use crate::session::Connection;
 use iotmi_core::exit;
 use iotmi_core::flow::{
     self, BrowserNote, DetailLoad, Flow, Identity, Intent, Options, Prefill, RefreshState, Step,
@@ -67,7 +67,7 @@ pub fn options(
 ) -> Options {
     Options {
         client_token,
-        ..crate::app::options(
+        ..crate::session::options(
             connection.target.clone(),
             connection.endpoint_is_loopback,
             prefill,
@@ -359,7 +359,7 @@ impl Script {
         let tracked = flow.association().as_ref();
         match (end, tracked) {
             (End::Service(error), _) => {
-                let code = report(&error, connection);
+                let code = report(&error, &connection.target);
                 if matches!(flow.submit(), SubmitState::Failed(_)) && error.is_retryable() {
                     eprintln!(
                         "hint: rerun with --client-token {}: the service then returns the \
@@ -369,7 +369,7 @@ impl Script {
                 }
                 Ok(code)
             }
-            (End::Invalid(errors), _) => Ok(crate::commands::report_invalid(&errors)),
+            (End::Invalid(errors), _) => Ok(crate::output::report_invalid(&errors)),
             (End::Created, Some(tracked)) => {
                 let mut record = record(tracked);
                 record.client_token = client_token;
@@ -445,7 +445,7 @@ impl Script {
             (End::Devices { timed_out }, Some(_)) => {
                 let view = flow.devices().as_ref();
                 let devices = view.map(|v| v.items.as_slice()).unwrap_or_default();
-                crate::commands::print_devices(devices, output)?;
+                crate::output::print_devices(devices, output)?;
                 if timed_out {
                     eprintln!("The discovery is still running: gave up waiting.");
                     return Ok(exit::TIMED_OUT);
@@ -532,26 +532,21 @@ pub fn code_for(tracked: &Tracked) -> i32 {
         return iotmi_core::flow::OutcomeKind::Lost.exit_code();
     }
     match tracked.state {
-        AssociationState::Failed => {
-            eprintln!(
-                "The association failed: {}",
-                tracked
-                    .error_message
-                    .as_deref()
-                    .map(sanitize)
-                    .unwrap_or("(no error message)".into())
-            );
-            exit::FAILED
-        }
-        AssociationState::RefreshTokenExpired => {
-            eprintln!(
-                "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
-                tracked.id
-            );
-            exit::FAILED
-        }
-        _ => exit::OK,
+        AssociationState::Failed => eprintln!(
+            "The association failed: {}",
+            tracked
+                .error_message
+                .as_deref()
+                .map(sanitize)
+                .unwrap_or("(no error message)".into())
+        ),
+        AssociationState::RefreshTokenExpired => eprintln!(
+            "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
+            tracked.id
+        ),
+        _ => {}
     }
+    exit::of_association(&tracked.state)
 }
 
 #[derive(serde::Serialize)]
