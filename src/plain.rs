@@ -16,11 +16,10 @@ use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
 use crate::progress::Progress;
 use crate::runtime::Runtime;
 use crate::signals::interruptible;
-use iotmi_core::flow::pairs::parse_pairs;
 use iotmi_core::flow::{
-    self, DestinationAnswer, DetailLoad, DetailsField, DiscoveryState, Effect, FirstScreen, Flow,
-    Identity, Intent, LIST_MAX, Load, ManageCommand, Notice, Outcome, OutcomeKind, OwnerAction,
-    RefreshState, ReviewRow, Step, SubmitState, owner_actions, validate,
+    self, Deletion, DestinationAnswer, DetailLoad, DetailsField, DevicesView, DiscoveryState,
+    Effect, FirstScreen, Flow, Identity, Intent, LIST_MAX, Load, ManageCommand, Notice, Outcome,
+    OutcomeKind, OwnerAction, RefreshState, ReviewRow, Step, SubmitState, owner_actions, validate,
 };
 use iotmi_core::service::AssociationState;
 use iotmi_core::text::{answer_yes, elapsed_text, sanitize};
@@ -127,7 +126,7 @@ fn say(line: &str) {
 #[derive(Default)]
 struct Shown {
     /// Ids of the destinations or associations last listed (listed again when they change).
-    numbered: Vec<String>,
+    numbered: Option<Vec<String>>,
     /// The step whose introduction was printed.
     step: Option<Step>,
     /// Step 2 asks the name, then the description.
@@ -136,8 +135,8 @@ struct Shown {
     editing: bool,
     /// The identity check whose result was printed.
     identity: Option<Identity>,
-    /// How much of the Devices step was reported: discovery state, devices listed, results.
-    devices_reported: (Option<String>, bool, usize),
+    /// The Devices step as last reported (what changed since is said).
+    devices: Option<DevicesView>,
     /// The profile picked (with the region offered for it), while the region is asked.
     profile: Option<(String, String)>,
     /// The profiles were listed.
@@ -163,18 +162,7 @@ pub async fn run(
     }
     // A bell in a log or a screen reader's output only when asked for.
     options.notify = args.notify;
-    let target = &connection.target;
-    let place = match &target.endpoint {
-        Some(_) if target.demo => {
-            "DEMO: the built-in simulator; nothing real is created".to_string()
-        }
-        Some(endpoint) => format!("endpoint {endpoint}"),
-        None => format!(
-            "profile {}, region {}",
-            target.profile,
-            target.region.as_deref().unwrap_or("from the environment")
-        ),
-    };
+    let place = flow::target_place(&connection.target);
     say(&format!(
         "iotmi-onboard: create an account association ({place})."
     ));
@@ -307,7 +295,7 @@ impl Plain {
 
     fn apply(&mut self, runtime: &mut Runtime, intents: Vec<Intent>) -> Option<Outcome> {
         for intent in intents {
-            let saving_tag = matches!(intent, Intent::SaveTag { .. });
+            let tagging = self.flow.step() == Step::Tags;
             let effects: Vec<Effect> =
                 flow::update(&mut self.flow, intent, Instant::now().into_std());
             if let Some(outcome) = execute(runtime, effects) {
@@ -316,9 +304,16 @@ impl Plain {
             if let Some(notice) = self.flow.take_notice() {
                 say(&sanitize(&notice));
             }
-            // A refused tag is said once, right after the SaveTag that it refused.
-            if saving_tag && let Some((_, error)) = &self.flow.tags().edit_error {
-                say(&format!("error: tags: {error}"));
+            // What a tag answer did (added, deleted, refused) is said right after it.
+            if tagging && self.flow.step() == Step::Tags {
+                match &self.flow.tags().message {
+                    Some(Notice::Error(error)) => say(&format!("error: tags: {error}")),
+                    Some(Notice::Info(done)) => say(&format!(
+                        "{done}. Tags: {}",
+                        tags_text(&self.flow.tag_pairs())
+                    )),
+                    None => {}
+                }
             }
         }
         None
@@ -332,45 +327,14 @@ impl Plain {
         }
         if self.flow.picking_profile() && !self.shown.profiles_listed {
             self.shown.profiles_listed = true;
-            say("No profile was named, and your AWS config has several:");
-            for (n, p) in self.flow.opts().profiles.iter().enumerate() {
-                say(&format!(
-                    "  {}. {} ({}, {})",
-                    n + 1,
-                    sanitize(&p.name),
-                    p.region
-                        .as_deref()
-                        .map(sanitize)
-                        .unwrap_or("no region".into()),
-                    p.kind.label()
-                ));
+            for line in flow::profile_lines(&self.flow) {
+                say(&line);
             }
         }
         if self.shown.identity.as_ref() != Some(self.flow.identity()) {
             self.shown.identity = Some(self.flow.identity().clone());
-            let target = &self.flow.target();
-            match &self.flow.identity() {
-                Identity::Known => say(&format!(
-                    "Onboarding into account {} as {} (credentials: {}).",
-                    target.account.as_deref().unwrap_or_default(),
-                    target.arn.as_deref().unwrap_or_default(),
-                    target.credentials
-                )),
-                Identity::Failed(error) => {
-                    say(&format!(
-                        "Whose account this is is not known: {}: {}",
-                        error.title(),
-                        error.message
-                    ));
-                    match self.flow.sso_login() {
-                        Some(command) => say(&format!(
-                            "Sign in with `{}`, then run iotmi-onboard again.",
-                            command.join(" ")
-                        )),
-                        None => say(&error.remedy(&target.profile)),
-                    }
-                }
-                Identity::Checking | Identity::Endpoint => {}
+            for line in flow::identity_lines(&self.flow) {
+                say(&line);
             }
         }
         let flow = &self.flow;
@@ -378,6 +342,7 @@ impl Plain {
         if entered {
             self.shown.step = Some(flow.step());
             self.shown.field = None;
+            self.shown.devices = None;
         }
         match flow.step() {
             Step::Destination => {
@@ -463,18 +428,7 @@ impl Plain {
                 Some((_, region)) => format!("Region [Enter: {}]: ", sanitize(region)),
             },
             Step::Start => "Create a new association (c) or manage existing ones (m)? ".into(),
-            Step::Resume => {
-                let journal = flow.opts().resume.as_ref()?;
-                let what = match (&journal.association_id, &journal.unanswered) {
-                    (Some(id), _) => format!("association {}, created", sanitize(id)),
-                    (None, Some(_)) => "submitted, reply not received".to_owned(),
-                    (None, None) => "not submitted".to_owned(),
-                };
-                format!(
-                    "An unfinished onboarding was saved: {:?} ({what}).\nResume it? [Y/n]: ",
-                    sanitize(&journal.name)
-                )
-            }
+            Step::Resume => format!("{}\nResume it? [Y/n]: ", flow::resume_summary(flow)?),
             Step::Destination => {
                 if flow.destinations().load == Load::Loading || flow.destinations().more {
                     return None;
@@ -580,71 +534,16 @@ impl Plain {
 
     /// The discovery's progress, the devices once listed, each adoption's result.
     fn report_devices(&mut self) {
-        let Some(view) = self.flow.devices().as_ref() else {
+        let Some(view) = self.flow.devices().clone() else {
             return;
         };
-        let state = match &view.discovery {
-            DiscoveryState::Idle => None,
-            DiscoveryState::Starting { .. } => Some(format!(
-                "Discovering the devices of {}…",
-                sanitize(&view.association_name)
-            )),
-            DiscoveryState::Running { id, .. } => {
-                Some(format!("Discovery {} running…", sanitize(id)))
-            }
-            DiscoveryState::Listing { .. } => Some("Listing the devices found…".into()),
-            DiscoveryState::Done { .. } => Some(format!("Found {} devices:", view.items.len())),
-            DiscoveryState::Failed(why) => Some(format!("✗ {}", sanitize(why))),
-        };
-        if state.is_some() && state != self.shown.devices_reported.0 {
-            say(state.as_deref().unwrap_or_default());
-            self.shown.devices_reported.0 = state;
+        let before = self.shown.devices.take();
+        let before = before.filter(|b| b.association_id == view.association_id);
+        for line in flow::devices_news(before.as_ref(), &view) {
+            say(&line);
         }
-        if matches!(view.discovery, DiscoveryState::Done { .. }) && !self.shown.devices_reported.1 {
-            self.shown.devices_reported.1 = true;
-            for (n, d) in view.items.iter().enumerate() {
-                let managed = d
-                    .managed_thing_id
-                    .as_deref()
-                    .map(|id| format!(", managed thing {}", sanitize(id)))
-                    .unwrap_or_default();
-                say(&format!(
-                    "  {}. {} ({} {}; {}){managed}",
-                    n + 1,
-                    sanitize(&d.name),
-                    sanitize(&d.brand),
-                    sanitize(&d.model),
-                    sanitize(&d.device_types.join(", "))
-                ));
-            }
-        }
-        if let Some(adoption) = &view.adoption {
-            let reported = adoption.done.len() + adoption.failed.len();
-            if reported > self.shown.devices_reported.2 || adoption.finished() {
-                say(&format!(
-                    "Adopting: {} of {} done{}",
-                    adoption.done.len(),
-                    adoption.total,
-                    if adoption.failed.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {} failed", adoption.failed.len())
-                    }
-                ));
-                self.shown.devices_reported.2 = reported;
-            }
-            if adoption.finished() {
-                for (device, error) in &adoption.failed {
-                    say(&format!(
-                        "  failed: {}: {}",
-                        sanitize(device),
-                        sanitize(&error.message)
-                    ));
-                }
-            }
-        }
-        let message = view.message.clone();
-        self.report_message(message);
+        self.report_message(view.message.clone());
+        self.shown.devices = Some(view);
     }
 
     fn details_field(&self) -> DetailsField {
@@ -681,33 +580,11 @@ impl Plain {
             Step::Details => self.answer_details(answer),
             Step::Tags => match answer {
                 "" => vec![Intent::Next],
-                "clear" => {
-                    say("Tags cleared.");
-                    (0..flow.tags().rows.len())
-                        .rev()
-                        .map(Intent::RemoveTag)
-                        .collect()
-                }
-                _ => match parse_pairs(answer) {
-                    Err(message) => {
-                        say(&format!("error: tags: {message}"));
-                        Vec::new()
-                    }
-                    Ok(pairs) => {
-                        let mut candidate = flow.tag_pairs();
-                        candidate.extend(pairs);
-                        let problems = validate::tags_errors(&candidate);
-                        if problems.is_empty() {
-                            say(&format!("Tags: {}", tags_text(&candidate)));
-                            vec![Intent::PasteTags(answer.to_string())]
-                        } else {
-                            for problem in problems {
-                                say(&format!("error: tags: {problem}"));
-                            }
-                            Vec::new()
-                        }
-                    }
-                },
+                "clear" => (0..flow.tags().rows.len())
+                    .rev()
+                    .map(Intent::RemoveTag)
+                    .collect(),
+                _ => vec![Intent::PasteTags(answer.to_string())],
             },
             Step::Auth => match flow::material_by_answer(flow, answer) {
                 Some(material) => vec![Intent::ChooseMaterial(material)],
@@ -819,7 +696,7 @@ impl Plain {
             }
             DestinationAnswer::Filter(text) => vec![Intent::FilterDestinations(text)],
         };
-        self.shown.numbered.clear();
+        self.shown.numbered = None;
         intents
     }
 
@@ -933,84 +810,36 @@ impl Plain {
         }
     }
 
-    /// The numbered destinations (when few enough), once per change of the filter.
+    /// The numbered destinations (when few enough), once per change of the list.
     fn list_destinations(&mut self) {
-        let flow = &self.flow;
-        let list = &flow.destinations();
-        let ids: Vec<String> = list
-            .matches
-            .iter()
-            .take(LIST_MAX)
-            .map(|&i| list.items[i].id.clone())
-            .collect();
-        if ids == self.shown.numbered {
-            return;
+        let list = self.flow.destinations();
+        let ids = list.matches.iter().take(LIST_MAX);
+        let ids = Some(ids.map(|&i| list.items[i].id.clone()).collect());
+        if ids != self.shown.numbered {
+            for line in flow::destination_lines(&self.flow) {
+                say(&line);
+            }
+            self.shown.numbered = ids;
         }
-        if list.items.is_empty() {
-            say("No connector destinations here: create one first, or check the region.");
-            return;
-        }
-        let matching = if list.filter.is_empty() {
-            String::new()
-        } else {
-            format!(" matching '{}'", sanitize(&list.filter))
-        };
-        if list.matches.len() > LIST_MAX {
-            say(&format!(
-                "{} connector destinations{matching}: too many to list.",
-                list.matches.len()
-            ));
-            self.shown.numbered.clear();
-            return;
-        }
-        say(&format!("Connector destinations{matching}:"));
-        for (n, &i) in list.matches.iter().enumerate() {
-            let d = &list.items[i];
-            let connector = flow
-                .connector_name(&d.cloud_connector_id)
-                .unwrap_or(&d.cloud_connector_id);
-            say(&format!(
-                "  {}. {} ({}), connector {}",
-                n + 1,
-                sanitize(&d.name),
-                sanitize(&d.id),
-                sanitize(connector)
-            ));
-        }
-        self.shown.numbered = ids;
     }
 
     /// The numbered associations (when they changed and none is picked), the details asked
     /// for, and the list's message, each printed once.
     fn report_manage(&mut self) {
         let view = self.flow.manage();
-        let ids: Vec<String> = view
-            .matches
-            .iter()
-            .map(|&i| view.items[i].id.clone())
-            .collect();
+        let ids = Some(view.matches.iter().map(|&i| view.items[i].id.clone()));
+        let ids = ids.map(Iterator::collect);
         let listed = view.load == Load::Loaded && !view.more;
         if listed && ids != self.shown.numbered && view.picked.is_none() {
-            if view.items.is_empty() {
-                say("No account associations here.");
-            }
-            for (n, &i) in view.matches.iter().enumerate() {
-                let a = &view.items[i];
-                let (name, id) = (sanitize(&a.name), sanitize(&a.id));
-                say(&format!("  {}. {name} ({id}) {}", n + 1, a.state));
+            for line in flow::association_lines(view) {
+                say(&line);
             }
             self.shown.numbered = ids;
         }
         if let Some(detail) = &view.detail
             && self.shown.detail != view.detail_generation
         {
-            say(&format!(
-                "{} ({}): {}, destination {}",
-                sanitize(&detail.name),
-                sanitize(&detail.id),
-                detail.state,
-                sanitize(&detail.destination_id)
-            ));
+            say(&flow::association_detail(detail));
             self.shown.detail = view.detail_generation;
         }
         self.report_message(view.message.clone());
@@ -1054,6 +883,12 @@ impl Plain {
                 "Type {word:?} to delete it (Enter alone cancels): "
             ));
         }
+        if let Some(deletion) = view.deletion.as_ref().filter(|d| d.awaits_retry()) {
+            let word = sanitize(&deletion.word);
+            return Some(format!(
+                "r retries the failed ones, b leaves {word} as it is: "
+            ));
+        }
         let Some(picked) = view.picked.as_ref().and_then(|id| view.find(id)) else {
             return Some("Association: a number, or text to filter; q quits: ".into());
         };
@@ -1083,6 +918,16 @@ impl Plain {
                 },
             }];
         }
+        if view.deletion.as_ref().is_some_and(Deletion::awaits_retry) {
+            return match answer {
+                "r" => vec![Intent::RetryDeletion],
+                "" | "b" => vec![Intent::Back],
+                _ => {
+                    say("Type r or b.");
+                    Vec::new()
+                }
+            };
+        }
         if let Some(id) = view.picked.clone() {
             return match ManageCommand::from_key(answer) {
                 Some(command) => vec![command.intent(&id)],
@@ -1099,7 +944,7 @@ impl Plain {
             _ => match flow::numbered_association(&self.flow, answer) {
                 Some(id) => vec![Intent::PickAssociation(Some(id))],
                 None => {
-                    self.shown.numbered.clear();
+                    self.shown.numbered = None;
                     vec![Intent::FilterAssociations(answer.to_string())]
                 }
             },
@@ -1113,6 +958,9 @@ fn show_error(error: &iotmi_core::service::ServiceError, profile: &str) {
 }
 
 fn tags_text(tags: &[(String, String)]) -> String {
+    if tags.is_empty() {
+        return "none".into();
+    }
     tags.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()

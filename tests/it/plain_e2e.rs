@@ -53,7 +53,7 @@ fn plain_general_authorization_with_an_invalid_name_first() {
     );
     assert_eq!(stderr.matches("Name (").count(), 2, "{stderr}");
     assert!(
-        stderr.contains("error: tags: 'oops' is not KEY=VALUE"),
+        stderr.contains("error: tags: Nothing added: 'oops' is not KEY=VALUE"),
         "{stderr}"
     );
     // Review shows the values and the aws CLI command.
