@@ -77,6 +77,35 @@ pub fn destination_lines(flow: &Flow) -> Vec<String> {
     lines
 }
 
+/// The General Authorization materials of the chosen destination, numbered as they are picked.
+pub fn material_lines(flow: &Flow) -> Vec<String> {
+    let materials = flow.destination().iter().flat_map(|d| &d.auth_materials);
+    let mut lines = vec!["This destination uses General Authorization. Materials:".to_string()];
+    lines.extend(
+        materials
+            .enumerate()
+            .map(|(n, material)| format!("  {}. {}", n + 1, sanitize(material))),
+    );
+    lines
+}
+
+/// The values about to be sent, one per line, and the equivalent AWS CLI command.
+pub fn review_lines(flow: &Flow) -> Vec<String> {
+    let values = super::review_values(flow);
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec!["Review:".to_string()];
+    lines.extend(
+        values
+            .into_iter()
+            .map(|(key, value)| format!("  {key:<15}{}", sanitize(&value))),
+    );
+    lines.push("Equivalent AWS CLI command:".into());
+    lines.extend(super::review_command(flow).map(|command| format!("  {}", sanitize(&command))));
+    lines
+}
+
 /// Manage's associations matching the filter, numbered as they are picked.
 pub fn association_lines(view: &ManageView) -> Vec<String> {
     if view.items.is_empty() {
@@ -365,6 +394,41 @@ mod tests {
         assert_eq!(
             association_lines(&view),
             ["  1. Home␛ (aa-1) ASSOCIATION_SUCCEEDED"]
+        );
+    }
+
+    #[test]
+    fn the_review_lists_every_value_then_the_aws_cli_command() {
+        let flow = flow_at(crate::flow::Step::Review);
+        let lines = review_lines(&flow);
+        assert_eq!(lines[0], "Review:");
+        assert!(
+            lines.iter().any(|l| l.starts_with("  name           ")),
+            "{lines:?}"
+        );
+        let command = lines
+            .iter()
+            .position(|l| l == "Equivalent AWS CLI command:");
+        let command = command.expect("the command's heading");
+        assert!(
+            lines[command + 1]
+                .starts_with("  aws iot-managed-integrations create-account-association"),
+            "{lines:?}"
+        );
+        assert!(review_lines(&flow_with_destinations()).is_empty());
+    }
+
+    #[test]
+    fn ga_materials_are_numbered_under_a_heading() {
+        let flow = crate::flow::testing::flow_at_ga(crate::flow::Step::Auth);
+        let lines = material_lines(&flow);
+        assert_eq!(
+            lines[0],
+            "This destination uses General Authorization. Materials:"
+        );
+        assert!(
+            lines.len() > 1 && lines[1].starts_with("  1. "),
+            "{lines:?}"
         );
     }
 
