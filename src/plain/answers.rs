@@ -252,15 +252,9 @@ impl Plain {
                 },
             }];
         }
-        if view.deletion.as_ref().is_some_and(Deletion::awaits_retry) {
-            return match answer {
-                "r" => vec![Intent::RetryDeletion],
-                "" | "b" => vec![Intent::Back],
-                _ => {
-                    say("Type r or b.");
-                    Vec::new()
-                }
-            };
+        // Some deregistrations failed: r retries them (b leaves them, as Back does anywhere).
+        if answer == "r" && view.deletion.as_ref().is_some_and(Deletion::awaits_retry) {
+            return vec![Intent::RetryDeletion];
         }
         if let Some(id) = view.picked.clone() {
             return match ManageCommand::from_key(answer) {

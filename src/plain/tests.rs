@@ -98,3 +98,49 @@ fn one_match_is_picked_by_1_and_an_exact_name_picks_without_a_number() {
         [Intent::ChooseDestination("dest-ga".into())]
     );
 }
+
+/// Each answer through plain mode; every effect it led to.
+fn effects_of(plain: &mut Plain, answer: &str) -> Vec<Effect> {
+    plain.report();
+    let intents = plain.answer(answer);
+    intents
+        .into_iter()
+        .flat_map(|intent| flow::update(&mut plain.flow, intent, now()))
+        .collect()
+}
+
+#[test]
+fn manage_offers_r_after_failed_deregistrations_and_r_retries_them() {
+    let mut prompts = plain(flow_in_manage());
+    assert!(effects_of(&mut prompts, "1").is_empty());
+    let [Effect::ListRegisteredThings { generation, .. }] = effects_of(&mut prompts, "d")[..]
+    else {
+        panic!("d counts what is registered first");
+    };
+    let result = Ok(vec!["t1".to_string()]);
+    flow::update(
+        &mut prompts.flow,
+        Event::RegisteredThings { generation, result },
+        now(),
+    );
+    let [Effect::DeregisterThing { generation, .. }] = effects_of(&mut prompts, "Kitchen")[..]
+    else {
+        panic!("the name typed deregisters the thing");
+    };
+    let result = Err(ServiceError::new(ErrorKind::ServerError, "boom"));
+    let thing_id = "t1".to_string();
+    let failed = Event::ThingDeregistered {
+        generation,
+        thing_id,
+        result,
+    };
+    flow::update(&mut prompts.flow, failed, now());
+    let prompt = prompts
+        .prompt()
+        .expect("a prompt once every deregistration settled");
+    assert!(prompt.starts_with("r retries the failed ones"), "{prompt}");
+    assert!(
+        matches!(&effects_of(&mut prompts, "r")[..], [Effect::DeregisterThing { thing_id, .. }] if thing_id == "t1"),
+        "r deregisters the failed one again"
+    );
+}
