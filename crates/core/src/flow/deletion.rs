@@ -78,6 +78,12 @@ impl Deletion {
         }
     }
 
+    /// Every deregistration settled and some failed: `r` (RetryDeletion) tries those again.
+    pub fn awaits_retry(&self) -> bool {
+        matches!(&self.phase, DeletionPhase::Deregistering { waiting, in_flight, failed, .. }
+            if waiting.is_empty() && in_flight.is_empty() && !failed.is_empty())
+    }
+
     /// Deregistered so far and failed, for a progress line.
     pub fn progress(&self) -> Option<(usize, usize, usize)> {
         match &self.phase {
@@ -698,10 +704,23 @@ mod tests {
         );
         assert!(message(&flow).contains("1 of 2 deregistered, 1 failed"));
         assert!(!flow.busy());
+        assert!(
+            flow.manage
+                .deletion
+                .as_ref()
+                .is_some_and(Deletion::awaits_retry)
+        );
         let retried = deregistrations(&send(&mut flow, Intent::RetryDeletion));
         assert_eq!(
             retried.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
             ["t2"]
+        );
+        assert!(
+            !flow
+                .manage
+                .deletion
+                .as_ref()
+                .is_some_and(Deletion::awaits_retry)
         );
         let effects = deregistered(&mut flow, retried[0].0, "t2", Ok(()));
         assert!(matches!(&effects[..], [Effect::DeleteAssociation { .. }]));

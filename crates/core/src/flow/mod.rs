@@ -25,6 +25,7 @@ mod details;
 mod devices;
 mod follow;
 mod manage;
+mod narration;
 mod nav;
 mod owner;
 mod resume;
@@ -53,6 +54,10 @@ pub use event::Event;
 pub use intent::Intent;
 pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
+pub use narration::{
+    association_detail, association_lines, destination_lines, devices_news, identity_lines,
+    material_lines, profile_lines, resume_summary, review_lines, target_place,
+};
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
 pub use review::{pending_request, review_command, review_values};

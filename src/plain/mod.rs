@@ -1,0 +1,330 @@
+//! Plain mode: the wizard as line-by-line prompts, for screen readers, dumb terminals and logs.
+//! No alternate screen, no cursor movement, no colour: prompts, lists and progress go to stderr
+//! as plain lines, answers are read line by line from stdin (a pipe works), and the summary goes
+//! to stdout exactly as the full-screen wizard prints it. The rules are the wizard's own
+//! (`flow::validate`, `flow::pairs`, `flow::command_line`, `remote`), never re-implemented.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::cli::{OutputFormat, WizardArgs};
+use crate::journal::{JournalKey, JournalStore};
+use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
+use crate::progress::Progress;
+use crate::runtime::Runtime;
+use crate::session::{Connection, start_interactive};
+use crate::signals::interruptible;
+use iotmi_core::flow::{
+    self, DetailsField, DevicesView, Effect, FirstScreen, Flow, Identity, Intent, Notice, Outcome,
+    OutcomeKind, Step,
+};
+use iotmi_core::text::{answer_yes, sanitize};
+
+mod answers;
+mod prompts;
+mod report;
+use report::tags_text;
+#[cfg(test)]
+pub(crate) mod tests;
+
+/// Plain mode is used when asked for (`--plain`), when the terminal cannot draw a full-screen UI
+/// (`TERM=dumb`), when the user says so (`ACCESSIBLE=1`), or when there is no terminal at all
+/// (stdin is not a tty and `/dev/tty` cannot be opened).
+pub fn wanted(flag: bool) -> bool {
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let accessible = env("ACCESSIBLE");
+    flag || env("TERM") == "dumb"
+        || (!accessible.is_empty() && accessible != "0")
+        || (!std::io::stdin().is_terminal()
+            && std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .is_err())
+}
+
+/// stdin closed while a prompt waited.
+#[derive(Debug)]
+struct Eof;
+
+/// Lines from stdin, read on a thread of their own so a Ctrl-C is still noticed while a prompt
+/// waits.
+struct Lines {
+    rx: mpsc::UnboundedReceiver<String>,
+    /// Answers are repeated on stderr when stdin is not a terminal, so a log reads as a dialogue.
+    echo: bool,
+}
+
+impl Lines {
+    fn stdin() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let spawned = std::thread::Builder::new()
+            .name("plain-stdin".into())
+            .spawn(move || {
+                for line in std::io::stdin().lock().lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        if spawned.is_err() {
+            // No thread, no input: every prompt then sees end of input.
+            tracing::warn!("cannot start the stdin reader");
+        }
+        Self {
+            rx,
+            echo: !std::io::stdin().is_terminal(),
+        }
+    }
+
+    /// The next answer, trimmed (the prompt was shown before).
+    async fn next(&mut self) -> Result<String, Eof> {
+        let line = self.rx.recv().await.ok_or(Eof)?;
+        let answer = line.trim().to_string();
+        if self.echo {
+            eprintln!("{}", sanitize(&answer));
+        }
+        Ok(answer)
+    }
+}
+
+/// Shows a prompt (no newline).
+fn show_prompt(prompt: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+}
+
+/// Runs the flow's effects; a notification (asked for with `--notify`) is a bell and a line.
+fn execute(runtime: &mut Runtime, effects: Vec<Effect>) -> Option<Outcome> {
+    for effect in &effects {
+        if let Effect::Notify { body, .. } = effect {
+            eprint!("\x07");
+            say(&sanitize(body));
+        }
+    }
+    runtime.run(effects)
+}
+
+/// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
+fn numbers(count: usize) -> String {
+    match count {
+        1 => "1".into(),
+        _ => format!("a number 1-{count}"),
+    }
+}
+
+/// A `[Y/n]` answer: true unless it is no.
+fn yes(answer: &str) -> bool {
+    answer_yes(answer, true)
+}
+
+fn say(line: &str) {
+    eprintln!("{line}");
+}
+
+fn say_all(lines: Vec<String>) {
+    lines.iter().for_each(|line| say(line));
+}
+
+/// The prompts' own memory: what was printed (so it is printed once) and which question of a
+/// step is being asked. Every decision is the flow's.
+#[derive(Default)]
+struct Shown {
+    /// Ids of the destinations or associations last listed (listed again when they change).
+    numbered: Option<Vec<String>>,
+    /// The step whose introduction was printed.
+    step: Option<Step>,
+    /// Step 2 asks the name, then the description.
+    field: Option<DetailsField>,
+    /// `e` at the review: the next answer names the row to edit.
+    editing: bool,
+    /// The identity check whose result was printed.
+    identity: Option<Identity>,
+    /// The Devices step as last reported (what changed since is said).
+    devices: Option<DevicesView>,
+    /// The profile picked (with the region offered for it), while the region is asked.
+    profile: Option<(String, String)>,
+    /// The profiles were listed.
+    profiles_listed: bool,
+    /// `demo`: the account-owner question was answered with Enter (wait for a browser).
+    owner_declined: bool,
+    /// The Manage or Devices message last printed, and the association whose details were.
+    message: Option<Notice>,
+    detail: flow::Generation,
+}
+
+/// Runs the flow as prompts; returns the exit status the full-screen wizard would.
+pub async fn run(
+    args: WizardArgs,
+    output: OutputFormat,
+    connection: Connection,
+    journal: Option<(JournalStore, JournalKey)>,
+) -> anyhow::Result<i32> {
+    let (mut options, mut runtime) = start_interactive(&args, &connection, journal);
+    // No Start screen: plain mode creates unless --manage says otherwise.
+    if options.first == FirstScreen::Start {
+        options.first = FirstScreen::Create;
+    }
+    // A bell in a log or a screen reader's output only when asked for.
+    options.notify = args.notify;
+    let place = flow::target_place(&connection.target);
+    say(&format!(
+        "iotmi-onboard: create an account association ({place})."
+    ));
+    say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
+    let mut flow = Flow::new(options, Instant::now().into_std());
+    if let Some(notice) = flow.take_notice() {
+        say(&sanitize(&notice));
+    }
+    interruptible(async move {
+        let mut plain = Plain {
+            flow,
+            lines: Lines::stdin(),
+            shown: Shown::default(),
+            progress: Progress::new(None),
+        };
+        let outcome = match runtime.run(flow::init(&mut plain.flow)) {
+            Some(outcome) => Ok(outcome),
+            None => plain.drive(&mut runtime).await,
+        };
+        match outcome {
+            Ok(outcome) => {
+                tracing::info!(kind = ?outcome.kind, "plain wizard closed");
+                print_summary(&outcome, plain.flow.target(), output)?;
+                Ok(outcome.kind.exit_code())
+            }
+            Err(Eof) => {
+                say("");
+                let outcome = plain.flow.outcome(OutcomeKind::Interrupted);
+                if outcome.summary.is_some() {
+                    say("Input ended (stdin closed); the association is left as it is.");
+                    print_summary(&outcome, plain.flow.target(), output)?;
+                } else {
+                    say("Input ended (stdin closed): nothing was created.");
+                    print_draft_fate(outcome.draft, plain.flow.target());
+                    print_demo_next_steps(plain.flow.target());
+                }
+                Ok(OutcomeKind::Interrupted.exit_code())
+            }
+        }
+    })
+    .await
+}
+
+pub(crate) struct Plain {
+    pub(crate) flow: Flow,
+    lines: Lines,
+    shown: Shown,
+    progress: Progress,
+}
+
+impl Plain {
+    /// Until the flow exits: wait for the service where the flow waits, otherwise print the
+    /// step's prompt and turn the answer into intents. Service reports that arrive while a
+    /// prompt is open are applied; the prompt is shown again when they changed it.
+    async fn drive(&mut self, runtime: &mut Runtime) -> Result<Outcome, Eof> {
+        loop {
+            if let Some(outcome) = self.flow.exit().clone() {
+                return Ok(outcome);
+            }
+            self.report();
+            let Some(prompt) = self.prompt() else {
+                // Nothing to ask: the flow waits for the service (or a final screen is done:
+                // a prompt run ends there, also after an action from Manage).
+                if self.flow.step() == Step::Done {
+                    let leave = Intent::Quit { interrupted: false };
+                    if let Some(outcome) = self.apply(runtime, vec![leave]) {
+                        return Ok(outcome);
+                    }
+                    continue;
+                }
+                // The devices are adopted (or none was found): the run ends as Done would.
+                if self.flow.step() == Step::Devices && !self.flow.waiting() {
+                    self.report();
+                    if let Some(outcome) = self.apply(runtime, vec![Intent::Next]) {
+                        return Ok(outcome);
+                    }
+                    continue;
+                }
+                match runtime.next_event().await {
+                    Some(event) => {
+                        let effects =
+                            flow::update(&mut self.flow, event, Instant::now().into_std());
+                        if let Some(outcome) = execute(runtime, effects) {
+                            return Ok(outcome);
+                        }
+                    }
+                    None => return Err(Eof),
+                }
+                continue;
+            };
+            show_prompt(&prompt);
+            let answer = loop {
+                tokio::select! {
+                    line = self.lines.next() => match line {
+                        Ok(line) => break Some(line),
+                        // The devices offer is a question with a default: no more input is no.
+                        Err(Eof) if self.flow.step() == Step::Done => {
+                            let leave = Intent::Quit { interrupted: false };
+                            if let Some(outcome) = self.apply(runtime, vec![leave]) {
+                                return Ok(outcome);
+                            }
+                            break None;
+                        }
+                        // Without input the owner cannot answer: wait for a browser.
+                        Err(Eof) if self.owner_offer_open() => {
+                            self.shown.owner_declined = true;
+                            break None;
+                        }
+                        Err(eof) => return Err(eof),
+                    },
+                    Some(event) = runtime.next_event() => {
+                        let effects = flow::update(&mut self.flow, event, Instant::now().into_std());
+                        if let Some(outcome) = execute(runtime, effects) {
+                            return Ok(outcome);
+                        }
+                        if self.prompt().as_deref() != Some(prompt.as_str()) {
+                            say("");
+                            break None;
+                        }
+                    }
+                }
+            };
+            let Some(answer) = answer else { continue };
+            let intents = self.answer(&answer);
+            if let Some(outcome) = self.apply(runtime, intents) {
+                return Ok(outcome);
+            }
+        }
+    }
+
+    fn apply(&mut self, runtime: &mut Runtime, intents: Vec<Intent>) -> Option<Outcome> {
+        for intent in intents {
+            let tagging = self.flow.step() == Step::Tags;
+            let effects: Vec<Effect> =
+                flow::update(&mut self.flow, intent, Instant::now().into_std());
+            if let Some(outcome) = execute(runtime, effects) {
+                return Some(outcome);
+            }
+            if let Some(notice) = self.flow.take_notice() {
+                say(&sanitize(&notice));
+            }
+            // What a tag answer did (added, deleted, refused) is said right after it.
+            if tagging && self.flow.step() == Step::Tags {
+                match &self.flow.tags().message {
+                    Some(Notice::Error(error)) => say(&format!("error: tags: {error}")),
+                    Some(Notice::Info(done)) => say(&format!(
+                        "{done}. Tags: {}",
+                        tags_text(&self.flow.tag_pairs())
+                    )),
+                    None => {}
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,144 @@
+//! What happened since the last prompt, said once.
+
+use super::{Plain, say, say_all};
+use iotmi_core::flow::{self, DetailLoad, LIST_MAX, Load, Notice, RefreshState, Step, SubmitState};
+use iotmi_core::service::ServiceError;
+use iotmi_core::text::sanitize;
+
+impl Plain {
+    /// What happened since the last prompt, printed once: the step's introduction, errors,
+    /// the URL, state changes.
+    pub(crate) fn report(&mut self) {
+        if let Some(notice) = self.flow.take_notice() {
+            say(&sanitize(&notice));
+        }
+        if self.flow.picking_profile() && !self.shown.profiles_listed {
+            self.shown.profiles_listed = true;
+            say_all(flow::profile_lines(&self.flow));
+        }
+        if self.shown.identity.as_ref() != Some(self.flow.identity()) {
+            self.shown.identity = Some(self.flow.identity().clone());
+            say_all(flow::identity_lines(&self.flow));
+        }
+        let flow = &self.flow;
+        let entered = self.shown.step != Some(flow.step());
+        if entered {
+            self.shown.step = Some(flow.step());
+            self.shown.field = None;
+            self.shown.devices = None;
+        }
+        match flow.step() {
+            Step::Destination => {
+                if let DetailLoad::Failed { error, .. } = &flow.destinations().detail {
+                    show_error(error, &flow.target().profile);
+                }
+                if let Load::Failed(error) = &flow.destinations().load {
+                    show_error(error, &flow.target().profile);
+                }
+                if entered && flow.destinations().load == Load::Loading {
+                    say("Loading connector destinations…");
+                }
+                if flow.destinations().load == Load::Loaded && !flow.destinations().more {
+                    self.list_destinations();
+                }
+            }
+            Step::Review if entered => say_all(flow::review_lines(flow)),
+            Step::Auth if entered => say_all(flow::material_lines(flow)),
+            Step::Manage => self.report_manage(),
+            Step::Tags if entered => {
+                say(
+                    "Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.",
+                );
+                if !flow.tags().rows.is_empty() {
+                    say(&format!(
+                        "Tags so far: {} (type 'clear' to remove them).",
+                        tags_text(&flow.tag_pairs())
+                    ));
+                }
+            }
+            Step::Submit if entered => say("Creating the association…"),
+            Step::Submit => {
+                if let SubmitState::Failed(error) = &flow.submit() {
+                    show_error(error, &flow.target().profile);
+                }
+            }
+            Step::Devices => self.report_devices(),
+            Step::Authorize if entered => self.progress.hand_over(&self.flow),
+            Step::Status | Step::Done | Step::Authorize => {
+                if let RefreshState::Failed(error) = &flow.refresh() {
+                    show_error(error, &flow.target().profile);
+                }
+                self.progress.report(&self.flow);
+            }
+            _ => {}
+        }
+    }
+
+    /// The discovery's progress, the devices once listed, each adoption's result.
+    pub(super) fn report_devices(&mut self) {
+        let Some(view) = self.flow.devices().clone() else {
+            return;
+        };
+        let before = self.shown.devices.take();
+        let before = before.filter(|b| b.association_id == view.association_id);
+        say_all(flow::devices_news(before.as_ref(), &view));
+        self.report_message(view.message.clone());
+        self.shown.devices = Some(view);
+    }
+
+    /// The numbered destinations (when few enough), once per change of the list.
+    pub(super) fn list_destinations(&mut self) {
+        let list = self.flow.destinations();
+        let ids = list.matches.iter().take(LIST_MAX);
+        let ids = Some(ids.map(|&i| list.items[i].id.clone()).collect());
+        if ids != self.shown.numbered {
+            say_all(flow::destination_lines(&self.flow));
+            self.shown.numbered = ids;
+        }
+    }
+
+    /// The numbered associations (when they changed and none is picked), the details asked
+    /// for, and the list's message, each printed once.
+    pub(super) fn report_manage(&mut self) {
+        let view = self.flow.manage();
+        let ids = Some(view.matches.iter().map(|&i| view.items[i].id.clone()));
+        let ids = ids.map(Iterator::collect);
+        let listed = view.load == Load::Loaded && !view.more;
+        if listed && ids != self.shown.numbered && view.picked.is_none() {
+            say_all(flow::association_lines(view));
+            self.shown.numbered = ids;
+        }
+        if let Some(detail) = &view.detail
+            && self.shown.detail != view.detail_generation
+        {
+            say(&flow::association_detail(detail));
+            self.shown.detail = view.detail_generation;
+        }
+        self.report_message(view.message.clone());
+    }
+
+    /// A Manage or Devices message, once.
+    pub(super) fn report_message(&mut self, message: Option<Notice>) {
+        if message != self.shown.message
+            && let Some(Notice::Info(text) | Notice::Error(text)) = &message
+        {
+            say(&sanitize(text));
+        }
+        self.shown.message = message;
+    }
+}
+
+fn show_error(error: &ServiceError, profile: &str) {
+    say(&format!("error: {error}"));
+    say(&format!("hint: {}", error.remedy(profile)));
+}
+
+pub(super) fn tags_text(tags: &[(String, String)]) -> String {
+    if tags.is_empty() {
+        return "none".into();
+    }
+    tags.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

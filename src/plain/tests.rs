@@ -1,0 +1,149 @@
+//! Plain answers through the flow; the parity with the other front ends is tested in
+//! `crate::parity_tests` (a front end does not import another).
+
+use super::*;
+use iotmi_core::flow::testing::*;
+use iotmi_core::flow::{Event, Options, Prefill};
+use iotmi_core::service::{CreateRequest, ErrorKind, Page, ServiceError};
+
+pub(crate) fn fresh_flow() -> Flow {
+    let mut flow = Flow::new(
+        Options {
+            first: FirstScreen::Create,
+            prefill: Prefill::default(),
+            ..options()
+        },
+        now(),
+    );
+    let effects = flow::init(&mut flow);
+    identified(&mut flow);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListDestinations { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    flow::update(
+        &mut flow,
+        Event::DestinationsPage {
+            generation,
+            result: Ok(Page {
+                items: destinations(),
+                next_token: None,
+            }),
+        },
+        now(),
+    );
+    flow
+}
+
+pub(crate) fn plain(flow: Flow) -> Plain {
+    let (_, rx) = mpsc::unbounded_channel();
+    Plain {
+        flow,
+        lines: Lines { rx, echo: false },
+        shown: Shown::default(),
+        progress: Progress::new(None),
+    }
+}
+
+/// Each answer through plain mode; the create requests it led to.
+pub(crate) fn plain_answers(plain: &mut Plain, answers: &[&str]) -> Vec<CreateRequest> {
+    let mut sent = Vec::new();
+    for answer in answers {
+        plain.report();
+        for intent in plain.answer(answer) {
+            let effects = flow::update(&mut plain.flow, intent, now());
+            sent.extend(answer_effects(&mut plain.flow, &effects));
+        }
+    }
+    sent
+}
+
+pub(crate) fn fail_submit(flow: &mut Flow) {
+    let generation = current_submit(flow);
+    flow::update(
+        flow,
+        Event::Created {
+            generation,
+            result: Err(ServiceError::new(ErrorKind::Validation, "no")),
+        },
+        now(),
+    );
+}
+
+#[test]
+fn one_match_is_picked_by_1_and_an_exact_name_picks_without_a_number() {
+    let mut prompts = plain(fresh_flow());
+    prompts.report();
+    for intent in prompts.answer("lights") {
+        flow::update(&mut prompts.flow, intent, now());
+    }
+    prompts.report();
+    let prompt = prompts.prompt().expect("a prompt");
+    assert!(prompt.starts_with("Destination: 1, or text"), "{prompt}");
+    assert!(!prompt.contains("1-1"), "{prompt}");
+    // A number picks only from the list shown: 2 is not in it.
+    assert!(prompts.answer("2").is_empty());
+    assert_eq!(
+        prompts.answer("1"),
+        [Intent::ChooseDestination("dest-oauth".into())]
+    );
+
+    let mut prompts = plain(fresh_flow());
+    prompts.report();
+    assert_eq!(
+        prompts.answer("Acme GA"),
+        [Intent::ChooseDestination("dest-ga".into())]
+    );
+}
+
+/// Each answer through plain mode; every effect it led to.
+fn effects_of(plain: &mut Plain, answer: &str) -> Vec<Effect> {
+    plain.report();
+    let intents = plain.answer(answer);
+    intents
+        .into_iter()
+        .flat_map(|intent| flow::update(&mut plain.flow, intent, now()))
+        .collect()
+}
+
+#[test]
+fn manage_offers_r_after_failed_deregistrations_and_r_retries_them() {
+    let mut prompts = plain(flow_in_manage());
+    assert!(effects_of(&mut prompts, "1").is_empty());
+    let [Effect::ListRegisteredThings { generation, .. }] = effects_of(&mut prompts, "d")[..]
+    else {
+        panic!("d counts what is registered first");
+    };
+    let result = Ok(vec![iotmi_core::service::ThingLink {
+        managed_thing_id: "t1".to_string(),
+        associated: true,
+    }]);
+    flow::update(
+        &mut prompts.flow,
+        Event::RegisteredThings { generation, result },
+        now(),
+    );
+    let [Effect::DeregisterThing { generation, .. }] = effects_of(&mut prompts, "Kitchen")[..]
+    else {
+        panic!("the name typed deregisters the thing");
+    };
+    let result = Err(ServiceError::new(ErrorKind::ServerError, "boom"));
+    let thing_id = "t1".to_string();
+    let failed = Event::ThingDeregistered {
+        generation,
+        thing_id,
+        result,
+    };
+    flow::update(&mut prompts.flow, failed, now());
+    let prompt = prompts
+        .prompt()
+        .expect("a prompt once every deregistration settled");
+    assert!(prompt.starts_with("r retries the failed ones"), "{prompt}");
+    assert!(
+        matches!(&effects_of(&mut prompts, "r")[..], [Effect::DeregisterThing { thing_id, .. }] if thing_id == "t1"),
+        "r deregisters the failed one again"
+    );
+}
