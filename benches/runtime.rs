@@ -32,6 +32,7 @@ fn options() -> Options {
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,
+        held: None,
         target: Target {
             profile: "bench".into(),
             region: Some("us-east-1".into()),

@@ -250,6 +250,10 @@ pub struct CreateArgs {
     /// Idempotency token (default: generated, and printed so a rerun can pass it).
     #[arg(long, value_name = "TOKEN")]
     pub client_token: Option<String>,
+    /// Create even when another run holding the journal is onboarding the same destination
+    /// and name (without it, that is refused with exit 2: it would be a second association).
+    #[arg(long)]
+    pub new: bool,
     #[command(flatten)]
     pub browser: BrowserArgs,
     /// Wait for a final state, with progress on stderr.

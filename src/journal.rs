@@ -13,7 +13,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::files::{OpenError, open_regular};
-use iotmi_core::journal::{Journal, VERSION};
+use iotmi_core::journal::{HeldJournal, Journal, VERSION};
 
 /// Which journal: one per profile, region and endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,38 +131,54 @@ impl JournalStore {
     /// file, never through a symbolic link (something else is reported and left alone), and
     /// every string made safe for the terminal ([`Journal::sanitized`]).
     pub fn load(&self, key: &JournalKey) -> Result<Option<Journal>, Unreadable> {
+        self.read(key).map_err(|refused| match refused {
+            Refused::LeaveAlone(reason) => Unreadable {
+                reason,
+                moved_to: None,
+            },
+            Refused::SetAside(reason) => self.set_aside(&self.path(key), reason),
+        })
+    }
+
+    /// The journal as [`Self::load`] reads it, but never moved aside: for reading the journal
+    /// another process holds (it is that process's to keep or replace). `None` when there is
+    /// none or it cannot be read.
+    pub fn peek(&self, key: &JournalKey) -> Option<Journal> {
+        self.read(key).ok().flatten()
+    }
+
+    fn read(&self, key: &JournalKey) -> Result<Option<Journal>, Refused> {
         let path = self.path(key);
-        let left_alone = |reason: String| Unreadable {
-            reason,
-            moved_to: None,
-        };
-        self.check_dir().map_err(left_alone)?;
+        self.check_dir().map_err(Refused::LeaveAlone)?;
         let file = match open_regular(&path, OpenOptions::new().read(true)) {
             Ok(file) => file,
             Err(OpenError::NotFound) => return Ok(None),
             Err(odd @ OpenError::NotRegular(_)) => {
-                return Err(left_alone(format!("{} {odd}", path.display())));
+                return Err(Refused::LeaveAlone(format!("{} {odd}", path.display())));
             }
-            Err(error) => return Err(self.set_aside(&path, format!("{} {error}", path.display()))),
+            Err(error) => return Err(Refused::SetAside(format!("{} {error}", path.display()))),
         };
         // One byte more than allowed tells an oversized file from one of exactly the bound.
         let mut bytes = Vec::new();
         if let Err(error) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
-            return Err(self.set_aside(&path, format!("cannot read {}: {error}", path.display())));
+            return Err(Refused::SetAside(format!(
+                "cannot read {}: {error}",
+                path.display()
+            )));
         }
         if bytes.len() as u64 > MAX_BYTES {
-            return Err(self.set_aside(
-                &path,
-                format!("larger than {} KiB: not a journal", MAX_BYTES / 1024),
-            ));
+            return Err(Refused::SetAside(format!(
+                "larger than {} KiB: not a journal",
+                MAX_BYTES / 1024
+            )));
         }
         match serde_json::from_slice::<Journal>(&bytes) {
             Ok(journal) if journal.version == VERSION => Ok(Some(journal.sanitized())),
-            Ok(journal) => Err(self.set_aside(
-                &path,
-                format!("unknown journal version {}", journal.version),
-            )),
-            Err(error) => Err(self.set_aside(&path, format!("not a valid journal: {error}"))),
+            Ok(journal) => Err(Refused::SetAside(format!(
+                "unknown journal version {}",
+                journal.version
+            ))),
+            Err(error) => Err(Refused::SetAside(format!("not a valid journal: {error}"))),
         }
     }
 
@@ -203,6 +219,30 @@ impl JournalStore {
     /// `<journal file>.lock`, next to the journal.
     pub fn lock_path(&self, key: &JournalKey) -> PathBuf {
         self.path(key).with_extension("json.lock")
+    }
+
+    /// What the journal of `key` holds while another live process holds its lock; `None` when
+    /// no process holds it (or it holds nothing readable). Neither locks the journal for this
+    /// process nor writes anything: the probe takes a shared lock only for as long as it takes
+    /// to see that the exclusive one is held, and a lock file that does not exist is not
+    /// created.
+    pub fn held_by_another(&self, key: &JournalKey) -> Option<HeldJournal> {
+        self.check_dir().ok()?;
+        let file = open_regular(&self.lock_path(key), OpenOptions::new().read(true)).ok()?;
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                None
+            }
+            Err(TryLockError::WouldBlock) => Some(HeldJournal {
+                pid: holder_pid(&file),
+                journal: self.peek(key)?,
+            }),
+            Err(TryLockError::Error(error)) => {
+                tracing::warn!(%error, "the journal's lock could not be probed");
+                None
+            }
+        }
     }
 
     /// Takes the journal's exclusive lock without waiting: held until the [`JournalLock`] is
@@ -248,6 +288,13 @@ impl JournalStore {
         file.set_len(bytes.len() as u64)?;
         Ok(JournalLock { file, path })
     }
+}
+
+/// Why a journal was not read: something that is not a journal file at all is left alone,
+/// a file that is not a (valid, bounded) journal is set aside.
+enum Refused {
+    LeaveAlone(String),
+    SetAside(String),
 }
 
 /// The pid recorded in a busy lock file by its holder; `None` if it is not (yet) readable.
@@ -502,6 +549,37 @@ mod tests {
         };
         let _other = store.lock(&other).expect("other key, other lock");
         drop(again);
+    }
+
+    #[test]
+    fn a_held_journal_is_read_without_taking_or_creating_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path().join("state"));
+        // No lock file: nobody holds it, and the probe creates none.
+        assert!(store.held_by_another(&key()).is_none());
+        assert!(!store.lock_path(&key()).exists());
+        let lock = store.lock(&key()).unwrap();
+        store.save(&key(), &journal()).unwrap();
+        let held = store.held_by_another(&key()).expect("held, with a journal");
+        assert_eq!(held.pid, Some(std::process::id()));
+        assert_eq!(held.journal.draft, journal().draft);
+        drop(lock);
+        assert!(store.held_by_another(&key()).is_none(), "released");
+        // The probe left no lock behind.
+        drop(store.lock(&key()).expect("free"));
+    }
+
+    #[test]
+    fn peeking_never_sets_a_journal_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        fs::write(store.path(&key()), "{ not json").unwrap();
+        assert!(store.peek(&key()).is_none());
+        assert_eq!(
+            fs::read_to_string(store.path(&key())).unwrap(),
+            "{ not json",
+            "the holder's file is left as it is"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use crate::journal::{JournalKey, JournalLock, JournalStore};
 use crate::logging::logged;
 use iotmi_core::flow::{Effect, Event, Outcome};
-use iotmi_core::journal::Journal;
+use iotmi_core::journal::{HeldJournal, Journal};
 use iotmi_core::service::{AssociationService, Page, ServiceError, ServiceFuture};
 
 /// The journal of one profile + region + endpoint, held under its exclusive lock for the run.
@@ -27,6 +27,8 @@ pub struct JournalSink {
 pub struct Opened {
     pub sink: Option<JournalSink>,
     pub resume: Option<Journal>,
+    /// Not held: what the live process that holds it has in it (read, never written).
+    pub held: Option<HeldJournal>,
     pub notice: Option<String>,
 }
 
@@ -55,14 +57,22 @@ impl JournalSink {
                 Opened {
                     sink: Some(JournalSink::new(store, key, lock)),
                     resume,
+                    held: None,
                     notice,
                 }
             }
             Err(error) => {
                 tracing::warn!(%error, "journal locked");
+                let held = match &error {
+                    crate::journal::LockError::Held { pid } => store
+                        .peek(&key)
+                        .map(|journal| HeldJournal { pid: *pid, journal }),
+                    crate::journal::LockError::Io(_) => None,
+                };
                 Opened {
                     sink: None,
                     resume: None,
+                    held,
                     notice: Some(format!(
                         "{error}: its saved session is left alone and this draft is not saved."
                     )),
@@ -164,6 +174,7 @@ impl Runtime {
             None => Opened {
                 sink: None,
                 resume: None,
+                held: None,
                 notice: None,
             },
         };
@@ -171,6 +182,7 @@ impl Runtime {
         self.journal = opened.sink;
         let _ = self.tx.send(Event::ProfileReady {
             resume: opened.resume.map(Box::new),
+            held: opened.held.map(Box::new),
             notice: opened.notice,
             journaled: self.journal.is_some(),
         });

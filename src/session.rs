@@ -192,11 +192,13 @@ pub fn prepare(
     journal: Option<(JournalStore, JournalKey)>,
 ) -> Prepared {
     let opened = journal.map(|(store, key)| JournalSink::open(store, key));
-    let (sink, resume, notice) = match opened {
-        Some(opened) => (opened.sink, opened.resume, opened.notice),
-        None => (None, None, None),
+    let (sink, resume, held, notice) = match opened {
+        Some(opened) => (opened.sink, opened.resume, opened.held, opened.notice),
+        None => (None, None, None, None),
     };
     let prefill = args.draft.clone();
+    // The other run's same request is asked about (the Resume step): no notice besides.
+    let notice = notice.filter(|_| !held.as_ref().is_some_and(|h| h.same_request(&prefill)));
     let first = if args.manage {
         FirstScreen::Manage
     } else if !prefill.is_empty() {
@@ -211,6 +213,7 @@ pub fn prepare(
         .and_then(|endpoint| crate::remote::ssh_tunnel(|name| std::env::var(name).ok(), endpoint));
     let options = Options {
         resume,
+        held,
         notice,
         first,
         journaled: sink.is_some(),
@@ -251,6 +254,7 @@ pub fn options(
         client_token: None,
         target,
         resume: None,
+        held: None,
         notice: None,
         first: FirstScreen::Create,
         journaled: false,
@@ -260,6 +264,18 @@ pub fn options(
         profiles: Vec::new(),
         last_profile: None,
     }
+}
+
+/// The journal of this connection, when another live run holds it and is onboarding the
+/// request `draft` describes: `create` refuses to make a second association without `--new`.
+pub fn same_request_elsewhere(
+    connection: &Connection,
+    draft: &iotmi_core::draft::Draft,
+) -> Option<iotmi_core::journal::HeldJournal> {
+    let store = JournalStore::new(JournalStore::default_dir()?);
+    store
+        .held_by_another(&connection.journal_key)
+        .filter(|held| held.same_request(draft))
 }
 
 /// 24 random alphanumerics: with a counter appended, within ClientToken's `[a-zA-Z0-9=_-]{1,64}`.

@@ -36,6 +36,16 @@ pub async fn run(
     if !errors.is_empty() {
         return Ok(report_invalid(&errors));
     }
+    if !args.new
+        && let Some(held) = crate::session::same_request_elsewhere(connection, draft)
+    {
+        eprintln!(
+            "iotmi-onboard: {} Not creating a second association; pass --new to create one \
+             anyway.",
+            iotmi_core::flow::second_run_summary(&held)
+        );
+        return Ok(iotmi_core::exit::USAGE);
+    }
     let options = script::options(
         connection,
         draft.clone(),

@@ -28,6 +28,9 @@ impl Plain {
                 "m" | "manage" => vec![Intent::StartManage],
                 _ => vec![Intent::StartCreate],
             },
+            Step::Resume if flow.second_run().is_some() => {
+                vec![Intent::MakeSecond(answer_yes(answer, false))]
+            }
             Step::Resume if yes(answer) => vec![Intent::Resume],
             Step::Resume => vec![Intent::Discard],
             Step::Destination => self.answer_destination(answer),

@@ -177,6 +177,17 @@ pub async fn run(
     ));
     say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
     let mut flow = Flow::new(options, Instant::now().into_std());
+    // A second association is made only when someone at a terminal says so.
+    if let Some(held) = flow.second_run()
+        && !std::io::stdin().is_terminal()
+    {
+        say(&flow::second_run_summary(held));
+        say(
+            "Not making a second association: stdin is not a terminal to ask on. Run it at a \
+             terminal to be asked, or use `create --new`.",
+        );
+        return Ok(iotmi_core::exit::USAGE);
+    }
     if let Some(notice) = flow.take_notice() {
         say(&sanitize(&notice));
     }

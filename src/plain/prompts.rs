@@ -36,7 +36,13 @@ impl Plain {
                 Some((_, region)) => format!("Region [Enter: {}]: ", sanitize(region)),
             },
             Step::Start => "Create a new association (c) or manage existing ones (m)? ".into(),
-            Step::Resume => format!("{}\nResume it? [Y/n]: ", flow::resume_summary(flow)?),
+            Step::Resume => match flow.second_run() {
+                Some(held) => format!(
+                    "{}\nMake a second association? [y/N]: ",
+                    flow::second_run_summary(held)
+                ),
+                None => format!("{}\nResume it? [Y/n]: ", flow::resume_summary(flow)?),
+            },
             Step::Destination => {
                 if flow.destinations().load == Load::Loading || flow.destinations().more {
                     return None;

@@ -36,6 +36,9 @@ pub enum Action {
     StartManage,
     Resume,
     Discard,
+    /// Another run is onboarding the same request: make a second association, or not.
+    MakeSecond,
+    KeepOne,
     // Step 1.
     ClearFilter,
     Reload,

@@ -107,9 +107,122 @@ impl Journal {
     }
 }
 
+/// A journal another live process holds: read, never resumed or written, so that this run can
+/// tell whether it would send that run's request a second time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldJournal {
+    /// The holder, as its lock file names it (when readable).
+    pub pid: Option<u32>,
+    pub journal: Journal,
+}
+
+impl HeldJournal {
+    /// The destination the holder's draft is for: the one chosen, else the one asked for.
+    pub fn destination(&self) -> Option<&str> {
+        let journal = &self.journal;
+        match &journal.destination {
+            Some(detail) => Some(&detail.id),
+            None => journal.draft.destination.as_deref(),
+        }
+    }
+
+    /// Whether a run starting from `draft` would send the holder's request again: the same
+    /// destination and the same name, an association's identity for the operator. A draft
+    /// without a name counts as the holder's when the holder's name is none or the one
+    /// suggested from the destination, which is what this run would suggest too. Description,
+    /// tags and auth material do not make a second association any less of a duplicate.
+    pub fn same_request(&self, draft: &Draft) -> bool {
+        let Some(destination) = self.destination() else {
+            return false;
+        };
+        if draft.destination.as_deref() != Some(destination) {
+            return false;
+        }
+        let held_name = self.journal.draft.name.as_deref();
+        match &draft.name {
+            Some(name) => held_name == Some(name.as_str()),
+            None => {
+                let suggested = self
+                    .journal
+                    .destination
+                    .as_ref()
+                    .map(|detail| crate::flow::validate::suggest_name(&detail.name));
+                held_name.is_none() || held_name == suggested.as_deref()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn held(destination: Option<&str>, wanted: Option<&str>, name: Option<&str>) -> HeldJournal {
+        let detail = destination.map(|id| crate::service::DestinationDetail {
+            id: id.into(),
+            name: "Acme Home".into(),
+            description: String::new(),
+            cloud_connector_id: "c1".into(),
+            auth_materials: Vec::new(),
+            has_oauth: true,
+        });
+        HeldJournal {
+            pid: Some(42),
+            journal: Journal {
+                version: VERSION,
+                saved_at: 0,
+                step: SavedStep::Review,
+                destination: detail,
+                draft: Draft {
+                    destination: wanted.map(Into::into),
+                    name: name.map(Into::into),
+                    tags: vec![("env".into(), "prod".into())],
+                    ..Draft::default()
+                },
+                token_seed: "seed".into(),
+                token_counter: 0,
+                unanswered: None,
+                association_id: None,
+                devices: None,
+            },
+        }
+    }
+
+    fn draft(destination: &str, name: Option<&str>) -> Draft {
+        Draft {
+            destination: Some(destination.into()),
+            name: name.map(Into::into),
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn the_same_request_is_the_same_destination_and_name() {
+        // Chosen (details known) or only asked for: the destination is the same either way.
+        for holder in [
+            held(Some("acme-home-us"), None, Some("X")),
+            held(None, Some("acme-home-us"), Some("X")),
+        ] {
+            assert!(holder.same_request(&draft("acme-home-us", Some("X"))));
+            assert!(!holder.same_request(&draft("acme-home-us", Some("Y"))));
+            assert!(!holder.same_request(&draft("acme-home-eu", Some("X"))));
+            assert!(!holder.same_request(&Draft::default()));
+        }
+        // Other tags or a description do not make it another association.
+        let mut tagged = draft("acme-home-us", Some("X"));
+        tagged.tags = vec![("team".into(), "ops".into())];
+        tagged.description = Some("kitchen".into());
+        assert!(held(Some("acme-home-us"), None, Some("X")).same_request(&tagged));
+        // Without a name, this run would suggest the destination's, as the holder did.
+        let suggested = crate::flow::validate::suggest_name("Acme Home");
+        let holder = held(Some("acme-home-us"), None, Some(&suggested));
+        assert!(holder.same_request(&draft("acme-home-us", None)));
+        assert!(
+            !held(Some("acme-home-us"), None, Some("X")).same_request(&draft("acme-home-us", None))
+        );
+        // A holder adopting devices (no draft) or browsing (no destination) is no request.
+        assert!(!held(None, None, Some("X")).same_request(&draft("acme-home-us", Some("X"))));
+    }
 
     /// A journal as the versions before the Draft wrote it (its fields side by side): it
     /// still loads, each field into the draft.

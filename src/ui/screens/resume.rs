@@ -12,13 +12,30 @@ use crate::ui::app::{App, Reaction};
 use crate::ui::keymap::{Action, Binding, Char, Code, bind};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{boxed_paragraph, key_line, labelled};
-use iotmi_core::flow::Intent;
+use iotmi_core::flow::{self, Intent};
 use iotmi_core::journal::SavedStep;
 
 pub struct Resume;
 
 impl Screen for Resume {
-    fn keys(&self, _app: &App) -> Vec<Binding> {
+    fn keys(&self, app: &App) -> Vec<Binding> {
+        if app.flow.second_run().is_some() {
+            // No is the default: a second association is made only on purpose.
+            return vec![
+                bind(
+                    "y",
+                    &[Char('y'), Char('Y')],
+                    "make a second association",
+                    Action::MakeSecond,
+                ),
+                bind(
+                    "n/Enter",
+                    &[Char('n'), Char('N'), Code(KeyCode::Enter)],
+                    "leave, creating nothing",
+                    Action::KeepOne,
+                ),
+            ];
+        }
         vec![
             bind(
                 "Enter",
@@ -39,6 +56,8 @@ impl Screen for Resume {
         let intent = match action {
             Action::Resume => Intent::Resume,
             Action::Discard => Intent::Discard,
+            Action::MakeSecond => Intent::MakeSecond(true),
+            Action::KeepOne => Intent::MakeSecond(false),
             _ => return Reaction::default(),
         };
         app.send(intent, now).into()
@@ -50,9 +69,39 @@ impl Screen for Resume {
     // Not on the walkthrough's path: no autoplay goal.
 }
 
+/// Another live run holds the journal and is onboarding this very request: asked before a
+/// second association is made.
+fn render_second_run(
+    held: &iotmi_core::journal::HeldJournal,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let lines = vec![
+        Line::from(Span::raw(flow::second_run_summary(held))),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Make a second association? y/N",
+            theme.title(),
+        )),
+        Line::from(""),
+        key_line(
+            &[
+                ("y", "make a second association"),
+                ("n/Enter", "leave, creating nothing"),
+            ],
+            theme,
+        ),
+    ];
+    boxed_paragraph(frame, area, "Same request", lines, theme);
+}
+
 fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let model = &app.flow;
 
+    if let Some(held) = model.second_run() {
+        return render_second_run(held, frame, area, theme);
+    }
     let Some(journal) = &model.opts().resume else {
         return;
     };

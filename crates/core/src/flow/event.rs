@@ -66,6 +66,8 @@ pub enum Event {
     /// The runtime works as the picked profile now; its journal (locked) and what it holds.
     ProfileReady {
         resume: Option<Box<crate::journal::Journal>>,
+        /// Another live run holds that journal: what it holds.
+        held: Option<Box<crate::journal::HeldJournal>>,
         notice: Option<String>,
         journaled: bool,
     },

@@ -30,6 +30,9 @@ pub enum Intent {
     StartManage,
     Resume,
     Discard,
+    /// The answer to "another run is onboarding this same request: make a second
+    /// association?" (`Flow::second_run`).
+    MakeSecond(bool),
 
     // Step 1.
     FilterDestinations(String),

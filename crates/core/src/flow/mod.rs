@@ -56,7 +56,7 @@ pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use narration::{
     association_detail, association_lines, destination_lines, devices_news, identity_lines,
-    material_lines, profile_lines, resume_summary, review_lines, target_place,
+    material_lines, profile_lines, resume_summary, review_lines, second_run_summary, target_place,
 };
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
@@ -254,6 +254,13 @@ impl Flow {
 
     pub fn exit(&self) -> &Option<Outcome> {
         &self.exit
+    }
+
+    /// On the Resume step, not answered yet: another live run (holding the journal) is
+    /// onboarding the request this run is prefilled with, so the run asks before it makes a
+    /// second association.
+    pub fn second_run(&self) -> Option<&crate::journal::HeldJournal> {
+        second_run(&self.opts).filter(|_| self.step == Step::Resume && self.opts.resume.is_none())
     }
 }
 
@@ -617,15 +624,25 @@ impl Flow {
     }
 }
 
-/// The first screen for these options: Manage, the resume offer, Start or step 1.
+/// The first screen for these options: Manage, the resume offer (or the question about
+/// another run's same request), Start or step 1.
 fn first_step(opts: &Options) -> Step {
     match (opts.resume.is_some(), opts.first) {
         // An explicit --manage wins over the resume offer (the journal is kept for later).
         (_, FirstScreen::Manage) => Step::Manage,
         (true, _) => Step::Resume,
+        (false, _) if second_run(opts).is_some() => Step::Resume,
         (false, FirstScreen::Start) => Step::Start,
         (false, FirstScreen::Create) => Step::Destination,
     }
+}
+
+/// The journal another live run holds, when that run is onboarding the very request this one
+/// is prefilled with (see [`crate::journal::HeldJournal::same_request`]).
+fn second_run(opts: &Options) -> Option<&crate::journal::HeldJournal> {
+    opts.held
+        .as_ref()
+        .filter(|held| held.same_request(&opts.prefill))
 }
 
 /// The effects to run when the flow starts.
@@ -686,7 +703,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::StartManage
         | Intent::RecheckIdentity
         | Intent::ChooseProfile { .. } => start::on_intent(flow, intent),
-        Intent::Resume | Intent::Discard => resume::on_intent(flow, intent),
+        Intent::Resume | Intent::Discard | Intent::MakeSecond(_) => resume::on_intent(flow, intent),
         Intent::FilterDestinations(_)
         | Intent::ChooseDestination(_)
         | Intent::ReloadDestinations => destination::on_intent(flow, intent),
@@ -771,9 +788,10 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::ThingCounts { generation, result } => manage::on_counts(flow, generation, result),
         Event::ProfileReady {
             resume,
+            held,
             notice,
             journaled,
-        } => start::on_profile_ready(flow, resume, notice, journaled),
+        } => start::on_profile_ready(flow, resume, held, notice, journaled),
         Event::Region(region) => {
             if region.is_some() {
                 flow.target.region = region;

@@ -68,6 +68,9 @@ pub struct Options {
     pub resume: Option<Journal>,
     /// Shown once at start (e.g. an unreadable journal was set aside).
     pub notice: Option<String>,
+    /// The journal another live process holds (so not `resume`): when it is onboarding the
+    /// request this run is prefilled with, the run asks before making a second association.
+    pub held: Option<crate::journal::HeldJournal>,
     /// The first screen when nothing is prefilled or resumed.
     pub first: FirstScreen,
     /// Ring and notify when the association reaches a final state (`--no-notify`; plain mode

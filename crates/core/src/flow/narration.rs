@@ -173,6 +173,26 @@ pub fn resume_summary(flow: &Flow) -> Option<String> {
     ))
 }
 
+/// Another live run's same request, said before a second association is made: who holds the
+/// journal, the request, and how far that run got. Every front end and `create` say this.
+pub fn second_run_summary(held: &crate::journal::HeldJournal) -> String {
+    let journal = &held.journal;
+    let who = match held.pid {
+        Some(pid) => format!("Another run (pid {pid}, holding the journal)"),
+        None => "Another run (holding the journal)".to_owned(),
+    };
+    let how_far = match (&journal.association_id, &journal.unanswered) {
+        (Some(id), _) => format!("it has created association {}", sanitize(id)),
+        (None, Some(_)) => "it has sent it, reply not received".to_owned(),
+        (None, None) => "not submitted yet".to_owned(),
+    };
+    format!(
+        "{who} is onboarding the same request: destination {}, name {:?} ({how_far}).",
+        sanitize(held.destination().unwrap_or_default()),
+        sanitize(journal.draft.name.as_deref().unwrap_or_default()),
+    )
+}
+
 /// The lines that say what changed in the Devices step from `before` (what was last said
 /// about; `None` at first) to `now`: the discovery's state, the devices once listed, each
 /// adoption result as a running count, and what failed once the adoption is finished.

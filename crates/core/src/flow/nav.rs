@@ -102,7 +102,9 @@ pub fn next_from(flow: &mut Flow) -> Vec<Effect> {
 
 pub fn request_quit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
     // Ctrl-C means now; `q` asks first when it would lose a draft no journal keeps.
-    let loses_draft = !interrupted && flow.has_draft() && !flow.opts.journaled;
+    // The question about another run's same request loses nothing: that run keeps its draft.
+    let loses_draft =
+        !interrupted && flow.has_draft() && !flow.opts.journaled && flow.second_run().is_none();
     if flow.busy() || loses_draft {
         flow.question = Some(Question::ConfirmQuit { interrupted });
         Vec::new()

@@ -2,7 +2,7 @@
 
 use super::effect::Effect;
 use super::intent::Intent;
-use super::model::{Step, Tracked};
+use super::model::{DraftFate, OutcomeKind, Step, Tracked};
 use super::{Flow, nav, status, submit};
 use crate::journal::{Journal, SavedStep};
 use crate::service::AssociationState;
@@ -22,8 +22,32 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             flow.notice = Some("Saved session discarded".into());
             Vec::new()
         }
+        Intent::MakeSecond(make) => match flow.second_run() {
+            Some(_) => make_second(flow, make),
+            None => Vec::new(),
+        },
         _ => Vec::new(),
     }
+}
+
+/// The answer about another run's same request: go on to a second association (its draft not
+/// journaled: the other run holds the journal), or leave with nothing created.
+fn make_second(flow: &mut Flow, make: bool) -> Vec<Effect> {
+    if make {
+        // Asked once: the draft is this run's from now on, whatever the other run does.
+        flow.opts.held = None;
+        flow.step = Step::Destination;
+        flow.notice = Some(
+            "Making a second association; this draft is not saved (the other run holds the \
+             journal)."
+                .into(),
+        );
+        return Vec::new();
+    }
+    let mut outcome = flow.outcome(OutcomeKind::Cancelled);
+    // Nothing of this run's is lost: the request is the other run's, and it keeps it.
+    outcome.draft = DraftFate::None;
+    vec![Effect::Exit(outcome)]
 }
 
 /// Back to where the journal left off: the same step with every field, a resend of an
@@ -92,6 +116,93 @@ mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
     use crate::journal::SavedStep;
+
+    /// A run prefilled with `name` for dest-oauth while another run (pid 7) holds a journal
+    /// on dest-oauth named "Kitchen".
+    fn second_run(name: &str) -> Flow {
+        let mut journal = saved_journal();
+        journal.draft.name = Some("Kitchen".into());
+        Flow::new(
+            Options {
+                first: FirstScreen::Create,
+                prefill: Prefill {
+                    destination: Some("dest-oauth".into()),
+                    name: Some(name.into()),
+                    ..Prefill::default()
+                },
+                held: Some(crate::journal::HeldJournal {
+                    pid: Some(7),
+                    journal,
+                }),
+                ..options()
+            },
+            now(),
+        )
+    }
+
+    #[test]
+    fn the_same_request_as_another_live_run_is_asked_about_and_no_leaves_with_nothing_sent() {
+        let mut flow = second_run("Kitchen");
+        assert_eq!(flow.step, Step::Resume);
+        let held = flow.second_run().expect("asked");
+        assert_eq!(
+            second_run_summary(held),
+            "Another run (pid 7, holding the journal) is onboarding the same request: \
+             destination dest-oauth, name \"Kitchen\" (not submitted yet)."
+        );
+        // Resume and Next do not answer it.
+        assert!(send(&mut flow, Intent::Resume).is_empty());
+        assert!(send(&mut flow, Intent::Next).is_empty());
+        assert_eq!(flow.step, Step::Resume);
+        let effects = send(&mut flow, Intent::MakeSecond(false));
+        let outcome = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Exit(outcome) => Some(outcome.clone()),
+                _ => None,
+            })
+            .expect("leaves");
+        assert_eq!(outcome.kind, OutcomeKind::Cancelled);
+        assert_eq!(
+            outcome.draft,
+            DraftFate::None,
+            "the draft is the other run's"
+        );
+        assert!(!outcome.sent_unanswered);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::CreateAssociation { .. } | Effect::Persist(_)))
+        );
+    }
+
+    #[test]
+    fn yes_makes_a_second_association_from_the_prefill() {
+        let mut flow = second_run("Kitchen");
+        send(&mut flow, Intent::MakeSecond(true));
+        assert_eq!(flow.step, Step::Destination);
+        assert!(flow.second_run().is_none(), "asked once");
+        assert!(
+            flow.notice()
+                .is_some_and(|n| n.contains("second association"))
+        );
+        assert_eq!(flow.details.name, "Kitchen");
+    }
+
+    #[test]
+    fn a_different_request_goes_on_as_before() {
+        let flow = second_run("Hallway");
+        assert_eq!(flow.step, Step::Destination);
+        assert!(flow.second_run().is_none());
+    }
+
+    #[test]
+    fn quitting_at_the_question_asks_nothing_more() {
+        let mut flow = second_run("Kitchen");
+        let effects = send(&mut flow, Intent::Quit { interrupted: false });
+        assert!(flow.question.is_none());
+        assert!(effects.iter().any(|e| matches!(e, Effect::Exit(_))));
+    }
 
     #[test]
     fn the_consent_url_is_fetched_again_never_taken_from_or_put_in_the_journal() {

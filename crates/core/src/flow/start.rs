@@ -83,6 +83,7 @@ fn choose_profile(flow: &mut Flow, profile: String, region: String) -> Vec<Effec
 pub fn on_profile_ready(
     flow: &mut Flow,
     resume: Option<Box<crate::journal::Journal>>,
+    held: Option<Box<crate::journal::HeldJournal>>,
     notice: Option<String>,
     journaled: bool,
 ) -> Vec<Effect> {
@@ -91,6 +92,7 @@ pub fn on_profile_ready(
     }
     flow.picking_profile = false;
     flow.opts.resume = resume.map(|journal| *journal);
+    flow.opts.held = held.map(|held| *held);
     flow.opts.journaled = journaled;
     flow.persisted = flow.opts.resume.clone();
     if notice.is_some() {

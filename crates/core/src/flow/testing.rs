@@ -41,6 +41,7 @@ pub fn options() -> Options {
         },
         resume: None,
         notice: None,
+        held: None,
         first: FirstScreen::Start,
     }
 }
