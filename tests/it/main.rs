@@ -27,6 +27,7 @@ mod log_file_e2e;
 mod manage_e2e;
 mod messages_e2e;
 mod monkey_driver;
+mod once_e2e;
 mod plain_e2e;
 mod presenter_e2e;
 mod remote_props;
