@@ -145,6 +145,14 @@ pub enum Load {
     Failed(ServiceError),
 }
 
+/// An auth material given that the destination cannot take, and whether the operator was told
+/// at Submit (the next Submit then goes ahead without it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedMaterial {
+    pub reason: String,
+    pub said_at_submit: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
     Info(String),
@@ -349,6 +357,8 @@ pub struct ManageView {
     pub confirm_delete: Option<String>,
     /// A deletion under way (counting, deregistering, deleting, following until gone).
     pub deletion: Option<super::deletion::Deletion>,
+    /// How the last deletion ended (gone, or the error that stopped it).
+    pub deletion_ended: Option<super::deletion::DeletionEnd>,
     /// The association a line front end's actions apply to (the TUI uses its highlight).
     pub picked: Option<String>,
     pub message: Option<Notice>,
@@ -386,6 +396,7 @@ impl Default for ManageView {
             pending: None,
             confirm_delete: None,
             deletion: None,
+            deletion_ended: None,
             picked: None,
             message: None,
             focus: None,
