@@ -66,6 +66,8 @@ fn filter_and_render() {
             filter: String::new(),
             selected: Default::default(),
             partway: Default::default(),
+            retrying: None,
+            page_token: None,
             adoption: None,
             message: None,
             from_manage: false,

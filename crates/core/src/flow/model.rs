@@ -477,6 +477,10 @@ pub struct DevicesView {
     /// Devices whose managed thing exists but is not registered yet (a run stopped between
     /// CreateManagedThing and RegisterAccountAssociation): adoptable, to be finished.
     pub partway: std::collections::BTreeSet<String>,
+    /// The discovery's last call failed in a way waiting can mend: when it is tried again.
+    pub retrying: Option<super::retry::Retrying>,
+    /// The page of ListDiscoveredDevices asked for last (asked again after a passing error).
+    pub page_token: Option<String>,
     pub adoption: Option<Adoption>,
     pub message: Option<Notice>,
     /// Entered from Manage: leaving goes back to the list.

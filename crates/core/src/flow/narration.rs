@@ -275,6 +275,8 @@ mod tests {
             matches: vec![0, 1],
             selected: Default::default(),
             partway: Default::default(),
+            retrying: None,
+            page_token: None,
             adoption: None,
             message: None,
             from_manage: false,
