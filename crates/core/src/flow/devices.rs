@@ -123,22 +123,12 @@ fn show(flow: &mut Flow, id: String) -> Vec<Effect> {
         },
         _ => return Vec::new(),
     };
-    flow.devices = Some(DevicesView {
-        association_id: id,
-        association_name: name,
-        discovery: DiscoveryState::Idle,
-        items: Vec::new(),
-        haystacks: Vec::new(),
-        filter: String::new(),
-        matches: Vec::new(),
-        selected: Default::default(),
-        partway: Default::default(),
-        retrying: None,
-        page_token: None,
-        adoption: None,
-        message: None,
+    flow.devices = Some(DevicesView::new(
+        id,
+        name,
+        DiscoveryState::Idle,
         from_manage,
-    });
+    ));
     flow.step = Step::Devices;
     start(flow)
 }
@@ -686,26 +676,21 @@ pub fn finish(flow: &mut Flow) -> Vec<Effect> {
 pub fn resume(flow: &mut Flow, saved: crate::journal::DevicesJournal) -> Vec<Effect> {
     let generation = flow.next_generation();
     flow.devices = Some(DevicesView {
-        association_id: saved.association_id,
-        association_name: saved.association_name,
-        discovery: DiscoveryState::Listing {
-            id: saved.discovery_id.clone(),
-            generation,
-        },
-        items: Vec::new(),
-        haystacks: Vec::new(),
-        filter: String::new(),
-        matches: Vec::new(),
         selected: saved.selected.into_iter().collect(),
-        partway: Default::default(),
-        retrying: None,
-        page_token: None,
         // A marker: once listed, the selection is adopted (see `resume_adoption`).
         adoption: Some(Adoption::default()),
         message: Some(Notice::Info(
             "Adopting the rest of the devices chosen before".into(),
         )),
-        from_manage: saved.from_manage,
+        ..DevicesView::new(
+            saved.association_id,
+            saved.association_name,
+            DiscoveryState::Listing {
+                id: saved.discovery_id.clone(),
+                generation,
+            },
+            saved.from_manage,
+        )
     });
     flow.step = Step::Devices;
     vec![Effect::ListDiscoveredDevices {
