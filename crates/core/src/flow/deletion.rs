@@ -363,7 +363,7 @@ pub fn on_deleted(
             let mut effects = manage::enter(flow);
             flow.manage.focus = Some(id.clone());
             flow.manage.message = Some(Notice::Info(format!(
-                "Deleted {word}: ASSOCIATION_DELETING until it is gone (Esc or q leaves it to finish)"
+                "Deleted {word}: ASSOCIATION_DELETING until it is gone"
             )));
             effects.push(Effect::CheckDeleted {
                 generation: follow,
