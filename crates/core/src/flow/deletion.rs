@@ -180,11 +180,11 @@ pub fn on_counted(
             let word = deletion.word.clone();
             flow.manage.message = Some(Notice::Info(match things.len() {
                 0 => format!("Type {word:?} and Enter to delete it (Esc cancels)"),
-                // Short enough for an 80-column status line; the name is asked in the box.
+                // Short enough for an 80-column status line, and no key named: each front end
+                // says how to confirm (the TUI's box and footer, plain mode's prompt).
                 n => format!(
-                    "{n} managed thing{} registered: Enter deregisters {}, then deletes (Esc cancels)",
-                    plural(n),
-                    if n == 1 { "it" } else { "them" }
+                    "{n} managed thing{} registered to it: deregistered first, then it is deleted",
+                    plural(n)
                 ),
             }));
             flow.manage.confirm_delete = Some(deletion.id.clone());
@@ -403,7 +403,7 @@ pub fn on_deleted(
             let mut effects = manage::enter(flow);
             flow.manage.focus = Some(id.clone());
             flow.manage.message = Some(Notice::Info(format!(
-                "Deleted {word}: ASSOCIATION_DELETING until it is gone (Esc or q leaves it to finish)"
+                "Deleted {word}: ASSOCIATION_DELETING until it is gone"
             )));
             effects.push(Effect::CheckDeleted {
                 generation: follow,
@@ -624,7 +624,7 @@ mod tests {
         assert_eq!(flow.manage.confirm_delete.as_deref(), Some("aa-ok"));
         let said = message(&flow);
         assert!(
-            said.starts_with("2 managed things registered: Enter deregisters them"),
+            said.starts_with("2 managed things registered to it: deregistered first"),
             "{said}"
         );
         assert!(typed(&mut flow, "aa-ok", "wrong").is_empty());

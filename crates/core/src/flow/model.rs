@@ -488,6 +488,10 @@ pub struct DevicesView {
     /// Devices whose managed thing exists but is not registered yet (a run stopped between
     /// CreateManagedThing and RegisterAccountAssociation): adoptable, to be finished.
     pub partway: std::collections::BTreeSet<String>,
+    /// The discovery's last call failed in a way waiting can mend: when it is tried again.
+    pub retrying: Option<super::retry::Retrying>,
+    /// The page of ListDiscoveredDevices asked for last (asked again after a passing error).
+    pub page_token: Option<String>,
     pub adoption: Option<Adoption>,
     pub message: Option<Notice>,
     /// Entered from Manage: leaving goes back to the list.
@@ -495,6 +499,31 @@ pub struct DevicesView {
 }
 
 impl DevicesView {
+    /// The step for one association, in `discovery`, with nothing listed or chosen yet.
+    pub fn new(
+        association_id: String,
+        association_name: String,
+        discovery: DiscoveryState,
+        from_manage: bool,
+    ) -> Self {
+        Self {
+            association_id,
+            association_name,
+            discovery,
+            items: Vec::new(),
+            haystacks: Vec::new(),
+            filter: String::new(),
+            matches: Vec::new(),
+            selected: Default::default(),
+            partway: Default::default(),
+            retrying: None,
+            page_token: None,
+            adoption: None,
+            message: None,
+            from_manage,
+        }
+    }
+
     /// Not a managed thing yet, or one left part-way: adopting it has something to do.
     pub fn adoptable(&self, device: &crate::service::DiscoveredDevice) -> bool {
         device.managed_thing_id.is_none() || self.partway.contains(&device.connector_device_id)
