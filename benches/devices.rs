@@ -57,18 +57,15 @@ fn filter_and_render() {
     iotmi_core::flow::testing::open_devices(
         &mut flow,
         DevicesView {
-            association_id: "bench".into(),
-            association_name: "Bench".into(),
-            discovery: DiscoveryState::Done { id: "d".into() },
             matches: (0..items.len()).collect(),
             items,
             haystacks,
-            filter: String::new(),
-            selected: Default::default(),
-            partway: Default::default(),
-            adoption: None,
-            message: None,
-            from_manage: false,
+            ..DevicesView::new(
+                "bench".into(),
+                "Bench".into(),
+                DiscoveryState::Done { id: "d".into() },
+                false,
+            )
         },
     );
     let mut app = App::new(flow);

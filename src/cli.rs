@@ -84,7 +84,7 @@ pub enum Command {
     /// Get a fresh OAuth URL for an association (StartAccountAssociationRefresh).
     #[command(after_help = REFRESH_EXAMPLES)]
     Refresh(RefreshArgs),
-    /// Delete an association (needs --yes).
+    /// Delete an association (needs --yes; --deregister-things deregisters its managed things first).
     #[command(after_help = DELETE_EXAMPLES)]
     Delete(DeleteArgs),
     /// Discover a succeeded association's devices (StartDeviceDiscovery, CLOUD); --wait lists
@@ -135,12 +135,23 @@ Examples:
 const REFRESH_EXAMPLES: &str = "\
 Examples:
   iotmi-onboard refresh 3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c --no-browser
-      Print the new consent URL; approve it, then check with `iotmi-onboard status ID --wait`.";
+      Print the new consent URL; approve it, then check with `iotmi-onboard status ID --wait`.
+  iotmi-onboard refresh 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --yes
+      A succeeded association needs --yes: it is in progress again until the URL is approved
+      (without --yes nothing is changed, exit 2).";
 
 const DELETE_EXAMPLES: &str = "\
 Examples:
   iotmi-onboard delete 3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c --yes
-      Without --yes nothing is deleted (exit 2).";
+      Without --yes nothing is deleted (exit 2). Waits until it is gone.
+  iotmi-onboard delete 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --yes --deregister-things
+      Deregister its managed things (4 at a time), then delete it. Without the flag an
+      association with things registered is refused (exit 2) before anything changes; a rerun
+      after an interruption deregisters only what is still registered.
+
+Exit status: 0 gone, 1 error (or a thing not deregistered: nothing deleted), 2 usage error or
+things registered without --deregister-things, 4 still deleting after --wait-timeout,
+130 interrupted.";
 
 const DISCOVER_EXAMPLES: &str = "\
 Examples:
@@ -302,6 +313,10 @@ pub struct ListArgs {
 pub struct RefreshArgs {
     /// The AccountAssociationId.
     pub id: String,
+    /// Refresh even a succeeded association (it turns back to ASSOCIATION_IN_PROGRESS until
+    /// the new consent URL is approved).
+    #[arg(long)]
+    pub yes: bool,
     #[command(flatten)]
     pub browser: BrowserArgs,
     #[command(flatten)]
@@ -315,6 +330,14 @@ pub struct DeleteArgs {
     /// Confirm the deletion (required: nothing is deleted without it).
     #[arg(long)]
     pub yes: bool,
+    /// Deregister the managed things registered to it first (without it, an association with
+    /// things registered is not deleted: exit 2, nothing changed).
+    #[arg(long)]
+    pub deregister_things: bool,
+    /// Wait this long for it to be gone (ASSOCIATION_DELETING until then), e.g. 90s, 15m, 1h;
+    /// then exit 4: it finishes on its own.
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration)]
+    pub wait_timeout: Duration,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -303,18 +303,38 @@ pub fn print_things(things: &[ManagedThing], output: OutputFormat) -> anyhow::Re
 struct Deleted<'a> {
     account_association_id: &'a str,
     deleted: bool,
+    /// GetAccountAssociation said it no longer exists (else still ASSOCIATION_DELETING).
+    gone: bool,
+    /// The managed things this run deregistered from it first.
+    deregistered_managed_things: &'a [String],
 }
 
-/// What `delete` deleted.
-pub fn print_deleted(id: &str, output: OutputFormat) -> anyhow::Result<()> {
+/// What `delete` deleted: the association, whether it is gone yet, what was deregistered.
+pub fn print_deleted(
+    id: &str,
+    gone: bool,
+    deregistered: &[String],
+    output: OutputFormat,
+) -> anyhow::Result<()> {
     match output {
         OutputFormat::Json => print_json(&Deleted {
             account_association_id: id,
             deleted: true,
+            gone,
+            deregistered_managed_things: deregistered,
         }),
         OutputFormat::Text => print_rows(&[
             ("association-id", id.to_string()),
             ("deleted", "yes".into()),
+            (
+                "gone",
+                if gone {
+                    "yes".into()
+                } else {
+                    "no (still ASSOCIATION_DELETING)".into()
+                },
+            ),
+            ("deregistered", deregistered.len().to_string()),
         ]),
     }
 }

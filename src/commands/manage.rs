@@ -1,12 +1,12 @@
-//! `iotmi-onboard refresh ID` and `iotmi-onboard delete ID --yes`.
+//! `iotmi-onboard refresh ID [--yes]` and `iotmi-onboard delete ID --yes [--deregister-things]`.
 
+use super::delete::DeletePlan;
 use super::script::{self, Plan};
-use crate::cli::{DeleteArgs, OutputFormat, RefreshArgs};
-use crate::output::{print_deleted, report};
-use crate::runtime::ServiceCalls;
+use crate::cli::{BrowserArgs, DeleteArgs, OutputFormat, RefreshArgs};
 use crate::session::Connection;
 use iotmi_core::exit;
 use iotmi_core::flow::Prefill;
+use iotmi_core::text::sanitize;
 
 /// A new consent URL through the flow ([`super::script`]): the association is looked up,
 /// refreshed, and its new URL offered to a browser like the wizard's.
@@ -22,10 +22,20 @@ pub async fn refresh(
         iotmi_core::flow::DEFAULT_WAIT_TIMEOUT,
         None,
     );
-    script::run(connection, Plan::Refresh { id: args.id }, options, output).await
+    script::run(
+        connection,
+        Plan::Refresh {
+            id: args.id,
+            yes: args.yes,
+        },
+        options,
+        output,
+    )
+    .await
 }
 
-/// `delete ID --yes`: one DeleteAccountAssociation through the runtime's service calls.
+/// `delete ID --yes [--deregister-things]`: Manage's guided deletion through the flow
+/// ([`super::delete`]).
 pub async fn delete(
     connection: &Connection,
     args: DeleteArgs,
@@ -34,21 +44,25 @@ pub async fn delete(
     if !args.yes {
         eprintln!(
             "error: refusing to delete {} without --yes (nothing was deleted)",
-            args.id
+            sanitize(&args.id)
         );
         return Ok(exit::USAGE);
     }
-    let calls = ServiceCalls::new(connection.service.clone());
-    let id = args.id.clone();
-    if let Err(error) = calls
-        .call("DeleteAccountAssociation", |service| {
-            service.delete_association(id)
-        })
-        .await
-    {
-        return Ok(report(&error, &connection.target));
-    }
-    tracing::info!(id = %args.id, "deleted");
-    print_deleted(&args.id, output)?;
-    Ok(exit::OK)
+    let browser = BrowserArgs {
+        no_browser: true,
+        browser_command: None,
+    };
+    let options = script::options(
+        connection,
+        Prefill::default(),
+        &browser,
+        args.wait_timeout,
+        None,
+    );
+    let plan = Plan::Delete(DeletePlan {
+        id: args.id,
+        deregister_things: args.deregister_things,
+        wait_timeout: args.wait_timeout,
+    });
+    script::run(connection, plan, options, output).await
 }

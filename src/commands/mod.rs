@@ -5,6 +5,7 @@
 //! with the AWS API's member names), progress and errors to stderr.
 
 mod create;
+mod delete;
 mod list;
 mod manage;
 /// `pub(crate)` for plain mode's test that compares the requests of the front ends.

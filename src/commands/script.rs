@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::delete::{self, DeletePlan};
 use crate::cli::{BrowserArgs, OutputFormat};
 use crate::output::{AssociationRecord, print_json, print_record, print_rows, report};
 use crate::progress::{Progress, browser_note};
@@ -28,14 +29,16 @@ pub enum Plan {
     Create { wait: bool },
     /// Show an existing association; `wait` follows it to a final state.
     Status { id: String, wait: bool },
-    /// A new consent URL for an existing association.
-    Refresh { id: String },
+    /// A new consent URL for an existing association; `yes` even for a succeeded one.
+    Refresh { id: String, yes: bool },
     /// Discover a succeeded association's devices; `wait` lists them; `adopt` adopts them.
     Discover {
         id: String,
         wait: bool,
         adopt: Option<AdoptChoice>,
     },
+    /// Manage's guided deletion ([`super::delete`]).
+    Delete(DeletePlan),
 }
 
 /// Which discovered devices `discover --adopt` adopts.
@@ -85,6 +88,8 @@ enum End {
     Service(ServiceError),
     /// The flow refused a value from the flags (exit 2).
     Invalid(Vec<(&'static str, String)>),
+    /// Not done without the operator's say-so (`--yes`…): why, and nothing was changed (exit 2).
+    NotConfirmed(String),
     /// Created without `--wait`.
     Created,
     /// The association as it is (final, or `--wait` not asked, or given up on).
@@ -99,6 +104,7 @@ enum End {
         timed_out: bool,
     },
     DiscoveryFailed(String),
+    Deletion(delete::Ended),
 }
 
 struct Script {
@@ -111,6 +117,7 @@ struct Script {
     refreshed: bool,
     adopting: bool,
     pending: std::collections::VecDeque<Intent>,
+    deletion: delete::Tracker,
 }
 
 /// Runs `plan` to its end; the exit status.
@@ -132,6 +139,7 @@ pub async fn run(
         refreshed: false,
         adopting: false,
         pending: Default::default(),
+        deletion: Default::default(),
     };
     let mut still = tokio::time::interval(Duration::from_secs(1));
     let end = loop {
@@ -140,6 +148,9 @@ pub async fn run(
         }
         if script.plan.waits() && script.handed_over {
             script.progress.report(&flow);
+        }
+        if let Plan::Delete(plan) = &script.plan {
+            script.deletion.report(&flow, plan);
         }
         if let Some(intent) = script.next_intent(&flow, named_name) {
             script.sent = Some(flow.step());
@@ -172,6 +183,10 @@ impl Script {
         if let Some(intent) = self.pending.pop_front() {
             return Some(intent);
         }
+        // Several intents on one step (list, count, confirm): the tracker keeps its own count.
+        if let Plan::Delete(plan) = &self.plan {
+            return self.deletion.next_intent(flow, plan);
+        }
         if flow.waiting() || self.sent == Some(flow.step()) {
             return None;
         }
@@ -193,7 +208,7 @@ impl Script {
             // Nothing is created before whose account it is is known.
             (Plan::Create { .. }, Step::Review) if *flow.identity() == Identity::Checking => None,
             (Plan::Create { .. }, Step::Review) => Some(Intent::Submit),
-            (Plan::Status { id, .. } | Plan::Refresh { id } | Plan::Discover { id, .. }, _)
+            (Plan::Status { id, .. } | Plan::Refresh { id, .. } | Plan::Discover { id, .. }, _)
                 if flow.association().is_none() && flow.following().is_none() =>
             {
                 Some(Intent::Follow(id.clone()))
@@ -235,7 +250,12 @@ impl Script {
                 self.pending.extend(intents);
                 self.pending.pop_front()
             }
-            (Plan::Refresh { .. }, _) if flow.association().is_some() && !self.refreshed => {
+            (Plan::Refresh { yes, .. }, _)
+                if !self.refreshed
+                    && flow.association().as_ref().is_some_and(|tracked| {
+                        *yes || iotmi_core::flow::refresh_warning(&tracked.state).is_none()
+                    }) =>
+            {
                 self.refreshed = true;
                 Some(Intent::Refresh)
             }
@@ -245,6 +265,9 @@ impl Script {
 
     /// Whether the script is over, and how.
     fn end(&mut self, flow: &Flow) -> Option<End> {
+        if let Plan::Delete(plan) = &self.plan {
+            return self.deletion.end(flow, plan).map(End::Deletion);
+        }
         if let Plan::Discover { .. } = &self.plan
             && let Some(end) = self.discover_end(flow)
         {
@@ -280,10 +303,18 @@ impl Script {
             return None;
         }
         match &self.plan {
-            // Its ends are `discover_end`'s.
-            Plan::Discover { .. } => None,
+            // Their ends are `discover_end`'s and the deletion tracker's.
+            Plan::Discover { .. } | Plan::Delete(_) => None,
             Plan::Create { wait: false } => Some(End::Created),
             Plan::Status { wait: false, .. } => Some(End::Shown { timed_out: false }),
+            Plan::Refresh { yes: false, .. } if !self.refreshed => {
+                iotmi_core::flow::refresh_warning(&tracked.state).map(|why| {
+                    End::NotConfirmed(format!(
+                        "not refreshing {}: {why}. Nothing was changed; --yes refreshes it anyway",
+                        tracked.id
+                    ))
+                })
+            }
             Plan::Refresh { .. } => {
                 (self.refreshed && *flow.refresh() == RefreshState::Idle).then_some(End::Refreshed)
             }
@@ -370,6 +401,10 @@ impl Script {
                 Ok(code)
             }
             (End::Invalid(errors), _) => Ok(crate::output::report_invalid(&errors)),
+            (End::NotConfirmed(why), _) => {
+                eprintln!("error: {}", sanitize(&why));
+                Ok(exit::USAGE)
+            }
             (End::Created, Some(tracked)) => {
                 let mut record = record(tracked);
                 record.client_token = client_token;
@@ -438,6 +473,7 @@ impl Script {
                 );
                 Ok(exit::OK)
             }
+            (End::Deletion(ended), _) => self.deletion_ended(flow, ended, connection, output),
             (End::DiscoveryFailed(why), _) => {
                 eprintln!("error: {}", sanitize(&why));
                 Ok(exit::FAILED)
@@ -472,6 +508,61 @@ impl Script {
     }
 }
 
+impl Script {
+    fn deletion_ended(
+        &mut self,
+        flow: &Flow,
+        ended: delete::Ended,
+        connection: &Connection,
+        output: OutputFormat,
+    ) -> anyhow::Result<i32> {
+        let Plan::Delete(plan) = &self.plan else {
+            anyhow::bail!("a deletion ended without being asked for");
+        };
+        self.deletion.report(flow, plan);
+        match ended {
+            delete::Ended::Deleted { gone } => {
+                crate::output::print_deleted(&plan.id, gone, &self.deletion.deregistered, output)?;
+                if gone {
+                    eprintln!("{} is gone.", sanitize(&plan.id));
+                    return Ok(exit::OK);
+                }
+                eprintln!(
+                    "Still ASSOCIATION_DELETING after {}: gave up waiting. It finishes on its own; \
+                     check with: iotmi-onboard status {}",
+                    iotmi_core::text::elapsed_text(plan.wait_timeout),
+                    plan.id
+                );
+                Ok(exit::TIMED_OUT)
+            }
+            delete::Ended::NotConfirmed(why) => {
+                eprintln!("error: {why}");
+                Ok(exit::USAGE)
+            }
+            delete::Ended::DeregistrationsFailed { done, failed } => {
+                eprintln!(
+                    "error: {done} of {} deregistered, {failed} failed (said above): nothing \
+                     was deleted. Run the same command again: it deregisters only what is \
+                     still registered, then deletes.",
+                    done + failed
+                );
+                Ok(exit::ERROR)
+            }
+            delete::Ended::Service(error) => {
+                if error.kind == iotmi_core::service::ErrorKind::Conflict {
+                    eprintln!(
+                        "Not deleted: something was registered to it meanwhile. Run the same \
+                         command again to count again."
+                    );
+                } else if let Some(iotmi_core::flow::Notice::Error(said)) = &flow.manage().message {
+                    eprintln!("{}", sanitize(said));
+                }
+                Ok(report(&error, &connection.target))
+            }
+        }
+    }
+}
+
 /// Why the flow stayed on its step after the flags' intent: each field at fault.
 fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
@@ -487,14 +578,25 @@ fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
                 .as_ref()
                 .map(|d| d.auth_materials.join(", "))
                 .unwrap_or_default();
-            let given = match &flow.opts().prefill.auth_material {
-                Some(given) => format!("the destination offers no {:?}", sanitize(given)),
-                None => "required for this General Authorization destination".into(),
-            };
             errors.push((
                 "auth-material",
-                format!("{given} (it offers: {})", sanitize(&offered)),
+                flow.refused_material().map_or_else(
+                    || {
+                        format!(
+                            "required for this General Authorization destination (it offers: {})",
+                            sanitize(&offered)
+                        )
+                    },
+                    str::to_owned,
+                ),
             ));
+        }
+        // The flow stops the first Submit of a material it cannot send: a script stops there.
+        Step::Review => {
+            errors.extend(
+                flow.refused_material()
+                    .map(|reason| ("auth-material", reason.to_owned())),
+            );
         }
         _ => {}
     }
@@ -569,6 +671,7 @@ pub(crate) fn first_request(flow: &mut Flow) -> iotmi_core::service::CreateReque
         refreshed: false,
         adopting: false,
         pending: Default::default(),
+        deletion: Default::default(),
     };
     for _ in 0..20 {
         let intent = script

@@ -70,7 +70,9 @@ impl Plain {
                 }
                 self.progress.report(&self.flow);
             }
-            _ => {}
+            // Said by their prompts; every step is named so a new one must be decided here.
+            Step::Start | Step::Resume | Step::Details | Step::Review | Step::Auth | Step::Tags => {
+            }
         }
     }
 

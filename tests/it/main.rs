@@ -11,6 +11,7 @@ mod common;
 
 mod autoplay_e2e;
 mod commands;
+mod commands_lifecycle;
 mod demo_pace;
 mod devices_e2e;
 mod exit_status_e2e;

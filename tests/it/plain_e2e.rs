@@ -415,6 +415,45 @@ fn plain_manage_shows_details_with_v_and_deletes_with_d_after_the_name() {
     );
 }
 
+#[test]
+fn plain_manage_deregisters_the_registered_things_before_deleting() {
+    let sim = Sim::start(100);
+    let id = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.name() == Some("Summer house lights"))
+        .map(|a| a.account_association_id().to_owned())
+        .expect("seeded");
+    assert_eq!(sim.registered(&id).len(), 2, "seeded with two things");
+    let dir = tempfile::tempdir().unwrap();
+    let args = wizard_args(&sim, &["--plain", "--manage"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let answers = "Summer house lights\n1\nd\nSummer house lights\nq\n";
+    let out = run(command(dir.path(), &args), answers);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    // The count is said before the name is asked.
+    let counted = stderr.find("2 managed things registered").expect(&stderr);
+    let asked = stderr
+        .rfind("Summer house lights\" to delete")
+        .unwrap_or(usize::MAX);
+    assert!(counted < asked || asked == usize::MAX, "{stderr}");
+    assert!(sim.registered(&id).is_empty(), "deregistered: {stderr}");
+    let left = sim
+        .associations()
+        .into_iter()
+        .find(|a| a.account_association_id() == id);
+    assert!(
+        left.as_ref()
+            .is_none_or(|a| a.association_state().as_str() == "ASSOCIATION_DELETING"),
+        "{left:?}\n{stderr}"
+    );
+}
+
 /// `q` at the review of a demo (no journal) asks whether to lose the draft once, and `y` quits.
 #[test]
 fn demo_plain_quits_from_the_review_after_one_question() {

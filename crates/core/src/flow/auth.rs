@@ -24,6 +24,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         return Vec::new();
     }
     flow.auth_material = Some(material);
+    flow.refused_material = None;
     nav::forward(flow, Step::Auth)
 }
 
@@ -67,5 +68,79 @@ mod tests {
         send(&mut flow, Intent::ChooseMaterial("api-key".into()));
         assert_eq!(flow.step, Step::Review);
         assert_eq!(flow.auth_material.as_deref(), Some("api-key"));
+    }
+
+    /// Started with `material` prefilled, the destination `detail` chosen and answered.
+    fn chosen_with_material(material: &str, detail: crate::service::DestinationDetail) -> Flow {
+        let mut flow = flow_with_destinations_from(Options {
+            prefill: Prefill {
+                auth_material: Some(material.into()),
+                ..Prefill::default()
+            },
+            ..options()
+        });
+        let generation = generation_of(&send(
+            &mut flow,
+            Intent::ChooseDestination(detail.id.clone()),
+        ));
+        answer_detail(&mut flow, generation, detail);
+        flow
+    }
+
+    #[test]
+    fn a_material_for_an_oauth_destination_is_said_on_review_and_stops_the_first_submit() {
+        let mut flow = chosen_with_material("x", oauth_detail());
+        let reason = flow.refused_material().expect("refused").to_string();
+        assert!(
+            reason.contains("OAuth consent") && reason.contains("\"x\""),
+            "{reason}"
+        );
+        send(&mut flow, Intent::Next);
+        send(&mut flow, Intent::Next);
+        assert_eq!(flow.step, Step::Review);
+        assert!(
+            flow.notice()
+                .is_some_and(|n| n.contains("\"x\" cannot be sent")),
+            "said on Review: {:?}",
+            flow.notice()
+        );
+        let effects = send(&mut flow, Intent::Submit);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::CreateAssociation { .. })),
+            "not created past it unseen"
+        );
+        assert!(
+            flow.notice()
+                .is_some_and(|n| n.contains("submit again to create it without one")),
+            "{:?}",
+            flow.notice()
+        );
+        let request = created_request(&send(&mut flow, Intent::Submit));
+        assert_eq!(request.auth_material, None);
+    }
+
+    #[test]
+    fn a_material_the_destination_does_not_list_is_said_on_auth_until_one_is_picked() {
+        let mut flow = chosen_with_material("nope", ga_detail());
+        let reason = flow.refused_material().expect("refused").to_string();
+        assert!(
+            reason.contains("\"nope\"") && reason.contains("api-key, token"),
+            "{reason}"
+        );
+        send(&mut flow, Intent::Next);
+        send(&mut flow, Intent::Next);
+        assert_eq!(flow.step, Step::Auth);
+        assert!(
+            flow.notice().is_some_and(|n| n.contains("\"nope\"")),
+            "said on Auth: {:?}",
+            flow.notice()
+        );
+        send(&mut flow, Intent::ChooseMaterial("token".into()));
+        assert_eq!(flow.step, Step::Review);
+        assert_eq!(flow.refused_material(), None, "a material was picked");
+        let request = created_request(&send(&mut flow, Intent::Submit));
+        assert_eq!(request.auth_material.as_deref(), Some("token"));
     }
 }

@@ -54,6 +54,20 @@ pub enum DeletionPhase {
     },
 }
 
+/// How the last deletion ended, for a front end that reports it rather than shows it (the
+/// `delete` command's exit status comes from the error).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeletionEnd {
+    /// GetAccountAssociation says it is gone.
+    Gone { id: String },
+    /// A call failed: counting or deleting (`deleted` false), or following an accepted delete.
+    Failed {
+        id: String,
+        deleted: bool,
+        error: ServiceError,
+    },
+}
+
 impl Deletion {
     /// A service call of this deletion is in flight (quitting should be confirmed).
     pub fn busy(&self) -> bool {
@@ -111,8 +125,29 @@ pub fn ask(flow: &mut Flow, id: String) -> Vec<Effect> {
     if flow.manage.deletion.as_ref().is_some_and(Deletion::busy) {
         return Vec::new();
     }
+    flow.manage.deletion_ended = None;
     let generation = flow.next_generation();
     flow.manage.confirm_delete = None;
+    // Already accepted (a run killed while following it, another client): nothing is
+    // registered to it any more and nothing is asked; it is followed until gone.
+    if flow
+        .manage
+        .find(&id)
+        .is_some_and(|a| a.state == crate::service::AssociationState::Deleting)
+    {
+        flow.manage.message = Some(Notice::Info(format!(
+            "{word} is being deleted: ASSOCIATION_DELETING until it is gone"
+        )));
+        flow.manage.deletion = Some(Deletion {
+            id: id.clone(),
+            word,
+            phase: DeletionPhase::Following {
+                generation,
+                retrying: None,
+            },
+        });
+        return vec![Effect::CheckDeleted { generation, id }];
+    }
     flow.manage.message = Some(Notice::Info(format!(
         "Checking what is registered to {word}…"
     )));
@@ -145,22 +180,27 @@ pub fn on_counted(
             let word = deletion.word.clone();
             flow.manage.message = Some(Notice::Info(match things.len() {
                 0 => format!("Type {word:?} and Enter to delete it (Esc cancels)"),
-                // Short enough for an 80-column status line; the name is asked in the box.
+                // Short enough for an 80-column status line, and no key named: each front end
+                // says how to confirm (the TUI's box and footer, plain mode's prompt).
                 n => format!(
-                    "{n} managed thing{} registered: Enter deregisters {}, then deletes (Esc cancels)",
-                    plural(n),
-                    if n == 1 { "it" } else { "them" }
+                    "{n} managed thing{} registered to it: deregistered first, then it is deleted",
+                    plural(n)
                 ),
             }));
             flow.manage.confirm_delete = Some(deletion.id.clone());
             deletion.phase = DeletionPhase::Confirming { things };
         }
         Err(error) => {
-            flow.manage.deletion = None;
             flow.manage.message = Some(Notice::Error(format!(
                 "Could not list what is registered to it: {}",
                 error_line(&error)
             )));
+            flow.manage.deletion_ended = Some(DeletionEnd::Failed {
+                id: deletion.id.clone(),
+                deleted: false,
+                error,
+            });
+            flow.manage.deletion = None;
         }
     }
     Vec::new()
@@ -363,7 +403,7 @@ pub fn on_deleted(
             let mut effects = manage::enter(flow);
             flow.manage.focus = Some(id.clone());
             flow.manage.message = Some(Notice::Info(format!(
-                "Deleted {word}: ASSOCIATION_DELETING until it is gone (Esc or q leaves it to finish)"
+                "Deleted {word}: ASSOCIATION_DELETING until it is gone"
             )));
             effects.push(Effect::CheckDeleted {
                 generation: follow,
@@ -378,6 +418,11 @@ pub fn on_deleted(
             } else {
                 error_line(&error)
             };
+            flow.manage.deletion_ended = Some(DeletionEnd::Failed {
+                id: deletion.id.clone(),
+                deleted: false,
+                error,
+            });
             flow.manage.deletion = None;
             flow.manage.message = Some(Notice::Error(format!("Not deleted: {why}")));
             Vec::new()
@@ -408,6 +453,9 @@ pub fn on_checked(
     let after = match result {
         Err(error) if error.kind == ErrorKind::NotFound => {
             let word = deletion.word.clone();
+            flow.manage.deletion_ended = Some(DeletionEnd::Gone {
+                id: deletion.id.clone(),
+            });
             flow.manage.deletion = None;
             let effects = if flow.step == Step::Manage {
                 manage::enter(flow)
@@ -428,11 +476,16 @@ pub fn on_checked(
             after
         }
         Err(error) => {
-            flow.manage.deletion = None;
             flow.manage.message = Some(Notice::Error(format!(
                 "Deleted, but it cannot be followed: {}",
                 error_line(&error)
             )));
+            flow.manage.deletion_ended = Some(DeletionEnd::Failed {
+                id: deletion.id.clone(),
+                deleted: true,
+                error,
+            });
+            flow.manage.deletion = None;
             return Vec::new();
         }
     };
@@ -571,7 +624,7 @@ mod tests {
         assert_eq!(flow.manage.confirm_delete.as_deref(), Some("aa-ok"));
         let said = message(&flow);
         assert!(
-            said.starts_with("2 managed things registered: Enter deregisters them"),
+            said.starts_with("2 managed things registered to it: deregistered first"),
             "{said}"
         );
         assert!(typed(&mut flow, "aa-ok", "wrong").is_empty());
@@ -649,6 +702,59 @@ mod tests {
         );
         assert!(flow.manage.deletion.is_none());
         assert_eq!(message(&flow), "Deleted Broken: it is gone");
+        assert_eq!(
+            flow.manage.deletion_ended,
+            Some(DeletionEnd::Gone {
+                id: "aa-bad".into()
+            }),
+            "told how it ended, past the reload"
+        );
+    }
+
+    #[test]
+    fn one_already_deleting_is_followed_until_gone_without_asking_or_deleting_again() {
+        let mut flow = flow_in_manage();
+        flow.manage.items[0].state = AssociationState::Deleting;
+        let effects = send(&mut flow, Intent::AskDelete("aa-ok".into()));
+        let [Effect::CheckDeleted { generation, ref id }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(id, "aa-ok");
+        assert!(flow.manage.confirm_delete.is_none(), "nothing to confirm");
+        update(
+            &mut flow,
+            Event::DeleteChecked {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::NotFound, "gone")),
+            },
+            now(),
+        );
+        assert!(matches!(
+            flow.manage.deletion_ended,
+            Some(DeletionEnd::Gone { .. })
+        ));
+    }
+
+    #[test]
+    fn a_failed_count_or_delete_is_kept_with_its_error() {
+        let mut flow = flow_in_manage();
+        let generation = ask(&mut flow, "aa-ok");
+        update(
+            &mut flow,
+            Event::RegisteredThings {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::AccessDenied, "no")),
+            },
+            now(),
+        );
+        assert!(matches!(
+            &flow.manage.deletion_ended,
+            Some(DeletionEnd::Failed { deleted: false, error, .. })
+                if error.kind == ErrorKind::AccessDenied
+        ));
+        // A new deletion starts with a clean slate.
+        ask(&mut flow, "aa-ok");
+        assert_eq!(flow.manage.deletion_ended, None);
     }
 
     #[test]

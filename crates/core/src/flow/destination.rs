@@ -228,17 +228,25 @@ pub fn on_detail(
             if !flow.details.name_edited {
                 flow.details.name = validate::suggest_name(&detail.name);
             }
-            // A material asked for (a flag, a resumed draft) that this destination lacks is
-            // dropped and said so, never swapped for another one silently.
+            // A material asked for (a flag, a resumed draft) that this destination cannot
+            // take is not sent, never swapped for another one silently, and said so here, on
+            // Auth and Review, and at Submit (`refused_material`).
+            let problem = validate::auth_material_problem(flow.auth_material.as_deref(), &detail);
             let lacking = flow
                 .auth_material
                 .take_if(|material| !detail.auth_materials.contains(material));
-            if let Some(material) = &lacking {
-                flow.notice = Some(format!(
-                    "The destination offers no auth material {:?}: pick one",
-                    crate::text::sanitize(material)
-                ));
+            if let Some(reason) = &problem {
+                let pick = if detail.uses_general_authorization() {
+                    ": pick one"
+                } else {
+                    ""
+                };
+                flow.notice = Some(format!("{}{pick}", validate::capitalized(reason)));
             }
+            flow.refused_material = problem.map(|reason| super::model::RefusedMaterial {
+                reason,
+                said_at_submit: false,
+            });
             if lacking.is_none() && flow.auth_material.is_none() && detail.auth_materials.len() == 1
             {
                 flow.auth_material = detail.auth_materials.first().cloned();

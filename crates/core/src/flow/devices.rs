@@ -49,6 +49,8 @@ pub fn picks(text: &str, count: usize) -> Result<Vec<usize>, String> {
 /// Retries of an adoption that keeps failing in a way waiting can mend, before it counts as
 /// failed (r tries again by hand).
 pub const ADOPT_RETRIES: u32 = 6;
+/// The same for the discovery's calls (start, poll, list).
+pub const DISCOVERY_RETRIES: u32 = 6;
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     if let Intent::ShowDevices(id) = intent {
@@ -121,20 +123,12 @@ fn show(flow: &mut Flow, id: String) -> Vec<Effect> {
         },
         _ => return Vec::new(),
     };
-    flow.devices = Some(DevicesView {
-        association_id: id,
-        association_name: name,
-        discovery: DiscoveryState::Idle,
-        items: Vec::new(),
-        haystacks: Vec::new(),
-        filter: String::new(),
-        matches: Vec::new(),
-        selected: Default::default(),
-        partway: Default::default(),
-        adoption: None,
-        message: None,
+    flow.devices = Some(DevicesView::new(
+        id,
+        name,
+        DiscoveryState::Idle,
         from_manage,
-    });
+    ));
     flow.step = Step::Devices;
     start(flow)
 }
@@ -200,11 +194,29 @@ pub fn on_started(
                 after: DISCOVERY_POLL,
             }]
         }
-        Err(error) => {
-            view.discovery = DiscoveryState::Failed(super::error_line(&error));
-            Vec::new()
-        }
+        Err(error) => retry_or_fail(view, generation, error),
     }
+}
+
+/// A passing error (throttled, 5xx…) asks again after a backoff, with the same ClientToken or
+/// page; any other ends the discovery with the reason.
+fn retry_or_fail(
+    view: &mut DevicesView,
+    generation: Generation,
+    error: ServiceError,
+) -> Vec<Effect> {
+    let tries = view.retrying.as_ref().map_or(0, |r| r.attempt);
+    if retry::can_improve(&error) && tries < DISCOVERY_RETRIES {
+        let salt = retry::salt_of(&view.association_id);
+        let next = Retrying::next(view.retrying.as_ref(), error, salt);
+        let after = next.after;
+        view.message = Some(Notice::Info(next.line()));
+        view.retrying = Some(next);
+        return vec![Effect::Wake { generation, after }];
+    }
+    view.retrying = None;
+    view.discovery = DiscoveryState::Failed(super::error_line(&error));
+    Vec::new()
 }
 
 pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
@@ -242,6 +254,15 @@ pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
             generation,
             id: id.clone(),
         }],
+        // A page that failed in passing: asked again.
+        Some(DiscoveryState::Listing {
+            id,
+            generation: listing,
+        }) if *listing == generation => vec![Effect::ListDiscoveredDevices {
+            generation,
+            id: id.clone(),
+            next_token: flow.devices.as_ref().and_then(|v| v.page_token.clone()),
+        }],
         _ => Vec::new(),
     }
 }
@@ -266,12 +287,16 @@ pub fn on_polled(
         return Vec::new();
     }
     let id = id.clone();
+    if result.is_ok() {
+        view.retrying = None;
+    }
     match result.map(|d| d.status) {
         Ok(DiscoveryStatus::Succeeded) => {
             view.discovery = DiscoveryState::Listing {
                 id: id.clone(),
                 generation,
             };
+            view.page_token = None;
             vec![Effect::ListDiscoveredDevices {
                 generation,
                 id,
@@ -285,11 +310,12 @@ pub fn on_polled(
             ));
             Vec::new()
         }
-        // Still running, or a passing error: ask again in a moment.
-        Ok(DiscoveryStatus::Running) | Err(_) => vec![Effect::Wake {
+        // Still running: ask again in a moment.
+        Ok(DiscoveryStatus::Running) => vec![Effect::Wake {
             generation,
             after: DISCOVERY_POLL,
         }],
+        Err(error) => retry_or_fail(view, generation, error),
     }
 }
 
@@ -314,16 +340,20 @@ pub fn on_page(
     let id = id.clone();
     match result {
         Ok(page) => {
+            view.retrying = None;
             view.haystacks
                 .extend(page.items.iter().map(device_haystack));
             view.items.extend(page.items);
             refilter(view);
             match page.next_token.filter(|t| !t.is_empty()) {
-                Some(token) => vec![Effect::ListDiscoveredDevices {
-                    generation,
-                    id,
-                    next_token: Some(token),
-                }],
+                Some(token) => {
+                    view.page_token = Some(token.clone());
+                    vec![Effect::ListDiscoveredDevices {
+                        generation,
+                        id,
+                        next_token: Some(token),
+                    }]
+                }
                 // Managed things among them: are they registered, or left part-way?
                 None if view.items.iter().any(|d| d.managed_thing_id.is_some()) => {
                     vec![Effect::ListRegisteredThings {
@@ -337,10 +367,7 @@ pub fn on_page(
                 }
             }
         }
-        Err(error) => {
-            view.discovery = DiscoveryState::Failed(super::error_line(&error));
-            Vec::new()
-        }
+        Err(error) => retry_or_fail(view, generation, error),
     }
 }
 
@@ -649,24 +676,21 @@ pub fn finish(flow: &mut Flow) -> Vec<Effect> {
 pub fn resume(flow: &mut Flow, saved: crate::journal::DevicesJournal) -> Vec<Effect> {
     let generation = flow.next_generation();
     flow.devices = Some(DevicesView {
-        association_id: saved.association_id,
-        association_name: saved.association_name,
-        discovery: DiscoveryState::Listing {
-            id: saved.discovery_id.clone(),
-            generation,
-        },
-        items: Vec::new(),
-        haystacks: Vec::new(),
-        filter: String::new(),
-        matches: Vec::new(),
         selected: saved.selected.into_iter().collect(),
-        partway: Default::default(),
         // A marker: once listed, the selection is adopted (see `resume_adoption`).
         adoption: Some(Adoption::default()),
         message: Some(Notice::Info(
             "Adopting the rest of the devices chosen before".into(),
         )),
-        from_manage: saved.from_manage,
+        ..DevicesView::new(
+            saved.association_id,
+            saved.association_name,
+            DiscoveryState::Listing {
+                id: saved.discovery_id.clone(),
+                generation,
+            },
+            saved.from_manage,
+        )
     });
     flow.step = Step::Devices;
     vec![Effect::ListDiscoveredDevices {
@@ -955,7 +979,18 @@ mod tests {
             },
             now(),
         ));
-        assert_eq!(effects, wake);
+        // A passing error waits out a backoff and says so.
+        let retrying = view(&flow).retrying.clone().expect("retrying");
+        assert_eq!(
+            effects,
+            [Effect::Wake {
+                generation,
+                after: retrying.after
+            }]
+        );
+        assert!(
+            matches!(&view(&flow).message, Some(Notice::Info(m)) if m.starts_with("throttled — retrying in"))
+        );
         assert!(view(&flow).items.is_empty());
         let effects = polled(&mut flow, generation, DiscoveryStatus::Succeeded);
         assert_eq!(
@@ -1323,6 +1358,60 @@ mod tests {
         assert_eq!(request.brand.as_deref(), Some("Muller Co"));
         assert_eq!(request.model.as_deref(), Some("Lamp v2 1 EU"));
         assert_eq!(request.name.as_deref(), Some("Küche links"));
+    }
+
+    #[test]
+    fn a_discovery_error_waiting_cannot_mend_ends_it_and_a_passing_one_is_retried() {
+        let (mut flow, generation) = opened();
+        // 5xx at the start: asked again after a backoff, with the same token.
+        let effects = calls(update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::ServerError, "boom")),
+            },
+            now(),
+        ));
+        assert!(matches!(&effects[..], [Effect::Wake { .. }]), "{effects:?}");
+        let again = calls(update(&mut flow, Event::Woke { generation }, now()));
+        assert_eq!(started(&again).0, generation);
+        update(
+            &mut flow,
+            Event::DiscoveryStarted {
+                generation,
+                result: Ok("disc-1".into()),
+            },
+            now(),
+        );
+        update(&mut flow, Event::Woke { generation }, now());
+        polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        // A page lost in passing is asked for again, from the same token.
+        page(&mut flow, generation, devices()[..1].to_vec(), Some("p2"));
+        let effects = page_error(&mut flow, generation, ErrorKind::Throttled);
+        assert!(matches!(&effects[..], [Effect::Wake { .. }]));
+        let effects = calls(update(&mut flow, Event::Woke { generation }, now()));
+        assert_eq!(
+            effects,
+            [Effect::ListDiscoveredDevices {
+                generation,
+                id: "disc-1".into(),
+                next_token: Some("p2".into())
+            }]
+        );
+        // Access denied cannot get better: the discovery ends with the reason.
+        page_error(&mut flow, generation, ErrorKind::AccessDenied);
+        assert!(matches!(view(&flow).discovery, DiscoveryState::Failed(_)));
+    }
+
+    fn page_error(flow: &mut Flow, generation: Generation, kind: ErrorKind) -> Vec<Effect> {
+        calls(update(
+            flow,
+            Event::DevicesPage {
+                generation,
+                result: Err(ServiceError::new(kind, "no")),
+            },
+            now(),
+        ))
     }
 
     #[test]

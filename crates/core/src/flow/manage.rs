@@ -224,12 +224,14 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     let queue = std::mem::take(&mut flow.manage.refresh_queue);
     // A deletion being followed until gone outlives the reload.
     let deletion = flow.manage.deletion.take();
+    let deletion_ended = flow.manage.deletion_ended.take();
     flow.manage = ManageView {
         filter,
         last,
         thing_counts: counts,
         refresh_queue: queue,
         deletion,
+        deletion_ended,
         ..ManageView::default()
     };
     let generation = flow.next_generation();

@@ -45,7 +45,7 @@ use std::time::Instant;
 pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
-pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionPhase};
+pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionEnd, DeletionPhase};
 pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
 pub use details::errors as details_errors;
 pub use devices::picks as device_picks;
@@ -62,7 +62,9 @@ pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
 pub use review::{pending_request, review_command, review_values};
 pub use start::{profile_by_answer, region_for_profile};
-pub use status::{DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval};
+pub use status::{
+    DEFAULT_WAIT_TIMEOUT, POLL_BACKOFF_AFTER, POLL_FAST, POLL_SLOW, poll_interval, refresh_warning,
+};
 pub use tags::problem as tag_problem;
 
 use crate::draft::Draft;
@@ -111,6 +113,10 @@ pub struct Flow {
     details: Details,
     tags: Tags,
     auth_material: Option<String>,
+    /// The auth material given (flags, a resumed draft) that the chosen destination cannot take
+    /// (see [`validate::auth_material_problem`]): said on Auth and Review, and the first Submit
+    /// is refused with it, so it is never dropped unseen.
+    refused_material: Option<RefusedMaterial>,
     /// Editing a row from Review: forward goes back to Review.
     return_to_review: bool,
     /// The association on Authorize/State was picked in Manage: Esc, and Enter once it is
@@ -184,6 +190,11 @@ impl Flow {
 
     pub fn auth_material(&self) -> &Option<String> {
         &self.auth_material
+    }
+
+    /// Why the auth material given cannot be sent to the chosen destination, if so.
+    pub fn refused_material(&self) -> Option<&str> {
+        self.refused_material.as_ref().map(|r| r.reason.as_str())
     }
 
     pub fn return_to_review(&self) -> bool {
@@ -314,6 +325,7 @@ impl Flow {
                 ..Tags::default()
             },
             auth_material: prefill.auth_material.clone(),
+            refused_material: None,
             return_to_review: false,
             return_to_manage: false,
             token_counter: 0,

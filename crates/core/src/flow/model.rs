@@ -148,6 +148,14 @@ pub enum Load {
     Failed(ServiceError),
 }
 
+/// An auth material given that the destination cannot take, and whether the operator was told
+/// at Submit (the next Submit then goes ahead without it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedMaterial {
+    pub reason: String,
+    pub said_at_submit: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
     Info(String),
@@ -352,6 +360,8 @@ pub struct ManageView {
     pub confirm_delete: Option<String>,
     /// A deletion under way (counting, deregistering, deleting, following until gone).
     pub deletion: Option<super::deletion::Deletion>,
+    /// How the last deletion ended (gone, or the error that stopped it).
+    pub deletion_ended: Option<super::deletion::DeletionEnd>,
     /// The association a line front end's actions apply to (the TUI uses its highlight).
     pub picked: Option<String>,
     pub message: Option<Notice>,
@@ -389,6 +399,7 @@ impl Default for ManageView {
             pending: None,
             confirm_delete: None,
             deletion: None,
+            deletion_ended: None,
             picked: None,
             message: None,
             focus: None,
@@ -480,6 +491,10 @@ pub struct DevicesView {
     /// Devices whose managed thing exists but is not registered yet (a run stopped between
     /// CreateManagedThing and RegisterAccountAssociation): adoptable, to be finished.
     pub partway: std::collections::BTreeSet<String>,
+    /// The discovery's last call failed in a way waiting can mend: when it is tried again.
+    pub retrying: Option<super::retry::Retrying>,
+    /// The page of ListDiscoveredDevices asked for last (asked again after a passing error).
+    pub page_token: Option<String>,
     pub adoption: Option<Adoption>,
     pub message: Option<Notice>,
     /// Entered from Manage: leaving goes back to the list.
@@ -487,6 +502,31 @@ pub struct DevicesView {
 }
 
 impl DevicesView {
+    /// The step for one association, in `discovery`, with nothing listed or chosen yet.
+    pub fn new(
+        association_id: String,
+        association_name: String,
+        discovery: DiscoveryState,
+        from_manage: bool,
+    ) -> Self {
+        Self {
+            association_id,
+            association_name,
+            discovery,
+            items: Vec::new(),
+            haystacks: Vec::new(),
+            filter: String::new(),
+            matches: Vec::new(),
+            selected: Default::default(),
+            partway: Default::default(),
+            retrying: None,
+            page_token: None,
+            adoption: None,
+            message: None,
+            from_manage,
+        }
+    }
+
     /// Not a managed thing yet, or one left part-way: adopting it has something to do.
     pub fn adoptable(&self, device: &crate::service::DiscoveredDevice) -> bool {
         device.managed_thing_id.is_none() || self.partway.contains(&device.connector_device_id)

@@ -286,18 +286,9 @@ mod tests {
             auth_material: String::new(),
         };
         DevicesView {
-            association_id: "aa-1".into(),
-            association_name: "Home".into(),
-            discovery,
             items: vec![device("d1", "Lamp"), device("d2", "Hall\u{1b}")],
-            haystacks: Vec::new(),
-            filter: String::new(),
             matches: vec![0, 1],
-            selected: Default::default(),
-            partway: Default::default(),
-            adoption: None,
-            message: None,
-            from_manage: false,
+            ..DevicesView::new("aa-1".into(), "Home".into(), discovery, false)
         }
     }
 

@@ -58,6 +58,11 @@ pub fn go_to(flow: &mut Flow, step: Step) {
     if step == Step::Review {
         flow.return_to_review = false;
     }
+    if matches!(step, Step::Auth | Step::Review)
+        && let Some(refused) = &flow.refused_material
+    {
+        flow.notice = Some(super::validate::capitalized(&refused.reason));
+    }
     flow.step = step;
 }
 

@@ -106,6 +106,15 @@ fn submit(flow: &mut Flow) -> Vec<Effect> {
         flow.notice = Some("Pick an auth material first".into());
         return Vec::new();
     }
+    // Said once more where it counts; a second Submit goes ahead without the material.
+    if let Some(refused) = flow.refused_material.as_mut().filter(|r| !r.said_at_submit) {
+        refused.said_at_submit = true;
+        flow.notice = Some(format!(
+            "{}: submit again to create it without one",
+            validate::capitalized(&refused.reason)
+        ));
+        return Vec::new();
+    }
     if request.client_token != flow.client_token() {
         flow.token_counter += 1;
     }

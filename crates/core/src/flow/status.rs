@@ -81,6 +81,18 @@ fn retry_failed(flow: &mut Flow) -> Vec<Effect> {
 /// StartAccountAssociationRefresh: a new consent URL. The front ends offer it once the refresh
 /// token expired; `refresh ID` asks for it in any state but deleting, and the service decides
 /// (a consent link is single-use and may have been spent or lost).
+/// Why refreshing an association in `state` needs asking first: a succeeded one is working,
+/// and StartAccountAssociationRefresh turns it back to in progress until the new consent URL
+/// is approved.
+pub fn refresh_warning(state: &AssociationState) -> Option<String> {
+    (*state == AssociationState::Succeeded).then(|| {
+        format!(
+            "it is {state}: a refresh turns it back to {} until the new consent URL is approved",
+            AssociationState::InProgress
+        )
+    })
+}
+
 fn refresh(flow: &mut Flow) -> Vec<Effect> {
     let refreshable = flow
         .association
@@ -521,6 +533,22 @@ mod tests {
         );
         assert_eq!(flow.step, Step::Authorize);
         assert_eq!(flow.oauth_url(), Some("https://auth.example/again"));
+    }
+
+    #[test]
+    fn only_a_succeeded_association_warns_before_a_refresh() {
+        let warning = refresh_warning(&AssociationState::Succeeded).expect("warned");
+        assert!(
+            warning.contains("ASSOCIATION_IN_PROGRESS"),
+            "says what it turns into: {warning}"
+        );
+        for state in [
+            AssociationState::RefreshTokenExpired,
+            AssociationState::InProgress,
+            AssociationState::Failed,
+        ] {
+            assert_eq!(refresh_warning(&state), None, "{state}");
+        }
     }
 
     #[test]

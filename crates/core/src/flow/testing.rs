@@ -110,7 +110,12 @@ pub fn ga_detail() -> DestinationDetail {
 
 /// On step 1 with the two destinations listed.
 pub fn flow_with_destinations() -> Flow {
-    let mut flow = Flow::new(options(), now());
+    flow_with_destinations_from(options())
+}
+
+/// On step 1 with the two destinations listed, started from `options` (a prefill…).
+pub fn flow_with_destinations_from(options: Options) -> Flow {
+    let mut flow = Flow::new(options, now());
     let effects = init(&mut flow);
     identified(&mut flow);
     let generation = effects

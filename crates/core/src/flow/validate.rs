@@ -113,6 +113,39 @@ pub fn auth_material_error(name: &str) -> Option<String> {
         .map(|c| format!("auth material name: {} is not allowed", describe_char(c)))
 }
 
+/// Why the auth material given (a flag, a resumed draft) cannot be sent to this destination:
+/// a destination without General Authorization takes none, and one with it only a material it
+/// lists. The request would otherwise go out without it, silently.
+pub fn auth_material_problem(
+    given: Option<&str>,
+    destination: &crate::service::DestinationDetail,
+) -> Option<String> {
+    let raw = given?;
+    let given = crate::text::sanitize(raw);
+    if !destination.uses_general_authorization() {
+        return Some(format!(
+            "the destination uses OAuth consent, not General Authorization: auth material \
+             {given:?} cannot be sent"
+        ));
+    }
+    if destination.auth_materials.iter().any(|m| m == raw) {
+        return None;
+    }
+    Some(format!(
+        "the destination offers no auth material {given:?} (it offers: {})",
+        crate::text::sanitize(&destination.auth_materials.join(", "))
+    ))
+}
+
+/// A message that begins a sentence.
+pub fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// ConnectorDestinationId: 1–64 of `[A-Za-z0-9-_]`.
 pub fn destination_id_error(id: &str) -> Option<String> {
     let len = id.chars().count();
