@@ -5,6 +5,7 @@
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{Following, Step, SubmitState, Tracked};
+use super::retry::{self, Retrying};
 use super::{Flow, Generation, status};
 use crate::service::{Association, ServiceError};
 
@@ -21,6 +22,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         id: id.clone(),
         generation,
         error: None,
+        retrying: None,
     });
     vec![Effect::FetchAssociation { generation, id }]
 }
@@ -49,11 +51,46 @@ pub fn on_detail(flow: &mut Flow, result: Result<Association, ServiceError>) -> 
             vec![status::start_polling(flow)]
         }
         Err(error) => {
-            if let Some(following) = flow.following.as_mut() {
-                following.error = Some(error);
+            let salt = retry::salt_of(&flow.opts.token_seed);
+            let Some(following) = flow.following.as_mut() else {
+                return Vec::new();
+            };
+            // The one wait rule: a passing error (throttled, 5xx…) is asked again after a
+            // backoff; any other is the answer.
+            let tries = following.retrying.as_ref().map_or(0, |r| r.attempt);
+            if retry::can_improve(&error) && tries < LOOKUP_RETRIES {
+                let next = Retrying::next(following.retrying.as_ref(), error, salt);
+                let after = next.after;
+                following.retrying = Some(next);
+                return vec![Effect::Wake {
+                    generation: following.generation,
+                    after,
+                }];
             }
+            following.error = Some(error);
             Vec::new()
         }
+    }
+}
+
+/// Retries of a look-up that keeps failing in passing, before its error is the answer.
+pub const LOOKUP_RETRIES: u32 = 6;
+
+/// Whether `Event::Woke { generation }` is the look-up's retry timer.
+pub fn owns_timer(flow: &Flow, generation: Generation) -> bool {
+    flow.following
+        .as_ref()
+        .is_some_and(|f| f.generation == generation && f.retrying.is_some())
+}
+
+/// The retry timer: GetAccountAssociation again.
+pub fn on_woke(flow: &Flow) -> Vec<Effect> {
+    match &flow.following {
+        Some(following) => vec![Effect::FetchAssociation {
+            generation: following.generation,
+            id: following.id.clone(),
+        }],
+        None => Vec::new(),
     }
 }
 
@@ -140,6 +177,34 @@ mod tests {
         let error = flow.following.as_ref().and_then(|f| f.error.as_ref());
         assert_eq!(error.map(|e| e.kind), Some(ErrorKind::NotFound));
         assert!(!flow.waiting());
+    }
+
+    #[test]
+    fn a_passing_error_is_asked_again_after_a_backoff() {
+        let mut flow = flow_at_start();
+        let generation = followed(&mut flow, "aa-1");
+        let effects = answer(
+            &mut flow,
+            generation,
+            Err(ServiceError::new(ErrorKind::ServerError, "boom")),
+        );
+        assert!(
+            matches!(&effects[..], [Effect::Wake { generation: g, .. }] if *g == generation),
+            "{effects:?}"
+        );
+        assert!(flow.following.as_ref().unwrap().error.is_none());
+        assert!(flow.waiting(), "still looking");
+        let effects = update(&mut flow, Event::Woke { generation }, now());
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::FetchAssociation { id, .. } if id == "aa-1")),
+            "{effects:?}"
+        );
+        let mut found = association(AssociationState::Succeeded);
+        found.id = "aa-1".into();
+        answer(&mut flow, generation, Ok(found));
+        assert_eq!(flow.step, Step::Done);
     }
 
     #[test]

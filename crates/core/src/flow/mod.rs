@@ -784,6 +784,7 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::Woke { generation } if generation == flow.manage.auto_generation => {
             manage::on_woke(flow, generation)
         }
+        Event::Woke { generation } if follow::owns_timer(flow, generation) => follow::on_woke(flow),
         Event::Woke { generation } if deletion::owns_timer(flow, generation) => {
             deletion::on_woke(flow, generation)
         }

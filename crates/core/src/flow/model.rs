@@ -300,6 +300,8 @@ pub struct Following {
     pub generation: Generation,
     /// The service's answer was an error; the flow stays where it was.
     pub error: Option<ServiceError>,
+    /// The look-up failed in a way waiting can mend: when it is asked again.
+    pub retrying: Option<super::retry::Retrying>,
 }
 
 /// What happened with the browser on the Authorize step.
