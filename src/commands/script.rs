@@ -598,7 +598,17 @@ fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
                     .map(|reason| ("auth-material", reason.to_owned())),
             );
         }
-        _ => {}
+        // No field of the flags is checked there: every step named, so a new one is decided.
+        Step::Start
+        | Step::Resume
+        | Step::Destination
+        | Step::Tags
+        | Step::Submit
+        | Step::Authorize
+        | Step::Status
+        | Step::Done
+        | Step::Devices
+        | Step::Manage => {}
     }
     if errors.is_empty()
         && let Some(notice) = flow.notice()
