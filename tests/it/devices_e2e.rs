@@ -17,12 +17,7 @@ fn registered(sim: &Sim, association: &str) -> Vec<String> {
 }
 
 fn association_named(sim: &Sim, name: &str) -> String {
-    sim.associations()
-        .into_iter()
-        .find(|a| a.name() == Some(name))
-        .expect("created")
-        .account_association_id()
-        .to_owned()
+    sim.id_of(name)
 }
 
 /// Created, approved by the stand-in browser, and on the Done screen.

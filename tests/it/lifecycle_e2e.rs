@@ -293,12 +293,7 @@ fn the_consent_url_is_kept_nowhere_and_a_resume_fetches_it_again() {
     let mut first = Tui::spawn(dir.path(), Spawn::new(&args));
     first.wait_for("Acme Home US");
     first.enter_to_authorize();
-    let id = sim
-        .associations()
-        .into_iter()
-        .find(|a| a.name() == Some(name))
-        .map(|a| a.account_association_id().to_owned())
-        .expect("created");
+    let id = sim.id_of(name);
     let url = sim.oauth_url(&id);
     // The `state` parameter is unique to this consent: the URL's fingerprint.
     let state = url::Url::parse(&url)

@@ -121,12 +121,7 @@ fn delete_asks_for_the_name_and_removes_it() {
 #[test]
 fn deleting_one_with_managed_things_deregisters_them_first() {
     let sim = Sim::start(100);
-    let id = sim
-        .associations()
-        .into_iter()
-        .find(|a| a.name() == Some("Summer house lights"))
-        .map(|a| a.account_association_id().to_owned())
-        .expect("seeded");
+    let id = sim.id_of("Summer house lights");
     assert_eq!(sim.registered(&id).len(), 2, "seeded with two things");
     let dir = tempfile::tempdir().unwrap();
     let mut tui = manage_and_select(&sim, dir.path(), &[], "Summer house lights");

@@ -418,12 +418,7 @@ fn plain_manage_shows_details_with_v_and_deletes_with_d_after_the_name() {
 #[test]
 fn plain_manage_deregisters_the_registered_things_before_deleting() {
     let sim = Sim::start(100);
-    let id = sim
-        .associations()
-        .into_iter()
-        .find(|a| a.name() == Some("Summer house lights"))
-        .map(|a| a.account_association_id().to_owned())
-        .expect("seeded");
+    let id = sim.id_of("Summer house lights");
     assert_eq!(sim.registered(&id).len(), 2, "seeded with two things");
     let dir = tempfile::tempdir().unwrap();
     let args = wizard_args(&sim, &["--plain", "--manage"]);

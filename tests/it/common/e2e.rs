@@ -43,6 +43,16 @@ impl Sim {
             .to_vec()
     }
 
+    /// The id of the association named `name` on the service.
+    pub fn id_of(&self, name: &str) -> String {
+        self.associations()
+            .into_iter()
+            .find(|a| a.name() == Some(name))
+            .unwrap_or_else(|| panic!("no association named {name:?}"))
+            .account_association_id()
+            .to_owned()
+    }
+
     /// The managed things registered to `association` on the service (every page).
     pub fn registered(&self, association: &str) -> Vec<String> {
         let client = super::client(&self.handle);

@@ -824,19 +824,24 @@ mod tests {
         ))
     }
 
-    /// The discovery ran and listed `items` in one page.
-    fn listed(items: Vec<DiscoveredDevice>) -> Flow {
-        let (mut flow, generation) = opened();
+    /// The discovery `disc-1` started, ran and succeeded: its devices are being listed.
+    fn discovery_succeeded(flow: &mut Flow, generation: Generation) {
         update(
-            &mut flow,
+            flow,
             Event::DiscoveryStarted {
                 generation,
                 result: Ok("disc-1".into()),
             },
             now(),
         );
-        update(&mut flow, Event::Woke { generation }, now());
-        polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        update(flow, Event::Woke { generation }, now());
+        polled(flow, generation, DiscoveryStatus::Succeeded);
+    }
+
+    /// The discovery ran and listed `items` in one page.
+    fn listed(items: Vec<DiscoveredDevice>) -> Flow {
+        let (mut flow, generation) = opened();
+        discovery_succeeded(&mut flow, generation);
         let effects = page(&mut flow, generation, items, None);
         // Managed things among them: every one registered.
         if effects
@@ -1293,16 +1298,7 @@ mod tests {
         // A run stopped between CreateManagedThing and RegisterAccountAssociation for d1: it
         // lists as managed, but its link is only PRE_ASSOCIATED.
         let (mut flow, generation) = opened();
-        update(
-            &mut flow,
-            Event::DiscoveryStarted {
-                generation,
-                result: Ok("disc-1".into()),
-            },
-            now(),
-        );
-        update(&mut flow, Event::Woke { generation }, now());
-        polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        discovery_succeeded(&mut flow, generation);
         let mut items = devices();
         items[0].managed_thing_id = Some("thing-1".into());
         items[1].managed_thing_id = Some("thing-2".into());
@@ -1375,16 +1371,7 @@ mod tests {
         assert!(matches!(&effects[..], [Effect::Wake { .. }]), "{effects:?}");
         let again = calls(update(&mut flow, Event::Woke { generation }, now()));
         assert_eq!(started(&again).0, generation);
-        update(
-            &mut flow,
-            Event::DiscoveryStarted {
-                generation,
-                result: Ok("disc-1".into()),
-            },
-            now(),
-        );
-        update(&mut flow, Event::Woke { generation }, now());
-        polled(&mut flow, generation, DiscoveryStatus::Succeeded);
+        discovery_succeeded(&mut flow, generation);
         // A page lost in passing is asked for again, from the same token.
         page(&mut flow, generation, devices()[..1].to_vec(), Some("p2"));
         let effects = page_error(&mut flow, generation, ErrorKind::Throttled);
