@@ -409,3 +409,88 @@ fn a_journal_naming_another_association_is_not_resumed() {
         .expect("still there");
     assert_eq!(after.association_state(), theirs.association_state());
 }
+
+#[test]
+fn a_device_with_an_ordinary_brand_is_adopted() {
+    // The connector reports brands and models CreateManagedThing's patterns refuse.
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/simulator/assets/fixtures.json"),
+    )
+    .expect("the built-in fixtures");
+    let mut fixtures: serde_json::Value = serde_json::from_str(&fixtures).unwrap();
+    fixtures["Devices"]
+        .as_array_mut()
+        .expect("a device catalogue")
+        .push(serde_json::json!({
+            "CloudConnectorId": "brightlight-hub",
+            "ConnectorDeviceName": "Küche links",
+            "Brand": "Müller & Co.",
+            "Model": "Lamp v2.1 (EU)",
+            "DeviceTypes": ["ExtendedColorLight"]
+        }));
+    let seed = dir.path().join("fixtures.json");
+    std::fs::write(&seed, fixtures.to_string()).unwrap();
+    let sim = Sim::with(SimConfig {
+        seed: Some(seed),
+        discovery_ms: 200,
+        ..common::config()
+    });
+    let client = common::client(&sim.handle);
+    let id = sim
+        .rt
+        .block_on(
+            client
+                .create_account_association()
+                .connector_destination_id("brightlight-api-key")
+                .name("Brands")
+                .general_authorization(
+                    aws_sdk_iotmanagedintegrations::types::GeneralAuthorizationName::builder()
+                        .auth_material_name("api-key")
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("CreateAccountAssociation")
+        .account_association_id()
+        .to_owned();
+    common::e2e::wait_until("the association to succeed", || {
+        sim.associations().iter().any(|a| {
+            a.account_association_id() == id
+                && a.association_state().as_str() == "ASSOCIATION_SUCCEEDED"
+        })
+    });
+    let mut args: Vec<String> = vec![
+        "discover".into(),
+        id.clone(),
+        "--wait".into(),
+        "--adopt".into(),
+        "all".into(),
+    ];
+    args.extend(common::bin::endpoint_args(&sim.endpoint()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run_bounded(
+        &mut wizard_command(dir.path(), &args),
+        "",
+        None,
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let things = sim.registered(&id);
+    assert!(!things.is_empty());
+    let brands: Vec<String> = things
+        .iter()
+        .map(|thing| {
+            sim.rt
+                .block_on(client.get_managed_thing().identifier(thing).send())
+                .expect("GetManagedThing")
+                .brand()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        brands.iter().any(|b| b == "Muller Co"),
+        "the fitted brand: {brands:?}"
+    );
+}
