@@ -191,18 +191,27 @@ pub fn on_counted(
             deletion.phase = DeletionPhase::Confirming { things };
         }
         Err(error) => {
-            flow.manage.message = Some(Notice::Error(format!(
+            let why = format!(
                 "Could not list what is registered to it: {}",
                 error_line(&error)
-            )));
-            flow.manage.deletion_ended = Some(DeletionEnd::Failed {
-                id: deletion.id.clone(),
-                deleted: false,
-                error,
-            });
-            flow.manage.deletion = None;
+            );
+            return end_failed(flow, false, why, error);
         }
     }
+    Vec::new()
+}
+
+/// The deletion stops on `error` (after the delete was accepted when `deleted`): the reason is
+/// said, and kept for the command's exit status.
+fn end_failed(flow: &mut Flow, deleted: bool, why: String, error: ServiceError) -> Vec<Effect> {
+    if let Some(deletion) = flow.manage.deletion.take() {
+        flow.manage.deletion_ended = Some(DeletionEnd::Failed {
+            id: deletion.id,
+            deleted,
+            error,
+        });
+    }
+    flow.manage.message = Some(Notice::Error(why));
     Vec::new()
 }
 
@@ -418,14 +427,7 @@ pub fn on_deleted(
             } else {
                 error_line(&error)
             };
-            flow.manage.deletion_ended = Some(DeletionEnd::Failed {
-                id: deletion.id.clone(),
-                deleted: false,
-                error,
-            });
-            flow.manage.deletion = None;
-            flow.manage.message = Some(Notice::Error(format!("Not deleted: {why}")));
-            Vec::new()
+            end_failed(flow, false, format!("Not deleted: {why}"), error)
         }
     }
 }
@@ -469,25 +471,13 @@ pub fn on_checked(
             *retrying = None;
             GONE_CHECK
         }
-        Err(error) if retry::can_improve(&error) => {
-            let next = Retrying::next(retrying.as_ref(), error, salt);
-            let after = next.after;
-            *retrying = Some(next);
-            after
-        }
-        Err(error) => {
-            flow.manage.message = Some(Notice::Error(format!(
-                "Deleted, but it cannot be followed: {}",
-                error_line(&error)
-            )));
-            flow.manage.deletion_ended = Some(DeletionEnd::Failed {
-                id: deletion.id.clone(),
-                deleted: true,
-                error,
-            });
-            flow.manage.deletion = None;
-            return Vec::new();
-        }
+        Err(error) => match retry::again(retrying, error, salt, None) {
+            Ok(after) => after,
+            Err(error) => {
+                let why = format!("Deleted, but it cannot be followed: {}", error_line(&error));
+                return end_failed(flow, true, why, error);
+            }
+        },
     };
     vec![Effect::Wake { generation, after }]
 }

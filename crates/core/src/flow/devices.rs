@@ -205,18 +205,18 @@ fn retry_or_fail(
     generation: Generation,
     error: ServiceError,
 ) -> Vec<Effect> {
-    let tries = view.retrying.as_ref().map_or(0, |r| r.attempt);
-    if retry::can_improve(&error) && tries < DISCOVERY_RETRIES {
-        let salt = retry::salt_of(&view.association_id);
-        let next = Retrying::next(view.retrying.as_ref(), error, salt);
-        let after = next.after;
-        view.message = Some(Notice::Info(next.line()));
-        view.retrying = Some(next);
-        return vec![Effect::Wake { generation, after }];
+    let salt = retry::salt_of(&view.association_id);
+    match retry::again(&mut view.retrying, error, salt, Some(DISCOVERY_RETRIES)) {
+        Ok(after) => {
+            view.message = view.retrying.as_ref().map(|r| Notice::Info(r.line()));
+            vec![Effect::Wake { generation, after }]
+        }
+        Err(error) => {
+            view.retrying = None;
+            view.discovery = DiscoveryState::Failed(super::error_line(&error));
+            Vec::new()
+        }
     }
-    view.retrying = None;
-    view.discovery = DiscoveryState::Failed(super::error_line(&error));
-    Vec::new()
 }
 
 pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
@@ -254,15 +254,21 @@ pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
             generation,
             id: id.clone(),
         }],
-        // A page that failed in passing: asked again.
+        // A page, or the links after the last one, that failed in passing: asked again.
         Some(DiscoveryState::Listing {
             id,
             generation: listing,
-        }) if *listing == generation => vec![Effect::ListDiscoveredDevices {
-            generation,
-            id: id.clone(),
-            next_token: flow.devices.as_ref().and_then(|v| v.page_token.clone()),
-        }],
+        }) if *listing == generation => match flow.devices.as_ref() {
+            Some(view) if view.checking_links => vec![Effect::ListRegisteredThings {
+                generation,
+                association_id: view.association_id.clone(),
+            }],
+            view => vec![Effect::ListDiscoveredDevices {
+                generation,
+                id: id.clone(),
+                next_token: view.and_then(|v| v.page_token.clone()),
+            }],
+        },
         _ => Vec::new(),
     }
 }
@@ -356,6 +362,7 @@ pub fn on_page(
                 }
                 // Managed things among them: are they registered, or left part-way?
                 None if view.items.iter().any(|d| d.managed_thing_id.is_some()) => {
+                    view.checking_links = true;
                     vec![Effect::ListRegisteredThings {
                         generation,
                         association_id: view.association_id.clone(),
@@ -409,17 +416,13 @@ pub fn on_links(
                 })
                 .map(|d| d.connector_device_id.clone())
                 .collect();
+            view.checking_links = false;
+            view.retrying = None;
             view.discovery = DiscoveryState::Done { id };
             resume_adoption(flow)
         }
-        Err(error) if retry::can_improve(&error) => vec![Effect::ListRegisteredThings {
-            generation,
-            association_id: view.association_id.clone(),
-        }],
-        Err(error) => {
-            view.discovery = DiscoveryState::Failed(super::error_line(&error));
-            Vec::new()
-        }
+        // Asked again after a backoff (not at once: a throttled service is not hammered).
+        Err(error) => retry_or_fail(view, generation, error),
     }
 }
 
@@ -1399,6 +1402,43 @@ mod tests {
             },
             now(),
         ))
+    }
+
+    #[test]
+    fn the_links_after_the_listing_are_asked_again_after_a_backoff_not_at_once() {
+        let (mut flow, generation) = opened();
+        discovery_succeeded(&mut flow, generation);
+        let mut items = devices();
+        items[0].managed_thing_id = Some("thing-1".into());
+        page(&mut flow, generation, items, None);
+        let effects = calls(update(
+            &mut flow,
+            Event::RegisteredThings {
+                generation,
+                result: Err(ServiceError::new(ErrorKind::Throttled, "slow down")),
+            },
+            now(),
+        ));
+        assert!(matches!(&effects[..], [Effect::Wake { .. }]), "{effects:?}");
+        let effects = calls(update(&mut flow, Event::Woke { generation }, now()));
+        assert!(
+            matches!(&effects[..], [Effect::ListRegisteredThings { association_id, .. }] if association_id == "aa-ok"),
+            "{effects:?}"
+        );
+        links(
+            &mut flow,
+            generation,
+            vec![ThingLink {
+                managed_thing_id: "thing-1".into(),
+                associated: true,
+            }],
+        );
+        assert_eq!(
+            view(&flow).discovery,
+            DiscoveryState::Done {
+                id: "disc-1".into()
+            }
+        );
     }
 
     #[test]

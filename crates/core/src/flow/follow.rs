@@ -5,7 +5,7 @@
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{Following, Step, SubmitState, Tracked};
-use super::retry::{self, Retrying};
+use super::retry;
 use super::{Flow, Generation, status};
 use crate::service::{Association, ServiceError};
 
@@ -57,18 +57,16 @@ pub fn on_detail(flow: &mut Flow, result: Result<Association, ServiceError>) -> 
             };
             // The one wait rule: a passing error (throttled, 5xx…) is asked again after a
             // backoff; any other is the answer.
-            let tries = following.retrying.as_ref().map_or(0, |r| r.attempt);
-            if retry::can_improve(&error) && tries < LOOKUP_RETRIES {
-                let next = Retrying::next(following.retrying.as_ref(), error, salt);
-                let after = next.after;
-                following.retrying = Some(next);
-                return vec![Effect::Wake {
+            match retry::again(&mut following.retrying, error, salt, Some(LOOKUP_RETRIES)) {
+                Ok(after) => vec![Effect::Wake {
                     generation: following.generation,
                     after,
-                }];
+                }],
+                Err(error) => {
+                    following.error = Some(error);
+                    Vec::new()
+                }
             }
-            following.error = Some(error);
-            Vec::new()
         }
     }
 }

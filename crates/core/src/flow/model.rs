@@ -497,6 +497,8 @@ pub struct DevicesView {
     pub retrying: Option<super::retry::Retrying>,
     /// The page of ListDiscoveredDevices asked for last (asked again after a passing error).
     pub page_token: Option<String>,
+    /// Every page is listed and the association's links are asked for (see `partway`).
+    pub checking_links: bool,
     pub adoption: Option<Adoption>,
     pub message: Option<Notice>,
     /// Entered from Manage: leaving goes back to the list.
@@ -523,6 +525,7 @@ impl DevicesView {
             partway: Default::default(),
             retrying: None,
             page_token: None,
+            checking_links: false,
             adoption: None,
             message: None,
             from_manage,

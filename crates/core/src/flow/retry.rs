@@ -53,6 +53,25 @@ pub fn salt_of(text: &str) -> u64 {
     })
 }
 
+/// After a failed call: `Ok(wait)` when asking again is worth it (the error is one waiting can
+/// mend, and fewer than `limit` retries were made), with `slot` holding the note the user
+/// reads; otherwise the error back, for the caller to end its wait with.
+pub fn again(
+    slot: &mut Option<Retrying>,
+    error: ServiceError,
+    salt: u64,
+    limit: Option<u32>,
+) -> Result<Duration, ServiceError> {
+    let tries = slot.as_ref().map_or(0, |r| r.attempt);
+    if !can_improve(&error) || limit.is_some_and(|most| tries >= most) {
+        return Err(error);
+    }
+    let next = Retrying::next(slot.as_ref(), error, salt);
+    let after = next.after;
+    *slot = Some(next);
+    Ok(after)
+}
+
 /// A call that failed in a way waiting can mend, and when it is tried again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Retrying {

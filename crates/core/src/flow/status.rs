@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{OutcomeKind, Polling, RefreshState, Step, SubmitState};
-use super::retry::{self, Retrying};
+use super::retry;
 use super::{Flow, Generation, authorize, manage, nav};
 use crate::service::{Association, AssociationState, ServiceError};
 
@@ -217,13 +217,13 @@ pub fn on_polled(
                 return effects;
             }
         }
-        Err(error) if retry::can_improve(&error) => {
+        Err(error) => {
             let salt = retry::salt_of(&flow.opts.token_seed);
-            let next = Retrying::next(polling.retrying.as_ref(), error, salt);
-            retry_after = Some(next.after);
-            polling.retrying = Some(next);
+            match retry::again(&mut polling.retrying, error, salt, None) {
+                Ok(after) => retry_after = Some(after),
+                Err(error) => return end_wait(flow, error),
+            }
         }
-        Err(error) => return end_wait(flow, error),
     }
     let Some(polling) = flow.polling.as_ref() else {
         return Vec::new();
