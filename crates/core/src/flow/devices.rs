@@ -578,32 +578,28 @@ pub fn on_adopted(
                 adoption.retrying = None;
             }
         }
-        Err(error)
-            if retry::can_improve(&error)
-                && adoption
-                    .retrying
-                    .as_ref()
-                    .is_none_or(|r| r.attempt < ADOPT_RETRIES) =>
-        {
+        // A retry timer runs for this round: a passing error joins it.
+        Err(error) if !adoption.later.is_empty() && retry::can_improve(&error) => {
             adoption.later.insert(device_id);
-            // One timer a round: the devices put back meanwhile go with the first one's.
-            if adoption.later.len() == 1 {
-                let salt = retry::salt_of(&adoption.generation.to_string());
-                let next = Retrying::next(adoption.retrying.as_ref(), error, salt);
-                let after = next.after;
-                adoption.retrying = Some(next);
-                let generation = adoption.generation;
-                let line = adoption.retrying.as_ref().map(Retrying::line);
-                let mut effects = dispatch(flow);
-                if let (Some(view), Some(line)) = (flow.devices.as_mut(), line) {
-                    view.message = Some(Notice::Info(format!("Adopting: {line}")));
-                }
-                effects.push(Effect::Wake { generation, after });
-                return effects;
-            }
         }
         Err(error) => {
-            adoption.failed.insert(device_id, error);
+            let salt = retry::salt_of(&adoption.generation.to_string());
+            match retry::again(&mut adoption.retrying, error, salt, Some(ADOPT_RETRIES)) {
+                Ok(after) => {
+                    adoption.later.insert(device_id);
+                    let generation = adoption.generation;
+                    let line = adoption.retrying.as_ref().map(Retrying::line);
+                    let mut effects = dispatch(flow);
+                    if let (Some(view), Some(line)) = (flow.devices.as_mut(), line) {
+                        view.message = Some(Notice::Info(format!("Adopting: {line}")));
+                    }
+                    effects.push(Effect::Wake { generation, after });
+                    return effects;
+                }
+                Err(error) => {
+                    adoption.failed.insert(device_id, error);
+                }
+            }
         }
     }
     let effects = dispatch(flow);
