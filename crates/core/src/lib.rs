@@ -11,6 +11,7 @@ pub mod fit;
 pub mod flow;
 pub mod journal;
 pub mod profile;
+pub mod rate;
 pub mod service;
 pub mod text;
 pub mod url_policy;
