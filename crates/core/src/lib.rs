@@ -4,6 +4,7 @@
 //! model and the service trait with its domain types. No async runtime, terminal, SDK or HTTP
 //! crate: the application crate runs the effects and draws the screens.
 
+pub mod batch;
 pub mod draft;
 pub mod exit;
 pub mod filter;

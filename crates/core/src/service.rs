@@ -212,7 +212,7 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DestinationSummary {
     pub id: String,
     pub name: String,
@@ -226,7 +226,7 @@ pub struct CloudConnector {
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DestinationDetail {
     pub id: String,
     pub name: String,
