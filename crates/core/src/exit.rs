@@ -41,6 +41,27 @@ pub fn of_association(state: &AssociationState) -> i32 {
 
 /// A mistake in how the program was called (a profile that does not exist…), found before
 /// any call: `main` prints it and exits with [`USAGE`].
+/// A batch: a file refused is a usage error; any row failed, failed; rows still awaiting
+/// their owners when the wait ran out, timed out; the service unreachable for the check, an
+/// error.
+pub fn of_batch(
+    phase: &crate::flow::BatchPhase,
+    tally: &crate::flow::BatchTally,
+    timed_out: bool,
+) -> i32 {
+    use crate::flow::BatchPhase;
+    match phase {
+        BatchPhase::Refused => USAGE,
+        BatchPhase::Stopped(_) => ERROR,
+        BatchPhase::Checking | BatchPhase::Planned => OK,
+        BatchPhase::Running | BatchPhase::Finished if tally.failed > 0 => FAILED,
+        BatchPhase::Running | BatchPhase::Finished if timed_out && tally.in_progress > 0 => {
+            TIMED_OUT
+        }
+        BatchPhase::Running | BatchPhase::Finished => OK,
+    }
+}
+
 #[derive(Debug)]
 pub struct UsageError(pub String);
 

@@ -48,6 +48,17 @@ pub struct Journal {
     pub devices: Option<DevicesJournal>,
 }
 
+/// A batch file's journal: the seed its rows' ClientTokens come from, and the associations
+/// its runs made (by row token). No row content: no tag values, no auth material, no URLs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchJournal {
+    pub version: u32,
+    pub seed: String,
+    /// Row ClientToken → association id.
+    #[serde(default)]
+    pub created: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevicesJournal {
     pub association_id: String,

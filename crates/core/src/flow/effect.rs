@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::Generation;
 use super::model::Outcome;
 use super::owner::OwnerAction;
-use crate::journal::Journal;
+use crate::journal::{BatchJournal, Journal};
 use crate::service::{AdoptRequest, CreateRequest};
 use crate::url_policy::Launcher;
 
@@ -28,6 +28,18 @@ pub enum Effect {
         generation: Generation,
         request: CreateRequest,
     },
+    /// CreateAccountAssociation for row `row` of a batch.
+    CreateRow {
+        row: usize,
+        request: CreateRequest,
+    },
+    /// GetAccountAssociation for row `row` of a batch.
+    PollRow {
+        row: usize,
+        id: String,
+    },
+    /// Write the batch file's journal.
+    PersistBatch(BatchJournal),
     /// Send `Event::PollDue { generation }` after `after`.
     SchedulePoll {
         generation: Generation,
@@ -139,6 +151,9 @@ impl Effect {
             Effect::ListDestinations { .. } => "ListDestinations",
             Effect::GetDestination { .. } => "GetDestination",
             Effect::CreateAssociation { .. } => "CreateAssociation",
+            Effect::CreateRow { .. } => "CreateRow",
+            Effect::PollRow { .. } => "PollRow",
+            Effect::PersistBatch(_) => "PersistBatch",
             Effect::SchedulePoll { .. } => "SchedulePoll",
             Effect::GetAssociation { .. } => "GetAssociation",
             Effect::StartRefresh { .. } => "StartRefresh",

@@ -28,6 +28,16 @@ pub enum Event {
     PollDue {
         generation: Generation,
     },
+    /// A batch row's CreateAccountAssociation answered.
+    RowCreated {
+        row: usize,
+        result: Result<CreatedAssociation, ServiceError>,
+    },
+    /// A batch row's GetAccountAssociation answered.
+    RowPolled {
+        row: usize,
+        result: Result<Association, ServiceError>,
+    },
     Polled {
         generation: Generation,
         result: Result<Association, ServiceError>,

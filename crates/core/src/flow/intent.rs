@@ -119,4 +119,8 @@ pub enum Intent {
         id: String,
         typed: String,
     },
+
+    // Batch.
+    /// Open row `index`'s consent page in the browser (the URL policy decides).
+    OpenRowConsent(usize),
 }

@@ -19,6 +19,7 @@ pub mod validate;
 
 mod auth;
 mod authorize;
+mod batch;
 mod deletion;
 mod destination;
 mod details;
@@ -45,6 +46,10 @@ use std::time::Instant;
 pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
+pub use batch::{
+    BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowRun, RowState,
+    fresh_journal, row_state_label, row_url,
+};
 pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionEnd, DeletionPhase};
 pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
 pub use details::errors as details_errors;
@@ -135,6 +140,8 @@ pub struct Flow {
     manage: ManageView,
     /// The Devices step, once opened.
     devices: Option<DevicesView>,
+    /// `batch FILE`'s run.
+    batch: Option<batch::BatchRun>,
     /// `demo`: an account-owner action on its way (see `owner`).
     owner: owner::OwnerState,
     question: Option<Question>,
@@ -245,6 +252,10 @@ impl Flow {
         &self.devices
     }
 
+    pub fn batch(&self) -> Option<&batch::BatchRun> {
+        self.batch.as_ref()
+    }
+
     pub fn owner(&self) -> &owner::OwnerState {
         &self.owner
     }
@@ -278,12 +289,15 @@ impl Flow {
 impl Flow {
     pub fn new(opts: Options, now: Instant) -> Self {
         let prefill = opts.prefill.clone();
-        let picking_profile = !opts.profiles.is_empty();
-        let step = if picking_profile {
+        let picking_profile = !opts.profiles.is_empty() && opts.batch.is_none();
+        let step = if opts.batch.is_some() {
+            Step::Batch
+        } else if picking_profile {
             Step::Start
         } else {
             first_step(&opts)
         };
+        let batch = opts.batch.clone().map(batch::new_run);
         Self {
             step,
             picking_profile,
@@ -338,6 +352,7 @@ impl Flow {
             refresh: RefreshState::Idle,
             manage: ManageView::default(),
             devices: None,
+            batch,
             owner: Default::default(),
             question: None,
             notice: opts.notice.clone(),
@@ -758,6 +773,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::RetryDeletion
         | Intent::Delete { .. } => manage::on_intent(flow, intent),
         Intent::ManageFocusShown => Vec::new(),
+        Intent::OpenRowConsent(_) => batch::on_intent(flow, intent),
     }
 }
 
@@ -776,10 +792,13 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
                     flow.identity = Identity::Failed(error);
                 }
             }
-            Vec::new()
+            batch::on_loaded(flow)
         }
         Event::DiscoveryStarted { generation, result } => {
             devices::on_started(flow, generation, result)
+        }
+        Event::Woke { generation } if batch::owns_timer(flow, generation) => {
+            batch::on_woke(flow, generation)
         }
         Event::Woke { generation } if generation == flow.manage.auto_generation => {
             manage::on_woke(flow, generation)
@@ -821,8 +840,15 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::DestinationsPage { generation, result } => {
-            destination::on_page(flow, generation, result)
+            let mut effects = destination::on_page(flow, generation, result);
+            effects.extend(batch::on_loaded(flow));
+            effects
         }
+        Event::DestinationDetail { generation, result } if batch::owns_detail(flow, generation) => {
+            batch::on_detail(flow, generation, result)
+        }
+        Event::RowCreated { row, result } => batch::on_created(flow, row, result),
+        Event::RowPolled { row, result } => batch::on_polled(flow, row, result),
         Event::DestinationDetail { generation, result } => {
             destination::on_detail(flow, generation, result)
         }

@@ -85,6 +85,8 @@ pub struct Options {
     /// The loopback consent URL is on this host and the session is over SSH: the line that
     /// forwards its port to the operator's laptop (`ssh -L N:127.0.0.1:N user@host`).
     pub tunnel: Option<String>,
+    /// `batch FILE`: the rows and how to run them (the Batch step is the run's only step).
+    pub batch: Option<super::batch::BatchPlan>,
     /// The draft is journaled as it changes (no journal in `demo`, or when another process
     /// holds it): quitting then loses nothing.
     pub journaled: bool,
@@ -119,6 +121,8 @@ pub enum Step {
     Done,
     /// After success: discover the account's devices and adopt them as managed things.
     Devices,
+    /// Many associations from a file (`batch FILE`).
+    Batch,
 }
 
 impl Step {
@@ -137,6 +141,7 @@ impl Step {
             Step::Status => "Association state",
             Step::Done => "Done",
             Step::Devices => "Devices",
+            Step::Batch => "Batch",
         }
     }
 }

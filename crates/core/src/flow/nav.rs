@@ -85,7 +85,7 @@ pub fn back_from(flow: &mut Flow) -> Vec<Effect> {
         }
         Step::Manage => manage::back(flow),
         Step::Devices => devices::back(flow),
-        Step::Start | Step::Resume => Vec::new(),
+        Step::Start | Step::Resume | Step::Batch => Vec::new(),
     }
 }
 
@@ -101,7 +101,7 @@ pub fn next_from(flow: &mut Flow) -> Vec<Effect> {
         Step::Authorize => super::authorize::on_intent(flow, Intent::ShowStatus),
         Step::Done => status::on_intent(flow, Intent::Finish),
         Step::Devices => devices::next(flow),
-        Step::Destination | Step::Submit | Step::Status | Step::Manage => Vec::new(),
+        Step::Destination | Step::Submit | Step::Status | Step::Manage | Step::Batch => Vec::new(),
     }
 }
 

@@ -43,6 +43,7 @@ pub fn options() -> Options {
         notice: None,
         held: None,
         first: FirstScreen::Start,
+        batch: None,
     }
 }
 
