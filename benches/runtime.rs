@@ -32,6 +32,7 @@ fn options() -> Options {
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,
+        batch: None,
         held: None,
         target: Target {
             profile: "bench".into(),

@@ -94,6 +94,10 @@ pub enum Command {
     /// The managed things registered to an association.
     #[command(after_help = DEVICES_EXAMPLES)]
     Devices(DevicesArgs),
+    /// Create many associations from a CSV or JSON Lines file: checked whole first, then made
+    /// at an adaptive rate; a rerun of the file resumes and never makes a row twice.
+    #[command(after_help = BATCH_EXAMPLES)]
+    Batch(BatchArgs),
     /// Print a shell completion script on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -170,6 +174,30 @@ const DEVICES_EXAMPLES: &str = "\
 Examples:
   iotmi-onboard devices 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d
   iotmi-onboard devices 7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d --output json | jq -r '.[].ManagedThingId'";
+
+const BATCH_EXAMPLES: &str = "\
+File (CSV, a header row; tags as k=v;k2=v2):
+  destination,name,description,tags,auth_material
+  brightlight-api-key,Site 0001,Lobby plugs,site=0001;env=prod,api-key
+  acme-home-us,Site 0002,,site=0002,
+JSON Lines (.jsonl): one CreateAccountAssociation request per line, as --cli-input-json takes it.
+
+Examples:
+  iotmi-onboard batch fleet.csv --dry-run
+      Check every row (the service's rules, the account's destinations, auth material,
+      duplicates); say what would be created. Nothing is created.
+  iotmi-onboard batch fleet.csv --results results.csv
+      Create; rows needing consent print their URL. The results file (CSV or JSON Lines by
+      extension, mode 0600) has each row's id, ARN, state and error.
+  iotmi-onboard batch fleet.csv --wait --wait-timeout 1h
+      Then follow the rows awaiting consent until their owners approve.
+  iotmi-onboard batch fleet.csv
+      Again after a kill or a dropped session: rows already made are reported as such and
+      never made twice (each row's ClientToken comes from the batch journal's seed and the
+      row's destination and name).
+
+Exit status: 0 success, 1 error, 2 the file was refused (nothing created), 3 a row failed,
+4 wait timed out with rows in progress, 130 interrupted.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -273,6 +301,36 @@ pub struct CreateArgs {
     /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
     #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
     pub wait_timeout: Duration,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BatchArgs {
+    /// The rows: CSV with a header row, or JSON Lines (.jsonl).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// Check the file against the rules and the account, say what would be created, create
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// At most this many calls at once (the rate adapts to the service within it).
+    #[arg(long, value_name = "N", default_value_t = iotmi_core::flow::BATCH_CONCURRENCY,
+          value_parser = parse_concurrency)]
+    pub concurrency: usize,
+    /// Follow rows in progress (awaiting consent) until final, with progress on stderr.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (exit 4), e.g. 90s, 15m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = WAIT_TIMEOUT_DEFAULT, value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Duration,
+    /// Write each row's outcome here (CSV, or JSON Lines for .jsonl/.json), mode 0600.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<std::path::PathBuf>,
+    /// Put the rows' consent URLs in the results file (they are sensitive: whoever opens one
+    /// can link their account).
+    #[arg(long, requires = "results")]
+    pub with_consent_urls: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -558,6 +616,7 @@ impl Cli {
             Some(Command::Delete(args)) => Some(&mut args.common.aws),
             Some(Command::Discover(args)) => Some(&mut args.common.aws),
             Some(Command::Devices(args)) => Some(&mut args.common.aws),
+            Some(Command::Batch(args)) => Some(&mut args.common.aws),
             _ => None,
         }
     }
@@ -575,6 +634,7 @@ impl Cli {
             Some(Command::Delete(args)) => &args.common.log,
             Some(Command::Discover(args)) => &args.common.log,
             Some(Command::Devices(args)) => &args.common.log,
+            Some(Command::Batch(args)) => &args.common.log,
         }
     }
 }
@@ -639,8 +699,15 @@ fn shared_options_after_the_command(
     program.into_iter().chain(before).collect()
 }
 
+fn parse_concurrency(raw: &str) -> Result<usize, String> {
+    match raw.parse::<usize>() {
+        Ok(n @ 1..=64) => Ok(n),
+        _ => Err(format!("{raw:?} is not a number of calls from 1 to 64")),
+    }
+}
+
 /// `90`, `90s`, `15m`, `1h`.
-pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
     let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
     let (number, unit) = raw.split_at(split);

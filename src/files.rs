@@ -76,6 +76,36 @@ fn regular(kind: FileType) -> Result<(), OpenError> {
     }))
 }
 
+/// Writes `bytes` to `path` as a new file of mode 0600, whole or not at all: written to a
+/// temporary file created exclusively beside it, then renamed over it. Refused when `path` is
+/// a symbolic link or anything but a regular file (it is not followed or replaced).
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => regular(meta.file_type()).map_err(|e| io::Error::other(e.to_string()))?,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::other("not a file name"))?
+        .to_string_lossy();
+    let temp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temp)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(error) = written.and_then(|()| std::fs::rename(&temp, path)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// Makes a FIFO at `path` for a test: what a plain open would block on for ever.
 #[cfg(test)]
 pub fn make_fifo(path: &Path) {
@@ -117,6 +147,35 @@ mod tests {
         assert_eq!(
             read(Path::new("/dev/zero")).unwrap_err().to_string(),
             "is a device, not a regular file"
+        );
+    }
+
+    #[test]
+    fn private_files_are_0600_whole_and_never_written_through_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.csv");
+        write_private(&path, b"one").unwrap();
+        write_private(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let target = dir.path().join("target");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_private(&link, b"x").is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            3,
+            "no temp file left"
         );
     }
 

@@ -13,7 +13,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::files::{OpenError, open_regular};
-use iotmi_core::journal::{HeldJournal, Journal, VERSION};
+use iotmi_core::journal::{BatchJournal, HeldJournal, Journal, VERSION};
 
 /// Which journal: one per profile, region and endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +39,18 @@ impl JournalKey {
             .collect();
         let identity = format!("{}\n{}\n{}", self.profile, self.region, self.endpoint);
         format!("{readable}-{:016x}.json", fnv1a(identity.as_bytes()))
+    }
+}
+
+impl JournalKey {
+    /// The journal of a batch file run as this key's profile, region and endpoint: one per
+    /// file (by its absolute path), so a rerun of the file finds its seed and what it made.
+    pub fn for_batch(&self, file: &Path) -> JournalKey {
+        JournalKey {
+            profile: format!("batch-{}", self.profile),
+            region: self.region.clone(),
+            endpoint: format!("{}\nbatch {}", self.endpoint, file.display()),
+        }
     }
 }
 
@@ -148,9 +160,23 @@ impl JournalStore {
     }
 
     fn read(&self, key: &JournalKey) -> Result<Option<Journal>, Refused> {
-        let path = self.path(key);
+        let Some(bytes) = self.read_bytes(&self.path(key))? else {
+            return Ok(None);
+        };
+        match serde_json::from_slice::<Journal>(&bytes) {
+            Ok(journal) if journal.version == VERSION => Ok(Some(journal.sanitized())),
+            Ok(journal) => Err(Refused::SetAside(format!(
+                "unknown journal version {}",
+                journal.version
+            ))),
+            Err(error) => Err(Refused::SetAside(format!("not a valid journal: {error}"))),
+        }
+    }
+
+    /// A journal file's bytes, read as a file someone may have tampered with (see [`Self::load`]).
+    fn read_bytes(&self, path: &Path) -> Result<Option<Vec<u8>>, Refused> {
         self.check_dir().map_err(Refused::LeaveAlone)?;
-        let file = match open_regular(&path, OpenOptions::new().read(true)) {
+        let file = match open_regular(path, OpenOptions::new().read(true)) {
             Ok(file) => file,
             Err(OpenError::NotFound) => return Ok(None),
             Err(odd @ OpenError::NotRegular(_)) => {
@@ -172,14 +198,39 @@ impl JournalStore {
                 MAX_BYTES / 1024
             )));
         }
-        match serde_json::from_slice::<Journal>(&bytes) {
-            Ok(journal) if journal.version == VERSION => Ok(Some(journal.sanitized())),
-            Ok(journal) => Err(Refused::SetAside(format!(
-                "unknown journal version {}",
-                journal.version
-            ))),
-            Err(error) => Err(Refused::SetAside(format!("not a valid journal: {error}"))),
-        }
+        Ok(Some(bytes))
+    }
+
+    /// A batch file's journal (its key from [`JournalKey::for_batch`]), read as [`Self::load`]
+    /// reads the wizard's.
+    pub fn load_batch(&self, key: &JournalKey) -> Result<Option<BatchJournal>, Unreadable> {
+        let read = self.read_bytes(&self.path(key)).and_then(|bytes| {
+            let Some(bytes) = bytes else {
+                return Ok(None);
+            };
+            match serde_json::from_slice::<BatchJournal>(&bytes) {
+                Ok(journal) if journal.version == VERSION => Ok(Some(journal)),
+                Ok(journal) => Err(Refused::SetAside(format!(
+                    "unknown journal version {}",
+                    journal.version
+                ))),
+                Err(error) => Err(Refused::SetAside(format!(
+                    "not a valid batch journal: {error}"
+                ))),
+            }
+        });
+        read.map_err(|refused| match refused {
+            Refused::LeaveAlone(reason) => Unreadable {
+                reason,
+                moved_to: None,
+            },
+            Refused::SetAside(reason) => self.set_aside(&self.path(key), reason),
+        })
+    }
+
+    pub fn save_batch(&self, key: &JournalKey, journal: &BatchJournal) -> io::Result<()> {
+        let bytes = serde_json::to_vec(journal).map_err(io::Error::other)?;
+        self.write_atomic(&self.path(key), &bytes)
     }
 
     fn set_aside(&self, path: &Path, reason: String) -> Unreadable {
@@ -188,14 +239,17 @@ impl JournalStore {
         Unreadable { reason, moved_to }
     }
 
-    /// Atomic: a crash mid-write leaves the previous journal, never half a file.
     pub fn save(&self, key: &JournalKey, journal: &Journal) -> io::Result<()> {
-        self.private_dir()?;
-        let path = self.path(key);
-        let temp = path.with_extension(format!("json.tmp-{}", std::process::id()));
         let mut journal = journal.clone();
         journal.saved_at = now_secs();
         let bytes = serde_json::to_vec_pretty(&journal).map_err(io::Error::other)?;
+        self.write_atomic(&self.path(key), &bytes)
+    }
+
+    /// Atomic: a crash mid-write leaves the previous file, never half a file.
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.private_dir()?;
+        let temp = path.with_extension(format!("json.tmp-{}", std::process::id()));
         // Whatever a previous process of this pid left there (a file, a link) goes; then a
         // new file, created exclusively: never written through a link, never with an old mode.
         let _ = fs::remove_file(&temp);
@@ -204,9 +258,9 @@ impl JournalStore {
             .create_new(true)
             .mode(0o600)
             .open(&temp)?;
-        file.write_all(&bytes)?;
+        file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&temp, &path)
+        fs::rename(&temp, path)
     }
 
     pub fn clear(&self, key: &JournalKey) -> io::Result<()> {

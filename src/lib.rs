@@ -9,6 +9,7 @@
 
 pub mod account_owner;
 pub mod aws;
+pub mod batches;
 pub mod cli;
 pub mod commands;
 pub mod files;

@@ -2,6 +2,7 @@
 //! API's member names) and the service errors it reports on stderr. Values from the service are
 //! sanitised: stdout may be a terminal.
 
+pub mod batch;
 mod record;
 
 use std::io::Write;

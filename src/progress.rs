@@ -149,3 +149,103 @@ pub fn browser_note(note: &BrowserNote) -> Option<String> {
         BrowserNote::None => None,
     }
 }
+
+/// A batch's progress on stderr, for the command and plain mode: on a terminal a bar with
+/// counts, the rate and the ETA, and a line for each row that ends or needs consent; otherwise
+/// those lines alone, and a rate line whenever the service throttles.
+pub struct BatchProgress {
+    bar: Option<indicatif::ProgressBar>,
+    /// What was said of each row last.
+    said: Vec<&'static str>,
+    throttles_said: u64,
+    /// Consent URLs go to stderr as rows need them (plain mode and the command print them).
+    show_urls: bool,
+}
+
+impl BatchProgress {
+    /// `terminal`: stderr is one (a bar can redraw itself there).
+    pub fn new(rows: usize, terminal: bool, show_urls: bool) -> Self {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(rows as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} rows · {msg} · ETA {eta}",
+                )
+                .expect("a valid template"),
+            );
+            bar
+        });
+        Self {
+            bar,
+            said: vec![""; rows],
+            throttles_said: 0,
+            show_urls,
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// Says what changed since the last call.
+    pub fn update(&mut self, run: &iotmi_core::flow::BatchRun) {
+        use iotmi_core::flow::{RowState, row_state_label};
+        for (index, row) in run.rows().iter().enumerate() {
+            let label = row_state_label(row);
+            if self.said[index] == label {
+                continue;
+            }
+            self.said[index] = label;
+            if matches!(row.state, RowState::Queued | RowState::Sending) {
+                continue;
+            }
+            let name = sanitize(row.row.draft.name.as_deref().unwrap_or_default()).into_owned();
+            let id = row.association_id.as_deref().unwrap_or("-");
+            let earlier = if row.already {
+                " (made by an earlier run)"
+            } else {
+                ""
+            };
+            let mut text = format!("line {}: {name}: {label}{earlier} {id}", row.row.line);
+            if let Some(error) = &row.error
+                && !row.in_progress()
+            {
+                text.push_str(&format!(": {}", sanitize(error)));
+            }
+            if self.show_urls
+                && row.in_progress()
+                && let Some(url) = row.oauth_url()
+            {
+                text.push_str(&format!("\n  consent: {url}"));
+            }
+            self.line(&text);
+        }
+        let rate = run.rate();
+        if rate.throttles() > self.throttles_said {
+            if self.bar.is_none() {
+                self.line(&format!("rate: {}", rate.describe()));
+            }
+            self.throttles_said = rate.throttles();
+        }
+        if let Some(bar) = &self.bar {
+            let tally = run.tally();
+            bar.set_position(tally.done() as u64);
+            bar.set_message(format!(
+                "{} ok, {} failed, {} in progress · {}",
+                tally.succeeded,
+                tally.failed,
+                tally.in_progress,
+                rate.describe()
+            ));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

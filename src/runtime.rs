@@ -119,9 +119,42 @@ pub struct Reconnect {
     pub endpoint: String,
 }
 
+/// A batch file's journal, held under its lock for the run.
+pub struct BatchSink {
+    pub store: JournalStore,
+    pub key: JournalKey,
+    _lock: JournalLock,
+    failed: bool,
+}
+
+impl BatchSink {
+    pub fn new(store: JournalStore, key: JournalKey, lock: JournalLock) -> Self {
+        Self {
+            store,
+            key,
+            _lock: lock,
+            failed: false,
+        }
+    }
+
+    /// The error message the first time writing fails.
+    fn write(&mut self, journal: &iotmi_core::journal::BatchJournal) -> Option<String> {
+        match self.store.save_batch(&self.key, journal) {
+            Ok(()) => None,
+            Err(error) if !self.failed => {
+                self.failed = true;
+                tracing::warn!(%error, "batch journal not written");
+                Some(error.to_string())
+            }
+            Err(_) => None,
+        }
+    }
+}
+
 pub struct Runtime {
     service: Arc<dyn AssociationService>,
     journal: Option<JournalSink>,
+    batch_journal: Option<BatchSink>,
     reconnect: Option<Reconnect>,
     tx: mpsc::UnboundedSender<Event>,
     rx: mpsc::UnboundedReceiver<Event>,
@@ -134,10 +167,17 @@ impl Runtime {
         Self {
             service,
             journal,
+            batch_journal: None,
             reconnect: None,
             tx,
             rx,
         }
+    }
+
+    /// A runtime that writes a batch file's journal.
+    pub fn with_batch_journal(mut self, sink: BatchSink) -> Self {
+        self.batch_journal = Some(sink);
+        self
     }
 
     /// A runtime that can switch to the profile the Start screen's picker answers.
@@ -249,6 +289,27 @@ impl Runtime {
                 service.create_association(request),
                 move |result| Event::Created { generation, result },
             ),
+            Effect::CreateRow { row, request } => call(
+                tx,
+                "CreateAccountAssociation",
+                service.create_association(request),
+                move |result| Event::RowCreated { row, result },
+            ),
+            Effect::PollRow { row, id } => call(
+                tx,
+                "GetAccountAssociation",
+                service.get_association(id),
+                move |result| Event::RowPolled { row, result },
+            ),
+            Effect::PersistBatch(journal) => {
+                if let Some(error) = self
+                    .batch_journal
+                    .as_mut()
+                    .and_then(|sink| sink.write(&journal))
+                {
+                    let _ = self.tx.send(Event::JournalFailed(error));
+                }
+            }
             Effect::SchedulePoll { generation, after } => send_later(tx, async move {
                 tokio::time::sleep(after).await;
                 Event::PollDue { generation }

@@ -30,6 +30,9 @@ pub struct AwsTarget {
     pub profile_flag: bool,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// The caller retries throttled and failed calls itself (a batch, whose adaptive rate must
+    /// see every throttle): the SDK makes one attempt per call.
+    pub own_retries: bool,
 }
 
 /// How each call is bounded; generous enough for SSO-refreshed credentials on a slow link.
@@ -75,6 +78,9 @@ async fn load_chain(target: &AwsTarget) -> (SdkConfig, SharedHttpClient) {
     }
     if let Some(region) = &target.region {
         loader = loader.region(Region::new(region.clone()));
+    }
+    if target.own_retries {
+        loader = loader.retry_config(aws_smithy_types::retry::RetryConfig::disabled());
     }
     let mut direct = false;
     if let Some(endpoint) = &target.endpoint_url {

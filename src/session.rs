@@ -30,6 +30,15 @@ pub struct Connection {
 /// parse are an error when a profile is named; otherwise they offer no profile, and the SDK's
 /// calls report them.
 pub async fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::UsageError> {
+    connect_with(aws, false).await
+}
+
+/// [`connect`], where `own_retries` has the SDK make one attempt per call: the caller retries
+/// (see [`AwsTarget::own_retries`]).
+pub async fn connect_with(
+    aws: &AwsArgs,
+    own_retries: bool,
+) -> Result<Connection, iotmi_core::exit::UsageError> {
     let env = |name: &str| std::env::var(name).ok();
     let files = crate::profiles::AwsFiles::from_env(env);
     let profiles = match files.profiles().await {
@@ -88,6 +97,7 @@ pub async fn connect(aws: &AwsArgs) -> Result<Connection, iotmi_core::exit::Usag
         profile_flag: aws.profile_flag,
         region: aws.region.clone(),
         endpoint_url: aws.endpoint_url.clone(),
+        own_retries,
     });
     // Against AWS with nothing chosen and several profiles: the operator picks one first.
     let picker = if aws.profile.is_none() && aws.endpoint_url.is_none() && profiles.len() > 1 {
@@ -141,6 +151,7 @@ pub fn offer_profiles(
                 profile_flag: true,
                 region: Some(region.to_string()),
                 endpoint_url: None,
+                own_retries: false,
             })) as Arc<dyn AssociationService>
         }),
         journals,
@@ -263,6 +274,7 @@ pub fn options(
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,
+        batch: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! anyone who does the same thing twice. Results go to stdout (text `key  value` lines or JSON
 //! with the AWS API's member names), progress and errors to stderr.
 
+mod batch;
 mod create;
 mod delete;
 mod list;
@@ -17,7 +18,7 @@ use std::io::Write;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, CommonArgs};
-use crate::session::connect;
+use crate::session::connect_with;
 use crate::signals::interruptible;
 
 use iotmi_core::exit;
@@ -49,11 +50,14 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Delete(args) => &args.common,
         Command::Discover(args) => &args.common,
         Command::Devices(args) => &args.common,
+        Command::Batch(args) => &args.common,
         Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
             unreachable!("handled by main")
         }
     };
-    let connection = connect(&common.aws).await?;
+    // A batch paces itself by the throttles it meets: the SDK must not retry them unseen.
+    let own_retries = matches!(command, Command::Batch(_));
+    let connection = connect_with(&common.aws, own_retries).await?;
     let output = common.output.output;
     tracing::info!(command = command_name(&command), "command start");
     let code = interruptible(async move {
@@ -65,6 +69,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             Command::Delete(args) => manage::delete(&connection, args, output).await,
             Command::Discover(args) => status::discover(&connection, args, output).await,
             Command::Devices(args) => status::devices(&connection, args, output).await,
+            Command::Batch(args) => batch::run(&connection, args, output).await,
             Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
                 unreachable!("handled by main")
             }
@@ -86,6 +91,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Delete(_) => "delete",
         Command::Discover(_) => "discover",
         Command::Devices(_) => "devices",
+        Command::Batch(_) => "batch",
         Command::Completions(_) => "completions",
         Command::Man => "man",
     }

@@ -567,6 +567,8 @@ impl Script {
 fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
     match flow.step() {
+        // `batch` runs its own step (commands/batch.rs), never a script.
+        Step::Batch => {}
         Step::Details => {
             let (name, description) = details_errors(flow);
             errors.extend(name.map(|e| ("name", e)));

@@ -18,6 +18,8 @@ impl Plain {
             }];
         }
         match flow.step() {
+            // TODO(batch-plain): the batch's answers.
+            Step::Batch => Vec::new(),
             Step::Start if flow.picking_profile() => self.answer_profile(answer),
             Step::Done => match (answer_yes(answer, false), &flow.association()) {
                 (true, Some(tracked)) => vec![Intent::ShowDevices(tracked.id.clone())],

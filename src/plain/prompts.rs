@@ -20,6 +20,8 @@ impl Plain {
             return None;
         }
         Some(match flow.step() {
+            // TODO(batch-plain): the batch's prompt.
+            Step::Batch => return None,
             Step::Start if flow.picking_profile() => match &self.shown.profile {
                 None => {
                     let last = flow

@@ -28,6 +28,8 @@ impl Plain {
             self.shown.devices = None;
         }
         match flow.step() {
+            // TODO(batch-plain): the batch's lines.
+            Step::Batch => {}
             Step::Destination => {
                 if let DetailLoad::Failed { error, .. } = &flow.destinations().detail {
                     show_error(error, &flow.target().profile);

@@ -30,6 +30,7 @@ pub(crate) fn options() -> Options {
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,
+        batch: None,
         held: None,
         target: Target {
             profile: "default".into(),

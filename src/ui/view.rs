@@ -93,7 +93,7 @@ fn render_header(
     ];
     // Outside the create flow there are no steps to count.
     let counted = match model.step() {
-        Step::Start | Step::Manage | Step::Resume | Step::Devices => false,
+        Step::Start | Step::Manage | Step::Resume | Step::Devices | Step::Batch => false,
         Step::Destination
         | Step::Details
         | Step::Tags

@@ -105,6 +105,7 @@ async fn random_input_against_the_real_service_never_panics() {
             aws_cli: false,
             profiles: Vec::new(),
             last_profile: None,
+            batch: None,
             held: None,
             target: Target {
                 profile: "demo".into(),

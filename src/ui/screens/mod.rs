@@ -97,6 +97,8 @@ pub fn of(step: Step) -> &'static dyn Screen {
         Step::Status => &status::Status,
         Step::Done => &done::Done,
         Step::Devices => &devices::Devices,
+        // TODO(batch-tui): the batch screen.
+        Step::Batch => &status::Status,
     }
 }
 

@@ -27,6 +27,9 @@ use crate::url_policy::{LaunchDecision, check_url};
 pub const ROW_ATTEMPTS: u32 = 8;
 /// `--concurrency`'s default.
 pub const BATCH_CONCURRENCY: usize = 4;
+/// The check's calls (the listing, the destinations' details) are tried this many times more
+/// when the service throttles or fails in a way waiting can mend.
+const CHECK_RETRIES: u32 = 8;
 /// The batch journal is written at most this often (and at the end): a kill loses at most
 /// this much of it, and the rows' ClientTokens find those associations again.
 const PERSIST_EVERY: Duration = Duration::from_millis(250);
@@ -103,6 +106,14 @@ impl RowRun {
     }
 }
 
+/// A call of the check to make again once its backoff is over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CheckCall {
+    /// The page of destinations after `listing_token`.
+    Listing,
+    Detail(String),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Job {
     Create(usize),
@@ -116,6 +127,8 @@ pub struct BatchTally {
     pub queued: usize,
     pub succeeded: usize,
     pub in_progress: usize,
+    /// Of those in progress, the ones with a consent page for their owner.
+    pub awaiting_consent: usize,
     pub failed: usize,
     /// Made by an earlier run.
     pub already: usize,
@@ -141,6 +154,12 @@ pub struct BatchRun {
     details: HashMap<String, DestinationDetail>,
     /// GetConnectorDestination calls under way: generation → destination id.
     detail_calls: HashMap<Generation, String>,
+    /// The next page's token of the destination listing (what a retried page asks for).
+    listing_token: Option<String>,
+    check_retry: Option<retry::Retrying>,
+    /// Check calls waiting out a backoff, and their timer.
+    check_again: Vec<CheckCall>,
+    check_generation: Generation,
     rate: AdaptiveRate,
     queue: VecDeque<Job>,
     in_flight: usize,
@@ -213,7 +232,12 @@ impl BatchRun {
                 RowState::Queued | RowState::Sending => tally.queued += 1,
                 RowState::Refused => tally.failed += 1,
                 RowState::Made(AssociationState::Succeeded) => tally.succeeded += 1,
-                RowState::Made(AssociationState::InProgress) => tally.in_progress += 1,
+                RowState::Made(AssociationState::InProgress) => {
+                    tally.in_progress += 1;
+                    if row.oauth_url().is_some() {
+                        tally.awaiting_consent += 1;
+                    }
+                }
                 RowState::Made(_) => tally.failed += 1,
             }
         }
@@ -266,6 +290,10 @@ pub(super) fn new_run(plan: BatchPlan) -> BatchRun {
         problems,
         details: HashMap::new(),
         detail_calls: HashMap::new(),
+        listing_token: None,
+        check_retry: None,
+        check_again: Vec::new(),
+        check_generation: 0,
         rate: AdaptiveRate::default(),
         queue: VecDeque::new(),
         in_flight: 0,
@@ -297,7 +325,7 @@ pub(super) fn on_loaded(flow: &mut Flow) -> Vec<Effect> {
     let Some(run) = flow.batch.as_ref() else {
         return Vec::new();
     };
-    if run.phase != BatchPhase::Checking || !listing_done {
+    if run.phase != BatchPhase::Checking || !listing_done || !run.check_again.is_empty() {
         return Vec::new();
     }
     if let Load::Failed(error) = &flow.destinations.load {
@@ -361,8 +389,67 @@ pub(super) fn on_detail(
             run.details.insert(id, detail);
             on_loaded(flow)
         }
+        Err(error) => check_again(flow, error, CheckCall::Detail(id)),
+    }
+}
+
+/// A page of the destination listing, while the batch checks: a failure that waiting can
+/// mend asks for the same page again after a backoff, instead of deciding on part of a list.
+pub(super) fn on_page(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<crate::service::Page<crate::service::DestinationSummary>, ServiceError>,
+) -> Vec<Effect> {
+    if generation != flow.destinations.generation {
+        return Vec::new();
+    }
+    match result {
+        Ok(page) => {
+            run_mut(flow).listing_token = page.next_token.clone().filter(|t| !t.is_empty());
+            let mut effects = super::destination::on_page(flow, generation, Ok(page));
+            effects.extend(on_loaded(flow));
+            effects
+        }
+        Err(error) => check_again(flow, error, CheckCall::Listing),
+    }
+}
+
+fn check_again(flow: &mut Flow, error: ServiceError, call: CheckCall) -> Vec<Effect> {
+    let salt = retry::salt_of(&run_mut(flow).seed);
+    let run = run_mut(flow);
+    match retry::again(&mut run.check_retry, error, salt, Some(CHECK_RETRIES)) {
+        Ok(after) => {
+            let first = run.check_again.is_empty();
+            run.check_again.push(call);
+            if !first {
+                return Vec::new();
+            }
+            let generation = flow.next_generation();
+            run_mut(flow).check_generation = generation;
+            vec![Effect::Wake { generation, after }]
+        }
         Err(error) => stop(flow, error),
     }
+}
+
+/// The backoff is over: the check's failed calls again.
+fn on_check_woke(flow: &mut Flow) -> Vec<Effect> {
+    let calls = std::mem::take(&mut run_mut(flow).check_again);
+    let mut effects = Vec::new();
+    for call in calls {
+        match call {
+            CheckCall::Listing => {
+                let token = run_mut(flow).listing_token.clone();
+                effects.push(super::destination::list_destinations(flow, token));
+            }
+            CheckCall::Detail(id) => {
+                let generation = flow.next_generation();
+                run_mut(flow).detail_calls.insert(generation, id.clone());
+                effects.push(Effect::GetDestination { generation, id });
+            }
+        }
+    }
+    effects
 }
 
 fn stop(flow: &mut Flow, error: ServiceError) -> Vec<Effect> {
@@ -514,7 +601,8 @@ fn after_progress(flow: &mut Flow) -> Vec<Effect> {
 
 pub(super) fn owns_timer(flow: &Flow, generation: Generation) -> bool {
     flow.batch.as_ref().is_some_and(|run| {
-        (run.pace_pending && run.pace_generation == generation)
+        (!run.check_again.is_empty() && run.check_generation == generation)
+            || (run.pace_pending && run.pace_generation == generation)
             || (run.round_pending && run.round_generation == generation)
     })
 }
@@ -522,6 +610,9 @@ pub(super) fn owns_timer(flow: &Flow, generation: Generation) -> bool {
 pub(super) fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
     let now = flow.now;
     let run = run_mut(flow);
+    if !run.check_again.is_empty() && run.check_generation == generation {
+        return on_check_woke(flow);
+    }
     if run.pace_pending && run.pace_generation == generation {
         run.pace_pending = false;
     } else if run.round_pending && run.round_generation == generation {
@@ -762,6 +853,8 @@ mod tests {
         persisted: Option<BatchJournal>,
         effects: VecDeque<Effect>,
         timers: Vec<(Instant, Generation)>,
+        /// The first this many listings and details are throttled.
+        throttle_checks: u32,
     }
 
     impl Harness {
@@ -783,6 +876,7 @@ mod tests {
                 persisted: None,
                 effects,
                 timers: Vec::new(),
+                throttle_checks: 0,
             }
         }
 
@@ -830,13 +924,11 @@ mod tests {
         fn carry_out(&mut self, effect: Effect, answer: &mut Answer) {
             match effect {
                 Effect::ListDestinations { generation, .. } => {
-                    self.input(Event::DestinationsPage {
-                        generation,
-                        result: Ok(crate::service::Page {
-                            items: destinations(),
-                            next_token: None,
-                        }),
+                    let result = self.check_answer(crate::service::Page {
+                        items: destinations(),
+                        next_token: None,
                     });
+                    self.input(Event::DestinationsPage { generation, result });
                 }
                 Effect::GetDestination { generation, id } => {
                     let detail = if id == "dest-ga" {
@@ -844,10 +936,8 @@ mod tests {
                     } else {
                         oauth_detail()
                     };
-                    self.input(Event::DestinationDetail {
-                        generation,
-                        result: Ok(detail),
-                    });
+                    let result = self.check_answer(detail);
+                    self.input(Event::DestinationDetail { generation, result });
                 }
                 Effect::CreateRow { row, request } => {
                     self.creates += 1;
@@ -887,6 +977,14 @@ mod tests {
                 Effect::PersistBatch(journal) => self.persisted = Some(journal),
                 _ => {}
             }
+        }
+
+        fn check_answer<T>(&mut self, answer: T) -> Result<T, ServiceError> {
+            if self.throttle_checks > 0 {
+                self.throttle_checks -= 1;
+                return Err(ServiceError::new(ErrorKind::Throttled, "Rate exceeded"));
+            }
+            Ok(answer)
         }
 
         fn run_of(&self) -> &BatchRun {
@@ -946,6 +1044,36 @@ mod tests {
         let lines: Vec<usize> = run.problems().iter().map(|p| p.line).collect();
         assert_eq!(lines, [3, 4], "{:?}", run.problems());
         assert_eq!(harness.creates, 0);
+    }
+
+    #[test]
+    fn a_throttled_check_asks_again_after_a_backoff_and_then_runs() {
+        let mut harness = Harness::new(plan(vec![
+            row(2, "dest-ga", "A"),
+            row(3, "dest-oauth", "B"),
+        ]));
+        harness.throttle_checks = 3;
+        harness.checked();
+        assert_eq!(
+            harness.run_of().phase(),
+            &BatchPhase::Checking,
+            "waiting out a backoff"
+        );
+        harness.run(&mut made(AssociationState::Succeeded));
+        assert_eq!(harness.run_of().phase(), &BatchPhase::Finished);
+        assert_eq!(harness.run_of().tally().succeeded, 2);
+    }
+
+    #[test]
+    fn a_check_that_keeps_failing_stops_the_batch_with_the_error() {
+        let mut harness = Harness::new(plan(vec![row(2, "dest-ga", "A")]));
+        harness.throttle_checks = 100;
+        harness.checked();
+        harness.run(&mut made(AssociationState::Succeeded));
+        let run = harness.run_of();
+        assert!(matches!(run.phase(), BatchPhase::Stopped(e) if e.kind == ErrorKind::Throttled));
+        assert_eq!(harness.creates, 0);
+        assert_eq!(run.exit_status(), crate::exit::ERROR);
     }
 
     #[test]

@@ -839,10 +839,11 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::DestinationsPage { generation, result } if flow.step == Step::Batch => {
+            batch::on_page(flow, generation, result)
+        }
         Event::DestinationsPage { generation, result } => {
-            let mut effects = destination::on_page(flow, generation, result);
-            effects.extend(batch::on_loaded(flow));
-            effects
+            destination::on_page(flow, generation, result)
         }
         Event::DestinationDetail { generation, result } if batch::owns_detail(flow, generation) => {
             batch::on_detail(flow, generation, result)

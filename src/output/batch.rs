@@ -1,0 +1,159 @@
+//! A batch's rows as the front ends hand them on: the results file (CSV or JSON Lines by its
+//! extension, mode 0600, never through a link or over an existing file's link) and the
+//! command's stdout (a table, or JSON with the API's member names).
+
+use std::io::Write;
+use std::path::Path;
+
+use iotmi_core::flow::{BatchRun, RowRun, RowState, row_state_label};
+use iotmi_core::text::sanitize;
+
+/// One row's outcome. Consent URLs only when asked for: they are sensitive.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchRecord {
+    /// The file's line the row is on.
+    pub line: usize,
+    pub name: String,
+    pub connector_destination_id: String,
+    pub account_association_id: Option<String>,
+    pub arn: Option<String>,
+    /// The service's state, or "NOT_CREATED" when the row made no association.
+    pub association_state: String,
+    pub error_message: Option<String>,
+    /// An earlier run of the file made it.
+    pub already_created: bool,
+    #[serde(
+        rename = "OAuthAuthorizationUrl",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub oauth_url: Option<String>,
+}
+
+impl BatchRecord {
+    pub fn of(row: &RowRun, with_consent_url: bool) -> Self {
+        let clean = |s: &str| sanitize(s).into_owned();
+        Self {
+            line: row.row.line,
+            name: clean(row.row.draft.name.as_deref().unwrap_or_default()),
+            connector_destination_id: clean(
+                row.row.draft.destination.as_deref().unwrap_or_default(),
+            ),
+            account_association_id: row.association_id.as_deref().map(clean),
+            arn: row.arn.as_deref().map(clean),
+            association_state: match &row.state {
+                RowState::Made(state) => state.as_wire().to_owned(),
+                RowState::Queued | RowState::Sending => "NOT_SENT".to_owned(),
+                RowState::Refused => "NOT_CREATED".to_owned(),
+            },
+            error_message: row.error.as_deref().map(clean),
+            already_created: row.already,
+            // Raw: a URL is not text for the terminal here, and sanitising could break it.
+            oauth_url: with_consent_url
+                .then(|| row.in_progress().then(|| row.oauth_url()).flatten())
+                .flatten()
+                .map(str::to_owned),
+        }
+    }
+}
+
+pub fn records(run: &BatchRun, with_consent_urls: bool) -> Vec<BatchRecord> {
+    run.rows()
+        .iter()
+        .map(|row| BatchRecord::of(row, with_consent_urls))
+        .collect()
+}
+
+const CSV_HEADER: [&str; 9] = [
+    "line",
+    "name",
+    "destination",
+    "association_id",
+    "arn",
+    "state",
+    "error_message",
+    "already_created",
+    "consent_url",
+];
+
+/// Writes the results file: JSON Lines for `.jsonl`/`.json`, CSV otherwise. Created new with
+/// mode 0600 (an existing file is replaced by rename, never written through).
+pub fn write_results(path: &Path, records: &[BatchRecord]) -> anyhow::Result<()> {
+    let lower = path.to_string_lossy().to_ascii_lowercase();
+    let mut bytes = Vec::new();
+    if lower.ends_with(".jsonl") || lower.ends_with(".json") || lower.ends_with(".ndjson") {
+        for record in records {
+            serde_json::to_writer(&mut bytes, record)?;
+            bytes.push(b'\n');
+        }
+    } else {
+        let mut writer = csv::Writer::from_writer(&mut bytes);
+        writer.write_record(CSV_HEADER)?;
+        for r in records {
+            writer.write_record([
+                r.line.to_string().as_str(),
+                &r.name,
+                &r.connector_destination_id,
+                r.account_association_id.as_deref().unwrap_or_default(),
+                r.arn.as_deref().unwrap_or_default(),
+                &r.association_state,
+                r.error_message.as_deref().unwrap_or_default(),
+                if r.already_created { "yes" } else { "no" },
+                r.oauth_url.as_deref().unwrap_or_default(),
+            ])?;
+        }
+        writer.flush()?;
+        drop(writer);
+    }
+    crate::files::write_private(path, &bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The rows as a table on stdout (aligned; URLs of rows awaiting consent listed after it).
+pub fn print_batch_table(run: &BatchRun) -> anyhow::Result<()> {
+    let rows: Vec<[String; 5]> = run
+        .rows()
+        .iter()
+        .map(|row| {
+            let record = BatchRecord::of(row, false);
+            let mut state = row_state_label(row).to_owned();
+            if row.already {
+                state.push_str(" (earlier run)");
+            }
+            [
+                record.line.to_string(),
+                record.name,
+                record.account_association_id.unwrap_or_else(|| "-".into()),
+                state,
+                record.error_message.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let borrowed: Vec<[&str; 5]> = rows
+        .iter()
+        .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[4]])
+        .collect();
+    super::print_table(["LINE", "NAME", "ASSOCIATION", "STATE", "ERROR"], &borrowed)?;
+    let awaiting: Vec<&RowRun> = run
+        .rows()
+        .iter()
+        .filter(|r| r.in_progress() && r.oauth_url().is_some())
+        .collect();
+    if !awaiting.is_empty() {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "\n{} rows await their account owner's consent: open each URL (or hand it on).",
+            awaiting.len()
+        )?;
+        for row in awaiting {
+            writeln!(
+                stdout,
+                "line {}  {}",
+                row.row.line,
+                row.oauth_url().unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
