@@ -4,7 +4,7 @@
 //! race with shutdown. The consent chain (third-party page → callback) moves an association
 //! only at its end, through [`Store::settle`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::devices::{self, Account, Devices};
@@ -274,12 +274,17 @@ pub struct Store {
     /// even when associations are created or deleted in between.
     by_seq: BTreeMap<u64, Association>,
     seq_by_id: HashMap<String, u64>,
+    /// Destination → its associations' sequence numbers, so a listing filtered by
+    /// destination costs its page (and a log), not a scan of every association.
+    by_destination: HashMap<String, BTreeSet<u64>>,
     tokens: HashMap<String, TokenRecord>,
     /// Live consent states and their associations.
     consent: HashMap<String, String>,
     /// States whose links were used: a second use is told so, not "unknown".
     used_states: HashSet<String>,
-    deleting: Vec<(Instant, String)>,
+    /// Associations in ASSOCIATION_DELETING by when they are gone, soonest first: every
+    /// request purges, and that must cost nothing when nothing is due.
+    deleting: BTreeSet<(Instant, String)>,
     next_seq: u64,
     rng: fastrand::Rng,
     activation: Activation,
@@ -300,10 +305,11 @@ impl Store {
             base_url,
             by_seq: BTreeMap::new(),
             seq_by_id: HashMap::new(),
+            by_destination: HashMap::new(),
             tokens: HashMap::new(),
             consent: HashMap::new(),
             used_states: HashSet::new(),
-            deleting: Vec::new(),
+            deleting: BTreeSet::new(),
             next_seq: 0,
             rng,
             activation,
@@ -372,7 +378,7 @@ impl Store {
                 association.consent = self.new_consent(&association);
             }
             if let Phase::Deleting { until } = phase {
-                self.deleting.push((until, association.id.clone()));
+                self.deleting.insert((until, association.id.clone()));
             }
             if seed.managed_things > 0 {
                 let connector_id = catalog
@@ -401,6 +407,10 @@ impl Store {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.seq_by_id.insert(association.id.clone(), seq);
+        self.by_destination
+            .entry(association.destination_id.clone())
+            .or_default()
+            .insert(seq);
         self.by_seq.insert(seq, association);
     }
 
@@ -444,17 +454,21 @@ impl Store {
 
     /// Drops associations whose DELETING period is over (with their token and consent).
     fn purge(&mut self, now: Instant) {
-        if !self.deleting.iter().any(|(until, _)| now >= *until) {
-            return;
-        }
-        let (gone, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deleting)
-            .into_iter()
-            .partition(|(until, _)| now >= *until);
-        self.deleting = still;
-        for (_, id) in gone {
+        while let Some(first) = self.deleting.first()
+            && now >= first.0
+        {
+            let Some((_, id)) = self.deleting.pop_first() else {
+                break;
+            };
             if let Some(seq) = self.seq_by_id.remove(&id)
                 && let Some(association) = self.by_seq.remove(&seq)
             {
+                if let Some(seqs) = self.by_destination.get_mut(&association.destination_id) {
+                    seqs.remove(&seq);
+                    if seqs.is_empty() {
+                        self.by_destination.remove(&association.destination_id);
+                    }
+                }
                 if let Some(token) = association.client_token {
                     self.tokens.remove(&token);
                 }
@@ -547,20 +561,30 @@ impl Store {
     ) -> (Vec<T>, Option<u64>) {
         self.purge(now);
         let timing = self.timing;
-        let mut items = Vec::new();
-        let mut next = None;
-        let matching = self
-            .by_seq
-            .range_mut(start..)
-            .filter(|(_, a)| destination.is_none_or(|d| a.destination_id == d));
-        for (seq, association) in matching {
-            if items.len() == limit {
-                next = Some(*seq);
-                break;
-            }
-            association.advance(now, &timing);
-            items.push(render(association));
-        }
+        // The sequence numbers of the page and the one after it, then the page itself.
+        let seqs: Vec<u64> = match destination {
+            None => self
+                .by_seq
+                .range(start..)
+                .take(limit + 1)
+                .map(|(seq, _)| *seq)
+                .collect(),
+            Some(destination) => self
+                .by_destination
+                .get(destination)
+                .map(|seqs| seqs.range(start..).take(limit + 1).copied().collect())
+                .unwrap_or_default(),
+        };
+        let next = seqs.get(limit).copied();
+        let items = seqs
+            .iter()
+            .take(limit)
+            .filter_map(|seq| {
+                let association = self.by_seq.get_mut(seq)?;
+                association.advance(now, &timing);
+                Some(render(association))
+            })
+            .collect();
         (items, next)
     }
 
@@ -638,7 +662,7 @@ impl Store {
         if let Some(consent) = consent {
             self.consent.remove(&consent.state);
         }
-        self.deleting.push((until, id.to_owned()));
+        self.deleting.insert((until, id.to_owned()));
         Ok(())
     }
 
