@@ -435,7 +435,11 @@ impl Devices {
             let of_account: Vec<&Discovery> = self
                 .discoveries_of
                 .get(account.id)
-                .map(|seqs| seqs.iter().filter_map(|seq| self.discoveries.get(seq)).collect())
+                .map(|seqs| {
+                    seqs.iter()
+                        .filter_map(|seq| self.discoveries.get(seq))
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(running) = of_account.iter().find(|d| d.status(now) == "RUNNING") {
                 return Err(ApiError::Conflict(format!(
@@ -715,8 +719,7 @@ impl Devices {
             // A thing has at most one link: the page is it or nothing.
             (Some(thing), _) => {
                 let link = self.link_of(thing).filter(|(seq, link)| {
-                    *seq >= start
-                        && association.is_none_or(|a| link.account_association_id == a)
+                    *seq >= start && association.is_none_or(|a| link.account_association_id == a)
                 });
                 (link.map(|(_, link)| link).into_iter().collect(), None)
             }
@@ -727,7 +730,11 @@ impl Devices {
                 let mut matching = seqs
                     .range(start..)
                     .filter_map(|seq| self.links.get(seq).map(|link| (*seq, link)));
-                let items = matching.by_ref().take(limit).map(|(_, link)| link).collect();
+                let items = matching
+                    .by_ref()
+                    .take(limit)
+                    .map(|(_, link)| link)
+                    .collect();
                 (items, matching.next().map(|(seq, _)| seq))
             }
             (None, None) => page(&self.links, start, limit, |_| true),
@@ -932,6 +939,20 @@ fn auth_material(association_id: &str, connector_device_id: &str) -> String {
 const MATERIAL_PREFIX: &str = "c2c:";
 const MATERIAL_SEPARATOR: char = ':';
 
+/// The fewest devices a linked account holds without `--devices`: its connector's
+/// catalogue, or the generic ones where it has none.
+pub fn fewest_devices(catalog: &Catalog) -> usize {
+    catalog
+        .connectors
+        .iter()
+        .map(|c| match catalog.devices_of(&c.id).len() {
+            0 => GENERATED_KINDS.len(),
+            n => n,
+        })
+        .min()
+        .unwrap_or(GENERATED_KINDS.len())
+}
+
 /// Devices for a connector without a catalogue (seed files): one of each generated kind.
 fn generic_devices(connector_id: &str) -> Vec<CatalogDevice> {
     GENERATED_KINDS
@@ -1065,5 +1086,41 @@ mod tests {
             assert_eq!(ids.len(), list.len(), "ids are unique");
         }
         assert_eq!(d.account_devices(&catalog, &generic, 0).len(), 6 + 7);
+    }
+
+    #[test]
+    fn links_are_found_by_thing_and_by_association_and_forgotten_when_deregistered() {
+        let (mut d, catalog) = devices(0);
+        let now = Instant::now();
+        let other = Account {
+            id: "a2",
+            ..ACCOUNT
+        };
+        d.seed_registered(&ACCOUNT, 3, &catalog, now).expect("a1");
+        d.seed_registered(&other, 2, &catalog, now).expect("a2");
+        assert_eq!((d.linked_to("a1"), d.linked_to("a2")), (3, 2));
+        let ids = |page: (Vec<&Link>, Option<u64>)| {
+            (
+                page.0
+                    .iter()
+                    .map(|l| l.managed_thing_id.clone())
+                    .collect::<Vec<_>>(),
+                page.1,
+            )
+        };
+        let (first, next) = ids(d.link_page(None, Some("a1"), 0, 2));
+        assert_eq!(first.len(), 2);
+        let (rest, end) = ids(d.link_page(None, Some("a1"), next.expect("more"), 2));
+        assert_eq!((rest.len(), end), (1, None));
+        let thing = first[0].clone();
+        assert_eq!(
+            ids(d.link_page(Some(&thing), None, 0, 10)).0,
+            std::slice::from_ref(&thing)
+        );
+        assert!(d.link_page(Some(&thing), Some("a2"), 0, 10).0.is_empty());
+        d.deregister(&thing, "a1", now).expect("deregister");
+        assert_eq!(d.linked_to("a1"), 2);
+        assert!(d.link_page(Some(&thing), None, 0, 10).0.is_empty());
+        assert_eq!(ids(d.link_page(None, Some("a2"), 0, 10)).0.len(), 2);
     }
 }

@@ -876,6 +876,76 @@ impl Store {
     }
 }
 
+/// `--associations N` with `--things-per-association K`: association number `i` of `n`, as a
+/// seed, the same in every run. Destinations are taken in turn; of every twenty, one has
+/// failed, one has lost its refresh token (failed, on General Authorization), one is in
+/// progress (awaiting consent, on OAuth), the rest have succeeded; those that succeeded (or
+/// expired since) hold `k` registered managed things; every third is tagged.
+pub fn generated_associations(catalog: &Catalog, n: usize, k: usize) -> Vec<SeedAssociation> {
+    use super::fixtures::GeneralAuthorizationName;
+    if catalog.destinations.is_empty() {
+        return Vec::new();
+    }
+    (0..n)
+        .map(|i| {
+            let destination = &catalog.destinations[i % catalog.destinations.len()];
+            let materials = destination.auth_material_names();
+            // A destination offering both takes turns, so both kinds appear.
+            let material = materials
+                .first()
+                .filter(|_| destination.oauth().is_none() || i.is_multiple_of(2))
+                .map(|name| (*name).to_owned());
+            let general = material.is_some();
+            let (state, error_message) = match i % 20 {
+                0 if general => ("ASSOCIATION_FAILED", Some(CONNECTOR_FAILED_MESSAGE)),
+                0 => ("ASSOCIATION_FAILED", Some(DENIED_MESSAGE)),
+                1 if general => ("ASSOCIATION_FAILED", Some(SERVICE_FAILED_MESSAGE)),
+                1 => ("REFRESH_TOKEN_EXPIRED", Some(EXPIRED_MESSAGE)),
+                2 => ("ASSOCIATION_IN_PROGRESS", None),
+                _ => ("ASSOCIATION_SUCCEEDED", None),
+            };
+            let linked = matches!(state, "ASSOCIATION_SUCCEEDED" | "REFRESH_TOKEN_EXPIRED");
+            let tags = i.is_multiple_of(3).then(|| {
+                BTreeMap::from([
+                    ("fleet".to_owned(), format!("fleet-{:02}", i % 10)),
+                    ("source".to_owned(), "generated".to_owned()),
+                ])
+            });
+            SeedAssociation {
+                account_association_id: generated_id(i),
+                connector_destination_id: destination.id.clone(),
+                name: Some(format!("Generated association {i:05}")),
+                description: i
+                    .is_multiple_of(2)
+                    .then(|| format!("Synthetic association number {i} for large accounts")),
+                association_state: state.to_owned(),
+                error_message: error_message.map(Into::into),
+                tags,
+                general_authorization: material.map(|name| GeneralAuthorizationName {
+                    auth_material_name: Some(name),
+                }),
+                managed_things: if linked {
+                    u32::try_from(k).unwrap_or(u32::MAX)
+                } else {
+                    0
+                },
+            }
+        })
+        .collect()
+}
+
+/// 32 hex digits that look like the service's ids but depend only on `i` (splitmix64).
+fn generated_id(i: usize) -> String {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let i = i as u64;
+    format!("{:016x}{:016x}", mix(i << 1), mix((i << 1) | 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1120,5 +1190,73 @@ mod tests {
         let (rest, end) = s.page(None, next.expect("more"), 10, later, |a| a.id.clone());
         assert_eq!(rest, vec![ids[3].clone(), ids[4].clone()]);
         assert_eq!(end, None);
+    }
+
+    #[test]
+    fn pages_of_one_destination_skip_the_others_and_survive_a_purge() {
+        let mut s = store(None);
+        let now = Instant::now();
+        let mut ours = Vec::new();
+        for i in 0..9 {
+            let mut new = request(None, &format!("n{i}"), false);
+            if i % 3 == 0 {
+                new.destination_id = "mine".into();
+            }
+            let (a, _) = s.create(new, now).expect("create");
+            if i % 3 == 0 {
+                ours.push(a.id.clone());
+            }
+        }
+        let ids = |s: &mut Store, start, at| s.page(Some("mine"), start, 2, at, |a| a.id.clone());
+        let (first, next) = ids(&mut s, 0, now);
+        assert_eq!(first, ours[..2]);
+        s.delete(&ours[1], now).expect("delete");
+        let gone = now + Duration::from_millis(50);
+        let (rest, end) = ids(&mut s, next.expect("more"), gone);
+        assert_eq!((rest, end), (vec![ours[2].clone()], None));
+        let (all, _) = ids(&mut s, 0, gone);
+        assert_eq!(all, vec![ours[0].clone(), ours[2].clone()]);
+        assert_eq!(
+            s.page(Some("none"), 0, 2, gone, |a| a.id.clone()),
+            (vec![], None)
+        );
+    }
+
+    #[test]
+    fn generated_associations_are_the_same_every_time_and_fit_the_model() {
+        use crate::fixtures::{Catalog, DEFAULT_FIXTURES, parse};
+        use crate::validate::{self, check};
+        let fixtures = parse(DEFAULT_FIXTURES, "default").expect("parse");
+        let catalog = Catalog::build(&fixtures, 0, "http://127.0.0.1:45678").expect("catalog");
+        let seeds = generated_associations(&catalog, 1_000, 2);
+        let again = generated_associations(&catalog, 1_000, 2);
+        let ids: HashSet<&str> = seeds
+            .iter()
+            .map(|a| a.account_association_id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 1_000, "unique ids");
+        for (a, b) in seeds.iter().zip(&again) {
+            assert_eq!(
+                (&a.account_association_id, &a.name, &a.association_state),
+                (&b.account_association_id, &b.name, &b.association_state)
+            );
+            check(
+                "AccountAssociationId",
+                &a.account_association_id,
+                &validate::ACCOUNT_ASSOCIATION_ID,
+            )
+            .expect("id");
+            if let Some(message) = &a.error_message {
+                assert!(
+                    message
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " -_".contains(c)),
+                    "{message}"
+                );
+            }
+            if let Some(tags) = &a.tags {
+                validate::check_tags(tags).expect("tags");
+            }
+        }
     }
 }
