@@ -45,6 +45,34 @@ pub enum Operation {
     ListManagedThingAccountAssociations,
 }
 
+impl Operation {
+    /// The operation's name in the model (what its quota is named after).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ListCloudConnectors => "ListCloudConnectors",
+            Self::GetCloudConnector(_) => "GetCloudConnector",
+            Self::ListConnectorDestinations => "ListConnectorDestinations",
+            Self::GetConnectorDestination(_) => "GetConnectorDestination",
+            Self::CreateAccountAssociation => "CreateAccountAssociation",
+            Self::GetAccountAssociation(_) => "GetAccountAssociation",
+            Self::ListAccountAssociations => "ListAccountAssociations",
+            Self::UpdateAccountAssociation(_) => "UpdateAccountAssociation",
+            Self::StartAccountAssociationRefresh(_) => "StartAccountAssociationRefresh",
+            Self::DeleteAccountAssociation(_) => "DeleteAccountAssociation",
+            Self::StartDeviceDiscovery => "StartDeviceDiscovery",
+            Self::GetDeviceDiscovery(_) => "GetDeviceDiscovery",
+            Self::ListDeviceDiscoveries => "ListDeviceDiscoveries",
+            Self::ListDiscoveredDevices(_) => "ListDiscoveredDevices",
+            Self::CreateManagedThing => "CreateManagedThing",
+            Self::GetManagedThing(_) => "GetManagedThing",
+            Self::ListManagedThings => "ListManagedThings",
+            Self::RegisterAccountAssociation => "RegisterAccountAssociation",
+            Self::DeregisterAccountAssociation => "DeregisterAccountAssociation",
+            Self::ListManagedThingAccountAssociations => "ListManagedThingAccountAssociations",
+        }
+    }
+}
+
 pub type Query = HashMap<String, String>;
 
 pub fn handle(

@@ -600,10 +600,7 @@ fn list_links(shared: &Shared, query: &Query) -> Result<Response, ApiError> {
         next_token(query),
     )?;
     let store = shared.lock_store();
-    let (items, next) = store.devices.link_page(start, limit, |link| {
-        thing.is_none_or(|t| link.managed_thing_id == t)
-            && association.is_none_or(|a| link.account_association_id == a)
-    });
+    let (items, next) = store.devices.link_page(thing, association, start, limit);
     let items = items
         .into_iter()
         .map(|link| {

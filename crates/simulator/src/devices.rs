@@ -4,7 +4,7 @@
 //! (the link DeleteAccountAssociation waits on). Time-driven like the associations: a
 //! discovery's status is computed from its start when it is read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -215,10 +215,18 @@ pub struct Devices {
     epoch: (Instant, SystemTime),
     discoveries: BTreeMap<u64, Discovery>,
     discovery_seq: HashMap<String, u64>,
+    /// Account association → its CLOUD discoveries' sequence numbers, oldest first: a
+    /// discovery's start and an adoption look at one account's discoveries, not everyone's.
+    discoveries_of: HashMap<String, Vec<u64>>,
     things: BTreeMap<u64, ManagedThing>,
     thing_seq: HashMap<String, u64>,
     /// Links in creation order (pages are cut by sequence number).
     links: BTreeMap<u64, Link>,
+    /// Managed thing → its link (a thing has at most one).
+    link_by_thing: HashMap<String, u64>,
+    /// Account association → its links, so a listing filtered by association and the check
+    /// before a deletion cost that association's links, not every link of the account.
+    links_of: HashMap<String, BTreeSet<u64>>,
     /// (account association, connector device id) → managed thing adopted from it.
     adopted: HashMap<(String, String), String>,
     /// ClientTokens per operation.
@@ -234,9 +242,12 @@ impl Devices {
             epoch: (Instant::now(), SystemTime::now()),
             discoveries: BTreeMap::new(),
             discovery_seq: HashMap::new(),
+            discoveries_of: HashMap::new(),
             things: BTreeMap::new(),
             thing_seq: HashMap::new(),
             links: BTreeMap::new(),
+            link_by_thing: HashMap::new(),
+            links_of: HashMap::new(),
             adopted: HashMap::new(),
             tokens: HashMap::new(),
             next_seq: 0,
@@ -421,23 +432,23 @@ impl Devices {
                     account.id, account.state
                 )));
             }
-            let of_account =
-                |d: &&Discovery| d.account_association_id.as_deref() == Some(account.id);
-            if let Some(running) = self
-                .discoveries
-                .values()
-                .filter(of_account)
-                .find(|d| d.status(now) == "RUNNING")
-            {
+            let of_account: Vec<&Discovery> = self
+                .discoveries_of
+                .get(account.id)
+                .map(|seqs| {
+                    seqs.iter()
+                        .filter_map(|seq| self.discoveries.get(seq))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(running) = of_account.iter().find(|d| d.status(now) == "RUNNING") {
                 return Err(ApiError::Conflict(format!(
                     "Device discovery {} is still RUNNING for AccountAssociation {}",
                     running.id, account.id
                 )));
             }
-            let earlier: Vec<&Discovery> = self
-                .discoveries
-                .values()
-                .filter(of_account)
+            let earlier: Vec<&Discovery> = of_account
+                .into_iter()
                 .filter(|d| d.will_succeed())
                 .collect();
             let previous: HashMap<&str, &DeviceRecord> = earlier
@@ -507,6 +518,12 @@ impl Devices {
         self.remember("discovery", request.client_token, request.fingerprint, &id);
         let seq = self.seq();
         self.discovery_seq.insert(id.clone(), seq);
+        if let Some(account) = &discovery.account_association_id {
+            self.discoveries_of
+                .entry(account.clone())
+                .or_default()
+                .push(seq);
+        }
         self.discoveries.insert(seq, discovery);
         self.discovery(&id)
     }
@@ -560,8 +577,14 @@ impl Devices {
 
     /// The discovered device a DISCOVERED_DEVICE material names, with its discovery.
     fn discovered(&self, material: &str, now: Instant) -> Option<(&Discovery, &DiscoveredDevice)> {
+        // Only discoveries of the account the material names can have found it.
+        let (account, _) = material
+            .strip_prefix(MATERIAL_PREFIX)?
+            .rsplit_once(MATERIAL_SEPARATOR)?;
+        let of_account = self.discoveries_of.get(account)?;
         // The newest discovery that found it describes it best.
-        self.discoveries.values().rev().find_map(|discovery| {
+        of_account.iter().rev().find_map(|seq| {
+            let discovery = self.discoveries.get(seq)?;
             discovery
                 .devices(now)
                 .iter()
@@ -633,15 +656,11 @@ impl Devices {
             thing.provisioning_status = "DISCOVERED";
             thing.source = Some(key.clone());
             self.adopted.insert(key, id.clone());
-            let seq = self.seq();
-            self.links.insert(
-                seq,
-                Link {
-                    managed_thing_id: id.clone(),
-                    account_association_id: account,
-                    status: PRE_ASSOCIATED,
-                },
-            );
+            self.add_link(Link {
+                managed_thing_id: id.clone(),
+                account_association_id: account,
+                status: PRE_ASSOCIATED,
+            });
         }
         self.remember("thing", request.client_token, request.fingerprint, &id);
         let seq = self.seq();
@@ -653,27 +672,73 @@ impl Devices {
     // ---- links ----
 
     fn link_of(&self, thing: &str) -> Option<(u64, &Link)> {
-        self.links
-            .iter()
-            .find(|(_, link)| link.managed_thing_id == thing)
-            .map(|(seq, link)| (*seq, link))
+        let seq = *self.link_by_thing.get(thing)?;
+        self.links.get(&seq).map(|link| (seq, link))
+    }
+
+    fn add_link(&mut self, link: Link) {
+        let seq = self.seq();
+        self.link_by_thing
+            .insert(link.managed_thing_id.clone(), seq);
+        self.links_of
+            .entry(link.account_association_id.clone())
+            .or_default()
+            .insert(seq);
+        self.links.insert(seq, link);
+    }
+
+    fn remove_link(&mut self, seq: u64) {
+        let Some(link) = self.links.remove(&seq) else {
+            return;
+        };
+        self.link_by_thing.remove(&link.managed_thing_id);
+        if let Some(seqs) = self.links_of.get_mut(&link.account_association_id) {
+            seqs.remove(&seq);
+            if seqs.is_empty() {
+                self.links_of.remove(&link.account_association_id);
+            }
+        }
     }
 
     /// How many managed things are linked to this account association.
     pub fn linked_to(&self, association: &str) -> usize {
-        self.links
-            .values()
-            .filter(|link| link.account_association_id == association)
-            .count()
+        self.links_of.get(association).map_or(0, BTreeSet::len)
     }
 
+    /// One page of links from sequence `start`, of one managed thing and/or one account
+    /// association: through the indexes, so a page costs its own size (and a log), however
+    /// many links the account holds.
     pub fn link_page(
         &self,
+        thing: Option<&str>,
+        association: Option<&str>,
         start: u64,
         limit: usize,
-        keep: impl Fn(&Link) -> bool,
     ) -> (Vec<&Link>, Option<u64>) {
-        page(&self.links, start, limit, keep)
+        match (thing, association) {
+            // A thing has at most one link: the page is it or nothing.
+            (Some(thing), _) => {
+                let link = self.link_of(thing).filter(|(seq, link)| {
+                    *seq >= start && association.is_none_or(|a| link.account_association_id == a)
+                });
+                (link.map(|(_, link)| link).into_iter().collect(), None)
+            }
+            (None, Some(association)) => {
+                let Some(seqs) = self.links_of.get(association) else {
+                    return (Vec::new(), None);
+                };
+                let mut matching = seqs
+                    .range(start..)
+                    .filter_map(|seq| self.links.get(seq).map(|link| (*seq, link)));
+                let items = matching
+                    .by_ref()
+                    .take(limit)
+                    .map(|(_, link)| link)
+                    .collect();
+                (items, matching.next().map(|(seq, _)| seq))
+            }
+            (None, None) => page(&self.links, start, limit, |_| true),
+        }
     }
 
     /// RegisterAccountAssociation: the thing must come from a device the discovery (of this
@@ -730,17 +795,11 @@ impl Devices {
                     link.status = ASSOCIATED;
                 }
             }
-            None => {
-                let seq = self.seq();
-                self.links.insert(
-                    seq,
-                    Link {
-                        managed_thing_id: thing_id.to_owned(),
-                        account_association_id: association_id.to_owned(),
-                        status: ASSOCIATED,
-                    },
-                );
-            }
+            None => self.add_link(Link {
+                managed_thing_id: thing_id.to_owned(),
+                account_association_id: association_id.to_owned(),
+                status: ASSOCIATED,
+            }),
         }
         let thing = self.thing_mut(thing_id)?;
         thing.provisioning_status = "ACTIVATED";
@@ -766,7 +825,7 @@ impl Devices {
                 )));
             }
         };
-        self.links.remove(&seq);
+        self.remove_link(seq);
         let thing = self.thing_mut(thing_id)?;
         thing.provisioning_status = "UNASSOCIATED";
         thing.updated_at = now;
@@ -872,7 +931,26 @@ fn connector_device_id(association_id: &str, index: usize) -> String {
 
 /// What CreateManagedThing takes (with DISCOVERED_DEVICE) to adopt a discovered device.
 fn auth_material(association_id: &str, connector_device_id: &str) -> String {
-    format!("c2c:{association_id}:{connector_device_id}")
+    format!("{MATERIAL_PREFIX}{association_id}{MATERIAL_SEPARATOR}{connector_device_id}")
+}
+
+/// The parts of [`auth_material`]; connector device ids are hex, so the last separator
+/// ends the association id (whatever a seed's ids hold).
+const MATERIAL_PREFIX: &str = "c2c:";
+const MATERIAL_SEPARATOR: char = ':';
+
+/// The fewest devices a linked account holds without `--devices`: its connector's
+/// catalogue, or the generic ones where it has none.
+pub fn fewest_devices(catalog: &Catalog) -> usize {
+    catalog
+        .connectors
+        .iter()
+        .map(|c| match catalog.devices_of(&c.id).len() {
+            0 => GENERATED_KINDS.len(),
+            n => n,
+        })
+        .min()
+        .unwrap_or(GENERATED_KINDS.len())
 }
 
 /// Devices for a connector without a catalogue (seed files): one of each generated kind.
@@ -1008,5 +1086,41 @@ mod tests {
             assert_eq!(ids.len(), list.len(), "ids are unique");
         }
         assert_eq!(d.account_devices(&catalog, &generic, 0).len(), 6 + 7);
+    }
+
+    #[test]
+    fn links_are_found_by_thing_and_by_association_and_forgotten_when_deregistered() {
+        let (mut d, catalog) = devices(0);
+        let now = Instant::now();
+        let other = Account {
+            id: "a2",
+            ..ACCOUNT
+        };
+        d.seed_registered(&ACCOUNT, 3, &catalog, now).expect("a1");
+        d.seed_registered(&other, 2, &catalog, now).expect("a2");
+        assert_eq!((d.linked_to("a1"), d.linked_to("a2")), (3, 2));
+        let ids = |page: (Vec<&Link>, Option<u64>)| {
+            (
+                page.0
+                    .iter()
+                    .map(|l| l.managed_thing_id.clone())
+                    .collect::<Vec<_>>(),
+                page.1,
+            )
+        };
+        let (first, next) = ids(d.link_page(None, Some("a1"), 0, 2));
+        assert_eq!(first.len(), 2);
+        let (rest, end) = ids(d.link_page(None, Some("a1"), next.expect("more"), 2));
+        assert_eq!((rest.len(), end), (1, None));
+        let thing = first[0].clone();
+        assert_eq!(
+            ids(d.link_page(Some(&thing), None, 0, 10)).0,
+            std::slice::from_ref(&thing)
+        );
+        assert!(d.link_page(Some(&thing), Some("a2"), 0, 10).0.is_empty());
+        d.deregister(&thing, "a1", now).expect("deregister");
+        assert_eq!(d.linked_to("a1"), 2);
+        assert!(d.link_page(Some(&thing), None, 0, 10).0.is_empty());
+        assert_eq!(ids(d.link_page(None, Some("a2"), 0, 10)).0.len(), 2);
     }
 }

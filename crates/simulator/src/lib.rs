@@ -45,6 +45,18 @@ pub struct SimConfig {
     /// Number of generated connector destinations to add (`Generated destination 00042`…).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub destinations: usize,
+    /// Number of generated account associations to add, spread over the destinations
+    /// (`Generated association 00042`…, ids fixed by number): mostly ASSOCIATION_SUCCEEDED,
+    /// one in twenty each ASSOCIATION_FAILED, REFRESH_TOKEN_EXPIRED (FAILED on General
+    /// Authorization destinations) and ASSOCIATION_IN_PROGRESS, with error messages where
+    /// the state has one; every third tagged.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub associations: usize,
+    /// Managed things registered with every generated association that has succeeded (or
+    /// whose refresh token expired since), adopted from a discovery of its account's devices
+    /// (--devices is raised where an account holds fewer).
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub things_per_association: usize,
     /// Extra latency added to every API request, in milliseconds, before it is handled. As
     /// behind the real service's front door, a client that gives up meanwhile does not cancel
     /// the request (its connection is not read until the answer is written).
@@ -61,6 +73,11 @@ pub struct SimConfig {
     /// Every Nth API request fails with 429 ThrottlingException (0 = never).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub throttle_every: u64,
+    /// Most requests per second of each operation (a token bucket per operation holding a
+    /// second's worth); requests beyond it fail with 429 ThrottlingException, as past the
+    /// service's quotas.
+    #[arg(long, value_name = "R", value_parser = parse_max_rps)]
+    pub max_rps: Option<f64>,
     /// Seed for injected faults and generated ids, for reproducible runs.
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
@@ -116,6 +133,16 @@ fn positive_ms(raw: &str) -> Result<u64, String> {
     }
 }
 
+fn parse_max_rps(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        Ok(rate) => Err(format!(
+            "must be a positive number of requests per second, got {rate}"
+        )),
+        Err(_) => Err(format!("{raw:?} is not a number")),
+    }
+}
+
 fn parse_rate(raw: &str) -> Result<f64, String> {
     let rate: f64 = raw
         .parse()
@@ -133,10 +160,13 @@ impl Default for SimConfig {
             port: 0,
             seed: None,
             destinations: 0,
+            associations: 0,
+            things_per_association: 0,
             latency_ms: 0,
             reply_delay_ms: 0,
             fail_rate: 0.0,
             throttle_every: 0,
+            max_rps: None,
             fault_seed: None,
             activate_fail_rate: 0.0,
             approve_after_ms: 1500,
@@ -259,16 +289,26 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         expire_after: config.expire_after_ms.map(Duration::from_millis),
         delete_after: Duration::from_millis(config.delete_after_ms),
     };
+    // Every generated association's account must hold the managed things it gets.
+    let per_account = config.devices.max(
+        config
+            .things_per_association
+            .saturating_sub(devices::fewest_devices(&catalog)),
+    );
     let devices = devices::Devices::new(
         devices::DeviceConfig {
-            per_account: config.devices,
+            per_account,
             discovery_time: Duration::from_millis(config.discovery_ms),
             fail_rate: config.discovery_fail_rate,
         },
         seed_rng.fork(),
     );
     let mut store = store::Store::new(timing, endpoint, store_rng, activation, devices);
-    store.seed(&fixtures.account_associations, &catalog, Instant::now())?;
+    let now = Instant::now();
+    store.seed(&fixtures.account_associations, &catalog, now)?;
+    let generated =
+        store::generated_associations(&catalog, config.associations, config.things_per_association);
+    store.seed(&generated, &catalog, now)?;
 
     let shared = Arc::new(server::Shared {
         catalog,
@@ -280,6 +320,7 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
             fault_rng,
         )
         .with_reply_delay(Duration::from_millis(config.reply_delay_ms)),
+        rate_limit: config.max_rps.map(server::RateLimit::new),
     });
     let (stop, stopped) = watch::channel(false);
     let limits = http::Limits {
@@ -349,6 +390,19 @@ mod tests {
         body: &str,
         patience: Duration,
     ) -> Option<(u16, serde_json::Value)> {
+        call_with_head(addr, method, path, body, patience)
+            .await
+            .map(|(status, _, body)| (status, body))
+    }
+
+    /// [`call`], also handing back the reply's head (status line and headers, lowercased).
+    async fn call_with_head(
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        body: &str,
+        patience: Duration,
+    ) -> Option<(u16, String, serde_json::Value)> {
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {AUTH}\r\n\
@@ -372,7 +426,31 @@ mod tests {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .expect("status");
-        Some((status, serde_json::from_str(body).expect("JSON body")))
+        let body = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+        Some((status, head.to_ascii_lowercase(), body))
+    }
+
+    const PATIENT: Duration = Duration::from_secs(20);
+
+    /// Every item of a listing, following NextToken (`path` has a query already).
+    async fn list_all(addr: SocketAddr, path: &str) -> Vec<serde_json::Value> {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page_path = match &token {
+                Some(token) => format!("{path}&NextToken={token}"),
+                None => path.to_owned(),
+            };
+            let (status, page) = call(addr, "GET", &page_path, "", PATIENT)
+                .await
+                .expect("list");
+            assert_eq!(status, 200, "{page}");
+            items.extend(page["Items"].as_array().expect("Items").iter().cloned());
+            token = page["NextToken"].as_str().map(str::to_owned);
+            if token.is_none() {
+                return items;
+            }
+        }
     }
 
     fn ids_named(list: &serde_json::Value, name: &str) -> Vec<String> {
@@ -465,5 +543,298 @@ mod tests {
             .expect("read");
         assert!(reply.starts_with(b"HTTP/1.1 "));
         sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_client_token_makes_one_association_even_when_retries_race_a_held_reply() {
+        let delay = Duration::from_millis(400);
+        let sim = start(SimConfig {
+            reply_delay_ms: delay.as_millis() as u64,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start simulator");
+        let create = |name: &str| {
+            format!(
+                r#"{{"ClientToken":"race-token-1","ConnectorDestinationId":"brightlight-api-key","Name":"{name}","GeneralAuthorization":{{"AuthMaterialName":"api-key"}}}}"#
+            )
+        };
+        let body = create("Raced");
+        let started = Instant::now();
+        let replies = futures::future::join_all(
+            (0..8).map(|_| call(sim.addr, "POST", "/account-associations", &body, PATIENT)),
+        )
+        .await;
+        // The replies are held side by side, not one after another behind a lock.
+        assert!(
+            started.elapsed() < delay * 4,
+            "8 held replies took {:?}",
+            started.elapsed()
+        );
+        let ids: std::collections::BTreeSet<String> = replies
+            .into_iter()
+            .map(|reply| {
+                let (status, body) = reply.expect("reply");
+                assert_eq!(status, 201, "{body}");
+                body["AccountAssociationId"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            ids.len(),
+            1,
+            "the same association for every retry: {ids:?}"
+        );
+        let listed = list_all(sim.addr, "/account-associations?MaxResults=100").await;
+        assert_eq!(
+            listed.iter().filter(|item| item["Name"] == "Raced").count(),
+            1
+        );
+
+        // The same token with other parameters: ConflictException in the service's shape.
+        let (status, head, body) = call_with_head(
+            sim.addr,
+            "POST",
+            "/account-associations",
+            &create("Other name"),
+            PATIENT,
+        )
+        .await
+        .expect("conflict");
+        assert_eq!(status, 409, "{body}");
+        assert!(
+            head.contains("\r\nx-amzn-errortype: conflictexception"),
+            "{head}"
+        );
+        assert!(
+            body["Message"]
+                .as_str()
+                .is_some_and(|m| m.contains("race-token-1")),
+            "{body}"
+        );
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_general_authorization_destination_takes_thousands_of_associations() {
+        let sim = start(SimConfig {
+            approve_after_ms: 0,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start simulator");
+        const COUNT: usize = 2_500;
+        let mut ids = std::collections::BTreeSet::new();
+        for i in 0..COUNT {
+            let body = format!(
+                r#"{{"ClientToken":"ga-row-{i}","ConnectorDestinationId":"brightlight-api-key","Name":"GA row {i}","GeneralAuthorization":{{"AuthMaterialName":"api-key"}}}}"#
+            );
+            let (status, created) = call(sim.addr, "POST", "/account-associations", &body, PATIENT)
+                .await
+                .expect("create");
+            assert_eq!(status, 201, "row {i}: {created}");
+            ids.insert(
+                created["AccountAssociationId"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned(),
+            );
+        }
+        assert_eq!(ids.len(), COUNT);
+        let listed = list_all(
+            sim.addr,
+            "/account-associations?ConnectorDestinationId=brightlight-api-key&MaxResults=100",
+        )
+        .await;
+        let rows: Vec<_> = listed
+            .iter()
+            .filter(|item| {
+                item["Name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("GA row "))
+            })
+            .collect();
+        assert_eq!(rows.len(), COUNT);
+        assert!(
+            rows.iter()
+                .all(|item| item["AssociationState"] == "ASSOCIATION_SUCCEEDED"),
+            "every one linked"
+        );
+        sim.shutdown().await;
+    }
+
+    fn is_throttled(reply: &Option<(u16, String, serde_json::Value)>) -> bool {
+        reply.as_ref().is_some_and(|(status, head, body)| {
+            *status == 429
+                && head.contains("\r\nx-amzn-errortype: throttlingexception")
+                && body["Message"].is_string()
+        })
+    }
+
+    #[tokio::test]
+    async fn max_rps_throttles_requests_beyond_the_rate_and_lets_them_through_after() {
+        let sim = start(SimConfig {
+            max_rps: Some(5.0),
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start simulator");
+        let list = || call_with_head(sim.addr, "GET", "/account-associations", "", PATIENT);
+        let started = Instant::now();
+        let mut throttled = 0;
+        for _ in 0..20 {
+            let reply = list().await;
+            if is_throttled(&reply) {
+                throttled += 1;
+            } else {
+                assert_eq!(reply.map(|(status, ..)| status), Some(200));
+            }
+        }
+        // A second's worth at once, plus what refilled meanwhile.
+        let refilled = (started.elapsed().as_secs_f64() * 5.0).ceil() as usize;
+        assert!(
+            20 - throttled <= 5 + refilled,
+            "{} of 20 passed in {:?}",
+            20 - throttled,
+            started.elapsed()
+        );
+        // Another operation has its own quota.
+        let (status, ..) = call_with_head(sim.addr, "GET", "/connector-destinations", "", PATIENT)
+            .await
+            .expect("destinations");
+        assert_eq!(status, 200);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(!is_throttled(&list().await), "refilled after a pause");
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn throttle_every_refuses_every_nth_request_in_the_service_shape() {
+        let sim = start(SimConfig {
+            throttle_every: 3,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start simulator");
+        let mut pattern = Vec::new();
+        for _ in 0..6 {
+            let reply = call_with_head(sim.addr, "GET", "/account-associations", "", PATIENT).await;
+            pattern.push(is_throttled(&reply));
+        }
+        assert_eq!(pattern, [false, false, true, false, false, true]);
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn generated_associations_are_listed_with_their_states_tags_and_managed_things() {
+        let config = SimConfig {
+            associations: 300,
+            things_per_association: 8,
+            approve_after_ms: 60_000,
+            ..SimConfig::default()
+        };
+        let sim = start(config.clone()).await.expect("start simulator");
+        let listed = list_all(sim.addr, "/account-associations?MaxResults=50").await;
+        let generated: Vec<_> = listed
+            .iter()
+            .filter(|item| {
+                item["Name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Generated association "))
+            })
+            .collect();
+        assert_eq!(generated.len(), 300);
+        let in_state = |state: &str| {
+            generated
+                .iter()
+                .filter(|item| item["AssociationState"] == state)
+                .count()
+        };
+        assert_eq!(in_state("ASSOCIATION_SUCCEEDED"), 300 * 17 / 20);
+        assert_eq!(in_state("ASSOCIATION_IN_PROGRESS"), 15);
+        assert_eq!(
+            in_state("ASSOCIATION_FAILED") + in_state("REFRESH_TOKEN_EXPIRED"),
+            30
+        );
+        assert!(
+            generated
+                .iter()
+                .filter(|item| item["AssociationState"] == "ASSOCIATION_FAILED")
+                .all(|item| item["ErrorMessage"].is_string())
+        );
+        let destinations: std::collections::BTreeSet<_> = generated
+            .iter()
+            .map(|item| item["ConnectorDestinationId"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(destinations.len(), 7, "spread over every destination");
+
+        let id_of = |item: &serde_json::Value| {
+            item["AccountAssociationId"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        };
+        let first = id_of(generated[0]);
+        let (status, got) = call(
+            sim.addr,
+            "GET",
+            &format!("/account-associations/{first}"),
+            "",
+            PATIENT,
+        )
+        .await
+        .expect("get");
+        assert_eq!(status, 200);
+        assert_eq!(got["Tags"]["source"], "generated", "{got}");
+
+        let succeeded = generated
+            .iter()
+            .find(|item| item["AssociationState"] == "ASSOCIATION_SUCCEEDED")
+            .map(|item| id_of(item))
+            .expect("a succeeded one");
+        let links = list_all(
+            sim.addr,
+            &format!("/managed-thing-associations?AccountAssociationId={succeeded}&MaxResults=3"),
+        )
+        .await;
+        assert_eq!(links.len(), 8, "{links:?}");
+        let thing = links[0]["ManagedThingId"].as_str().expect("thing");
+        let (status, thing) = call(
+            sim.addr,
+            "GET",
+            &format!("/managed-things/{thing}"),
+            "",
+            PATIENT,
+        )
+        .await
+        .expect("thing");
+        assert_eq!(status, 200);
+        assert_eq!(thing["ProvisioningStatus"], "ACTIVATED");
+        let in_progress = generated
+            .iter()
+            .find(|item| item["AssociationState"] == "ASSOCIATION_IN_PROGRESS")
+            .map(|item| id_of(item))
+            .expect("one in progress");
+        let none = list_all(
+            sim.addr,
+            &format!("/managed-thing-associations?AccountAssociationId={in_progress}&MaxResults=3"),
+        )
+        .await;
+        assert!(none.is_empty());
+        sim.shutdown().await;
+
+        // The same flags make the same ids and names.
+        let again = start(config).await.expect("start again");
+        let relisted = list_all(again.addr, "/account-associations?MaxResults=50").await;
+        let names_and_ids = |items: &[serde_json::Value]| -> Vec<(String, String)> {
+            items
+                .iter()
+                .map(|item| (id_of(item), item["Name"].to_string()))
+                .collect()
+        };
+        assert_eq!(names_and_ids(&relisted), names_and_ids(&listed));
+        again.shutdown().await;
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -84,11 +84,62 @@ impl Faults {
     }
 }
 
+/// `--max-rps`: one token bucket per operation (the service's quotas are per API), holding
+/// up to one second's worth of requests and refilled continuously; a request that finds its
+/// bucket empty is answered ThrottlingException. Written by hand: a dozen lines, where a
+/// rate-limiting crate would bring its own clock and async machinery to a synchronous check.
+pub struct RateLimit {
+    per_second: f64,
+    buckets: Mutex<HashMap<&'static str, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimit {
+    pub fn new(per_second: f64) -> Self {
+        Self {
+            per_second,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The most requests of one operation that may arrive at once.
+    fn burst(&self) -> f64 {
+        self.per_second.max(1.0)
+    }
+
+    /// Takes a token from `operation`'s bucket at `now`, or says why it cannot.
+    fn admit(&self, operation: &'static str, now: Instant) -> Result<(), ApiError> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = buckets.entry(operation).or_insert(Bucket {
+            tokens: self.burst(),
+            at: now,
+        });
+        let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * self.per_second;
+        bucket.tokens = (bucket.tokens + refill).min(self.burst());
+        bucket.at = bucket.at.max(now);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(ApiError::Throttling(format!(
+                "Rate exceeded for {operation} (simulated: --max-rps {})",
+                self.per_second
+            )))
+        }
+    }
+}
+
 /// Everything the handlers share.
 pub struct Shared {
     pub catalog: Catalog,
     pub store: Mutex<Store>,
     pub faults: Faults,
+    /// `--max-rps`, when set.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Shared {
@@ -148,6 +199,11 @@ async fn handle(shared: &Shared, request: Request) -> Response {
     };
     if let Some(fault) = shared.faults.roll() {
         return fault.into_response();
+    }
+    if let Some(limit) = &shared.rate_limit
+        && let Err(throttled) = limit.admit(operation.name(), Instant::now())
+    {
+        return throttled.into_response();
     }
     let body = body_bytes(body).await;
     let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
@@ -354,6 +410,46 @@ mod tests {
             route(&Method::GET, "/account-associations/%ff"),
             Err(ApiError::Validation(_))
         ));
+    }
+
+    #[test]
+    fn max_rps_refuses_what_exceeds_the_rate_per_operation_and_refills() {
+        let limit = RateLimit::new(4.0);
+        let t0 = Instant::now();
+        let kinds = |at: Instant, operation: &'static str, n: usize| {
+            (0..n)
+                .map(|_| limit.admit(operation, at).err().map(|e| e.error_type()))
+                .collect::<Vec<_>>()
+        };
+        // A second's worth at once, then the fifth is refused.
+        assert_eq!(
+            kinds(t0, "CreateAccountAssociation", 5),
+            [None, None, None, None, Some("ThrottlingException")]
+        );
+        // Another operation has its own bucket.
+        assert_eq!(kinds(t0, "GetAccountAssociation", 1), [None]);
+        // A quarter of a second later, one more request fits (4 per second), not two.
+        let later = t0 + Duration::from_millis(250);
+        assert_eq!(
+            kinds(later, "CreateAccountAssociation", 2),
+            [None, Some("ThrottlingException")]
+        );
+        // After a long pause the bucket holds a second's worth again, no more.
+        let much_later = t0 + Duration::from_secs(60);
+        assert_eq!(
+            kinds(much_later, "CreateAccountAssociation", 5)
+                .iter()
+                .filter(|k| k.is_none())
+                .count(),
+            4
+        );
+        // Under one per second, a single request still passes at a time.
+        let slow = RateLimit::new(0.5);
+        assert!(slow.admit("ListAccountAssociations", t0).is_ok());
+        let err = slow
+            .admit("ListAccountAssociations", t0)
+            .expect_err("the bucket holds one");
+        assert_eq!(err.status(), axum::http::StatusCode::TOO_MANY_REQUESTS);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! race with shutdown. The consent chain (third-party page → callback) moves an association
 //! only at its end, through [`Store::settle`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::devices::{self, Account, Devices};
@@ -274,12 +274,17 @@ pub struct Store {
     /// even when associations are created or deleted in between.
     by_seq: BTreeMap<u64, Association>,
     seq_by_id: HashMap<String, u64>,
+    /// Destination → its associations' sequence numbers, so a listing filtered by
+    /// destination costs its page (and a log), not a scan of every association.
+    by_destination: HashMap<String, BTreeSet<u64>>,
     tokens: HashMap<String, TokenRecord>,
     /// Live consent states and their associations.
     consent: HashMap<String, String>,
     /// States whose links were used: a second use is told so, not "unknown".
     used_states: HashSet<String>,
-    deleting: Vec<(Instant, String)>,
+    /// Associations in ASSOCIATION_DELETING by when they are gone, soonest first: every
+    /// request purges, and that must cost nothing when nothing is due.
+    deleting: BTreeSet<(Instant, String)>,
     next_seq: u64,
     rng: fastrand::Rng,
     activation: Activation,
@@ -300,10 +305,11 @@ impl Store {
             base_url,
             by_seq: BTreeMap::new(),
             seq_by_id: HashMap::new(),
+            by_destination: HashMap::new(),
             tokens: HashMap::new(),
             consent: HashMap::new(),
             used_states: HashSet::new(),
-            deleting: Vec::new(),
+            deleting: BTreeSet::new(),
             next_seq: 0,
             rng,
             activation,
@@ -372,7 +378,7 @@ impl Store {
                 association.consent = self.new_consent(&association);
             }
             if let Phase::Deleting { until } = phase {
-                self.deleting.push((until, association.id.clone()));
+                self.deleting.insert((until, association.id.clone()));
             }
             if seed.managed_things > 0 {
                 let connector_id = catalog
@@ -401,6 +407,10 @@ impl Store {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.seq_by_id.insert(association.id.clone(), seq);
+        self.by_destination
+            .entry(association.destination_id.clone())
+            .or_default()
+            .insert(seq);
         self.by_seq.insert(seq, association);
     }
 
@@ -444,17 +454,21 @@ impl Store {
 
     /// Drops associations whose DELETING period is over (with their token and consent).
     fn purge(&mut self, now: Instant) {
-        if !self.deleting.iter().any(|(until, _)| now >= *until) {
-            return;
-        }
-        let (gone, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deleting)
-            .into_iter()
-            .partition(|(until, _)| now >= *until);
-        self.deleting = still;
-        for (_, id) in gone {
+        while let Some(first) = self.deleting.first()
+            && now >= first.0
+        {
+            let Some((_, id)) = self.deleting.pop_first() else {
+                break;
+            };
             if let Some(seq) = self.seq_by_id.remove(&id)
                 && let Some(association) = self.by_seq.remove(&seq)
             {
+                if let Some(seqs) = self.by_destination.get_mut(&association.destination_id) {
+                    seqs.remove(&seq);
+                    if seqs.is_empty() {
+                        self.by_destination.remove(&association.destination_id);
+                    }
+                }
                 if let Some(token) = association.client_token {
                     self.tokens.remove(&token);
                 }
@@ -547,20 +561,30 @@ impl Store {
     ) -> (Vec<T>, Option<u64>) {
         self.purge(now);
         let timing = self.timing;
-        let mut items = Vec::new();
-        let mut next = None;
-        let matching = self
-            .by_seq
-            .range_mut(start..)
-            .filter(|(_, a)| destination.is_none_or(|d| a.destination_id == d));
-        for (seq, association) in matching {
-            if items.len() == limit {
-                next = Some(*seq);
-                break;
-            }
-            association.advance(now, &timing);
-            items.push(render(association));
-        }
+        // The sequence numbers of the page and the one after it, then the page itself.
+        let seqs: Vec<u64> = match destination {
+            None => self
+                .by_seq
+                .range(start..)
+                .take(limit + 1)
+                .map(|(seq, _)| *seq)
+                .collect(),
+            Some(destination) => self
+                .by_destination
+                .get(destination)
+                .map(|seqs| seqs.range(start..).take(limit + 1).copied().collect())
+                .unwrap_or_default(),
+        };
+        let next = seqs.get(limit).copied();
+        let items = seqs
+            .iter()
+            .take(limit)
+            .filter_map(|seq| {
+                let association = self.by_seq.get_mut(seq)?;
+                association.advance(now, &timing);
+                Some(render(association))
+            })
+            .collect();
         (items, next)
     }
 
@@ -638,7 +662,7 @@ impl Store {
         if let Some(consent) = consent {
             self.consent.remove(&consent.state);
         }
-        self.deleting.push((until, id.to_owned()));
+        self.deleting.insert((until, id.to_owned()));
         Ok(())
     }
 
@@ -850,6 +874,76 @@ impl Store {
         self.retire_consent(consent);
         self.get(id, now)
     }
+}
+
+/// `--associations N` with `--things-per-association K`: association number `i` of `n`, as a
+/// seed, the same in every run. Destinations are taken in turn; of every twenty, one has
+/// failed, one has lost its refresh token (failed, on General Authorization), one is in
+/// progress (awaiting consent, on OAuth), the rest have succeeded; those that succeeded (or
+/// expired since) hold `k` registered managed things; every third is tagged.
+pub fn generated_associations(catalog: &Catalog, n: usize, k: usize) -> Vec<SeedAssociation> {
+    use super::fixtures::GeneralAuthorizationName;
+    if catalog.destinations.is_empty() {
+        return Vec::new();
+    }
+    (0..n)
+        .map(|i| {
+            let destination = &catalog.destinations[i % catalog.destinations.len()];
+            let materials = destination.auth_material_names();
+            // A destination offering both takes turns, so both kinds appear.
+            let material = materials
+                .first()
+                .filter(|_| destination.oauth().is_none() || i.is_multiple_of(2))
+                .map(|name| (*name).to_owned());
+            let general = material.is_some();
+            let (state, error_message) = match i % 20 {
+                0 if general => ("ASSOCIATION_FAILED", Some(CONNECTOR_FAILED_MESSAGE)),
+                0 => ("ASSOCIATION_FAILED", Some(DENIED_MESSAGE)),
+                1 if general => ("ASSOCIATION_FAILED", Some(SERVICE_FAILED_MESSAGE)),
+                1 => ("REFRESH_TOKEN_EXPIRED", Some(EXPIRED_MESSAGE)),
+                2 => ("ASSOCIATION_IN_PROGRESS", None),
+                _ => ("ASSOCIATION_SUCCEEDED", None),
+            };
+            let linked = matches!(state, "ASSOCIATION_SUCCEEDED" | "REFRESH_TOKEN_EXPIRED");
+            let tags = i.is_multiple_of(3).then(|| {
+                BTreeMap::from([
+                    ("fleet".to_owned(), format!("fleet-{:02}", i % 10)),
+                    ("source".to_owned(), "generated".to_owned()),
+                ])
+            });
+            SeedAssociation {
+                account_association_id: generated_id(i),
+                connector_destination_id: destination.id.clone(),
+                name: Some(format!("Generated association {i:05}")),
+                description: i
+                    .is_multiple_of(2)
+                    .then(|| format!("Synthetic association number {i} for large accounts")),
+                association_state: state.to_owned(),
+                error_message: error_message.map(Into::into),
+                tags,
+                general_authorization: material.map(|name| GeneralAuthorizationName {
+                    auth_material_name: Some(name),
+                }),
+                managed_things: if linked {
+                    u32::try_from(k).unwrap_or(u32::MAX)
+                } else {
+                    0
+                },
+            }
+        })
+        .collect()
+}
+
+/// 32 hex digits that look like the service's ids but depend only on `i` (splitmix64).
+fn generated_id(i: usize) -> String {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let i = i as u64;
+    format!("{:016x}{:016x}", mix(i << 1), mix((i << 1) | 1))
 }
 
 #[cfg(test)]
@@ -1096,5 +1190,73 @@ mod tests {
         let (rest, end) = s.page(None, next.expect("more"), 10, later, |a| a.id.clone());
         assert_eq!(rest, vec![ids[3].clone(), ids[4].clone()]);
         assert_eq!(end, None);
+    }
+
+    #[test]
+    fn pages_of_one_destination_skip_the_others_and_survive_a_purge() {
+        let mut s = store(None);
+        let now = Instant::now();
+        let mut ours = Vec::new();
+        for i in 0..9 {
+            let mut new = request(None, &format!("n{i}"), false);
+            if i % 3 == 0 {
+                new.destination_id = "mine".into();
+            }
+            let (a, _) = s.create(new, now).expect("create");
+            if i % 3 == 0 {
+                ours.push(a.id.clone());
+            }
+        }
+        let ids = |s: &mut Store, start, at| s.page(Some("mine"), start, 2, at, |a| a.id.clone());
+        let (first, next) = ids(&mut s, 0, now);
+        assert_eq!(first, ours[..2]);
+        s.delete(&ours[1], now).expect("delete");
+        let gone = now + Duration::from_millis(50);
+        let (rest, end) = ids(&mut s, next.expect("more"), gone);
+        assert_eq!((rest, end), (vec![ours[2].clone()], None));
+        let (all, _) = ids(&mut s, 0, gone);
+        assert_eq!(all, vec![ours[0].clone(), ours[2].clone()]);
+        assert_eq!(
+            s.page(Some("none"), 0, 2, gone, |a| a.id.clone()),
+            (vec![], None)
+        );
+    }
+
+    #[test]
+    fn generated_associations_are_the_same_every_time_and_fit_the_model() {
+        use crate::fixtures::{Catalog, DEFAULT_FIXTURES, parse};
+        use crate::validate::{self, check};
+        let fixtures = parse(DEFAULT_FIXTURES, "default").expect("parse");
+        let catalog = Catalog::build(&fixtures, 0, "http://127.0.0.1:45678").expect("catalog");
+        let seeds = generated_associations(&catalog, 1_000, 2);
+        let again = generated_associations(&catalog, 1_000, 2);
+        let ids: HashSet<&str> = seeds
+            .iter()
+            .map(|a| a.account_association_id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 1_000, "unique ids");
+        for (a, b) in seeds.iter().zip(&again) {
+            assert_eq!(
+                (&a.account_association_id, &a.name, &a.association_state),
+                (&b.account_association_id, &b.name, &b.association_state)
+            );
+            check(
+                "AccountAssociationId",
+                &a.account_association_id,
+                &validate::ACCOUNT_ASSOCIATION_ID,
+            )
+            .expect("id");
+            if let Some(message) = &a.error_message {
+                assert!(
+                    message
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " -_".contains(c)),
+                    "{message}"
+                );
+            }
+            if let Some(tags) = &a.tags {
+                validate::check_tags(tags).expect("tags");
+            }
+        }
     }
 }
