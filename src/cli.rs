@@ -191,6 +191,9 @@ Examples:
       extension, mode 0600) has each row's id, ARN, state and error.
   iotmi-onboard batch fleet.csv --wait --wait-timeout 1h
       Then follow the rows awaiting consent until their owners approve.
+  iotmi-onboard batch fleet.csv --adopt all
+      Then discover each succeeded row's devices and adopt them all (implies --discover and
+      following rows until final).
   iotmi-onboard batch fleet.csv
       Again after a kill or a dropped session: rows already made are reported as such and
       never made twice (each row's ClientToken comes from the batch journal's seed and the
@@ -331,6 +334,13 @@ pub struct BatchArgs {
     /// can link their account).
     #[arg(long, requires = "results")]
     pub with_consent_urls: bool,
+    /// Discover the devices of every row that succeeds (rows are followed until final).
+    #[arg(long)]
+    pub discover: bool,
+    /// With discovery: adopt every device found as a managed thing registered to its row's
+    /// association (a rerun adopts only what is left).
+    #[arg(long, value_name = "all", value_parser = ["all"])]
+    pub adopt: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -14,7 +14,11 @@ use crate::runtime::Runtime;
 use crate::session::Connection;
 use iotmi_core::draft::Draft;
 use iotmi_core::exit;
-use iotmi_core::flow::{self, BatchPhase, Flow, Options};
+use std::collections::BTreeMap;
+
+use iotmi_core::flow::{self, BatchPhase, Flow, Options, RowDevices, RowState};
+use iotmi_core::service::AssociationState;
+use iotmi_core::text::sanitize;
 
 pub async fn run(
     connection: &Connection,
@@ -25,7 +29,8 @@ pub async fn run(
         file: args.file.clone(),
         concurrency: args.concurrency,
         dry_run: args.dry_run,
-        follow: args.wait,
+        // Devices are discovered once a row has succeeded: its state is followed until then.
+        follow: args.wait || args.discover || args.adopt.is_some(),
     };
     let store = JournalStore::default_dir().map(JournalStore::new);
     let prepared = match batches::prepare(&choices, &connection.journal_key, store) {
@@ -107,15 +112,20 @@ pub async fn run(
         }
         BatchPhase::Checking | BatchPhase::Running | BatchPhase::Finished => {}
     }
+    let devices = if args.discover || args.adopt.is_some() {
+        discover_rows(connection, run, args.adopt.is_some(), &args).await
+    } else {
+        BTreeMap::new()
+    };
     if let Some(path) = &args.results {
-        match write_results(path, &records(run, args.with_consent_urls)) {
+        match write_results(path, &records(run, &devices, args.with_consent_urls)) {
             Ok(()) => eprintln!("Results written to {}.", path.display()),
             Err(error) => eprintln!("error: the results file was not written: {error}"),
         }
     }
     match output {
-        OutputFormat::Json => print_json(&records(run, true))?,
-        OutputFormat::Text => print_batch_table(run)?,
+        OutputFormat::Json => print_json(&records(run, &devices, true))?,
+        OutputFormat::Text => print_batch_table(run, &devices)?,
     }
     let tally = run.tally();
     let elapsed = run
@@ -137,12 +147,96 @@ pub async fn run(
         run.calls(),
         run.rate().describe()
     );
+    let devices_failed = devices.values().filter(|d| d.error.is_some()).count();
+    if !devices.is_empty() {
+        eprintln!(
+            "Devices: {} found, {} adopted, across {} associations{}.",
+            devices.values().map(|d| d.found).sum::<usize>(),
+            devices.values().map(|d| d.adopted).sum::<usize>(),
+            devices.len(),
+            match devices_failed {
+                0 => String::new(),
+                n => format!("; {n} stopped short (see their rows)"),
+            }
+        );
+    }
     if run.timed_out() && tally.in_progress > 0 {
         eprintln!(
             "Stopped waiting after --wait-timeout; rerun the same command to follow the rest."
         );
     }
-    Ok(run.exit_status())
+    Ok(match run.exit_status() {
+        exit::OK if devices_failed > 0 => exit::ERROR,
+        status => status,
+    })
+}
+
+/// The Devices step for every row that succeeded, `--concurrency` associations at a time,
+/// each row's outcome said as it ends.
+async fn discover_rows(
+    connection: &Connection,
+    run: &iotmi_core::flow::BatchRun,
+    adopt: bool,
+    args: &BatchArgs,
+) -> BTreeMap<usize, RowDevices> {
+    use futures::StreamExt;
+    let no_browser = BrowserArgs {
+        no_browser: true,
+        browser_command: None,
+    };
+    let succeeded: Vec<(usize, String, String)> = run
+        .rows()
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.state == RowState::Made(AssociationState::Succeeded))
+        .filter_map(|(index, row)| {
+            let name = sanitize(row.row.draft.name.as_deref().unwrap_or_default()).into_owned();
+            Some((index, row.association_id.clone()?, name))
+        })
+        .collect();
+    if succeeded.is_empty() {
+        return BTreeMap::new();
+    }
+    eprintln!(
+        "Discovering the devices of {} associations{}…",
+        succeeded.len(),
+        if adopt { " and adopting them" } else { "" }
+    );
+    let lines: BTreeMap<usize, usize> = run
+        .rows()
+        .iter()
+        .enumerate()
+        .map(|(index, row)| (index, row.row.line))
+        .collect();
+    futures::stream::iter(succeeded)
+        .map(|(index, id, name)| {
+            let options = Options {
+                token_seed: run.seed().to_owned(),
+                ..super::script::options(
+                    connection,
+                    Draft::default(),
+                    &no_browser,
+                    args.wait_timeout,
+                    None,
+                )
+            };
+            let line = lines[&index];
+            async move {
+                let devices = super::script::discover_quietly(connection, id, adopt, options).await;
+                let said = match &devices.error {
+                    Some(error) => format!("stopped: {error}"),
+                    None if adopt => {
+                        format!("{} found, {} adopted", devices.found, devices.adopted)
+                    }
+                    None => format!("{} found", devices.found),
+                };
+                eprintln!("line {line}: {name}: devices: {said}");
+                (index, devices)
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await
 }
 
 /// Every problem of a refused file, with its line; nothing was created.

@@ -127,6 +127,65 @@ pub async fn run(
     options: Options,
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
+    let (flow, mut script, end) = drive(connection, plan, options).await?;
+    script.finish(&flow, end, connection, output)
+}
+
+use iotmi_core::flow::RowDevices;
+
+/// The Devices step for one association, as `discover ID --wait [--adopt all]` runs it, with
+/// nothing printed: what a batch's `--discover` / `--adopt all` does per succeeded row.
+pub async fn discover_quietly(
+    connection: &Connection,
+    id: String,
+    adopt: bool,
+    options: Options,
+) -> RowDevices {
+    let plan = Plan::Discover {
+        id,
+        wait: true,
+        adopt: adopt.then_some(AdoptChoice::All),
+    };
+    let (flow, _, end) = match drive(connection, plan, options).await {
+        Ok(driven) => driven,
+        Err(error) => {
+            return RowDevices {
+                error: Some(error.to_string()),
+                ..RowDevices::default()
+            };
+        }
+    };
+    let view = flow.devices().as_ref();
+    let found = view.map_or(0, |v| v.items.len());
+    let (adopted, failed) = view
+        .and_then(|v| v.adoption.as_ref())
+        .map_or((0, Vec::new()), |a| {
+            (
+                a.done.len(),
+                a.failed.iter().map(|(d, e)| format!("{d}: {e}")).collect(),
+            )
+        });
+    let error = match end {
+        End::Devices { timed_out: true } => Some("the discovery was still running".to_owned()),
+        End::Devices { timed_out: false } if failed.is_empty() => None,
+        End::Devices { .. } => Some(format!("not adopted: {}", failed.join("; "))),
+        End::DiscoveryFailed(why) => Some(why),
+        End::Service(error) => Some(iotmi_core::flow::error_line(&error)),
+        other => Some(format!("{other:?}")),
+    };
+    RowDevices {
+        found,
+        adopted,
+        error: error.map(|e| sanitize(&e).into_owned()),
+    }
+}
+
+/// The flow driven by `plan` until the script ends.
+async fn drive(
+    connection: &Connection,
+    plan: Plan,
+    options: Options,
+) -> anyhow::Result<(Flow, Script, End)> {
     let wait_timeout = options.wait_timeout;
     let named_name = options.prefill.name.is_some();
     let mut flow = Flow::new(options, Instant::now().into_std());
@@ -173,7 +232,7 @@ pub async fn run(
             _ = still.tick() => script.progress.still(&flow),
         }
     };
-    script.finish(&flow, end, connection, output)
+    Ok((flow, script, end))
 }
 
 impl Script {
@@ -369,10 +428,12 @@ impl Script {
                 Some(End::Devices { timed_out: true })
             }
             DiscoveryState::Done { .. } => {
+                // No adoption once the choice went out: every device found is managed already
+                // (a rerun), and there is nothing to wait for.
                 let adopted = adopt.is_none()
                     || (self.adopting
                         && self.pending.is_empty()
-                        && view.adoption.as_ref().is_some_and(|a| a.finished()));
+                        && view.adoption.as_ref().is_none_or(|a| a.finished()));
                 adopted.then_some(End::Devices { timed_out: false })
             }
             _ => None,

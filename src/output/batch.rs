@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use iotmi_core::flow::{BatchRun, RowRun, RowState, row_state_label};
+use std::collections::BTreeMap;
+
+use iotmi_core::flow::{BatchRun, RowDevices, RowRun, RowState, row_state_label};
 use iotmi_core::text::sanitize;
 
 /// One row's outcome. Consent URLs only when asked for: they are sensitive.
@@ -23,6 +25,11 @@ pub struct BatchRecord {
     pub error_message: Option<String>,
     /// An earlier run of the file made it.
     pub already_created: bool,
+    /// With `--discover`: devices found, and adopted (`--adopt all`), for a succeeded row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices_found: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices_adopted: Option<usize>,
     #[serde(
         rename = "OAuthAuthorizationUrl",
         skip_serializing_if = "Option::is_none"
@@ -31,7 +38,7 @@ pub struct BatchRecord {
 }
 
 impl BatchRecord {
-    pub fn of(row: &RowRun, with_consent_url: bool) -> Self {
+    pub fn of(row: &RowRun, devices: Option<&RowDevices>, with_consent_url: bool) -> Self {
         let clean = |s: &str| sanitize(s).into_owned();
         Self {
             line: row.row.line,
@@ -46,8 +53,14 @@ impl BatchRecord {
                 RowState::Queued | RowState::Sending => "NOT_SENT".to_owned(),
                 RowState::Refused => "NOT_CREATED".to_owned(),
             },
-            error_message: row.error.as_deref().map(clean),
+            error_message: row
+                .error
+                .as_deref()
+                .or(devices.and_then(|d| d.error.as_deref()))
+                .map(clean),
             already_created: row.already,
+            devices_found: devices.map(|d| d.found),
+            devices_adopted: devices.map(|d| d.adopted),
             // Raw: a URL is not text for the terminal here, and sanitising could break it.
             oauth_url: with_consent_url
                 .then(|| row.in_progress().then(|| row.oauth_url()).flatten())
@@ -57,14 +70,20 @@ impl BatchRecord {
     }
 }
 
-pub fn records(run: &BatchRun, with_consent_urls: bool) -> Vec<BatchRecord> {
+/// Each row's record; `devices` by row index (rows that went through the Devices step).
+pub fn records(
+    run: &BatchRun,
+    devices: &BTreeMap<usize, RowDevices>,
+    with_consent_urls: bool,
+) -> Vec<BatchRecord> {
     run.rows()
         .iter()
-        .map(|row| BatchRecord::of(row, with_consent_urls))
+        .enumerate()
+        .map(|(index, row)| BatchRecord::of(row, devices.get(&index), with_consent_urls))
         .collect()
 }
 
-const CSV_HEADER: [&str; 9] = [
+const CSV_HEADER: [&str; 11] = [
     "line",
     "name",
     "destination",
@@ -73,6 +92,8 @@ const CSV_HEADER: [&str; 9] = [
     "state",
     "error_message",
     "already_created",
+    "devices_found",
+    "devices_adopted",
     "consent_url",
 ];
 
@@ -99,6 +120,8 @@ pub fn write_results(path: &Path, records: &[BatchRecord]) -> anyhow::Result<()>
                 &r.association_state,
                 r.error_message.as_deref().unwrap_or_default(),
                 if r.already_created { "yes" } else { "no" },
+                &r.devices_found.map(|n| n.to_string()).unwrap_or_default(),
+                &r.devices_adopted.map(|n| n.to_string()).unwrap_or_default(),
                 r.oauth_url.as_deref().unwrap_or_default(),
             ])?;
         }
@@ -110,12 +133,23 @@ pub fn write_results(path: &Path, records: &[BatchRecord]) -> anyhow::Result<()>
 }
 
 /// The rows as a table on stdout (aligned; URLs of rows awaiting consent listed after it).
-pub fn print_batch_table(run: &BatchRun) -> anyhow::Result<()> {
-    let rows: Vec<[String; 5]> = run
+pub fn print_batch_table(
+    run: &BatchRun,
+    devices: &BTreeMap<usize, RowDevices>,
+) -> anyhow::Result<()> {
+    let rows: Vec<[String; 6]> = run
         .rows()
         .iter()
-        .map(|row| {
-            let record = BatchRecord::of(row, false);
+        .enumerate()
+        .map(|(index, row)| {
+            let record = BatchRecord::of(row, devices.get(&index), false);
+            let things = match (record.devices_found, record.devices_adopted) {
+                (Some(found), Some(adopted)) if adopted > 0 => {
+                    format!("{found} ({adopted} adopted)")
+                }
+                (Some(found), _) => found.to_string(),
+                _ => "-".into(),
+            };
             let mut state = row_state_label(row).to_owned();
             if row.already {
                 state.push_str(" (earlier run)");
@@ -125,15 +159,28 @@ pub fn print_batch_table(run: &BatchRun) -> anyhow::Result<()> {
                 record.name,
                 record.account_association_id.unwrap_or_else(|| "-".into()),
                 state,
+                things,
                 record.error_message.unwrap_or_default(),
             ]
         })
         .collect();
-    let borrowed: Vec<[&str; 5]> = rows
-        .iter()
-        .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[4]])
-        .collect();
-    super::print_table(["LINE", "NAME", "ASSOCIATION", "STATE", "ERROR"], &borrowed)?;
+    // The devices column only when the rows went through the Devices step.
+    if devices.is_empty() {
+        let borrowed: Vec<[&str; 5]> = rows
+            .iter()
+            .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[5]])
+            .collect();
+        super::print_table(["LINE", "NAME", "ASSOCIATION", "STATE", "ERROR"], &borrowed)?;
+    } else {
+        let borrowed: Vec<[&str; 6]> = rows
+            .iter()
+            .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[4], &r[5]])
+            .collect();
+        super::print_table(
+            ["LINE", "NAME", "ASSOCIATION", "STATE", "DEVICES", "ERROR"],
+            &borrowed,
+        )?;
+    }
     let awaiting: Vec<&RowRun> = run
         .rows()
         .iter()

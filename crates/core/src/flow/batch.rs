@@ -120,6 +120,16 @@ enum Job {
     Poll(usize),
 }
 
+/// What a succeeded row's discovery (and adoption) came to (`batch --discover`/`--adopt all`,
+/// which run the Devices step per row).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RowDevices {
+    pub found: usize,
+    pub adopted: usize,
+    /// Why it stopped short (the discovery failed or timed out, devices not adopted).
+    pub error: Option<String>,
+}
+
 /// Counts of a batch's rows, for the progress line, the summary and the exit status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BatchTally {
@@ -179,6 +189,12 @@ pub struct BatchRun {
 impl BatchRun {
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The seed of the rows' ClientTokens (journaled): whatever else the batch does per row
+    /// derives its tokens from it too, so a rerun sends the same ones.
+    pub fn seed(&self) -> &str {
+        &self.seed
     }
 
     pub fn phase(&self) -> &BatchPhase {

@@ -47,8 +47,8 @@ pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
 pub use batch::{
-    BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowRun, RowState,
-    fresh_journal, row_state_label, row_url,
+    BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowDevices,
+    RowRun, RowState, fresh_journal, row_state_label, row_url,
 };
 pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionEnd, DeletionPhase};
 pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
@@ -902,6 +902,6 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
 }
 
 /// A service error as one line for the notice.
-pub(crate) fn error_line(error: &ServiceError) -> String {
+pub fn error_line(error: &ServiceError) -> String {
     format!("{}: {}", error.title(), error.message)
 }
