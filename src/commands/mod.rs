@@ -8,6 +8,7 @@ mod create;
 mod delete;
 mod list;
 mod manage;
+mod report;
 /// `pub(crate)` for plain mode's test that compares the requests of the front ends.
 pub(crate) mod script;
 mod status;
@@ -41,6 +42,14 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         stdout.flush()?;
         return Ok(exit::OK);
     }
+    if let Command::Report(args) = command {
+        // Its own --output (table, JSON, CSV): not the other commands' CommonArgs.
+        let connection = connect(&args.aws).await?;
+        tracing::info!(command = "report", "command start");
+        let code = interruptible(report::run(connection, args)).await?;
+        tracing::info!(code, "command done");
+        return Ok(code);
+    }
     let common: &CommonArgs = match &command {
         Command::Create(args) => &args.common,
         Command::Status(args) => &args.common,
@@ -49,9 +58,11 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Delete(args) => &args.common,
         Command::Discover(args) => &args.common,
         Command::Devices(args) => &args.common,
-        Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
-            unreachable!("handled by main")
-        }
+        Command::Completions(_)
+        | Command::Man
+        | Command::Demo(_)
+        | Command::Simulator(_)
+        | Command::Report(_) => unreachable!("handled above or by main"),
     };
     let connection = connect(&common.aws).await?;
     let output = common.output.output;
@@ -65,9 +76,11 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             Command::Delete(args) => manage::delete(&connection, args, output).await,
             Command::Discover(args) => status::discover(&connection, args, output).await,
             Command::Devices(args) => status::devices(&connection, args, output).await,
-            Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
-                unreachable!("handled by main")
-            }
+            Command::Completions(_)
+            | Command::Man
+            | Command::Demo(_)
+            | Command::Simulator(_)
+            | Command::Report(_) => unreachable!("handled above or by main"),
         }
     })
     .await?;
@@ -86,6 +99,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Delete(_) => "delete",
         Command::Discover(_) => "discover",
         Command::Devices(_) => "devices",
+        Command::Report(_) => "report",
         Command::Completions(_) => "completions",
         Command::Man => "man",
     }
