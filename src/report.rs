@@ -340,7 +340,7 @@ mod tests {
         fn get_association(&self, id: String) -> ServiceFuture<Association> {
             let n = self.gets.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     return Err(ServiceError::new(ErrorKind::Throttled, "slow down"));
                 }
                 if id == "aa-gone" {
