@@ -98,6 +98,10 @@ pub enum Command {
     /// at an adaptive rate; a rerun of the file resumes and never makes a row twice.
     #[command(after_help = BATCH_EXAMPLES)]
     Batch(BatchArgs),
+    /// Every association of the account with its destination, connector, state, tags and
+    /// managed things: a table, JSON or CSV.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
     /// Print a shell completion script on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -201,6 +205,20 @@ Examples:
 
 Exit status: 0 success, 1 error, 2 the file was refused (nothing created), 3 a row failed,
 4 wait timed out with rows in progress, 130 interrupted.";
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  iotmi-onboard report
+      A table: id, name, state, destination, connector, managed things, tags, error.
+  iotmi-onboard report --filter acme --output csv > acme.csv
+      The associations `list associations --filter acme` lists, as CSV.
+  iotmi-onboard report --output json | jq -r '.[] | select(.ManagedThingCount > 0) | .Name'
+      JSON with the API's member names, the managed things' ids included.
+
+Each association costs two calls (GetAccountAssociation, ListManagedThingAccountAssociations),
+--concurrency at a time, at a rate that adapts to the service: throttling slows the report
+down and never fails it.
+
+Exit status: 0 success, 1 error, 2 usage error, 130 interrupted.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -436,6 +454,26 @@ pub struct DevicesArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Keep the associations whose name, id, description, state or destination id contain
+    /// every word (case-insensitive), as `list associations --filter`.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Format of the report printed on stdout (`text` is the table).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+    /// Associations looked up at a time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+pub use iotmi_core::report::ReportFormat;
+
+#[derive(Args, Debug, Clone)]
 pub struct CompletionsArgs {
     /// The shell to generate for.
     #[arg(value_enum)]
@@ -627,6 +665,7 @@ impl Cli {
             Some(Command::Discover(args)) => Some(&mut args.common.aws),
             Some(Command::Devices(args)) => Some(&mut args.common.aws),
             Some(Command::Batch(args)) => Some(&mut args.common.aws),
+            Some(Command::Report(args)) => Some(&mut args.aws),
             _ => None,
         }
     }
@@ -645,6 +684,7 @@ impl Cli {
             Some(Command::Discover(args)) => &args.common.log,
             Some(Command::Devices(args)) => &args.common.log,
             Some(Command::Batch(args)) => &args.common.log,
+            Some(Command::Report(args)) => &args.log,
         }
     }
 }

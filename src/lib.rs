@@ -24,6 +24,7 @@ pub mod plain;
 pub mod profiles;
 pub mod progress;
 pub mod remote;
+pub mod report;
 pub mod runtime;
 pub mod sdk;
 pub mod session;

@@ -249,3 +249,43 @@ impl BatchProgress {
         }
     }
 }
+
+/// A line now and then while many items are worked through (`report`): how many are done, the
+/// rate in use and the throttles met. Every 2 s on a terminal, every 10 s in a log.
+pub struct Counting {
+    what: &'static str,
+    started: Instant,
+    last_line: Option<Instant>,
+    every: Duration,
+}
+
+impl Counting {
+    pub fn new(what: &'static str) -> Self {
+        use std::io::IsTerminal;
+        Self {
+            what,
+            started: Instant::now(),
+            last_line: None,
+            every: Duration::from_secs(if std::io::stderr().is_terminal() {
+                2
+            } else {
+                10
+            }),
+        }
+    }
+
+    /// After each item; says so when it is time (and always for the last one).
+    pub fn tick(&mut self, done: usize, total: usize, rate: &iotmi_core::rate::AdaptiveRate) {
+        let due = self.last_line.is_none_or(|at| at.elapsed() >= self.every);
+        if done < total && !due {
+            return;
+        }
+        self.last_line = Some(Instant::now());
+        eprintln!(
+            "[{}] {done}/{total} {} · {}",
+            elapsed_text(self.started.elapsed()),
+            self.what,
+            rate.describe()
+        );
+    }
+}

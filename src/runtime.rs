@@ -428,6 +428,19 @@ impl Runtime {
                 service.managed_thing_counts(),
                 move |result| Event::ThingCounts { generation, result },
             ),
+            Effect::WriteReport {
+                generation,
+                associations,
+            } => {
+                let service = service.clone();
+                send_later(tx, async move {
+                    let result = crate::report::write_to_new_file(service, associations).await;
+                    if let Err(why) = &result {
+                        tracing::warn!(%why, "the report was not written");
+                    }
+                    Event::ReportWritten { generation, result }
+                })
+            }
             Effect::OpenBrowser { url, launcher } => send_later(tx, async move {
                 let result = tokio::task::spawn_blocking(move || {
                     let parsed = url::Url::parse(&url).map_err(|e| e.to_string())?;

@@ -9,6 +9,7 @@ mod create;
 mod delete;
 mod list;
 mod manage;
+mod report;
 /// `pub(crate)` for plain mode's test that compares the requests of the front ends.
 pub(crate) mod script;
 mod status;
@@ -42,6 +43,15 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         stdout.flush()?;
         return Ok(exit::OK);
     }
+    if let Command::Report(args) = command {
+        // Its own --output (table, JSON, CSV): not the other commands' CommonArgs.
+        // Its calls are paced by the throttles they meet: the SDK must not retry them unseen.
+        let connection = connect_with(&args.aws, true).await?;
+        tracing::info!(command = "report", "command start");
+        let code = interruptible(report::run(connection, args)).await?;
+        tracing::info!(code, "command done");
+        return Ok(code);
+    }
     let common: &CommonArgs = match &command {
         Command::Create(args) => &args.common,
         Command::Status(args) => &args.common,
@@ -51,9 +61,11 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Discover(args) => &args.common,
         Command::Devices(args) => &args.common,
         Command::Batch(args) => &args.common,
-        Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
-            unreachable!("handled by main")
-        }
+        Command::Completions(_)
+        | Command::Man
+        | Command::Demo(_)
+        | Command::Simulator(_)
+        | Command::Report(_) => unreachable!("handled above or by main"),
     };
     // A batch paces itself by the throttles it meets: the SDK must not retry them unseen.
     let own_retries = matches!(command, Command::Batch(_));
@@ -70,9 +82,11 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
             Command::Discover(args) => status::discover(&connection, args, output).await,
             Command::Devices(args) => status::devices(&connection, args, output).await,
             Command::Batch(args) => batch::run(&connection, args, output).await,
-            Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Simulator(_) => {
-                unreachable!("handled by main")
-            }
+            Command::Completions(_)
+            | Command::Man
+            | Command::Demo(_)
+            | Command::Simulator(_)
+            | Command::Report(_) => unreachable!("handled above or by main"),
         }
     })
     .await?;
@@ -92,6 +106,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Discover(_) => "discover",
         Command::Devices(_) => "devices",
         Command::Batch(_) => "batch",
+        Command::Report(_) => "report",
         Command::Completions(_) => "completions",
         Command::Man => "man",
     }

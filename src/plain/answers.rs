@@ -274,6 +274,10 @@ impl Plain {
         match answer {
             "q" | "quit" => vec![Intent::Quit { interrupted: false }],
             "" => Vec::new(),
+            // The report is of the list shown, so its letter works on the list too.
+            _ if ManageCommand::from_key(answer) == Some(ManageCommand::WriteReport) => {
+                vec![Intent::WriteReport]
+            }
             _ => match flow::numbered_association(&self.flow, answer) {
                 Some(id) => vec![Intent::PickAssociation(Some(id))],
                 None => {

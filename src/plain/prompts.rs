@@ -179,7 +179,7 @@ impl Plain {
 
     pub(super) fn manage_prompt(&self) -> Option<String> {
         let view = self.flow.manage();
-        if view.load == Load::Loading || view.more || view.fetching {
+        if view.load == Load::Loading || view.more || view.fetching || view.report.is_some() {
             return None;
         }
         if let Some(id) = &view.confirm_delete {
@@ -196,7 +196,10 @@ impl Plain {
             ));
         }
         let Some(picked) = view.picked.as_ref().and_then(|id| view.find(id)) else {
-            return Some("Association: a number, or text to filter; q quits: ".into());
+            return Some(
+                "Association: a number, or text to filter; w writes a report of the list; q quits: "
+                    .into(),
+            );
         };
         let keys: Vec<String> = ManageCommand::ALL
             .into_iter()

@@ -81,6 +81,8 @@ pub enum Action {
     ToggleAssociation,
     RetryAsNew,
     AskDelete,
+    /// The report of the associations shown, to a new CSV file.
+    WriteReport,
     ConfirmDelete,
     CancelDelete,
     // The quit question.

@@ -32,6 +32,7 @@ mod once_e2e;
 mod plain_e2e;
 mod presenter_e2e;
 mod remote_props;
+mod report_e2e;
 mod resume_e2e;
 mod service_sdk;
 mod simulator_cli;

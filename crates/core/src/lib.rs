@@ -13,6 +13,7 @@ pub mod flow;
 pub mod journal;
 pub mod profile;
 pub mod rate;
+pub mod report;
 pub mod service;
 pub mod text;
 pub mod url_policy;

@@ -23,7 +23,7 @@ use crate::ui::widgets::{
     ListWindow, boxed_paragraph, error_lines, highlighted, key_line, labelled, spinner, text_field,
     windowed_list,
 };
-use iotmi_core::flow::{Effect, Flow, Intent, Load, Notice, Step};
+use iotmi_core::flow::{Effect, Flow, Intent, Load, ManageCommand, Notice, Step};
 use iotmi_core::service::{AssociationState, AssociationSummary};
 
 #[derive(Clone, Debug, Default)]
@@ -149,6 +149,13 @@ impl Screen for Manage {
             ));
         }
         keys.push(bind("g", &[Char('g')], "reload", Action::Reload));
+        let report = ManageCommand::WriteReport;
+        keys.push(bind(
+            "w",
+            &[Char(report.key())],
+            "write report",
+            Action::WriteReport,
+        ));
         keys.extend(filtered_list_escape(&state.filter, "back to Start"));
         keys
     }
@@ -169,6 +176,7 @@ impl Screen for Manage {
                 return self.typed(app, now).into();
             }
             Action::Reload => Intent::ReloadAssociations,
+            Action::WriteReport => Intent::WriteReport,
             Action::ToggleAssociation => {
                 let Some(id) = highlighted_association(app).map(|a| a.id.clone()) else {
                     return Reaction::default();

@@ -6,7 +6,7 @@ use super::Generation;
 use super::model::Outcome;
 use super::owner::OwnerAction;
 use crate::journal::{BatchJournal, Journal};
-use crate::service::{AdoptRequest, CreateRequest};
+use crate::service::{AdoptRequest, AssociationSummary, CreateRequest};
 use crate::url_policy::Launcher;
 
 // A handful of effects per input, consumed at once: boxing the journal buys nothing.
@@ -130,6 +130,12 @@ pub enum Effect {
         profile: String,
         region: String,
     },
+    /// Gather the report of these associations (as `report` does) and write it to a new file
+    /// in the current directory; answered by `Event::ReportWritten`.
+    WriteReport {
+        generation: Generation,
+        associations: Vec<AssociationSummary>,
+    },
     /// Write the journal (`None` removes it): the draft changed.
     Persist(Option<Journal>),
     /// The association reached a final state while the operator may be in the browser: the
@@ -172,6 +178,7 @@ impl Effect {
             Effect::OpenBrowser { .. } => "OpenBrowser",
             Effect::ActAsOwner { .. } => "ActAsOwner",
             Effect::UseProfile { .. } => "UseProfile",
+            Effect::WriteReport { .. } => "WriteReport",
             Effect::Persist(_) => "Persist",
             Effect::Notify { .. } => "Notify",
             Effect::Exit(_) => "Exit",

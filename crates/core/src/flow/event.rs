@@ -1,6 +1,7 @@
 //! What the runtime reports back: service answers, timers and the launcher.
 
 use super::Generation;
+use super::model::ReportFile;
 use super::owner::OwnerAction;
 use crate::service::{
     Association, AssociationSummary, CallerIdentity, CloudConnector, CreatedAssociation,
@@ -111,6 +112,11 @@ pub enum Event {
         generation: Generation,
         action: OwnerAction,
         result: Result<(), String>,
+    },
+    /// Manage's report was written (the file's path and its number of rows), or why not.
+    ReportWritten {
+        generation: Generation,
+        result: Result<ReportFile, String>,
     },
     /// The journal could not be written: say so once, carry on.
     JournalFailed(String),

@@ -105,6 +105,8 @@ pub enum Intent {
     /// A line front end picks the association its next actions apply to (None: the list).
     PickAssociation(Option<String>),
     ReloadAssociations,
+    /// Write the report of the associations shown (the filter applied) to a file.
+    WriteReport,
     ShowAssociation(String),
     AuthorizeAssociation(String),
     RefreshAssociation(String),

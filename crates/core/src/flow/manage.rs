@@ -8,8 +8,8 @@ use super::destination;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{
-    BrowserNote, Load, ManageAction, ManageView, Notice, RefreshState, Step, SubmitState, TagRow,
-    Tracked,
+    BrowserNote, Load, ManageAction, ManageView, Notice, RefreshState, ReportFile, Step,
+    SubmitState, TagRow, Tracked,
 };
 use super::{Flow, Generation, authorize, error_line};
 use crate::filter::{association_haystack, matching};
@@ -33,6 +33,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             Vec::new()
         }
         Intent::ReloadAssociations => enter(flow),
+        Intent::WriteReport => write_report(flow),
         Intent::ShowAssociation(id) => fetch(flow, &id, None),
         Intent::AuthorizeAssociation(id) => {
             with_state(flow, &id, AssociationState::InProgress, |flow| {
@@ -68,10 +69,12 @@ pub enum ManageCommand {
     RetryAsNew,
     Delete,
     Reload,
+    /// The report of the associations shown (every one listed, not only the picked).
+    WriteReport,
 }
 
 impl ManageCommand {
-    pub const ALL: [ManageCommand; 7] = [
+    pub const ALL: [ManageCommand; 8] = [
         ManageCommand::Details,
         ManageCommand::Authorize,
         ManageCommand::Refresh,
@@ -79,6 +82,7 @@ impl ManageCommand {
         ManageCommand::RetryAsNew,
         ManageCommand::Delete,
         ManageCommand::Reload,
+        ManageCommand::WriteReport,
     ];
 
     pub fn key(self) -> char {
@@ -90,6 +94,7 @@ impl ManageCommand {
             ManageCommand::RetryAsNew => 'n',
             ManageCommand::Delete => 'd',
             ManageCommand::Reload => 'g',
+            ManageCommand::WriteReport => 'w',
         }
     }
 
@@ -102,6 +107,7 @@ impl ManageCommand {
             ManageCommand::RetryAsNew => "retry as new",
             ManageCommand::Delete => "delete",
             ManageCommand::Reload => "reload",
+            ManageCommand::WriteReport => "write a report of the list",
         }
     }
 
@@ -121,7 +127,10 @@ impl ManageCommand {
             ManageCommand::Refresh => *state == AssociationState::RefreshTokenExpired,
             ManageCommand::FindDevices => *state == AssociationState::Succeeded,
             ManageCommand::RetryAsNew => *state == AssociationState::Failed,
-            ManageCommand::Details | ManageCommand::Delete | ManageCommand::Reload => true,
+            ManageCommand::Details
+            | ManageCommand::Delete
+            | ManageCommand::Reload
+            | ManageCommand::WriteReport => true,
         }
     }
 
@@ -135,6 +144,7 @@ impl ManageCommand {
             ManageCommand::RetryAsNew => Intent::RetryAsNew(id),
             ManageCommand::Delete => Intent::AskDelete(id),
             ManageCommand::Reload => Intent::ReloadAssociations,
+            ManageCommand::WriteReport => Intent::WriteReport,
         }
     }
 }
@@ -225,6 +235,8 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
     // A deletion being followed until gone outlives the reload.
     let deletion = flow.manage.deletion.take();
     let deletion_ended = flow.manage.deletion_ended.take();
+    // A report being written is answered after a reload too.
+    let report = flow.manage.report.take();
     flow.manage = ManageView {
         filter,
         last,
@@ -232,6 +244,7 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
         refresh_queue: queue,
         deletion,
         deletion_ended,
+        report,
         ..ManageView::default()
     };
     let generation = flow.next_generation();
@@ -240,6 +253,64 @@ pub fn enter(flow: &mut Flow) -> Vec<Effect> {
         list_associations(flow, None),
         Effect::CountThings { generation },
     ]
+}
+
+/// `w`: the report of the rows shown, as listed (the filter applied), gathered and written by
+/// the runtime with `report`'s own code. One at a time; not before the list is whole.
+fn write_report(flow: &mut Flow) -> Vec<Effect> {
+    let view = &flow.manage;
+    let refusal = if view.report.is_some() {
+        Some(Notice::Info("A report is being written already".into()))
+    } else if view.load != Load::Loaded || view.more {
+        Some(Notice::Error(
+            "Wait for the whole list before writing a report".into(),
+        ))
+    } else if view.matches.is_empty() {
+        Some(Notice::Error(
+            "Nothing to report: no association is shown".into(),
+        ))
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        flow.manage.message = Some(refusal);
+        return Vec::new();
+    }
+    let associations: Vec<AssociationSummary> = view
+        .matches
+        .iter()
+        .map(|&i| view.items[i].clone())
+        .collect();
+    let generation = flow.next_generation();
+    flow.manage.report = Some(generation);
+    flow.manage.message = Some(Notice::Info(format!(
+        "Writing a report of {} association(s)…",
+        associations.len()
+    )));
+    vec![Effect::WriteReport {
+        generation,
+        associations,
+    }]
+}
+
+/// Where the report went (path and rows), or why it was not written.
+pub fn on_report_written(
+    flow: &mut Flow,
+    generation: Generation,
+    result: Result<ReportFile, String>,
+) -> Vec<Effect> {
+    if flow.manage.report != Some(generation) {
+        return Vec::new();
+    }
+    flow.manage.report = None;
+    flow.manage.message = Some(match result {
+        Ok(file) => Notice::Info(format!(
+            "Report of {} association(s) written to {}",
+            file.rows, file.path
+        )),
+        Err(why) => Notice::Error(format!("The report was not written: {why}")),
+    });
+    Vec::new()
 }
 
 /// Managed things per association, for the list's column (kept from the last answer when
@@ -562,6 +633,83 @@ mod tests {
         page(&mut flow, generation, vec![described, other]);
         send(&mut flow, Intent::FilterAssociations("grandma".into()));
         assert_eq!(flow.manage().matches, [0]);
+    }
+
+    #[test]
+    fn w_writes_the_report_of_the_rows_shown_once_at_a_time() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        // Not before the list is there.
+        assert!(send(&mut flow, Intent::WriteReport).is_empty());
+        assert!(matches!(&flow.manage.message, Some(Notice::Error(_))));
+        page(
+            &mut flow,
+            generation,
+            vec![
+                summary("aa-1", "Kitchen north", AssociationState::Succeeded),
+                summary("aa-2", "Garage", AssociationState::Succeeded),
+                summary("aa-3", "Kitchen south", AssociationState::Failed),
+            ],
+        );
+        send(&mut flow, Intent::FilterAssociations("kitchen".into()));
+        let effects = send(&mut flow, ManageCommand::WriteReport.intent("aa-2"));
+        let [
+            Effect::WriteReport {
+                generation,
+                associations,
+            },
+        ] = &effects[..]
+        else {
+            panic!("{effects:?}")
+        };
+        let ids: Vec<&str> = associations.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["aa-1", "aa-3"], "the rows shown, not the picked one");
+        // A second `w` while it is written starts nothing.
+        assert!(send(&mut flow, Intent::WriteReport).is_empty());
+        let generation = *generation;
+        update(
+            &mut flow,
+            Event::ReportWritten {
+                generation,
+                result: Ok(ReportFile {
+                    path: "./iotmi-report-x.csv".into(),
+                    rows: 2,
+                }),
+            },
+            now(),
+        );
+        assert_eq!(
+            flow.manage.message,
+            Some(Notice::Info(
+                "Report of 2 association(s) written to ./iotmi-report-x.csv".into()
+            ))
+        );
+        assert!(flow.manage.report.is_none());
+        // Nothing shown: nothing to write.
+        send(
+            &mut flow,
+            Intent::FilterAssociations("nothing-matches".into()),
+        );
+        assert!(send(&mut flow, Intent::WriteReport).is_empty());
+        let effects = send(&mut flow, Intent::FilterAssociations(String::new()));
+        assert!(effects.is_empty());
+        let effects = send(&mut flow, Intent::WriteReport);
+        let generation = match &effects[..] {
+            [Effect::WriteReport { generation, .. }] => *generation,
+            other => panic!("{other:?}"),
+        };
+        update(
+            &mut flow,
+            Event::ReportWritten {
+                generation,
+                result: Err("it exists".into()),
+            },
+            now(),
+        );
+        assert!(matches!(&flow.manage.message, Some(Notice::Error(m)) if m.contains("it exists")));
     }
 
     #[test]

@@ -763,6 +763,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::FilterAssociations(_)
         | Intent::PickAssociation(_)
         | Intent::ReloadAssociations
+        | Intent::WriteReport
         | Intent::ShowAssociation(_)
         | Intent::AuthorizeAssociation(_)
         | Intent::RefreshAssociation(_)
@@ -818,6 +819,9 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
             result,
         } => devices::on_adopted(flow, generation, device_id, result),
         Event::ThingCounts { generation, result } => manage::on_counts(flow, generation, result),
+        Event::ReportWritten { generation, result } => {
+            manage::on_report_written(flow, generation, result)
+        }
         Event::ProfileReady {
             resume,
             held,

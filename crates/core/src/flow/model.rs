@@ -389,6 +389,15 @@ pub struct ManageView {
     pub selected: std::collections::BTreeSet<String>,
     /// Expired associations still to refresh, each through its own consent, one after another.
     pub refresh_queue: std::collections::VecDeque<String>,
+    /// A report being written (`w`): its generation.
+    pub report: Option<Generation>,
+}
+
+/// A report Manage wrote: where, and how many associations it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportFile {
+    pub path: String,
+    pub rows: usize,
 }
 
 impl Default for ManageView {
@@ -417,6 +426,7 @@ impl Default for ManageView {
             auto_generation: 0,
             selected: Default::default(),
             refresh_queue: Default::default(),
+            report: None,
         }
     }
 }
