@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{ListItem, Paragraph};
+use ratatui::widgets::{ListItem, Paragraph, Wrap};
 
 use super::{Screen, move_cursor};
 use crate::ui::app::{App, HostAction, Overlay, Reaction};
@@ -190,12 +190,14 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_refused(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: &Theme) {
     let problems = run.problems();
-    let [head_area, list_area, tail_area] = Layout::vertical([
+    let [head_area, list_area, detail_area, tail_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(2),
         Constraint::Length(1),
     ])
     .areas(area);
+    let cursor = app.ui.batch.cursor.min(problems.len().saturating_sub(1));
     frame.render_widget(
         Paragraph::new(Span::styled(
             format!(
@@ -213,15 +215,20 @@ fn render_refused(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, them
         frame,
         list_area,
         "Problems",
-        (
-            problems,
-            &all,
-            app.ui.batch.cursor.min(problems.len().saturating_sub(1)),
-        ),
+        (problems, &all, cursor),
         &app.ui.batch.window,
         |problem| ListItem::new(Line::from(sanitize(&problem.to_string()).into_owned())),
         theme,
     );
+    // The selected problem whole: a list row cuts it at the window's edge.
+    if let Some(problem) = problems.get(cursor) {
+        frame.render_widget(
+            Paragraph::new(sanitize(&problem.to_string()).into_owned())
+                .style(theme.error())
+                .wrap(Wrap { trim: true }),
+            detail_area,
+        );
+    }
     frame.render_widget(
         Paragraph::new(Span::styled(
             "Fix them in the file and run again; q quits.",
@@ -292,7 +299,7 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
         ),
         BatchPhase::Finished => Span::styled("Done: every row is final.", theme.ok()),
         _ if tally.queued == 0 => Span::raw(format!(
-            "{} Following the rows in progress · q leaves them, a rerun resumes",
+            "{} Following rows in progress · q leaves, a rerun resumes",
             spinner(ui.spinner)
         )),
         _ => Span::raw(format!(
