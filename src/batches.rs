@@ -148,3 +148,143 @@ fn read_file(path: &Path) -> Result<String, NotStarted> {
         ))
     })
 }
+
+/// `--batch FILE` in the wizard or plain mode: the flow's options (the Batch step, following
+/// rows in progress until final or `--wait-timeout`) and the runtime holding the batch's
+/// journal. Its own journal replaces the single association's; the notice says when there is
+/// none.
+pub fn start_interactive(
+    args: &crate::cli::WizardArgs,
+    file: &Path,
+    connection: &crate::session::Connection,
+    store: Option<JournalStore>,
+) -> Result<(iotmi_core::flow::Options, crate::runtime::Runtime), NotStarted> {
+    let choices = BatchChoices {
+        file: file.to_path_buf(),
+        concurrency: args
+            .concurrency
+            .unwrap_or(iotmi_core::flow::BATCH_CONCURRENCY),
+        dry_run: false,
+        follow: true,
+    };
+    let prepared = prepare(&choices, &connection.journal_key, store)?;
+    let options = iotmi_core::flow::Options {
+        journaled: prepared.sink.is_some(),
+        // A demo's simulator dies with it: no journal is expected.
+        notice: prepared.notice.filter(|_| !connection.target.demo),
+        notify: !args.no_notify,
+        tunnel: connection.target.endpoint.as_deref().and_then(|endpoint| {
+            crate::remote::ssh_tunnel(|name| std::env::var(name).ok(), endpoint)
+        }),
+        batch: Some(prepared.plan),
+        ..crate::session::options(
+            connection.target.clone(),
+            connection.endpoint_is_loopback,
+            iotmi_core::flow::Prefill::default(),
+            args.no_browser,
+            args.browser_command.as_deref(),
+            args.wait_timeout,
+        )
+    };
+    let mut runtime = crate::runtime::Runtime::new(connection.service.clone(), None);
+    if let Some(sink) = prepared.sink {
+        runtime = runtime.with_batch_journal(sink);
+    }
+    Ok((options, runtime))
+}
+
+/// Why a batch did not start, on stderr; the exit status (a file refused: 2).
+pub fn report_not_started(why: &NotStarted) -> i32 {
+    match why {
+        NotStarted::Invalid(problems) => {
+            say_refused(problems);
+            iotmi_core::exit::USAGE
+        }
+        NotStarted::Unreadable(why) => {
+            eprintln!("error: {why}");
+            iotmi_core::exit::USAGE
+        }
+        NotStarted::Busy(why) => {
+            eprintln!("error: {why}");
+            iotmi_core::exit::ERROR
+        }
+    }
+}
+
+fn say_refused(problems: &[RowProblem]) {
+    for problem in problems {
+        eprintln!(
+            "error: {}",
+            iotmi_core::text::sanitize(&problem.to_string())
+        );
+    }
+    eprintln!("{}", refused_line(problems.len()));
+}
+
+/// The closing line of a refused file.
+pub fn refused_line(problems: usize) -> String {
+    format!(
+        "The file was refused: {problems} problem{}. Nothing was created; fix them and run again.",
+        if problems == 1 { "" } else { "s" }
+    )
+}
+
+/// The counts of a run in one sentence, as the wizard, plain mode and the command end.
+pub fn tally_line(run: &iotmi_core::flow::BatchRun) -> String {
+    let tally = run.tally();
+    format!(
+        "{} rows: {} succeeded, {} in progress ({} awaiting consent), {} failed{}; {} calls, {}.",
+        tally.rows,
+        tally.succeeded,
+        tally.in_progress,
+        tally.awaiting_consent,
+        tally.failed,
+        match tally.already {
+            0 => String::new(),
+            n => format!(" ({n} made by an earlier run)"),
+        },
+        run.calls(),
+        run.rate().describe()
+    )
+}
+
+/// After the wizard or plain mode leaves a batch: the rows on stdout as `batch FILE` prints
+/// them, the counts on stderr, and the exit status: the batch's own (a refused file 2, a
+/// failed row 3, rows left waiting past the timeout 4), unless the run was interrupted.
+pub fn finish(
+    run: &iotmi_core::flow::BatchRun,
+    kind: iotmi_core::flow::OutcomeKind,
+    output: crate::cli::OutputFormat,
+    demo: bool,
+) -> anyhow::Result<i32> {
+    use iotmi_core::flow::{BatchPhase, OutcomeKind};
+    match run.phase() {
+        BatchPhase::Refused => say_refused(run.problems()),
+        BatchPhase::Stopped(error) => {
+            eprintln!("error: {}", iotmi_core::text::sanitize(&error.to_string()))
+        }
+        BatchPhase::Checking => eprintln!("Left while the file was checked: nothing was created."),
+        BatchPhase::Planned | BatchPhase::Running | BatchPhase::Finished => {
+            match output {
+                crate::cli::OutputFormat::Json => crate::output::print_json(
+                    &crate::output::batch::records(run, &Default::default(), false),
+                )?,
+                crate::cli::OutputFormat::Text => {
+                    crate::output::batch::print_batch_table(run, &Default::default())?
+                }
+            }
+            eprintln!("{}", tally_line(run));
+            let waiting = run.tally().in_progress > 0 || !run.ended();
+            if waiting && !demo {
+                eprintln!(
+                    "Rows still in progress: run the same command again to follow them; no row \
+                     is created twice."
+                );
+            }
+        }
+    }
+    Ok(match kind {
+        OutcomeKind::Interrupted | OutcomeKind::Signalled(_) => kind.exit_code(),
+        _ => run.exit_status(),
+    })
+}

@@ -608,6 +608,13 @@ pub struct WizardArgs {
     /// wizard does, unless --no-notify).
     #[arg(long)]
     pub notify: bool,
+    /// Create the rows of FILE (CSV with a header row, or JSON Lines) on a batch screen that
+    /// follows rows awaiting consent until final or --wait-timeout; a rerun resumes.
+    #[arg(long, value_name = "FILE", conflicts_with = "manage")]
+    pub batch: Option<std::path::PathBuf>,
+    /// With --batch: at most this many calls at once (default 4; the rate adapts within it).
+    #[arg(long, value_name = "N", requires = "batch", value_parser = parse_concurrency)]
+    pub concurrency: Option<usize>,
 }
 
 impl Cli {

@@ -11,11 +11,12 @@ use tokio::time::Instant;
 
 use iotmi_core::flow::{Flow, Target};
 use iotmi_core::service::AssociationService;
+use iotmi_onboard::batches;
 use iotmi_onboard::cli::{AwsArgs, Cli, Command, GlobalArgs, OutputFormat, WizardArgs};
 use iotmi_onboard::journal::{JournalKey, JournalStore};
 use iotmi_onboard::output::print_summary;
 use iotmi_onboard::sdk::LazySdkService;
-use iotmi_onboard::session::{Connection, connect, start_interactive};
+use iotmi_onboard::session::{Connection, connect_with, start_interactive};
 use iotmi_onboard::signals::stop_signal;
 use iotmi_onboard::ui::app::App;
 use iotmi_onboard::ui::autopilot::Autopilot;
@@ -95,7 +96,8 @@ async fn run_against_aws(
     global: GlobalArgs,
     args: WizardArgs,
 ) -> anyhow::Result<i32> {
-    let connection = connect(&aws).await?;
+    // A batch paces itself by the throttles it meets: the SDK must not retry them unseen.
+    let connection = connect_with(&aws, args.batch.is_some()).await?;
     let journal = JournalStore::default_dir()
         .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
     if iotmi_onboard::plain::wanted(global.plain) {
@@ -124,7 +126,14 @@ async fn run_demo(
         .await
         .context("starting the embedded simulator")?;
     let endpoint = simulator.endpoint();
-    let sdk_config = iotmi_onboard::aws::demo_sdk_config(&endpoint);
+    let mut sdk_config = iotmi_onboard::aws::demo_sdk_config(&endpoint);
+    if args.batch.is_some() {
+        // As against AWS: the batch's adaptive rate must see every throttle.
+        sdk_config = sdk_config
+            .into_builder()
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .build();
+    }
     let target = Target {
         profile: "demo".into(),
         region: Some(iotmi_onboard::aws::DEMO_REGION.into()),
@@ -165,7 +174,16 @@ async fn run_wizard(
     journal: Option<(JournalStore, JournalKey)>,
     autoplay: Option<iotmi_onboard::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
-    let (options, mut runtime) = start_interactive(&args, &connection, journal);
+    let (options, mut runtime) = match &args.batch {
+        Some(file) => {
+            let store = journal.map(|(store, _)| store);
+            match batches::start_interactive(&args, file, &connection, store) {
+                Ok(started) => started,
+                Err(why) => return Ok(batches::report_not_started(&why)),
+            }
+        }
+        None => start_interactive(&args, &connection, journal),
+    };
     let mut app = App::new(Flow::new(options, Instant::now().into_std()));
     let autopilot = autoplay.map(|play| {
         tracing::info!(seed = play.seed, repeat = play.repeat, "autoplay");
@@ -189,6 +207,9 @@ async fn run_wizard(
     terminal::restore();
     let outcome = result.context("terminal I/O failed")?;
     tracing::info!(kind = ?outcome.kind, "wizard closed");
+    if let Some(run) = app.flow.batch() {
+        return batches::finish(run, outcome.kind, output, app.flow.target().demo);
+    }
     print_summary(&outcome, app.flow.target(), output)?;
     Ok(outcome.kind.exit_code())
 }

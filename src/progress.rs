@@ -219,7 +219,7 @@ impl BatchProgress {
                 && row.in_progress()
                 && let Some(url) = row.oauth_url()
             {
-                text.push_str(&format!("\n  consent: {url}"));
+                text.push_str(&format!("\n  consent: {}", sanitize(url)));
             }
             self.line(&text);
         }

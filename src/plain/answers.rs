@@ -18,7 +18,7 @@ impl Plain {
             }];
         }
         match flow.step() {
-            // TODO(batch-plain): the batch's answers.
+            // No prompt is shown on a batch; a line typed anyway changes nothing.
             Step::Batch => Vec::new(),
             Step::Start if flow.picking_profile() => self.answer_profile(answer),
             Step::Done => match (answer_yes(answer, false), &flow.association()) {

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
 use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
-use crate::progress::Progress;
+use crate::progress::{BatchProgress, Progress};
 use crate::runtime::Runtime;
 use crate::session::{Connection, start_interactive};
 use crate::signals::interruptible;
@@ -164,7 +164,17 @@ pub async fn run(
     connection: Connection,
     journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
-    let (mut options, mut runtime) = start_interactive(&args, &connection, journal);
+    let batch = args.batch.is_some();
+    let (mut options, mut runtime) = match &args.batch {
+        Some(file) => {
+            let store = journal.map(|(store, _)| store);
+            match crate::batches::start_interactive(&args, file, &connection, store) {
+                Ok(started) => started,
+                Err(why) => return Ok(crate::batches::report_not_started(&why)),
+            }
+        }
+        None => start_interactive(&args, &connection, journal),
+    };
     // No Start screen: plain mode creates unless --manage says otherwise.
     if options.first == FirstScreen::Start {
         options.first = FirstScreen::Create;
@@ -172,10 +182,17 @@ pub async fn run(
     // A bell in a log or a screen reader's output only when asked for.
     options.notify = args.notify;
     let place = flow::target_place(&connection.target);
-    say(&format!(
-        "iotmi-onboard: create an account association ({place})."
-    ));
-    say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
+    if batch {
+        say(&format!(
+            "iotmi-onboard: create the account associations of a batch file ({place})."
+        ));
+        say("Plain mode: each row is said as it ends; the run ends by itself. Ctrl-C quits.");
+    } else {
+        say(&format!(
+            "iotmi-onboard: create an account association ({place})."
+        ));
+        say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
+    }
     let mut flow = Flow::new(options, Instant::now().into_std());
     // A second association is made only when someone at a terminal says so.
     if let Some(held) = flow.second_run()
@@ -197,6 +214,7 @@ pub async fn run(
             lines: Lines::stdin(),
             shown: Shown::default(),
             progress: Progress::new(None),
+            batch: None,
         };
         let outcome = match runtime.run(flow::init(&mut plain.flow)) {
             Some(outcome) => Ok(outcome),
@@ -205,6 +223,10 @@ pub async fn run(
         match outcome {
             Ok(outcome) => {
                 tracing::info!(kind = ?outcome.kind, "plain wizard closed");
+                if let Some(run) = plain.flow.batch() {
+                    let demo = plain.flow.target().demo;
+                    return crate::batches::finish(run, outcome.kind, output, demo);
+                }
                 print_summary(&outcome, plain.flow.target(), output)?;
                 Ok(outcome.kind.exit_code())
             }
@@ -231,6 +253,8 @@ pub(crate) struct Plain {
     lines: Lines,
     shown: Shown,
     progress: Progress,
+    /// The batch's rows as they end, line by line (never a bar: a screen reader reads lines).
+    batch: Option<BatchProgress>,
 }
 
 impl Plain {
@@ -247,6 +271,14 @@ impl Plain {
                 // Nothing to ask: the flow waits for the service (or a final screen is done:
                 // a prompt run ends there, also after an action from Manage).
                 if self.flow.step() == Step::Done {
+                    let leave = Intent::Quit { interrupted: false };
+                    if let Some(outcome) = self.apply(runtime, vec![leave]) {
+                        return Ok(outcome);
+                    }
+                    continue;
+                }
+                // The batch is over: the run ends by itself (its summary follows).
+                if self.flow.batch().is_some_and(|run| run.ended()) {
                     let leave = Intent::Quit { interrupted: false };
                     if let Some(outcome) = self.apply(runtime, vec![leave]) {
                         return Ok(outcome);

@@ -20,7 +20,7 @@ impl Plain {
             return None;
         }
         Some(match flow.step() {
-            // TODO(batch-plain): the batch's prompt.
+            // A batch asks nothing: it runs, follows its rows and ends by itself.
             Step::Batch => return None,
             Step::Start if flow.picking_profile() => match &self.shown.profile {
                 None => {

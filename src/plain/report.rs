@@ -1,6 +1,7 @@
 //! What happened since the last prompt, said once.
 
 use super::{Plain, say, say_all};
+use crate::progress::BatchProgress;
 use iotmi_core::flow::{self, DetailLoad, LIST_MAX, Load, Notice, RefreshState, Step, SubmitState};
 use iotmi_core::service::ServiceError;
 use iotmi_core::text::sanitize;
@@ -28,8 +29,7 @@ impl Plain {
             self.shown.devices = None;
         }
         match flow.step() {
-            // TODO(batch-plain): the batch's lines.
-            Step::Batch => {}
+            Step::Batch => self.report_batch(entered),
             Step::Destination => {
                 if let DetailLoad::Failed { error, .. } = &flow.destinations().detail {
                     show_error(error, &flow.target().profile);
@@ -145,4 +145,37 @@ pub(super) fn tags_text(tags: &[(String, String)]) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl Plain {
+    /// The batch, a line at a time: the check, then each row as it ends (with its consent URL
+    /// when its owner must approve), the rate when the service throttles; a refused file's
+    /// problems with their lines. The summary is printed when the run ends.
+    fn report_batch(&mut self, entered: bool) {
+        use iotmi_core::flow::BatchPhase;
+        let Some(run) = self.flow.batch() else {
+            return;
+        };
+        if entered {
+            say(&format!(
+                "Checking {} rows of {} against the account…",
+                run.rows().len(),
+                sanitize(run.source())
+            ));
+        }
+        match run.phase() {
+            BatchPhase::Checking
+            | BatchPhase::Planned
+            | BatchPhase::Refused
+            | BatchPhase::Stopped(_) => {}
+            BatchPhase::Running | BatchPhase::Finished => {
+                if self.batch.is_none() {
+                    say("The file is valid: creating its rows.");
+                }
+                self.batch
+                    .get_or_insert_with(|| BatchProgress::new(run.rows().len(), false, true))
+                    .update(run);
+            }
+        }
+    }
 }

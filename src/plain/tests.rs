@@ -45,6 +45,7 @@ pub(crate) fn plain(flow: Flow) -> Plain {
         lines: Lines { rx, echo: false },
         shown: Shown::default(),
         progress: Progress::new(None),
+        batch: None,
     }
 }
 

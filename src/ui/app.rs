@@ -56,6 +56,7 @@ pub struct Ui {
     pub auth: screens::auth::State,
     pub review: screens::review::State,
     pub devices: screens::devices::State,
+    pub batch: screens::batch::State,
 }
 
 impl Ui {

@@ -72,6 +72,9 @@ pub enum Action {
     ToggleDevice,
     SelectAllDevices,
     SelectNoDevices,
+    // Batch.
+    /// The next row awaiting its owner's consent.
+    NextAwaiting,
     // Manage.
     FocusFilter,
     LeaveFilter,

@@ -759,3 +759,40 @@ fn start_manage_and_resume_screens() {
     assert!(text.contains("An unfinished onboarding was saved"));
     assert!(text.contains("at the tags step, not submitted"), "{text}");
 }
+
+#[test]
+fn batch_screens() {
+    use super::screens::batch::testing::*;
+    let (checking, _) = harness(vec![row(2, GA, "kitchen"), row(3, OAUTH, "alice-home")]);
+    snap("batch_checking", &checking);
+
+    // Two rows the service's rules refuse, with their lines; a name with an escape sequence
+    // is shown sanitised.
+    let mut nameless = row(3, OAUTH, "x");
+    nameless.draft.name = None;
+    let (refused, _) = harness(vec![
+        row(2, GA, "kitchen\u{1b}[31m"),
+        nameless,
+        row(4, GA, "kitchen\u{1b}[31m"),
+    ]);
+    snap("batch_refused", &refused);
+
+    let mut running = running();
+    running.key(KeyCode::Char('n'));
+    snap("batch_running", &running);
+
+    let (mut failed, effects) = harness(vec![
+        row(2, GA, "kitchen"),
+        row(3, OAUTH, "alice-home"),
+        row(4, GA, "garage"),
+    ]);
+    let mut service = Service {
+        refuse: vec![(2, "Destination is disabled\u{1b}[2J")],
+        approved: vec![1],
+        rounds: 3,
+    };
+    let timers = drive(&mut failed, effects, &mut service);
+    drive(&mut failed, timers, &mut service);
+    failed.key(KeyCode::End);
+    snap("batch_finished_with_a_failure", &failed);
+}

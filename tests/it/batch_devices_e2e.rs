@@ -76,7 +76,11 @@ fn adopt_all_adopts_each_rows_devices_once_and_a_rerun_ends_with_nothing_new() {
     assert!(stderr.contains("0 adopted"), "{stderr}");
     assert!(stderr.contains("made by an earlier run"), "{stderr}");
     for (name, count) in ["Devices A", "Devices B"].iter().zip(&adopted) {
-        assert_eq!(sim.registered(&sim.id_of(name)).len(), *count, "{name}: adopted twice");
+        assert_eq!(
+            sim.registered(&sim.id_of(name)).len(),
+            *count,
+            "{name}: adopted twice"
+        );
     }
     assert_eq!(sim.associations().len(), 4, "2 seeded + 2 rows, none twice");
 }

@@ -22,6 +22,7 @@ use iotmi_core::flow::{Effect, Step};
 
 pub mod auth;
 pub mod authorize;
+pub mod batch;
 pub mod destination;
 pub mod details;
 pub mod devices;
@@ -97,8 +98,7 @@ pub fn of(step: Step) -> &'static dyn Screen {
         Step::Status => &status::Status,
         Step::Done => &done::Done,
         Step::Devices => &devices::Devices,
-        // TODO(batch-tui): the batch screen.
-        Step::Batch => &status::Status,
+        Step::Batch => &batch::Batch,
     }
 }
 

@@ -483,6 +483,10 @@ impl Flow {
             || matches!(self.submit, SubmitState::InFlight { .. })
             || self.polling.is_some()
             || matches!(self.refresh, RefreshState::InFlight { .. })
+            || self
+                .batch
+                .as_ref()
+                .is_some_and(|run| *run.phase() == BatchPhase::Running)
     }
 
     /// The current step waits for a service answer before it can act on the user's input, so
@@ -520,6 +524,10 @@ impl Flow {
             || matches!(self.destinations.detail, DetailLoad::Loading { .. })
             || self.waiting()
             || self.busy()
+            || self
+                .batch
+                .as_ref()
+                .is_some_and(|run| *run.phase() == BatchPhase::Checking)
     }
 
     /// Inputs toward an association not created yet (a prefilled flag counts), whatever the

@@ -121,6 +121,26 @@ pub fn request_quit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
 /// What quitting now would leave behind, for the quit question of every front end. It never
 /// contradicts resume: what the journal keeps is said to be kept.
 pub fn quit_warning(flow: &Flow) -> String {
+    if let Some(run) = flow.batch.as_ref().filter(|run| !run.ended()) {
+        let tally = run.tally();
+        let done = format!(
+            "The batch is running: {} of {} rows are final.",
+            tally.succeeded + tally.failed,
+            tally.rows
+        );
+        return if flow.target.demo {
+            format!(
+                "{done} This is a demo: its simulator stops when you quit, and the batch with it."
+            )
+        } else if flow.opts.journaled {
+            format!(
+                "{done} What was sent is journaled: run the same command again and it resumes, \
+                 never creating a row twice."
+            )
+        } else {
+            format!("{done} This run keeps no journal: a rerun cannot tell which rows it made.")
+        };
+    }
     let rerun = command_line::rerun(&flow.target).filter(|_| flow.opts.journaled);
     if matches!(flow.submit, SubmitState::InFlight { .. }) {
         return match rerun {
