@@ -35,15 +35,7 @@ pub async fn run(
     let store = JournalStore::default_dir().map(JournalStore::new);
     let prepared = match batches::prepare(&choices, &connection.journal_key, store) {
         Ok(prepared) => prepared,
-        Err(NotStarted::Invalid(problems)) => return Ok(refused(&problems)),
-        Err(NotStarted::Unreadable(why)) => {
-            eprintln!("error: {why}");
-            return Ok(exit::USAGE);
-        }
-        Err(NotStarted::Busy(why)) => {
-            eprintln!("error: {why}");
-            return Ok(exit::ERROR);
-        }
+        Err(why) => return Ok(batches::report_not_started(&why)),
     };
     if let Some(notice) = &prepared.notice {
         eprintln!("note: {notice}");
@@ -95,7 +87,11 @@ pub async fn run(
     progress.finish();
     let run = flow.batch().expect("a batch run");
     match run.phase() {
-        BatchPhase::Refused => return Ok(refused(run.problems())),
+        BatchPhase::Refused => {
+            return Ok(batches::report_not_started(&NotStarted::Invalid(
+                run.problems().to_vec(),
+            )));
+        }
         BatchPhase::Stopped(error) => return Ok(report(error, &connection.target)),
         BatchPhase::Planned => {
             let tally = run.tally();
@@ -127,26 +123,12 @@ pub async fn run(
         OutputFormat::Json => print_json(&records(run, &devices, true))?,
         OutputFormat::Text => print_batch_table(run, &devices)?,
     }
-    let tally = run.tally();
     let elapsed = run
         .started()
         .map(|started| started.elapsed().as_secs_f64())
         .unwrap_or_default();
-    eprintln!(
-        "{} rows: {} succeeded, {} in progress ({} awaiting consent), {} failed{}; {} calls in \
-         {elapsed:.1} s, {}.",
-        tally.rows,
-        tally.succeeded,
-        tally.in_progress,
-        tally.awaiting_consent,
-        tally.failed,
-        match tally.already {
-            0 => String::new(),
-            n => format!(" ({n} made by an earlier run)"),
-        },
-        run.calls(),
-        run.rate().describe()
-    );
+    eprintln!("{} ({elapsed:.1} s)", batches::tally_line(run));
+    let tally = run.tally();
     let devices_failed = devices.values().filter(|d| d.error.is_some()).count();
     if !devices.is_empty() {
         eprintln!(
@@ -237,17 +219,4 @@ async fn discover_rows(
         .buffer_unordered(args.concurrency)
         .collect()
         .await
-}
-
-/// Every problem of a refused file, with its line; nothing was created.
-fn refused(problems: &[iotmi_core::batch::RowProblem]) -> i32 {
-    for problem in problems {
-        eprintln!("error: {problem}");
-    }
-    eprintln!(
-        "The file was refused: {} problem{}. Nothing was created; fix them and run again.",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
-    exit::USAGE
 }
