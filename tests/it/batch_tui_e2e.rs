@@ -177,3 +177,37 @@ fn plain_mode_prints_each_rows_consent_url_and_ends_by_itself() {
         sim.associations().len() == seeded + 4
     });
 }
+
+#[test]
+fn in_demo_the_presenter_approves_the_selected_row_as_its_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fleet.csv"), FLEET).unwrap();
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&["demo", "--batch", "fleet.csv", "--no-browser"]),
+    );
+    tui.wait_for("2 awaiting consent");
+    tui.send(b"n");
+    tui.wait_for("Line 3 oauth-alice");
+    tui.wait_for("A approve");
+    tui.send(b"A");
+    tui.wait_until("oauth-alice succeeded", |t| {
+        t.screen()
+            .lines()
+            .any(|l| l.contains("oauth-alice") && l.contains("succeeded"))
+    });
+    assert!(
+        tui.screen().contains("1 awaiting consent"),
+        "{}",
+        tui.screen()
+    );
+    // The other row is still its owner's to answer: D denies it.
+    tui.send(b"n");
+    tui.wait_for("Line 5 oauth-bob");
+    tui.send(b"D");
+    tui.wait_until("oauth-bob failed", |t| {
+        t.screen()
+            .lines()
+            .any(|l| l.contains("oauth-bob") && l.contains("failed"))
+    });
+}

@@ -18,7 +18,10 @@ use crate::ui::app::{App, HostAction, Overlay, Reaction};
 use crate::ui::keymap::{Action, Binding, Char, bind, is_move, letter_moves, list_moves, quiet};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{ListWindow, boxed_paragraph, spinner, windowed_list};
-use iotmi_core::flow::{BatchPhase, BatchRun, Intent, RowRun, RowState, row_state_label, row_url};
+use iotmi_core::flow::{
+    BatchPhase, BatchRun, Intent, OwnerAction, RowRun, RowState, row_owner_actions,
+    row_state_label, row_url,
+};
 use iotmi_core::service::AssociationState;
 use iotmi_core::text::sanitize;
 
@@ -62,6 +65,17 @@ impl Screen for Batch {
         if matches!(run.phase(), BatchPhase::Checking | BatchPhase::Stopped(_)) {
             return keys;
         }
+        // `demo` only, first: the presenter plays the selected row's account owner.
+        keys.extend(
+            row_owner_actions(&app.flow, app.ui.batch.cursor)
+                .iter()
+                .map(|&action| match action {
+                    OwnerAction::Deny => {
+                        bind("D", &[Char('D')], "deny", Action::ActAsOwner(action))
+                    }
+                    _ => bind("A", &[Char('A')], "approve", Action::ActAsOwner(action)),
+                }),
+        );
         if selected_url(app).is_some() {
             keys.extend([
                 bind("o", &[Char('o')], "open", Action::OpenBrowser),
@@ -103,6 +117,10 @@ impl Screen for Batch {
             Action::OpenBrowser => {
                 let index = state.cursor;
                 app.send(Intent::OpenRowConsent(index), now).into()
+            }
+            Action::ActAsOwner(action) => {
+                let row = state.cursor;
+                app.send(Intent::ActAsRowOwner { row, action }, now).into()
             }
             Action::CopyUrl => match selected_url(app) {
                 Some(url) => Reaction {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{Load, Step};
+use super::owner::OwnerAction;
 use super::{Flow, Generation, error_line, retry, status};
 use crate::batch::{self, BatchRow, RowProblem};
 use crate::journal::BatchJournal;
@@ -758,8 +759,21 @@ pub(super) fn on_polled(
     pump(flow)
 }
 
-/// The user's intents on the Batch screen: open a row's consent page.
+/// `demo`: what the presenter can do as row `index`'s account owner now (approve or deny its
+/// consent page; nothing while another action is on its way, or outside a demo).
+pub fn row_owner_actions(flow: &Flow, index: usize) -> &'static [OwnerAction] {
+    if !flow.target.demo || flow.owner.busy.is_some() || row_url(flow, index).is_none() {
+        return &[];
+    }
+    &[OwnerAction::Approve, OwnerAction::Deny]
+}
+
+/// The user's intents on the Batch screen: open a row's consent page; in `demo`, answer it as
+/// its owner.
 pub(super) fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
+    if let Intent::ActAsRowOwner { row, action } = intent {
+        return act_as_owner(flow, row, action);
+    }
     let Intent::OpenRowConsent(index) = intent else {
         return Vec::new();
     };
@@ -777,6 +791,32 @@ pub(super) fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+fn act_as_owner(flow: &mut Flow, index: usize, action: OwnerAction) -> Vec<Effect> {
+    if !row_owner_actions(flow, index).contains(&action) {
+        flow.notice = Some(if flow.owner.busy.is_some() {
+            "The account owner is still busy with the last action".into()
+        } else {
+            "This row has no consent page waiting for its owner".into()
+        });
+        return Vec::new();
+    }
+    let url = row_url(flow, index).map(str::to_owned).unwrap_or_default();
+    let association_id = run_mut(flow).rows[index]
+        .association_id
+        .clone()
+        .unwrap_or_default();
+    let generation = flow.next_generation();
+    flow.owner.busy = Some(generation);
+    flow.notice = Some(action.doing().into());
+    // The batch's next round of polls sees the new state.
+    vec![Effect::ActAsOwner {
+        generation,
+        action,
+        url,
+        association_id,
+    }]
 }
 
 /// A row's consent URL when the URL policy accepts it: the only form any front end may copy,
@@ -1282,6 +1322,71 @@ mod tests {
             row_url(&harness.flow, 0),
             None,
             "succeeded: nothing to hand over"
+        );
+    }
+
+    #[test]
+    fn in_a_demo_the_presenter_answers_a_rows_consent_page_as_its_owner() {
+        let rows = vec![row(2, "dest-ga", "A"), row(3, "dest-oauth", "B")];
+        let mut demo = Harness::new(plan(rows.clone()));
+        demo.flow.target.demo = true;
+        demo.checked();
+        let mut creating = made(AssociationState::InProgress);
+        while demo.run_of().tally().queued > 0 {
+            while let Some(effect) = demo.effects.pop_front() {
+                demo.carry_out(effect, &mut creating);
+            }
+            demo.timers.sort();
+            if demo.run_of().tally().queued > 0 {
+                let (at, generation) = demo.timers.remove(0);
+                demo.now = at;
+                demo.input(Event::Woke { generation });
+            }
+        }
+        assert_eq!(
+            row_owner_actions(&demo.flow, 0),
+            &[],
+            "a GA row has no consent page"
+        );
+        assert_eq!(
+            row_owner_actions(&demo.flow, 1),
+            &[OwnerAction::Approve, OwnerAction::Deny]
+        );
+        let url = row_url(&demo.flow, 1).unwrap().to_owned();
+        let effects = update(
+            &mut demo.flow,
+            Intent::ActAsRowOwner {
+                row: 1,
+                action: OwnerAction::Approve,
+            },
+            demo.now,
+        );
+        assert!(
+            matches!(&effects[..], [Effect::ActAsOwner { url: u, action: OwnerAction::Approve, .. }] if *u == url),
+            "{effects:?}"
+        );
+        assert_eq!(
+            row_owner_actions(&demo.flow, 1),
+            &[],
+            "busy until it is done"
+        );
+
+        // Outside a demo there is no owner to play.
+        let mut real = Harness::new(plan(rows));
+        real.checked();
+        real.run(&mut made(AssociationState::InProgress));
+        let effects = update(
+            &mut real.flow,
+            Intent::ActAsRowOwner {
+                row: 1,
+                action: OwnerAction::Approve,
+            },
+            real.now,
+        );
+        assert!(
+            effects
+                .iter()
+                .all(|e| !matches!(e, Effect::ActAsOwner { .. }))
         );
     }
 

@@ -125,4 +125,9 @@ pub enum Intent {
     // Batch.
     /// Open row `index`'s consent page in the browser (the URL policy decides).
     OpenRowConsent(usize),
+    /// `demo`: act as row `row`'s account owner on its consent page.
+    ActAsRowOwner {
+        row: usize,
+        action: super::owner::OwnerAction,
+    },
 }

@@ -48,7 +48,7 @@ pub use auth::material_by_answer;
 pub use authorize::{sign_in, vetted_url};
 pub use batch::{
     BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowDevices,
-    RowRun, RowState, fresh_journal, row_state_label, row_url,
+    RowRun, RowState, fresh_journal, row_owner_actions, row_state_label, row_url,
 };
 pub use deletion::{DEREGISTER_CONCURRENCY, Deletion, DeletionEnd, DeletionPhase};
 pub use destination::{DestinationAnswer, LIST_MAX, resolve as resolve_destination};
@@ -782,7 +782,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         | Intent::RetryDeletion
         | Intent::Delete { .. } => manage::on_intent(flow, intent),
         Intent::ManageFocusShown => Vec::new(),
-        Intent::OpenRowConsent(_) => batch::on_intent(flow, intent),
+        Intent::OpenRowConsent(_) | Intent::ActAsRowOwner { .. } => batch::on_intent(flow, intent),
     }
 }
 

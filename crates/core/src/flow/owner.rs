@@ -24,7 +24,7 @@ pub enum OwnerAction {
 
 impl OwnerAction {
     /// What the owner is doing, for the notice while it runs.
-    fn doing(self) -> &'static str {
+    pub(super) fn doing(self) -> &'static str {
         match self {
             OwnerAction::Approve => "Approving on the consent page as the account owner…",
             OwnerAction::Deny => "Denying on the consent page as the account owner…",
