@@ -406,7 +406,7 @@ impl Script {
                 Ok(exit::USAGE)
             }
             (End::Created, Some(tracked)) => {
-                let mut record = record(tracked);
+                let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if let Some(note) = browser_note(flow.browser()) {
@@ -416,7 +416,7 @@ impl Script {
             }
             (End::Shown { timed_out }, Some(tracked)) => {
                 self.progress.report(flow);
-                let mut record = record(tracked);
+                let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if timed_out {
@@ -435,7 +435,7 @@ impl Script {
                 Ok(code_for(tracked))
             }
             (End::Refreshed, Some(tracked)) => {
-                let url = sanitize(&tracked.oauth_url).into_owned();
+                let url = iotmi_core::flow::shown_url(flow).unwrap_or_default();
                 match output {
                     OutputFormat::Json => print_json(&Refreshed {
                         account_association_id: tracked.id.clone(),
@@ -621,9 +621,14 @@ fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
 }
 
 /// The association as last seen by GetAccountAssociation, else as the flow knows it.
-fn record(tracked: &Tracked) -> AssociationRecord {
+/// The URL in its hand-over form (what a user copies from the output), like every front end.
+fn record(tracked: &Tracked, flow: &Flow) -> AssociationRecord {
+    let oauth_url = iotmi_core::flow::shown_url(flow);
     match &tracked.seen {
-        Some(seen) => AssociationRecord::full(seen),
+        Some(seen) => AssociationRecord {
+            oauth_url,
+            ..AssociationRecord::full(seen)
+        },
         None => AssociationRecord {
             account_association_id: tracked.id.clone(),
             arn: tracked.arn.clone(),
@@ -632,7 +637,7 @@ fn record(tracked: &Tracked) -> AssociationRecord {
                 .filter(|d| !d.is_empty()),
             name: Some(tracked.name.clone()).filter(|n| !n.is_empty()),
             error_message: tracked.error_message.clone(),
-            oauth_url: Some(sanitize(&tracked.oauth_url).into_owned()).filter(|u| !u.is_empty()),
+            oauth_url,
             ..AssociationRecord::default()
         },
     }

@@ -31,7 +31,8 @@ pub struct BatchRecord {
 }
 
 impl BatchRecord {
-    pub fn of(row: &RowRun, with_consent_url: bool) -> Self {
+    /// `consent_url`: the row's URL in its hand-over form ([`BatchRun::consent_url`]).
+    pub fn of(row: &RowRun, consent_url: Option<String>) -> Self {
         let clean = |s: &str| sanitize(s).into_owned();
         Self {
             line: row.row.line,
@@ -48,11 +49,7 @@ impl BatchRecord {
             },
             error_message: row.error.as_deref().map(clean),
             already_created: row.already,
-            // Raw: a URL is not text for the terminal here, and sanitising could break it.
-            oauth_url: with_consent_url
-                .then(|| row.in_progress().then(|| row.oauth_url()).flatten())
-                .flatten()
-                .map(str::to_owned),
+            oauth_url: consent_url,
         }
     }
 }
@@ -60,7 +57,10 @@ impl BatchRecord {
 pub fn records(run: &BatchRun, with_consent_urls: bool) -> Vec<BatchRecord> {
     run.rows()
         .iter()
-        .map(|row| BatchRecord::of(row, with_consent_urls))
+        .enumerate()
+        .map(|(index, row)| {
+            BatchRecord::of(row, run.consent_url(index).filter(|_| with_consent_urls))
+        })
         .collect()
 }
 
@@ -115,7 +115,7 @@ pub fn print_batch_table(run: &BatchRun) -> anyhow::Result<()> {
         .rows()
         .iter()
         .map(|row| {
-            let record = BatchRecord::of(row, false);
+            let record = BatchRecord::of(row, None);
             let mut state = row_state_label(row).to_owned();
             if row.already {
                 state.push_str(" (earlier run)");
@@ -134,10 +134,11 @@ pub fn print_batch_table(run: &BatchRun) -> anyhow::Result<()> {
         .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[4]])
         .collect();
     super::print_table(["LINE", "NAME", "ASSOCIATION", "STATE", "ERROR"], &borrowed)?;
-    let awaiting: Vec<&RowRun> = run
+    let awaiting: Vec<(&RowRun, String)> = run
         .rows()
         .iter()
-        .filter(|r| r.in_progress() && r.oauth_url().is_some())
+        .enumerate()
+        .filter_map(|(index, row)| Some((row, run.consent_url(index)?)))
         .collect();
     if !awaiting.is_empty() {
         let mut stdout = std::io::stdout().lock();
@@ -146,13 +147,8 @@ pub fn print_batch_table(run: &BatchRun) -> anyhow::Result<()> {
             "\n{} rows await their account owner's consent: open each URL (or hand it on).",
             awaiting.len()
         )?;
-        for row in awaiting {
-            writeln!(
-                stdout,
-                "line {}  {}",
-                row.row.line,
-                row.oauth_url().unwrap_or_default()
-            )?;
+        for (row, url) in awaiting {
+            writeln!(stdout, "line {}  {url}", row.row.line)?;
         }
     }
     Ok(())

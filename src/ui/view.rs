@@ -274,7 +274,9 @@ fn render_help(
 /// The consent URL's QR code over the whole window (error correction L, half blocks, a
 /// 2-module quiet zone), or the exact window size it needs.
 fn render_qr(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let art = iotmi_core::flow::vetted_url(&app.flow).and_then(crate::remote::qr_art);
+    let art = iotmi_core::flow::vetted_url(&app.flow)
+        .as_deref()
+        .and_then(crate::remote::qr_art);
     let caption = "Scan it with a phone to open the consent page · any key returns";
     match art {
         Some(art) if crate::remote::fits(&art, area.width, area.height) => {

@@ -45,7 +45,7 @@ use std::time::Instant;
 /// The list filter's match rule (for plain mode's "does anything match?").
 pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
-pub use authorize::{sign_in, vetted_url};
+pub use authorize::{shown_url, sign_in, vetted_url};
 pub use batch::{
     BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowRun, RowState,
     fresh_journal, row_state_label, row_url,
@@ -297,7 +297,10 @@ impl Flow {
         } else {
             first_step(&opts)
         };
-        let batch = opts.batch.clone().map(batch::new_run);
+        let batch = opts
+            .batch
+            .clone()
+            .map(|plan| batch::new_run(plan, opts.endpoint_is_loopback));
         Self {
             step,
             picking_profile,
