@@ -111,7 +111,7 @@ pub fn print_demo_next_steps(target: &Target) {
 /// Prints a service error and its remedy on stderr; returns the exit status for it.
 pub fn report(error: &ServiceError, target: &Target) -> i32 {
     eprintln!("error: {error}");
-    eprintln!("hint: {}", error.remedy(&target.profile));
+    eprintln!("hint: {}", iotmi_core::flow::remedy(error, target));
     match error.kind {
         ErrorKind::Validation => exit::USAGE,
         _ => exit::ERROR,

@@ -391,7 +391,16 @@ impl Script {
         match (end, tracked) {
             (End::Service(error), _) => {
                 let code = report(&error, &connection.target);
-                if matches!(flow.submit(), SubmitState::Failed(_)) && error.is_retryable() {
+                let failed_create = matches!(flow.submit(), SubmitState::Failed(_));
+                // A Conflict on create is this ClientToken used for another request: rerunning
+                // with it conflicts again.
+                if failed_create && error.kind == iotmi_core::service::ErrorKind::Conflict {
+                    eprintln!(
+                        "hint: ClientToken {} was used for a different request: give this one \
+                         a new --client-token (or none)",
+                        flow.client_token()
+                    );
+                } else if failed_create && error.is_retryable() {
                     eprintln!(
                         "hint: rerun with --client-token {}: the service then returns the \
                          association it may already have made instead of a second one",

@@ -234,7 +234,7 @@ fn render_help(
         Line::from(""),
         Line::from(vec![
             Span::styled("   Enter  ", theme.key()),
-            Span::raw("forward (Tab too)"),
+            Span::raw("forward"),
         ]),
         Line::from(vec![
             Span::styled("     Esc  ", theme.key()),
@@ -242,7 +242,11 @@ fn render_help(
         ]),
         Line::from(vec![
             Span::styled("  Ctrl-C  ", theme.key()),
-            Span::raw("quit now (a saved draft is offered again next run)"),
+            Span::raw(if app.flow.opts().journaled {
+                "quit now (a saved draft is offered again next run)"
+            } else {
+                "quit now"
+            }),
         ]),
         Line::from(""),
         Line::from(Span::styled("Any other key closes this help.", theme.dim())),

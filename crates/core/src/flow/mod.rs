@@ -61,7 +61,8 @@ pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use narration::{
     association_detail, association_lines, destination_lines, devices_news, identity_lines,
-    material_lines, profile_lines, resume_summary, review_lines, second_run_summary, target_place,
+    material_lines, profile_lines, remedy, resume_summary, review_lines, second_run_summary,
+    target_place,
 };
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
