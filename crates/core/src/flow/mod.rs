@@ -686,8 +686,9 @@ pub fn init(flow: &mut Flow) -> Vec<Effect> {
         Effect::LoadConnectors,
         destination::list_destinations(flow, None),
     ];
+    // `--manage` opens the list as Start → `m` does: with the managed-thing counts.
     if flow.step == Step::Manage {
-        effects.push(manage::list_associations(flow, None));
+        effects.extend(manage::enter(flow));
     }
     if flow.target.endpoint.is_none() {
         effects.push(Effect::LoadAccount);
