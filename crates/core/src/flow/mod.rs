@@ -322,6 +322,7 @@ impl Flow {
                 filter: String::new(),
                 matches: Vec::new(),
                 connectors: Default::default(),
+                connectors_answered: false,
                 detail: DetailLoad::Idle,
             },
             destination: None,
@@ -837,6 +838,7 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         }
         Event::Connectors(result) => {
             // Names are a nicety: without them the list shows connector ids.
+            flow.destinations.connectors_answered = true;
             if let Ok(connectors) = result {
                 flow.destinations.connectors =
                     connectors.into_iter().map(|c| (c.id, c.name)).collect();
