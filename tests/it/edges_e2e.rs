@@ -166,3 +166,102 @@ fn ctrl_c_on_the_done_screen_exits_130_as_the_readme_says() {
         tui.stdout()
     );
 }
+
+/// A stand-in service answering every request with one JSON body that fits both
+/// GetConnectorDestination and CreateAccountAssociation, whose consent URL is `url`: the
+/// simulator keeps to the model's 1,024 characters, so it cannot play a service that does not.
+fn one_answer_service(url: &str) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let body = serde_json::json!({
+        "AccountAssociationId": "0123456789abcdef0123456789abcdef",
+        "Arn": "arn:aws:iotmanagedintegrations:us-east-1:123456789012:account-association/0123456789abcdef0123456789abcdef",
+        "AssociationState": "ASSOCIATION_IN_PROGRESS",
+        "OAuthAuthorizationUrl": url,
+        "Id": "acme-home-us",
+        "Name": "Acme Home US",
+        "CloudConnectorId": "acme-home-cloud",
+        "AuthType": "OAUTH",
+        "AuthConfig": {"oAuth": {
+            "authUrl": "https://auth.example.com/authorize",
+            "tokenUrl": "https://auth.example.com/token",
+            "tokenEndpointAuthenticationScheme": "HTTP_BASIC"
+        }}
+    })
+    .to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                // Keep-alive: one connection may carry several requests.
+                loop {
+                    let mut length = 0;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut request = vec![0; length];
+                    if reader.read_exact(&mut request).is_err() {
+                        return;
+                    }
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn a_consent_url_over_the_models_1024_characters_is_refused_with_the_reason() {
+    let base = "https://auth.example.com/authorize?state=";
+    let url = format!("{base}{}", "a".repeat(1025 - base.len()));
+    assert_eq!(url.len(), 1025);
+    let endpoint = one_answer_service(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let (browser, log) = write_browser(dir.path(), "approve");
+    let mut command = bin::command();
+    command
+        .args([
+            "create",
+            "--destination",
+            "acme-home-us",
+            "--name",
+            "Long URL",
+        ])
+        .args(["--browser-command", &browser])
+        .args(bin::endpoint_args(&endpoint))
+        .env("NO_PROXY", "127.0.0.1")
+        .env("XDG_STATE_HOME", dir.path());
+    let run = run_bounded(&mut command, "", None, DEADLINE);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "refused to open: the URL is 1025 characters long; the service's consent URLs are at most 1024"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Never handed to the browser.
+    assert!(!log.exists(), "{:?}", std::fs::read_to_string(&log));
+}
