@@ -605,8 +605,11 @@ impl Flow {
                 .map(|d| d.name.clone())
                 .unwrap_or_default(),
             error_message: tracked.error_message.clone(),
+            // The hand-over form when the policy accepts it (what the screen showed and
+            // copied); a refused one as it came, for the printer to sanitise.
             oauth_url: if tracked.state == AssociationState::InProgress {
-                tracked.oauth_url.clone()
+                crate::url_policy::handover_form(&tracked.oauth_url, self.opts.endpoint_is_loopback)
+                    .unwrap_or_else(|_| tracked.oauth_url.clone())
             } else {
                 String::new()
             },
