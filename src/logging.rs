@@ -62,7 +62,8 @@ pub fn init(path: Option<&Path>, level: tracing::Level) -> Result<(), Refused> {
 /// Opens (or creates, mode 0600) the log for appending, refusing what could aim our writes at
 /// something else: a symbolic link (even dangling), anything but a regular file (a FIFO would
 /// block start-up, a device swallow or reject the log), a file others may read or write, or
-/// one another user owns. The reason is for the operator.
+/// one another user owns, or one with another name (a hard link: whoever made it reads or
+/// swaps what we write under a name we were not given). The reason is for the operator.
 pub fn open(path: &Path) -> Result<File, String> {
     let file = crate::files::open_regular(
         path,
@@ -76,6 +77,12 @@ pub fn open(path: &Path) -> Result<File, String> {
         return Err(format!(
             "is owned by another user (uid {}); refusing to write into it",
             meta.uid()
+        ));
+    }
+    if meta.nlink() != 1 {
+        return Err(format!(
+            "has {} hard links (another name reaches the same file); give a path of its own",
+            meta.nlink()
         ));
     }
     let mode = meta.mode() & 0o777;

@@ -24,6 +24,7 @@ use iotmi_onboard::ui::terminal::{self, TtyHost};
 use iotmi_onboard::ui::theme::Theme;
 
 fn main() {
+    iotmi_onboard::signals::ignore_file_size_limit_signal();
     let cli = Cli::parse_args();
     // One logging set-up for every command; nothing is logged without --log-file.
     let log = cli.log();
@@ -76,6 +77,9 @@ fn main() {
     }
     match result {
         Ok(code) => std::process::exit(code),
+        // The reader of our output left (`| head`): what it wanted it has; end quietly with
+        // success, as `cat`-like tools do when SIGPIPE is ignored.
+        Err(error) if stdout_closed(&error) => std::process::exit(iotmi_core::exit::OK),
         Err(error) => {
             eprintln!("iotmi-onboard: {error:#}");
             let usage = error
@@ -88,6 +92,16 @@ fn main() {
             });
         }
     }
+}
+
+/// The error is a write to a pipe whose reader is gone (Rust ignores SIGPIPE, so a closed
+/// stdout arrives as EPIPE instead of killing the process).
+fn stdout_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// `iotmi-onboard [flags]`: the wizard against AWS (or `--endpoint-url`), full-screen or plain.

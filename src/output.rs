@@ -111,7 +111,7 @@ pub fn print_demo_next_steps(target: &Target) {
 /// Prints a service error and its remedy on stderr; returns the exit status for it.
 pub fn report(error: &ServiceError, target: &Target) -> i32 {
     eprintln!("error: {error}");
-    eprintln!("hint: {}", error.remedy(&target.profile));
+    eprintln!("hint: {}", iotmi_core::flow::remedy(error, target));
     match error.kind {
         ErrorKind::Validation => exit::USAGE,
         _ => exit::ERROR,
@@ -167,31 +167,37 @@ pub fn print_devices(
                 .collect();
             print_json(&items)
         }
+        // Aligned by the one table printer: fixed widths let a long name run into the next
+        // column ("Acme T6 Pro Thermostat Thermostat,TemperatureSensor").
         OutputFormat::Text => {
-            let mut stdout = std::io::stdout().lock();
-            writeln!(
-                stdout,
-                "{:<24} {:<28} {:<20} {:<24} MANAGED THING",
-                "DEVICE", "NAME", "BRAND MODEL", "TYPES"
-            )?;
-            for d in devices {
-                let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
-                writeln!(
-                    stdout,
-                    "{:<24} {:<28} {:<20} {:<24} {}",
-                    clean(&d.connector_device_id),
-                    clean(&d.name),
-                    clean(&format!("{} {}", d.brand, d.model)),
-                    clean(&d.device_types.join(",")),
-                    d.managed_thing_id
-                        .as_deref()
-                        .map(clean)
-                        .unwrap_or("-".into())
-                )?;
-            }
-            Ok(())
+            let rows = device_rows(devices);
+            let borrowed: Vec<[&str; 5]> = rows
+                .iter()
+                .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[4]])
+                .collect();
+            print_table(DEVICE_HEADER, &borrowed)
         }
     }
+}
+
+const DEVICE_HEADER: [&str; 5] = ["DEVICE", "NAME", "BRAND MODEL", "TYPES", "MANAGED THING"];
+
+fn device_rows(devices: &[iotmi_core::service::DiscoveredDevice]) -> Vec<[String; 5]> {
+    let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
+    devices
+        .iter()
+        .map(|d| {
+            [
+                clean(&d.connector_device_id),
+                clean(&d.name),
+                clean(&format!("{} {}", d.brand, d.model)),
+                clean(&d.device_types.join(",")),
+                d.managed_thing_id
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), clean),
+            ]
+        })
+        .collect()
 }
 
 pub fn print_record(record: &AssociationRecord, output: OutputFormat) -> anyhow::Result<()> {
@@ -342,31 +348,82 @@ pub fn print_deleted(
 
 /// Columns separated by two spaces, padded to the widest cell; the last column is not padded.
 pub fn print_table<const N: usize>(header: [&str; N], rows: &[[&str; N]]) -> anyhow::Result<()> {
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    for line in table_lines(header, rows) {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The table's lines: every column as wide as its widest cell, two spaces apart.
+fn table_lines<const N: usize>(header: [&str; N], rows: &[[&str; N]]) -> Vec<String> {
     let mut widths = header.map(unicode_width::UnicodeWidthStr::width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(unicode_width::UnicodeWidthStr::width(*cell));
         }
     }
-    let stdout = std::io::stdout().lock();
-    let mut out = std::io::BufWriter::new(stdout);
-    let mut line = |cells: &[&str; N]| -> std::io::Result<()> {
+    let line = |cells: &[&str; N]| -> String {
         let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
+            text.push_str(cell);
+            if i + 1 < N {
                 let pad = widths[i] - unicode_width::UnicodeWidthStr::width(*cell) + 2;
                 text.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        writeln!(out, "{}", text.trim_end())
+        text.trim_end().to_owned()
     };
-    line(&header)?;
-    for row in rows {
-        line(row)?;
+    std::iter::once(line(&header))
+        .chain(rows.iter().map(line))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iotmi_core::service::DiscoveredDevice;
+
+    #[test]
+    fn the_devices_table_is_aligned_whatever_the_cells_widths() {
+        let device = |id: &str, name: &str, model: &str, types: &[&str]| DiscoveredDevice {
+            connector_device_id: id.into(),
+            name: name.into(),
+            brand: "Acme".into(),
+            model: model.into(),
+            device_types: types.iter().map(|t| t.to_string()).collect(),
+            modification: "DISCOVERED".into(),
+            managed_thing_id: None,
+            auth_material: String::new(),
+        };
+        let devices = [
+            device("d1", "Plug", "P1", &["Plug"]),
+            device(
+                "acme-t6-pro-thermostat-0001",
+                "Acme T6 Pro Thermostat",
+                "T6 Pro",
+                &["Thermostat", "TemperatureSensor"],
+            ),
+        ];
+        let rows = device_rows(&devices);
+        let borrowed: Vec<[&str; 5]> = rows
+            .iter()
+            .map(|r| [r[0].as_str(), &r[1], &r[2], &r[3], &r[4]])
+            .collect();
+        let lines = table_lines(DEVICE_HEADER, &borrowed);
+        // Every column starts where its header does, and cells never touch.
+        let starts: Vec<usize> = ["NAME", "BRAND MODEL", "TYPES", "MANAGED THING"]
+            .iter()
+            .map(|h| lines[0].find(h).unwrap())
+            .collect();
+        for (line, row) in lines[1..].iter().zip(&rows) {
+            for (start, cell) in starts.iter().zip(&row[1..]) {
+                assert_eq!(&line[*start..*start + cell.len()], cell, "{line}");
+                assert_eq!(&line[start - 2..*start], "  ", "{line}");
+            }
+        }
+        assert!(!lines[2].contains("Thermostat Thermostat,"), "{}", lines[2]);
     }
-    out.flush()?;
-    Ok(())
 }

@@ -59,13 +59,13 @@ impl Progress {
             };
             self.say(&format!("{verb} {} ({}).", tracked.id, tracked.state));
         }
-        if let Some(url) = flow.oauth_url() {
+        if let Some(url) = iotmi_core::flow::shown_url(flow) {
             if let Some((host, connector)) = iotmi_core::flow::sign_in(flow) {
                 let by = connector.map(|c| format!(" ({c})")).unwrap_or_default();
                 self.say(&format!("You will sign in at {host}{by}."));
             }
             self.say("Open this URL to authorize the account:");
-            self.say(&sanitize(url));
+            self.say(&url);
             if let Some(tunnel) = &flow.opts().tunnel {
                 self.say(&format!(
                     "Over SSH: on your own machine run `{tunnel}`, then open the URL there."
@@ -216,10 +216,9 @@ impl BatchProgress {
                 text.push_str(&format!(": {}", sanitize(error)));
             }
             if self.show_urls
-                && row.in_progress()
-                && let Some(url) = row.oauth_url()
+                && let Some(url) = run.consent_url(index)
             {
-                text.push_str(&format!("\n  consent: {}", sanitize(url)));
+                text.push_str(&format!("\n  consent: {}", sanitize(&url)));
             }
             self.line(&text);
         }

@@ -9,6 +9,18 @@ use tokio::signal::unix::{SignalKind, signal};
 use iotmi_core::exit;
 use iotmi_core::flow::OutcomeKind;
 
+/// Ignores SIGXFSZ for the whole process, before any file is written: under a file-size limit
+/// (`ulimit -f`) a write past it then fails with EFBIG, which the log reports once as "logging
+/// stopped" (and the journal as a failed save), instead of the default action killing the
+/// process (exit 153) in the middle of a run.
+pub fn ignore_file_size_limit_signal() {
+    // SAFETY: setting a standard signal's disposition to SIG_IGN has no preconditions; it is
+    // done at start, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Runs `work` until it ends or SIGINT arrives (exit 130). The handler is installed before
 /// `work` starts, so a Ctrl-C is never the default kill.
 pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {

@@ -8,7 +8,7 @@ use crate::output::{AssociationRecord, print_associations, print_destinations, r
 use crate::runtime::ServiceCalls;
 use crate::session::Connection;
 use iotmi_core::exit;
-use iotmi_core::filter::{association_haystack, destination_haystack, filter_matches};
+use iotmi_core::filter::{association_matches, destination_haystack, filter_matches};
 use iotmi_core::service::DestinationSummary;
 
 pub async fn run(
@@ -55,7 +55,7 @@ pub async fn run(
             };
             let records: Vec<AssociationRecord> = items
                 .iter()
-                .filter(|a| filter_matches(&association_haystack(a), &filter))
+                .filter(|a| association_matches(a, &filter))
                 .map(AssociationRecord::summary)
                 .collect();
             print_associations(&records, output)?;

@@ -452,7 +452,16 @@ impl Script {
         match (end, tracked) {
             (End::Service(error), _) => {
                 let code = report(&error, &connection.target);
-                if matches!(flow.submit(), SubmitState::Failed(_)) && error.is_retryable() {
+                let failed_create = matches!(flow.submit(), SubmitState::Failed(_));
+                // A Conflict on create is this ClientToken used for another request: rerunning
+                // with it conflicts again.
+                if failed_create && error.kind == iotmi_core::service::ErrorKind::Conflict {
+                    eprintln!(
+                        "hint: ClientToken {} was used for a different request: give this one \
+                         a new --client-token (or none)",
+                        flow.client_token()
+                    );
+                } else if failed_create && error.is_retryable() {
                     eprintln!(
                         "hint: rerun with --client-token {}: the service then returns the \
                          association it may already have made instead of a second one",
@@ -467,7 +476,7 @@ impl Script {
                 Ok(exit::USAGE)
             }
             (End::Created, Some(tracked)) => {
-                let mut record = record(tracked);
+                let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if let Some(note) = browser_note(flow.browser()) {
@@ -477,7 +486,7 @@ impl Script {
             }
             (End::Shown { timed_out }, Some(tracked)) => {
                 self.progress.report(flow);
-                let mut record = record(tracked);
+                let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if timed_out {
@@ -496,7 +505,7 @@ impl Script {
                 Ok(code_for(tracked))
             }
             (End::Refreshed, Some(tracked)) => {
-                let url = sanitize(&tracked.oauth_url).into_owned();
+                let url = iotmi_core::flow::shown_url(flow).unwrap_or_default();
                 match output {
                     OutputFormat::Json => print_json(&Refreshed {
                         account_association_id: tracked.id.clone(),
@@ -682,9 +691,14 @@ fn refusal(flow: &Flow) -> Option<Vec<(&'static str, String)>> {
 }
 
 /// The association as last seen by GetAccountAssociation, else as the flow knows it.
-fn record(tracked: &Tracked) -> AssociationRecord {
+/// The URL in its hand-over form (what a user copies from the output), like every front end.
+fn record(tracked: &Tracked, flow: &Flow) -> AssociationRecord {
+    let oauth_url = iotmi_core::flow::shown_url(flow);
     match &tracked.seen {
-        Some(seen) => AssociationRecord::full(seen),
+        Some(seen) => AssociationRecord {
+            oauth_url,
+            ..AssociationRecord::full(seen)
+        },
         None => AssociationRecord {
             account_association_id: tracked.id.clone(),
             arn: tracked.arn.clone(),
@@ -693,7 +707,7 @@ fn record(tracked: &Tracked) -> AssociationRecord {
                 .filter(|d| !d.is_empty()),
             name: Some(tracked.name.clone()).filter(|n| !n.is_empty()),
             error_message: tracked.error_message.clone(),
-            oauth_url: Some(sanitize(&tracked.oauth_url).into_owned()).filter(|u| !u.is_empty()),
+            oauth_url,
             ..AssociationRecord::default()
         },
     }

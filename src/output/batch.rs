@@ -38,7 +38,8 @@ pub struct BatchRecord {
 }
 
 impl BatchRecord {
-    pub fn of(row: &RowRun, devices: Option<&RowDevices>, with_consent_url: bool) -> Self {
+    /// `consent_url`: the row's URL in its hand-over form ([`BatchRun::consent_url`]).
+    pub fn of(row: &RowRun, devices: Option<&RowDevices>, consent_url: Option<String>) -> Self {
         let clean = |s: &str| sanitize(s).into_owned();
         Self {
             line: row.row.line,
@@ -61,11 +62,7 @@ impl BatchRecord {
             already_created: row.already,
             devices_found: devices.map(|d| d.found),
             devices_adopted: devices.map(|d| d.adopted),
-            // Raw: a URL is not text for the terminal here, and sanitising could break it.
-            oauth_url: with_consent_url
-                .then(|| row.in_progress().then(|| row.oauth_url()).flatten())
-                .flatten()
-                .map(str::to_owned),
+            oauth_url: consent_url,
         }
     }
 }
@@ -79,7 +76,13 @@ pub fn records(
     run.rows()
         .iter()
         .enumerate()
-        .map(|(index, row)| BatchRecord::of(row, devices.get(&index), with_consent_urls))
+        .map(|(index, row)| {
+            BatchRecord::of(
+                row,
+                devices.get(&index),
+                run.consent_url(index).filter(|_| with_consent_urls),
+            )
+        })
         .collect()
 }
 
@@ -142,7 +145,7 @@ pub fn print_batch_table(
         .iter()
         .enumerate()
         .map(|(index, row)| {
-            let record = BatchRecord::of(row, devices.get(&index), false);
+            let record = BatchRecord::of(row, devices.get(&index), None);
             let things = match (record.devices_found, record.devices_adopted) {
                 (Some(found), Some(adopted)) if adopted > 0 => {
                     format!("{found} ({adopted} adopted)")
@@ -181,10 +184,11 @@ pub fn print_batch_table(
             &borrowed,
         )?;
     }
-    let awaiting: Vec<&RowRun> = run
+    let awaiting: Vec<(&RowRun, String)> = run
         .rows()
         .iter()
-        .filter(|r| r.in_progress() && r.oauth_url().is_some())
+        .enumerate()
+        .filter_map(|(index, row)| Some((row, run.consent_url(index)?)))
         .collect();
     if !awaiting.is_empty() {
         let mut stdout = std::io::stdout().lock();
@@ -193,13 +197,8 @@ pub fn print_batch_table(
             "\n{} rows await their account owner's consent: open each URL (or hand it on).",
             awaiting.len()
         )?;
-        for row in awaiting {
-            writeln!(
-                stdout,
-                "line {}  {}",
-                row.row.line,
-                row.oauth_url().unwrap_or_default()
-            )?;
+        for (row, url) in awaiting {
+            writeln!(stdout, "line {}  {url}", row.row.line)?;
         }
     }
     Ok(())

@@ -40,7 +40,9 @@ impl Plain {
                 if entered && flow.destinations().load == Load::Loading {
                     say("Loading connector destinations…");
                 }
-                if flow.destinations().load == Load::Loaded && !flow.destinations().more {
+                // Printed once: after the connectors' names too, or a race names them by id.
+                let list = flow.destinations();
+                if list.load == Load::Loaded && !list.more && list.connectors_answered {
                     self.list_destinations();
                 }
             }

@@ -148,3 +148,25 @@ fn manage_offers_r_after_failed_deregistrations_and_r_retries_them() {
         "r deregisters the failed one again"
     );
 }
+
+#[test]
+fn the_destination_list_waits_for_the_connectors_names() {
+    // The destinations answered first: printing now would name connectors by id, and by name
+    // on a run where ListCloudConnectors happened to answer first.
+    let mut plain = plain(fresh_flow());
+    plain.report();
+    assert_eq!(plain.shown.numbered, None, "listed before the names came");
+    let connectors = vec![iotmi_core::service::CloudConnector {
+        id: "c1".into(),
+        name: "Acme Cloud".into(),
+    }];
+    flow::update(&mut plain.flow, Event::Connectors(Ok(connectors)), now());
+    plain.report();
+    assert!(plain.shown.numbered.is_some(), "listed once the names came");
+    // A failed ListCloudConnectors lists too (by id), rather than never.
+    let mut plain = super::tests::plain(fresh_flow());
+    let error = ServiceError::new(ErrorKind::AccessDenied, "no ListCloudConnectors");
+    flow::update(&mut plain.flow, Event::Connectors(Err(error)), now());
+    plain.report();
+    assert!(plain.shown.numbered.is_some());
+}

@@ -154,7 +154,7 @@ where
                 HostAction::ShowUnwrapped { heading, text } => {
                     // A hyperlink only for the URL the URL policy accepted.
                     let link = iotmi_core::flow::vetted_url(&app.flow).filter(|url| *url == text);
-                    host.show_unwrapped(heading, &text, link);
+                    host.show_unwrapped(heading, &text, link.as_deref());
                     suspended = true;
                 }
                 HostAction::Run(command) => {

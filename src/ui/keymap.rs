@@ -380,7 +380,11 @@ pub fn is_move(action: Action) -> bool {
 pub fn help(bindings: &[Binding]) -> Vec<(String, &'static str)> {
     let mut lines: Vec<(String, &'static str)> = Vec::new();
     let mut moves: Option<usize> = None;
-    for binding in bindings.iter().filter(|b| !b.keys.is_empty()) {
+    // Typing filters without a key of its own: said all the same.
+    for binding in bindings
+        .iter()
+        .filter(|b| !b.keys.is_empty() || b.action == Action::FocusFilter)
+    {
         if binding.action == Action::Interrupt && !binding.footer {
             continue;
         }
@@ -437,4 +441,24 @@ pub fn footer(bindings: &[Binding]) -> Vec<(&'static str, &'static str)> {
         .filter(|b| b.footer)
         .map(|b| (b.label, b.what))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_says_that_typing_filters() {
+        let bindings = [
+            bind("type", &[], "filter", Action::FocusFilter),
+            bind("Enter", &[Code(KeyCode::Enter)], "select", Action::Choose),
+        ];
+        assert_eq!(
+            help(&bindings),
+            [
+                ("type".to_string(), "filter"),
+                ("Enter".to_string(), "select")
+            ]
+        );
+    }
 }

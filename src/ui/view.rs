@@ -234,7 +234,7 @@ fn render_help(
         Line::from(""),
         Line::from(vec![
             Span::styled("   Enter  ", theme.key()),
-            Span::raw("forward (Tab too)"),
+            Span::raw("forward"),
         ]),
         Line::from(vec![
             Span::styled("     Esc  ", theme.key()),
@@ -242,7 +242,11 @@ fn render_help(
         ]),
         Line::from(vec![
             Span::styled("  Ctrl-C  ", theme.key()),
-            Span::raw("quit now (a saved draft is offered again next run)"),
+            Span::raw(if app.flow.opts().journaled {
+                "quit now (a saved draft is offered again next run)"
+            } else {
+                "quit now"
+            }),
         ]),
         Line::from(""),
         Line::from(Span::styled("Any other key closes this help.", theme.dim())),
@@ -274,12 +278,13 @@ fn render_help(
 /// The consent URL's QR code over the whole window (error correction L, half blocks, a
 /// 2-module quiet zone), or the exact window size it needs.
 fn render_qr(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    // Only a URL the URL policy accepts: the association's, or the batch's selected row's.
+    // Only a URL the URL policy accepts, in its hand-over form: the association's, or the
+    // batch's selected row's.
     let url = match app.flow.step() {
         Step::Batch => super::screens::batch::selected_url(app),
         _ => iotmi_core::flow::vetted_url(&app.flow),
     };
-    let art = url.and_then(crate::remote::qr_art);
+    let art = url.as_deref().and_then(crate::remote::qr_art);
     let caption = "Scan it with a phone to open the consent page · any key returns";
     match art {
         Some(art) if crate::remote::fits(&art, area.width, area.height) => {

@@ -16,6 +16,7 @@ mod commands;
 mod commands_lifecycle;
 mod demo_pace;
 mod devices_e2e;
+mod edges_e2e;
 mod exit_status_e2e;
 mod faults_e2e;
 mod handover_e2e;

@@ -3,8 +3,11 @@
 //!
 //! - destinations: name, id, connector name (when the connectors are known), connector id,
 //!   description — what the list shows, so whatever the operator reads they can type;
-//! - associations: name, id, description, state, destination id — the description is what
-//!   the operator wrote to tell associations apart, so Manage matches it as `list` did;
+//! - associations: name (the id when it has none, as the row shows it), description, state,
+//!   destination id — the description is what the operator wrote to tell associations apart,
+//!   so Manage matches it as `list` did. The id of a named association is not on its row: it
+//!   matches only a term of [`MIN_ID_TERM`] characters or more (an id copied from elsewhere),
+//!   never a short one every hex id contains (`site 1` matched 28 of 32 rows through ids);
 //! - discovered devices: name, brand, model, device types, connector device id.
 
 use std::borrow::Cow;
@@ -26,13 +29,47 @@ pub fn destination_haystack(d: &DestinationSummary, connector_name: Option<&str>
     .to_lowercase()
 }
 
-/// The association's filter text (lower-case).
+/// The shortest filter term matched inside an association's hidden id.
+pub const MIN_ID_TERM: usize = 8;
+
+/// The association's filter text (lower-case): what its row shows, the id only when it stands
+/// in for a missing name.
 pub fn association_haystack(a: &AssociationSummary) -> String {
+    let shown_name = if a.name.is_empty() { &a.id } else { &a.name };
     format!(
-        "{} {} {} {} {}",
-        a.name, a.id, a.description, a.state, a.destination_id
+        "{} {} {} {}",
+        shown_name, a.description, a.state, a.destination_id
     )
     .to_lowercase()
+}
+
+/// The one association filter of every front end (Manage, plain mode, `list --filter`): each
+/// term occurs in [`association_haystack`], or is an id-length term found in the id.
+pub fn association_matches(a: &AssociationSummary, filter: &str) -> bool {
+    association_matches_terms(a, &association_haystack(a), &filter_terms(filter))
+}
+
+fn association_matches_terms(
+    a: &AssociationSummary,
+    haystack: &str,
+    terms: &[Finder<'static>],
+) -> bool {
+    let id = a.id.to_lowercase();
+    terms.iter().all(|term| {
+        term.find(haystack.as_bytes()).is_some()
+            || (term.needle().len() >= MIN_ID_TERM && term.find(id.as_bytes()).is_some())
+    })
+}
+
+/// The indices of the associations `filter` matches, in list order.
+pub fn matching_associations(filter: &str, items: &[AssociationSummary]) -> Vec<usize> {
+    let terms = filter_terms(filter);
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| association_matches_terms(a, &association_haystack(a), &terms))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The discovered device's filter text (lower-case).
@@ -115,10 +152,42 @@ mod tests {
             description: "Grandma's flat".into(),
             destination_id: "dest-1".into(),
         };
-        let haystack = association_haystack(&a);
-        for filter in ["grandma", "kitchen", "aa-1", "dest-1"] {
-            assert!(filter_matches(&haystack, filter), "{filter}");
+        for filter in ["grandma", "kitchen", "dest-1", "succeeded"] {
+            assert!(association_matches(&a, filter), "{filter}");
         }
+    }
+
+    #[test]
+    fn an_association_matches_what_its_row_shows_not_its_hidden_id() {
+        let site = |n: usize| AssociationSummary {
+            id: format!("1{n:031x}"),
+            arn: "arn:x".into(),
+            state: AssociationState::Succeeded,
+            error_message: None,
+            name: format!("Site {n}"),
+            description: String::new(),
+            destination_id: "acme-home-us".into(),
+        };
+        let items: Vec<AssociationSummary> = (1..=32).map(site).collect();
+        // "1" is in every id; only the names with a 1 match.
+        let names: Vec<&str> = matching_associations("site 1", &items)
+            .into_iter()
+            .map(|i| items[i].name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Site 1", "Site 10", "Site 11", "Site 12", "Site 13", "Site 14", "Site 15",
+                "Site 16", "Site 17", "Site 18", "Site 19", "Site 21", "Site 31"
+            ]
+        );
+        // A whole id (or an id-length part of one) still finds its association.
+        assert_eq!(matching_associations(&items[4].id, &items), [4]);
+        assert_eq!(matching_associations(&items[4].id[20..], &items), [4]);
+        // Unnamed, the row shows the id: any part of it matches.
+        let mut unnamed = site(5);
+        unnamed.name.clear();
+        assert!(association_matches(&unnamed, "05"));
     }
 
     #[test]

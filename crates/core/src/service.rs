@@ -392,8 +392,12 @@ impl ServiceError {
     /// What the operator can do about it.
     pub fn remedy(&self, profile: &str) -> String {
         match self.kind {
+            // An SSO profile's expired sign-in is said by the flow (`Flow::sso_login`); here
+            // nothing says there is any SSO set-up to sign in to.
             ErrorKind::NoCredentials => format!(
-                "Run `aws sso login --profile {profile}`, pass --profile, or try `iotmi-onboard demo`."
+                "No credentials were found for profile `{profile}`: configure some with \
+                 `aws configure` (access keys) or `aws configure sso` (IAM Identity Center), or \
+                 pass --profile NAME of a profile that has them. `iotmi-onboard demo` needs none."
             ),
             ErrorKind::NoRegion => format!(
                 "Pass --region (e.g. --region us-east-1), set AWS_REGION, or add `region = …` to \
@@ -408,8 +412,8 @@ impl ServiceError {
             }
             ErrorKind::Validation => "Edit the values the message names, then submit again.".to_string(),
             ErrorKind::Throttled => "Wait a few seconds and retry.".to_string(),
-            ErrorKind::Conflict => "Another request with the same token or state is in the way: edit and retry.".to_string(),
-            ErrorKind::NotFound => "It may have been deleted or be in another region: go back and pick again.".to_string(),
+            ErrorKind::Conflict => "The service's message says what conflicts: check that resource's current state, then retry.".to_string(),
+            ErrorKind::NotFound => "Check the id and the region (--region): it may have been deleted, or belong to another region or account.".to_string(),
             ErrorKind::ServerError => "A transient service fault: retry in a moment.".to_string(),
             ErrorKind::Other => "Retry; if it persists, run with --log-file to see details.".to_string(),
         }

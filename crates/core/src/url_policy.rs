@@ -47,9 +47,10 @@ impl SkipReason {
     }
 }
 
-/// Longest URL we accept; OAuth authorize URLs are far shorter, and a cap keeps a
-/// hostile value from flooding the screen or argv.
-pub const MAX_URL_LEN: usize = 2048;
+/// Longest URL we accept: the service's model caps `OAuthAuthorizationUrl` at 1,024
+/// characters, so a longer one did not come from it as issued; the cap also keeps a hostile
+/// value from flooding the screen or argv.
+pub const MAX_URL_LEN: usize = 1024;
 
 /// Characters refused anywhere in a URL: shell and HTML metacharacters that a real OAuth
 /// URL never contains unencoded. `& ? = % # ~ +` are deliberately allowed.
@@ -82,9 +83,10 @@ impl fmt::Display for UrlRefusal {
         f.write_str("refused to open: ")?;
         match self {
             UrlRefusal::Empty => f.write_str("the URL is empty"),
-            UrlRefusal::TooLong { len } => {
-                write!(f, "the URL is {len} bytes long (limit {MAX_URL_LEN})")
-            }
+            UrlRefusal::TooLong { len } => write!(
+                f,
+                "the URL is {len} characters long; the service's consent URLs are at most {MAX_URL_LEN}"
+            ),
             UrlRefusal::Whitespace => f.write_str("the URL contains whitespace"),
             UrlRefusal::ControlChar => {
                 f.write_str("the URL contains a control or invisible formatting character")
@@ -151,8 +153,10 @@ pub fn check_url(raw: &str, endpoint_is_loopback: bool) -> Result<Url, UrlRefusa
     if raw.is_empty() {
         return Err(UrlRefusal::Empty);
     }
-    if raw.len() > MAX_URL_LEN {
-        return Err(UrlRefusal::TooLong { len: raw.len() });
+    // The model counts characters, not bytes.
+    let len = raw.chars().count();
+    if len > MAX_URL_LEN {
+        return Err(UrlRefusal::TooLong { len });
     }
     for c in raw.chars() {
         if c.is_whitespace() {
@@ -189,6 +193,20 @@ pub fn check_url(raw: &str, endpoint_is_loopback: bool) -> Result<Url, UrlRefusa
         });
     }
     Ok(url)
+}
+
+/// The one form of a vetted URL that every hand-over uses (copy, OSC 8 link, QR code, open,
+/// the owner's visit) and the screen shows: the parsed serialisation, whose host is in
+/// punycode, so a look-alike internationalised host is handed over as what it is.
+pub fn handover_form(raw: &str, endpoint_is_loopback: bool) -> Result<String, UrlRefusal> {
+    check_url(raw, endpoint_is_loopback).map(String::from)
+}
+
+/// What to show for a URL: its hand-over form when the policy accepts it, otherwise the raw
+/// value sanitised (so the operator sees what was refused, escaped).
+pub fn shown_form(raw: &str, endpoint_is_loopback: bool) -> String {
+    handover_form(raw, endpoint_is_loopback)
+        .unwrap_or_else(|_| crate::text::sanitize(raw).into_owned())
 }
 
 #[cfg(test)]
@@ -296,6 +314,35 @@ mod tests {
             check_url(&long, false),
             Err(UrlRefusal::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn the_hand_over_form_is_punycode() {
+        // "аpple" with a Cyrillic а: the look-alike host is handed over as what it is.
+        let raw = "https://\u{0430}pple.com/oauth/authorize?state=x";
+        let form = handover_form(raw, false).expect("accepted");
+        assert_eq!(form, "https://xn--pple-43d.com/oauth/authorize?state=x");
+        assert_eq!(shown_form(raw, false), form);
+        // A refused URL has no hand-over form; it is shown sanitised.
+        assert!(handover_form("https://a.com/;ls", false).is_err());
+        let escaped = "https://a.com/\x1b[2J";
+        assert_eq!(shown_form(escaped, false), crate::text::sanitize(escaped));
+        assert!(!shown_form(escaped, false).contains('\x1b'));
+    }
+
+    #[test]
+    fn the_models_consent_url_cap_is_the_limit() {
+        let base = "https://a.com/";
+        let at_cap = format!("{base}{}", "a".repeat(MAX_URL_LEN - base.len()));
+        assert_eq!(at_cap.len(), 1024);
+        assert!(check_url(&at_cap, false).is_ok());
+        let over = format!("{at_cap}b");
+        let refusal = check_url(&over, false).expect_err("1,025 characters");
+        assert_eq!(refusal, UrlRefusal::TooLong { len: 1025 });
+        assert_eq!(
+            refusal.to_string(),
+            "refused to open: the URL is 1025 characters long; the service's consent URLs are at most 1024"
+        );
     }
 
     #[test]

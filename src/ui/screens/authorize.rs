@@ -18,9 +18,10 @@ use crate::ui::keymap::{
 };
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, owner_hint, spinner};
-use iotmi_core::flow::{BrowserNote, Intent, OwnerAction, owner_actions, sign_in, vetted_url};
+use iotmi_core::flow::{
+    BrowserNote, Intent, OwnerAction, owner_actions, shown_url, sign_in, vetted_url,
+};
 use iotmi_core::service::AssociationState;
-use iotmi_core::text::sanitize;
 
 pub struct Authorize;
 
@@ -73,14 +74,14 @@ impl Screen for Authorize {
                 }
             },
             Action::Unwrapped => {
-                let Some(url) = app.flow.oauth_url() else {
+                let Some(url) = shown_url(&app.flow) else {
                     return Reaction::default();
                 };
                 return Reaction {
                     effects: Vec::new(),
                     host: vec![HostAction::ShowUnwrapped {
                         heading: "The authorization URL",
-                        text: url.to_string(),
+                        text: url,
                     }],
                 };
             }
@@ -191,7 +192,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let tail_rows = tail.line_count(width) as u16;
 
     // The URL gets what is left, one row per slice of it; the state line is pinned last.
-    let shown = sanitize(&tracked.oauth_url).into_owned();
+    let shown = shown_url(model).unwrap_or_default();
     let mut rows = url_rows(&shown, width);
     let room = inner
         .height
@@ -214,7 +215,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         // Each row of a URL the policy accepted is a hyperlink to the whole of it.
-        if let Some(url) = link {
+        if let Some(url) = &link {
             let width = unicode_width::UnicodeWidthStr::width(row.as_str()) as u16;
             ui.links
                 .add(Rect::new(url_area.x, url_area.y + i as u16, width, 1), url);

@@ -34,7 +34,7 @@ pub struct State {
 
 /// The consent URL of the row under the cursor, when the URL policy accepts it: the only URL
 /// this screen copies, opens, shows whole or puts in a QR code.
-pub fn selected_url(app: &App) -> Option<&str> {
+pub fn selected_url(app: &App) -> Option<String> {
     row_url(&app.flow, app.ui.batch.cursor)
 }
 
@@ -403,7 +403,7 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
     ])];
     match (selected_url(app), &row.error) {
         (Some(url), _) => {
-            let shown = sanitize(url).into_owned();
+            let shown = sanitize(&url).into_owned();
             let width = detail_area.width as usize;
             let fits = unicode_width::UnicodeWidthStr::width(shown.as_str()) <= width;
             let text = if fits {
@@ -413,8 +413,10 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
                 format!("{cut}…")
             };
             let columns = unicode_width::UnicodeWidthStr::width(text.as_str()) as u16;
-            ui.links
-                .add(Rect::new(detail_area.x, detail_area.y + 1, columns, 1), url);
+            ui.links.add(
+                Rect::new(detail_area.x, detail_area.y + 1, columns, 1),
+                &url,
+            );
             detail.push(Line::from(Span::styled(text, theme.url())));
         }
         (None, Some(error)) => detail.push(Line::from(Span::styled(

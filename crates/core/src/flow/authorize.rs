@@ -4,7 +4,7 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{BrowserNote, Step};
 use super::{Flow, status};
-use crate::url_policy::{LaunchDecision, check_url};
+use crate::url_policy::{LaunchDecision, handover_form, shown_form};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     match intent {
@@ -54,13 +54,16 @@ pub fn after_association_known(flow: &mut Flow) -> Vec<Effect> {
 
 /// Opens the URL when the URL policy accepts it and a browser can be launched here.
 pub fn open_browser(flow: &mut Flow) -> Vec<Effect> {
-    let Some(url) = flow.oauth_url().map(str::to_string) else {
+    let Some(raw) = flow.oauth_url() else {
         return Vec::new();
     };
-    if let Err(refusal) = check_url(&url, flow.opts.endpoint_is_loopback) {
-        flow.browser = BrowserNote::Refused(refusal.to_string());
-        return Vec::new();
-    }
+    let url = match handover_form(raw, flow.opts.endpoint_is_loopback) {
+        Ok(url) => url,
+        Err(refusal) => {
+            flow.browser = BrowserNote::Refused(refusal.to_string());
+            return Vec::new();
+        }
+    };
     match &flow.opts.launch {
         LaunchDecision::Launch(launcher) => {
             flow.browser = BrowserNote::Opening;
@@ -79,7 +82,7 @@ pub fn open_browser(flow: &mut Flow) -> Vec<Effect> {
 /// Where the user will sign in, said before anything opens: the URL's host (in punycode, so a
 /// look-alike IDN host shows as what it is) and the connector's name when known.
 pub fn sign_in(flow: &Flow) -> Option<(String, Option<String>)> {
-    let url = url::Url::parse(vetted_url(flow)?).ok()?;
+    let url = url::Url::parse(&vetted_url(flow)?).ok()?;
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str()?),
         None => url.host_str()?.to_string(),
@@ -97,13 +100,19 @@ pub fn sign_in(flow: &Flow) -> Option<(String, Option<String>)> {
     Some((host, connector))
 }
 
-/// The URL, when the URL policy accepts it: the only URL a front end may open, copy, link or
-/// QR-encode.
-pub fn vetted_url(flow: &Flow) -> Option<&str> {
-    let url = flow.oauth_url()?;
-    check_url(url, flow.opts.endpoint_is_loopback)
-        .is_ok()
-        .then_some(url)
+/// The URL's hand-over form (punycode host), when the URL policy accepts it: the only URL a
+/// front end may open, copy, link or QR-encode.
+pub fn vetted_url(flow: &Flow) -> Option<String> {
+    handover_form(flow.oauth_url()?, flow.opts.endpoint_is_loopback).ok()
+}
+
+/// The URL as every front end shows it: the hand-over form when accepted, so what the screen
+/// shows is what is copied; a refused URL sanitised.
+pub fn shown_url(flow: &Flow) -> Option<String> {
+    Some(shown_form(
+        flow.oauth_url()?,
+        flow.opts.endpoint_is_loopback,
+    ))
 }
 
 #[cfg(test)]
@@ -130,6 +139,27 @@ mod tests {
                 .all(|e| !matches!(e, Effect::OpenBrowser { .. }))
         );
         assert_eq!(super::vetted_url(&flow), None);
+    }
+
+    #[test]
+    fn every_hand_over_of_a_look_alike_host_is_its_punycode_form() {
+        let mut flow = flow_at(Step::Review);
+        flow.opts.launch = LaunchDecision::Launch(crate::url_policy::Launcher::System);
+        let effects = send(&mut flow, Intent::Submit);
+        // "аpple.com" with a Cyrillic а.
+        let raw = "https://\u{0430}pple.com/oauth/authorize?state=x";
+        let effects = answer_created(&mut flow, generation_of(&effects), raw);
+        let puny = "https://xn--pple-43d.com/oauth/authorize?state=x";
+        let opened: Vec<&str> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::OpenBrowser { url, .. } => Some(url.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(opened, [puny]);
+        assert_eq!(super::vetted_url(&flow).as_deref(), Some(puny));
+        assert_eq!(super::shown_url(&flow).as_deref(), Some(puny));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::rate::AdaptiveRate;
 use crate::service::{
     Association, AssociationState, CreatedAssociation, DestinationDetail, ErrorKind, ServiceError,
 };
-use crate::url_policy::{LaunchDecision, check_url};
+use crate::url_policy::{LaunchDecision, handover_form};
 
 /// A row's call is tried this many times when the service throttles or fails in a way waiting
 /// can mend; then the row is reported failed with the last error.
@@ -154,6 +154,8 @@ impl BatchTally {
 
 #[derive(Clone, Debug)]
 pub struct BatchRun {
+    /// The URL policy's one option, so the run can give its rows' URLs' hand-over form.
+    endpoint_is_loopback: bool,
     source: String,
     seed: String,
     concurrency: usize,
@@ -188,6 +190,16 @@ pub struct BatchRun {
 }
 
 impl BatchRun {
+    /// Row `index`'s consent URL in its hand-over form, while the row awaits consent and the
+    /// URL policy accepts the URL: the only form a front end prints, copies, links or opens.
+    pub fn consent_url(&self, index: usize) -> Option<String> {
+        let row = self.rows.get(index)?;
+        if !row.in_progress() {
+            return None;
+        }
+        handover_form(row.oauth_url()?, self.endpoint_is_loopback).ok()
+    }
+
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -268,7 +280,7 @@ impl BatchRun {
 }
 
 /// The run a plan starts, with every row checked against the service's rules already.
-pub(super) fn new_run(plan: BatchPlan) -> BatchRun {
+pub(super) fn new_run(plan: BatchPlan, endpoint_is_loopback: bool) -> BatchRun {
     let problems = batch::row_problems(&plan.rows);
     let seed = plan.journal.seed.clone();
     let rows = plan
@@ -293,6 +305,7 @@ pub(super) fn new_run(plan: BatchPlan) -> BatchRun {
         })
         .collect();
     BatchRun {
+        endpoint_is_loopback,
         source: plan.source,
         seed,
         concurrency: plan.concurrency.max(1),
@@ -777,7 +790,7 @@ pub(super) fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     let Intent::OpenRowConsent(index) = intent else {
         return Vec::new();
     };
-    let Some(url) = row_url(flow, index).map(str::to_owned) else {
+    let Some(url) = row_url(flow, index) else {
         flow.notice = Some("This row has no consent page to open.".into());
         return Vec::new();
     };
@@ -802,7 +815,7 @@ fn act_as_owner(flow: &mut Flow, index: usize, action: OwnerAction) -> Vec<Effec
         });
         return Vec::new();
     }
-    let url = row_url(flow, index).map(str::to_owned).unwrap_or_default();
+    let url = row_url(flow, index).unwrap_or_default();
     let association_id = run_mut(flow).rows[index]
         .association_id
         .clone()
@@ -819,17 +832,10 @@ fn act_as_owner(flow: &mut Flow, index: usize, action: OwnerAction) -> Vec<Effec
     }]
 }
 
-/// A row's consent URL when the URL policy accepts it: the only form any front end may copy,
-/// link, QR-encode or open.
-pub fn row_url(flow: &Flow, index: usize) -> Option<&str> {
-    let row = flow.batch.as_ref()?.rows.get(index)?;
-    if !row.in_progress() {
-        return None;
-    }
-    let url = row.oauth_url()?;
-    check_url(url, flow.opts.endpoint_is_loopback)
-        .is_ok()
-        .then_some(url)
+/// A row's consent URL in its hand-over form when the URL policy accepts it: the only form
+/// any front end may copy, link, QR-encode or open.
+pub fn row_url(flow: &Flow, index: usize) -> Option<String> {
+    flow.batch.as_ref()?.consent_url(index)
 }
 
 /// A row's state in a word or two, as every front end shows it.

@@ -1,8 +1,6 @@
 //! Manage: every association of the account, with details, authorize, refresh, retry as a new
 //! draft and delete.
 
-use std::borrow::Cow;
-
 use super::deletion::{self, DeletionPhase};
 use super::destination;
 use super::effect::Effect;
@@ -12,7 +10,7 @@ use super::model::{
     SubmitState, TagRow, Tracked,
 };
 use super::{Flow, Generation, authorize, error_line};
-use crate::filter::{association_haystack, matching};
+use crate::filter::matching_associations;
 use crate::service::{Association, AssociationState, AssociationSummary, Page, ServiceError};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
@@ -339,11 +337,7 @@ pub fn list_associations(flow: &mut Flow, next_token: Option<String>) -> Effect 
 
 fn refilter(flow: &mut Flow) {
     let view = &mut flow.manage;
-    let haystacks = view
-        .items
-        .iter()
-        .map(|a| Cow::Owned(association_haystack(a)));
-    view.matches = matching(&view.filter, haystacks);
+    view.matches = matching_associations(&view.filter, &view.items);
 }
 
 pub fn on_page(

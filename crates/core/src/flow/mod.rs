@@ -45,7 +45,7 @@ use std::time::Instant;
 /// The list filter's match rule (for plain mode's "does anything match?").
 pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
-pub use authorize::{sign_in, vetted_url};
+pub use authorize::{shown_url, sign_in, vetted_url};
 pub use batch::{
     BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowDevices,
     RowRun, RowState, fresh_journal, row_owner_actions, row_state_label, row_url,
@@ -61,7 +61,8 @@ pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use narration::{
     association_detail, association_lines, destination_lines, devices_news, identity_lines,
-    material_lines, profile_lines, resume_summary, review_lines, second_run_summary, target_place,
+    material_lines, profile_lines, remedy, resume_summary, review_lines, second_run_summary,
+    target_place,
 };
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
@@ -297,7 +298,10 @@ impl Flow {
         } else {
             first_step(&opts)
         };
-        let batch = opts.batch.clone().map(batch::new_run);
+        let batch = opts
+            .batch
+            .clone()
+            .map(|plan| batch::new_run(plan, opts.endpoint_is_loopback));
         Self {
             step,
             picking_profile,
@@ -318,6 +322,7 @@ impl Flow {
                 filter: String::new(),
                 matches: Vec::new(),
                 connectors: Default::default(),
+                connectors_answered: false,
                 detail: DetailLoad::Idle,
             },
             destination: None,
@@ -608,8 +613,11 @@ impl Flow {
                 .map(|d| d.name.clone())
                 .unwrap_or_default(),
             error_message: tracked.error_message.clone(),
+            // The hand-over form when the policy accepts it (what the screen showed and
+            // copied); a refused one as it came, for the printer to sanitise.
             oauth_url: if tracked.state == AssociationState::InProgress {
-                tracked.oauth_url.clone()
+                crate::url_policy::handover_form(&tracked.oauth_url, self.opts.endpoint_is_loopback)
+                    .unwrap_or_else(|_| tracked.oauth_url.clone())
             } else {
                 String::new()
             },
@@ -690,8 +698,9 @@ pub fn init(flow: &mut Flow) -> Vec<Effect> {
         Effect::LoadConnectors,
         destination::list_destinations(flow, None),
     ];
+    // `--manage` opens the list as Start → `m` does: with the managed-thing counts.
     if flow.step == Step::Manage {
-        effects.push(manage::list_associations(flow, None));
+        effects.extend(manage::enter(flow));
     }
     if flow.target.endpoint.is_none() {
         effects.push(Effect::LoadAccount);
@@ -844,6 +853,7 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         }
         Event::Connectors(result) => {
             // Names are a nicety: without them the list shows connector ids.
+            flow.destinations.connectors_answered = true;
             if let Ok(connectors) = result {
                 flow.destinations.connectors =
                     connectors.into_iter().map(|c| (c.id, c.name)).collect();

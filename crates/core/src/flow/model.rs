@@ -181,6 +181,9 @@ pub struct DestinationList {
     /// Indices into `items` that match the filter, in list order.
     pub matches: Vec<usize>,
     pub connectors: HashMap<String, String>,
+    /// ListCloudConnectors has answered (names or an error): a front end that prints the list
+    /// once waits for it, so a connector is named the same way on every run.
+    pub connectors_answered: bool,
     pub detail: DetailLoad,
 }
 

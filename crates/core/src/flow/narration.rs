@@ -159,6 +159,25 @@ pub fn identity_lines(flow: &Flow) -> Vec<String> {
     }
 }
 
+/// What to do about `error` for this target: an SSO profile's missing or refused credentials
+/// are a sign-in away; everything else is the error's own remedy.
+pub fn remedy(error: &crate::service::ServiceError, target: &Target) -> String {
+    use crate::service::ErrorKind;
+    let sso = target.credentials == crate::profile::CredentialKind::Sso.label();
+    if sso
+        && matches!(
+            error.kind,
+            ErrorKind::NoCredentials | ErrorKind::AccessDenied
+        )
+    {
+        return format!(
+            "Sign in with `aws sso login --profile {}`, then run iotmi-onboard again.",
+            target.profile
+        );
+    }
+    error.remedy(&target.profile)
+}
+
 /// The unfinished onboarding offered for resuming: its name and how far it got.
 pub fn resume_summary(flow: &Flow) -> Option<String> {
     let journal = flow.opts().resume.as_ref()?;
@@ -466,6 +485,31 @@ mod tests {
             lines[1],
             "Sign in with `aws sso login --profile default`, then run iotmi-onboard again."
         );
+    }
+
+    #[test]
+    fn remedies_fit_their_case() {
+        use crate::profile::CredentialKind;
+        let mut target = flow_at_start().target().clone();
+        target.profile = "default".into();
+        target.credentials = CredentialKind::Other.label().into();
+        // No credentials and no SSO set-up: how to configure some, not an SSO sign-in.
+        let none = ServiceError::new(ErrorKind::NoCredentials, "no providers in chain");
+        let said = remedy(&none, &target);
+        assert!(said.contains("aws configure"), "{said}");
+        assert!(!said.contains("sso login"), "{said}");
+        // An SSO profile: its sign-in.
+        target.credentials = CredentialKind::Sso.label().into();
+        assert_eq!(
+            remedy(&none, &target),
+            "Sign in with `aws sso login --profile default`, then run iotmi-onboard again."
+        );
+        // An unknown id (status ID) has nothing to go back to.
+        let missing = ServiceError::new(ErrorKind::NotFound, "no such association");
+        assert!(!remedy(&missing, &target).contains("go back"));
+        // A conflict is not always a token's.
+        let conflict = ServiceError::new(ErrorKind::Conflict, "thing already associated");
+        assert!(!remedy(&conflict, &target).contains("same token"));
     }
 
     #[test]

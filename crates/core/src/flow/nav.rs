@@ -203,10 +203,12 @@ pub fn exit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
     flow.question = None;
     let lost = flow.association.as_ref().is_some_and(|a| a.lost.is_some());
     let kind = match flow.association.as_ref().map(|a| &a.state) {
+        // Ctrl-C is 130 on every screen, Done's included (the README's exit table); the
+        // summary printed still says what became of the association.
+        _ if interrupted => OutcomeKind::Interrupted,
         Some(_) if lost => OutcomeKind::Lost,
         Some(AssociationState::Succeeded) => OutcomeKind::Succeeded,
         Some(AssociationState::Failed) => OutcomeKind::Failed,
-        _ if interrupted => OutcomeKind::Interrupted,
         Some(_) => OutcomeKind::LeftInProgress,
         // `q` is no interrupt: 1 when a draft is left unsubmitted, 0 when nothing was begun.
         None if flow.has_draft() => OutcomeKind::Cancelled,
@@ -272,6 +274,25 @@ mod tests {
             exit_kind(&effects),
             Some((OutcomeKind::Interrupted, DraftFate::Lost))
         );
+    }
+
+    #[test]
+    fn ctrl_c_after_a_final_state_is_still_an_interrupt() {
+        for state in [AssociationState::Succeeded, AssociationState::Failed] {
+            let mut flow = flow_at(Step::Review);
+            let effects = send(&mut flow, Intent::Submit);
+            answer_created(&mut flow, generation_of(&effects), "https://auth.example/x");
+            flow.association.as_mut().unwrap().state = state.clone();
+            // As the final state leaves it: polling over, on Done.
+            flow.polling = None;
+            flow.step = Step::Done;
+            let effects = send(&mut flow, Intent::Quit { interrupted: true });
+            let (kind, _) = exit_kind(&effects).expect("leaves at once");
+            assert_eq!(kind.exit_code(), crate::exit::INTERRUPTED, "{state:?}");
+            // `q` keeps the association's own status.
+            let effects = send(&mut flow, Intent::Quit { interrupted: false });
+            assert_ne!(exit_kind(&effects).map(|(k, _)| k.exit_code()), Some(130));
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::intent::Intent;
 use super::model::Step;
 use super::{Flow, Generation, status};
 use crate::service::AssociationState;
-use crate::url_policy::check_url;
+use crate::url_policy::handover_form;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OwnerAction {
@@ -95,7 +95,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         OwnerAction::Revoke => revoke_url(flow),
     };
     // The same URL policy as opening: the owner only ever visits a URL a browser could be sent to.
-    let Some(url) = url.filter(|u| check_url(u, flow.opts.endpoint_is_loopback).is_ok()) else {
+    let Some(url) = url.and_then(|u| handover_form(&u, flow.opts.endpoint_is_loopback).ok()) else {
         flow.notice = Some("The consent page's URL was refused by the URL policy".into());
         return Vec::new();
     };

@@ -108,6 +108,22 @@ mod tests {
     use crate::flow::*;
 
     #[test]
+    fn manage_opened_by_flag_counts_things_as_from_start() {
+        let mut opts = options();
+        opts.first = FirstScreen::Manage;
+        let mut flow = Flow::new(opts, now());
+        let effects = crate::flow::init(&mut flow);
+        assert_eq!(flow.step, Step::Manage);
+        let listed = |e: &&Effect| matches!(e, Effect::ListAssociations { .. });
+        assert_eq!(effects.iter().filter(listed).count(), 1);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::CountThings { .. }))
+        );
+    }
+
+    #[test]
     fn start_goes_to_create_or_manage() {
         let mut flow = flow_at_start();
         assert!(send(&mut flow, Intent::StartCreate).is_empty());
