@@ -662,19 +662,23 @@ pub(super) fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
     pump(flow)
 }
 
+/// A call for row `index` answered: one call fewer in flight; the run, for the answer.
+fn settle(flow: &mut Flow, index: usize) -> Option<&mut BatchRun> {
+    let run = flow.batch.as_mut().filter(|run| index < run.rows.len())?;
+    run.in_flight = run.in_flight.saturating_sub(1);
+    Some(run)
+}
+
 pub(super) fn on_created(
     flow: &mut Flow,
     index: usize,
     result: Result<CreatedAssociation, ServiceError>,
 ) -> Vec<Effect> {
     let now = flow.now;
-    let Some(run) = run(flow) else {
+    let Some(run) = settle(flow, index) else {
         return Vec::new();
     };
-    let Some(row) = run.rows.get_mut(index) else {
-        return Vec::new();
-    };
-    run.in_flight = run.in_flight.saturating_sub(1);
+    let row = &mut run.rows[index];
     match result {
         Ok(created) => {
             run.rate.on_success();
@@ -729,13 +733,10 @@ pub(super) fn on_polled(
     result: Result<Association, ServiceError>,
 ) -> Vec<Effect> {
     let now = flow.now;
-    let Some(run) = run(flow) else {
+    let Some(run) = settle(flow, index) else {
         return Vec::new();
     };
-    let Some(row) = run.rows.get_mut(index) else {
-        return Vec::new();
-    };
-    run.in_flight = run.in_flight.saturating_sub(1);
+    let row = &mut run.rows[index];
     row.polling = false;
     match result {
         Ok(association) => {
@@ -820,16 +821,8 @@ fn act_as_owner(flow: &mut Flow, index: usize, action: OwnerAction) -> Vec<Effec
         .association_id
         .clone()
         .unwrap_or_default();
-    let generation = flow.next_generation();
-    flow.owner.busy = Some(generation);
-    flow.notice = Some(action.doing().into());
     // The batch's next round of polls sees the new state.
-    vec![Effect::ActAsOwner {
-        generation,
-        action,
-        url,
-        association_id,
-    }]
+    super::owner::start(flow, action, url, association_id)
 }
 
 /// A row's consent URL in its hand-over form when the URL policy accepts it: the only form

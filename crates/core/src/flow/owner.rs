@@ -24,7 +24,7 @@ pub enum OwnerAction {
 
 impl OwnerAction {
     /// What the owner is doing, for the notice while it runs.
-    pub(super) fn doing(self) -> &'static str {
+    fn doing(self) -> &'static str {
         match self {
             OwnerAction::Approve => "Approving on the consent page as the account owner…",
             OwnerAction::Deny => "Denying on the consent page as the account owner…",
@@ -99,6 +99,16 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         flow.notice = Some("The consent page's URL was refused by the URL policy".into());
         return Vec::new();
     };
+    start(flow, action, url, association_id)
+}
+
+/// The owner's visit to `url` (vetted), one at a time: busy until it is answered.
+pub(super) fn start(
+    flow: &mut Flow,
+    action: OwnerAction,
+    url: String,
+    association_id: String,
+) -> Vec<Effect> {
     let generation = flow.next_generation();
     flow.owner.busy = Some(generation);
     flow.notice = Some(action.doing().into());
