@@ -96,15 +96,20 @@ impl JournalSink {
             Some(journal) => self.store.save(&self.key, journal),
             None => self.store.clear(&self.key),
         };
-        match result {
-            Ok(()) => None,
-            Err(error) if !self.failed => {
-                self.failed = true;
-                tracing::warn!(%error, "journal not written");
-                Some(error.to_string())
-            }
-            Err(_) => None,
+        first_failure(&mut self.failed, result)
+    }
+}
+
+/// The error of a journal write to say, the first time one fails (later ones are not repeated).
+fn first_failure(failed: &mut bool, result: std::io::Result<()>) -> Option<String> {
+    match result {
+        Ok(()) => None,
+        Err(error) if !*failed => {
+            *failed = true;
+            tracing::warn!(%error, "journal not written");
+            Some(error.to_string())
         }
+        Err(_) => None,
     }
 }
 
@@ -139,15 +144,7 @@ impl BatchSink {
 
     /// The error message the first time writing fails.
     fn write(&mut self, journal: &iotmi_core::journal::BatchJournal) -> Option<String> {
-        match self.store.save_batch(&self.key, journal) {
-            Ok(()) => None,
-            Err(error) if !self.failed => {
-                self.failed = true;
-                tracing::warn!(%error, "batch journal not written");
-                Some(error.to_string())
-            }
-            Err(_) => None,
-        }
+        first_failure(&mut self.failed, self.store.save_batch(&self.key, journal))
     }
 }
 
