@@ -27,6 +27,16 @@ pub async fn run(
         dry_run: args.dry_run,
         follow: args.wait,
     };
+    // Before anything is created: a results path that cannot be written is found at the end.
+    if let Some(path) = &args.results
+        && let Err(error) = crate::files::may_write_private(path)
+    {
+        eprintln!(
+            "error: --results {}: {error}. Nothing was created.",
+            path.display()
+        );
+        return Ok(exit::USAGE);
+    }
     let store = JournalStore::default_dir().map(JournalStore::new);
     let prepared = match batches::prepare(&choices, &connection.journal_key, store) {
         Ok(prepared) => prepared,
@@ -107,10 +117,14 @@ pub async fn run(
         }
         BatchPhase::Checking | BatchPhase::Running | BatchPhase::Finished => {}
     }
+    let mut results_lost = false;
     if let Some(path) = &args.results {
         match write_results(path, &records(run, args.with_consent_urls)) {
             Ok(()) => eprintln!("Results written to {}.", path.display()),
-            Err(error) => eprintln!("error: the results file was not written: {error}"),
+            Err(error) => {
+                eprintln!("error: the results file was not written: {error}");
+                results_lost = true;
+            }
         }
     }
     match output {
@@ -142,7 +156,10 @@ pub async fn run(
             "Stopped waiting after --wait-timeout; rerun the same command to follow the rest."
         );
     }
-    Ok(run.exit_status())
+    Ok(match run.exit_status() {
+        exit::OK if results_lost => exit::ERROR,
+        status => status,
+    })
 }
 
 /// Every problem of a refused file, with its line; nothing was created.
