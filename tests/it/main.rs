@@ -10,6 +10,7 @@
 mod common;
 
 mod autoplay_e2e;
+mod batch_e2e;
 mod commands;
 mod commands_lifecycle;
 mod demo_pace;
