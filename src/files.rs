@@ -76,16 +76,22 @@ fn regular(kind: FileType) -> Result<(), OpenError> {
     }))
 }
 
+/// Whether [`write_private`] may write `path`: absent, or a regular file (not a link).
+/// Asked before work whose result goes there, so that a refusal comes before the work.
+pub fn may_write_private(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => regular(meta.file_type()).map_err(|e| io::Error::other(e.to_string())),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// Writes `bytes` to `path` as a new file of mode 0600, whole or not at all: written to a
 /// temporary file created exclusively beside it, then renamed over it. Refused when `path` is
 /// a symbolic link or anything but a regular file (it is not followed or replaced).
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) => regular(meta.file_type()).map_err(|e| io::Error::other(e.to_string()))?,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error),
-    }
+    may_write_private(path)?;
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::other("not a file name"))?

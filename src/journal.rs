@@ -65,6 +65,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// 40 KiB. Anything bigger was not written by us, and is not read into memory.
 pub const MAX_BYTES: u64 = 1024 * 1024;
 
+/// The most a batch journal may hold. It grows by about 90 bytes per row made (a ClientToken
+/// and an association id), so the wizard's bound would be passed at about 12,000 rows: the
+/// journal would then be set aside, and a rerun's new seed would make every row a second
+/// time. This covers the largest batch file read (`batches::MAX_FILE_BYTES`, ~200,000 rows).
+pub const MAX_BATCH_BYTES: u64 = 32 * 1024 * 1024;
+
 /// A journal that could not be read; it was moved aside so the next run starts clean (or,
 /// when it is not a regular file at all, left alone: `moved_to` is `None`).
 #[derive(Debug)]
@@ -160,7 +166,7 @@ impl JournalStore {
     }
 
     fn read(&self, key: &JournalKey) -> Result<Option<Journal>, Refused> {
-        let Some(bytes) = self.read_bytes(&self.path(key))? else {
+        let Some(bytes) = self.read_bytes(&self.path(key), MAX_BYTES)? else {
             return Ok(None);
         };
         match serde_json::from_slice::<Journal>(&bytes) {
@@ -174,7 +180,7 @@ impl JournalStore {
     }
 
     /// A journal file's bytes, read as a file someone may have tampered with (see [`Self::load`]).
-    fn read_bytes(&self, path: &Path) -> Result<Option<Vec<u8>>, Refused> {
+    fn read_bytes(&self, path: &Path, most: u64) -> Result<Option<Vec<u8>>, Refused> {
         self.check_dir().map_err(Refused::LeaveAlone)?;
         let file = match open_regular(path, OpenOptions::new().read(true)) {
             Ok(file) => file,
@@ -186,16 +192,16 @@ impl JournalStore {
         };
         // One byte more than allowed tells an oversized file from one of exactly the bound.
         let mut bytes = Vec::new();
-        if let Err(error) = file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
+        if let Err(error) = file.take(most + 1).read_to_end(&mut bytes) {
             return Err(Refused::SetAside(format!(
                 "cannot read {}: {error}",
                 path.display()
             )));
         }
-        if bytes.len() as u64 > MAX_BYTES {
+        if bytes.len() as u64 > most {
             return Err(Refused::SetAside(format!(
                 "larger than {} KiB: not a journal",
-                MAX_BYTES / 1024
+                most / 1024
             )));
         }
         Ok(Some(bytes))
@@ -204,21 +210,23 @@ impl JournalStore {
     /// A batch file's journal (its key from [`JournalKey::for_batch`]), read as [`Self::load`]
     /// reads the wizard's.
     pub fn load_batch(&self, key: &JournalKey) -> Result<Option<BatchJournal>, Unreadable> {
-        let read = self.read_bytes(&self.path(key)).and_then(|bytes| {
-            let Some(bytes) = bytes else {
-                return Ok(None);
-            };
-            match serde_json::from_slice::<BatchJournal>(&bytes) {
-                Ok(journal) if journal.version == VERSION => Ok(Some(journal)),
-                Ok(journal) => Err(Refused::SetAside(format!(
-                    "unknown journal version {}",
-                    journal.version
-                ))),
-                Err(error) => Err(Refused::SetAside(format!(
-                    "not a valid batch journal: {error}"
-                ))),
-            }
-        });
+        let read = self
+            .read_bytes(&self.path(key), MAX_BATCH_BYTES)
+            .and_then(|bytes| {
+                let Some(bytes) = bytes else {
+                    return Ok(None);
+                };
+                match serde_json::from_slice::<BatchJournal>(&bytes) {
+                    Ok(journal) if journal.version == VERSION => Ok(Some(journal)),
+                    Ok(journal) => Err(Refused::SetAside(format!(
+                        "unknown journal version {}",
+                        journal.version
+                    ))),
+                    Err(error) => Err(Refused::SetAside(format!(
+                        "not a valid batch journal: {error}"
+                    ))),
+                }
+            });
         read.map_err(|refused| match refused {
             Refused::LeaveAlone(reason) => Unreadable {
                 reason,
@@ -498,6 +506,27 @@ mod tests {
         let link = store.load(&key()).unwrap_err();
         assert!(link.reason.contains("symbolic link"), "{}", link.reason);
         assert!(link.moved_to.is_none());
+    }
+
+    #[test]
+    fn a_batch_journal_of_20000_rows_is_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let mut batch = iotmi_core::flow::fresh_journal("7i9uMfOYCqM7cSDRH8KWQDX7".into());
+        for row in 0..20_000u64 {
+            batch.created.insert(
+                format!("7i9uMfOYCqM7cSDRH8KWQDX7-row-{:016x}", row * 0x9e37_79b9),
+                format!("{row:032x}"),
+            );
+        }
+        store.save_batch(&key(), &batch).unwrap();
+        assert!(fs::metadata(store.path(&key())).unwrap().len() > MAX_BYTES);
+        let read = store.load_batch(&key()).unwrap().expect("the journal");
+        assert_eq!(
+            read.seed, batch.seed,
+            "the same seed: the same ClientTokens"
+        );
+        assert_eq!(read.created.len(), 20_000);
     }
 
     #[test]

@@ -32,6 +32,16 @@ pub async fn run(
         // Devices are discovered once a row has succeeded: its state is followed until then.
         follow: args.wait || args.discover || args.adopt.is_some(),
     };
+    // Before anything is created: a results path that cannot be written is found at the end.
+    if let Some(path) = &args.results
+        && let Err(error) = crate::files::may_write_private(path)
+    {
+        eprintln!(
+            "error: --results {}: {error}. Nothing was created.",
+            path.display()
+        );
+        return Ok(exit::USAGE);
+    }
     let store = JournalStore::default_dir().map(JournalStore::new);
     let prepared = match batches::prepare(&choices, &connection.journal_key, store) {
         Ok(prepared) => prepared,
@@ -113,10 +123,14 @@ pub async fn run(
     } else {
         BTreeMap::new()
     };
+    let mut results_lost = false;
     if let Some(path) = &args.results {
         match write_results(path, &records(run, &devices, args.with_consent_urls)) {
             Ok(()) => eprintln!("Results written to {}.", path.display()),
-            Err(error) => eprintln!("error: the results file was not written: {error}"),
+            Err(error) => {
+                eprintln!("error: the results file was not written: {error}");
+                results_lost = true;
+            }
         }
     }
     match output {
@@ -148,7 +162,7 @@ pub async fn run(
         );
     }
     Ok(match run.exit_status() {
-        exit::OK if devices_failed > 0 => exit::ERROR,
+        exit::OK if devices_failed > 0 || results_lost => exit::ERROR,
         status => status,
     })
 }

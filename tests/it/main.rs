@@ -11,6 +11,7 @@ mod common;
 
 mod autoplay_e2e;
 mod batch_devices_e2e;
+mod batch_e2e;
 mod batch_tui_e2e;
 mod commands;
 mod commands_lifecycle;

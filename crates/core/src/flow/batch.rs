@@ -311,11 +311,9 @@ pub(super) fn new_run(plan: BatchPlan, endpoint_is_loopback: bool) -> BatchRun {
         concurrency: plan.concurrency.max(1),
         dry_run: plan.dry_run,
         follow: plan.follow,
-        phase: if problems.is_empty() {
-            BatchPhase::Checking
-        } else {
-            BatchPhase::Refused
-        },
+        // Rows the rules refuse are still checked against the account: the refusal names
+        // every problem of the file at once.
+        phase: BatchPhase::Checking,
         rows,
         problems,
         details: HashMap::new(),
@@ -485,7 +483,12 @@ fn on_check_woke(flow: &mut Flow) -> Vec<Effect> {
 fn stop(flow: &mut Flow, error: ServiceError) -> Vec<Effect> {
     let run = run_mut(flow);
     run.detail_calls.clear();
-    run.phase = BatchPhase::Stopped(error);
+    // A file the rules refuse is refused with what is known, whatever the account says.
+    run.phase = if run.problems.is_empty() {
+        BatchPhase::Stopped(error)
+    } else {
+        BatchPhase::Refused
+    };
     Vec::new()
 }
 
@@ -494,8 +497,14 @@ fn decide(flow: &mut Flow) -> Vec<Effect> {
     let now = flow.now;
     let listed = flow.destinations.items.clone();
     let run = run_mut(flow);
-    let problems = batch::destination_problems(&rows_of(run), &listed, &run.details);
+    let mut problems = std::mem::take(&mut run.problems);
+    problems.extend(batch::destination_problems(
+        &rows_of(run),
+        &listed,
+        &run.details,
+    ));
     if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
         run.problems = problems;
         run.phase = BatchPhase::Refused;
         return Vec::new();
@@ -1092,6 +1101,21 @@ mod tests {
                     ..row(4, "dest-oauth", "C").draft
                 },
             },
+        ]));
+        harness.checked();
+        let run = harness.run_of();
+        assert_eq!(run.phase(), &BatchPhase::Refused);
+        let lines: Vec<usize> = run.problems().iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4], "{:?}", run.problems());
+        assert_eq!(harness.creates, 0);
+    }
+
+    #[test]
+    fn a_file_is_refused_with_its_rule_and_account_problems_together() {
+        let mut harness = Harness::new(plan(vec![
+            row(2, "dest-ga", "A"),
+            row(3, "dest-ga", "bad.name"),
+            row(4, "dest-gone", "B"),
         ]));
         harness.checked();
         let run = harness.run_of();
