@@ -80,6 +80,7 @@ pub fn prepare(
             ),
         ),
         Some(store) => {
+            let seed = account_seed(&store, connection_key)?;
             let lock = store.lock(&key).map_err(|error| match error {
                 LockError::Held { pid } => NotStarted::Busy(format!(
                     "another run of {shown} is going ({}): let it finish, or stop it first",
@@ -93,12 +94,18 @@ pub fn prepare(
                 }
             })?;
             let (journal, notice) = match store.load_batch(&key) {
-                Ok(Some(journal)) => (journal, None),
-                Ok(None) => (fresh_journal(crate::session::token_seed()), None),
+                // Rows an earlier version made with the file's own seed keep it.
+                Ok(Some(journal)) if journal.seed == seed || !journal.created.is_empty() => {
+                    (journal, None)
+                }
+                Ok(_) => (fresh_journal(seed), None),
+                // Only which rows were made earlier is lost: the seed is the account's, so
+                // their ClientTokens still find them.
                 Err(unreadable) => (
-                    fresh_journal(crate::session::token_seed()),
+                    fresh_journal(seed),
                     Some(format!(
-                        "The batch journal could not be read ({}); starting with a new one.",
+                        "The batch journal could not be read ({}): rows made by earlier runs are \
+                         found again by their ClientTokens, and reported as made now.",
                         unreadable.reason
                     )),
                 ),
@@ -125,6 +132,46 @@ pub fn prepare(
         sink,
         notice,
     })
+}
+
+/// The account's batch seed (see [`JournalKey::batch_seed`]), made and written the first time,
+/// under its lock so two first runs cannot make two.
+fn account_seed(store: &JournalStore, connection_key: &JournalKey) -> Result<String, NotStarted> {
+    let key = connection_key.batch_seed();
+    let cannot = |why: String| NotStarted::Unreadable(format!("the batch seed {why}"));
+    // Held only while another run reads or makes it: a moment.
+    let mut tries = 0;
+    let _lock = loop {
+        match store.lock(&key) {
+            Ok(lock) => break lock,
+            Err(LockError::Held { .. }) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(error) => return Err(cannot(format!("cannot be locked: {error}"))),
+        }
+    };
+    match store.load_batch(&key) {
+        Ok(Some(journal)) => Ok(journal.seed),
+        Ok(None) => {
+            let seed = crate::session::token_seed();
+            store
+                .save_batch(&key, &fresh_journal(seed.clone()))
+                .map_err(|e| cannot(format!("cannot be written ({e})")))?;
+            Ok(seed)
+        }
+        // Refused rather than replaced here: rows made with the lost seed would be made again.
+        Err(unreadable) => Err(cannot(format!(
+            "{} cannot be read ({}){}. Rows batches made with it would be made a second time \
+             with a new one: restore it if you can; the next run starts a new seed.",
+            store.path(&key).display(),
+            unreadable.reason,
+            unreadable
+                .moved_to
+                .map(|p| format!("; it was moved to {}", p.display()))
+                .unwrap_or_default()
+        ))),
+    }
 }
 
 fn read_file(path: &Path) -> Result<String, NotStarted> {

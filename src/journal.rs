@@ -52,6 +52,17 @@ impl JournalKey {
             endpoint: format!("{}\nbatch {}", self.endpoint, file.display()),
         }
     }
+
+    /// Where the seed of every batch run as this key's profile, region and endpoint is kept:
+    /// one per account, so a row (its destination and name) has one ClientToken whichever
+    /// file it is in, and a moved or renamed file is not a new batch.
+    pub fn batch_seed(&self) -> JournalKey {
+        JournalKey {
+            profile: format!("batch-seed-{}", self.profile),
+            region: self.region.clone(),
+            endpoint: format!("{}\nbatch seed", self.endpoint),
+        }
+    }
 }
 
 /// FNV-1a: stable across runs and versions (std's hasher is not).

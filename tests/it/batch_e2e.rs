@@ -497,3 +497,32 @@ fn a_second_run_of_the_same_file_is_refused_while_the_first_runs() {
     );
     before.assert_one_each(&sim, &names);
 }
+
+#[test]
+fn a_moved_file_and_another_file_with_the_same_rows_make_nothing_twice() {
+    let sim = Sim::start(0);
+    let before = Before::of(&sim);
+    let run = Run::new();
+    let (text, names) = csv_file("moved", 12, None);
+    let file = run.write("fleet.csv", &text);
+    assert_exit(&run.batch(&sim, &file, &[]), 0);
+    before.assert_one_each(&sim, &names);
+
+    // Renamed (as a tidy-up would), then run again: the same rows, not a new batch.
+    let moved = run.path("fleet-2026.csv");
+    std::fs::rename(&file, &moved).unwrap();
+    assert_exit(&run.batch(&sim, &moved, &[]), 0);
+    before.assert_one_each(&sim, &names);
+
+    // Half its rows in another file with rows of its own: only the new rows are made.
+    let (more, more_names) = csv_file("extra", 4, None);
+    let mut mixed = String::from("destination,name,description,tags,auth_material\n");
+    for line in text.lines().skip(1).take(6).chain(more.lines().skip(1)) {
+        mixed.push_str(line);
+        mixed.push('\n');
+    }
+    let other = run.write("other.csv", &mixed);
+    assert_exit(&run.batch(&sim, &other, &[]), 0);
+    let all: Vec<String> = names.iter().chain(&more_names).cloned().collect();
+    before.assert_one_each(&sim, &all);
+}
