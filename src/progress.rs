@@ -168,8 +168,9 @@ impl BatchProgress {
         let bar = terminal.then(|| {
             let bar = indicatif::ProgressBar::new(rows as u64);
             bar.set_style(
+                // The message last, cut to the terminal's width rather than wrapped.
                 indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} rows · {msg} · ETA {eta}",
+                    "{bar:20} {pos}/{len} rows · ETA {eta} · {wide_msg}",
                 )
                 .expect("a valid template"),
             );
@@ -202,6 +203,16 @@ impl BatchProgress {
             if matches!(row.state, RowState::Queued | RowState::Sending) {
                 continue;
             }
+            // Under a bar, only rows that need the operator: failed ones and consent pages.
+            // A log (no terminal) gets every row.
+            let notable = !matches!(
+                row.state,
+                RowState::Made(iotmi_core::service::AssociationState::Succeeded)
+                    | RowState::Made(iotmi_core::service::AssociationState::InProgress)
+            ) || run.consent_url(index).is_some();
+            if self.bar.is_some() && !notable {
+                continue;
+            }
             let name = sanitize(row.row.draft.name.as_deref().unwrap_or_default()).into_owned();
             let id = row.association_id.as_deref().unwrap_or("-");
             let earlier = if row.already {
@@ -232,12 +243,16 @@ impl BatchProgress {
         if let Some(bar) = &self.bar {
             let tally = run.tally();
             bar.set_position(tally.done() as u64);
+            let throttled = match rate.throttles() {
+                0 => String::new(),
+                n => format!(", {n} throttled"),
+            };
             bar.set_message(format!(
-                "{} ok, {} failed, {} in progress · {}",
+                "{} ok · {} failed · {} in progress · {:.1} calls/s{throttled}",
                 tally.succeeded,
                 tally.failed,
                 tally.in_progress,
-                rate.describe()
+                rate.rate()
             ));
         }
     }
