@@ -173,6 +173,15 @@ impl Tui {
         self.writer.flush().expect("flush the pty");
     }
 
+    /// Keys as a person types them, one read each: several printable characters in one write
+    /// are a paste.
+    pub fn type_keys(&mut self, keys: &str) {
+        for key in keys.chars() {
+            self.send(key.to_string().as_bytes());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
     /// The screen as text, one line per row.
     pub fn screen(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
