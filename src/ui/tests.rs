@@ -196,6 +196,17 @@ fn review_and_submit_screens() {
 }
 
 #[test]
+fn a_window_too_small_keeps_the_state_and_the_hand_over_keys() {
+    let (h, _) = at_authorize();
+    let small = render(&h, 50, 14, COLOR);
+    insta::assert_snapshot!("too_small_authorize_50x14", small.backend());
+    let text = format!("{:?}", small.backend());
+    for shown in ["ASSOCIATION_IN_PROGRESS", "o open", "c copy", "unwrapped"] {
+        assert!(text.contains(shown), "{shown}: {text}");
+    }
+}
+
+#[test]
 fn a_create_conflict_offers_a_new_request_not_a_retry_of_the_same_token() {
     let mut h = at_review();
     let effects = h.key(KeyCode::Enter);
