@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use crossterm::event::EventStream;
 use tokio::time::Instant;
 
 use iotmi_core::flow::{Flow, Target};
@@ -213,7 +212,7 @@ async fn run_wizard(
         &mut app,
         &mut runtime,
         &Theme::from_env(),
-        EventStream::new(),
+        iotmi_onboard::ui::input::tty_events().context("cannot read the terminal (/dev/tty)")?,
         stop,
         autopilot,
     )

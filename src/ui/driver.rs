@@ -42,7 +42,7 @@ where
     S: Future<Output = OutcomeKind>,
 {
     let mut suspended = false;
-    let mut events = super::burst::coalesce(events);
+    let mut events = events;
     tokio::pin!(stop);
     if let Some(outcome) = runtime.run(init(&mut app.flow)) {
         return Ok(outcome);

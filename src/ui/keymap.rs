@@ -195,9 +195,10 @@ pub fn letter_moves() -> Vec<Binding> {
 /// a key wins.
 pub fn bindings(app: &App) -> Vec<Binding> {
     let flow = &app.flow;
-    // Nothing on the screen can be seen: no key may act on it unseen.
+    // Nothing on the screen can be seen: no key may act on it unseen, but the consent URL's
+    // hand-over (copy, unwrapped, open) acts on what the small screen still names.
     if app.ui.too_small {
-        return too_small();
+        return too_small_bindings(app);
     }
     if let Some(Question::ConfirmQuit { .. }) = flow.question() {
         return vec![
@@ -272,6 +273,22 @@ pub fn too_small() -> Vec<Binding> {
         bind("Ctrl-C", &[Ctrl('c')], "quit", Action::Interrupt),
         bind("?", &[Char('?'), Code(KeyCode::F(1))], "help", Action::Help),
     ]
+}
+
+/// The keys of a window too small for the screen: quitting, help, and the consent URL's
+/// hand-over where the screen has one.
+pub fn too_small_bindings(app: &App) -> Vec<Binding> {
+    let mut keys = Vec::new();
+    if app.flow.question().is_none() && app.ui.overlay.is_none() {
+        keys.extend(app.screen().keys(app).into_iter().filter(|binding| {
+            matches!(
+                binding.action,
+                Action::CopyUrl | Action::Unwrapped | Action::OpenBrowser
+            )
+        }));
+    }
+    keys.extend(too_small());
+    keys
 }
 
 /// While a list's filter field has the focus (Manage, Devices): typing filters, and Enter,

@@ -2,8 +2,8 @@
 
 pub mod app;
 pub mod autopilot;
-pub mod burst;
 pub mod driver;
+pub mod input;
 pub mod keymap;
 pub mod links;
 pub mod screens;

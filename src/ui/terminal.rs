@@ -63,8 +63,9 @@ pub trait Host {
     /// Put `text` on the clipboard of the terminal the user sits at; says what was done and
     /// how to check (never just "copied": a terminal may refuse silently).
     fn copy(&mut self, text: &str) -> String;
-    /// Leave the full-screen UI and print `text` plainly under `heading`, to be selected with
-    /// the mouse; `link` (a URL the URL policy accepted) makes it a hyperlink too.
+    /// Clear the full-screen UI (staying on the alternate screen) and print `text` plainly
+    /// under `heading`, to be selected with the mouse; `link` (a URL the URL policy accepted)
+    /// makes it a hyperlink too.
     fn show_unwrapped(&mut self, heading: &str, text: &str, link: Option<&str>);
     /// Back to the full-screen UI after `show_unwrapped`.
     fn resume(&mut self);
@@ -108,7 +109,14 @@ impl Host for TtyHost {
 
     fn show_unwrapped(&mut self, heading: &str, text: &str, link: Option<&str>) {
         if let Ok(mut tty) = open_tty() {
-            let _ = execute!(tty, LeaveAlternateScreen, crossterm::cursor::Show);
+            // On the alternate screen too, cleared: what is drawn there leaves no trace in
+            // the shell's scrollback once the wizard exits.
+            let _ = execute!(
+                tty,
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+                crossterm::cursor::MoveTo(0, 0),
+                crossterm::cursor::Show
+            );
             let safe = iotmi_core::text::sanitize(text);
             let (open, close) = match link {
                 Some(url) => (osc8(Some(url)), osc8(None)),

@@ -196,6 +196,34 @@ fn review_and_submit_screens() {
 }
 
 #[test]
+fn a_window_too_small_keeps_the_state_and_the_hand_over_keys() {
+    let (h, _) = at_authorize();
+    let small = render(&h, 50, 14, COLOR);
+    insta::assert_snapshot!("too_small_authorize_50x14", small.backend());
+    let text = format!("{:?}", small.backend());
+    for shown in ["ASSOCIATION_IN_PROGRESS", "o open", "c copy", "unwrapped"] {
+        assert!(text.contains(shown), "{shown}: {text}");
+    }
+}
+
+#[test]
+fn a_create_conflict_offers_a_new_request_not_a_retry_of_the_same_token() {
+    let mut h = at_review();
+    let effects = h.key(KeyCode::Enter);
+    h.send(Event::Created {
+        generation: generation_of(&effects),
+        result: Err(ServiceError::new(
+            ErrorKind::Conflict,
+            "ConflictException: the ClientToken was used with other parameters",
+        )),
+    });
+    snap("submit_conflict", &h);
+    let text = format!("{:?}", render(&h, 80, 24, COLOR).backend());
+    assert!(!text.contains("retry"), "{text}");
+    assert!(text.contains("new request"), "{text}");
+}
+
+#[test]
 fn authorize_and_status_screens() {
     let (mut h, generation) = at_authorize();
     snap("authorize_over_ssh", &h);

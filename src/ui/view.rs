@@ -26,21 +26,34 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
         return;
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let keys = keymap::too_small_bindings(app);
         if app.ui.overlay == Some(Overlay::Help) {
-            render_help(app, &keymap::too_small(), frame, area, theme);
+            render_help(app, &keys, frame, area, theme);
             return;
         }
-        let text = vec![
+        // Still where the run stands, what a key did (a copy says where the URL went), and
+        // the keys that still act: the hand-over works from a narrow split.
+        let mut text = vec![
             Line::from(Span::styled("Terminal too small", theme.error())),
             Line::from(format!(
                 "{}x{} — needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
                 area.width, area.height
             )),
-            Line::from("Enlarge the window to go on."),
-            key_line(&keymap::footer(&keymap::too_small()), theme),
+            Line::from(state_line(model)),
         ];
-        let y = area.height.saturating_sub(4) / 2;
-        let centered = Rect::new(area.x, area.y + y, area.width, area.height.min(4));
+        if let Some(message) = &app.ui.flash {
+            text.push(Line::from(Span::styled(
+                iotmi_core::text::sanitize(message),
+                theme.ok(),
+            )));
+        }
+        text.push(Line::from("Enlarge the window to go on."));
+        text.push(key_line(&keymap::footer(&keys), theme));
+        let needed = Paragraph::new(text.clone())
+            .wrap(Wrap { trim: true })
+            .line_count(area.width) as u16;
+        let y = area.height.saturating_sub(needed) / 2;
+        let centered = Rect::new(area.x, area.y + y, area.width, needed.min(area.height - y));
         frame.render_widget(
             Paragraph::new(text)
                 .alignment(Alignment::Center)
@@ -76,6 +89,19 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
         render_confirm_quit(app, frame, body, theme);
     } else if app.ui.overlay == Some(Overlay::Help) {
         render_help(app, &bindings, frame, body, theme);
+    }
+}
+
+/// The step, and the association's state once there is one.
+fn state_line(model: &iotmi_core::flow::Flow) -> String {
+    let step = model.step().title();
+    match model.association() {
+        Some(tracked) => format!(
+            "{step} · {}: {}",
+            iotmi_core::text::sanitize(&tracked.name),
+            tracked.state
+        ),
+        None => step.to_string(),
     }
 }
 

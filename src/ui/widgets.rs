@@ -121,16 +121,17 @@ pub fn boxed_paragraph(
     lines: Vec<Line<'static>>,
     theme: &Theme,
 ) {
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.dim())
         .title(Span::styled(format!(" {title} "), theme.title()));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        area,
-    );
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // Lines the box cannot hold are never cut silently: its bottom edge ends with `…`.
+    let inner = block.inner(area);
+    if paragraph.line_count(inner.width) > usize::from(inner.height) {
+        block = block.title_bottom(Line::from(" … ").right_aligned());
+    }
+    frame.render_widget(paragraph.block(block), area);
 }
 
 /// `label  value` with the label dimmed; a space always parts them, however long the label.

@@ -46,6 +46,58 @@ fn succeeded(sim: &Sim, dir: &std::path::Path, name: &str) -> Tui {
     tui
 }
 
+/// "N/M" of the filter's title: the rows shown and all rows.
+fn shown_of_all(tui: &Tui) -> (usize, usize) {
+    tui.screen()
+        .lines()
+        .find_map(|l| {
+            let (shown, all) = l.split("Filter (/) ").nth(1)?.split_once('/')?;
+            Some((
+                shown.trim().parse().ok()?,
+                all.split(' ').next()?.parse().ok()?,
+            ))
+        })
+        .unwrap_or_else(|| panic!("a filter count: {}", tui.dump()))
+}
+
+#[test]
+fn select_all_under_a_filter_selects_and_adopts_only_the_rows_shown() {
+    let sim = Sim::with(SimConfig {
+        discovery_ms: 300,
+        ..common::config()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = succeeded(&sim, dir.path(), "Devices filtered");
+    tui.send(b"f");
+    tui.wait_for("✓ Found");
+    tui.send(b"/");
+    tui.wait_for("Enter/Esc done");
+    tui.send(b"plug");
+    tui.wait_for("hidden by the filter");
+    tui.send(ENTER);
+    let (shown, all) = shown_of_all(&tui);
+    assert!(
+        0 < shown && shown < all,
+        "the filter hides some: {shown}/{all}"
+    );
+    tui.send(b"a");
+    tui.wait_for(&format!(
+        "{shown} selected · {} hidden by the filter",
+        all - shown
+    ));
+    tui.send(ENTER);
+    tui.wait_for(&format!("Adopted {shown} devices"));
+    let association = association_named(&sim, "Devices filtered");
+    assert_eq!(
+        registered(&sim, &association).len(),
+        shown,
+        "only the rows shown were adopted: {}",
+        tui.dump()
+    );
+    tui.send(b"\x03");
+    tui.wait_exit();
+}
+
 #[test]
 fn discover_and_adopt_every_device_then_each_is_one_registered_managed_thing() {
     let sim = Sim::with(SimConfig {

@@ -127,6 +127,50 @@ fn c_inside_tmux_with_default_options_puts_the_exact_url_in_its_buffer() {
 }
 
 #[test]
+fn c_in_a_window_too_small_still_puts_the_url_in_the_tmux_buffer_and_says_so() {
+    let sim = Sim::start(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let name = "Copied small";
+    let tmux = Tmux::start(
+        dir.path(),
+        &wizard_args(
+            &sim,
+            &[
+                "--destination",
+                "acme-home-us",
+                "--name",
+                name,
+                "--no-browser",
+            ],
+        ),
+    );
+    tmux.wait_for("Acme Home US");
+    for step in [
+        "Step 2 of 6",
+        "Step 3 of 6",
+        "Step 4 of 6",
+        "Authorize in a browser",
+    ] {
+        tmux.keys(&["Enter"]);
+        tmux.wait_for(step);
+    }
+    // A narrow split: below the 60x16 the screens need.
+    let status = tmux
+        .cmd()
+        .args(["resize-window", "-t", "t", "-x", "50", "-y", "14"])
+        .status()
+        .expect("resize-window");
+    assert!(status.success());
+    tmux.wait_for("Terminal too small");
+    tmux.wait_for("ASSOCIATION_IN_PROGRESS");
+    tmux.wait_for("c copy");
+    tmux.keys(&["c"]);
+    tmux.wait_for("Sent to the tmux buffer");
+    let id = sim.id_of(name);
+    assert_eq!(tmux.buffer(), sim.oauth_url(&id), "the exact URL, whole");
+}
+
+#[test]
 fn the_url_rows_are_osc_8_hyperlinks_to_the_whole_url() {
     let sim = Sim::start(60_000);
     let dir = tempfile::tempdir().unwrap();

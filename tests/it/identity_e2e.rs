@@ -245,7 +245,7 @@ fn with_several_profiles_and_none_named_the_start_screen_offers_them_and_remembe
     tui.wait_for("ci  no region · credential process");
     tui.wait_for("ops  eu-west-1 · SSO");
     // ops, in another region than its own.
-    tui.send(b"jj");
+    tui.type_keys("jj");
     tui.wait_for("Profiles 3 of 3");
     tui.send(b"\t");
     tui.send(b"\x15eu-central-1");

@@ -111,6 +111,51 @@ fn a_paste_without_bracketed_paste_is_a_paste_not_commands() {
     tui.wait_exit();
 }
 
+#[test]
+fn a_seven_character_paste_on_the_tags_list_adds_tags_and_deletes_nothing() {
+    let sim = Sim::start(200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = prefilled(&sim, dir.path(), "Short paste");
+    tui.wait_for("Acme Home US");
+    tui.send(ENTER);
+    tui.wait_for("Name and description");
+    tui.send(ENTER);
+    tui.wait_for("Step 3 of 6 · Tags");
+    // As `tmux send-keys -l` delivers it: plain keystrokes in one write, no brackets. Typed,
+    // `a` would open the editor and `d` delete the selected tag.
+    tui.send(b"a=1,b=2");
+    tui.wait_for(" Tags 2/");
+    tui.send(b"c=3,d=4");
+    tui.wait_for(" Tags 4/");
+    let screen = tui.screen();
+    assert!(
+        !screen.contains("Deleted") && !screen.contains("New key"),
+        "no command ran: {}",
+        tui.dump()
+    );
+    tui.send(CTRL_C);
+    tui.wait_exit();
+}
+
+#[test]
+fn a_bracketed_paste_without_its_end_times_out_as_text_and_ctrl_c_still_quits() {
+    let sim = Sim::start(200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tui = prefilled(&sim, dir.path(), "Open paste");
+    tui.wait_for("Acme Home US");
+    tui.send(ENTER);
+    tui.wait_for("Name and description");
+    tui.send(ENTER);
+    tui.wait_for("Step 3 of 6 · Tags");
+    tui.send(b"\x1b[200~x=1");
+    tui.wait_for(" Tags 1/");
+    // Another that never ends, and Ctrl-C typed while it is open.
+    tui.send(b"\x1b[200~y=2");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    tui.send(CTRL_C);
+    assert_eq!(tui.wait_exit(), 130, "{}", tui.dump());
+}
+
 /// The text the program wrote to the terminal (its stderr lands there after the UI closes).
 fn written(tui: &Tui) -> String {
     String::from_utf8_lossy(&tui.raw()).into_owned()

@@ -43,3 +43,26 @@ fn back_from_the_unwrapped_url_without_asking_the_terminal_where_the_cursor_is()
     tui.send(b"\x03");
     assert_eq!(tui.wait_exit(), 130, "{}", tui.dump());
 }
+
+#[test]
+fn the_unwrapped_url_is_drawn_on_the_alternate_screen_and_gone_after_exit() {
+    let sim = Sim::start(600_000);
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = Spawn::new(&oauth_args(&sim, "Unwrapped gone", &["--no-browser"]));
+    let mut tui = at_authorize(&sim, dir.path(), spawn);
+    tui.wait_for("ASSOCIATION_IN_PROGRESS");
+    tui.send(b"u");
+    tui.wait_for("on one line so your terminal selects it whole");
+    tui.send(b"x");
+    tui.wait_for("Authorize in a browser");
+    tui.send(b"\x03");
+    tui.wait_for("Quit?");
+    tui.send(b"\x03");
+    assert_eq!(tui.wait_exit(), 130, "{}", tui.dump());
+    // Back on the shell's screen: the URL is not left in its scrollback.
+    let screen = tui.screen();
+    assert!(
+        !screen.contains("selects it whole") && !screen.contains("oauth/authorize"),
+        "the unwrapped view stayed on the primary screen:\n{screen}"
+    );
+}

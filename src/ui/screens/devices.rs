@@ -210,12 +210,16 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 .iter()
                 .filter(|d| d.managed_thing_id.is_some())
                 .count();
+            let hidden = match view.hidden() {
+                0 => String::new(),
+                n => format!(" · {n} hidden by the filter"),
+            };
             Line::from(vec![
                 Span::styled(format!("✓ Found {} devices", view.items.len()), theme.ok()),
                 Span::styled(
                     format!(
-                        " · {managed} already managed · {} selected",
-                        view.selected.len()
+                        " · {managed} already managed · {} selected{hidden}",
+                        view.selected_shown()
                     ),
                     theme.dim(),
                 ),

@@ -153,16 +153,17 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), rows_area);
 
     let command = review_command(model).unwrap_or_default();
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.dim())
         .title(" Equivalent AWS CLI command (c copies, u shows it whole) ");
-    frame.render_widget(
-        Paragraph::new(command)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        command_area,
-    );
+    let paragraph = Paragraph::new(command).wrap(Wrap { trim: false });
+    // A command cut by the box says so: its bottom edge ends with `…` (u shows it whole).
+    let inner = block.inner(command_area);
+    if paragraph.line_count(inner.width) > usize::from(inner.height) {
+        block = block.title_bottom(Line::from(" … u shows it whole ").right_aligned());
+    }
+    frame.render_widget(paragraph.block(block), command_area);
 }
 
 fn row_text(model: &iotmi_core::flow::Flow, row: ReviewRow) -> (&'static str, String) {

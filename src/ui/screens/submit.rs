@@ -20,6 +20,13 @@ pub struct Submit;
 impl Screen for Submit {
     fn keys(&self, app: &App) -> Vec<Binding> {
         match app.flow.submit() {
+            // The token is taken with other parameters: only a new request can succeed.
+            SubmitState::Failed(_) if !app.flow.retry_can_succeed() => vec![bind(
+                "e",
+                &[Char('e'), Code(KeyCode::Enter), Code(KeyCode::Esc)],
+                "edit, then submit a new request",
+                Action::EditDraft,
+            )],
             SubmitState::Failed(_) => vec![
                 bind(
                     "r",
@@ -53,6 +60,9 @@ impl Screen for Submit {
 
     fn autoplay(&self, app: &App, _round: &Round) -> Plan {
         match app.flow.submit() {
+            SubmitState::Failed(_) if !app.flow.retry_can_succeed() => {
+                Some((Duration::from_millis(1500), Pilot::Press(Action::EditDraft)))
+            }
             SubmitState::Failed(_) => {
                 Some((Duration::from_millis(1500), Pilot::Press(Action::Retry)))
             }
@@ -66,12 +76,20 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let ui = &app.ui;
     match &model.submit() {
         SubmitState::Failed(error) => {
-            let mut lines = error_lines(
-                error,
-                &model.target().profile,
-                &[("r", "retry (same request, same token)"), ("e", "edit")],
-                theme,
-            );
+            let retry = model.retry_can_succeed();
+            let choices: &[(&str, &str)] = if retry {
+                &[("r", "retry (same request, same token)"), ("e", "edit")]
+            } else {
+                &[("e", "edit, then submit a new request (a new token)")]
+            };
+            let mut lines = error_lines(error, &model.target().profile, choices, theme);
+            if !retry {
+                // The generic "then retry" of a conflict does not fit the create's own token.
+                lines[3] = Line::from(
+                    "This ClientToken is taken with other parameters: the same request cannot \
+                     succeed.",
+                );
+            }
             lines.push(Line::from(""));
             lines.push(Line::from("Everything you entered is kept."));
             boxed_paragraph(

@@ -168,9 +168,21 @@ impl Tui {
         self.logs.push(path.to_owned());
     }
 
+    /// One write, then a pause so the program reads it alone, as it reads what a person
+    /// types: several printable characters in one read are a paste, and so would two writes
+    /// be that the program reads together.
     pub fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).expect("write to the pty");
         self.writer.flush().expect("flush the pty");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    /// Keys as a person types them, one read each: several printable characters in one write
+    /// are a paste.
+    pub fn type_keys(&mut self, keys: &str) {
+        for key in keys.chars() {
+            self.send(key.to_string().as_bytes());
+        }
     }
 
     /// The screen as text, one line per row.

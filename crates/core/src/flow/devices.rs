@@ -80,16 +80,20 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        // Select-all and select-none act on the rows the filter shows, as the user sees them.
         Intent::SelectAllDevices(all) => {
-            view.selected = if all {
-                view.items
-                    .iter()
-                    .filter(|d| view.adoptable(d))
-                    .map(|d| d.connector_device_id.clone())
-                    .collect()
-            } else {
-                Default::default()
-            };
+            let shown: Vec<String> = view
+                .shown()
+                .filter(|d| !all || view.adoptable(d))
+                .map(|d| d.connector_device_id.clone())
+                .collect();
+            for id in shown {
+                if all {
+                    view.selected.insert(id);
+                } else {
+                    view.selected.remove(&id);
+                }
+            }
             Vec::new()
         }
         Intent::AdoptSelected => adopt_selected(flow),
@@ -454,16 +458,22 @@ fn adopt_selected(flow: &mut Flow) -> Vec<Effect> {
     for id in done {
         view.selected.remove(&id);
     }
+    // Only the selected rows the filter shows: a hidden row is never adopted unseen.
     let queue: std::collections::VecDeque<String> = view
-        .items
-        .iter()
+        .shown()
         .filter(|d| view.selected.contains(&d.connector_device_id))
         .map(|d| d.connector_device_id.clone())
         .collect();
     if queue.is_empty() {
-        view.message = Some(Notice::Error(
-            "Nothing to adopt: select devices first (Space, or a for all)".into(),
-        ));
+        view.message = Some(Notice::Error(if view.selected.is_empty() {
+            "Nothing to adopt: select devices first (Space, or a for all)".into()
+        } else {
+            format!(
+                "Nothing to adopt among the rows shown: {} selected are hidden by the filter \
+                 (clear it to see them)",
+                view.selected.len()
+            )
+        }));
         return Vec::new();
     }
     let generation = flow.next_generation();
@@ -1485,6 +1495,33 @@ mod tests {
         assert_eq!(view(&flow).matches, [0]);
         send(&mut flow, Intent::FilterDevices(String::new()));
         assert_eq!(view(&flow).matches, [0, 1, 2]);
+    }
+
+    #[test]
+    fn select_all_none_and_adopting_act_on_the_rows_the_filter_shows() {
+        let mut flow = listed(devices());
+        send(&mut flow, Intent::FilterDevices("acme".into()));
+        send(&mut flow, Intent::SelectAllDevices(true));
+        assert_eq!(
+            view(&flow).selected.iter().collect::<Vec<_>>(),
+            ["d1", "d3"],
+            "the hidden plug is not selected"
+        );
+        assert_eq!((view(&flow).selected_shown(), view(&flow).hidden()), (2, 1));
+        // A row selected before the filter hid it stays selected but is not adopted unseen.
+        send(&mut flow, Intent::FilterDevices(String::new()));
+        send(&mut flow, Intent::ToggleDevice("d2".into()));
+        send(&mut flow, Intent::FilterDevices("plug".into()));
+        send(&mut flow, Intent::SelectAllDevices(false));
+        send(&mut flow, Intent::FilterDevices("acme".into()));
+        assert_eq!(
+            view(&flow).selected.iter().collect::<Vec<_>>(),
+            ["d1", "d3"],
+            "select-none cleared only the shown plug"
+        );
+        send(&mut flow, Intent::FilterDevices("porch".into()));
+        let effects = send(&mut flow, Intent::Next);
+        assert_eq!(adopted_ids(&effects), ["d3"]);
     }
 
     #[test]

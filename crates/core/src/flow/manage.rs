@@ -442,10 +442,12 @@ pub fn toggle(flow: &mut Flow, id: String) -> Vec<Effect> {
 /// `r` with rows picked: every expired one is refreshed in turn, each through its own
 /// consent URL; the rest of the queue starts when the user is back on the list.
 fn refresh_selected(flow: &mut Flow) -> Vec<Effect> {
-    let expired: Vec<String> = flow
-        .manage
-        .items
+    // Only the picked rows the filter shows: a hidden row is never refreshed unseen.
+    let manage = &flow.manage;
+    let expired: Vec<String> = manage
+        .matches
         .iter()
+        .filter_map(|&i| manage.items.get(i))
         .filter(|a| {
             flow.manage.selected.contains(&a.id) && a.state == AssociationState::RefreshTokenExpired
         })
@@ -775,6 +777,27 @@ mod tests {
             "{effects:?}"
         );
         assert!(flow.manage.refresh_queue.is_empty());
+    }
+
+    #[test]
+    fn a_bulk_refresh_takes_only_the_picked_rows_the_filter_shows() {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let items = vec![
+            summary("aa-x", "Old flat", AssociationState::RefreshTokenExpired),
+            summary("aa-y", "Cabin", AssociationState::RefreshTokenExpired),
+        ];
+        page(&mut flow, generation, items);
+        for id in ["aa-x", "aa-y"] {
+            send(&mut flow, Intent::ToggleAssociation(id.into()));
+        }
+        send(&mut flow, Intent::FilterAssociations("cabin".into()));
+        let effects = send(&mut flow, Intent::RefreshAssociation("aa-y".into()));
+        assert!(matches!(&effects[..], [Effect::StartRefresh { id, .. }] if id == "aa-y"));
+        assert!(flow.manage.refresh_queue.is_empty(), "the hidden one waits");
     }
 
     #[test]

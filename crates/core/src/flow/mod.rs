@@ -213,6 +213,12 @@ impl Flow {
         self.return_to_manage
     }
 
+    /// Retrying the failed create (same request, same token) can succeed: not after a
+    /// ConflictException, which says the token is taken with other parameters.
+    pub fn retry_can_succeed(&self) -> bool {
+        !matches!(&self.submit, SubmitState::Failed(error) if error.kind == crate::service::ErrorKind::Conflict)
+    }
+
     pub fn token_counter(&self) -> u32 {
         self.token_counter
     }

@@ -555,6 +555,23 @@ impl DevicesView {
         device.managed_thing_id.is_none() || self.partway.contains(&device.connector_device_id)
     }
 
+    /// The rows the filter shows, in list order.
+    pub fn shown(&self) -> impl Iterator<Item = &crate::service::DiscoveredDevice> {
+        self.matches.iter().filter_map(|&i| self.items.get(i))
+    }
+
+    /// Selected rows the filter shows: what Enter adopts.
+    pub fn selected_shown(&self) -> usize {
+        self.shown()
+            .filter(|d| self.selected.contains(&d.connector_device_id))
+            .count()
+    }
+
+    /// Rows the filter hides.
+    pub fn hidden(&self) -> usize {
+        self.items.len().saturating_sub(self.matches.len())
+    }
+
     /// A discovery or an adoption is under way.
     pub fn busy(&self) -> bool {
         matches!(

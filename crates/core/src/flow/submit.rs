@@ -12,11 +12,20 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     }
     match intent {
         // A retry resends the very same request, token included: never a second association.
+        Intent::Retry if !flow.retry_can_succeed() => {
+            flow.notice = Some(SAME_TOKEN_CONFLICT.into());
+            Vec::new()
+        }
         Intent::Retry => match flow.last_sent.clone() {
             Some(request) => send_create(flow, request),
             None => Vec::new(),
         },
         Intent::EditDraft => {
+            // The token is taken with other parameters: whatever is submitted next, even the
+            // same values, goes with a new one.
+            if !flow.retry_can_succeed() {
+                flow.token_counter += 1;
+            }
             flow.submit = SubmitState::Idle;
             nav::go_to(flow, Step::Review);
             Vec::new()
@@ -24,6 +33,9 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         _ => Vec::new(),
     }
 }
+
+const SAME_TOKEN_CONFLICT: &str = "The service holds this ClientToken for other parameters: the \
+     same request cannot succeed. e edits it and submits a new request (a new token)";
 
 pub fn send_create(flow: &mut Flow, request: CreateRequest) -> Vec<Effect> {
     let generation = flow.next_generation();
@@ -106,6 +118,36 @@ mod tests {
         send(&mut flow, Intent::Next);
         let changed = created_request(&send(&mut flow, Intent::Submit));
         assert_eq!(changed.client_token, "seed0123456789abcdef0123-1");
+    }
+
+    #[test]
+    fn a_conflict_is_never_retried_with_the_same_token_and_the_edit_submits_a_new_one() {
+        let mut flow = flow_at(Step::Review);
+        let effects = send(&mut flow, Intent::Submit);
+        let first = created_request(&effects);
+        update(
+            &mut flow,
+            Event::Created {
+                generation: generation_of(&effects),
+                result: Err(ServiceError::new(ErrorKind::Conflict, "token reused")),
+            },
+            now(),
+        );
+        assert!(!flow.retry_can_succeed());
+        let effects = send(&mut flow, Intent::Retry);
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::CreateAssociation { .. })),
+            "{effects:?}"
+        );
+        assert!(flow.notice().is_some_and(|n| n.contains("cannot succeed")));
+        send(&mut flow, Intent::EditDraft);
+        assert_eq!(flow.step, Step::Review);
+        // The same values, under a new token.
+        let again = created_request(&send(&mut flow, Intent::Submit));
+        assert_ne!(again.client_token, first.client_token);
+        assert!(crate::flow::token::same_parameters(&again, &first));
     }
 
     #[test]
