@@ -798,11 +798,18 @@ fn batch_screens() {
     // is shown sanitised.
     let mut nameless = row(3, OAUTH, "x");
     nameless.draft.name = None;
-    let (refused, _) = harness(vec![
+    // The whole file is refused once the account is checked too (every problem at once).
+    let (mut refused, effects) = harness(vec![
         row(2, GA, "kitchen\u{1b}[31m"),
         nameless,
         row(4, GA, "kitchen\u{1b}[31m"),
     ]);
+    let mut no_service = Service {
+        refuse: Vec::new(),
+        approved: Vec::new(),
+        rounds: 0,
+    };
+    drive(&mut refused, effects, &mut no_service);
     snap("batch_refused", &refused);
 
     let mut running = running();
