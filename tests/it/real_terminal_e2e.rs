@@ -178,7 +178,7 @@ impl<'x> Xterm<'x> {
             command.env_remove(name);
         }
         let term = Owned(command.spawn().expect("xterm starts"));
-        let window = wait_until("the xterm window", Duration::from_secs(20), || {
+        let window = wait_until("the xterm window", common::pty::timeout(), || {
             run(
                 "xdotool",
                 &["search", "--onlyvisible", "--class", "xterm"],
@@ -268,17 +268,21 @@ fn qr_from_screenshot(term: &Xterm, shot: &Path) -> String {
     term.wait_for("State: ");
     term.key("v");
     term.wait_for("Scan it with a phone");
-    wait_until(
-        "a QR code in the screenshot",
-        Duration::from_secs(20),
-        || {
-            term.screenshot(shot);
-            decode(shot)
-        },
-    )
+    let what = format!("a QR code in {}", shot.display());
+    wait_until(&what, common::pty::timeout() * 2, || {
+        term.screenshot(shot);
+        decode(shot)
+    })
 }
 
 const XTERM_TOOLS: &[&str] = &["Xvfb", "xterm", "xdotool", "import", "zbarimg"];
+
+/// One X session at a time: each draws a 1600x1200 screen and decodes screenshots of it,
+/// which on a small shared machine is slow enough without three others beside it.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static X: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    X.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The demo's own consent URL (about 380 characters), compared with GetAccountAssociation's
 /// answer from the demo's embedded service.
@@ -287,6 +291,7 @@ fn demo_qr_decodes_to_the_issued_url(background: Background) {
         eprintln!("{why}");
         return;
     }
+    let _x = one_at_a_time();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -427,6 +432,7 @@ fn longest_qr_decodes_to_the_issued_url(background: Background) {
         eprintln!("{why}");
         return;
     }
+    let _x = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let sim = sim_issuing(dir.path(), iotmi_core::url_policy::MAX_URL_LEN);
     let x = Xvfb::start();
