@@ -92,7 +92,16 @@ impl Xvfb {
             }
             let server = Command::new("Xvfb")
                 .arg(format!(":{n}"))
-                .args(["-screen", "0", "1600x1200x24", "-nolisten", "tcp"])
+                // -noreset: else the server resets as the readiness probe leaves, refusing
+                // xterm if it connects at that moment.
+                .args([
+                    "-screen",
+                    "0",
+                    "1600x1200x24",
+                    "-nolisten",
+                    "tcp",
+                    "-noreset",
+                ])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -166,7 +175,7 @@ impl<'x> Xterm<'x> {
             .envs(common::bin::FAKE_AWS)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(std::fs::File::create(dir.join("xterm.err")).expect("xterm.err"));
         for name in common::bin::HOST_AWS.iter().chain(&[
             "SSH_CONNECTION",
             "SSH_CLIENT",
@@ -177,8 +186,17 @@ impl<'x> Xterm<'x> {
         ]) {
             command.env_remove(name);
         }
-        let term = Owned(command.spawn().expect("xterm starts"));
+        let mut term = Owned(command.spawn().expect("xterm starts"));
         let window = wait_until("the xterm window", common::pty::timeout(), || {
+            if let Ok(Some(status)) = term.0.try_wait() {
+                let mut parser = vt100::Parser::new(ROWS, COLS, 0);
+                parser.process(&std::fs::read(&log).unwrap_or_default());
+                panic!(
+                    "xterm ended ({status}) before its window was found: {}\n{}",
+                    std::fs::read_to_string(dir.join("xterm.err")).unwrap_or_default(),
+                    parser.screen().contents()
+                );
+            }
             run(
                 "xdotool",
                 &["search", "--onlyvisible", "--class", "xterm"],
@@ -523,22 +541,28 @@ impl Screen {
     }
 
     fn x(&self, args: &[&str]) {
-        let status = self
-            .cmd()
+        assert!(self.try_x(args), "screen -X {args:?}");
+    }
+
+    /// `screen -X ARGS`; false until the session is up.
+    fn try_x(&self, args: &[&str]) -> bool {
+        self.cmd()
             .args(["-S", &self.session, "-X"])
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
-            .expect("screen -X");
-        assert!(status.success(), "screen -X {args:?}");
+            .expect("screen -X")
+            .success()
     }
 
     /// What screen shows, through `hardcopy`.
     fn screen(&self) -> String {
         let file = self.sockets.path().join("hardcopy");
         let _ = std::fs::remove_file(&file);
-        self.x(&["hardcopy", file.to_str().unwrap()]);
+        if !self.try_x(&["hardcopy", file.to_str().unwrap()]) {
+            return String::new();
+        }
         // -X returns before the server acts: wait for the file.
         let deadline = Instant::now() + Duration::from_secs(2);
         while !file.exists() && Instant::now() < deadline {
