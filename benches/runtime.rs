@@ -28,7 +28,7 @@ fn options() -> Options {
         client_token: None,
         journaled: false,
         notify: false,
-        tunnel: None,
+        ssh: None,
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,

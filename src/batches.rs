@@ -220,9 +220,7 @@ pub fn start_interactive(
         // A demo's simulator dies with it: no journal is expected.
         notice: prepared.notice.filter(|_| !connection.target.demo),
         notify: !args.no_notify,
-        tunnel: connection.target.endpoint.as_deref().and_then(|endpoint| {
-            crate::remote::ssh_tunnel(|name| std::env::var(name).ok(), endpoint)
-        }),
+        ssh: connection.ssh_session(),
         batch: Some(prepared.plan),
         ..crate::session::options(
             connection.target.clone(),

@@ -135,6 +135,8 @@ async fn run_demo(
         )
         .into());
     }
+    // Without --port the simulator listens on a port picked for this run.
+    let port_per_run = config.port == 0;
     let simulator = iotmi_simulator::start(config)
         .await
         .context("starting the embedded simulator")?;
@@ -170,6 +172,7 @@ async fn run_demo(
             endpoint: String::new(),
         },
         picker: Vec::new(),
+        port_per_run,
     };
     let code = if iotmi_onboard::plain::wanted(global.plain) {
         iotmi_onboard::plain::run(args, global.output, connection, None).await

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use iotmi_core::flow::{BrowserNote, Flow};
 use iotmi_core::service::AssociationState;
 use iotmi_core::text::{elapsed_text, sanitize};
+use iotmi_core::url_policy::SkipReason;
 
 /// How often a "still waiting" line is printed when nothing changes.
 pub const NOTE_EVERY: Duration = Duration::from_secs(30);
@@ -64,15 +65,24 @@ impl Progress {
                 let by = connector.map(|c| format!(" ({c})")).unwrap_or_default();
                 self.say(&format!("You will sign in at {host}{by}."));
             }
+            // A loopback URL over SSH is out of reach until its port is forwarded: that first.
+            let over_ssh = iotmi_core::flow::loopback_over_ssh(flow);
+            if let Some(over) = &over_ssh {
+                self.say(&over.unreachable());
+                let (before, tunnel, after) = over.tunnel_line();
+                self.say(&format!("{before}`{tunnel}`{after}"));
+                if let Some(per_run) = over.per_run() {
+                    self.say(&per_run);
+                }
+            }
             self.say("Open this URL to authorize the account:");
             self.say(&url);
-            if let Some(tunnel) = &flow.opts().tunnel {
-                self.say(&format!(
-                    "Over SSH: on your own machine run `{tunnel}`, then open the URL there."
-                ));
-            }
         }
-        if let Some(note) = browser_note(flow.browser()) {
+        // Over SSH with a loopback URL the tunnel above is the advice; the skipped launch's
+        // usual one (copy or scan) would lead nowhere.
+        let tunnel_said = iotmi_core::flow::loopback_over_ssh(flow).is_some()
+            && matches!(flow.browser(), BrowserNote::Skipped(SkipReason::OverSsh));
+        if let Some(note) = browser_note(flow.browser()).filter(|_| !tunnel_said) {
             self.say(&note);
         }
         self.report(flow);

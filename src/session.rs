@@ -21,6 +21,19 @@ pub struct Connection {
     pub journal_key: JournalKey,
     /// No profile was named and the config files have several: offered on the Start screen.
     pub picker: Vec<iotmi_core::profile::ProfileInfo>,
+    /// The endpoint's port was picked for this run (`demo` without `--port`).
+    pub port_per_run: bool,
+}
+
+impl Connection {
+    /// Over SSH: what the hand-over says about forwarding a loopback endpoint's port.
+    pub fn ssh_session(&self) -> Option<iotmi_core::flow::SshSession> {
+        crate::remote::ssh_session(
+            |name| std::env::var(name).ok(),
+            self.target.endpoint.as_deref(),
+            self.port_per_run,
+        )
+    }
 }
 
 /// The service for `--profile/--region/--endpoint-url`: the SDK's default chain, loaded lazily
@@ -111,6 +124,7 @@ pub async fn connect_with(
         endpoint_is_loopback,
         journal_key,
         picker,
+        port_per_run: false,
     })
 }
 
@@ -177,6 +191,7 @@ pub fn start_interactive(
         args,
         connection.target.clone(),
         connection.endpoint_is_loopback,
+        connection.ssh_session(),
         journal,
     );
     let mut runtime = Runtime::new(connection.service.clone(), prepared.journal.take());
@@ -200,6 +215,7 @@ pub fn prepare(
     args: &WizardArgs,
     target: Target,
     endpoint_is_loopback: bool,
+    ssh: Option<iotmi_core::flow::SshSession>,
     journal: Option<(JournalStore, JournalKey)>,
 ) -> Prepared {
     let opened = journal.map(|(store, key)| JournalSink::open(store, key));
@@ -218,10 +234,6 @@ pub fn prepare(
     } else {
         FirstScreen::Start
     };
-    let tunnel = target
-        .endpoint
-        .as_deref()
-        .and_then(|endpoint| crate::remote::ssh_tunnel(|name| std::env::var(name).ok(), endpoint));
     let options = Options {
         resume,
         held,
@@ -229,7 +241,7 @@ pub fn prepare(
         first,
         journaled: sink.is_some(),
         notify: !args.no_notify,
-        tunnel,
+        ssh,
         aws_cli: crate::remote::on_path("aws"),
         ..options(
             target,
@@ -270,7 +282,7 @@ pub fn options(
         first: FirstScreen::Create,
         journaled: false,
         notify: false,
-        tunnel: None,
+        ssh: None,
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,

@@ -70,6 +70,7 @@ pub fn options(
 ) -> Options {
     Options {
         client_token,
+        ssh: connection.ssh_session(),
         ..crate::session::options(
             connection.target.clone(),
             connection.endpoint_is_loopback,

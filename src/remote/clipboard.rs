@@ -114,6 +114,51 @@ pub fn tmux_load_buffer(text: &str) -> std::io::Result<()> {
     last
 }
 
+/// Puts `text` in the paste buffer of the GNU screen session this process runs in (`STY`):
+/// screen keeps no OSC 52 for itself, and its `readbuf` reads only a file. So the text goes
+/// to a 0600 file in a fresh 0700 directory (never on argv, which other users can read), and
+/// is removed as soon as screen has read it: a `-Q` query returns only after the server has
+/// run the `readbuf` sent before it.
+pub fn screen_read_buffer(session: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!(
+        "iotmi-onboard-copy-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    let file = dir.join("url");
+    let run = |args: &[&std::ffi::OsStr]| -> std::io::Result<()> {
+        let status = Command::new("screen")
+            .arg("-S")
+            .arg(session)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!("screen: {status}")))
+        }
+    };
+    let done = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&file)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|()| run(&["-X".as_ref(), "readbuf".as_ref(), file.as_os_str()]))
+        .and_then(|()| run(&["-Q".as_ref(), "number".as_ref()]));
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir(&dir);
+    done
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,23 @@ pub fn on_path(program: &str) -> bool {
     })
 }
 
+/// Over SSH (`SSH_CONNECTION` or `SSH_TTY`): the tunnel line for a loopback `endpoint`, and
+/// whether its port lasts one run only.
+pub fn ssh_session(
+    lookup: impl Fn(&str) -> Option<String>,
+    endpoint: Option<&str>,
+    port_per_run: bool,
+) -> Option<iotmi_core::flow::SshSession> {
+    let set = |name: &str| lookup(name).is_some_and(|v| !v.is_empty());
+    if !(set("SSH_CONNECTION") || set("SSH_TTY")) {
+        return None;
+    }
+    Some(iotmi_core::flow::SshSession {
+        tunnel: endpoint.and_then(|endpoint| ssh_tunnel(&lookup, endpoint)),
+        port_per_run,
+    })
+}
+
 /// Over SSH, with the service on this host's loopback (`demo`, a simulator): the line the
 /// operator runs on their own machine so the consent URL opens there, e.g.
 /// `ssh -L 4567:127.0.0.1:4567 ops@10.0.0.5` (the host and port from `SSH_CONNECTION`).
@@ -128,6 +145,38 @@ mod tests {
         );
         let hostile = env(&[("SSH_CONNECTION", "1 2 6.7.8.9;rm 22")]);
         assert_eq!(ssh_tunnel(hostile, "http://127.0.0.1:4567"), None);
+    }
+
+    #[test]
+    fn over_ssh_either_variable_makes_a_session_and_a_loopback_endpoint_a_tunnel() {
+        let lookup = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let ssh = lookup(&[
+            ("SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"),
+            ("SSH_TTY", "/dev/pts/9"),
+            ("LOGNAME", "alice"),
+        ]);
+        assert_eq!(
+            ssh_session(ssh, Some("http://127.0.0.1:4567"), true),
+            Some(iotmi_core::flow::SshSession {
+                tunnel: Some("ssh -L 4567:127.0.0.1:4567 alice@6.7.8.9".into()),
+                port_per_run: true,
+            })
+        );
+        let tty_only = lookup(&[("SSH_TTY", "/dev/pts/9")]);
+        assert_eq!(
+            ssh_session(tty_only, Some("http://127.0.0.1:4567"), false),
+            Some(iotmi_core::flow::SshSession::default())
+        );
+        assert_eq!(
+            ssh_session(lookup(&[]), Some("http://127.0.0.1:1"), true),
+            None
+        );
     }
 
     fn env_of(vars: &[(&str, &str)], linux_like: bool) -> Environment {

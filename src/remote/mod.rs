@@ -8,6 +8,8 @@ pub mod env;
 pub mod qr;
 
 pub use browser::{decide_launch, launch, launch_failure};
-pub use clipboard::{Multiplexer, osc52_copy_for, osc52_sequences, tmux_load_buffer};
-pub use env::{Environment, on_path, ssh_tunnel};
+pub use clipboard::{
+    Multiplexer, osc52_copy_for, osc52_sequences, screen_read_buffer, tmux_load_buffer,
+};
+pub use env::{Environment, on_path, ssh_session, ssh_tunnel};
 pub use qr::{QrArt, fits, qr_art};

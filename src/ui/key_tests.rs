@@ -26,7 +26,7 @@ pub(crate) fn options() -> Options {
         client_token: None,
         journaled: false,
         notify: false,
-        tunnel: None,
+        ssh: None,
         aws_cli: false,
         profiles: Vec::new(),
         last_profile: None,

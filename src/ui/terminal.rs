@@ -76,12 +76,19 @@ pub trait Host {
     fn run(&mut self, command: &[String]) -> io::Result<std::process::ExitStatus>;
 }
 
+// What a copy says: each fits the flash line of the narrowest window the wizard draws in
+// (a test checks), so "paste to check" is never cut off.
+const COPIED_TO_TMUX: &str = "Sent to the tmux buffer: paste (prefix ]) to check";
+const TMUX_REFUSED: &str = "tmux refused its buffer; OSC 52 sent: paste, or press u";
+const COPIED_TO_SCREEN: &str = "Sent to screen's paste buffer: paste (C-a ]) to check";
+const SENT_BY_OSC52: &str = "Sent to your clipboard (OSC 52): paste to check, or press u";
+
 /// The real terminal.
 pub struct TtyHost;
 
 impl Host for TtyHost {
     fn copy(&mut self, text: &str) -> String {
-        use crate::remote::{Multiplexer, osc52_sequences, tmux_load_buffer};
+        use crate::remote::{Multiplexer, osc52_sequences, screen_read_buffer, tmux_load_buffer};
         let multiplexer = Multiplexer::detect(|name| std::env::var(name).ok());
         if let Ok(mut tty) = open_tty() {
             for sequence in osc52_sequences(text, multiplexer) {
@@ -89,22 +96,27 @@ impl Host for TtyHost {
             }
             let _ = tty.flush();
         }
-        match multiplexer {
+        let said = match multiplexer {
             Multiplexer::Tmux => match tmux_load_buffer(text) {
-                Ok(()) => "Sent to the tmux buffer (prefix ] pastes it) and, where tmux \
-                           allows, your terminal's clipboard: paste to check"
-                    .into(),
+                Ok(()) => COPIED_TO_TMUX,
                 Err(error) => {
                     tracing::warn!(%error, "tmux load-buffer failed");
-                    "tmux refused the buffer; OSC 52 was sent, which tmux passes on only with \
-                     set-clipboard on: paste to check, or press u and select it"
-                        .into()
+                    TMUX_REFUSED
                 }
             },
-            _ => "Sent to your terminal's clipboard (OSC 52): paste to check; if nothing \
-                  arrives, your terminal refuses OSC 52: press u and select it"
-                .into(),
-        }
+            Multiplexer::Screen => match std::env::var("STY") {
+                Ok(session) => match screen_read_buffer(&session, text) {
+                    Ok(()) => COPIED_TO_SCREEN,
+                    Err(error) => {
+                        tracing::warn!(%error, "screen readbuf failed");
+                        SENT_BY_OSC52
+                    }
+                },
+                Err(_) => SENT_BY_OSC52,
+            },
+            Multiplexer::None => SENT_BY_OSC52,
+        };
+        said.into()
     }
 
     fn show_unwrapped(&mut self, heading: &str, text: &str, link: Option<&str>) {
@@ -171,6 +183,29 @@ impl Host for TtyHost {
     fn resume(&mut self) {
         if let Ok(mut tty) = open_tty() {
             let _ = execute!(tty, EnterAlternateScreen);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_copy_message_fits_the_narrowest_window() {
+        for message in [
+            COPIED_TO_TMUX,
+            TMUX_REFUSED,
+            COPIED_TO_SCREEN,
+            SENT_BY_OSC52,
+        ] {
+            // The flash line starts with a space.
+            let width = 1 + unicode_width::UnicodeWidthStr::width(message);
+            assert!(
+                width <= usize::from(crate::ui::view::MIN_WIDTH),
+                "{message}"
+            );
+            assert!(message.contains("paste"), "{message}");
         }
     }
 }

@@ -248,6 +248,62 @@ fn demo_port_over_ssh_shows_the_ssh_tunnel_line() {
     tui.wait_exit();
 }
 
+#[test]
+fn demo_over_ssh_leads_with_the_tunnel_a_phone_cannot_reach_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = Spawn::new(&[
+        "demo",
+        "--destination",
+        "acme-home-us",
+        "--name",
+        "Over SSH",
+        "--approve-after-ms",
+        "600000",
+    ])
+    .size(120, 30)
+    .env("SSH_CONNECTION", Some("1.2.3.4 5 6.7.8.9 22"))
+    .env("SSH_TTY", Some("/dev/pts/9"))
+    .env("USER", Some("alice"))
+    .env("DISPLAY", None)
+    .env("WAYLAND_DISPLAY", None);
+    let mut tui = Tui::spawn(dir.path(), spawn);
+    tui.wait_for("Acme Home US");
+    tui.enter_to_authorize();
+    tui.wait_for("State: ");
+    let screen = tui.screen();
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = |text: &str| {
+        rows.iter()
+            .position(|row| row.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} not on screen:\n{screen}"))
+    };
+    // The port the demo picked this run, from the URL the screen shows.
+    let port: String = screen
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .expect("a loopback URL")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let unreachable = at("a phone or a browser on your machine cannot reach it");
+    let tunnel = at(&format!("ssh -L {port}:127.0.0.1:{port} alice@6.7.8.9"));
+    let per_run = at(&format!(
+        "The demo picks a new port each run: `demo --port {port}` keeps this one."
+    ));
+    let url = at(&format!("http://127.0.0.1:{port}/"));
+    assert!(
+        unreachable < tunnel && tunnel < per_run && per_run < at("Sign in at") && per_run < url,
+        "the tunnel leads:\n{screen}"
+    );
+    assert!(!screen.contains("scan (v)"), "no scan offered:\n{screen}");
+    assert!(
+        screen.contains("forward the port as above, then copy (c)"),
+        "{screen}"
+    );
+    tui.send(b"\x03\x03");
+    tui.wait_exit();
+}
+
 /// `text` without its CSI sequences (cursor moves, colours).
 fn without_csi(text: &str) -> String {
     let mut out = String::new();

@@ -35,6 +35,7 @@ mod monkey_driver;
 mod once_e2e;
 mod plain_e2e;
 mod presenter_e2e;
+mod real_terminal_e2e;
 mod remote_props;
 mod report_e2e;
 mod resume_e2e;

@@ -209,7 +209,8 @@ fn o_over_ssh_says_why_and_a_launcher_failure_reads_as_a_sentence() {
         .env("DISPLAY", None);
     let mut tui = at_authorize(&sim, dir.path(), spawn);
     tui.send(b"o");
-    tui.wait_for("No browser opened: over SSH");
+    // The simulator's URL is on loopback: forwarding its port comes first.
+    tui.wait_for("No browser opened here: forward the port");
     quit_now(&mut tui);
 
     let dir = tempfile::tempdir().unwrap();

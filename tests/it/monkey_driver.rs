@@ -101,7 +101,7 @@ async fn random_input_against_the_real_service_never_panics() {
             client_token: None,
             journaled: false,
             notify: false,
-            tunnel: None,
+            ssh: None,
             aws_cli: false,
             profiles: Vec::new(),
             last_profile: None,

@@ -206,7 +206,8 @@ fn over_ssh_no_browser_opens_and_the_url_is_approved_elsewhere() {
     tui.wait_for("· Review");
     tui.send(ENTER);
     tui.wait_for("Authorize in a browser");
-    tui.wait_for("No browser opened: over SSH");
+    // The URL is the simulator's, on loopback: the tunnel is the advice.
+    tui.wait_for("No browser opened here: forward the port");
     tui.wait_for("/oauth/authorize?");
 
     // The operator's own machine: the URL from the service, approved there.

@@ -19,9 +19,11 @@ use crate::ui::keymap::{
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, owner_hint, spinner};
 use iotmi_core::flow::{
-    BrowserNote, Intent, OwnerAction, owner_actions, shown_url, sign_in, vetted_url,
+    BrowserNote, Intent, OwnerAction, loopback_over_ssh, owner_actions, shown_url, sign_in,
+    vetted_url,
 };
 use iotmi_core::service::AssociationState;
+use iotmi_core::url_policy::SkipReason;
 
 pub struct Authorize;
 
@@ -139,8 +141,24 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(block, area);
     let width = inner.width.max(1);
 
+    // Over SSH a loopback URL is out of reach until its port is forwarded: that leads.
+    let over_ssh = loopback_over_ssh(model);
+    let mut head = Vec::new();
+    if let Some(over) = &over_ssh {
+        let (before, tunnel, after) = over.tunnel_line();
+        head.push(Line::from(Span::styled(over.unreachable(), theme.warn())));
+        head.push(Line::from(vec![
+            Span::styled(before, theme.warn()),
+            Span::styled(tunnel, theme.key()),
+            Span::styled(after, theme.warn()),
+        ]));
+        head.extend(
+            over.per_run()
+                .map(|line| Line::from(Span::styled(line, theme.warn()))),
+        );
+    }
     // Where the user will sign in, before anything opens.
-    let mut head = vec![match sign_in(model) {
+    head.push(match sign_in(model) {
         Some((host, connector)) => {
             let mut spans = vec![Span::raw("Sign in at "), Span::styled(host, theme.title())];
             if let Some(connector) = connector {
@@ -150,14 +168,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             Line::from(spans)
         }
         None => Line::from("Approve access at this URL; this screen follows the state:"),
-    }];
-    if let Some(tunnel) = &model.opts().tunnel {
-        head.push(Line::from(vec![
-            Span::styled("Over SSH: on your own machine run ", theme.warn()),
-            Span::styled(tunnel.clone(), theme.key()),
-            Span::styled(", then open the URL there.", theme.warn()),
-        ]));
-    }
+    });
     let head = Paragraph::new(head).wrap(Wrap { trim: false });
     let head_rows = head.line_count(width) as u16;
 
@@ -175,6 +186,12 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
         }
         BrowserNote::Opened => Line::from(Span::styled("✓ Opened in your browser.", theme.ok())),
+        BrowserNote::Skipped(SkipReason::OverSsh) if over_ssh.is_some() => {
+            Line::from(Span::styled(
+                over_ssh.as_ref().map_or("", |o| o.browser_skipped()),
+                theme.warn(),
+            ))
+        }
         BrowserNote::Skipped(reason) => Line::from(Span::styled(
             format!("No browser opened: {}", reason.explain()),
             theme.warn(),

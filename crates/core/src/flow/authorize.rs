@@ -115,11 +115,129 @@ pub fn shown_url(flow: &Flow) -> Option<String> {
     ))
 }
 
+/// Over SSH with the consent URL on this host's loopback (`demo`, a simulator on
+/// `127.0.0.1`): neither a phone nor the operator's browser can reach it until the port is
+/// forwarded, so the hand-over leads with [`LoopbackOverSsh::lines`] (a QR code of it
+/// would lead nowhere).
+pub fn loopback_over_ssh(flow: &Flow) -> Option<LoopbackOverSsh> {
+    let ssh = flow.opts.ssh.as_ref()?;
+    let url = url::Url::parse(&vetted_url(flow)?).ok()?;
+    if !crate::url_policy::is_loopback_url(&url) {
+        return None;
+    }
+    Some(LoopbackOverSsh {
+        host: url.host_str()?.to_string(),
+        port: url.port_or_known_default()?,
+        tunnel: ssh.tunnel.clone(),
+        port_per_run: ssh.port_per_run,
+    })
+}
+
+/// See [`loopback_over_ssh`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopbackOverSsh {
+    pub host: String,
+    pub port: u16,
+    pub tunnel: Option<String>,
+    pub port_per_run: bool,
+}
+
+impl LoopbackOverSsh {
+    /// Why the URL cannot be reached as it is: the hand-over's first line.
+    pub fn unreachable(&self) -> String {
+        format!(
+            "Over SSH this URL is on this host's loopback ({}:{}): a phone or a browser on \
+             your machine cannot reach it.",
+            self.host, self.port
+        )
+    }
+
+    /// The tunnel that makes it reachable, as `(before, command, after)` so a screen can set
+    /// the command apart; without `SSH_CONNECTION` the user and host are left to fill in.
+    pub fn tunnel_line(&self) -> (&'static str, String, &'static str) {
+        let port = self.port;
+        match &self.tunnel {
+            Some(tunnel) => (
+                "On your own machine run ",
+                tunnel.clone(),
+                ", then open the URL there.",
+            ),
+            None => (
+                "On your own machine run ",
+                format!("ssh -L {port}:127.0.0.1:{port} USER@THIS-HOST"),
+                " (this host's name), then open the URL there.",
+            ),
+        }
+    }
+
+    /// `demo` without `--port`: the next run listens elsewhere, so say how to keep the port.
+    pub fn per_run(&self) -> Option<String> {
+        self.port_per_run.then(|| {
+            format!(
+                "The demo picks a new port each run: `demo --port {}` keeps this one.",
+                self.port
+            )
+        })
+    }
+
+    /// In place of the skipped launch's usual advice ("copy or scan"), which leads nowhere
+    /// until the port is forwarded.
+    pub fn browser_skipped(&self) -> &'static str {
+        "No browser opened here: forward the port as above, then copy (c) the URL to your browser"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
     use crate::url_policy::{LaunchDecision, SkipReason};
+
+    fn authorizing(url: &str, ssh: Option<SshSession>) -> Flow {
+        let mut flow = flow_at(Step::Review);
+        flow.opts.endpoint_is_loopback = true;
+        flow.opts.ssh = ssh;
+        let effects = send(&mut flow, Intent::Submit);
+        answer_created(&mut flow, generation_of(&effects), url);
+        flow
+    }
+
+    #[test]
+    fn a_loopback_url_over_ssh_leads_with_the_tunnel() {
+        let ssh = SshSession {
+            tunnel: Some("ssh -L 4567:127.0.0.1:4567 alice@6.7.8.9".into()),
+            port_per_run: true,
+        };
+        let flow = authorizing("http://127.0.0.1:4567/oauth/consent/a1", Some(ssh.clone()));
+        let over = loopback_over_ssh(&flow).expect("loopback over SSH");
+        assert!(over.unreachable().contains("127.0.0.1:4567"));
+        assert!(over.unreachable().contains("a phone"));
+        assert_eq!(
+            over.tunnel_line().1,
+            "ssh -L 4567:127.0.0.1:4567 alice@6.7.8.9"
+        );
+        assert!(over.per_run().unwrap().contains("--port 4567"));
+        assert!(!over.browser_skipped().contains("scan"));
+        for url in ["http://localhost:80/c", "http://[::1]:9/c"] {
+            assert!(
+                loopback_over_ssh(&authorizing(url, Some(ssh.clone()))).is_some(),
+                "{url}"
+            );
+        }
+        // A real provider's page is reachable from anywhere; not over SSH, nothing to forward.
+        let remote = authorizing("https://auth.example.com/oauth?x=1", Some(ssh));
+        assert_eq!(loopback_over_ssh(&remote), None);
+        let local = authorizing("http://127.0.0.1:4567/oauth/consent/a1", None);
+        assert_eq!(loopback_over_ssh(&local), None);
+        // SSH_TTY alone names no server: the line says what to fill in; a fixed port is kept.
+        let bare = authorizing("http://127.0.0.1:4567/c", Some(SshSession::default()));
+        let over = loopback_over_ssh(&bare).unwrap();
+        assert_eq!(
+            over.tunnel_line().1,
+            "ssh -L 4567:127.0.0.1:4567 USER@THIS-HOST"
+        );
+        assert_eq!(over.per_run(), None);
+    }
 
     #[test]
     fn a_refused_url_is_never_opened() {

@@ -82,14 +82,25 @@ pub struct Options {
     pub profiles: Vec<crate::profile::ProfileInfo>,
     /// The profile and region picked last time, offered first.
     pub last_profile: Option<crate::profile::LastChoice>,
-    /// The loopback consent URL is on this host and the session is over SSH: the line that
-    /// forwards its port to the operator's laptop (`ssh -L N:127.0.0.1:N user@host`).
-    pub tunnel: Option<String>,
+    /// The session is over SSH (`SSH_CONNECTION` or `SSH_TTY`): a consent URL on this host's
+    /// loopback is out of the operator's reach until its port is forwarded.
+    pub ssh: Option<SshSession>,
     /// `batch FILE`: the rows and how to run them (the Batch step is the run's only step).
     pub batch: Option<super::batch::BatchPlan>,
     /// The draft is journaled as it changes (no journal in `demo`, or when another process
     /// holds it): quitting then loses nothing.
     pub journaled: bool,
+}
+
+/// What the session over SSH tells about forwarding a loopback endpoint's port.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SshSession {
+    /// The line the operator runs on their own machine to forward the loopback endpoint's
+    /// port (`ssh -L N:127.0.0.1:N user@host`), when `SSH_CONNECTION` names the server.
+    pub tunnel: Option<String>,
+    /// The endpoint's port was picked for this run (`demo` without `--port`): a tunnel made
+    /// for it serves this run only.
+    pub port_per_run: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
