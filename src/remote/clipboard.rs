@@ -115,22 +115,25 @@ pub fn tmux_load_buffer(text: &str) -> std::io::Result<()> {
 }
 
 /// Puts `text` in the paste buffer of the GNU screen session this process runs in (`STY`):
-/// screen keeps no OSC 52 for itself, and its `readbuf` reads only a file. So the text goes
-/// to a 0600 file in a fresh 0700 directory (never on argv, which other users can read), and
-/// is removed as soon as screen has read it: a `-Q` query returns only after the server has
-/// run the `readbuf` sent before it.
+/// screen keeps no OSC 52 for itself, and its `readbuf` reads only a path. The text is never on
+/// disk or on argv (which other users can read): it is in an anonymous memory file
+/// (`memfd_create`) that the screen server, the same user, reads through `/proc/PID/fd/N`
+/// while this process waits; a `-Q` query returns only after the server has run the `readbuf`
+/// sent before it, and the memory goes with the descriptor.
 pub fn screen_read_buffer(session: &str, text: &str) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::fd::{FromRawFd, OwnedFd};
     use std::process::{Command, Stdio};
-    let dir = std::env::temp_dir().join(format!(
-        "iotmi-onboard-copy-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-    let file = dir.join("url");
-    let run = |args: &[&std::ffi::OsStr]| -> std::io::Result<()> {
+    // SAFETY: a valid NUL-terminated name; the descriptor returned is owned here.
+    let fd = unsafe { libc::memfd_create(c"iotmi-onboard-copy".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor nothing else owns.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    std::fs::File::from(owned.try_clone()?).write_all(text.as_bytes())?;
+    let path = format!("/proc/{}/fd/{fd}", std::process::id());
+    let run = |args: &[&str]| -> std::io::Result<()> {
         let status = Command::new("screen")
             .arg("-S")
             .arg(session)
@@ -145,17 +148,8 @@ pub fn screen_read_buffer(session: &str, text: &str) -> std::io::Result<()> {
             Err(std::io::Error::other(format!("screen: {status}")))
         }
     };
-    let done = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&file)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|()| run(&["-X".as_ref(), "readbuf".as_ref(), file.as_os_str()]))
-        .and_then(|()| run(&["-Q".as_ref(), "number".as_ref()]));
-    let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_dir(&dir);
+    let done = run(&["-X", "readbuf", &path]).and_then(|()| run(&["-Q", "number"]));
+    drop(owned);
     done
 }
 

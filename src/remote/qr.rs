@@ -36,8 +36,10 @@ pub fn qr_art(data: &str) -> Option<QrArt> {
     // "Ink" (a filled half) is a light module or the quiet zone; see the module docs.
     let ink = |x: usize, y: usize| -> bool {
         if x < QUIET || y < QUIET || x >= QUIET + modules || y >= QUIET + modules {
-            // Quiet zone is light; rows past the bottom (odd size) stay blank.
-            return y < size;
+            // The quiet zone is light, and so is the half row past the bottom (odd size): left
+            // blank it would be the explicit dark background, a bar under the code on a
+            // light-background terminal (seen in xterm -bg white).
+            return true;
         }
         colors[(y - QUIET) * modules + (x - QUIET)] == Color::Light
     };
@@ -113,8 +115,8 @@ mod tests {
                 assert_eq!(grid[y][x], want_ink, "module ({x},{y})");
             }
         }
-        // The odd last half-row is blank, not a stray light stripe.
-        assert!(grid[size].iter().all(|ink| !ink));
+        // The odd last half-row is light, as the quiet zone: never a dark bar under the code.
+        assert!(grid[size].iter().all(|ink| *ink));
         // A finder pattern's dark outer ring sits right inside the quiet zone.
         assert!(!grid[QUIET][QUIET]);
     }
