@@ -396,7 +396,7 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
     let Some(row) = rows.get(cursor) else {
         return;
     };
-    let head = format!("Line {} ", row.row.line);
+    let head = format!("Line {}", row.row.line);
     let facts = format!(
         " · {}{}",
         row_state_label(row),
@@ -405,13 +405,18 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
             .map(|id| format!(" · {}", sanitize(id)))
             .unwrap_or_default()
     );
-    // The name gives way first, so the state and the id stay in view.
+    // The name gives way first, so the state and the whole id stay in view: the highlighted
+    // row right above names the row too.
     let name_room = usize::from(detail_area.width)
-        .saturating_sub(head.len() + unicode_width::UnicodeWidthStr::width(facts.as_str()))
-        .max(12);
+        .saturating_sub(head.len() + 1 + unicode_width::UnicodeWidthStr::width(facts.as_str()));
+    let name = if name_room >= 6 {
+        format!(" {}", fit(&name_of(row), name_room))
+    } else {
+        String::new()
+    };
     let mut detail = vec![Line::from(vec![
         Span::styled(head, theme.dim()),
-        Span::styled(fit(&name_of(row), name_room).into_owned(), theme.title()),
+        Span::styled(name, theme.title()),
         Span::raw(facts),
     ])];
     match (selected_url(app), &row.error) {

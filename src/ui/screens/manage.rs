@@ -332,18 +332,19 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         } else {
             Span::raw("[ ] ")
         };
+        // The name gives way first (down to a readable start), then the thing count (the
+        // Details pane has it too); the state stays in view.
+        const NAME_MIN: usize = 12;
         let mut facts = format!("  {}", short_state(&a.state));
-        if let Some(counts) = &view.thing_counts {
-            let count = counts.get(&a.id).copied().unwrap_or(0);
-            facts.push_str(&format!(
-                " · {count} thing{}",
-                if count == 1 { "" } else { "s" }
-            ));
+        let count = things_of(view.thing_counts.as_ref(), &a.id);
+        let with_count = count.as_ref().map(|c| format!("{facts} · {c}"));
+        let room_beside = |facts: &str| room.saturating_sub(mark.width() + facts.width());
+        if let Some(with_count) =
+            with_count.filter(|f| room_beside(f) >= NAME_MIN.min(name.width()))
+        {
+            facts = with_count;
         }
-        // The name gives way first: the state column stays in view.
-        let name_room = room
-            .saturating_sub(mark.width() + facts.width())
-            .max(room / 2);
+        let name_room = room_beside(&facts).max(NAME_MIN);
         let name = fit(&name, name_room);
         let mut spans = vec![mark];
         spans.extend(highlighted(&name, filter, Style::new(), theme.matched()));
@@ -387,6 +388,9 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         lines.push(labelled("id", a.id.clone(), theme));
         lines.push(labelled("destination", a.destination_id.clone(), theme));
+        if let Some(count) = things_of(view.thing_counts.as_ref(), &a.id) {
+            lines.push(labelled("managed", count, theme));
+        }
         if let Some(detail) = view.detail.as_ref().filter(|d| d.id == a.id) {
             if !detail.description.is_empty() {
                 lines.push(labelled("description", detail.description.clone(), theme));
@@ -434,6 +438,18 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Paragraph::new(fit_line(message, usize::from(message_area.width))),
         message_area,
     );
+}
+
+/// "2 things": the managed things registered to association `id`, once they are counted.
+fn things_of(
+    counts: Option<&std::collections::BTreeMap<String, usize>>,
+    id: &str,
+) -> Option<String> {
+    let count = counts?.get(id).copied().unwrap_or(0);
+    Some(format!(
+        "{count} thing{}",
+        if count == 1 { "" } else { "s" }
+    ))
 }
 
 fn short_state(state: &AssociationState) -> &str {
