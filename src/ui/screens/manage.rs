@@ -332,16 +332,14 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         } else {
             Span::raw("[ ] ")
         };
-        // The name gives way first (down to a readable start), then the thing count (the
-        // Details pane has it too); the state stays in view.
+        // The thing count gives way first (the Details pane has it too), then the name (down
+        // to a readable start); the state stays in view.
         const NAME_MIN: usize = 12;
         let mut facts = format!("  {}", short_state(&a.state));
         let count = things_of(view.thing_counts.as_ref(), &a.id);
         let with_count = count.as_ref().map(|c| format!("{facts} · {c}"));
         let room_beside = |facts: &str| room.saturating_sub(mark.width() + facts.width());
-        if let Some(with_count) =
-            with_count.filter(|f| room_beside(f) >= NAME_MIN.min(name.width()))
-        {
+        if let Some(with_count) = with_count.filter(|f| room_beside(f) >= name.width()) {
             facts = with_count;
         }
         let name_room = room_beside(&facts).max(NAME_MIN);
