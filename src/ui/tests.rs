@@ -831,3 +831,328 @@ fn batch_screens() {
     failed.key(KeyCode::End);
     snap("batch_finished_with_a_failure", &failed);
 }
+
+/// The Devices step of "Kitchen" with `items` discovered (none chosen yet).
+fn devices_harness(items: Vec<DiscoveredDevice>, association_name: &str) -> Harness {
+    let mut h = loaded();
+    let haystacks = items
+        .iter()
+        .map(|d| format!("{} {} {}", d.name, d.brand, d.model).to_lowercase())
+        .collect();
+    iotmi_core::flow::testing::open_devices(
+        &mut h.app.flow,
+        DevicesView {
+            matches: (0..items.len()).collect(),
+            items,
+            haystacks,
+            ..DevicesView::new(
+                "aa-ok".into(),
+                association_name.into(),
+                DiscoveryState::Done { id: "d1".into() },
+                false,
+            )
+        },
+    );
+    h
+}
+
+fn device(i: usize, name: &str, managed: Option<&str>) -> DiscoveredDevice {
+    DiscoveredDevice {
+        connector_device_id: format!("device-{i:02}"),
+        name: name.into(),
+        brand: ["Acme", "BrightLight"][i % 2].into(),
+        model: format!("Model {}", i % 5),
+        device_types: vec![["OnOffLight", "Thermostat"][i % 2].into()],
+        modification: "DISCOVERED".into(),
+        managed_thing_id: managed.map(String::from),
+        auth_material: String::new(),
+    }
+}
+
+/// More devices than the window holds: the list takes every row the screen has (no blank
+/// rows are kept for a gauge or a message that are not there).
+#[test]
+fn devices_screen() {
+    let items = (0..12)
+        .map(|i| {
+            device(
+                i,
+                &format!("Device {i:02}"),
+                (i % 4 == 0).then_some("mt-0123456789abcdef"),
+            )
+        })
+        .collect();
+    let h = devices_harness(items, "Kitchen");
+    snap("devices_list", &h);
+    let text = render(&h, 60, 16, COLOR).backend().to_string();
+    // 16 rows: header 3, status 1, filter 3, list borders 2, flash 1, footer 1 → 5 devices.
+    assert!(text.contains("Device 04"), "{text}");
+}
+
+/// Values as the service or a file may hand them over, long: numbered words, so any ten
+/// characters of one say where in it they stand.
+fn long_value(tag: &str, words: usize, joiner: &str) -> String {
+    (0..words)
+        .map(|i| format!("{tag}{i:02}"))
+        .collect::<Vec<_>>()
+        .join(joiner)
+}
+
+/// The screen's rows, each as (column, character) pairs (the hidden half of a wide character
+/// left out).
+fn screen_rows(buffer: &ratatui::buffer::Buffer) -> Vec<Vec<(u16, char)>> {
+    use unicode_width::UnicodeWidthStr;
+    let area = buffer.area;
+    (area.top()..area.bottom())
+        .map(|y| {
+            let mut row = Vec::new();
+            let mut x = area.left();
+            while x < area.right() {
+                let symbol = buffer[(x, y)].symbol();
+                row.extend(symbol.chars().map(|c| (x, c)));
+                x += symbol.width().max(1) as u16;
+            }
+            row
+        })
+        .collect()
+}
+
+/// Every place a long value shows on screen, it shows whole, or goes on on the next row
+/// (wrapped), or ends with `…` (here, or on the edge of the box right below: a box that
+/// cannot hold its lines says so on its bottom edge). Never cut silently at an edge.
+fn assert_no_silent_cut(what: &str, buffer: &ratatui::buffer::Buffer, values: &[&str]) {
+    const SEPARATORS: &str = "│┌┐└┘─├┤";
+    let rows = screen_rows(buffer);
+    let screen: String = rows
+        .iter()
+        .map(|r| r.iter().map(|(_, c)| *c).collect::<String>() + "\n")
+        .collect();
+    for (y, row) in rows.iter().enumerate() {
+        for segment in row.split(|(_, c)| SEPARATORS.contains(*c)) {
+            let chars: Vec<char> = segment.iter().map(|(_, c)| *c).collect();
+            for value in values {
+                let value: Vec<char> = value.chars().collect();
+                let mut p = 0;
+                while p + 10 <= chars.len() {
+                    let Some(i) = value.windows(10).position(|w| w == &chars[p..p + 10]) else {
+                        p += 1;
+                        continue;
+                    };
+                    let mut shown = 10;
+                    while p + shown < chars.len()
+                        && i + shown < value.len()
+                        && chars[p + shown] == value[i + shown]
+                    {
+                        shown += 1;
+                    }
+                    let end = i + shown;
+                    let rest: String = chars[p + shown..].iter().collect();
+                    let marked = rest.starts_with('…');
+                    let wrapped = rest.trim().is_empty() && {
+                        let (first, last) = (
+                            segment[0].0.saturating_sub(1),
+                            segment.last().unwrap().0 + 1,
+                        );
+                        let below: String = rows
+                            .get(y + 1)
+                            .map(|r| {
+                                r.iter()
+                                    .filter(|(x, _)| (first..=last).contains(x))
+                                    .map(|(_, c)| *c)
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let next: String = value[end..]
+                            .iter()
+                            .collect::<String>()
+                            .trim_start()
+                            .chars()
+                            .take(8)
+                            .collect();
+                        below.contains(&next) || below.contains('…')
+                    };
+                    assert!(
+                        end == value.len() || marked || wrapped,
+                        "{what}: {:?} is cut after {:?} without `…` on row {y}:\n{screen}",
+                        value.iter().collect::<String>(),
+                        value[..end].iter().collect::<String>(),
+                    );
+                    p += shown;
+                }
+            }
+        }
+    }
+}
+
+/// Renders `h` at 80x24 and 60x16 and checks `values` on both.
+fn check_cuts(what: &str, h: &Harness, values: &[&str]) {
+    for (width, height) in [(80, 24), (60, 16)] {
+        let terminal = render(h, width, height, COLOR);
+        assert_no_silent_cut(
+            &format!("{what} at {width}x{height}"),
+            terminal.backend().buffer(),
+            values,
+        );
+    }
+}
+
+/// Names, ids, descriptions, error messages, URLs and device names far longer than any
+/// window, on every screen the snapshots draw: each is shown whole or ends with `…`.
+#[test]
+fn no_screen_cuts_a_long_value_silently() {
+    let profile = long_value("pf", 20, "-");
+    let name = long_value("dn", 40, " ");
+    let id = long_value("id", 13, "-");
+    let description = long_value("ds", 60, " ");
+    let error = long_value("er", 60, " ");
+    let connector = long_value("cn", 12, " ");
+    let material = long_value("am", 16, "-");
+    let typed = long_value("nm", 25, " ");
+    // The URL's host is named elsewhere on the screen too: its long query is what is checked.
+    let state = long_value("u", 70, "_");
+    let url = format!("https://auth.example.com/oauth/authorize?state={state}");
+    let values = [
+        profile.as_str(),
+        &name,
+        &id,
+        &description,
+        &error,
+        &connector,
+        &material,
+        &typed,
+        &state,
+    ];
+
+    let mut opts = ssh_options();
+    opts.target.profile = profile.clone();
+    let long_destination = DestinationSummary {
+        id: id.clone(),
+        name: name.clone(),
+        description: description.clone(),
+        cloud_connector_id: "cc1".into(),
+    };
+    let mut h = Harness::loaded(
+        opts.clone(),
+        vec![long_destination, dest("acme-home-us", "Acme Home US")],
+    );
+    h.send(Event::Connectors(Ok(vec![CloudConnector {
+        id: "cc1".into(),
+        name: connector.clone(),
+    }])));
+    h.send(Event::Identity(Ok(identity())));
+    check_cuts("destination list", &h, &values);
+
+    let mut failed = Harness::new(opts.clone());
+    let generation = list_generation(&failed.init());
+    failed.send(Event::DestinationsPage {
+        generation,
+        result: Err(ServiceError::new(ErrorKind::ServerError, &error)),
+    });
+    check_cuts("destination error", &failed, &values);
+
+    // General Authorization: its materials, then the rest of the walk.
+    let mut walk = h;
+    walk.choose(general(&id, &name, &[&material, "backup-key"]));
+    // The name field starts as the destination's name, cut to the 128 characters a name may
+    // have (the counter says 128/128); a name typed in its place is checked instead.
+    walk.ctrl('u');
+    walk.type_text(&typed);
+    check_cuts("details, a long name typed", &walk, &values);
+    walk.key(KeyCode::Enter);
+    let (tag_key, tag_value) = (long_value("tk", 20, "-"), long_value("tv", 40, "-"));
+    walk.paste(&format!("{tag_key}={tag_value}"));
+    let with_tags: Vec<&str> = values
+        .iter()
+        .copied()
+        .chain([tag_key.as_str(), &tag_value])
+        .collect();
+    check_cuts("tags", &walk, &with_tags);
+    walk.key(KeyCode::Enter);
+    check_cuts("auth", &walk, &with_tags);
+    walk.key(KeyCode::Enter);
+    check_cuts("review", &walk, &with_tags);
+    let effects = walk.key(KeyCode::Enter);
+    walk.send(Event::Created {
+        generation: generation_of(&effects),
+        result: Err(ServiceError::new(ErrorKind::Validation, &error)),
+    });
+    check_cuts("submit failed", &walk, &with_tags);
+
+    // OAuth: the hand-over, the state, and how it ended.
+    let mut oauth_walk = Harness::loaded(opts.clone(), destinations());
+    oauth_walk.choose(oauth(&id, &name));
+    oauth_walk.ctrl('u');
+    oauth_walk.type_text(&typed);
+    oauth_walk.key(KeyCode::Enter);
+    oauth_walk.key(KeyCode::Enter);
+    let effects = oauth_walk.submit_and_create(&url);
+    check_cuts("authorize", &oauth_walk, &values);
+    let generation = poll_generation(&effects);
+    oauth_walk.send(Event::PollDue { generation });
+    let mut ended = polled(AssociationState::Failed, Some(&error));
+    ended.id = id.clone();
+    oauth_walk.send(Event::Polled {
+        generation,
+        result: Ok(ended),
+    });
+    check_cuts("done, failed", &oauth_walk, &values);
+
+    // Manage: long names, ids and errors in the list and its details.
+    let mut manage_opts = opts.clone();
+    manage_opts.first = FirstScreen::Start;
+    let mut manage = Harness::loaded(manage_opts, destinations());
+    manage.send(Event::Identity(Ok(identity())));
+    manage.key(KeyCode::Down);
+    let effects = manage.key(KeyCode::Enter);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListAssociations { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    manage.send(Event::AssociationsPage {
+        generation,
+        result: Ok(Page {
+            items: vec![AssociationSummary {
+                id: id.clone(),
+                arn: String::new(),
+                state: AssociationState::Failed,
+                error_message: Some(error.clone()),
+                name: name.clone(),
+                description: description.clone(),
+                destination_id: id.clone(),
+            }],
+            next_token: None,
+        }),
+    });
+    check_cuts("manage", &manage, &values);
+
+    // Devices: long device names, and the managed thing's id.
+    let devices = devices_harness(
+        (0..12).map(|i| device(i, &name, Some(&id))).collect(),
+        &name,
+    );
+    check_cuts("devices", &devices, &values);
+
+    // Batch: long row names (the file's) and a long refusal (the service's).
+    use super::screens::batch::testing::*;
+    let batch_name = long_value("bn", 25, " ");
+    let (mut batch, effects) = harness(vec![row(2, GA, &batch_name), row(3, OAUTH, "alice-home")]);
+    let refusal: &'static str = Box::leak(error.clone().into_boxed_str());
+    let mut service = Service {
+        refuse: vec![(0, refusal)],
+        approved: vec![],
+        rounds: 1,
+    };
+    let timers = drive(&mut batch, effects, &mut service);
+    drive(&mut batch, timers, &mut service);
+    let with_batch: Vec<&str> = values
+        .iter()
+        .copied()
+        .chain([batch_name.as_str()])
+        .collect();
+    check_cuts("batch rows", &batch, &with_batch);
+    batch.key(KeyCode::End);
+    check_cuts("batch rows, the last selected", &batch, &with_batch);
+}

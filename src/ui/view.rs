@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::app::{App, Overlay};
 use super::keymap;
 use super::theme::Theme;
-use super::widgets::key_line;
+use super::widgets::{fit_line, key_line, wrapped_paragraph};
 use iotmi_core::flow::Step;
 
 /// Below this the layout cannot hold a screen; say so instead of drawing a broken one.
@@ -54,11 +54,12 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
             .line_count(area.width) as u16;
         let y = area.height.saturating_sub(needed) / 2;
         let centered = Rect::new(area.x, area.y + y, area.width, needed.min(area.height - y));
-        frame.render_widget(
+        wrapped_paragraph(
+            frame,
+            centered,
             Paragraph::new(text)
                 .alignment(Alignment::Center)
                 .wrap(Wrap { trim: true }),
-            centered,
         );
         return;
     }
@@ -73,7 +74,10 @@ pub fn view(app: &App, frame: &mut Frame, theme: &Theme) {
     app.screen().render(app, frame, body, theme);
     if let Some(message) = &app.ui.flash {
         frame.render_widget(
-            Paragraph::new(Span::styled(format!(" {message}"), theme.warn())),
+            Paragraph::new(fit_line(
+                Line::from(Span::styled(format!(" {message}"), theme.warn())),
+                usize::from(flash.width),
+            )),
             flash,
         );
     }
@@ -205,8 +209,13 @@ fn render_header(
     let block = Block::default()
         .borders(Borders::BOTTOM)
         .border_style(theme.dim());
+    let width = usize::from(area.width);
     frame.render_widget(
-        Paragraph::new(vec![title, Line::from(where_spans)]).block(block),
+        Paragraph::new(vec![
+            fit_line(title, width),
+            fit_line(Line::from(where_spans), width),
+        ])
+        .block(block),
         area,
     );
 }
@@ -289,6 +298,8 @@ fn render_help(
         " Help ".to_string()
     };
     frame.render_widget(Clear, popup);
+    let room = usize::from(popup.width.saturating_sub(2));
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit_line(l, room)).collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focused_border())

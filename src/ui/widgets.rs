@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme::Theme;
 use iotmi_core::service::ServiceError;
@@ -17,6 +17,91 @@ pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦"
 
 pub fn spinner(frame_index: usize) -> &'static str {
     SPINNER[frame_index % SPINNER.len()]
+}
+
+/// `text` in at most `width` display columns: a cut never passes silently, it ends with `…`.
+/// Every screen fits its values through this (or [`fit_line`]) so a cut looks the same
+/// everywhere.
+pub fn fit(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if text.width() <= width || width == 0 {
+        return if width == 0 { "".into() } else { text.into() };
+    }
+    format!("{}…", take_columns(text, width - 1)).into()
+}
+
+/// The longest start of `text` that fits in `columns`.
+fn take_columns(text: &str, columns: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > columns {
+            return &text[..i];
+        }
+    }
+    text
+}
+
+/// [`fit`], then padded with spaces to exactly `width` columns: a column of a table.
+pub fn fit_column(text: &str, width: usize) -> String {
+    let shown = fit(text, width);
+    let pad = width.saturating_sub(shown.width());
+    format!("{shown}{}", " ".repeat(pad))
+}
+
+/// [`fit`] for a styled line: the spans that fit keep their styles, and the cut ends with `…`
+/// in the style of the span it cut.
+pub fn fit_line<'a>(line: Line<'a>, width: usize) -> Line<'a> {
+    if line.width() <= width {
+        return line;
+    }
+    let (style, alignment) = (line.style, line.alignment);
+    let mut budget = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let span_width = span.content.width();
+        if span_width <= budget {
+            budget -= span_width;
+            spans.push(span);
+            continue;
+        }
+        let kept = take_columns(&span.content, budget);
+        spans.push(Span::styled(format!("{kept}…"), span.style));
+        break;
+    }
+    Line {
+        spans,
+        style,
+        alignment,
+    }
+}
+
+/// A paragraph wrapped in `area`: when it needs more rows than the area has, its last row
+/// ends with `…` rather than stopping silently.
+pub fn wrapped_paragraph(frame: &mut Frame, area: Rect, paragraph: Paragraph<'_>) {
+    let needed = paragraph.line_count(area.width);
+    frame.render_widget(paragraph, area);
+    if needed > usize::from(area.height) && area.height > 0 && area.width > 0 {
+        mark_cut_row(frame.buffer_mut(), area, area.bottom() - 1);
+    }
+}
+
+/// Ends row `y` of `area` with `…`: after its last character, or on the last column when the
+/// row is full.
+fn mark_cut_row(buffer: &mut ratatui::buffer::Buffer, area: Rect, y: u16) {
+    let last_used = (area.left()..area.right())
+        .rev()
+        .find(|&x| !buffer[(x, y)].symbol().trim().is_empty());
+    let end = last_used.map_or(area.left(), |x| {
+        x + buffer[(x, y)].symbol().width().max(1) as u16
+    });
+    let mut x = end.min(area.right() - 1);
+    // The second half of a wide character cannot hold the mark: the character gives way.
+    if x > area.left() && x < end && buffer[(x - 1, y)].symbol().width() > 1 {
+        buffer[(x, y)].set_symbol(" ");
+        x -= 1;
+    }
+    let style = buffer[(x.saturating_sub(1).max(area.left()), y)].style();
+    buffer[(x, y)].set_symbol("…").set_style(style);
 }
 
 /// A one-line text field in a bordered box; places the terminal cursor when focused.
@@ -36,10 +121,14 @@ pub fn text_field(
     let marker = if focused { "› " } else { "  " };
     let mut title_spans = vec![Span::styled(marker, border)];
     title_spans.extend(title.spans);
+    let title = fit_line(
+        Line::from(title_spans),
+        usize::from(area.width.saturating_sub(2)),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(border)
-        .title(Line::from(title_spans));
+        .title(title);
     let inner = block.inner(area);
     let width = inner.width.max(1) as usize;
     // Invisible characters (a pasted ESC, a zero-width space) are drawn as their visible
@@ -48,10 +137,21 @@ pub fn text_field(
     let before_cursor: String = shown.chars().take(input.cursor()).collect();
     let cursor_x = before_cursor.width();
     let scroll = (cursor_x + 1).saturating_sub(width);
+    let shown_width = shown.width();
     let paragraph = Paragraph::new(shown.into_owned())
         .scroll((0, scroll as u16))
         .block(block);
     frame.render_widget(paragraph, area);
+    // A value wider than the box says so at the edge it runs past.
+    if inner.width > 1 && inner.height > 0 {
+        let buffer = frame.buffer_mut();
+        if scroll > 0 {
+            buffer[(inner.left(), inner.y)].set_symbol("…");
+        }
+        if shown_width > scroll + width {
+            mark_cut_row(buffer, inner, inner.y);
+        }
+    }
     if focused {
         let x = inner.x + (cursor_x - scroll) as u16;
         frame.set_cursor_position(Position::new(
@@ -124,7 +224,13 @@ pub fn boxed_paragraph(
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.dim())
-        .title(Span::styled(format!(" {title} "), theme.title()));
+        .title(Span::styled(
+            format!(
+                " {} ",
+                fit(title, usize::from(area.width.saturating_sub(4)))
+            ),
+            theme.title(),
+        ));
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
     // Lines the box cannot hold are never cut silently: its bottom edge ends with `…`.
     let inner = block.inner(area);
@@ -152,6 +258,9 @@ pub fn counter(len: usize, max: usize, theme: &Theme) -> Span<'static> {
     Span::styled(format!(" {len}/{max} "), style)
 }
 
+/// The mark of a list's cursor row.
+const HIGHLIGHT: &str = "› ";
+
 /// Where a list's window is, kept between frames so the list moves like fzf's: the window
 /// scrolls only when the cursor would leave it, and PgUp/PgDn move by what is visible.
 #[derive(Clone, Debug, Default)]
@@ -178,11 +287,13 @@ pub fn windowed_list<T>(
     title: &str,
     (items, matches, cursor): (&[T], &[usize], usize),
     window: &ListWindow,
-    row: impl Fn(&T) -> ratatui::widgets::ListItem<'static>,
+    row: impl Fn(&T) -> Line<'static>,
     theme: &Theme,
 ) {
-    use ratatui::widgets::{List, ListState};
+    use ratatui::widgets::{List, ListItem, ListState};
     let visible = (area.height.saturating_sub(2) as usize).max(1);
+    // The row's room: inside the borders, after the highlight symbol.
+    let room = usize::from(area.width.saturating_sub(2)).saturating_sub(HIGHLIGHT.width());
     window.rows.set(visible);
     let mut start = window.offset.get().min(matches.len().saturating_sub(1));
     if cursor < start {
@@ -198,7 +309,7 @@ pub fn windowed_list<T>(
         .skip(start)
         .take(visible)
         .filter_map(|&i| items.get(i))
-        .map(row)
+        .map(|item| ListItem::new(fit_line(row(item), room)))
         .collect();
     let mut state =
         ListState::default().with_selected((!matches.is_empty()).then_some(cursor - start));
@@ -217,7 +328,7 @@ pub fn windowed_list<T>(
     let list = List::new(rows)
         .block(block)
         .highlight_style(theme.selected())
-        .highlight_symbol("› ");
+        .highlight_symbol(HIGHLIGHT);
     frame.render_stateful_widget(list, area, &mut state);
 }
 
@@ -263,6 +374,32 @@ pub fn highlighted(text: &str, filter: &str, base: Style, hit: Style) -> Vec<Spa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_value_ends_with_an_ellipsis_within_its_columns() {
+        assert_eq!(fit("kitchen", 7), "kitchen");
+        assert_eq!(fit("kitchen", 6), "kitch…");
+        assert_eq!(fit("kitchen", 1), "…");
+        assert_eq!(fit("kitchen", 0), "");
+        // Display columns, not characters: a wide character that does not fit gives way.
+        assert_eq!(fit("名前名前", 6), "名前…");
+        assert_eq!(fit("名前名前", 5), "名前…");
+        assert_eq!(fit_column("ab", 4), "ab  ");
+        assert_eq!(fit_column("abcdef", 4), "abc…");
+        let theme = Theme { color: true };
+        let line = Line::from(vec![
+            Span::styled("Line 4 ", theme.dim()),
+            Span::styled("garage", theme.title()),
+        ]);
+        let cut = fit_line(line.clone(), 10);
+        let parts: Vec<(&str, Style)> = cut
+            .spans
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style))
+            .collect();
+        assert_eq!(parts, [("Line 4 ", theme.dim()), ("ga…", theme.title())]);
+        assert_eq!(fit_line(line.clone(), 13), line);
+    }
 
     #[test]
     fn a_label_never_runs_into_its_value() {

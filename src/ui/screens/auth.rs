@@ -6,14 +6,14 @@ use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Change, Screen, move_cursor};
 use crate::ui::app::{App, Reaction};
 use crate::ui::autopilot::{Pilot, Plan, Round};
 use crate::ui::keymap::{Action, Binding, Code, bind, is_move, letter_moves, list_moves};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{ListWindow, windowed_list};
+use crate::ui::widgets::{ListWindow, windowed_list, wrapped_paragraph};
 use iotmi_core::flow::{Flow, Intent, Step};
 
 #[derive(Clone, Debug, Default)]
@@ -108,21 +108,22 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .as_ref()
         .map(|d| d.name.clone())
         .unwrap_or_default();
-    frame.render_widget(
+    wrapped_paragraph(
+        frame,
+        intro,
         Paragraph::new(vec![
             Line::from(vec![Span::styled(name, theme.title()), Span::raw(" uses General Authorization.")]),
             Line::from("Pick the auth material (a secret held in AWS Secrets Manager) the association signs in with."),
         ])
         .wrap(Wrap { trim: false }),
-        intro,
     );
     let all: Vec<usize> = (0..materials.len()).collect();
     let row = |m: &String| {
         let chosen = model.auth_material().as_deref() == Some(m.as_str());
-        ListItem::new(Line::from(vec![
+        Line::from(vec![
             Span::raw(m.clone()),
             Span::styled(if chosen { "  (current)" } else { "" }, theme.dim()),
-        ]))
+        ])
     };
     windowed_list(
         frame,

@@ -17,7 +17,7 @@ use crate::ui::keymap::{
     Action, Binding, Char, Code, back_to_list, bind, owner_keys, quiet, timeout_keys,
 };
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{key_line, owner_hint, spinner};
+use crate::ui::widgets::{key_line, owner_hint, spinner, wrapped_paragraph};
 use iotmi_core::flow::{
     BrowserNote, Intent, OwnerAction, loopback_over_ssh, owner_actions, shown_url, sign_in,
     vetted_url,
@@ -227,7 +227,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(inner);
-    frame.render_widget(head, head_area);
+    wrapped_paragraph(frame, head_area, head);
     let link = vetted_url(model);
     let mut lines: Vec<Line> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
@@ -246,7 +246,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         )));
     }
     frame.render_widget(Paragraph::new(lines), url_area);
-    frame.render_widget(tail, tail_area);
+    wrapped_paragraph(frame, tail_area, tail);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("State: ", theme.dim()),

@@ -11,13 +11,16 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Screen, move_cursor};
 use crate::ui::app::{App, HostAction, Overlay, Reaction};
 use crate::ui::keymap::{Action, Binding, Char, bind, is_move, letter_moves, list_moves, quiet};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{ListWindow, boxed_paragraph, spinner, windowed_list};
+use crate::ui::widgets::{
+    ListWindow, boxed_paragraph, fit, fit_column, fit_line, spinner, windowed_list,
+    wrapped_paragraph,
+};
 use iotmi_core::flow::{
     BatchPhase, BatchRun, Intent, OwnerAction, RowRun, RowState, row_owner_actions,
     row_state_label, row_url,
@@ -217,14 +220,17 @@ fn render_refused(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, them
     .areas(area);
     let cursor = app.ui.batch.cursor.min(problems.len().saturating_sub(1));
     frame.render_widget(
-        Paragraph::new(Span::styled(
-            format!(
-                "✗ {} was refused: {} problem{}. Nothing was created.",
-                sanitize(run.source()),
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            ),
-            theme.error(),
+        Paragraph::new(fit_line(
+            Line::from(Span::styled(
+                format!(
+                    "✗ {} was refused: {} problem{}. Nothing was created.",
+                    sanitize(run.source()),
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" }
+                ),
+                theme.error(),
+            )),
+            usize::from(head_area.width),
         )),
         head_area,
     );
@@ -235,16 +241,17 @@ fn render_refused(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, them
         "Problems",
         (problems, &all, cursor),
         &app.ui.batch.window,
-        |problem| ListItem::new(Line::from(sanitize(&problem.to_string()).into_owned())),
+        |problem| Line::from(sanitize(&problem.to_string()).into_owned()),
         theme,
     );
     // The selected problem whole: a list row cuts it at the window's edge.
     if let Some(problem) = problems.get(cursor) {
-        frame.render_widget(
+        wrapped_paragraph(
+            frame,
+            detail_area,
             Paragraph::new(sanitize(&problem.to_string()).into_owned())
                 .style(theme.error())
                 .wrap(Wrap { trim: true }),
-            detail_area,
         );
     }
     frame.render_widget(
@@ -308,7 +315,8 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
             theme.dim(),
         );
     }
-    frame.render_widget(Paragraph::new(Line::from(counts)), status_area);
+    let fit_row = |line: Line<'static>| Paragraph::new(fit_line(line, usize::from(area.width)));
+    frame.render_widget(fit_row(Line::from(counts)), status_area);
 
     let state = match run.phase() {
         BatchPhase::Finished if run.timed_out() && tally.in_progress > 0 => Span::styled(
@@ -325,10 +333,10 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
             spinner(ui.spinner)
         )),
     };
-    frame.render_widget(Paragraph::new(Line::from(state)), state_area);
+    frame.render_widget(fit_row(Line::from(state)), state_area);
     let throttled = run.rate().throttles() > 0;
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
+        fit_row(Line::from(vec![
             Span::styled("Rate ", theme.dim()),
             Span::styled(
                 run.rate().describe(),
@@ -346,7 +354,7 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
     let rows = run.rows();
     let name_width = rows
         .iter()
-        .map(|r| name_of(r).chars().count())
+        .map(|r| unicode_width::UnicodeWidthStr::width(name_of(r).as_str()))
         .max()
         .unwrap_or(0)
         .clamp(4, 24);
@@ -356,10 +364,9 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
         .max()
         .unwrap_or(1);
     let item = |row: &RowRun| {
-        let name: String = name_of(row).chars().take(name_width).collect();
         let mut spans = vec![
             Span::styled(format!("{:>line_width$} ", row.row.line), theme.dim()),
-            Span::raw(format!("{name:<name_width$} ")),
+            Span::raw(format!("{} ", fit_column(&name_of(row), name_width))),
             Span::styled(
                 format!("{:<16} ", row_state_label(row)),
                 state_style(row, theme),
@@ -370,7 +377,7 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
         } else if let Some(id) = &row.association_id {
             spans.push(Span::styled(sanitize(id).into_owned(), theme.dim()));
         }
-        ListItem::new(Line::from(spans))
+        Line::from(spans)
     };
     let all: Vec<usize> = (0..rows.len()).collect();
     let cursor = ui.batch.cursor.min(rows.len().saturating_sub(1));
@@ -389,29 +396,34 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
     let Some(row) = rows.get(cursor) else {
         return;
     };
+    let head = format!("Line {}", row.row.line);
+    let facts = format!(
+        " · {}{}",
+        row_state_label(row),
+        row.association_id
+            .as_deref()
+            .map(|id| format!(" · {}", sanitize(id)))
+            .unwrap_or_default()
+    );
+    // The name gives way first, so the state and the whole id stay in view: the highlighted
+    // row right above names the row too.
+    let name_room = usize::from(detail_area.width)
+        .saturating_sub(head.len() + 1 + unicode_width::UnicodeWidthStr::width(facts.as_str()));
+    let name = if name_room >= 6 {
+        format!(" {}", fit(&name_of(row), name_room))
+    } else {
+        String::new()
+    };
     let mut detail = vec![Line::from(vec![
-        Span::styled(format!("Line {} ", row.row.line), theme.dim()),
-        Span::styled(name_of(row), theme.title()),
-        Span::raw(format!(
-            " · {}{}",
-            row_state_label(row),
-            row.association_id
-                .as_deref()
-                .map(|id| format!(" · {}", sanitize(id)))
-                .unwrap_or_default()
-        )),
+        Span::styled(head, theme.dim()),
+        Span::styled(name, theme.title()),
+        Span::raw(facts),
     ])];
     match (selected_url(app), &row.error) {
         (Some(url), _) => {
             let shown = sanitize(&url).into_owned();
             let width = detail_area.width as usize;
-            let fits = unicode_width::UnicodeWidthStr::width(shown.as_str()) <= width;
-            let text = if fits {
-                shown
-            } else {
-                let cut: String = shown.chars().take(width.saturating_sub(1)).collect();
-                format!("{cut}…")
-            };
+            let text = fit(&shown, width).into_owned();
             let columns = unicode_width::UnicodeWidthStr::width(text.as_str()) as u16;
             ui.links.add(
                 Rect::new(detail_area.x, detail_area.y + 1, columns, 1),
@@ -431,6 +443,8 @@ fn render_rows(app: &App, run: &BatchRun, frame: &mut Frame, area: Rect, theme: 
         }
         (None, None) => {}
     }
+    let width = usize::from(detail_area.width);
+    let detail: Vec<Line> = detail.into_iter().map(|l| fit_line(l, width)).collect();
     frame.render_widget(Paragraph::new(detail), detail_area);
 }
 

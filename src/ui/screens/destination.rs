@@ -7,7 +7,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::ListItem;
 use tui_input::Input;
 
 use super::{Change, Screen, clamp, mirror, move_cursor};
@@ -252,7 +251,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         let mut spans = highlighted(&d.name, filter, Style::new(), theme.matched());
         spans.push(Span::styled("  ", theme.dim()));
         spans.extend(highlighted(connector, filter, theme.dim(), theme.matched()));
-        ListItem::new(Line::from(spans))
+        Line::from(spans)
     };
     windowed_list(
         frame,

@@ -14,7 +14,7 @@ use crate::ui::app::{App, Reaction};
 use crate::ui::autopilot::{DESCRIPTION, Pilot, Plan, Round, type_towards};
 use crate::ui::keymap::{Action, Binding, Code, bind, quiet};
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{counter, text_field};
+use crate::ui::widgets::{counter, fit_line, text_field, wrapped_paragraph};
 use iotmi_core::flow::validate::{DESCRIPTION_MAX, NAME_CHARS_HINT, NAME_MAX};
 use iotmi_core::flow::{DetailsField, Effect, Flow, Intent, Step, details_errors};
 
@@ -162,10 +162,13 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .map(|d| d.name.as_str())
         .unwrap_or("…");
     frame.render_widget(
-        Paragraph::new(vec![Line::from(vec![
-            Span::raw("Destination: "),
-            Span::styled(destination.to_string(), theme.title()),
-        ])]),
+        Paragraph::new(fit_line(
+            Line::from(vec![
+                Span::raw("Destination: "),
+                Span::styled(destination.to_string(), theme.title()),
+            ]),
+            usize::from(intro.width),
+        )),
         intro,
     );
     let name_title = Line::from(vec![
@@ -180,9 +183,10 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         ui.details.focus() == DetailsField::Name,
         theme,
     );
-    frame.render_widget(
-        Paragraph::new(note(name_error, "Required. ", theme)).wrap(Wrap { trim: false }),
+    wrapped_paragraph(
+        frame,
         name_note,
+        Paragraph::new(note(name_error, "Required. ", theme)).wrap(Wrap { trim: false }),
     );
     let description_title = Line::from(vec![
         Span::raw("Description "),
@@ -197,9 +201,10 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         ui.details.focus() == DetailsField::Description,
         theme,
     );
-    frame.render_widget(
-        Paragraph::new(note(description_error, "", theme)).wrap(Wrap { trim: false }),
+    wrapped_paragraph(
+        frame,
         description_note,
+        Paragraph::new(note(description_error, "", theme)).wrap(Wrap { trim: false }),
     );
 }
 

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Gauge, Paragraph};
 use tui_input::Input;
 
 use super::{Screen, move_cursor};
@@ -20,7 +20,7 @@ use crate::ui::keymap::{
 };
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
-    ListWindow, boxed_paragraph, highlighted, spinner, text_field, windowed_list,
+    ListWindow, boxed_paragraph, fit_line, highlighted, spinner, text_field, windowed_list,
 };
 use iotmi_core::flow::{DiscoveryState, Effect, Intent, Notice};
 use iotmi_core::service::DiscoveredDevice;
@@ -244,11 +244,16 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
+        // The gauge and the message take a row only while there is one: the list gets it
+        // otherwise.
+        Constraint::Length(u16::from(view.adoption.is_some())),
+        Constraint::Length(u16::from(view.message.is_some())),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(status), status_area);
+    frame.render_widget(
+        Paragraph::new(fit_line(status, usize::from(status_area.width))),
+        status_area,
+    );
     text_field(
         frame,
         filter_area,
@@ -287,7 +292,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         if let Some(thing) = &d.managed_thing_id {
             spans.push(Span::styled(format!("  managed {thing}"), theme.ok()));
         }
-        ListItem::new(Line::from(spans))
+        Line::from(spans)
     };
     windowed_list(
         frame,
@@ -329,7 +334,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         None => Line::from(""),
     };
     frame.render_widget(
-        Paragraph::new(message).wrap(Wrap { trim: true }),
+        Paragraph::new(fit_line(message, usize::from(message_area.width))),
         message_area,
     );
 }

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{ListItem, Paragraph};
+use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
 use super::{Change, Screen, clamp, mirror, move_cursor};
@@ -20,11 +20,12 @@ use crate::ui::keymap::{
 };
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{
-    ListWindow, boxed_paragraph, error_lines, highlighted, key_line, labelled, spinner, text_field,
-    windowed_list,
+    ListWindow, boxed_paragraph, error_lines, fit, fit_line, highlighted, key_line, labelled,
+    spinner, text_field, windowed_list,
 };
 use iotmi_core::flow::{Effect, Flow, Intent, Load, ManageCommand, Notice, Step};
 use iotmi_core::service::{AssociationState, AssociationSummary};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Clone, Debug, Default)]
 pub struct State {
@@ -272,10 +273,12 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         );
         return;
     }
+    // The message row is there only while there is a message: the list gets it otherwise.
+    let message_rows = u16::from(view.message.is_some());
     let [filter_area, main, message_area] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(message_rows),
     ])
     .areas(area);
     let count = match (&view.load, view.more) {
@@ -314,32 +317,37 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
     let filter = state.filter.value();
+    // Inside the borders, after the cursor mark.
+    let room = usize::from(left.width.saturating_sub(4));
     let row = |a: &iotmi_core::service::AssociationSummary| {
         let name = if a.name.is_empty() {
             a.id.clone()
         } else {
             a.name.clone()
         };
-        let mut spans = vec![if view.selected.contains(&a.id) {
+        let mark = if view.selected.contains(&a.id) {
             Span::styled("[x] ", theme.key())
         } else if view.selected.is_empty() {
             Span::raw("")
         } else {
             Span::raw("[ ] ")
-        }];
-        spans.extend(highlighted(&name, filter, Style::new(), theme.matched()));
-        spans.push(Span::styled(
-            format!("  {}", short_state(&a.state)),
-            theme.dim(),
-        ));
-        if let Some(counts) = &view.thing_counts {
-            let count = counts.get(&a.id).copied().unwrap_or(0);
-            spans.push(Span::styled(
-                format!(" · {count} thing{}", if count == 1 { "" } else { "s" }),
-                theme.dim(),
-            ));
+        };
+        // The thing count gives way first (the Details pane has it too), then the name (down
+        // to a readable start); the state stays in view.
+        const NAME_MIN: usize = 12;
+        let mut facts = format!("  {}", short_state(&a.state));
+        let count = things_of(view.thing_counts.as_ref(), &a.id);
+        let with_count = count.as_ref().map(|c| format!("{facts} · {c}"));
+        let room_beside = |facts: &str| room.saturating_sub(mark.width() + facts.width());
+        if let Some(with_count) = with_count.filter(|f| room_beside(f) >= name.width()) {
+            facts = with_count;
         }
-        ListItem::new(Line::from(spans))
+        let name_room = room_beside(&facts).max(NAME_MIN);
+        let name = fit(&name, name_room);
+        let mut spans = vec![mark];
+        spans.extend(highlighted(&name, filter, Style::new(), theme.matched()));
+        spans.push(Span::styled(facts, theme.dim()));
+        Line::from(spans)
     };
     windowed_list(
         frame,
@@ -378,6 +386,9 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         lines.push(labelled("id", a.id.clone(), theme));
         lines.push(labelled("destination", a.destination_id.clone(), theme));
+        if let Some(count) = things_of(view.thing_counts.as_ref(), &a.id) {
+            lines.push(labelled("managed", count, theme));
+        }
         if let Some(detail) = view.detail.as_ref().filter(|d| d.id == a.id) {
             if !detail.description.is_empty() {
                 lines.push(labelled("description", detail.description.clone(), theme));
@@ -421,7 +432,22 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Some(Notice::Info(info)) => Line::from(Span::styled(format!(" {info}"), theme.ok())),
         None => Line::from(""),
     };
-    frame.render_widget(Paragraph::new(message), message_area);
+    frame.render_widget(
+        Paragraph::new(fit_line(message, usize::from(message_area.width))),
+        message_area,
+    );
+}
+
+/// "2 things": the managed things registered to association `id`, once they are counted.
+fn things_of(
+    counts: Option<&std::collections::BTreeMap<String, usize>>,
+    id: &str,
+) -> Option<String> {
+    let count = counts?.get(id).copied().unwrap_or(0);
+    Some(format!(
+        "{count} thing{}",
+        if count == 1 { "" } else { "s" }
+    ))
 }
 
 fn short_state(state: &AssociationState) -> &str {

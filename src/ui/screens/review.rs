@@ -16,6 +16,7 @@ use crate::ui::keymap::{
     Action, Binding, Char, Code, bind, is_move, letter_moves, list_moves, quiet,
 };
 use crate::ui::theme::Theme;
+use crate::ui::widgets::fit_line;
 use iotmi_core::flow::{DetailsField, Flow, Intent, ReviewRow, review_command};
 
 #[derive(Clone, Debug, Default)]
@@ -139,11 +140,14 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             } else {
                 ratatui::style::Style::new()
             };
-            Line::from(vec![
-                Span::styled(marker, theme.key()),
-                Span::styled(format!("{label:<15}"), theme.dim()),
-                Span::styled(value, style),
-            ])
+            fit_line(
+                Line::from(vec![
+                    Span::styled(marker, theme.key()),
+                    Span::styled(format!("{label:<15}"), theme.dim()),
+                    Span::styled(value, style),
+                ]),
+                usize::from(rows_area.width.saturating_sub(2)),
+            )
         })
         .collect();
     let block = Block::default()

@@ -331,7 +331,6 @@ fn identity_lines(flow: &Flow, frame_index: usize, theme: &Theme) -> Vec<Line<'s
 /// first. Each profile with its region and kind of credentials; the region can be changed.
 fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     use ratatui::layout::{Constraint, Layout};
-    use ratatui::widgets::ListItem;
     let state = &app.ui.start;
     let profiles = &app.flow.opts().profiles;
     let [intro, list_area, region_area] = Layout::vertical([
@@ -340,16 +339,23 @@ fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Constraint::Length(3),
     ])
     .areas(area);
+    let room = usize::from(intro.width);
     frame.render_widget(
         ratatui::widgets::Paragraph::new(vec![
-            Line::from(Span::styled(
-                "Which AWS profile? (none was named; your AWS config has several)",
-                theme.title(),
-            )),
-            Line::from(Span::styled(
-                "Enter works as the highlighted one · Tab changes the region",
-                theme.dim(),
-            )),
+            crate::ui::widgets::fit_line(
+                Line::from(Span::styled(
+                    "Which AWS profile? (none was named; your AWS config has several)",
+                    theme.title(),
+                )),
+                room,
+            ),
+            crate::ui::widgets::fit_line(
+                Line::from(Span::styled(
+                    "Enter works as the highlighted one · Tab changes the region",
+                    theme.dim(),
+                )),
+                room,
+            ),
         ]),
         intro,
     );
@@ -361,7 +367,7 @@ fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .map(|l| l.profile.as_str());
     let all: Vec<usize> = (0..profiles.len()).collect();
     let row = |p: &iotmi_core::profile::ProfileInfo| {
-        ListItem::new(Line::from(vec![
+        Line::from(vec![
             Span::raw(p.name.clone()),
             Span::styled(
                 format!(
@@ -376,7 +382,7 @@ fn render_picker(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 ),
                 theme.dim(),
             ),
-        ]))
+        ])
     };
     crate::ui::widgets::windowed_list(
         frame,

@@ -17,7 +17,7 @@ use crate::ui::keymap::{
     Action, Binding, Char, Code, bind, is_move, letter_moves, list_moves, quiet,
 };
 use crate::ui::theme::Theme;
-use crate::ui::widgets::{counter, text_field};
+use crate::ui::widgets::{boxed_paragraph, counter, fit_column, text_field, wrapped_paragraph};
 use iotmi_core::flow::pairs::looks_like_pairs;
 use iotmi_core::flow::validate::{MAX_TAGS, TAG_KEY_MAX, TAG_VALUE_MAX};
 use iotmi_core::flow::{self, Effect, Flow, Intent, Notice, Step, TagField};
@@ -307,11 +307,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     ])
     .areas(area);
 
-    let title = format!(" Tags {}/{MAX_TAGS} (optional) ", tags.rows.len());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(title);
+    let title = format!("Tags {}/{MAX_TAGS} (optional)", tags.rows.len());
     if tags.rows.is_empty() {
         let lines = vec![
             Line::from("No tags. Tags are optional."),
@@ -327,15 +323,28 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 Span::raw(" continues."),
             ]),
         ];
-        frame.render_widget(Paragraph::new(lines).block(block), table_area);
+        boxed_paragraph(frame, table_area, &title, lines, theme);
     } else {
+        // Columns of known widths (inside the borders, after the cursor mark, one space
+        // between), so a key or value wider than its column ends with `…`.
+        let room = table_area.width.saturating_sub(2 + 2 + 1);
+        let key_width = room * 2 / 5;
+        let value_width = room - key_width;
+        let cell = |text: &str, width: u16| Cell::from(fit_column(text, usize::from(width)));
         let rows = tags
             .rows
             .iter()
-            .map(|r| Row::new([Cell::from(r.key.clone()), Cell::from(r.value.clone())]));
+            .map(|r| Row::new([cell(&r.key, key_width), cell(&r.value, value_width)]));
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.dim())
+            .title(format!(" {title} "));
         let table = Table::new(
             rows,
-            [Constraint::Percentage(40), Constraint::Percentage(60)],
+            [
+                Constraint::Length(key_width),
+                Constraint::Length(value_width),
+            ],
         )
         .header(Row::new(["Key", "Value"]).style(theme.dim()))
         .block(block)
@@ -411,8 +420,9 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.dim(),
         )),
     };
-    frame.render_widget(
-        Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: false }),
+    wrapped_paragraph(
+        frame,
         message_area,
+        Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: false }),
     );
 }
