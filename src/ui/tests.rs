@@ -1156,3 +1156,34 @@ fn no_screen_cuts_a_long_value_silently() {
     batch.key(KeyCode::End);
     check_cuts("batch rows, the last selected", &batch, &with_batch);
 }
+
+#[test]
+fn over_ssh_the_qr_code_of_a_loopback_url_does_not_say_scan_it() {
+    let caption = |ssh: bool, url: &str| {
+        let mut opts = ssh_options();
+        opts.endpoint_is_loopback = true;
+        opts.ssh = ssh.then(|| iotmi_core::flow::SshSession {
+            tunnel: Some("ssh -L 4567:127.0.0.1:4567 alice@6.7.8.9".into()),
+            port_per_run: false,
+        });
+        let mut h = Harness::loaded(opts, destinations());
+        h.send(Event::Identity(Ok(identity())));
+        h.choose(oauth("acme-home-us", "Acme Home US"));
+        h.key(KeyCode::Tab);
+        h.key(KeyCode::Enter);
+        h.key(KeyCode::Enter);
+        h.submit_and_create(url);
+        h.key(KeyCode::Char('v'));
+        render(&h, 120, 60, COLOR).backend().to_string()
+    };
+    let loopback = "http://127.0.0.1:4567/oauth/authorize?client_id=demo&state=abc";
+    let screen = caption(true, loopback);
+    assert!(
+        screen.contains("A phone cannot reach this host's loopback"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Scan it with a phone"), "{screen}");
+    // Not over SSH, or a URL on the internet: a phone can open it.
+    assert!(caption(false, loopback).contains("Scan it with a phone"));
+    assert!(caption(true, URL).contains("Scan it with a phone"));
+}

@@ -322,7 +322,15 @@ fn render_qr(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         _ => iotmi_core::flow::vetted_url(&app.flow),
     };
     let art = url.as_deref().and_then(crate::remote::qr_art);
-    let caption = "Scan it with a phone to open the consent page · any key returns";
+    // Over SSH a loopback URL leads nowhere from a phone: the caption says so, not "scan it".
+    let caption = if url
+        .as_deref()
+        .is_some_and(|url| iotmi_core::flow::out_of_reach_over_ssh(&app.flow, url))
+    {
+        "A phone cannot reach this host's loopback: forward the port first · any key returns"
+    } else {
+        "Scan it with a phone to open the consent page · any key returns"
+    };
     match art {
         Some(art) if crate::remote::fits(&art, area.width, area.height) => {
             let x = area.x + (area.width - art.width) / 2;

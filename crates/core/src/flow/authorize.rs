@@ -121,16 +121,25 @@ pub fn shown_url(flow: &Flow) -> Option<String> {
 /// would lead nowhere).
 pub fn loopback_over_ssh(flow: &Flow) -> Option<LoopbackOverSsh> {
     let ssh = flow.opts.ssh.as_ref()?;
-    let url = url::Url::parse(&vetted_url(flow)?).ok()?;
-    if !crate::url_policy::is_loopback_url(&url) {
+    let vetted = vetted_url(flow)?;
+    if !out_of_reach_over_ssh(flow, &vetted) {
         return None;
     }
+    let url = url::Url::parse(&vetted).ok()?;
     Some(LoopbackOverSsh {
         host: url.host_str()?.to_string(),
         port: url.port_or_known_default()?,
         tunnel: ssh.tunnel.clone(),
         port_per_run: ssh.port_per_run,
     })
+}
+
+/// Whether `url` (any consent URL: the association's, a batch row's) is on this host's
+/// loopback while the session is over SSH: a phone, or the operator's own browser, cannot
+/// reach it until the port is forwarded.
+pub fn out_of_reach_over_ssh(flow: &Flow, url: &str) -> bool {
+    flow.opts.ssh.is_some()
+        && url::Url::parse(url).is_ok_and(|url| crate::url_policy::is_loopback_url(&url))
 }
 
 /// See [`loopback_over_ssh`].

@@ -45,7 +45,9 @@ use std::time::Instant;
 /// The list filter's match rule (for plain mode's "does anything match?").
 pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
-pub use authorize::{LoopbackOverSsh, loopback_over_ssh, shown_url, sign_in, vetted_url};
+pub use authorize::{
+    LoopbackOverSsh, loopback_over_ssh, out_of_reach_over_ssh, shown_url, sign_in, vetted_url,
+};
 pub use batch::{
     BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowDevices,
     RowRun, RowState, fresh_journal, row_owner_actions, row_state_label, row_url,
