@@ -1073,25 +1073,32 @@ mod tests {
         })
     }
 
+    /// Checks `rows` against the account: the file must be refused, nothing sent; the lines
+    /// of its problems, and the run.
+    fn refused(rows: Vec<BatchRow>) -> (Vec<usize>, Harness) {
+        let mut harness = Harness::new(plan(rows));
+        harness.checked();
+        let run = harness.run_of();
+        assert_eq!(run.phase(), &BatchPhase::Refused, "{:?}", run.problems());
+        assert_eq!(run.exit_status(), crate::exit::USAGE);
+        let lines = run.problems().iter().map(|p| p.line).collect();
+        assert_eq!(harness.creates, 0);
+        (lines, harness)
+    }
+
     #[test]
     fn a_file_with_bad_rows_is_refused_whole_before_any_call() {
-        let mut harness = Harness::new(plan(vec![
+        let (lines, _) = refused(vec![
             row(2, "dest-ga", "A"),
             row(3, "dest-ga", "bad.name"),
             row(4, "dest-ga", "A"),
-        ]));
-        harness.checked();
-        let run = harness.run_of();
-        assert_eq!(run.phase(), &BatchPhase::Refused);
-        let lines: Vec<usize> = run.problems().iter().map(|p| p.line).collect();
+        ]);
         assert_eq!(lines, [3, 4]);
-        assert_eq!(harness.creates, 0);
-        assert_eq!(run.exit_status(), crate::exit::USAGE);
     }
 
     #[test]
     fn destinations_not_in_the_account_refuse_the_file_with_their_lines() {
-        let mut harness = Harness::new(plan(vec![
+        let (lines, _) = refused(vec![
             row(2, "dest-ga", "A"),
             row(3, "dest-gone", "B"),
             BatchRow {
@@ -1101,28 +1108,18 @@ mod tests {
                     ..row(4, "dest-oauth", "C").draft
                 },
             },
-        ]));
-        harness.checked();
-        let run = harness.run_of();
-        assert_eq!(run.phase(), &BatchPhase::Refused);
-        let lines: Vec<usize> = run.problems().iter().map(|p| p.line).collect();
-        assert_eq!(lines, [3, 4], "{:?}", run.problems());
-        assert_eq!(harness.creates, 0);
+        ]);
+        assert_eq!(lines, [3, 4]);
     }
 
     #[test]
     fn a_file_is_refused_with_its_rule_and_account_problems_together() {
-        let mut harness = Harness::new(plan(vec![
+        let (lines, _) = refused(vec![
             row(2, "dest-ga", "A"),
             row(3, "dest-ga", "bad.name"),
             row(4, "dest-gone", "B"),
-        ]));
-        harness.checked();
-        let run = harness.run_of();
-        assert_eq!(run.phase(), &BatchPhase::Refused);
-        let lines: Vec<usize> = run.problems().iter().map(|p| p.line).collect();
-        assert_eq!(lines, [3, 4], "{:?}", run.problems());
-        assert_eq!(harness.creates, 0);
+        ]);
+        assert_eq!(lines, [3, 4]);
     }
 
     #[test]
