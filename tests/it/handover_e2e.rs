@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common;
-use crate::common::e2e::{Sim, wizard_args};
+use crate::common::e2e::{Sim, big_cloud_oauth, big_cloud_seed, wizard_args};
 use crate::common::pty::{Spawn, Tui};
 
 /// A tmux server of the test's own (`-L`, `-f /dev/null`: default options), killed on drop.
@@ -326,52 +326,30 @@ fn without_csi(text: &str) -> String {
 /// One connector and two OAuth destinations: `long-url` whose consent URL is about 700
 /// characters, and `refused-url` whose authUrl the URL policy refuses (a quote in it).
 fn seed(dir: &std::path::Path) -> std::path::PathBuf {
-    let oauth = |auth_url: &str, scope: &str| {
-        serde_json::json!({"oAuth": {
-            "authUrl": auth_url,
-            "tokenUrl": "{{ENDPOINT}}/third-party/big-cloud/oauth/token",
-            "scope": scope,
-            "tokenEndpointAuthenticationScheme": "HTTP_BASIC",
-            "oAuthCompleteRedirectUrl": "{{ENDPOINT}}/oauth/complete/long-url",
-            "proactiveRefreshTokenRenewal": {"enabled": true, "DaysBeforeRenewal": 3}
-        }})
-    };
-    let scope = (0..7)
-        .map(|i| format!("https://api.bigcloud.example.com/auth/device.scope{i:02}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let seed = serde_json::json!({
-        "CloudConnectors": [{
-            "Id": "big-cloud",
-            "Name": "Big Cloud",
-            "Description": "connector",
-            "Type": "LISTED",
-            "EndpointType": "LAMBDA",
-            "EndpointConfig": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:big"}}
-        }],
-        "ConnectorDestinations": [
-            {
+    let mut refused = big_cloud_oauth("https://evil.example/sign'in");
+    refused["oAuth"]["scope"] = "openid".into();
+    big_cloud_seed(
+        dir,
+        "seed.json",
+        vec![
+            serde_json::json!({
                 "Id": "long-url",
                 "Name": "Long URL",
                 "Description": "a long consent URL",
                 "CloudConnectorId": "big-cloud",
                 "AuthType": "OAUTH",
-                "AuthConfig": oauth("{{ENDPOINT}}/third-party/big-cloud/oauth/authorize", &scope)
-            },
-            {
+                "AuthConfig": big_cloud_oauth("{{ENDPOINT}}/third-party/big-cloud/oauth/authorize")
+            }),
+            serde_json::json!({
                 "Id": "refused-url",
                 "Name": "Refused URL",
                 "Description": "a consent URL the URL policy refuses",
                 "CloudConnectorId": "big-cloud",
                 "AuthType": "OAUTH",
-                "AuthConfig": oauth("https://evil.example/sign'in", "openid")
-            }
+                "AuthConfig": refused
+            }),
         ],
-        "AccountAssociations": []
-    });
-    let path = dir.join("seed.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&seed).unwrap()).unwrap();
-    path
+    )
 }
 
 /// The wizard at the Authorize screen of `destination`, with the simulator of [`seed`].

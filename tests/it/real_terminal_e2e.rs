@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::common;
-use crate::common::e2e::{Sim, wizard_args};
+use crate::common::e2e::{Sim, big_cloud_oauth, big_cloud_seed, wizard_args};
 
 /// `None` when every program is on PATH; otherwise why the test does not run.
 fn missing(programs: &[&str]) -> Option<String> {
@@ -406,42 +406,22 @@ fn sim_issuing(dir: &Path, length: usize) -> Sim {
 
 /// One connector and the `long-url` destination, its authUrl's path padded by `pad`.
 fn long_url_seed(dir: &Path, pad: usize) -> PathBuf {
-    let scope = (0..7)
-        .map(|i| format!("https://api.bigcloud.example.com/auth/device.scope{i:02}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let seed = serde_json::json!({
-        "CloudConnectors": [{
-            "Id": "big-cloud",
-            "Name": "Big Cloud",
-            "Description": "connector",
-            "Type": "LISTED",
-            "EndpointType": "LAMBDA",
-            "EndpointConfig": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:big"}}
-        }],
-        "ConnectorDestinations": [{
+    let auth_url = format!(
+        "{{{{ENDPOINT}}}}/third-party/big-cloud/oauth/authorize/{}",
+        "p".repeat(pad)
+    );
+    big_cloud_seed(
+        dir,
+        &format!("seed-{pad}.json"),
+        vec![serde_json::json!({
             "Id": "long-url",
             "Name": "Long URL",
             "Description": "a consent URL of the model's longest",
             "CloudConnectorId": "big-cloud",
             "AuthType": "OAUTH",
-            "AuthConfig": {"oAuth": {
-                "authUrl": format!(
-                    "{{{{ENDPOINT}}}}/third-party/big-cloud/oauth/authorize/{}",
-                    "p".repeat(pad)
-                ),
-                "tokenUrl": "{{ENDPOINT}}/third-party/big-cloud/oauth/token",
-                "scope": scope,
-                "tokenEndpointAuthenticationScheme": "HTTP_BASIC",
-                "oAuthCompleteRedirectUrl": "{{ENDPOINT}}/oauth/complete/long-url",
-                "proactiveRefreshTokenRenewal": {"enabled": true, "DaysBeforeRenewal": 3}
-            }}
-        }],
-        "AccountAssociations": []
-    });
-    let path = dir.join(format!("seed-{pad}.json"));
-    std::fs::write(&path, serde_json::to_vec_pretty(&seed).unwrap()).unwrap();
-    path
+            "AuthConfig": big_cloud_oauth(&auth_url)
+        })],
+    )
 }
 
 /// A 1,024-character consent URL (the model's longest) from the simulator.

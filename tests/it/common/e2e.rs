@@ -165,3 +165,40 @@ pub fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// A simulator seed file of one connector (`big-cloud`) and the OAuth `destinations` given
+/// (their `AuthConfig` from [`big_cloud_oauth`]), written to `dir/name`.
+pub fn big_cloud_seed(dir: &Path, name: &str, destinations: Vec<serde_json::Value>) -> PathBuf {
+    let seed = serde_json::json!({
+        "CloudConnectors": [{
+            "Id": "big-cloud",
+            "Name": "Big Cloud",
+            "Description": "connector",
+            "Type": "LISTED",
+            "EndpointType": "LAMBDA",
+            "EndpointConfig": {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:big"}}
+        }],
+        "ConnectorDestinations": destinations,
+        "AccountAssociations": []
+    });
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(&seed).unwrap()).unwrap();
+    path
+}
+
+/// A `big-cloud` OAuth destination's `AuthConfig` with `auth_url` and seven long scopes (a
+/// consent URL of about 700 characters before any padding of `auth_url`).
+pub fn big_cloud_oauth(auth_url: &str) -> serde_json::Value {
+    let scope = (0..7)
+        .map(|i| format!("https://api.bigcloud.example.com/auth/device.scope{i:02}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    serde_json::json!({"oAuth": {
+        "authUrl": auth_url,
+        "tokenUrl": "{{ENDPOINT}}/third-party/big-cloud/oauth/token",
+        "scope": scope,
+        "tokenEndpointAuthenticationScheme": "HTTP_BASIC",
+        "oAuthCompleteRedirectUrl": "{{ENDPOINT}}/oauth/complete/long-url",
+        "proactiveRefreshTokenRenewal": {"enabled": true, "DaysBeforeRenewal": 3}
+    }})
+}
