@@ -315,7 +315,7 @@ pub fn finish(
                     &crate::output::batch::records(run, &Default::default(), false),
                 )?,
                 crate::cli::OutputFormat::Text => {
-                    crate::output::batch::print_batch_table(run, &Default::default())?
+                    crate::output::batch::print_batch_table(run, &Default::default(), !demo)?
                 }
             }
             eprintln!("{}", tally_line(run));

@@ -135,7 +135,7 @@ pub async fn run(
     }
     match output {
         OutputFormat::Json => print_json(&records(run, &devices, true))?,
-        OutputFormat::Text => print_batch_table(run, &devices)?,
+        OutputFormat::Text => print_batch_table(run, &devices, true)?,
     }
     let elapsed = run
         .started()

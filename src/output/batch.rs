@@ -113,15 +113,17 @@ pub fn write_results(path: &Path, records: &[BatchRecord]) -> anyhow::Result<()>
     } else {
         let mut writer = csv::Writer::from_writer(&mut bytes);
         writer.write_record(CSV_HEADER)?;
+        // Names and errors come from the file and the service: never a formula to a spreadsheet.
+        let safe = iotmi_core::text::spreadsheet_safe;
         for r in records {
             writer.write_record([
                 r.line.to_string().as_str(),
-                &r.name,
-                &r.connector_destination_id,
+                &safe(&r.name),
+                &safe(&r.connector_destination_id),
                 r.account_association_id.as_deref().unwrap_or_default(),
                 r.arn.as_deref().unwrap_or_default(),
                 &r.association_state,
-                r.error_message.as_deref().unwrap_or_default(),
+                &safe(r.error_message.as_deref().unwrap_or_default()),
                 if r.already_created { "yes" } else { "no" },
                 &r.devices_found.map(|n| n.to_string()).unwrap_or_default(),
                 &r.devices_adopted.map(|n| n.to_string()).unwrap_or_default(),
@@ -135,10 +137,12 @@ pub fn write_results(path: &Path, records: &[BatchRecord]) -> anyhow::Result<()>
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// The rows as a table on stdout (aligned; URLs of rows awaiting consent listed after it).
+/// The rows as a table on stdout (aligned), and after it the URLs of rows awaiting consent when
+/// `with_urls` (not after a demo: its simulator, and so its consent pages, are gone).
 pub fn print_batch_table(
     run: &BatchRun,
     devices: &BTreeMap<usize, RowDevices>,
+    with_urls: bool,
 ) -> anyhow::Result<()> {
     let rows: Vec<[String; 6]> = run
         .rows()
@@ -190,7 +194,7 @@ pub fn print_batch_table(
         .enumerate()
         .filter_map(|(index, row)| Some((row, run.consent_url(index)?)))
         .collect();
-    if !awaiting.is_empty() {
+    if with_urls && !awaiting.is_empty() {
         let mut stdout = std::io::stdout().lock();
         writeln!(
             stdout,

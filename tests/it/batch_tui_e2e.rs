@@ -211,3 +211,28 @@ fn in_demo_the_presenter_approves_the_selected_row_as_its_owner() {
             .any(|l| l.contains("oauth-bob") && l.contains("failed"))
     });
 }
+
+#[test]
+fn leaving_a_demo_batch_lists_no_consent_urls_of_its_gone_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fleet.csv"), FLEET).unwrap();
+    let mut tui = Tui::spawn(
+        dir.path(),
+        Spawn::new(&["demo", "--batch", "fleet.csv", "--no-browser"]),
+    );
+    tui.wait_for("2 awaiting consent");
+    tui.send(b"q");
+    tui.wait_for("y quit");
+    tui.send(b"y");
+    assert_eq!(tui.wait_exit(), 0);
+    let stdout = tui.stdout();
+    assert!(
+        stdout.contains("oauth-alice"),
+        "the rows are listed:\n{stdout}"
+    );
+    assert!(
+        !stdout.contains("await their account owner's consent")
+            && !stdout.contains("http://127.0.0.1"),
+        "the demo's consent pages are gone with it:\n{stdout}"
+    );
+}

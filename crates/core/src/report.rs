@@ -236,7 +236,11 @@ fn csv(rows: &[ReportRow]) -> String {
             things.join(";"),
         ];
         writer
-            .write_record(record.iter().map(|v| clean(v)))
+            .write_record(
+                record
+                    .iter()
+                    .map(|v| crate::text::spreadsheet_safe(&clean(v)).into_owned()),
+            )
             .expect("writes to memory");
     }
     let bytes = writer.into_inner().expect("writes to memory");
@@ -453,6 +457,22 @@ mod tests {
         assert_eq!(&record[10], "env=prod");
         assert_eq!(&record[11], "2");
         assert_eq!(&record[12], "mt-1;mt-2");
+    }
+
+    #[test]
+    fn a_value_a_spreadsheet_would_run_is_written_as_text() {
+        let mut r = row("aa-1", "Kitchen");
+        r.description = "=HYPERLINK(\"https://evil.example\",\"open\")".into();
+        r.error_message = Some("@SUM(1)".into());
+        let text = render(&[r], ReportFormat::Csv);
+        let record = ::csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(&record[3], "'=HYPERLINK(\"https://evil.example\",\"open\")");
+        assert_eq!(&record[5], "'@SUM(1)");
+        assert_eq!(&record[2], "Kitchen");
     }
 
     #[test]

@@ -93,9 +93,41 @@ pub fn elapsed_text(elapsed: std::time::Duration) -> String {
     }
 }
 
+/// A CSV cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula to Excel, LibreOffice and Sheets) gets a leading `'`, which they
+/// show as text. Values in reports and results come from third parties (names, tags, errors).
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_formulas_are_written_as_text() {
+        for formula in [
+            "=HYPERLINK(\"https://evil.example\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+        ] {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
+        }
+        for plain in [
+            "Kitchen",
+            "env=prod",
+            "7d2f4c9a",
+            "",
+            "https://x.example/?a=-1",
+        ] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+    }
 
     #[test]
     fn sanitize_borrows_clean_text() {
