@@ -598,6 +598,17 @@ mod tests {
     use crate::flow::*;
     use crate::service::{AssociationState, AssociationSummary, Page};
 
+    /// Manage opened from Start with `items` listed.
+    fn managing(items: Vec<AssociationSummary>) -> Flow {
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        page(&mut flow, generation, items);
+        flow
+    }
+
     fn page(
         flow: &mut Flow,
         generation: Generation,
@@ -618,15 +629,10 @@ mod tests {
 
     #[test]
     fn the_filter_matches_the_description_as_list_filter_does() {
-        let mut flow = flow_at_start();
-        let effects = send(&mut flow, Intent::StartManage);
-        let Effect::ListAssociations { generation, .. } = effects[0] else {
-            panic!("{effects:?}")
-        };
         let mut described = summary("aa-1", "Kitchen", AssociationState::Succeeded);
         described.description = "Grandma's flat".into();
         let other = summary("aa-2", "Garage", AssociationState::Succeeded);
-        page(&mut flow, generation, vec![described, other]);
+        let mut flow = managing(vec![described, other]);
         send(&mut flow, Intent::FilterAssociations("grandma".into()));
         assert_eq!(flow.manage().matches, [0]);
     }
@@ -781,16 +787,11 @@ mod tests {
 
     #[test]
     fn a_bulk_refresh_takes_only_the_picked_rows_the_filter_shows() {
-        let mut flow = flow_at_start();
-        let effects = send(&mut flow, Intent::StartManage);
-        let Effect::ListAssociations { generation, .. } = effects[0] else {
-            panic!("{effects:?}")
-        };
         let items = vec![
             summary("aa-x", "Old flat", AssociationState::RefreshTokenExpired),
             summary("aa-y", "Cabin", AssociationState::RefreshTokenExpired),
         ];
-        page(&mut flow, generation, items);
+        let mut flow = managing(items);
         for id in ["aa-x", "aa-y"] {
             send(&mut flow, Intent::ToggleAssociation(id.into()));
         }
