@@ -178,15 +178,21 @@ fn plain_mode_prints_each_rows_consent_url_and_ends_by_itself() {
     });
 }
 
-#[test]
-fn in_demo_the_presenter_approves_the_selected_row_as_its_owner() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("fleet.csv"), FLEET).unwrap();
-    let mut tui = Tui::spawn(
-        dir.path(),
+/// `demo --batch` of [`FLEET`] in `dir`, once its two OAuth rows await consent.
+fn demo_batch(dir: &std::path::Path) -> Tui {
+    std::fs::write(dir.join("fleet.csv"), FLEET).unwrap();
+    let tui = Tui::spawn(
+        dir,
         Spawn::new(&["demo", "--batch", "fleet.csv", "--no-browser"]),
     );
     tui.wait_for("2 awaiting consent");
+    tui
+}
+
+#[test]
+fn in_demo_the_presenter_approves_the_selected_row_as_its_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = demo_batch(dir.path());
     tui.send(b"n");
     tui.wait_for("Line 3 oauth-alice");
     tui.wait_for("A approve");
@@ -215,12 +221,7 @@ fn in_demo_the_presenter_approves_the_selected_row_as_its_owner() {
 #[test]
 fn leaving_a_demo_batch_lists_no_consent_urls_of_its_gone_simulator() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("fleet.csv"), FLEET).unwrap();
-    let mut tui = Tui::spawn(
-        dir.path(),
-        Spawn::new(&["demo", "--batch", "fleet.csv", "--no-browser"]),
-    );
-    tui.wait_for("2 awaiting consent");
+    let mut tui = demo_batch(dir.path());
     tui.send(b"q");
     tui.wait_for("y quit");
     tui.send(b"y");
