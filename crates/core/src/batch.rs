@@ -364,8 +364,8 @@ pub fn row_problems(rows: &[BatchRow]) -> Vec<RowProblem> {
 /// Every row's destination against the account: listed, and able to take the row's auth
 /// material (General Authorization destinations need one they offer; OAuth ones take none).
 /// `details` holds GetConnectorDestination's answer for each destination listed.
-pub fn destination_problems(
-    rows: &[BatchRow],
+pub fn destination_problems<'a>(
+    rows: impl IntoIterator<Item = &'a BatchRow>,
     listed: &[DestinationSummary],
     details: &HashMap<String, DestinationDetail>,
 ) -> Vec<RowProblem> {
@@ -404,9 +404,12 @@ pub fn destination_problems(
 }
 
 /// The distinct destinations the rows name, in first-use order.
-pub fn destinations_named(rows: &[BatchRow]) -> Vec<String> {
+pub fn destinations_named<'a>(rows: impl IntoIterator<Item = &'a BatchRow>) -> Vec<String> {
     let mut named: Vec<String> = Vec::new();
-    for id in rows.iter().filter_map(|r| r.draft.destination.as_deref()) {
+    for id in rows
+        .into_iter()
+        .filter_map(|r| r.draft.destination.as_deref())
+    {
         if !named.iter().any(|n| n == id) {
             named.push(id.to_owned());
         }

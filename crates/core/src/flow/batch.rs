@@ -365,7 +365,7 @@ pub(super) fn on_loaded(flow: &mut Flow) -> Vec<Effect> {
         return stop(flow, error);
     }
     if run.details.is_empty() && run.detail_calls.is_empty() {
-        let listed: Vec<String> = batch::destinations_named(&rows_of(run))
+        let listed: Vec<String> = batch::destinations_named(run.rows.iter().map(|r| &r.row))
             .into_iter()
             .filter(|id| flow.destinations.items.iter().any(|d| &d.id == id))
             .collect();
@@ -384,10 +384,6 @@ pub(super) fn on_loaded(flow: &mut Flow) -> Vec<Effect> {
         return Vec::new();
     }
     decide(flow)
-}
-
-fn rows_of(run: &BatchRun) -> Vec<BatchRow> {
-    run.rows.iter().map(|r| r.row.clone()).collect()
 }
 
 fn run_mut(flow: &mut Flow) -> &mut BatchRun {
@@ -495,12 +491,13 @@ fn stop(flow: &mut Flow, error: ServiceError) -> Vec<Effect> {
 /// Every check is in: refuse the file, plan it, or start.
 fn decide(flow: &mut Flow) -> Vec<Effect> {
     let now = flow.now;
-    let listed = flow.destinations.items.clone();
-    let run = run_mut(flow);
+    // The listing and the run are apart in the flow: both borrowed, neither copied.
+    let listed = &flow.destinations.items;
+    let run = flow.batch.as_mut().expect("the Batch step has a run");
     let mut problems = std::mem::take(&mut run.problems);
     problems.extend(batch::destination_problems(
-        &rows_of(run),
-        &listed,
+        run.rows.iter().map(|r| &r.row),
+        listed,
         &run.details,
     ));
     if !problems.is_empty() {
