@@ -198,12 +198,6 @@ async fn discover_rows(
         succeeded.len(),
         if adopt { " and adopting them" } else { "" }
     );
-    let lines: BTreeMap<usize, usize> = run
-        .rows()
-        .iter()
-        .enumerate()
-        .map(|(index, row)| (index, row.row.line))
-        .collect();
     futures::stream::iter(succeeded)
         .map(|(index, id, name)| {
             let options = Options {
@@ -216,7 +210,7 @@ async fn discover_rows(
                     None,
                 )
             };
-            let line = lines[&index];
+            let line = run.rows()[index].row.line;
             async move {
                 let devices = super::script::discover_quietly(connection, id, adopt, options).await;
                 let said = match &devices.error {
