@@ -52,6 +52,10 @@ impl Plain {
                 if let Load::Failed(_) = &flow.destinations().load {
                     return Some("Retry? [Y/n]: ".into());
                 }
+                // The question follows the list, which waits for the connectors' names.
+                if !flow.destinations().connectors_answered {
+                    return None;
+                }
                 let default = flow
                     .opts()
                     .prefill

@@ -6,7 +6,19 @@ use iotmi_core::flow::testing::*;
 use iotmi_core::flow::{Event, Options, Prefill};
 use iotmi_core::service::{CreateRequest, ErrorKind, Page, ServiceError};
 
+/// A flow on the destination step with both listings answered.
 pub(crate) fn fresh_flow() -> Flow {
+    let mut flow = destinations_without_connector_names();
+    let connectors = vec![iotmi_core::service::CloudConnector {
+        id: "c1".into(),
+        name: "Acme Cloud".into(),
+    }];
+    flow::update(&mut flow, Event::Connectors(Ok(connectors)), now());
+    flow
+}
+
+/// The destinations listed, ListCloudConnectors not answered yet.
+fn destinations_without_connector_names() -> Flow {
     let mut flow = Flow::new(
         Options {
             first: FirstScreen::Create,
@@ -153,9 +165,11 @@ fn manage_offers_r_after_failed_deregistrations_and_r_retries_them() {
 fn the_destination_list_waits_for_the_connectors_names() {
     // The destinations answered first: printing now would name connectors by id, and by name
     // on a run where ListCloudConnectors happened to answer first.
-    let mut plain = plain(fresh_flow());
+    let mut plain = plain(destinations_without_connector_names());
     plain.report();
     assert_eq!(plain.shown.numbered, None, "listed before the names came");
+    // Nor is the question asked before its list: an answer would pick from an unseen list.
+    assert_eq!(plain.prompt(), None, "asked before the list");
     let connectors = vec![iotmi_core::service::CloudConnector {
         id: "c1".into(),
         name: "Acme Cloud".into(),
@@ -163,8 +177,10 @@ fn the_destination_list_waits_for_the_connectors_names() {
     flow::update(&mut plain.flow, Event::Connectors(Ok(connectors)), now());
     plain.report();
     assert!(plain.shown.numbered.is_some(), "listed once the names came");
+    let prompt = plain.prompt().expect("asked once listed");
+    assert!(prompt.starts_with("Destination: "), "{prompt}");
     // A failed ListCloudConnectors lists too (by id), rather than never.
-    let mut plain = super::tests::plain(fresh_flow());
+    let mut plain = super::tests::plain(destinations_without_connector_names());
     let error = ServiceError::new(ErrorKind::AccessDenied, "no ListCloudConnectors");
     flow::update(&mut plain.flow, Event::Connectors(Err(error)), now());
     plain.report();
