@@ -62,6 +62,10 @@ pub struct SimConfig {
     /// the request (its connection is not read until the answer is written).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
+    /// A random extra latency of 0 to N milliseconds per API request (from --seed), on top of
+    /// --latency-ms: calls made together are answered in any order, as over a real network.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_jitter_ms: u64,
     /// Hold the reply of every state-changing API request (create, update, delete, refresh)
     /// this many milliseconds after it took effect: a client that gives up meanwhile loses the
     /// reply, not the operation (a lost create response). Reads are answered at once.
@@ -163,6 +167,7 @@ impl Default for SimConfig {
             associations: 0,
             things_per_association: 0,
             latency_ms: 0,
+            latency_jitter_ms: 0,
             reply_delay_ms: 0,
             fail_rate: 0.0,
             throttle_every: 0,
@@ -319,7 +324,8 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
             Duration::from_millis(config.latency_ms),
             fault_rng,
         )
-        .with_reply_delay(Duration::from_millis(config.reply_delay_ms)),
+        .with_reply_delay(Duration::from_millis(config.reply_delay_ms))
+        .with_jitter(Duration::from_millis(config.latency_jitter_ms)),
         rate_limit: config.max_rps.map(server::RateLimit::new),
     });
     let (stop, stopped) = watch::channel(false);

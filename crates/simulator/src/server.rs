@@ -26,6 +26,8 @@ pub struct Faults {
     pub fail_rate: f64,
     pub throttle_every: u64,
     pub latency: Duration,
+    /// The most a request's random extra latency can be (see [`Faults::delay`]).
+    jitter: Duration,
     /// How long the reply of a state-changing API request is held after it took effect, in
     /// milliseconds (see [`dispatch`]); atomic so a test can change it while serving.
     reply_delay_ms: AtomicU64,
@@ -43,6 +45,7 @@ impl Faults {
             fail_rate,
             throttle_every,
             latency,
+            jitter: Duration::ZERO,
             reply_delay_ms: AtomicU64::new(0),
             state: Mutex::new(FaultState { rng, requests: 0 }),
         }
@@ -52,6 +55,22 @@ impl Faults {
     pub fn with_reply_delay(self, delay: Duration) -> Self {
         self.set_reply_delay(delay);
         self
+    }
+
+    /// Adds a random extra latency of up to `jitter` to every API request.
+    pub fn with_jitter(self, jitter: Duration) -> Self {
+        Self { jitter, ..self }
+    }
+
+    /// How long this API request waits before it is handled: the latency, plus its jitter.
+    pub fn delay(&self) -> Duration {
+        if self.jitter.is_zero() {
+            return self.latency;
+        }
+        let most = u64::try_from(self.jitter.as_millis()).unwrap_or(u64::MAX);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let extra = state.rng.u64(0..=most);
+        self.latency + Duration::from_millis(extra)
     }
 
     pub fn set_reply_delay(&self, delay: Duration) {
@@ -190,8 +209,9 @@ async fn handle(shared: &Shared, request: Request) -> Response {
         Ok(op) => op,
         Err(err) => return err.into_response(),
     };
-    if !shared.faults.latency.is_zero() {
-        tokio::time::sleep(shared.faults.latency).await;
+    let delay = shared.faults.delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let region = match credential_region(&parts.headers) {
         Ok(region) => region,
@@ -362,6 +382,27 @@ mod tests {
     }
 
     const GOOD: &str = "AWS4-HMAC-SHA256 Credential=AKID/20250101/eu-west-1/iotmanagedintegrations/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+
+    #[test]
+    fn jitter_spreads_each_requests_delay_over_the_range() {
+        let latency = Duration::from_millis(10);
+        let steady = Faults::new(0.0, 0, latency, fastrand::Rng::with_seed(7));
+        assert!((0..50).all(|_| steady.delay() == latency));
+        let jittery = Faults::new(0.0, 0, latency, fastrand::Rng::with_seed(7))
+            .with_jitter(Duration::from_millis(50));
+        let delays: std::collections::BTreeSet<Duration> =
+            (0..200).map(|_| jittery.delay()).collect();
+        let (least, most) = (*delays.first().unwrap(), *delays.last().unwrap());
+        assert!(
+            least >= latency && most <= Duration::from_millis(60),
+            "{delays:?}"
+        );
+        // Spread, not one fixed extra: answers to calls made together come in any order.
+        assert!(
+            delays.len() > 20 && most - least >= Duration::from_millis(40),
+            "{delays:?}"
+        );
+    }
 
     #[test]
     fn region_comes_from_the_credential_scope() {

@@ -34,10 +34,14 @@ pub fn mkfifo(path: &std::path::Path) {
     assert!(status.success());
 }
 
+/// `IOTMI_TEST_JITTER_MS=N` answers every API call up to N ms late, at random: a run of the
+/// suite with it shakes out tests (and code) that rely on one answer coming before another.
 pub fn config() -> SimConfig {
+    let jitter = std::env::var("IOTMI_TEST_JITTER_MS").ok();
     SimConfig {
         approve_after_ms: 50,
         delete_after_ms: 50,
+        latency_jitter_ms: jitter.and_then(|ms| ms.parse().ok()).unwrap_or(0),
         ..SimConfig::default()
     }
 }
