@@ -684,7 +684,12 @@ async fn expired_token_is_refreshed_through_a_new_consent() {
 
 #[tokio::test]
 async fn update_then_delete_goes_through_deleting_to_gone() {
-    let sim = start(config()).await;
+    // Long enough that the read right after the delete sees DELETING on a loaded machine.
+    let sim = start(SimConfig {
+        delete_after_ms: 1_000,
+        ..config()
+    })
+    .await;
     let client = client(&sim);
     let (id, _) = create_oauth(&client, "Garage").await;
     let updated = client
