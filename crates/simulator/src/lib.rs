@@ -62,8 +62,9 @@ pub struct SimConfig {
     /// the request (its connection is not read until the answer is written).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
-    /// A random extra latency of 0 to N milliseconds per API request (from --seed), on top of
-    /// --latency-ms: calls made together are answered in any order, as over a real network.
+    /// A random extra latency of 0 to N milliseconds per API request (seeded by --fault-seed),
+    /// on top of --latency-ms: calls made together are answered in any order, as over a real
+    /// network.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_jitter_ms: u64,
     /// Hold the reply of every state-changing API request (create, update, delete, refresh)
