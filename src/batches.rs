@@ -246,11 +246,11 @@ pub fn report_not_started(why: &NotStarted) -> i32 {
             iotmi_core::exit::USAGE
         }
         NotStarted::Unreadable(why) => {
-            eprintln!("error: {why}");
+            stderr_line!("error: {why}");
             iotmi_core::exit::USAGE
         }
         NotStarted::Busy(why) => {
-            eprintln!("error: {why}");
+            stderr_line!("error: {why}");
             iotmi_core::exit::ERROR
         }
     }
@@ -258,12 +258,12 @@ pub fn report_not_started(why: &NotStarted) -> i32 {
 
 fn say_refused(problems: &[RowProblem]) {
     for problem in problems {
-        eprintln!(
+        stderr_line!(
             "error: {}",
             iotmi_core::text::sanitize(&problem.to_string())
         );
     }
-    eprintln!("{}", refused_line(problems.len()));
+    stderr_line!("{}", refused_line(problems.len()));
 }
 
 /// The closing line of a refused file.
@@ -306,9 +306,11 @@ pub fn finish(
     match run.phase() {
         BatchPhase::Refused => say_refused(run.problems()),
         BatchPhase::Stopped(error) => {
-            eprintln!("error: {}", iotmi_core::text::sanitize(&error.to_string()))
+            stderr_line!("error: {}", iotmi_core::text::sanitize(&error.to_string()))
         }
-        BatchPhase::Checking => eprintln!("Left while the file was checked: nothing was created."),
+        BatchPhase::Checking => {
+            stderr_line!("Left while the file was checked: nothing was created.")
+        }
         BatchPhase::Planned | BatchPhase::Running | BatchPhase::Finished => {
             match output {
                 crate::cli::OutputFormat::Json => crate::output::print_json(
@@ -318,10 +320,10 @@ pub fn finish(
                     crate::output::batch::print_batch_table(run, &Default::default(), !demo)?
                 }
             }
-            eprintln!("{}", tally_line(run));
+            stderr_line!("{}", tally_line(run));
             let waiting = run.tally().in_progress > 0 || !run.ended();
             if waiting && !demo {
-                eprintln!(
+                stderr_line!(
                     "Rows still in progress: run the same command again to follow them; no row \
                      is created twice."
                 );

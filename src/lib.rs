@@ -7,6 +7,23 @@
 //! another and share only the neutral modules (`session`, `output`, `signals`, `runtime`,
 //! `progress`…). tests/it/layers.rs keeps it so.
 
+/// `eprintln!` that never panics: see [`output::stderr_write`]. Defined before the modules,
+/// so every one of them can use it.
+#[macro_export]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {
+        $crate::output::stderr_write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` that never panics (a prompt, a bell): see [`output::stderr_write`].
+#[macro_export]
+macro_rules! stderr_text {
+    ($($arg:tt)*) => {
+        $crate::output::stderr_write(format_args!($($arg)*))
+    };
+}
+
 pub mod account_owner;
 pub mod aws;
 pub mod batches;

@@ -29,7 +29,7 @@ fn main() {
     let log = cli.log();
     // A refused --log-file is a usage error: reported before anything runs.
     if let Err(refused) = iotmi_onboard::logging::init(log.log_file.as_deref(), log.log_level) {
-        eprintln!("iotmi-onboard: {refused}");
+        iotmi_onboard::stderr_line!("iotmi-onboard: {refused}");
         std::process::exit(iotmi_core::exit::USAGE);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -38,7 +38,7 @@ fn main() {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("iotmi-onboard: cannot start the async runtime: {error}");
+            iotmi_onboard::stderr_line!("iotmi-onboard: cannot start the async runtime: {error}");
             std::process::exit(1);
         }
     };
@@ -72,7 +72,7 @@ fn main() {
     runtime.shutdown_background();
     // A log that failed and was not reported on screen: said once, now that stderr is free.
     if let Some(message) = iotmi_onboard::logging::take_failure() {
-        eprintln!("iotmi-onboard: {message}");
+        iotmi_onboard::stderr_line!("iotmi-onboard: {message}");
     }
     match result {
         Ok(code) => std::process::exit(code),
@@ -80,7 +80,7 @@ fn main() {
         // success, as `cat`-like tools do when SIGPIPE is ignored.
         Err(error) if stdout_closed(&error) => std::process::exit(iotmi_core::exit::OK),
         Err(error) => {
-            eprintln!("iotmi-onboard: {error:#}");
+            iotmi_onboard::stderr_line!("iotmi-onboard: {error:#}");
             let usage = error
                 .downcast_ref::<iotmi_core::exit::UsageError>()
                 .is_some();

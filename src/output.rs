@@ -9,22 +9,39 @@ use std::io::Write;
 
 use crate::cli::OutputFormat;
 use iotmi_core::exit;
-use iotmi_core::flow::{DraftFate, Outcome, Target};
+use iotmi_core::flow::{DraftFate, Outcome, OutcomeKind, Target};
 use iotmi_core::service::{
     AssociationState, DestinationSummary, ErrorKind, ManagedThing, ServiceError,
 };
 
 pub use record::AssociationRecord;
 
+/// Everything the front ends say on stderr goes through here (`stderr_line!`). Rust ignores
+/// SIGPIPE, so when stderr's reader is gone (`--plain 2>&1 | head`) a write fails, where
+/// `eprintln!` would panic (exit 101) in the middle of a run. Nobody sees the session any
+/// more: it ends as SIGPIPE would have ended it (141). The journal, written before every
+/// call, lets a rerun resume.
+pub fn stderr_write(text: std::fmt::Arguments<'_>) {
+    let mut stderr = std::io::stderr().lock();
+    if stderr
+        .write_fmt(text)
+        .and_then(|()| stderr.flush())
+        .is_err()
+    {
+        tracing::info!("stderr closed; the run ends");
+        std::process::exit(exit::of_outcome(OutcomeKind::Signalled(libc::SIGPIPE)));
+    }
+}
+
 /// What became of a draft left unsubmitted, and how to get back to it.
 pub fn print_draft_fate(draft: DraftFate, target: &Target) {
     match (draft, iotmi_core::flow::command_line::rerun(target)) {
         (DraftFate::None, _) => {}
         (DraftFate::Saved, Some(rerun)) => {
-            eprintln!("Your draft is saved: run `{rerun}` to resume it.")
+            stderr_line!("Your draft is saved: run `{rerun}` to resume it.")
         }
-        _ if target.demo => eprintln!("The draft is not kept: a demo keeps no journal."),
-        _ => eprintln!("The draft is not kept: another run holds this profile's journal."),
+        _ if target.demo => stderr_line!("The draft is not kept: a demo keeps no journal."),
+        _ => stderr_line!("The draft is not kept: another run holds this profile's journal."),
     }
 }
 
@@ -39,7 +56,7 @@ pub fn print_summary(
     let mut stdout = std::io::stdout().lock();
     let Some(summary) = &outcome.summary else {
         if let Some(line) = outcome.without_summary_line() {
-            eprintln!("{line}");
+            stderr_line!("{line}");
         }
         print_draft_fate(outcome.draft, target);
         print_demo_next_steps(target);
@@ -85,11 +102,11 @@ pub fn print_summary(
     ) {
         match iotmi_core::flow::command_line::check_later(target, &summary.association_id) {
             Some([ours, aws]) => {
-                eprintln!("Left {}. Check it later with", summary.state);
-                eprintln!("  {ours}");
-                eprintln!("  {aws}");
+                stderr_line!("Left {}. Check it later with", summary.state);
+                stderr_line!("  {ours}");
+                stderr_line!("  {aws}");
             }
-            None => eprintln!(
+            None => stderr_line!(
                 "Left {} in the demo's simulator, which stops now: there is nothing to check later.",
                 summary.state
             ),
@@ -103,15 +120,15 @@ pub fn print_summary(
 pub fn print_demo_next_steps(target: &Target) {
     if target.demo {
         for line in iotmi_core::flow::command_line::demo_next_steps() {
-            eprintln!("{line}");
+            stderr_line!("{line}");
         }
     }
 }
 
 /// Prints a service error and its remedy on stderr; returns the exit status for it.
 pub fn report(error: &ServiceError, target: &Target) -> i32 {
-    eprintln!("error: {error}");
-    eprintln!("hint: {}", iotmi_core::flow::remedy(error, target));
+    stderr_line!("error: {error}");
+    stderr_line!("hint: {}", iotmi_core::flow::remedy(error, target));
     match error.kind {
         ErrorKind::Validation => exit::USAGE,
         _ => exit::ERROR,
@@ -121,7 +138,7 @@ pub fn report(error: &ServiceError, target: &Target) -> i32 {
 /// Prints local validation errors, one per line, and returns exit 2.
 pub fn report_invalid(errors: &[(&str, String)]) -> i32 {
     for (field, message) in errors {
-        eprintln!("error: {field}: {message}");
+        stderr_line!("error: {field}: {message}");
     }
     exit::USAGE
 }
@@ -249,7 +266,7 @@ pub fn print_destinations(
             print_table(["ID", "NAME", "CONNECTOR", "DESCRIPTION"], &rows)?;
         }
     }
-    eprintln!("{} destination(s)", items.len());
+    stderr_line!("{} destination(s)", items.len());
     Ok(())
 }
 
@@ -275,7 +292,7 @@ pub fn print_associations(
             print_table(["ID", "STATE", "DESTINATION", "NAME"], &rows)?;
         }
     }
-    eprintln!("{} association(s)", records.len());
+    stderr_line!("{} association(s)", records.len());
     Ok(())
 }
 

@@ -40,7 +40,7 @@ impl Progress {
     }
 
     fn say(&mut self, line: &str) {
-        eprintln!("{line}");
+        stderr_line!("{line}");
         self.last_line = Some(Instant::now());
     }
 
@@ -197,7 +197,7 @@ impl BatchProgress {
     fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            None => stderr_line!("{text}"),
         }
     }
 
@@ -305,7 +305,7 @@ impl Counting {
             return;
         }
         self.last_line = Some(Instant::now());
-        eprintln!(
+        stderr_line!(
             "[{}] {done}/{total} {} · {}",
             elapsed_text(self.started.elapsed()),
             self.what,

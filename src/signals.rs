@@ -31,7 +31,7 @@ pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> a
         result = work => result,
         _ = interrupt.recv() => {
             tracing::info!("interrupted");
-            eprintln!("\nInterrupted.");
+            stderr_line!("\nInterrupted.");
             Ok(exit::INTERRUPTED)
         }
     }

@@ -36,7 +36,7 @@ pub async fn run(
     if let Some(path) = &args.results
         && let Err(error) = crate::files::may_write_private(path)
     {
-        eprintln!(
+        stderr_line!(
             "error: --results {}: {error}. Nothing was created.",
             path.display()
         );
@@ -48,7 +48,7 @@ pub async fn run(
         Err(why) => return Ok(batches::report_not_started(&why)),
     };
     if let Some(notice) = &prepared.notice {
-        eprintln!("note: {notice}");
+        stderr_line!("note: {notice}");
     }
     let rows = prepared.plan.rows.len();
     let no_browser = BrowserArgs {
@@ -76,7 +76,7 @@ pub async fn run(
     loop {
         let run = flow.batch().expect("a batch run");
         if *run.phase() == BatchPhase::Checking && !checking_said {
-            eprintln!(
+            stderr_line!(
                 "Checking {rows} rows of {} against the account…",
                 iotmi_core::text::sanitize(run.source())
             );
@@ -105,7 +105,7 @@ pub async fn run(
         BatchPhase::Stopped(error) => return Ok(report(error, &connection.target)),
         BatchPhase::Planned => {
             let tally = run.tally();
-            eprintln!(
+            stderr_line!(
                 "The file is valid: {} associations would be created{}. Nothing was created \
                  (--dry-run).",
                 tally.rows - tally.already,
@@ -126,9 +126,9 @@ pub async fn run(
     let mut results_lost = false;
     if let Some(path) = &args.results {
         match write_results(path, &records(run, &devices, args.with_consent_urls)) {
-            Ok(()) => eprintln!("Results written to {}.", path.display()),
+            Ok(()) => stderr_line!("Results written to {}.", path.display()),
             Err(error) => {
-                eprintln!("error: the results file was not written: {error}");
+                stderr_line!("error: the results file was not written: {error}");
                 results_lost = true;
             }
         }
@@ -141,11 +141,11 @@ pub async fn run(
         .started()
         .map(|started| started.elapsed().as_secs_f64())
         .unwrap_or_default();
-    eprintln!("{} ({elapsed:.1} s)", batches::tally_line(run));
+    stderr_line!("{} ({elapsed:.1} s)", batches::tally_line(run));
     let tally = run.tally();
     let devices_failed = devices.values().filter(|d| d.error.is_some()).count();
     if !devices.is_empty() {
-        eprintln!(
+        stderr_line!(
             "Devices: {} found, {} adopted, across {} associations{}.",
             devices.values().map(|d| d.found).sum::<usize>(),
             devices.values().map(|d| d.adopted).sum::<usize>(),
@@ -157,7 +157,7 @@ pub async fn run(
         );
     }
     if run.timed_out() && tally.in_progress > 0 {
-        eprintln!(
+        stderr_line!(
             "Stopped waiting after --wait-timeout; rerun the same command to follow the rest."
         );
     }
@@ -193,7 +193,7 @@ async fn discover_rows(
     if succeeded.is_empty() {
         return BTreeMap::new();
     }
-    eprintln!(
+    stderr_line!(
         "Discovering the devices of {} associations{}…",
         succeeded.len(),
         if adopt { " and adopting them" } else { "" }
@@ -220,7 +220,7 @@ async fn discover_rows(
                     }
                     None => format!("{} found", devices.found),
                 };
-                eprintln!("line {line}: {name}: devices: {said}");
+                stderr_line!("line {line}: {name}: devices: {said}");
                 (index, devices)
             }
         })

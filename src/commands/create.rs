@@ -39,7 +39,7 @@ pub async fn run(
     if !args.new
         && let Some(held) = crate::session::same_request_elsewhere(connection, draft)
     {
-        eprintln!(
+        stderr_line!(
             "iotmi-onboard: {} Not creating a second association; pass --new to create one \
              anyway.",
             iotmi_core::flow::second_run_summary(&held)

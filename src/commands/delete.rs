@@ -160,13 +160,13 @@ impl Tracker {
         match &deletion.phase {
             DeletionPhase::Counting { .. } if !self.said_counting => {
                 self.said_counting = true;
-                eprintln!("Checking what is registered to {word}…");
+                stderr_line!("Checking what is registered to {word}…");
             }
             DeletionPhase::Confirming { things } if !self.said_count => {
                 self.said_count = true;
                 self.counted = things.clone();
                 let n = things.len();
-                eprintln!(
+                stderr_line!(
                     "{n} managed thing{} registered to {word}.",
                     if n == 1 { " is" } else { "s are" }
                 );
@@ -182,7 +182,7 @@ impl Tracker {
                 for thing in done {
                     if self.said_results.insert(thing.clone()) {
                         self.deregistered.push(thing.clone());
-                        eprintln!(
+                        stderr_line!(
                             "Deregistered {} ({} of {total}).",
                             sanitize(thing),
                             self.deregistered.len()
@@ -191,20 +191,20 @@ impl Tracker {
                 }
                 for (thing, error) in failed {
                     if self.said_results.insert(thing.clone()) {
-                        eprintln!("error: {} was not deregistered: {error}", sanitize(thing));
+                        stderr_line!("error: {} was not deregistered: {error}", sanitize(thing));
                     }
                 }
             }
             DeletionPhase::Deleting { .. } if !self.said_deleting => {
                 self.said_deleting = true;
                 self.settle_deregistered();
-                eprintln!("Deleting {word}…");
+                stderr_line!("Deleting {word}…");
             }
             DeletionPhase::Following { retrying, .. } => {
                 if self.following_since.is_none() {
                     self.settle_deregistered();
                     self.following_since = Some(Instant::now());
-                    eprintln!(
+                    stderr_line!(
                         "{word} is ASSOCIATION_DELETING: waiting until it is gone (up to {}).",
                         elapsed_text(plan.wait_timeout)
                     );
@@ -213,7 +213,7 @@ impl Tracker {
                     && self.said_retry != Some(retrying.attempt)
                 {
                     self.said_retry = Some(retrying.attempt);
-                    eprintln!("{}", retrying.line());
+                    stderr_line!("{}", retrying.line());
                 }
             }
             _ => {}
@@ -227,7 +227,7 @@ impl Tracker {
         for thing in std::mem::take(&mut self.counted) {
             if self.said_results.insert(thing.clone()) {
                 self.deregistered.push(thing.clone());
-                eprintln!(
+                stderr_line!(
                     "Deregistered {} ({} of {total}).",
                     sanitize(&thing),
                     self.deregistered.len()

@@ -42,7 +42,7 @@ pub async fn delete(
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
     if !args.yes {
-        eprintln!(
+        stderr_line!(
             "error: refusing to delete {} without --yes (nothing was deleted)",
             sanitize(&args.id)
         );

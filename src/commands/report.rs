@@ -30,9 +30,9 @@ pub async fn run(connection: Connection, args: ReportArgs) -> anyhow::Result<i32
         .cloned()
         .collect();
     if chosen.len() == listed.len() {
-        eprintln!("{} association(s) to report.", listed.len());
+        stderr_line!("{} association(s) to report.", listed.len());
     } else {
-        eprintln!(
+        stderr_line!(
             "{} of {} association(s) match the filter.",
             chosen.len(),
             listed.len()
@@ -53,12 +53,12 @@ pub async fn run(connection: Connection, args: ReportArgs) -> anyhow::Result<i32
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     if stats.vanished > 0 {
-        eprintln!(
+        stderr_line!(
             "{} association(s) were deleted while the report was gathered: left out.",
             stats.vanished
         );
     }
-    eprintln!(
+    stderr_line!(
         "Reported {} association(s) in {}: {} calls, {} throttled, {:.1} calls/s at the end.",
         rows.len(),
         elapsed_text(started.elapsed()),

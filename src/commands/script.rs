@@ -257,7 +257,7 @@ impl Script {
             }
             (Plan::Create { .. }, Step::Details) => {
                 if !named_name {
-                    eprintln!(
+                    stderr_line!(
                         "name: {} (suggested from the destination; --name to choose)",
                         sanitize(&flow.details().name)
                     );
@@ -297,7 +297,7 @@ impl Script {
                                 v.items.iter().any(|d| &d.connector_device_id == id)
                             });
                             if !known {
-                                eprintln!(
+                                stderr_line!(
                                     "warning: no device {:?} in this discovery",
                                     sanitize(id)
                                 );
@@ -384,7 +384,7 @@ impl Script {
                     if matches!(self.plan, Plan::Create { .. }) {
                         self.progress.hand_over(flow);
                         let token = flow.client_token();
-                        eprintln!(
+                        stderr_line!(
                             "Client token {token}: a rerun with --client-token {token} returns \
                              this association instead of a second one."
                         );
@@ -457,13 +457,13 @@ impl Script {
                 // A Conflict on create is this ClientToken used for another request: rerunning
                 // with it conflicts again.
                 if failed_create && error.kind == iotmi_core::service::ErrorKind::Conflict {
-                    eprintln!(
+                    stderr_line!(
                         "hint: ClientToken {} was used for a different request: give this one \
                          a new --client-token (or none)",
                         flow.client_token()
                     );
                 } else if failed_create && error.is_retryable() {
-                    eprintln!(
+                    stderr_line!(
                         "hint: rerun with --client-token {}: the service then returns the \
                          association it may already have made instead of a second one",
                         flow.client_token()
@@ -473,7 +473,7 @@ impl Script {
             }
             (End::Invalid(errors), _) => Ok(crate::output::report_invalid(&errors)),
             (End::NotConfirmed(why), _) => {
-                eprintln!("error: {}", sanitize(&why));
+                stderr_line!("error: {}", sanitize(&why));
                 Ok(exit::USAGE)
             }
             (End::Created, Some(tracked)) => {
@@ -481,7 +481,7 @@ impl Script {
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if let Some(note) = browser_note(flow.browser()) {
-                    eprintln!("{note}");
+                    stderr_line!("{note}");
                 }
                 Ok(exit::OK)
             }
@@ -491,7 +491,7 @@ impl Script {
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if timed_out {
-                    eprintln!(
+                    stderr_line!(
                         "[{}] still {}: gave up waiting. Check later: iotmi-onboard status {} --wait",
                         iotmi_core::text::elapsed_text(
                             flow.polling()
@@ -517,9 +517,9 @@ impl Script {
                     }
                 }
                 if let Some(note) = browser_note(flow.browser()) {
-                    eprintln!("{note}");
+                    stderr_line!("{note}");
                 }
-                eprintln!(
+                stderr_line!(
                     "Approve it, then: iotmi-onboard status {} --wait",
                     tracked.id
                 );
@@ -538,7 +538,7 @@ impl Script {
                         ("status", "RUNNING".into()),
                     ])?,
                 }
-                eprintln!(
+                stderr_line!(
                     "Discovering. List the devices when it is done: iotmi-onboard discover {} --wait",
                     tracked.id
                 );
@@ -546,7 +546,7 @@ impl Script {
             }
             (End::Deletion(ended), _) => self.deletion_ended(flow, ended, connection, output),
             (End::DiscoveryFailed(why), _) => {
-                eprintln!("error: {}", sanitize(&why));
+                stderr_line!("error: {}", sanitize(&why));
                 Ok(exit::FAILED)
             }
             (End::Devices { timed_out }, Some(_)) => {
@@ -554,19 +554,19 @@ impl Script {
                 let devices = view.map(|v| v.items.as_slice()).unwrap_or_default();
                 crate::output::print_devices(devices, output)?;
                 if timed_out {
-                    eprintln!("The discovery is still running: gave up waiting.");
+                    stderr_line!("The discovery is still running: gave up waiting.");
                     return Ok(exit::TIMED_OUT);
                 }
                 let Some(adoption) = view.and_then(|v| v.adoption.as_ref()) else {
                     return Ok(exit::OK);
                 };
-                eprintln!(
+                stderr_line!(
                     "Adopted {} of {} as managed things registered to the association.",
                     adoption.done.len(),
                     adoption.total
                 );
                 for (device, error) in &adoption.failed {
-                    eprintln!("error: {}: {}", sanitize(device), error);
+                    stderr_line!("error: {}: {}", sanitize(device), error);
                 }
                 Ok(if adoption.failed.is_empty() {
                     exit::OK
@@ -595,10 +595,10 @@ impl Script {
             delete::Ended::Deleted { gone } => {
                 crate::output::print_deleted(&plan.id, gone, &self.deletion.deregistered, output)?;
                 if gone {
-                    eprintln!("{} is gone.", sanitize(&plan.id));
+                    stderr_line!("{} is gone.", sanitize(&plan.id));
                     return Ok(exit::OK);
                 }
-                eprintln!(
+                stderr_line!(
                     "Still ASSOCIATION_DELETING after {}: gave up waiting. It finishes on its own; \
                      check with: iotmi-onboard status {}",
                     iotmi_core::text::elapsed_text(plan.wait_timeout),
@@ -607,11 +607,11 @@ impl Script {
                 Ok(exit::TIMED_OUT)
             }
             delete::Ended::NotConfirmed(why) => {
-                eprintln!("error: {why}");
+                stderr_line!("error: {why}");
                 Ok(exit::USAGE)
             }
             delete::Ended::DeregistrationsFailed { done, failed } => {
-                eprintln!(
+                stderr_line!(
                     "error: {done} of {} deregistered, {failed} failed (said above): nothing \
                      was deleted. Run the same command again: it deregisters only what is \
                      still registered, then deletes.",
@@ -621,12 +621,12 @@ impl Script {
             }
             delete::Ended::Service(error) => {
                 if error.kind == iotmi_core::service::ErrorKind::Conflict {
-                    eprintln!(
+                    stderr_line!(
                         "Not deleted: something was registered to it meanwhile. Run the same \
                          command again to count again."
                     );
                 } else if let Some(iotmi_core::flow::Notice::Error(said)) = &flow.manage().message {
-                    eprintln!("{}", sanitize(said));
+                    stderr_line!("{}", sanitize(said));
                 }
                 Ok(report(&error, &connection.target))
             }
@@ -722,7 +722,7 @@ pub fn code_for(tracked: &Tracked) -> i32 {
         return iotmi_core::flow::OutcomeKind::Lost.exit_code();
     }
     match tracked.state {
-        AssociationState::Failed => eprintln!(
+        AssociationState::Failed => stderr_line!(
             "The association failed: {}",
             tracked
                 .error_message
@@ -730,7 +730,7 @@ pub fn code_for(tracked: &Tracked) -> i32 {
                 .map(sanitize)
                 .unwrap_or("(no error message)".into())
         ),
-        AssociationState::RefreshTokenExpired => eprintln!(
+        AssociationState::RefreshTokenExpired => stderr_line!(
             "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
             tracked.id
         ),

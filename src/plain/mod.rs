@@ -85,7 +85,7 @@ impl Lines {
         let line = self.rx.recv().await.ok_or(Eof)?;
         let answer = line.trim().to_string();
         if self.echo {
-            eprintln!("{}", sanitize(&answer));
+            stderr_line!("{}", sanitize(&answer));
         }
         Ok(answer)
     }
@@ -102,7 +102,7 @@ fn show_prompt(prompt: &str) {
 fn execute(runtime: &mut Runtime, effects: Vec<Effect>) -> Option<Outcome> {
     for effect in &effects {
         if let Effect::Notify { body, .. } = effect {
-            eprint!("\x07");
+            stderr_text!("\x07");
             say(&sanitize(body));
         }
     }
@@ -123,7 +123,7 @@ fn yes(answer: &str) -> bool {
 }
 
 fn say(line: &str) {
-    eprintln!("{line}");
+    stderr_line!("{line}");
 }
 
 fn say_all(lines: Vec<String>) {

@@ -497,3 +497,35 @@ fn plain_failed_association_exits_with_the_flows_status() {
         "stdout: {stdout}\nstderr: {stderr}"
     );
 }
+
+#[test]
+fn plain_ends_as_sigpipe_would_once_its_output_is_closed() {
+    use std::io::BufRead;
+    let sim = Sim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let args = wizard_args(&sim, &["--plain"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut command = command(dir.path(), &args);
+    command.stdout(Stdio::null());
+    let mut child = command.spawn().expect("spawn");
+    // `2>&1 | head -1`: one line read, then the reader is gone.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).expect("a first line");
+    assert!(first.starts_with("iotmi-onboard:"), "{first}");
+    drop(stderr);
+    // Input stays open: only the closed output can end the run.
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(b"acme us\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    // 128 + SIGPIPE, as a tool killed by SIGPIPE reports; not eprintln!'s panic (101).
+    assert_eq!(status.code(), Some(141));
+}
