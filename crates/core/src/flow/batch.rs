@@ -765,14 +765,20 @@ pub(super) fn on_polled(
             if error.kind == ErrorKind::Throttled {
                 run.rate.on_throttled(now);
             }
-            row.error = Some(error_line(&error));
-            if retry::can_improve(&error) && !row.in_progress() && row.attempts < ROW_ATTEMPTS {
+            let passing = retry::can_improve(&error);
+            if passing && row.in_progress() {
+                // The next round polls it again: a passing failure is not the row's error
+                // (the results would say so of a row that only awaits its owner).
+            } else if passing && row.attempts < ROW_ATTEMPTS {
                 // A row made earlier whose state is not known yet: ask again.
                 row.attempts += 1;
                 row.polling = true;
                 run.queue.push_back(Job::Poll(index));
-            } else if !retry::can_improve(&error) {
-                row.state = RowState::Refused;
+            } else {
+                row.error = Some(error_line(&error));
+                if !passing {
+                    row.state = RowState::Refused;
+                }
             }
         }
     }
@@ -916,6 +922,8 @@ mod tests {
         timers: Vec<(Instant, Generation)>,
         /// The first this many listings and details are throttled.
         throttle_checks: u32,
+        /// Every poll is throttled.
+        throttle_polls: bool,
     }
 
     impl Harness {
@@ -938,6 +946,7 @@ mod tests {
                 effects,
                 timers: Vec::new(),
                 throttle_checks: 0,
+                throttle_polls: false,
             }
         }
 
@@ -1021,6 +1030,9 @@ mod tests {
                 Effect::PollRow { row, id } => {
                     self.polls += 1;
                     let result = match self.states.get(&id) {
+                        _ if self.throttle_polls => {
+                            Err(ServiceError::new(ErrorKind::Throttled, "Rate exceeded"))
+                        }
                         Some(state) => Ok(Association {
                             state: state.clone(),
                             ..testing::association(state.clone())
@@ -1417,6 +1429,19 @@ mod tests {
         assert!(run.timed_out());
         assert_eq!(run.tally().in_progress, 1);
         assert_eq!(run.exit_status(), crate::exit::TIMED_OUT);
+    }
+
+    #[test]
+    fn a_throttled_poll_is_not_the_error_of_a_row_still_in_progress() {
+        let mut harness = Harness::new(plan(vec![row(2, "dest-oauth", "A")]));
+        harness.checked();
+        harness.throttle_polls = true;
+        harness.run(&mut made(AssociationState::InProgress));
+        let run = harness.run_of();
+        assert!(harness.polls >= 2 && run.rate().throttles() >= 2);
+        assert_eq!(run.tally().in_progress, 1);
+        // The row awaits consent as it did; the next round would have asked again.
+        assert_eq!(run.rows()[0].error, None, "{:?}", run.rows()[0]);
     }
 
     #[test]
