@@ -21,6 +21,24 @@ const TYPEAHEAD_MAX: usize = 1024;
 /// PgUp/PgDn in the help overlay.
 const PAGE: usize = screens::PAGE;
 
+/// What came in while the step waited for the service, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typeahead {
+    Key(KeyEvent),
+    /// A paste (or a read of several characters at once): a paste again once the wait is
+    /// over, so the screen takes it in one piece as it would have.
+    Paste(String),
+}
+
+impl Typeahead {
+    fn chars(&self) -> usize {
+        match self {
+            Typeahead::Key(_) => 1,
+            Typeahead::Paste(text) => text.chars().count(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
     Help,
@@ -45,9 +63,9 @@ pub struct Ui {
     pub links: super::links::Links,
     /// `demo --autoplay` drives: Some(paused).
     pub autoplay: Option<bool>,
-    /// Text typed while the step waited for the service: typed into the screen shown once the
-    /// wait is over (command keys are dropped, text is not).
-    pub typeahead: Vec<KeyEvent>,
+    /// Text typed or pasted while the step waited for the service: given to the screen shown
+    /// once the wait is over (command keys are dropped, text is not).
+    pub typeahead: Vec<Typeahead>,
     pub start: screens::start::State,
     pub manage: screens::manage::State,
     pub destination: screens::destination::State,
@@ -189,11 +207,15 @@ impl App {
         // The wait is over: what was typed meanwhile goes into the text field shown now (never
         // to a screen where letters are commands).
         if !self.ui.typeahead.is_empty() && !self.holding_keys() {
-            for key in std::mem::take(&mut self.ui.typeahead) {
+            for typed in std::mem::take(&mut self.ui.typeahead) {
                 if !self.typing() || self.flow.question().is_some() {
                     break;
                 }
-                effects.extend(self.key(key, now).effects);
+                let reaction = match typed {
+                    Typeahead::Key(key) => self.key(key, now),
+                    Typeahead::Paste(text) => self.paste(&text, now),
+                };
+                effects.extend(reaction.effects);
             }
             if self.ui.flash.as_deref() == Some(BUSY_TYPING) {
                 self.ui.flash = None;
@@ -249,13 +271,13 @@ impl App {
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
                 let kept = match key.code {
-                    KeyCode::Char(_) if plain && self.ui.typeahead.len() < TYPEAHEAD_MAX => {
-                        self.ui.typeahead.push(key);
+                    KeyCode::Char(_) if plain && self.typeahead_room() > 0 => {
+                        self.ui.typeahead.push(Typeahead::Key(key));
                         true
                     }
                     // Backspace edits only what was typed meanwhile: the next screen's text
                     // is not yet on screen to be erased.
-                    KeyCode::Backspace if plain => self.ui.typeahead.pop().is_some(),
+                    KeyCode::Backspace if plain => self.erase_typeahead(),
                     _ => false,
                 };
                 self.ui.flash = Some(if kept { BUSY_TYPING } else { BUSY }.into());
@@ -273,13 +295,34 @@ impl App {
             return Reaction::default();
         }
         if self.holding_keys() {
+            // Kept, as typed keys are: a read of several characters is a paste too.
+            let room = self.typeahead_room();
+            let kept: String = text.chars().take(room).collect();
+            if !kept.is_empty() {
+                self.ui.typeahead.push(Typeahead::Paste(kept));
+            }
             if !self.ui.too_small {
-                self.ui.flash = Some(BUSY.into());
+                self.ui.flash = Some(if room > 0 { BUSY_TYPING } else { BUSY }.into());
             }
             return Reaction::default();
         }
         self.ui.flash = None;
         self.screen().paste(self, text, now)
+    }
+
+    /// How many more characters the typeahead holds.
+    fn typeahead_room(&self) -> usize {
+        let held: usize = self.ui.typeahead.iter().map(Typeahead::chars).sum();
+        TYPEAHEAD_MAX.saturating_sub(held)
+    }
+
+    /// Backspace while waiting: the last character typed or pasted meanwhile.
+    fn erase_typeahead(&mut self) -> bool {
+        match self.ui.typeahead.last_mut() {
+            Some(Typeahead::Paste(text)) if text.chars().count() > 1 => text.pop().is_some(),
+            Some(_) => self.ui.typeahead.pop().is_some(),
+            None => false,
+        }
     }
 
     /// Pasted text into the screen's focused field, in one piece.

@@ -460,6 +460,33 @@ fn text_typed_while_the_detail_loads_goes_into_the_next_field() {
 }
 
 #[test]
+fn text_pasted_while_the_detail_loads_goes_into_the_next_field_in_one_piece() {
+    // `tmux send-keys -l Qwerty` arrives in one read: a paste, kept as typed keys are.
+    let mut h = Harness::loaded(options(), two_destinations());
+    let effects = h.key(KeyCode::Enter);
+    let Some(Effect::GetDestination { generation, .. }) = effects.first().cloned() else {
+        panic!()
+    };
+    assert!(h.paste("Qwerty").is_empty());
+    h.type_text("Z");
+    h.paste("yx");
+    h.key(KeyCode::Backspace);
+    assert!(
+        h.app
+            .ui
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("what you type is kept"))
+    );
+    h.send(Event::DestinationDetail {
+        generation,
+        result: Ok(oauth("d1", "Acme Cloud")),
+    });
+    assert_eq!(h.app.flow.step(), Step::Details);
+    assert_eq!(h.app.flow.details().name, "Acme Cloud accountQwertyZy");
+}
+
+#[test]
 fn detail_error_is_shown_and_enter_retries() {
     let mut h = Harness::loaded(options(), two_destinations());
     let effects = h.key(KeyCode::Enter);
