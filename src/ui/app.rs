@@ -183,6 +183,9 @@ impl App {
         let step = self.flow.step();
         let input = input.into();
         let next = matches!(input, flow::Input::Intent(Intent::Next));
+        if step == flow::Step::Manage {
+            self.ui.manage.keep_highlight(&self.flow);
+        }
         let mut effects = flow::update(&mut self.flow, input, now);
         if let Some(notice) = self.flow.take_notice() {
             self.ui.flash = Some(notice);

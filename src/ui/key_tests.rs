@@ -1690,3 +1690,52 @@ fn the_failed_screen_retries_as_new_in_one_key() {
     assert_eq!(again.name, first.name);
     assert_ne!(again.client_token, first.client_token);
 }
+
+#[test]
+fn a_reload_keeps_the_highlight_on_its_association_or_the_row_that_took_its_place() {
+    let mut h = managing();
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    let reload = |h: &mut Harness, items: Vec<AssociationSummary>| {
+        let effects = h.key(KeyCode::Char('g'));
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::ListAssociations { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .expect("a listing");
+        h.send(Event::AssociationsPage {
+            generation,
+            result: Ok(Page {
+                items,
+                next_token: None,
+            }),
+        });
+    };
+    // Listed in another order: the highlight follows "Failed one".
+    reload(
+        &mut h,
+        vec![
+            summary("a3", "Failed one", AssociationState::Failed),
+            summary("a1", "Pending one", AssociationState::InProgress),
+            summary("a2", "Expired one", AssociationState::RefreshTokenExpired),
+        ],
+    );
+    assert_eq!(highlighted(&h), Some("a3"));
+    h.key(KeyCode::Down);
+    assert_eq!(highlighted(&h), Some("a1"));
+    // Deleted elsewhere: the row that took its place, not the top.
+    reload(
+        &mut h,
+        vec![
+            summary("a3", "Failed one", AssociationState::Failed),
+            summary("a2", "Expired one", AssociationState::RefreshTokenExpired),
+        ],
+    );
+    assert_eq!(highlighted(&h), Some("a2"));
+}
+
+fn highlighted(h: &Harness) -> Option<&str> {
+    crate::ui::screens::manage::highlighted_association(&h.app).map(|a| a.id.as_str())
+}

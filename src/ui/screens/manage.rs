@@ -35,6 +35,10 @@ pub struct State {
     pub window: ListWindow,
     /// The name typed to confirm a delete, while the flow asks for it.
     pub delete_input: Option<Input>,
+    /// The row highlighted before the last update that found the list shown, and its
+    /// association: a reload empties the list, and the highlight must come back to it (or,
+    /// once it is deleted, to the row that took its place), not to the top.
+    highlight_kept: Option<(usize, String)>,
 }
 
 impl State {
@@ -46,6 +50,19 @@ impl State {
         } else if self.delete_input.is_none() {
             self.delete_input = Some(Input::default());
         }
+        let view = flow.manage();
+        if !view.matches.is_empty()
+            && let Some((at, id)) = &self.highlight_kept
+        {
+            let shown = |i: usize| view.matches.get(i).and_then(|&m| view.items.get(m));
+            if shown(self.cursor).is_none_or(|a| &a.id != id) {
+                self.cursor = view
+                    .matches
+                    .iter()
+                    .position(|&m| view.items.get(m).is_some_and(|a| &a.id == id))
+                    .unwrap_or(*at);
+            }
+        }
         clamp(&mut self.cursor, flow.manage().matches.len());
         // Back on the list: the association acted on is highlighted again once listed.
         let id = flow.manage().focus.as_deref()?;
@@ -56,6 +73,21 @@ impl State {
             .position(|&i| view.items.get(i).is_some_and(|a| a.id == id))?;
         self.cursor = position;
         Some(Intent::ManageFocusShown)
+    }
+}
+
+impl State {
+    /// Before a flow update: what is highlighted now, while the list is shown (see
+    /// `highlight_kept`).
+    pub fn keep_highlight(&mut self, flow: &Flow) {
+        let view = flow.manage();
+        if let Some(item) = view
+            .matches
+            .get(self.cursor)
+            .and_then(|&m| view.items.get(m))
+        {
+            self.highlight_kept = Some((self.cursor, item.id.clone()));
+        }
     }
 }
 
