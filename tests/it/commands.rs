@@ -403,9 +403,7 @@ fn an_association_deleted_during_status_wait_prints_no_stale_record() {
         assert_eq!(stdout(&out), "", "{output}: no stale record");
         // The service agrees: it is gone.
         assert!(
-            sim.rt
-                .block_on(common::state_of(&client, &id))
-                .is_err(),
+            sim.rt.block_on(common::state_of(&client, &id)).is_err(),
             "{output}: still on the service"
         );
     }
