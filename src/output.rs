@@ -72,7 +72,10 @@ pub fn print_summary(
             let clean = |s: &str| iotmi_core::text::sanitize(s).into_owned();
             writeln!(stdout, "association-id  {}", clean(&summary.association_id))?;
             writeln!(stdout, "arn             {}", clean(&summary.arn))?;
-            writeln!(stdout, "state           {}", summary.state)?;
+            match &summary.state {
+                Some(state) => writeln!(stdout, "state           {state}")?,
+                None => writeln!(stdout, "state           {}", iotmi_core::flow::GONE)?,
+            }
             writeln!(stdout, "name            {}", clean(&summary.name))?;
             // A managed association's destination name is not looked up: show the id alone.
             match summary.destination_name.as_str() {
@@ -96,19 +99,20 @@ pub fn print_summary(
             }
         }
     }
-    if !matches!(
-        summary.state,
-        AssociationState::Succeeded | AssociationState::Failed
-    ) {
+    // Nothing to check later of one that succeeded, failed or is gone.
+    if let Some(state) = summary
+        .state
+        .as_ref()
+        .filter(|s| !matches!(s, AssociationState::Succeeded | AssociationState::Failed))
+    {
         match iotmi_core::flow::command_line::check_later(target, &summary.association_id) {
             Some([ours, aws]) => {
-                stderr_line!("Left {}. Check it later with", summary.state);
+                stderr_line!("Left {state}. Check it later with");
                 stderr_line!("  {ours}");
                 stderr_line!("  {aws}");
             }
             None => stderr_line!(
-                "Left {} in the demo's simulator, which stops now: there is nothing to check later.",
-                summary.state
+                "Left {state} in the demo's simulator, which stops now: there is nothing to check later."
             ),
         }
     }

@@ -487,6 +487,11 @@ impl Script {
             }
             (End::Shown { timed_out }, Some(tracked)) => {
                 self.progress.report(flow);
+                if tracked.lost.is_some() {
+                    // Gone or unreadable (said on stderr): no record of a state it no longer
+                    // has, as for an id the service does not know.
+                    return Ok(code_for(tracked));
+                }
                 let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;

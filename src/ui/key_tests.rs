@@ -935,8 +935,8 @@ fn polling_backs_off_after_a_minute_and_stops_on_success() {
     };
     assert_eq!(outcome.kind, OutcomeKind::Succeeded);
     assert_eq!(
-        outcome.summary.as_ref().unwrap().state.as_wire(),
-        "ASSOCIATION_SUCCEEDED"
+        outcome.summary.as_ref().unwrap().state,
+        Some(AssociationState::Succeeded)
     );
 }
 

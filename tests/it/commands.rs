@@ -360,6 +360,55 @@ fn wait_timeout_is_exit_4() {
     );
 }
 
+/// Deleted elsewhere while `status --wait` follows it: exit 1, the reason on stderr, and no
+/// stale record (in progress, with a dead consent URL) on stdout, in text or JSON.
+#[test]
+fn an_association_deleted_during_status_wait_prints_no_stale_record() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    for output in ["json", "text"] {
+        let (id, _) = create_oauth(&run, &sim, &format!("Deleted elsewhere {output}"));
+        let mut child = run
+            .command(
+                &sim.endpoint(),
+                &["status", &id, "--wait", "--output", output],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut said = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(err.read_line(&mut line).unwrap() > 0, "stderr closed early");
+            said.push_str(&line);
+            if line.starts_with("Waiting for") {
+                break;
+            }
+        }
+        let client = common::client(&sim.handle);
+        sim.rt
+            .block_on(
+                client
+                    .delete_account_association()
+                    .account_association_id(&id)
+                    .send(),
+            )
+            .expect("DeleteAccountAssociation");
+        std::io::Read::read_to_string(&mut err, &mut said).unwrap();
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(1), "{output}: {said}");
+        assert!(said.contains("no longer exists"), "{output}: {said}");
+        assert_eq!(stdout(&out), "", "{output}: no stale record");
+        // The service agrees: it is gone.
+        assert!(
+            sim.rt.block_on(common::state_of(&client, &id)).is_err(),
+            "{output}: still on the service"
+        );
+    }
+}
+
 #[test]
 fn sigint_during_status_wait_is_exit_130() {
     let sim = Sim::start(50);

@@ -97,7 +97,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, done: boo
             theme.dim(),
         ));
     } else {
-        state_line.push(Span::styled(tracked.state.to_string(), state_style));
+        // "gone" once the service no longer has it, never the stale state beside the reason.
+        state_line.push(Span::styled(tracked.state_text(), state_style));
     }
     lines.push(Line::from(state_line));
     lines.push(Line::from(""));

@@ -216,7 +216,7 @@ pub fn back_to_list(flow: &mut Flow) -> Vec<Effect> {
         flow.manage.message = Some(Notice::Info(format!(
             "{}: {}",
             confirmation_word_of(&left.name, &left.id),
-            left.state
+            left.state_text()
         )));
         flow.manage.focus = Some(left.id.clone());
         flow.manage.last = Some(left);
@@ -862,6 +862,53 @@ mod tests {
         );
         assert_eq!(flow.step, Step::Authorize);
         flow
+    }
+
+    /// The tryout's D4: authorizing a row that is then deleted elsewhere. While it is being
+    /// deleted its consent URL is not offered; once the service says it is gone, the summary
+    /// says gone (no stale state) and quitting from the list exits as lost (1).
+    #[test]
+    fn an_association_deleted_while_authorized_from_the_list_ends_as_gone() {
+        use crate::service::{ErrorKind, ServiceError};
+        let mut flow = authorizing_garage();
+        let poll = flow.polling.as_ref().expect("followed").generation;
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        answer_poll(&mut flow, poll, AssociationState::Deleting);
+        assert_eq!(flow.step, Step::Status, "Authorize leaves with its URL");
+        assert_eq!(flow.oauth_url(), None);
+        assert_eq!(authorize::shown_url(&flow), None);
+        assert_eq!(flow.summary().unwrap().oauth_url, "");
+        update(&mut flow, Event::PollDue { generation: poll }, now());
+        update(
+            &mut flow,
+            Event::Polled {
+                generation: poll,
+                result: Err(ServiceError::new(ErrorKind::NotFound, "gone")),
+            },
+            now(),
+        );
+        assert_eq!(flow.step, Step::Done);
+        assert_eq!(flow.association.as_ref().unwrap().state_text(), GONE);
+        // Enter: back to the list, which says what became of it; then q.
+        send(&mut flow, Intent::Finish);
+        assert_eq!(flow.step, Step::Manage);
+        assert!(
+            matches!(&flow.manage.message, Some(Notice::Info(m)) if m.ends_with(": gone")),
+            "{:?}",
+            flow.manage.message
+        );
+        let effects = send(&mut flow, Intent::Quit { interrupted: false });
+        let Some(Effect::Exit(outcome)) = effects.last() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(outcome.kind, OutcomeKind::Lost);
+        assert_eq!(outcome.kind.exit_code(), crate::exit::ERROR);
+        let summary = outcome.summary.as_ref().expect("a summary");
+        assert!(summary.gone);
+        assert_eq!(summary.state, None);
+        let json = serde_json::to_value(summary).unwrap();
+        assert!(json.get("AssociationState").is_none(), "{json}");
+        assert_eq!(json["Gone"], true);
     }
 
     #[test]

@@ -613,7 +613,8 @@ impl Flow {
         Some(Summary {
             association_id: tracked.id.clone(),
             arn: tracked.arn.clone(),
-            state: tracked.state.clone(),
+            state: (!tracked.gone()).then(|| tracked.state.clone()),
+            gone: tracked.gone(),
             name: tracked.name.clone(),
             destination_id: tracked.destination_id.clone(),
             destination_name: destination
@@ -623,7 +624,7 @@ impl Flow {
             error_message: tracked.error_message.clone(),
             // The hand-over form when the policy accepts it (what the screen showed and
             // copied); a refused one as it came, for the printer to sanitise.
-            oauth_url: if tracked.state == AssociationState::InProgress {
+            oauth_url: if tracked.state == AssociationState::InProgress && tracked.consentable() {
                 crate::url_policy::handover_form(&tracked.oauth_url, self.opts.endpoint_is_loopback)
                     .unwrap_or_else(|_| tracked.oauth_url.clone())
             } else {
@@ -667,9 +668,12 @@ impl Flow {
     }
 
     /// The URL of the tracked association, if any.
+    /// The consent URL while it can still be used: never one of an association being
+    /// deleted or gone, which no front end may offer.
     pub fn oauth_url(&self) -> Option<&str> {
         self.association
             .as_ref()
+            .filter(|a| a.consentable())
             .map(|a| a.oauth_url.as_str())
             .filter(|u| !u.is_empty())
     }

@@ -294,6 +294,33 @@ pub struct Tracked {
     pub lost: Option<ServiceError>,
 }
 
+impl Tracked {
+    /// The service said it does not exist (NotFound while following it): deleted, whatever
+    /// state it was last seen in. Every front end says "gone", never that stale state.
+    pub fn gone(&self) -> bool {
+        self.lost
+            .as_ref()
+            .is_some_and(|e| e.kind == crate::service::ErrorKind::NotFound)
+    }
+
+    /// Its consent URL can still be used: not being deleted, and not lost.
+    pub fn consentable(&self) -> bool {
+        self.state != AssociationState::Deleting && self.lost.is_none()
+    }
+
+    /// Its state as the front ends show it: "gone" once the service no longer has it.
+    pub fn state_text(&self) -> String {
+        if self.gone() {
+            GONE.to_string()
+        } else {
+            self.state.to_string()
+        }
+    }
+}
+
+/// What the front ends say of an association the service no longer has.
+pub const GONE: &str = "gone";
+
 impl From<&Association> for Tracked {
     fn from(association: &Association) -> Self {
         Self {
@@ -670,8 +697,16 @@ pub struct Summary {
     #[serde(rename = "AccountAssociationId")]
     pub association_id: String,
     pub arn: String,
-    #[serde(rename = "AssociationState", serialize_with = "wire_state")]
-    pub state: AssociationState,
+    /// None once the association is gone (`Gone` says so): no stale state is reported.
+    #[serde(
+        rename = "AssociationState",
+        serialize_with = "wire_state",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub state: Option<AssociationState>,
+    /// The service no longer has it (not found while following it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gone: bool,
     pub name: String,
     #[serde(rename = "ConnectorDestinationId")]
     pub destination_id: String,
@@ -692,6 +727,12 @@ pub struct Summary {
     pub devices_adopted: Option<usize>,
 }
 
-fn wire_state<S: serde::Serializer>(state: &AssociationState, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(state.as_wire())
+fn wire_state<S: serde::Serializer>(
+    state: &Option<AssociationState>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match state {
+        Some(state) => s.serialize_str(state.as_wire()),
+        None => s.serialize_none(),
+    }
 }

@@ -212,6 +212,9 @@ pub fn exit(flow: &mut Flow, interrupted: bool) -> Vec<Effect> {
         Some(_) => OutcomeKind::LeftInProgress,
         // `q` is no interrupt: 1 when a draft is left unsubmitted, 0 when nothing was begun.
         None if flow.has_draft() => OutcomeKind::Cancelled,
+        // Back in Manage from an association lost while followed: the summary printed is that
+        // association's, and so is the exit status.
+        None if flow.manage.last.as_ref().is_some_and(|a| a.lost.is_some()) => OutcomeKind::Lost,
         None => OutcomeKind::Closed,
     };
     vec![Effect::Exit(flow.outcome(kind))]

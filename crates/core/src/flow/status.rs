@@ -97,7 +97,7 @@ fn refresh(flow: &mut Flow) -> Vec<Effect> {
     let refreshable = flow
         .association
         .as_ref()
-        .is_some_and(|a| a.state != AssociationState::Deleting);
+        .is_some_and(|a| a.state != AssociationState::Deleting && a.lost.is_none());
     if !refreshable || matches!(flow.refresh, RefreshState::InFlight { .. }) {
         return Vec::new();
     }
@@ -198,6 +198,10 @@ pub fn on_polled(
                     tracked.oauth_url = association.oauth_url;
                     url_arrived = association.state == AssociationState::InProgress;
                 }
+            }
+            // Being deleted: its consent URL is dead, and Authorize no longer offers it.
+            if flow.step == Step::Authorize && flow.oauth_url().is_none() {
+                flow.step = Step::Status;
             }
             if url_arrived && flow.step == Step::Status {
                 flow.step = Step::Authorize;
@@ -437,6 +441,31 @@ mod tests {
                 }))
             ));
             assert_eq!(OutcomeKind::Lost.exit_code(), crate::exit::ERROR);
+        }
+    }
+
+    /// Only a NotFound says the association is gone: an access denied leaves its last state
+    /// (it may still exist), and neither offers the consent URL any more.
+    #[test]
+    fn a_not_found_while_following_says_gone_and_drops_the_stale_state() {
+        for (kind, gone) in [
+            (ErrorKind::NotFound, true),
+            (ErrorKind::AccessDenied, false),
+        ] {
+            let (mut flow, poll) = polling_flow();
+            failed_poll(&mut flow, poll, kind);
+            let tracked = flow.association.as_ref().unwrap();
+            assert_eq!(tracked.gone(), gone, "{kind:?}");
+            assert_eq!(flow.oauth_url(), None, "{kind:?}: no dead consent URL");
+            let summary = flow.summary().unwrap();
+            assert_eq!(summary.gone, gone, "{kind:?}");
+            assert_eq!(summary.oauth_url, "", "{kind:?}");
+            assert_eq!(
+                summary.state,
+                (!gone).then_some(AssociationState::InProgress),
+                "{kind:?}"
+            );
+            assert!(send(&mut flow, Intent::Refresh).is_empty(), "{kind:?}");
         }
     }
 
