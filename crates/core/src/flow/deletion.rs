@@ -719,7 +719,10 @@ mod tests {
             "{effects:?}"
         );
         assert_eq!(flow.manage.picked.as_deref(), Some("aa-ok"));
-        assert!(flow.manage.fetching, "the details asked for are still awaited");
+        assert!(
+            flow.manage.fetching,
+            "the details asked for are still awaited"
+        );
         assert_eq!(flow.manage.items.len(), 2, "the list stays until reloaded");
         assert!(flow.manage.deletion.is_none());
         assert_eq!(message(&flow), "Deleted Broken: it is gone");
