@@ -273,7 +273,12 @@ impl Plain {
         }
         match answer {
             "q" | "quit" => vec![Intent::Quit { interrupted: false }],
-            "" => Vec::new(),
+            "" if view.filter.is_empty() => Vec::new(),
+            // Enter alone leaves a filter (the prompt says so).
+            "" => {
+                self.shown.numbered = None;
+                vec![Intent::FilterAssociations(String::new())]
+            }
             // The report is of the list shown, so its letter works on the list too.
             _ if ManageCommand::from_key(answer) == Some(ManageCommand::WriteReport) => {
                 vec![Intent::WriteReport]

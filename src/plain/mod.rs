@@ -5,6 +5,7 @@
 //! (`flow::validate`, `flow::pairs`, `flow::command_line`, `remote`), never re-implemented.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -83,6 +84,8 @@ impl Lines {
     /// The next answer, trimmed (the prompt was shown before).
     async fn next(&mut self) -> Result<String, Eof> {
         let line = self.rx.recv().await.ok_or(Eof)?;
+        // Answered: the prompt's line ends with the answer's Enter (or its echo).
+        PROMPT_OPEN.store(false, Ordering::Relaxed);
         let answer = line.trim().to_string();
         if self.echo {
             stderr_line!("{}", sanitize(&answer));
@@ -91,11 +94,24 @@ impl Lines {
     }
 }
 
+/// A prompt is on screen without its answer: a line said now first ends the prompt's line.
+static PROMPT_OPEN: AtomicBool = AtomicBool::new(false);
+
 /// Shows a prompt (no newline).
 fn show_prompt(prompt: &str) {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{prompt}");
     let _ = err.flush();
+    PROMPT_OPEN.store(true, Ordering::Relaxed);
+}
+
+/// Ends an open prompt's line (news arrived before its answer); whether one was open.
+fn close_prompt() -> bool {
+    let open = PROMPT_OPEN.swap(false, Ordering::Relaxed);
+    if open {
+        stderr_line!("");
+    }
+    open
 }
 
 /// Runs the flow's effects; a notification (asked for with `--notify`) is a bell and a line.
@@ -123,6 +139,7 @@ fn yes(answer: &str) -> bool {
 }
 
 fn say(line: &str) {
+    close_prompt();
     stderr_line!("{line}");
 }
 
@@ -187,6 +204,11 @@ pub async fn run(
             "iotmi-onboard: create the account associations of a batch file ({place})."
         ));
         say("Plain mode: each row is said as it ends; the run ends by itself. Ctrl-C quits.");
+    } else if options.first == FirstScreen::Manage {
+        say(&format!(
+            "iotmi-onboard: manage the account associations ({place})."
+        ));
+        say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
     } else {
         say(&format!(
             "iotmi-onboard: create an account association ({place})."
@@ -308,6 +330,8 @@ impl Plain {
             show_prompt(&prompt);
             let answer = loop {
                 tokio::select! {
+                    // A line typed before the news answers the prompt it was typed at.
+                    biased;
                     line = self.lines.next() => match line {
                         Ok(line) => break Some(line),
                         // The devices offer is a question with a default: no more input is no.
@@ -331,8 +355,16 @@ impl Plain {
                             return Ok(outcome);
                         }
                         if self.prompt().as_deref() != Some(prompt.as_str()) {
-                            say("");
+                            close_prompt();
                             break None;
+                        }
+                        // The same question: news (a deletion ended, the list changed) is
+                        // said, and the question asked again, its answer still to come.
+                        if self.flow.step() == Step::Manage {
+                            self.report();
+                            if !PROMPT_OPEN.load(Ordering::Relaxed) {
+                                show_prompt(&prompt);
+                            }
                         }
                     }
                 }

@@ -96,8 +96,9 @@ impl Plain {
                     .as_ref()
                     .map(|m| format!(" [Enter: {}]", sanitize(m)))
                     .unwrap_or_default();
+                // "type 1": a bare "1" after the colon reads as if it were answered.
                 format!(
-                    "Authorization material: {}{hint}: ",
+                    "Authorization material: type {} or its name{hint}: ",
                     numbers(materials.len())
                 )
             }
@@ -200,10 +201,18 @@ impl Plain {
             ));
         }
         let Some(picked) = view.picked.as_ref().and_then(|id| view.find(id)) else {
-            return Some(
-                "Association: a number, or text to filter; w writes a report of the list; q quits: "
-                    .into(),
-            );
+            // A filter in force is said, with how to leave it.
+            let (matching, enter) = match view.filter.as_str() {
+                "" => (String::new(), ""),
+                filter => (
+                    format!(" (matching '{}')", sanitize(filter)),
+                    ", Enter alone shows all",
+                ),
+            };
+            return Some(format!(
+                "Association{matching}: a number, or text to filter{enter}; w writes a report of \
+                 the list; q quits: "
+            ));
         };
         let keys: Vec<String> = ManageCommand::ALL
             .into_iter()

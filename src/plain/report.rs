@@ -107,12 +107,30 @@ impl Plain {
     /// for, and the list's message, each printed once.
     pub(super) fn report_manage(&mut self) {
         let view = self.flow.manage();
-        let ids = Some(view.matches.iter().map(|&i| view.items[i].id.clone()));
-        let ids = ids.map(Iterator::collect);
         let listed = view.load == Load::Loaded && !view.more;
-        if listed && ids != self.shown.numbered && view.picked.is_none() {
-            say_all(flow::association_lines(view));
-            self.shown.numbered = ids;
+        let on_list = self
+            .manage_prompt()
+            .is_some_and(|p| p.starts_with("Association"));
+        if !on_list {
+            // Away from the list (a row's menu, a confirmation): printed again on the way back,
+            // so the list question always follows its list.
+            self.shown.numbered = None;
+        } else if listed {
+            // The lines, not the ids: a row's new state (DELETING, gone) is printed too.
+            let mut lines = Vec::new();
+            if !view.filter.is_empty() {
+                lines.push(format!(
+                    "Associations matching '{}': {} of {}.",
+                    sanitize(&view.filter),
+                    view.matches.len(),
+                    view.items.len()
+                ));
+            }
+            lines.extend(flow::association_lines(view));
+            if Some(&lines) != self.shown.numbered.as_ref() {
+                say_all(lines.clone());
+                self.shown.numbered = Some(lines);
+            }
         }
         if let Some(detail) = &view.detail
             && self.shown.detail != view.detail_generation

@@ -4,7 +4,7 @@
 use super::*;
 use iotmi_core::flow::testing::*;
 use iotmi_core::flow::{Event, Options, Prefill};
-use iotmi_core::service::{CreateRequest, ErrorKind, Page, ServiceError};
+use iotmi_core::service::{AssociationState, CreateRequest, ErrorKind, Page, ServiceError};
 
 /// A flow on the destination step with both listings answered.
 pub(crate) fn fresh_flow() -> Flow {
@@ -185,4 +185,142 @@ fn the_destination_list_waits_for_the_connectors_names() {
     flow::update(&mut plain.flow, Event::Connectors(Err(error)), now());
     plain.report();
     assert!(plain.shown.numbered.is_some());
+}
+
+#[test]
+fn the_list_question_follows_its_list_and_a_filter_in_force_is_said() {
+    let mut prompts = plain(flow_in_manage());
+    prompts.report();
+    let listed = prompts.shown.numbered.clone().expect("listed");
+    assert!(effects_of(&mut prompts, "1").is_empty());
+    prompts.report();
+    assert_eq!(prompts.shown.numbered, None, "a row's menu is not the list");
+    effects_of(&mut prompts, "b");
+    prompts.report();
+    assert_eq!(
+        prompts.shown.numbered.as_ref(),
+        Some(&listed),
+        "back on the list: listed again before its question"
+    );
+    // Text filters, and says so: in the list and in the question.
+    effects_of(&mut prompts, "gar");
+    prompts.report();
+    let lines = prompts.shown.numbered.clone().expect("the filtered list");
+    assert_eq!(
+        lines[0], "Associations matching 'gar': 1 of 3.",
+        "{lines:?}"
+    );
+    let prompt = prompts.prompt().expect("the list question");
+    assert!(
+        prompt.starts_with("Association (matching 'gar'): "),
+        "{prompt}"
+    );
+    assert!(prompt.contains("Enter alone shows all"), "{prompt}");
+    // Enter alone shows all again.
+    effects_of(&mut prompts, "");
+    prompts.report();
+    assert_eq!(prompts.shown.numbered.as_ref(), Some(&listed));
+    assert!(prompts.prompt().unwrap().starts_with("Association: "));
+}
+
+/// The tryout's D1: a deletion ending while another row's menu is open keeps that menu, and
+/// the answer typed at it (`v`) shows that row's details.
+#[test]
+fn a_deletion_ending_meanwhile_keeps_the_menu_being_answered() {
+    let mut prompts = plain(flow_in_manage());
+    assert!(effects_of(&mut prompts, "3").is_empty());
+    let picked = prompts.flow.manage().picked.clone().expect("picked");
+    let word = prompts
+        .flow
+        .manage()
+        .find(&picked)
+        .map(flow::confirmation_word);
+    let word = word.expect("listed");
+    let [Effect::ListRegisteredThings { generation, .. }] = effects_of(&mut prompts, "d")[..]
+    else {
+        panic!("d counts what is registered first");
+    };
+    let result = Ok(Vec::new());
+    flow::update(
+        &mut prompts.flow,
+        Event::RegisteredThings { generation, result },
+        now(),
+    );
+    prompts.report();
+    let prompt = prompts.prompt().expect("the confirmation");
+    assert_eq!(
+        prompt,
+        format!("Type {word:?} to delete it (Enter alone cancels): ")
+    );
+    // Plain mode has no Esc: what is said before its prompt names none.
+    let said = format!("{:?}", prompts.flow.manage().message);
+    assert!(!said.contains("Esc"), "{said}");
+    let [Effect::DeleteAssociation { generation, .. }] = effects_of(&mut prompts, &word)[..] else {
+        panic!("the name typed deletes");
+    };
+    let effects = flow::update(
+        &mut prompts.flow,
+        Event::Deleted {
+            generation,
+            result: Ok(()),
+        },
+        now(),
+    );
+    let check = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CheckDeleted { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("followed until gone");
+    let listing = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListAssociations { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("the list reloaded");
+    let mut items = vec![
+        summary("aa-ok", "Kitchen", AssociationState::Succeeded),
+        summary("aa-wait", "Garage", AssociationState::InProgress),
+        summary("aa-bad", "Broken", AssociationState::Failed),
+    ];
+    for item in items.iter_mut().filter(|i| i.id == picked) {
+        item.state = AssociationState::Deleting;
+    }
+    flow::update(
+        &mut prompts.flow,
+        Event::AssociationsPage {
+            generation: listing,
+            result: Ok(Page {
+                items,
+                next_token: None,
+            }),
+        },
+        now(),
+    );
+    prompts.report();
+    // Another row's menu is open when the deletion ends.
+    let other = if picked == "aa-ok" { "2" } else { "1" };
+    effects_of(&mut prompts, other);
+    let menu = prompts.prompt().expect("the row's menu");
+    assert!(menu.contains("v details"), "{menu}");
+    flow::update(
+        &mut prompts.flow,
+        Event::DeleteChecked {
+            generation: check,
+            result: Err(ServiceError::new(ErrorKind::NotFound, "gone")),
+        },
+        now(),
+    );
+    assert_eq!(
+        prompts.prompt(),
+        Some(menu),
+        "the menu is still the question"
+    );
+    let fetched = effects_of(&mut prompts, "v");
+    assert!(
+        matches!(&fetched[..], [Effect::FetchAssociation { .. }]),
+        "v shows the row's details: {fetched:?}"
+    );
 }

@@ -98,8 +98,10 @@ fn delete_asks_for_the_name_and_removes_it() {
         .expect("create");
     let mut tui = manage_and_select(&sim, dir.path(), &[], "Lab bridge to delete");
     tui.send(b"d");
-    tui.wait_for("Enter to delete");
+    // The flow's line names no key; the TUI's footer says Enter deletes, Esc cancels.
+    tui.wait_for("Nothing is registered to it");
     tui.wait_for("Type the name to confirm");
+    tui.wait_for("Enter delete");
     tui.send(b"Lab bridge");
     tui.send(ENTER);
     tui.wait_for("That is not the name");

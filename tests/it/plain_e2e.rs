@@ -398,8 +398,14 @@ fn plain_manage_shows_details_with_v_and_deletes_with_d_after_the_name() {
     );
     assert!(stderr.contains("v details"), "{stderr}");
     assert!(stderr.contains("d delete"), "{stderr}");
+    // Said in plain mode's own words: what the run does, and no key it does not have.
     assert!(
-        stderr.contains("Type \"Old apartment\" and Enter to delete it"),
+        stderr.contains("manage the account associations"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Esc"), "{stderr}");
+    assert!(
+        stderr.contains("Type \"Old apartment\" to delete it (Enter alone cancels)"),
         "{stderr}"
     );
     assert!(stderr.contains("Deleted"), "{stderr}");

@@ -179,9 +179,9 @@ pub fn on_counted(
             let things: Vec<String> = links.into_iter().map(|l| l.managed_thing_id).collect();
             let word = deletion.word.clone();
             flow.manage.message = Some(Notice::Info(match things.len() {
-                0 => format!("Type {word:?} and Enter to delete it (Esc cancels)"),
                 // Short enough for an 80-column status line, and no key named: each front end
                 // says how to confirm (the TUI's box and footer, plain mode's prompt).
+                0 => format!("Nothing is registered to it: typing {word:?} deletes it"),
                 n => format!(
                     "{n} managed thing{} registered to it: deregistered first, then it is deleted",
                     plural(n)
@@ -239,7 +239,7 @@ pub fn confirm(flow: &mut Flow, id: String, typed: String) -> Vec<Effect> {
     };
     if typed != deletion.word {
         flow.manage.message = Some(Notice::Error(
-            "That is not the name: type it exactly, or Esc to cancel".into(),
+            "That is not the name: type it exactly".into(),
         ));
         return Vec::new();
     }
@@ -459,8 +459,9 @@ pub fn on_checked(
                 id: deletion.id.clone(),
             });
             flow.manage.deletion = None;
+            // Quietly: the operator may be busy with another row meanwhile.
             let effects = if flow.step == Step::Manage {
-                manage::enter(flow)
+                manage::reload_quietly(flow)
             } else {
                 Vec::new()
             };
@@ -517,7 +518,7 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
-    use crate::service::{AssociationState, ErrorKind, ServiceError};
+    use crate::service::{AssociationState, ErrorKind, Page, ServiceError};
 
     /// `d` on a row: the count is asked for before the name.
     fn ask(flow: &mut Flow, id: &str) -> Generation {
@@ -630,7 +631,10 @@ mod tests {
         let mut flow = flow_in_manage();
         let generation = ask(&mut flow, "aa-bad");
         counted(&mut flow, generation, &[]);
-        assert!(message(&flow).starts_with("Type \"Broken\""));
+        let said = message(&flow);
+        assert!(said.contains("\"Broken\""), "{said}");
+        // No key is named: each front end says how it confirms.
+        assert!(!said.contains("Esc") && !said.contains("Enter"), "{said}");
         let effects = typed(&mut flow, "aa-bad", "Broken");
         let [Effect::DeleteAssociation { generation, ref id }] = effects[..] else {
             panic!("{effects:?}")
@@ -681,8 +685,25 @@ mod tests {
                 .any(|e| matches!(e, Effect::CheckDeleted { .. })),
             "{effects:?}"
         );
+        // The list reloaded; meanwhile another row is picked and its details asked for.
+        let listing = flow.manage.generation;
+        let rows = vec![
+            summary("aa-ok", "Kitchen", AssociationState::Succeeded),
+            summary("aa-bad", "Broken", AssociationState::Deleting),
+        ];
+        let page = |items| Event::AssociationsPage {
+            generation: listing,
+            result: Ok(Page {
+                items,
+                next_token: None,
+            }),
+        };
+        update(&mut flow, page(rows), now());
+        send(&mut flow, Intent::PickAssociation(Some("aa-ok".into())));
+        send(&mut flow, Intent::ShowAssociation("aa-ok".into()));
+        assert!(flow.manage.fetching);
         // Gone.
-        update(
+        let effects = update(
             &mut flow,
             Event::DeleteChecked {
                 generation: check,
@@ -690,6 +711,19 @@ mod tests {
             },
             now(),
         );
+        // Reloaded quietly: the row picked and the details asked for are still so.
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::ListAssociations { .. })),
+            "{effects:?}"
+        );
+        assert_eq!(flow.manage.picked.as_deref(), Some("aa-ok"));
+        assert!(
+            flow.manage.fetching,
+            "the details asked for are still awaited"
+        );
+        assert_eq!(flow.manage.items.len(), 2, "the list stays until reloaded");
         assert!(flow.manage.deletion.is_none());
         assert_eq!(message(&flow), "Deleted Broken: it is gone");
         assert_eq!(

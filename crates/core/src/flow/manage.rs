@@ -422,6 +422,16 @@ pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
     {
         return Vec::new();
     }
+    reload_quietly(flow)
+}
+
+/// The list read again in the background: it is replaced once whole, and what the user is
+/// doing (a picked row, its details, a confirmation) is left as it is. A list still loading
+/// is simply loaded again.
+pub fn reload_quietly(flow: &mut Flow) -> Vec<Effect> {
+    if flow.manage.load != Load::Loaded || flow.manage.more {
+        return enter(flow);
+    }
     flow.manage.incoming = Some(Vec::new());
     let counts = flow.next_generation();
     flow.manage.counts_generation = counts;
