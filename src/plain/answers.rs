@@ -249,6 +249,9 @@ impl Plain {
     pub(super) fn answer_manage(&mut self, answer: &str) -> Vec<Intent> {
         let view = self.flow.manage();
         if let Some(id) = view.confirm_delete.clone() {
+            // A second wrong name gets the same error as the first: forget the one printed so
+            // every answer is told its outcome.
+            self.shown.message = None;
             return vec![match answer {
                 "" => Intent::CancelDelete,
                 typed => Intent::Delete {

@@ -324,3 +324,40 @@ fn a_deletion_ending_meanwhile_keeps_the_menu_being_answered() {
         "v shows the row's details: {fetched:?}"
     );
 }
+
+/// Every wrong name typed at the delete confirmation is answered, not only the first: the
+/// flow's error is the same each time and plain mode prints a message once.
+#[test]
+fn every_wrong_name_at_the_delete_confirmation_is_reported() {
+    let mut prompts = plain(flow_in_manage());
+    effects_of(&mut prompts, "1");
+    let [Effect::ListRegisteredThings { generation, .. }] = effects_of(&mut prompts, "d")[..]
+    else {
+        panic!("d counts what is registered first");
+    };
+    let result = Ok(Vec::new());
+    flow::update(
+        &mut prompts.flow,
+        Event::RegisteredThings { generation, result },
+        now(),
+    );
+    prompts.report();
+    for attempt in 1..=2 {
+        assert!(effects_of(&mut prompts, "not the name").is_empty());
+        let error = prompts.flow.manage().message.clone();
+        assert!(
+            matches!(&error, Some(Notice::Error(text)) if text.contains("not the name")),
+            "attempt {attempt}: {error:?}"
+        );
+        assert_ne!(
+            prompts.shown.message, error,
+            "attempt {attempt}: the error is still to be printed"
+        );
+        prompts.report();
+        assert_eq!(prompts.shown.message, error, "attempt {attempt}: printed");
+    }
+    assert!(
+        prompts.prompt().unwrap().starts_with("Type "),
+        "still asked"
+    );
+}

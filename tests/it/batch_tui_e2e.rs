@@ -112,13 +112,13 @@ brightlight-api-key,ga-kitchen,,,api-key
         dir.path(),
         Spawn::new(&wizard_args(&sim, &["--batch", "fleet.csv"])),
     );
-    tui.wait_for("was refused: 2 problems");
-    let screen = tui.screen();
-    assert!(screen.contains("line 3: no name"), "{screen}");
-    assert!(
-        screen.contains("line 4: the same destination and name as line 2"),
-        "{screen}"
-    );
+    // The heading and the problem lines may reach the terminal in different writes.
+    tui.wait_until("the refusal with both problems on screen", |tui| {
+        let screen = tui.screen();
+        screen.contains("was refused: 2 problems")
+            && screen.contains("line 3: no name")
+            && screen.contains("line 4: the same destination and name as line 2")
+    });
     tui.send(b"q");
     assert_eq!(tui.wait_exit(), 2);
     assert_eq!(sim.associations().len(), seeded, "nothing created");

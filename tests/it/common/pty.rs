@@ -214,10 +214,9 @@ impl Tui {
         out
     }
 
-    /// Polls the screen until it contains `text`; panics with the dump at the deadline.
-    #[track_caller]
     /// From a chosen destination (step 1 shown) to Authorize with Enter on every step: the
     /// defaults and prefills as they are.
+    #[track_caller]
     pub fn enter_to_authorize(&mut self) {
         for step in [
             "Step 2 of 6",
@@ -230,6 +229,8 @@ impl Tui {
         }
     }
 
+    /// Polls the screen until it contains `text`; panics with the dump at the deadline.
+    #[track_caller]
     pub fn wait_for(&self, text: &str) {
         self.wait_until(&format!("{text:?} on screen"), |tui| {
             tui.screen().contains(text)
