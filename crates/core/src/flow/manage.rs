@@ -9,7 +9,7 @@ use super::model::{
     BrowserNote, Load, ManageAction, ManageView, Notice, RefreshState, ReportFile, Step,
     SubmitState, TagRow, Tracked,
 };
-use super::{Flow, Generation, authorize, error_line};
+use super::{Flow, Generation, authorize, error_line, retry};
 use crate::filter::matching_associations;
 use crate::service::{Association, AssociationState, AssociationSummary, Page, ServiceError};
 
@@ -329,6 +329,7 @@ pub fn on_counts(
 pub fn list_associations(flow: &mut Flow, next_token: Option<String>) -> Effect {
     let generation = flow.next_generation();
     flow.manage.generation = generation;
+    flow.manage.requested_page = next_token.clone();
     Effect::ListAssociations {
         generation,
         next_token,
@@ -350,6 +351,11 @@ pub fn on_page(
     }
     match result {
         Ok(page) => {
+            if let Some(retried) = flow.manage.retrying.take()
+                && flow.manage.message == Some(Notice::Info(retried.line()))
+            {
+                flow.manage.message = None;
+            }
             match flow.manage.incoming.as_mut() {
                 Some(incoming) => incoming.extend(page.items),
                 None => {
@@ -383,11 +389,40 @@ pub fn on_page(
             schedule_auto_reload(flow)
         }
         Err(error) => {
-            flow.manage.more = false;
-            flow.manage.load = Load::Failed(error);
-            Vec::new()
+            // Throttling or a passing failure: the same page is asked again after the backoff
+            // every wait uses, the list kept as far as it came and the reason said meanwhile.
+            let salt = retry::salt_of(&flow.opts.token_seed);
+            match retry::again(&mut flow.manage.retrying, error, salt, Some(LIST_RETRIES)) {
+                Ok(after) => {
+                    let generation = flow.next_generation();
+                    flow.manage.retry_generation = generation;
+                    flow.manage.retry_page = flow.manage.requested_page.clone();
+                    let line = flow.manage.retrying.as_ref().map(retry::Retrying::line);
+                    flow.manage.message = line.map(Notice::Info);
+                    vec![Effect::Wake { generation, after }]
+                }
+                Err(error) => {
+                    flow.manage.retrying = None;
+                    flow.manage.more = false;
+                    flow.manage.load = Load::Failed(error);
+                    Vec::new()
+                }
+            }
         }
     }
+}
+
+/// How many times a listing that failed in a way waiting can mend is asked again before the
+/// error is shown (with `g` to reload).
+pub const LIST_RETRIES: u32 = 4;
+
+/// The listing's retry timer: the same page again, if that listing is still the one wanted.
+pub fn on_retry_woke(flow: &mut Flow) -> Vec<Effect> {
+    if flow.step != Step::Manage || flow.manage.retrying.is_none() {
+        return Vec::new();
+    }
+    let page = flow.manage.retry_page.take();
+    vec![list_associations(flow, page)]
 }
 
 /// How often the list reloads by itself while something in it is still changing.
@@ -759,6 +794,139 @@ mod tests {
         );
         assert_eq!(flow.manage.items[0].state, AssociationState::Succeeded);
         assert!(effects.is_empty(), "nothing changing: no more reloads");
+    }
+
+    /// The tryout's D7: a listing that fails in a way waiting can mend (throttled, the
+    /// service's own failure) is asked again for the same page after the backoff, saying so
+    /// meanwhile; the error replaces the list only when the retries are spent, and an error
+    /// waiting cannot mend is shown at once.
+    #[test]
+    fn a_throttled_listing_asks_for_the_same_page_again_after_the_backoff() {
+        use crate::service::{ErrorKind, ServiceError};
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let first = summary("aa-1", "Kitchen", AssociationState::Succeeded);
+        let effects = update(
+            &mut flow,
+            Event::AssociationsPage {
+                generation,
+                result: Ok(Page {
+                    items: vec![first],
+                    next_token: Some("page-2".into()),
+                }),
+            },
+            now(),
+        );
+        let Effect::ListAssociations { mut generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        for attempt in 1..=super::LIST_RETRIES {
+            let failed = Err(ServiceError::new(ErrorKind::Throttled, "slow down"));
+            let effects = update(
+                &mut flow,
+                Event::AssociationsPage {
+                    generation,
+                    result: failed,
+                },
+                now(),
+            );
+            let [
+                Effect::Wake {
+                    generation: timer,
+                    after,
+                },
+            ] = effects[..]
+            else {
+                panic!("attempt {attempt}: {effects:?}")
+            };
+            assert!(after >= std::time::Duration::from_millis(800), "{after:?}");
+            let said = format!("{:?}", flow.manage().message);
+            assert!(
+                said.contains("throttled — retrying in")
+                    && said.contains(&format!("(attempt {attempt})")),
+                "{said}"
+            );
+            assert_eq!(flow.manage().items.len(), 1, "what came is kept");
+            let effects = update(&mut flow, Event::Woke { generation: timer }, now());
+            let [
+                Effect::ListAssociations {
+                    generation: again,
+                    next_token: Some(ref token),
+                },
+            ] = effects[..]
+            else {
+                panic!("attempt {attempt}: {effects:?}")
+            };
+            assert_eq!(token, "page-2", "the page that failed");
+            generation = again;
+        }
+        let spent = Err(ServiceError::new(ErrorKind::ServerError, "down"));
+        let effects = update(
+            &mut flow,
+            Event::AssociationsPage {
+                generation,
+                result: spent,
+            },
+            now(),
+        );
+        assert!(effects.is_empty(), "{effects:?}");
+        assert!(matches!(flow.manage().load, Load::Failed(_)));
+
+        // g reloads; an answer waiting cannot mend is the error at once, and a success after
+        // a retry takes the retry's line away.
+        let effects = send(&mut flow, Intent::ReloadAssociations);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let denied = Err(ServiceError::new(ErrorKind::AccessDenied, "no"));
+        let effects = update(
+            &mut flow,
+            Event::AssociationsPage {
+                generation,
+                result: denied,
+            },
+            now(),
+        );
+        assert!(effects.is_empty() && matches!(flow.manage().load, Load::Failed(_)));
+        let effects = send(&mut flow, Intent::ReloadAssociations);
+        let Effect::ListAssociations { generation, .. } = effects[0] else {
+            panic!("{effects:?}")
+        };
+        let failed = Err(ServiceError::new(ErrorKind::Timeout, "late"));
+        let effects = update(
+            &mut flow,
+            Event::AssociationsPage {
+                generation,
+                result: failed,
+            },
+            now(),
+        );
+        let [
+            Effect::Wake {
+                generation: timer, ..
+            },
+        ] = effects[..]
+        else {
+            panic!("{effects:?}")
+        };
+        let effects = update(&mut flow, Event::Woke { generation: timer }, now());
+        let Effect::ListAssociations {
+            generation,
+            next_token: None,
+        } = effects[0]
+        else {
+            panic!("{effects:?}")
+        };
+        page(
+            &mut flow,
+            generation,
+            vec![summary("aa-1", "Kitchen", AssociationState::Succeeded)],
+        );
+        assert_eq!(flow.manage().load, Load::Loaded);
+        assert_eq!(flow.manage().message, None, "the retry's line is gone");
     }
 
     #[test]

@@ -830,6 +830,9 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::Woke { generation } if batch::owns_timer(flow, generation) => {
             batch::on_woke(flow, generation)
         }
+        Event::Woke { generation } if generation == flow.manage.retry_generation => {
+            manage::on_retry_woke(flow)
+        }
         Event::Woke { generation } if generation == flow.manage.auto_generation => {
             manage::on_woke(flow, generation)
         }
