@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{DetailLoad, Load, Step};
-use super::{Flow, Generation, nav, validate};
+use super::{Flow, Generation, nav, retry, validate};
 use crate::filter::{destination_haystack, filter_matches, matching};
 use crate::service::{DestinationDetail, DestinationSummary, Page, ServiceError};
 
@@ -113,6 +113,7 @@ pub fn back(flow: &mut Flow) -> Vec<Effect> {
 pub fn list_destinations(flow: &mut Flow, next_token: Option<String>) -> Effect {
     let generation = flow.next_generation();
     flow.destinations.generation = generation;
+    flow.destinations.retry.asking(&next_token);
     Effect::ListDestinations {
         generation,
         next_token,
@@ -152,6 +153,11 @@ pub fn on_page(
     }
     match result {
         Ok(page) => {
+            if let Some(retried) = flow.destinations.retry.answered()
+                && flow.notice.as_deref() == Some(retried.line().as_str())
+            {
+                flow.notice = None;
+            }
             let new: Vec<String> = page.items.iter().map(|d| haystack(flow, d)).collect();
             flow.destinations.items.extend(page.items);
             flow.destinations.haystacks.extend(new);
@@ -169,6 +175,25 @@ pub fn on_page(
             }
         }
         Err(error) => {
+            // Throttling or a passing failure: the same page again after the shared backoff,
+            // the reason said meanwhile.
+            let salt = retry::salt_of(&flow.opts.token_seed);
+            let timer = flow.next_generation();
+            let error = match flow.destinations.retry.failed(error, salt, timer) {
+                Ok(after) => {
+                    flow.notice = flow
+                        .destinations
+                        .retry
+                        .retrying
+                        .as_ref()
+                        .map(retry::Retrying::line);
+                    return vec![Effect::Wake {
+                        generation: timer,
+                        after,
+                    }];
+                }
+                Err(error) => error,
+            };
             flow.destinations.more = false;
             if flow.destinations.items.is_empty() {
                 flow.destinations.load = Load::Failed(error);
@@ -182,6 +207,13 @@ pub fn on_page(
             Vec::new()
         }
     }
+}
+
+/// The listing's retry timer: the same page again (the list loads whatever the step, as its
+/// first pages did).
+pub fn on_retry_woke(flow: &mut Flow) -> Vec<Effect> {
+    let page = flow.destinations.retry.page();
+    vec![list_destinations(flow, page)]
 }
 
 fn choose(flow: &mut Flow, id: String) -> Vec<Effect> {
@@ -263,6 +295,92 @@ pub fn on_detail(
 
 #[cfg(test)]
 mod tests {
+    /// A throttled destination listing is asked again after the shared backoff, the reason
+    /// shown meanwhile; an error waiting cannot mend ends it at once.
+    #[test]
+    fn a_throttled_destination_listing_is_asked_again_after_the_backoff() {
+        use crate::flow::testing::*;
+        use crate::flow::*;
+        use crate::service::{ErrorKind, Page, ServiceError};
+        let mut flow = Flow::new(options(), now());
+        let effects = init(&mut flow);
+        let Some(mut generation) = effects.iter().find_map(|e| match e {
+            Effect::ListDestinations { generation, .. } => Some(*generation),
+            _ => None,
+        }) else {
+            panic!("{effects:?}")
+        };
+        for attempt in 1..=2 {
+            let failed = Err(ServiceError::new(ErrorKind::Throttled, "slow down"));
+            let effects = update(
+                &mut flow,
+                Event::DestinationsPage {
+                    generation,
+                    result: failed,
+                },
+                now(),
+            );
+            let [
+                Effect::Wake {
+                    generation: timer, ..
+                },
+            ] = effects[..]
+            else {
+                panic!("attempt {attempt}: {effects:?}")
+            };
+            let notice = flow.take_notice().unwrap_or_default();
+            assert!(
+                notice.contains("throttled — retrying in")
+                    && notice.contains(&format!("(attempt {attempt})")),
+                "{notice}"
+            );
+            assert_eq!(flow.destinations.load, model::Load::Loading, "no error yet");
+            let effects = update(&mut flow, Event::Woke { generation: timer }, now());
+            let [
+                Effect::ListDestinations {
+                    generation: again,
+                    next_token: None,
+                },
+            ] = effects[..]
+            else {
+                panic!("attempt {attempt}: {effects:?}")
+            };
+            generation = again;
+        }
+        let effects = update(
+            &mut flow,
+            Event::DestinationsPage {
+                generation,
+                result: Ok(Page {
+                    items: destinations(),
+                    next_token: None,
+                }),
+            },
+            now(),
+        );
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(flow.destinations.items.len(), destinations().len());
+        let mut flow = Flow::new(options(), now());
+        let effects = init(&mut flow);
+        let Some(generation) = effects.iter().find_map(|e| match e {
+            Effect::ListDestinations { generation, .. } => Some(*generation),
+            _ => None,
+        }) else {
+            panic!("{effects:?}")
+        };
+        let denied = Err(ServiceError::new(ErrorKind::AccessDenied, "no"));
+        let effects = update(
+            &mut flow,
+            Event::DestinationsPage {
+                generation,
+                result: denied,
+            },
+            now(),
+        );
+        assert!(effects.is_empty(), "{effects:?}");
+        assert!(matches!(flow.destinations.load, model::Load::Failed(_)));
+    }
+
     #[test]
     fn a_typed_destination_is_a_number_of_the_list_shown_an_exact_name_or_a_filter() {
         use crate::flow::{DestinationAnswer, Intent, resolve_destination};

@@ -329,7 +329,7 @@ pub fn on_counts(
 pub fn list_associations(flow: &mut Flow, next_token: Option<String>) -> Effect {
     let generation = flow.next_generation();
     flow.manage.generation = generation;
-    flow.manage.requested_page = next_token.clone();
+    flow.manage.retry.asking(&next_token);
     Effect::ListAssociations {
         generation,
         next_token,
@@ -351,7 +351,7 @@ pub fn on_page(
     }
     match result {
         Ok(page) => {
-            if let Some(retried) = flow.manage.retrying.take()
+            if let Some(retried) = flow.manage.retry.answered()
                 && flow.manage.message == Some(Notice::Info(retried.line()))
             {
                 flow.manage.message = None;
@@ -392,17 +392,22 @@ pub fn on_page(
             // Throttling or a passing failure: the same page is asked again after the backoff
             // every wait uses, the list kept as far as it came and the reason said meanwhile.
             let salt = retry::salt_of(&flow.opts.token_seed);
-            match retry::again(&mut flow.manage.retrying, error, salt, Some(LIST_RETRIES)) {
+            let timer = flow.next_generation();
+            match flow.manage.retry.failed(error, salt, timer) {
                 Ok(after) => {
-                    let generation = flow.next_generation();
-                    flow.manage.retry_generation = generation;
-                    flow.manage.retry_page = flow.manage.requested_page.clone();
-                    let line = flow.manage.retrying.as_ref().map(retry::Retrying::line);
+                    let line = flow
+                        .manage
+                        .retry
+                        .retrying
+                        .as_ref()
+                        .map(retry::Retrying::line);
                     flow.manage.message = line.map(Notice::Info);
-                    vec![Effect::Wake { generation, after }]
+                    vec![Effect::Wake {
+                        generation: timer,
+                        after,
+                    }]
                 }
                 Err(error) => {
-                    flow.manage.retrying = None;
                     flow.manage.more = false;
                     flow.manage.load = Load::Failed(error);
                     Vec::new()
@@ -412,16 +417,12 @@ pub fn on_page(
     }
 }
 
-/// How many times a listing that failed in a way waiting can mend is asked again before the
-/// error is shown (with `g` to reload).
-pub const LIST_RETRIES: u32 = 4;
-
 /// The listing's retry timer: the same page again, if that listing is still the one wanted.
 pub fn on_retry_woke(flow: &mut Flow) -> Vec<Effect> {
-    if flow.step != Step::Manage || flow.manage.retrying.is_none() {
+    if flow.step != Step::Manage {
         return Vec::new();
     }
-    let page = flow.manage.retry_page.take();
+    let page = flow.manage.retry.page();
     vec![list_associations(flow, page)]
 }
 
@@ -823,7 +824,7 @@ mod tests {
         let Effect::ListAssociations { mut generation, .. } = effects[0] else {
             panic!("{effects:?}")
         };
-        for attempt in 1..=super::LIST_RETRIES {
+        for attempt in 1..=crate::flow::retry::LIST_RETRIES {
             let failed = Err(ServiceError::new(ErrorKind::Throttled, "slow down"));
             let effects = update(
                 &mut flow,

@@ -332,6 +332,7 @@ impl Flow {
                 connectors: Default::default(),
                 connectors_answered: false,
                 detail: DetailLoad::Idle,
+                retry: Default::default(),
             },
             destination: None,
             details: Details {
@@ -830,8 +831,11 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::Woke { generation } if batch::owns_timer(flow, generation) => {
             batch::on_woke(flow, generation)
         }
-        Event::Woke { generation } if generation == flow.manage.retry_generation => {
+        Event::Woke { generation } if flow.manage.retry.owns(generation) => {
             manage::on_retry_woke(flow)
+        }
+        Event::Woke { generation } if flow.destinations.retry.owns(generation) => {
+            destination::on_retry_woke(flow)
         }
         Event::Woke { generation } if generation == flow.manage.auto_generation => {
             manage::on_woke(flow, generation)

@@ -196,6 +196,8 @@ pub struct DestinationList {
     /// once waits for it, so a connector is named the same way on every run.
     pub connectors_answered: bool,
     pub detail: DetailLoad,
+    /// A page that failed in a way waiting can mend is asked again.
+    pub retry: super::retry::PageRetry,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -432,13 +434,8 @@ pub struct ManageView {
     pub refresh_queue: std::collections::VecDeque<String>,
     /// A report being written (`w`): its generation.
     pub report: Option<Generation>,
-    /// A listing that failed in a way waiting can mend, and when it is asked again.
-    pub retrying: Option<super::retry::Retrying>,
-    /// The timer of that retry, and the page it asks for again.
-    pub retry_generation: Generation,
-    pub retry_page: Option<String>,
-    /// The page the listing in flight asked for (None: the first).
-    pub requested_page: Option<String>,
+    /// A page that failed in a way waiting can mend is asked again.
+    pub retry: super::retry::PageRetry,
 }
 
 /// A report Manage wrote: where, and how many associations it holds.
@@ -475,10 +472,7 @@ impl Default for ManageView {
             selected: Default::default(),
             refresh_queue: Default::default(),
             report: None,
-            retrying: None,
-            retry_generation: 0,
-            retry_page: None,
-            requested_page: None,
+            retry: Default::default(),
         }
     }
 }

@@ -110,6 +110,58 @@ impl Retrying {
     }
 }
 
+/// A paged listing's retries (the destinations, the associations): the page in flight, and
+/// the retry of a page that failed in a way waiting can mend, under [`LIST_RETRIES`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRetry {
+    /// The retry waiting for its timer (its line is what the user reads meanwhile).
+    pub retrying: Option<Retrying>,
+    timer: super::Generation,
+    /// The page the listing in flight asked for (None: the first).
+    requested: Option<String>,
+}
+
+/// How many times a page is asked again before its error is shown (with a key to reload).
+pub const LIST_RETRIES: u32 = 4;
+
+impl PageRetry {
+    /// A page is asked for.
+    pub fn asking(&mut self, page: &Option<String>) {
+        self.requested.clone_from(page);
+    }
+
+    /// The page in flight failed: `Ok(wait)` to ask again after it, with `timer` the generation
+    /// of that wake; otherwise the error back, and no retry waiting.
+    pub fn failed(
+        &mut self,
+        error: ServiceError,
+        salt: u64,
+        timer: super::Generation,
+    ) -> Result<Duration, ServiceError> {
+        let outcome = again(&mut self.retrying, error, salt, Some(LIST_RETRIES));
+        match outcome {
+            Ok(_) => self.timer = timer,
+            Err(_) => self.retrying = None,
+        }
+        outcome
+    }
+
+    /// Whether `generation` is this retry's wake.
+    pub fn owns(&self, generation: super::Generation) -> bool {
+        self.retrying.is_some() && generation == self.timer
+    }
+
+    /// The page to ask for again.
+    pub fn page(&self) -> Option<String> {
+        self.requested.clone()
+    }
+
+    /// A page arrived: the retry, if one was made, is over (its line may go).
+    pub fn answered(&mut self) -> Option<Retrying> {
+        self.retrying.take()
+    }
+}
+
 /// Why a wait ended without a final state, and what the user can do: said by every front end.
 pub fn ended_explanation(error: &ServiceError) -> (String, &'static str) {
     let what = match error.kind {
