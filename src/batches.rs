@@ -238,6 +238,37 @@ pub fn start_interactive(
     Ok((options, runtime))
 }
 
+/// The wizard's start, the TUI's and plain mode's alike: a batch file's run (`--batch`), or
+/// one association (the journal's draft resumed when there is one). Err: the batch did not
+/// start; the reason is printed and this is the exit status.
+pub fn start_wizard(
+    args: &crate::cli::WizardArgs,
+    connection: &crate::session::Connection,
+    journal: Option<(JournalStore, JournalKey)>,
+) -> Result<(iotmi_core::flow::Options, crate::runtime::Runtime), i32> {
+    match &args.batch {
+        Some(file) => {
+            let store = journal.map(|(store, _)| store);
+            start_interactive(args, file, connection, store).map_err(|why| report_not_started(&why))
+        }
+        None => Ok(crate::session::start_interactive(args, connection, journal)),
+    }
+}
+
+/// The wizard's end, the TUI's and plain mode's alike: the batch's rows and counts, or the
+/// association's summary; the exit status.
+pub fn finish_wizard(
+    flow: &iotmi_core::flow::Flow,
+    outcome: &iotmi_core::flow::Outcome,
+    output: crate::cli::OutputFormat,
+) -> anyhow::Result<i32> {
+    if let Some(run) = flow.batch() {
+        return finish(run, outcome.kind, output, flow.target().demo);
+    }
+    crate::output::print_summary(outcome, flow.target(), output)?;
+    Ok(outcome.kind.exit_code())
+}
+
 /// Why a batch did not start, on stderr; the exit status (a file refused: 2).
 pub fn report_not_started(why: &NotStarted) -> i32 {
     match why {

@@ -46,4 +46,5 @@ pub mod runtime;
 pub mod sdk;
 pub mod session;
 pub mod signals;
+pub mod stdin_lines;
 pub mod ui;

@@ -13,9 +13,8 @@ use iotmi_core::service::AssociationService;
 use iotmi_onboard::batches;
 use iotmi_onboard::cli::{AwsArgs, Cli, Command, GlobalArgs, OutputFormat, WizardArgs};
 use iotmi_onboard::journal::{JournalKey, JournalStore};
-use iotmi_onboard::output::print_summary;
 use iotmi_onboard::sdk::LazySdkService;
-use iotmi_onboard::session::{Connection, connect_with, start_interactive};
+use iotmi_onboard::session::{Connection, connect_with};
 use iotmi_onboard::signals::stop_signal;
 use iotmi_onboard::ui::app::App;
 use iotmi_onboard::ui::autopilot::Autopilot;
@@ -113,7 +112,7 @@ async fn run_against_aws(
     let connection = connect_with(&aws, args.batch.is_some()).await?;
     let journal = JournalStore::default_dir()
         .map(|dir| (JournalStore::new(dir), connection.journal_key.clone()));
-    if iotmi_onboard::plain::wanted(global.plain) {
+    if plain_wanted(global.plain) {
         return iotmi_onboard::plain::run(args, global.output, connection, journal).await;
     }
     run_wizard(args, global.output, connection, journal, None).await
@@ -129,7 +128,7 @@ async fn run_demo(
     autoplay: Option<iotmi_onboard::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
     // It plays keys into the full-screen wizard; there are none to play into prompts.
-    if autoplay.is_some() && iotmi_onboard::plain::wanted(global.plain) {
+    if autoplay.is_some() && plain_wanted(global.plain) {
         return Err(iotmi_core::exit::UsageError(
             "--autoplay plays the full-screen wizard: it needs a terminal and no --plain".into(),
         )
@@ -174,7 +173,7 @@ async fn run_demo(
         picker: Vec::new(),
         port_per_run,
     };
-    let code = if iotmi_onboard::plain::wanted(global.plain) {
+    let code = if plain_wanted(global.plain) {
         iotmi_onboard::plain::run(args, global.output, connection, None).await
     } else {
         run_wizard(args, global.output, connection, None, autoplay).await
@@ -190,15 +189,9 @@ async fn run_wizard(
     journal: Option<(JournalStore, JournalKey)>,
     autoplay: Option<iotmi_onboard::cli::Autoplay>,
 ) -> anyhow::Result<i32> {
-    let (options, mut runtime) = match &args.batch {
-        Some(file) => {
-            let store = journal.map(|(store, _)| store);
-            match batches::start_interactive(&args, file, &connection, store) {
-                Ok(started) => started,
-                Err(why) => return Ok(batches::report_not_started(&why)),
-            }
-        }
-        None => start_interactive(&args, &connection, journal),
+    let (options, mut runtime) = match batches::start_wizard(&args, &connection, journal) {
+        Ok(started) => started,
+        Err(status) => return Ok(status),
     };
     let mut app = App::new(Flow::new(options, Instant::now().into_std()));
     let autopilot = autoplay.map(|play| {
@@ -223,9 +216,22 @@ async fn run_wizard(
     terminal::restore();
     let outcome = result.context("terminal I/O failed")?;
     tracing::info!(kind = ?outcome.kind, "wizard closed");
-    if let Some(run) = app.flow.batch() {
-        return batches::finish(run, outcome.kind, output, app.flow.target().demo);
-    }
-    print_summary(&outcome, app.flow.target(), output)?;
-    Ok(outcome.kind.exit_code())
+    batches::finish_wizard(&app.flow, &outcome, output)
+}
+
+/// Plain mode is used when asked for (`--plain`), when the terminal cannot draw a full-screen UI
+/// (`TERM=dumb`), when the user says so (`ACCESSIBLE=1`), or when there is no terminal at all
+/// (stdin is not a tty and `/dev/tty` cannot be opened).
+fn plain_wanted(flag: bool) -> bool {
+    use std::io::IsTerminal;
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let accessible = env("ACCESSIBLE");
+    flag || env("TERM") == "dumb"
+        || (!accessible.is_empty() && accessible != "0")
+        || (!std::io::stdin().is_terminal()
+            && std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .is_err())
 }

@@ -4,19 +4,20 @@
 //! to stdout exactly as the full-screen wizard prints it. The rules are the wizard's own
 //! (`flow::validate`, `flow::pairs`, `flow::command_line`, `remote`), never re-implemented.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::batches::{finish_wizard, start_wizard};
 use crate::cli::{OutputFormat, WizardArgs};
 use crate::journal::{JournalKey, JournalStore};
-use crate::output::{print_demo_next_steps, print_draft_fate, print_summary};
+use crate::output::print_summary;
 use crate::progress::{BatchProgress, Progress};
 use crate::runtime::Runtime;
-use crate::session::{Connection, start_interactive};
+use crate::session::Connection;
 use crate::signals::interruptible;
+use crate::stdin_lines::{Eof, StdinLines};
 use iotmi_core::flow::{
     self, DetailsField, DevicesView, Effect, FirstScreen, Flow, Identity, Intent, Notice, Outcome,
     OutcomeKind, Step,
@@ -26,73 +27,8 @@ use iotmi_core::text::{answer_yes, sanitize};
 mod answers;
 mod prompts;
 mod report;
-use report::tags_text;
 #[cfg(test)]
 pub(crate) mod tests;
-
-/// Plain mode is used when asked for (`--plain`), when the terminal cannot draw a full-screen UI
-/// (`TERM=dumb`), when the user says so (`ACCESSIBLE=1`), or when there is no terminal at all
-/// (stdin is not a tty and `/dev/tty` cannot be opened).
-pub fn wanted(flag: bool) -> bool {
-    let env = |name: &str| std::env::var(name).unwrap_or_default();
-    let accessible = env("ACCESSIBLE");
-    flag || env("TERM") == "dumb"
-        || (!accessible.is_empty() && accessible != "0")
-        || (!std::io::stdin().is_terminal()
-            && std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open("/dev/tty")
-                .is_err())
-}
-
-/// stdin closed while a prompt waited.
-#[derive(Debug)]
-struct Eof;
-
-/// Lines from stdin, read on a thread of their own so a Ctrl-C is still noticed while a prompt
-/// waits.
-struct Lines {
-    rx: mpsc::UnboundedReceiver<String>,
-    /// Answers are repeated on stderr when stdin is not a terminal, so a log reads as a dialogue.
-    echo: bool,
-}
-
-impl Lines {
-    fn stdin() -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let spawned = std::thread::Builder::new()
-            .name("plain-stdin".into())
-            .spawn(move || {
-                for line in std::io::stdin().lock().lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        if spawned.is_err() {
-            // No thread, no input: every prompt then sees end of input.
-            tracing::warn!("cannot start the stdin reader");
-        }
-        Self {
-            rx,
-            echo: !std::io::stdin().is_terminal(),
-        }
-    }
-
-    /// The next answer, trimmed (the prompt was shown before).
-    async fn next(&mut self) -> Result<String, Eof> {
-        let line = self.rx.recv().await.ok_or(Eof)?;
-        // Answered: the prompt's line ends with the answer's Enter (or its echo).
-        PROMPT_OPEN.store(false, Ordering::Relaxed);
-        let answer = line.trim().to_string();
-        if self.echo {
-            stderr_line!("{}", sanitize(&answer));
-        }
-        Ok(answer)
-    }
-}
 
 /// A prompt is on screen without its answer: a line said now first ends the prompt's line.
 static PROMPT_OPEN: AtomicBool = AtomicBool::new(false);
@@ -181,16 +117,9 @@ pub async fn run(
     connection: Connection,
     journal: Option<(JournalStore, JournalKey)>,
 ) -> anyhow::Result<i32> {
-    let batch = args.batch.is_some();
-    let (mut options, mut runtime) = match &args.batch {
-        Some(file) => {
-            let store = journal.map(|(store, _)| store);
-            match crate::batches::start_interactive(&args, file, &connection, store) {
-                Ok(started) => started,
-                Err(why) => return Ok(crate::batches::report_not_started(&why)),
-            }
-        }
-        None => start_interactive(&args, &connection, journal),
+    let (mut options, mut runtime) = match start_wizard(&args, &connection, journal) {
+        Ok(started) => started,
+        Err(status) => return Ok(status),
     };
     // No Start screen: plain mode creates unless --manage says otherwise.
     if options.first == FirstScreen::Start {
@@ -198,24 +127,8 @@ pub async fn run(
     }
     // A bell in a log or a screen reader's output only when asked for.
     options.notify = args.notify;
-    let place = flow::target_place(&connection.target);
-    if batch {
-        say(&format!(
-            "iotmi-onboard: create the account associations of a batch file ({place})."
-        ));
-        say("Plain mode: each row is said as it ends; the run ends by itself. Ctrl-C quits.");
-    } else if options.first == FirstScreen::Manage {
-        say(&format!(
-            "iotmi-onboard: manage the account associations ({place})."
-        ));
-        say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
-    } else {
-        say(&format!(
-            "iotmi-onboard: create an account association ({place})."
-        ));
-        say("Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.");
-    }
     let mut flow = Flow::new(options, Instant::now().into_std());
+    say_all(flow::opening_lines(&flow).into());
     // A second association is made only when someone at a terminal says so.
     if let Some(held) = flow.second_run()
         && !std::io::stdin().is_terminal()
@@ -233,7 +146,7 @@ pub async fn run(
     interruptible(async move {
         let mut plain = Plain {
             flow,
-            lines: Lines::stdin(),
+            lines: StdinLines::spawn(),
             shown: Shown::default(),
             progress: Progress::new(None),
             batch: None,
@@ -245,24 +158,18 @@ pub async fn run(
         match outcome {
             Ok(outcome) => {
                 tracing::info!(kind = ?outcome.kind, "plain wizard closed");
-                if let Some(run) = plain.flow.batch() {
-                    let demo = plain.flow.target().demo;
-                    return crate::batches::finish(run, outcome.kind, output, demo);
-                }
-                print_summary(&outcome, plain.flow.target(), output)?;
-                Ok(outcome.kind.exit_code())
+                finish_wizard(&plain.flow, &outcome, output)
             }
             Err(Eof) => {
                 say("");
+                // What was made (or may have been) is said by the summary, as after Ctrl-C.
                 let outcome = plain.flow.outcome(OutcomeKind::Interrupted);
-                if outcome.summary.is_some() {
-                    say("Input ended (stdin closed); the association is left as it is.");
-                    print_summary(&outcome, plain.flow.target(), output)?;
-                } else {
-                    say("Input ended (stdin closed): nothing was created.");
-                    print_draft_fate(outcome.draft, plain.flow.target());
-                    print_demo_next_steps(plain.flow.target());
-                }
+                let left = match outcome.summary {
+                    Some(_) => "; the association is left as it is.",
+                    None => ".",
+                };
+                say(&format!("Input ended (stdin closed){left}"));
+                print_summary(&outcome, plain.flow.target(), output)?;
                 Ok(OutcomeKind::Interrupted.exit_code())
             }
         }
@@ -272,7 +179,7 @@ pub async fn run(
 
 pub(crate) struct Plain {
     pub(crate) flow: Flow,
-    lines: Lines,
+    lines: StdinLines,
     shown: Shown,
     progress: Progress,
     /// The batch's rows as they end, line by line (never a bar: a screen reader reads lines).
@@ -290,27 +197,11 @@ impl Plain {
             }
             self.report();
             let Some(prompt) = self.prompt() else {
-                // Nothing to ask: the flow waits for the service (or a final screen is done:
-                // a prompt run ends there, also after an action from Manage).
-                if self.flow.step() == Step::Done {
-                    let leave = Intent::Quit { interrupted: false };
-                    if let Some(outcome) = self.apply(runtime, vec![leave]) {
-                        return Ok(outcome);
-                    }
-                    continue;
-                }
-                // The batch is over: the run ends by itself (its summary follows).
-                if self.flow.batch().is_some_and(|run| run.ended()) {
-                    let leave = Intent::Quit { interrupted: false };
-                    if let Some(outcome) = self.apply(runtime, vec![leave]) {
-                        return Ok(outcome);
-                    }
-                    continue;
-                }
-                // The devices are adopted (or none was found): the run ends as Done would.
-                if self.flow.step() == Step::Devices && !self.flow.waiting() {
+                // Nothing to ask: the run moves on by itself (a final screen, a batch that
+                // ended, devices adopted), or the flow waits for the service.
+                if let Some(next) = self.flow.unasked_next() {
                     self.report();
-                    if let Some(outcome) = self.apply(runtime, vec![Intent::Next]) {
+                    if let Some(outcome) = self.apply(runtime, vec![next]) {
                         return Ok(outcome);
                     }
                     continue;
@@ -333,7 +224,11 @@ impl Plain {
                     // A line typed before the news answers the prompt it was typed at.
                     biased;
                     line = self.lines.next() => match line {
-                        Ok(line) => break Some(line),
+                        Ok(line) => {
+                            // Answered: the prompt's line ended with the answer's Enter.
+                            PROMPT_OPEN.store(false, Ordering::Relaxed);
+                            break Some(line);
+                        }
                         // The devices offer is a question with a default: no more input is no.
                         Err(Eof) if self.flow.step() == Step::Done => {
                             let leave = Intent::Quit { interrupted: false };
@@ -389,15 +284,11 @@ impl Plain {
                 say(&sanitize(&notice));
             }
             // What a tag answer did (added, deleted, refused) is said right after it.
-            if tagging && self.flow.step() == Step::Tags {
-                match &self.flow.tags().message {
-                    Some(Notice::Error(error)) => say(&format!("error: tags: {error}")),
-                    Some(Notice::Info(done)) => say(&format!(
-                        "{done}. Tags: {}",
-                        tags_text(&self.flow.tag_pairs())
-                    )),
-                    None => {}
-                }
+            if tagging
+                && self.flow.step() == Step::Tags
+                && let Some(news) = flow::tag_news(&self.flow)
+            {
+                say(&news);
             }
         }
         None

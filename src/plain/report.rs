@@ -49,17 +49,7 @@ impl Plain {
             Step::Review if entered => say_all(flow::review_lines(flow)),
             Step::Auth if entered => say_all(flow::material_lines(flow)),
             Step::Manage => self.report_manage(),
-            Step::Tags if entered => {
-                say(
-                    "Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends.",
-                );
-                if !flow.tags().rows.is_empty() {
-                    say(&format!(
-                        "Tags so far: {} (type 'clear' to remove them).",
-                        tags_text(&flow.tag_pairs())
-                    ));
-                }
-            }
+            Step::Tags if entered => say_all(flow::tags_intro(flow)),
             Step::Submit if entered => say("Creating the association…"),
             Step::Submit => {
                 if let SubmitState::Failed(error) = &flow.submit() {
@@ -155,16 +145,6 @@ impl Plain {
 fn show_error(error: &ServiceError, profile: &str) {
     say(&format!("error: {error}"));
     say(&format!("hint: {}", error.remedy(profile)));
-}
-
-pub(super) fn tags_text(tags: &[(String, String)]) -> String {
-    if tags.is_empty() {
-        return "none".into();
-    }
-    tags.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Plain {

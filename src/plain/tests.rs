@@ -51,10 +51,10 @@ fn destinations_without_connector_names() -> Flow {
 }
 
 pub(crate) fn plain(flow: Flow) -> Plain {
-    let (_, rx) = mpsc::unbounded_channel();
+    let (_, rx) = tokio::sync::mpsc::unbounded_channel();
     Plain {
         flow,
-        lines: Lines { rx, echo: false },
+        lines: StdinLines::from_channel(rx),
         shown: Shown::default(),
         progress: Progress::new(None),
         batch: None,

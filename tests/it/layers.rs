@@ -337,6 +337,24 @@ fn the_core_crate_names_no_io_crate() {
 
 // The checks themselves, on made-up sources: each finds what it is for.
 
+/// Plain mode is prompts and parsing: what it decides belongs to the flow, its sentences to
+/// `flow::narration`, its I/O to the shared modules. A budget keeps it so.
+#[test]
+fn the_plain_front_end_is_at_most_900_lines_of_code() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src/plain"), &mut files);
+    let lines: usize = files
+        .iter()
+        .filter(|path| !path.ends_with("tests.rs"))
+        .map(|path| {
+            let source = std::fs::read_to_string(path).expect("readable source");
+            code(&source).lines().filter(|l| !l.trim().is_empty()).count()
+        })
+        .sum();
+    assert!(lines > 300, "the scan found plain mode's code ({lines} lines)");
+    assert!(lines <= 900, "src/plain holds {lines} lines of code, over 900");
+}
+
 #[test]
 fn the_scanner_sees_grouped_imports_and_skips_comments_strings_and_tests() {
     let source = r#"

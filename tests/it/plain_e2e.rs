@@ -157,7 +157,8 @@ fn plain_end_of_input_is_exit_130() {
     let out = run(command(dir.path(), &args), "brightlight-api-key\n");
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("nothing was created"), "{stderr}");
+    assert!(stderr.contains("Input ended (stdin closed)."), "{stderr}");
+    assert!(stderr.contains("No association was created."), "{stderr}");
     assert!(stdout.is_empty());
     assert_eq!(sim.associations().len(), 2, "only the fixtures");
 }

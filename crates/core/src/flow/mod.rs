@@ -63,8 +63,8 @@ pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use narration::{
     association_detail, association_lines, destination_lines, devices_news, identity_lines,
-    material_lines, profile_lines, remedy, resume_summary, review_lines, second_run_summary,
-    target_place,
+    material_lines, opening_lines, profile_lines, remedy, resume_summary, review_lines,
+    second_run_summary, tag_news, tags_intro, tags_text, target_place,
 };
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};
@@ -526,6 +526,20 @@ impl Flow {
             Step::Status => matches!(self.refresh, RefreshState::InFlight { .. }),
             Step::Devices => self.devices.as_ref().is_some_and(DevicesView::busy),
             _ => false,
+        }
+    }
+
+    /// For a line front end with nothing to ask: the intent that moves the run on by itself.
+    /// Done leaves (the devices offer, when made, is a question); a batch that ended leaves;
+    /// the Devices step with nothing left to do goes on as Done would. None: wait for the
+    /// service.
+    pub fn unasked_next(&self) -> Option<Intent> {
+        let leave = Intent::Quit { interrupted: false };
+        match self.step {
+            Step::Done => Some(leave),
+            _ if self.batch.as_ref().is_some_and(|run| run.ended()) => Some(leave),
+            Step::Devices if !self.waiting() => Some(Intent::Next),
+            _ => None,
         }
     }
 

@@ -26,6 +26,64 @@ pub fn target_place(target: &Target) -> String {
     }
 }
 
+/// A line front end's first two lines: what the run does and where, and how to answer it.
+pub fn opening_lines(flow: &Flow) -> [String; 2] {
+    let place = target_place(flow.target());
+    let answering =
+        "Plain mode: answer each question and press Enter. Ctrl-C or end of input quits.";
+    if flow.batch().is_some() {
+        return [
+            format!("iotmi-onboard: create the account associations of a batch file ({place})."),
+            "Plain mode: each row is said as it ends; the run ends by itself. Ctrl-C quits.".into(),
+        ];
+    }
+    let what = match flow.opts().first {
+        super::FirstScreen::Manage => "manage the account associations",
+        _ => "create an account association",
+    };
+    [
+        format!("iotmi-onboard: {what} ({place})."),
+        answering.into(),
+    ]
+}
+
+/// The tags of the draft as one line: `k=v, k2=v2`, or `none`.
+pub fn tags_text(tags: &[(String, String)]) -> String {
+    if tags.is_empty() {
+        return "none".into();
+    }
+    let pairs: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    sanitize(&pairs.join(", ")).into_owned()
+}
+
+/// The Tags step's introduction: how to answer, and the tags so far.
+pub fn tags_intro(flow: &Flow) -> Vec<String> {
+    let mut lines = vec![
+        "Tags: KEY=VALUE, one per line or several separated by commas; an empty line ends."
+            .to_string(),
+    ];
+    if !flow.tags().rows.is_empty() {
+        lines.push(format!(
+            "Tags so far: {} (type 'clear' to remove them).",
+            tags_text(&flow.tag_pairs())
+        ));
+    }
+    lines
+}
+
+/// What a tag answer did: added or deleted (with the tags now), or why it was refused.
+pub fn tag_news(flow: &Flow) -> Option<String> {
+    match &flow.tags().message {
+        Some(super::Notice::Error(error)) => Some(format!("error: tags: {}", sanitize(error))),
+        Some(super::Notice::Info(done)) => Some(format!(
+            "{}. Tags: {}",
+            sanitize(done),
+            tags_text(&flow.tag_pairs())
+        )),
+        None => None,
+    }
+}
+
 /// The profiles offered when none was named, numbered as they are picked.
 pub fn profile_lines(flow: &Flow) -> Vec<String> {
     let mut lines = vec!["No profile was named, and your AWS config has several:".to_string()];
