@@ -105,6 +105,8 @@ struct Shown {
     profiles_listed: bool,
     /// `demo`: the account-owner question was answered with Enter (wait for a browser).
     owner_declined: bool,
+    /// The destination listing's retry last said (its attempt).
+    retry_said: Option<u32>,
     /// The Manage or Devices message last printed, and the association whose details were.
     message: Option<Notice>,
     detail: flow::Generation,

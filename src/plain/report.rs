@@ -40,6 +40,11 @@ impl Plain {
                 if entered && flow.destinations().load == Load::Loading {
                     say("Loading connector destinations…");
                 }
+                let retrying = flow.destinations().retry.retrying.as_ref();
+                if retrying.map(|r| r.attempt) != self.shown.retry_said {
+                    self.shown.retry_said = retrying.map(|r| r.attempt);
+                    retrying.inspect(|r| say(&r.line()));
+                }
                 // Printed once: after the connectors' names too, or a race names them by id.
                 let list = flow.destinations();
                 if list.load == Load::Loaded && !list.more && list.connectors_answered {

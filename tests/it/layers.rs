@@ -348,11 +348,20 @@ fn the_plain_front_end_is_at_most_900_lines_of_code() {
         .filter(|path| !path.ends_with("tests.rs"))
         .map(|path| {
             let source = std::fs::read_to_string(path).expect("readable source");
-            code(&source).lines().filter(|l| !l.trim().is_empty()).count()
+            code(&source)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .count()
         })
         .sum();
-    assert!(lines > 300, "the scan found plain mode's code ({lines} lines)");
-    assert!(lines <= 900, "src/plain holds {lines} lines of code, over 900");
+    assert!(
+        lines > 300,
+        "the scan found plain mode's code ({lines} lines)"
+    );
+    assert!(
+        lines <= 900,
+        "src/plain holds {lines} lines of code, over 900"
+    );
 }
 
 #[test]

@@ -193,7 +193,9 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     }
     let [filter_area, main] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    let count = if list.load == Load::Loading {
+    let count = if let Some(retrying) = &list.retry.retrying {
+        format!(" {} ", retrying.line())
+    } else if list.load == Load::Loading {
         format!(" {} loading… ", spinner(ui.spinner))
     } else if list.more {
         format!(

@@ -153,11 +153,7 @@ pub fn on_page(
     }
     match result {
         Ok(page) => {
-            if let Some(retried) = flow.destinations.retry.answered()
-                && flow.notice.as_deref() == Some(retried.line().as_str())
-            {
-                flow.notice = None;
-            }
+            flow.destinations.retry.answered();
             let new: Vec<String> = page.items.iter().map(|d| haystack(flow, d)).collect();
             flow.destinations.items.extend(page.items);
             flow.destinations.haystacks.extend(new);
@@ -175,18 +171,13 @@ pub fn on_page(
             }
         }
         Err(error) => {
-            // Throttling or a passing failure: the same page again after the shared backoff,
-            // the reason said meanwhile.
+            // Throttling or a passing failure: the same page again after the shared backoff;
+            // front ends show `retry.retrying`'s line meanwhile (the list loads behind every
+            // step, so it is not a notice that would pop up elsewhere).
             let salt = retry::salt_of(&flow.opts.token_seed);
             let timer = flow.next_generation();
             let error = match flow.destinations.retry.failed(error, salt, timer) {
                 Ok(after) => {
-                    flow.notice = flow
-                        .destinations
-                        .retry
-                        .retrying
-                        .as_ref()
-                        .map(retry::Retrying::line);
                     return vec![Effect::Wake {
                         generation: timer,
                         after,
@@ -328,7 +319,9 @@ mod tests {
             else {
                 panic!("attempt {attempt}: {effects:?}")
             };
-            let notice = flow.take_notice().unwrap_or_default();
+            assert_eq!(flow.take_notice(), None, "not a notice: the list shows it");
+            let retrying = flow.destinations.retry.retrying.as_ref();
+            let notice = retrying.map(|r| r.line()).unwrap_or_default();
             assert!(
                 notice.contains("throttled — retrying in")
                     && notice.contains(&format!("(attempt {attempt})")),
@@ -360,6 +353,7 @@ mod tests {
         );
         assert!(effects.is_empty(), "{effects:?}");
         assert_eq!(flow.destinations.items.len(), destinations().len());
+        assert_eq!(flow.destinations.retry.retrying, None, "the retry is over");
         let mut flow = Flow::new(options(), now());
         let effects = init(&mut flow);
         let Some(generation) = effects.iter().find_map(|e| match e {
