@@ -93,6 +93,16 @@ pub fn elapsed_text(elapsed: std::time::Duration) -> String {
     }
 }
 
+/// How long ago something was saved, in the unit a person reads it in: "5 min ago",
+/// "3 h ago", "4 days ago" (not "5760 min ago").
+pub fn age_text(secs: u64) -> String {
+    match secs / 60 {
+        minutes @ 0..120 => format!("{minutes} min ago"),
+        minutes @ 120..2880 => format!("{} h ago", minutes / 60),
+        minutes => format!("{} days ago", minutes / 1440),
+    }
+}
+
 /// A CSV cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return (a formula to Excel, LibreOffice and Sheets) gets a leading `'`, which they
 /// show as text. Values in reports and results come from third parties (names, tags, errors).
@@ -106,6 +116,15 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_age_is_said_in_the_unit_a_person_reads() {
+        assert_eq!(age_text(59), "0 min ago");
+        assert_eq!(age_text(119 * 60), "119 min ago");
+        assert_eq!(age_text(3 * 3600 + 59), "3 h ago");
+        assert_eq!(age_text(47 * 3600), "47 h ago");
+        assert_eq!(age_text(4 * 86400 + 10), "4 days ago");
+    }
 
     #[test]
     fn spreadsheet_formulas_are_written_as_text() {

@@ -141,7 +141,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|now| now.as_secs().saturating_sub(journal.saved_at))
         .unwrap_or(0);
-    lines.push(labelled("Saved", format!("{} min ago", age / 60), theme));
+    lines.push(labelled("Saved", iotmi_core::text::age_text(age), theme));
     lines.push(Line::from(""));
     lines.push(key_line(
         &[("Enter", "resume"), ("d", "discard it and start fresh")],
