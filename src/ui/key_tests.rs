@@ -1571,6 +1571,62 @@ fn manage_delete_needs_the_exact_name_and_explains_conflicts() {
     assert!(h.app.flow.manage().confirm_delete.is_none());
 }
 
+/// Some deregistrations failed: the footer offers `r` to try them again and Esc to leave them,
+/// and `r` does (it was a refresh key here, and the flow's message named keys the TUI did not
+/// bind).
+#[test]
+fn after_failed_deregistrations_r_retries_them_and_the_footer_says_so() {
+    let mut h = managing();
+    let counting = h.key(KeyCode::Char('d'));
+    let [Effect::ListRegisteredThings { generation, .. }] = counting.as_slice() else {
+        panic!("{counting:?}")
+    };
+    let things = ["t1", "t2"].map(|id| iotmi_core::service::ThingLink {
+        managed_thing_id: id.into(),
+        associated: true,
+    });
+    h.send(Event::RegisteredThings {
+        generation: *generation,
+        result: Ok(things.to_vec()),
+    });
+    h.type_text("Pending one");
+    let sent = h.key(KeyCode::Enter);
+    let [
+        Effect::DeregisterThing { generation, .. },
+        Effect::DeregisterThing { .. },
+    ] = sent.as_slice()
+    else {
+        panic!("{sent:?}")
+    };
+    let generation = *generation;
+    h.send(Event::ThingDeregistered {
+        generation,
+        thing_id: "t1".into(),
+        result: Ok(()),
+    });
+    h.send(Event::ThingDeregistered {
+        generation,
+        thing_id: "t2".into(),
+        result: Err(ServiceError::new(ErrorKind::ServerError, "boom")),
+    });
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    let theme = crate::ui::theme::Theme { color: false };
+    terminal
+        .draw(|frame| crate::ui::view::view(&h.app, frame, &theme))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("r retry the failed") && screen.contains("Esc leave them registered"),
+        "{screen}"
+    );
+    let retried = h.key(KeyCode::Char('r'));
+    assert!(
+        matches!(retried.as_slice(), [Effect::DeregisterThing { thing_id, .. }] if thing_id == "t2"),
+        "{retried:?}"
+    );
+}
+
 #[test]
 fn manage_keeps_a_saved_session_for_later() {
     let mut opts = options();

@@ -84,6 +84,8 @@ pub enum Action {
     ToggleAssociation,
     RetryAsNew,
     AskDelete,
+    /// Deregistrations that failed in a deletion, tried again.
+    RetryDeregistrations,
     /// The report of the associations shown, to a new CSV file.
     WriteReport,
     ConfirmDelete,

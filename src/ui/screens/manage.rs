@@ -124,6 +124,28 @@ impl Screen for Manage {
                 bind("Esc", &[Code(KeyCode::Esc)], "cancel", Action::CancelDelete),
             ];
         }
+        // Some deregistrations failed: they are tried again, or left (Back leaves them).
+        if flow
+            .manage()
+            .deletion
+            .as_ref()
+            .is_some_and(|d| d.awaits_retry())
+        {
+            return vec![
+                bind(
+                    "r",
+                    &[Char('r')],
+                    "retry the failed",
+                    Action::RetryDeregistrations,
+                ),
+                bind(
+                    "Esc",
+                    &[Code(KeyCode::Esc)],
+                    "leave them registered",
+                    Action::Back,
+                ),
+            ];
+        }
         if state.filter_focused {
             return focused_filter_keys();
         }
@@ -210,6 +232,7 @@ impl Screen for Manage {
             }
             Action::Reload => Intent::ReloadAssociations,
             Action::WriteReport => Intent::WriteReport,
+            Action::RetryDeregistrations => Intent::RetryDeletion,
             Action::ToggleAssociation => {
                 let Some(id) = highlighted_association(app).map(|a| a.id.clone()) else {
                     return Reaction::default();

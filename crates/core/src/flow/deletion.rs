@@ -320,9 +320,10 @@ fn dispatch(flow: &mut Flow) -> Vec<Effect> {
         return delete_now(flow);
     }
     flow.manage.message = Some(if in_flight.is_empty() {
+        // No key named: each front end offers its own (the TUI's footer, plain mode's prompt).
         Notice::Error(format!(
-            "{} of {total} deregistered, {} failed: r retries the failed ones, Esc leaves {word} \
-             as it is",
+            "{} of {total} deregistered from {word}, {} failed: they can be tried again, or \
+             left registered",
             done.len(),
             failed.len()
         ))
@@ -832,7 +833,8 @@ mod tests {
             effects.is_empty(),
             "not deleted past a failure: {effects:?}"
         );
-        assert!(message(&flow).contains("1 of 2 deregistered, 1 failed"));
+        assert!(message(&flow).contains("1 of 2 deregistered from Kitchen, 1 failed"));
+        assert!(!message(&flow).contains("Esc"), "no front end's key");
         assert!(!flow.busy());
         assert!(
             flow.manage
