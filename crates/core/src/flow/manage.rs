@@ -30,7 +30,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             flow.manage.picked = id.filter(|id| flow.manage.find(id).is_some());
             Vec::new()
         }
-        Intent::ReloadAssociations => enter(flow),
+        Intent::ReloadAssociations => reload(flow),
         Intent::WriteReport => write_report(flow),
         Intent::ShowAssociation(id) => fetch(flow, &id, None),
         Intent::AuthorizeAssociation(id) => {
@@ -351,8 +351,9 @@ pub fn on_page(
     }
     match result {
         Ok(page) => {
-            if let Some(retried) = flow.manage.retry.answered()
-                && flow.manage.message == Some(Notice::Info(retried.line()))
+            let retried = flow.manage.retry.answered().map(|r| Notice::Info(r.line()));
+            if flow.manage.message.is_some()
+                && [retried, Some(Notice::Info(RELOADING.into()))].contains(&flow.manage.message)
             {
                 flow.manage.message = None;
             }
@@ -373,6 +374,7 @@ pub fn on_page(
                     flow.manage.more = false;
                     if let Some(incoming) = flow.manage.incoming.take() {
                         flow.manage.items = incoming;
+                        flow.manage.reload_asked = false;
                         refilter(flow);
                     }
                     let mut effects = schedule_auto_reload(flow);
@@ -382,17 +384,13 @@ pub fn on_page(
                 }
             }
         }
-        Err(_) if flow.manage.incoming.is_some() => {
-            // A quiet reload that failed (the runtime logged the call): the list stays as it
-            // was, and tries again later.
-            flow.manage.incoming = None;
-            schedule_auto_reload(flow)
-        }
         Err(error) => {
             // Throttling or a passing failure: the same page is asked again after the backoff
-            // every wait uses, the list kept as far as it came and the reason said meanwhile.
+            // every wait uses, the list kept as far as it came and the reason said meanwhile
+            // (a quiet reload's retries are not news).
             let salt = retry::salt_of(&flow.opts.token_seed);
             let timer = flow.next_generation();
+            let quiet = flow.manage.incoming.is_some() && !flow.manage.reload_asked;
             match flow.manage.retry.failed(error, salt, timer) {
                 Ok(after) => {
                     let line = flow
@@ -401,11 +399,25 @@ pub fn on_page(
                         .retrying
                         .as_ref()
                         .map(retry::Retrying::line);
-                    flow.manage.message = line.map(Notice::Info);
+                    if !quiet {
+                        flow.manage.message = line.map(Notice::Info);
+                    }
                     vec![Effect::Wake {
                         generation: timer,
                         after,
                     }]
+                }
+                // A reload that failed (the runtime logged the call): the list stays as it
+                // was, and is reloaded again later.
+                Err(error) if flow.manage.incoming.is_some() => {
+                    flow.manage.incoming = None;
+                    if std::mem::take(&mut flow.manage.reload_asked) {
+                        flow.manage.message = Some(Notice::Error(format!(
+                            "Could not reload the list ({}): it is shown as it was",
+                            error.title().to_lowercase()
+                        )));
+                    }
+                    schedule_auto_reload(flow)
                 }
                 Err(error) => {
                     flow.manage.more = false;
@@ -456,6 +468,24 @@ pub fn on_woke(flow: &mut Flow, generation: Generation) -> Vec<Effect> {
         || flow.manage.more
         || flow.manage.pending.is_some()
     {
+        return Vec::new();
+    }
+    reload_quietly(flow)
+}
+
+/// What the list says while a reload asked for is on its way.
+pub const RELOADING: &str = "Reloading the list…";
+
+/// `g`: a list that is whole stays on screen, usable, while it is read again (replaced once
+/// the new one is whole, as a quiet reload does); one still loading or failed is loaded anew.
+fn reload(flow: &mut Flow) -> Vec<Effect> {
+    if flow.manage.load != Load::Loaded || flow.manage.more {
+        return enter(flow);
+    }
+    flow.manage.reload_asked = true;
+    flow.manage.message = Some(Notice::Info(RELOADING.into()));
+    // One already on its way is the one asked for.
+    if flow.manage.incoming.is_some() {
         return Vec::new();
     }
     reload_quietly(flow)
@@ -928,6 +958,60 @@ mod tests {
         );
         assert_eq!(flow.manage().load, Load::Loaded);
         assert_eq!(flow.manage().message, None, "the retry's line is gone");
+    }
+
+    /// The tryout's D7: `g` keeps the list on screen (and its keys working) while it is read
+    /// again, says so, replaces it once whole, and a reload that fails leaves it as it was
+    /// with the reason.
+    #[test]
+    fn g_keeps_the_list_while_it_reloads_and_a_failed_reload_leaves_it_as_it_was() {
+        use crate::service::{ErrorKind, ServiceError};
+        let kitchen = summary("aa-1", "Kitchen", AssociationState::Succeeded);
+        let mut flow = managing(vec![kitchen.clone()]);
+        let effects = send(&mut flow, Intent::ReloadAssociations);
+        let Some(generation) = effects.iter().find_map(|e| match e {
+            Effect::ListAssociations { generation, .. } => Some(*generation),
+            _ => None,
+        }) else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(
+            flow.manage().items,
+            std::slice::from_ref(&kitchen),
+            "still shown"
+        );
+        assert_eq!(flow.manage().load, Load::Loaded);
+        assert_eq!(
+            flow.manage().message,
+            Some(Notice::Info(super::RELOADING.into()))
+        );
+        send(&mut flow, Intent::PickAssociation(Some("aa-1".into())));
+        assert!(flow.manage().picked.is_some(), "its rows answer meanwhile");
+        let garage = summary("aa-2", "Garage", AssociationState::Succeeded);
+        page(&mut flow, generation, vec![kitchen.clone(), garage]);
+        assert_eq!(flow.manage().items.len(), 2);
+        assert_eq!(flow.manage().message, None);
+
+        let effects = send(&mut flow, Intent::ReloadAssociations);
+        let Some(generation) = effects.iter().find_map(|e| match e {
+            Effect::ListAssociations { generation, .. } => Some(*generation),
+            _ => None,
+        }) else {
+            panic!("{effects:?}")
+        };
+        let denied = Err(ServiceError::new(ErrorKind::AccessDenied, "no"));
+        update(
+            &mut flow,
+            Event::AssociationsPage {
+                generation,
+                result: denied,
+            },
+            now(),
+        );
+        assert_eq!(flow.manage().items.len(), 2, "as it was");
+        assert_eq!(flow.manage().load, Load::Loaded);
+        let said = format!("{:?}", flow.manage().message);
+        assert!(said.contains("Could not reload the list"), "{said}");
     }
 
     #[test]

@@ -436,6 +436,8 @@ pub struct ManageView {
     pub report: Option<Generation>,
     /// A page that failed in a way waiting can mend is asked again.
     pub retry: super::retry::PageRetry,
+    /// The reload in `incoming` was asked for (`g`): its outcome is said, a quiet one's not.
+    pub reload_asked: bool,
 }
 
 /// A report Manage wrote: where, and how many associations it holds.
@@ -473,6 +475,7 @@ impl Default for ManageView {
             refresh_queue: Default::default(),
             report: None,
             retry: Default::default(),
+            reload_asked: false,
         }
     }
 }
