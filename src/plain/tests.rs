@@ -29,13 +29,7 @@ fn destinations_without_connector_names() -> Flow {
     );
     let effects = flow::init(&mut flow);
     identified(&mut flow);
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::ListDestinations { generation, .. } => Some(*generation),
-            _ => None,
-        })
-        .unwrap();
+    let generation = destinations_listing(&effects);
     flow::update(
         &mut flow,
         Event::DestinationsPage {

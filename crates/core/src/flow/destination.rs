@@ -295,12 +295,7 @@ mod tests {
         use crate::service::{ErrorKind, Page, ServiceError};
         let mut flow = Flow::new(options(), now());
         let effects = init(&mut flow);
-        let Some(mut generation) = effects.iter().find_map(|e| match e {
-            Effect::ListDestinations { generation, .. } => Some(*generation),
-            _ => None,
-        }) else {
-            panic!("{effects:?}")
-        };
+        let mut generation = destinations_listing(&effects);
         for attempt in 1..=2 {
             let failed = Err(ServiceError::new(ErrorKind::Throttled, "slow down"));
             let effects = update(
@@ -356,12 +351,7 @@ mod tests {
         assert_eq!(flow.destinations.retry.retrying, None, "the retry is over");
         let mut flow = Flow::new(options(), now());
         let effects = init(&mut flow);
-        let Some(generation) = effects.iter().find_map(|e| match e {
-            Effect::ListDestinations { generation, .. } => Some(*generation),
-            _ => None,
-        }) else {
-            panic!("{effects:?}")
-        };
+        let generation = destinations_listing(&effects);
         let denied = Err(ServiceError::new(ErrorKind::AccessDenied, "no"));
         let effects = update(
             &mut flow,

@@ -119,13 +119,7 @@ pub fn flow_with_destinations_from(options: Options) -> Flow {
     let mut flow = Flow::new(options, now());
     let effects = init(&mut flow);
     identified(&mut flow);
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::ListDestinations { generation, .. } => Some(*generation),
-            _ => None,
-        })
-        .expect("a listing");
+    let generation = destinations_listing(&effects);
     update(
         &mut flow,
         Event::DestinationsPage {
@@ -139,6 +133,17 @@ pub fn flow_with_destinations_from(options: Options) -> Flow {
     );
     send(&mut flow, Intent::StartCreate);
     flow
+}
+
+/// The generation of the ListConnectorDestinations among `effects`.
+pub fn destinations_listing(effects: &[Effect]) -> Generation {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListDestinations { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no listing in {effects:?}"))
 }
 
 pub fn generation_of(effects: &[Effect]) -> Generation {
