@@ -54,7 +54,17 @@ pub fn print_summary(
     format: OutputFormat,
 ) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    let Some(summary) = &outcome.summary else {
+    // A demo's consent URL points at its simulator, gone with the run: not worth printing.
+    let demo_summary = outcome.summary.clone().map(|mut summary| {
+        summary.oauth_url.clear();
+        summary
+    });
+    let summary = if target.demo {
+        &demo_summary
+    } else {
+        &outcome.summary
+    };
+    let Some(summary) = summary else {
         if let Some(line) = outcome.without_summary_line() {
             stderr_line!("{line}");
         }

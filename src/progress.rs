@@ -82,7 +82,7 @@ impl Progress {
         // usual one (copy or scan) would lead nowhere.
         let tunnel_said = iotmi_core::flow::loopback_over_ssh(flow).is_some()
             && matches!(flow.browser(), BrowserNote::Skipped(SkipReason::OverSsh));
-        if let Some(note) = browser_note(flow.browser()).filter(|_| !tunnel_said) {
+        if let Some(note) = browser_note(flow).filter(|_| !tunnel_said) {
             self.say(&note);
         }
         self.report(flow);
@@ -146,10 +146,10 @@ impl Progress {
 }
 
 /// What happened with the browser, as one line.
-pub fn browser_note(note: &BrowserNote) -> Option<String> {
-    match note {
+pub fn browser_note(flow: &Flow) -> Option<String> {
+    match flow.browser() {
         BrowserNote::Refused(why) => Some(format!("Not opening the URL: {why}")),
-        BrowserNote::Skipped(reason) => Some(reason.explain().to_string()),
+        BrowserNote::Skipped(reason) => Some(iotmi_core::flow::browser_skipped_line(flow, *reason)),
         BrowserNote::LaunchFailed(why) => Some(format!(
             "Could not open a browser ({}): open the URL yourself.",
             sanitize(why)

@@ -480,7 +480,7 @@ impl Script {
                 let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;
-                if let Some(note) = browser_note(flow.browser()) {
+                if let Some(note) = browser_note(flow) {
                     stderr_line!("{note}");
                 }
                 Ok(exit::OK)
@@ -521,7 +521,7 @@ impl Script {
                         print_rows(&[("association-id", tracked.id.clone()), ("url", url)])?
                     }
                 }
-                if let Some(note) = browser_note(flow.browser()) {
+                if let Some(note) = browser_note(flow) {
                     stderr_line!("{note}");
                 }
                 stderr_line!(

@@ -297,7 +297,7 @@ fn demo_over_ssh_leads_with_the_tunnel_a_phone_cannot_reach_loopback() {
     );
     assert!(!screen.contains("scan (v)"), "no scan offered:\n{screen}");
     assert!(
-        screen.contains("forward the port as above, then copy (c)"),
+        screen.contains("forward the port as above, then open the URL"),
         "{screen}"
     );
     tui.send(b"\x03\x03");

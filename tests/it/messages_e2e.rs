@@ -166,6 +166,7 @@ fn a_demo_never_suggests_commands_against_its_gone_simulator() {
     assert_eq!(tui.wait_exit(), 0);
     let said = written(&tui);
     assert!(said.contains("nothing to check later"), "{said}");
+    assert!(!said.contains("consent-url"), "its URL is as gone: {said}");
     assert!(!said.contains("iotmi-onboard status"), "{said}");
     assert!(!said.contains("get-account-association"), "{said}");
     // Only what works once the demo's simulator is gone.

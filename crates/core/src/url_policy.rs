@@ -33,12 +33,14 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    /// One short line for the operator.
+    /// One short line for the operator. It names no front end's key (the TUI shows its copy
+    /// and QR keys beside it; plain mode and the commands have none), and it is for a URL any
+    /// browser can reach: `flow::browser_skipped_line` words a loopback URL's case.
     pub fn explain(&self) -> &'static str {
         match self {
             SkipReason::Disabled => "--no-browser given: open the URL yourself",
             SkipReason::OverSsh => {
-                "over SSH a browser here cannot reach you: copy (c) or scan (v) the URL"
+                "over SSH a browser here would not be in front of you: open the URL on your own device"
             }
             SkipReason::NoDisplay => {
                 "no graphical display (DISPLAY/WAYLAND_DISPLAY unset): open the URL on a machine with a browser"

@@ -19,11 +19,10 @@ use crate::ui::keymap::{
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{key_line, owner_hint, spinner, wrapped_paragraph};
 use iotmi_core::flow::{
-    BrowserNote, Intent, OwnerAction, loopback_over_ssh, owner_actions, shown_url, sign_in,
-    vetted_url,
+    BrowserNote, Intent, OwnerAction, browser_skipped_line, loopback_over_ssh, owner_actions,
+    shown_url, sign_in, vetted_url,
 };
 use iotmi_core::service::AssociationState;
-use iotmi_core::url_policy::SkipReason;
 
 pub struct Authorize;
 
@@ -186,14 +185,8 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
         }
         BrowserNote::Opened => Line::from(Span::styled("✓ Opened in your browser.", theme.ok())),
-        BrowserNote::Skipped(SkipReason::OverSsh) if over_ssh.is_some() => {
-            Line::from(Span::styled(
-                over_ssh.as_ref().map_or("", |o| o.browser_skipped()),
-                theme.warn(),
-            ))
-        }
         BrowserNote::Skipped(reason) => Line::from(Span::styled(
-            format!("No browser opened: {}", reason.explain()),
+            browser_skipped_line(model, *reason),
             theme.warn(),
         )),
         BrowserNote::Refused(why) => Line::from(Span::styled(format!("✗ {why}"), theme.error())),

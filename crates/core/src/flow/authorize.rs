@@ -4,7 +4,7 @@ use super::effect::Effect;
 use super::intent::Intent;
 use super::model::{BrowserNote, Step};
 use super::{Flow, status};
-use crate::url_policy::{LaunchDecision, handover_form, shown_form};
+use crate::url_policy::{LaunchDecision, SkipReason, handover_form, shown_form};
 
 pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
     match intent {
@@ -12,9 +12,7 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             let effects = open_browser(flow);
             // Asked for by the user: say at once why nothing opens.
             flow.notice = match &flow.browser {
-                BrowserNote::Skipped(reason) => {
-                    Some(format!("No browser opened: {}", reason.explain()))
-                }
+                BrowserNote::Skipped(reason) => Some(browser_skipped_line(flow, *reason)),
                 BrowserNote::Refused(why) => Some(format!("Not opened: {why}")),
                 _ => None,
             };
@@ -142,6 +140,24 @@ pub fn out_of_reach_over_ssh(flow: &Flow, url: &str) -> bool {
         && url::Url::parse(url).is_ok_and(|url| crate::url_policy::is_loopback_url(&url))
 }
 
+/// Why no browser opened, in the words that fit the URL, for every front end: a URL on this
+/// host's loopback cannot be opened "elsewhere" as it is (over SSH it needs the tunnel first;
+/// without a display, a browser on this host).
+pub fn browser_skipped_line(flow: &Flow, reason: SkipReason) -> String {
+    if let (SkipReason::OverSsh, Some(over)) = (reason, loopback_over_ssh(flow)) {
+        return over.browser_skipped().into();
+    }
+    let loopback = vetted_url(flow)
+        .and_then(|url| url::Url::parse(&url).ok())
+        .is_some_and(|url| crate::url_policy::is_loopback_url(&url));
+    if reason == SkipReason::NoDisplay && loopback {
+        return "No browser opened: no graphical display, and this loopback URL opens only in a \
+                browser on this host"
+            .into();
+    }
+    format!("No browser opened: {}", reason.explain())
+}
+
 /// See [`loopback_over_ssh`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoopbackOverSsh {
@@ -189,10 +205,10 @@ impl LoopbackOverSsh {
         })
     }
 
-    /// In place of the skipped launch's usual advice ("copy or scan"), which leads nowhere
+    /// In place of the skipped launch's usual advice (open it elsewhere), which leads nowhere
     /// until the port is forwarded.
     pub fn browser_skipped(&self) -> &'static str {
-        "No browser opened here: forward the port as above, then copy (c) the URL to your browser"
+        "No browser opened here: forward the port as above, then open the URL in your own browser"
     }
 }
 
@@ -246,6 +262,38 @@ mod tests {
             "ssh -L 4567:127.0.0.1:4567 USER@THIS-HOST"
         );
         assert_eq!(over.per_run(), None);
+    }
+
+    /// Why no browser opened is worded for the URL, the same for `o`'s notice and the screen:
+    /// a loopback URL over SSH needs the tunnel (not "scan it"), and without a display a
+    /// loopback URL is for a browser on this host (not "another machine").
+    #[test]
+    fn why_no_browser_opened_fits_a_loopback_url() {
+        let ssh = SshSession {
+            tunnel: Some("ssh -L 4567:127.0.0.1:4567 alice@6.7.8.9".into()),
+            port_per_run: false,
+        };
+        let loopback = "http://127.0.0.1:4567/oauth/consent/a1";
+        let mut over_ssh = authorizing(loopback, Some(ssh.clone()));
+        over_ssh.opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
+        send(&mut over_ssh, Intent::OpenBrowser);
+        let said = over_ssh.take_notice().expect("o says why");
+        assert!(said.contains("forward the port"), "{said}");
+        assert!(!said.contains("scan"), "{said}");
+        assert_eq!(said, browser_skipped_line(&over_ssh, SkipReason::OverSsh));
+
+        let mut remote = authorizing("https://auth.example.com/oauth?x=1", Some(ssh));
+        remote.opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
+        let said = browser_skipped_line(&remote, SkipReason::OverSsh);
+        assert!(said.contains("your own device"), "{said}");
+
+        let local = authorizing(loopback, None);
+        let said = browser_skipped_line(&local, SkipReason::NoDisplay);
+        assert!(said.contains("a browser on this host"), "{said}");
+        assert!(!said.contains("on a machine with a browser"), "{said}");
+        let remote = authorizing("https://auth.example.com/oauth?x=1", None);
+        let said = browser_skipped_line(&remote, SkipReason::NoDisplay);
+        assert!(said.contains("on a machine with a browser"), "{said}");
     }
 
     #[test]

@@ -46,7 +46,8 @@ use std::time::Instant;
 pub use crate::filter::filter_matches;
 pub use auth::material_by_answer;
 pub use authorize::{
-    LoopbackOverSsh, loopback_over_ssh, out_of_reach_over_ssh, shown_url, sign_in, vetted_url,
+    LoopbackOverSsh, browser_skipped_line, loopback_over_ssh, out_of_reach_over_ssh, shown_url,
+    sign_in, vetted_url,
 };
 pub use batch::{
     BATCH_CONCURRENCY, BatchPhase, BatchPlan, BatchRun, BatchTally, ROW_ATTEMPTS, RowDevices,
