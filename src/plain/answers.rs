@@ -1,28 +1,26 @@
 //! Each answer parsed into the flow's intents.
 
-use super::{Plain, numbers, say, yes};
+use super::{Plain, say, yes_no, yes_or};
 use iotmi_core::flow::{
     self, Deletion, DestinationAnswer, DetailsField, DiscoveryState, Intent, Load, ManageCommand,
     OwnerAction, ReviewRow, Step, SubmitState, validate,
 };
-use iotmi_core::text::{answer_yes, sanitize};
+use iotmi_core::text::sanitize;
 
 impl Plain {
     /// The answer as intents for the current step.
     pub(crate) fn answer(&mut self, answer: &str) -> Vec<Intent> {
         let flow = &self.flow;
         if flow.question().is_some() {
-            return vec![match answer_yes(answer, false) {
-                true => Intent::ConfirmQuit,
-                false => Intent::CancelQuit,
-            }];
+            return yes_or(answer, false, Intent::ConfirmQuit, Intent::CancelQuit);
         }
         match flow.step() {
             // No prompt is shown on a batch; a line typed anyway changes nothing.
             Step::Batch => Vec::new(),
             Step::Start if flow.picking_profile() => self.answer_profile(answer),
-            Step::Done => match (answer_yes(answer, false), &flow.association()) {
-                (true, Some(tracked)) => vec![Intent::ShowDevices(tracked.id.clone())],
+            Step::Done => match (yes_no(answer, false), &flow.association()) {
+                (None, _) => Vec::new(),
+                (Some(true), Some(tracked)) => vec![Intent::ShowDevices(tracked.id.clone())],
                 _ => vec![Intent::Quit { interrupted: false }],
             },
             Step::Devices => self.answer_devices(answer),
@@ -30,11 +28,13 @@ impl Plain {
                 "m" | "manage" => vec![Intent::StartManage],
                 _ => vec![Intent::StartCreate],
             },
-            Step::Resume if flow.second_run().is_some() => {
-                vec![Intent::MakeSecond(answer_yes(answer, false))]
-            }
-            Step::Resume if yes(answer) => vec![Intent::Resume],
-            Step::Resume => vec![Intent::Discard],
+            Step::Resume if flow.second_run().is_some() => yes_no(answer, false)
+                .map(Intent::MakeSecond)
+                .into_iter()
+                .collect(),
+            // `d` starts fresh, as the TUI's key does.
+            Step::Resume if matches!(answer, "d" | "discard") => vec![Intent::Discard],
+            Step::Resume => yes_or(answer, true, Intent::Resume, Intent::Discard),
             Step::Destination => self.answer_destination(answer),
             Step::Details => self.answer_details(answer),
             Step::Tags => match answer {
@@ -49,7 +49,10 @@ impl Plain {
                 Some(material) => vec![Intent::ChooseMaterial(material)],
                 None => {
                     let count = flow.destination().as_ref().map(|d| d.auth_materials.len());
-                    say(&format!("Type {}.", numbers(count.unwrap_or_default())));
+                    say(&format!(
+                        "Type {}.",
+                        flow::numbers(count.unwrap_or_default())
+                    ));
                     Vec::new()
                 }
             },
@@ -82,18 +85,16 @@ impl Plain {
                     Vec::new()
                 }
             },
-            Step::Submit => match &flow.submit() {
-                SubmitState::Failed(error) if error.is_retryable() && yes(answer) => {
+            Step::Submit => match (&flow.submit(), yes_no(answer, true)) {
+                (_, None) => Vec::new(),
+                (SubmitState::Failed(error), Some(true)) if error.is_retryable() => {
                     vec![Intent::Retry]
                 }
-                SubmitState::Failed(_) if yes(answer) => vec![Intent::EditDraft],
+                (SubmitState::Failed(_), Some(true)) => vec![Intent::EditDraft],
                 _ => vec![Intent::Quit { interrupted: false }],
             },
             Step::Authorize | Step::Status if flow.asking_timeout() => {
-                match answer_yes(answer, false) {
-                    true => vec![Intent::KeepWaiting],
-                    false => vec![Intent::LeaveInProgress],
-                }
+                yes_or(answer, false, Intent::KeepWaiting, Intent::LeaveInProgress)
             }
             Step::Authorize | Step::Status if self.owner_offer_open() => {
                 match answer.to_lowercase().as_str() {
@@ -105,8 +106,13 @@ impl Plain {
                     }
                 }
             }
-            Step::Authorize | Step::Status if yes(answer) => vec![Intent::Refresh],
-            Step::Authorize | Step::Status => vec![Intent::Quit { interrupted: false }],
+            // The refresh of an expired token, the question left here.
+            Step::Authorize | Step::Status => yes_or(
+                answer,
+                true,
+                Intent::Refresh,
+                Intent::Quit { interrupted: false },
+            ),
             Step::Manage => self.answer_manage(answer),
         }
     }
@@ -114,11 +120,12 @@ impl Plain {
     pub(super) fn answer_destination(&mut self, answer: &str) -> Vec<Intent> {
         let flow = &self.flow;
         if let Load::Failed(_) = flow.destinations().load {
-            return if yes(answer) {
-                vec![Intent::ReloadDestinations]
-            } else {
-                vec![Intent::Quit { interrupted: false }]
-            };
+            return yes_or(
+                answer,
+                true,
+                Intent::ReloadDestinations,
+                Intent::Quit { interrupted: false },
+            );
         }
         let choose = |id: &str| {
             let name = flow.listed_destination(id).map(|d| d.name.as_str());
@@ -138,7 +145,7 @@ impl Plain {
             DestinationAnswer::NotListed { number, count } => {
                 say(&format!(
                     "{number} is not in the list: type {}.",
-                    numbers(count)
+                    flow::numbers(count)
                 ));
                 return Vec::new();
             }
@@ -161,12 +168,15 @@ impl Plain {
             return Vec::new();
         };
         match (&view.discovery, &view.adoption) {
-            (DiscoveryState::Failed(_), _) if yes(answer) => vec![Intent::StartDiscovery],
-            (DiscoveryState::Failed(_), _) => vec![Intent::Quit { interrupted: false }],
-            (DiscoveryState::Done { .. }, Some(_)) if yes(answer) => {
-                vec![Intent::RetryFailedAdoptions]
+            (DiscoveryState::Failed(_), _) => yes_or(
+                answer,
+                true,
+                Intent::StartDiscovery,
+                Intent::Quit { interrupted: false },
+            ),
+            (DiscoveryState::Done { .. }, Some(_)) => {
+                yes_or(answer, true, Intent::RetryFailedAdoptions, Intent::Next)
             }
-            (DiscoveryState::Done { .. }, Some(_)) => vec![Intent::Next],
             (DiscoveryState::Done { .. }, None) => match answer.to_lowercase().as_str() {
                 "" | "none" | "n" => vec![Intent::SelectAllDevices(false), Intent::Next],
                 "all" | "a" => vec![Intent::SelectAllDevices(true), Intent::AdoptSelected],
@@ -203,7 +213,7 @@ impl Plain {
         let Some(picked) = flow::profile_by_answer(flow, answer) else {
             say(&format!(
                 "Type {} or a profile's name.",
-                numbers(flow.opts().profiles.len())
+                flow::numbers(flow.opts().profiles.len())
             ));
             return Vec::new();
         };

@@ -61,17 +61,22 @@ fn execute(runtime: &mut Runtime, effects: Vec<Effect>) -> Option<Outcome> {
     runtime.run(effects)
 }
 
-/// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
-fn numbers(count: usize) -> String {
-    match count {
-        1 => "1".into(),
-        _ => format!("a number 1-{count}"),
+/// The answer to a yes/no question whose default is `default`; anything but y, n or Enter is
+/// told so (`None`: the question is asked again).
+fn yes_no(answer: &str, default: bool) -> Option<bool> {
+    let decided = answer_yes(answer, default);
+    if decided.is_none() {
+        say("Type y or n (Enter alone takes the default in capitals).");
     }
+    decided
 }
 
-/// A `[Y/n]` answer: true unless it is no.
-fn yes(answer: &str) -> bool {
-    answer_yes(answer, true)
+/// A yes/no question's intent: `yes` or `no` by the answer; none when it is no answer.
+fn yes_or(answer: &str, default: bool, yes: Intent, no: Intent) -> Vec<Intent> {
+    yes_no(answer, default)
+        .map(|decided| if decided { yes } else { no })
+        .into_iter()
+        .collect()
 }
 
 fn say(line: &str) {

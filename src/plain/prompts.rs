@@ -1,6 +1,6 @@
 //! The question of each step, as one prompt line.
 
-use super::{Plain, numbers};
+use super::Plain;
 use iotmi_core::flow::{
     self, DetailsField, DiscoveryState, LIST_MAX, Load, ManageCommand, OwnerAction, RefreshState,
     Step, SubmitState, owner_actions, validate,
@@ -32,7 +32,7 @@ impl Plain {
                         .unwrap_or_default();
                     format!(
                         "Profile: {} or its name{last}: ",
-                        numbers(flow.opts().profiles.len())
+                        flow::numbers(flow.opts().profiles.len())
                     )
                 }
                 Some((_, region)) => format!("Region [Enter: {}]: ", sanitize(region)),
@@ -68,7 +68,7 @@ impl Plain {
                 if count <= LIST_MAX {
                     format!(
                         "Destination: {}, or text to filter{default}: ",
-                        numbers(count)
+                        flow::numbers(count)
                     )
                 } else {
                     format!("Filter: type text to narrow the list{default}: ")
@@ -99,7 +99,7 @@ impl Plain {
                 // "type 1": a bare "1" after the colon reads as if it were answered.
                 format!(
                     "Authorization material: type {} or its name{hint}: ",
-                    numbers(materials.len())
+                    flow::numbers(materials.len())
                 )
             }
             Step::Review if self.shown.editing => format!(

@@ -3,7 +3,6 @@
 use super::{Plain, say, say_all};
 use crate::progress::BatchProgress;
 use iotmi_core::flow::{self, DetailLoad, LIST_MAX, Load, Notice, RefreshState, Step, SubmitState};
-use iotmi_core::service::ServiceError;
 use iotmi_core::text::sanitize;
 
 impl Plain {
@@ -32,10 +31,10 @@ impl Plain {
             Step::Batch => self.report_batch(entered),
             Step::Destination => {
                 if let DetailLoad::Failed { error, .. } = &flow.destinations().detail {
-                    show_error(error, &flow.target().profile);
+                    say_all(flow::error_lines(error, flow.target()));
                 }
                 if let Load::Failed(error) = &flow.destinations().load {
-                    show_error(error, &flow.target().profile);
+                    say_all(flow::error_lines(error, flow.target()));
                 }
                 if entered && flow.destinations().load == Load::Loading {
                     say("Loading connector destinations…");
@@ -58,14 +57,14 @@ impl Plain {
             Step::Submit if entered => say("Creating the association…"),
             Step::Submit => {
                 if let SubmitState::Failed(error) = &flow.submit() {
-                    show_error(error, &flow.target().profile);
+                    say_all(flow::error_lines(error, flow.target()));
                 }
             }
             Step::Devices => self.report_devices(),
             Step::Authorize if entered => self.progress.hand_over(&self.flow),
             Step::Status | Step::Done | Step::Authorize => {
                 if let RefreshState::Failed(error) = &flow.refresh() {
-                    show_error(error, &flow.target().profile);
+                    say_all(flow::error_lines(error, flow.target()));
                 }
                 self.progress.report(&self.flow);
             }
@@ -145,11 +144,6 @@ impl Plain {
         }
         self.shown.message = message;
     }
-}
-
-fn show_error(error: &ServiceError, profile: &str) {
-    say(&format!("error: {error}"));
-    say(&format!("hint: {}", error.remedy(profile)));
 }
 
 impl Plain {

@@ -355,3 +355,29 @@ fn every_wrong_name_at_the_delete_confirmation_is_reported() {
         "still asked"
     );
 }
+
+/// A yes/no question takes y, n or Enter; anything else ("yes please", "x") is told and asked
+/// again, never taken for the default.
+#[test]
+fn a_yes_no_question_asks_again_on_anything_but_y_n_or_enter() {
+    let mut flow = Flow::new(options(), now());
+    let effects = flow::init(&mut flow);
+    let generation = destinations_listing(&effects);
+    let denied = ServiceError::new(ErrorKind::AccessDenied, "no");
+    flow::update(
+        &mut flow,
+        Event::DestinationsPage {
+            generation,
+            result: Err(denied),
+        },
+        now(),
+    );
+    flow::update(&mut flow, Intent::StartCreate, now());
+    let mut prompts = plain(flow);
+    assert_eq!(prompts.prompt().as_deref(), Some("Retry? [Y/n]: "));
+    for unclear in ["x", "yes please"] {
+        assert!(prompts.answer(unclear).is_empty(), "{unclear}");
+    }
+    assert_eq!(prompts.answer(""), [Intent::ReloadDestinations]);
+    assert_eq!(prompts.answer("N"), [Intent::Quit { interrupted: false }]);
+}

@@ -203,13 +203,16 @@ mod tests {
     }
 }
 
-/// A yes/no answer typed at a prompt: `y`/`yes` or `n`/`no` (any case); anything else, Enter
-/// included, is the prompt's default. The one rule for every `[Y/n]` and `[y/N]` question.
-pub fn answer_yes(answer: &str, default: bool) -> bool {
+/// A yes/no answer typed at a prompt: `y`/`yes` or `n`/`no` (any case), Enter alone the
+/// prompt's default. Anything else is no answer (`None`): the question is asked again, as a
+/// mistyped "yes please" must not be taken for the default. The one rule for every `[Y/n]`
+/// and `[y/N]` question.
+pub fn answer_yes(answer: &str, default: bool) -> Option<bool> {
     match answer.trim().to_lowercase().as_str() {
-        "y" | "yes" => true,
-        "n" | "no" => false,
-        _ => default,
+        "y" | "yes" => Some(true),
+        "n" | "no" => Some(false),
+        "" => Some(default),
+        _ => None,
     }
 }
 
@@ -218,9 +221,14 @@ mod answer_tests {
     use super::answer_yes;
 
     #[test]
-    fn yes_and_no_in_any_case_else_the_default() {
-        assert!(answer_yes("Y", false) && answer_yes("yes", false) && answer_yes("", true));
-        assert!(!answer_yes("NO", true) && !answer_yes("n", true) && !answer_yes("", false));
-        assert!(!answer_yes("maybe", false) && answer_yes("maybe", true));
+    fn yes_and_no_in_any_case_enter_the_default_else_no_answer() {
+        assert_eq!(answer_yes("Y", false), Some(true));
+        assert_eq!(answer_yes("yes", false), Some(true));
+        assert_eq!(answer_yes("", true), Some(true));
+        assert_eq!(answer_yes("NO", true), Some(false));
+        assert_eq!(answer_yes("n", true), Some(false));
+        assert_eq!(answer_yes("", false), Some(false));
+        assert_eq!(answer_yes("x", true), None);
+        assert_eq!(answer_yes("yes please", false), None);
     }
 }

@@ -63,9 +63,9 @@ pub use intent::Intent;
 pub use manage::{ManageCommand, confirmation_word, numbered_association};
 pub use model::*;
 pub use narration::{
-    association_detail, association_lines, destination_lines, devices_news, identity_lines,
-    material_lines, opening_lines, profile_lines, remedy, resume_summary, review_lines,
-    second_run_summary, tag_news, tags_intro, tags_text, target_place,
+    association_detail, association_lines, destination_lines, devices_news, error_lines,
+    identity_lines, material_lines, numbers, opening_lines, profile_lines, remedy, resume_summary,
+    review_lines, second_run_summary, tag_news, tags_intro, tags_text, target_place,
 };
 pub use nav::quit_warning;
 pub use owner::{OwnerAction, owner_actions};

@@ -26,6 +26,14 @@ pub fn target_place(target: &Target) -> String {
     }
 }
 
+/// How to pick from `count` numbered items: "1" alone, never "a number 1-1".
+pub fn numbers(count: usize) -> String {
+    match count {
+        1 => "1".into(),
+        _ => format!("a number 1-{count}"),
+    }
+}
+
 /// A line front end's first two lines: what the run does and where, and how to answer it.
 pub fn opening_lines(flow: &Flow) -> [String; 2] {
     let place = target_place(flow.target());
@@ -234,6 +242,14 @@ pub fn remedy(error: &crate::service::ServiceError, target: &Target) -> String {
         );
     }
     error.remedy(&target.profile)
+}
+
+/// A service error and what to do about it, as two lines: `error: …` and `hint: …`.
+pub fn error_lines(error: &crate::service::ServiceError, target: &Target) -> Vec<String> {
+    vec![
+        format!("error: {}", sanitize(&error.to_string())),
+        format!("hint: {}", sanitize(&remedy(error, target))),
+    ]
 }
 
 /// The unfinished onboarding offered for resuming: its name and how far it got.
@@ -453,6 +469,23 @@ mod tests {
         assert_eq!(target_place(&target), "endpoint http://127.0.0.1:9");
         target.demo = true;
         assert!(target_place(&target).starts_with("DEMO: "));
+    }
+
+    /// Plain mode's error hint is the TUI's: SSO credentials lead to `aws sso login`.
+    #[test]
+    fn an_error_is_said_with_the_hint_that_fits_the_credentials() {
+        use crate::service::{ErrorKind, ServiceError};
+        let flow = crate::flow::testing::flow_at_start();
+        let denied = ServiceError::new(ErrorKind::AccessDenied, "expired\x1b[2J");
+        let lines = super::error_lines(&denied, flow.target());
+        assert!(
+            lines[0].starts_with("error: ") && !lines[0].contains('\x1b'),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].contains("aws sso login --profile default"),
+            "{lines:?}"
+        );
     }
 
     #[test]
