@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use iotmi_core::flow::command_line;
 use iotmi_core::flow::{BrowserNote, Flow};
 use iotmi_core::service::AssociationState;
 use iotmi_core::text::{elapsed_text, sanitize};
@@ -123,6 +124,12 @@ impl Progress {
                 "Waiting for {} to reach a final state (now {}{limit}).",
                 tracked.id, tracked.state
             ));
+            // Said before it is needed: a Ctrl-C ends the run at once.
+            if let Some([ours, _]) = command_line::check_later(flow.target(), &tracked.id) {
+                self.say(&format!(
+                    "Ctrl-C stops waiting and leaves it as it is: `{ours}` shows it later."
+                ));
+            }
         } else {
             let line = format!("[{}] {}", self.elapsed(), tracked.state);
             self.say(&line);

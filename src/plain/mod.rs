@@ -238,6 +238,7 @@ impl Plain {
                         }
                         // The devices offer is a question with a default: no more input is no.
                         Err(Eof) if self.flow.step() == Step::Done => {
+                            close_prompt();
                             let leave = Intent::Quit { interrupted: false };
                             if let Some(outcome) = self.apply(runtime, vec![leave]) {
                                 return Ok(outcome);

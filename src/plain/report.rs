@@ -129,7 +129,7 @@ impl Plain {
         if let Some(detail) = &view.detail
             && self.shown.detail != view.detail_generation
         {
-            say(&flow::association_detail(detail));
+            say_all(flow::association_detail(detail));
             self.shown.detail = view.detail_generation;
         }
         self.report_message(view.message.clone());

@@ -430,6 +430,16 @@ fn sigint_during_status_wait_is_exit_130() {
             break;
         }
     }
+    // How to pick it up again is said before the Ctrl-C that cuts the run short, with the
+    // run's endpoint so the line works as it is.
+    line.clear();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("Ctrl-C stops waiting and leaves it as it is: `iotmi-onboard status ")
+            && line.contains(&id)
+            && line.contains(&sim.endpoint()),
+        "{line}"
+    );
     common::bin::signal(child.id(), "INT");
     let exit = child.wait().expect("wait");
     assert_eq!(exit.code(), Some(130), "{exit:?}");

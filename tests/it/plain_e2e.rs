@@ -392,11 +392,10 @@ fn plain_manage_shows_details_with_v_and_deletes_with_d_after_the_name() {
         Some(0),
         "stdout: {stdout}\nstderr: {stderr}"
     );
-    // The details line, then the menu in the TUI's letters.
-    assert!(
-        stderr.contains("REFRESH_TOKEN_EXPIRED, destination "),
-        "{stderr}"
-    );
+    // The details, a field a line, then the menu in the TUI's letters.
+    assert!(stderr.contains("): REFRESH_TOKEN_EXPIRED\n"), "{stderr}");
+    assert!(stderr.contains("  destination    "), "{stderr}");
+    assert!(stderr.contains("  arn            arn:"), "{stderr}");
     assert!(stderr.contains("v details"), "{stderr}");
     assert!(stderr.contains("d delete"), "{stderr}");
     // Said in plain mode's own words: what the run does, and no key it does not have.

@@ -186,14 +186,32 @@ pub fn association_lines(view: &ManageView) -> Vec<String> {
 }
 
 /// An association's details, as one line.
-pub fn association_detail(detail: &Association) -> String {
-    format!(
-        "{} ({}): {}, destination {}",
-        sanitize(&detail.name),
-        sanitize(&detail.id),
-        detail.state,
-        sanitize(&detail.destination_id)
-    )
+pub fn association_detail(detail: &Association) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "{} ({}): {}",
+            sanitize(&detail.name),
+            sanitize(&detail.id),
+            detail.state
+        ),
+        format!("  destination    {}", sanitize(&detail.destination_id)),
+        format!("  arn            {}", sanitize(&detail.arn)),
+    ];
+    if !detail.description.is_empty() {
+        lines.push(format!(
+            "  description    {}",
+            sanitize(&detail.description)
+        ));
+    }
+    if let Some(error) = &detail.error_message {
+        lines.push(format!("  error          {}", sanitize(error)));
+    }
+    if let Some(material) = &detail.auth_material {
+        lines.push(format!("  authorization  {}", sanitize(material)));
+    }
+    let tags: Vec<(String, String)> = detail.tags.clone().into_iter().collect();
+    lines.push(format!("  tags           {}", tags_text(&tags)));
+    lines
 }
 
 /// Whose account this is, once known, or why it is not and how to fix it. Nothing while the
@@ -469,6 +487,36 @@ mod tests {
         assert_eq!(target_place(&target), "endpoint http://127.0.0.1:9");
         target.demo = true;
         assert!(target_place(&target).starts_with("DEMO: "));
+    }
+
+    /// Plain mode's details are the TUI's: ARN, destination, description, error, material and
+    /// tags, not one line.
+    #[test]
+    fn an_associations_details_are_every_field_a_line() {
+        use crate::service::{Association, AssociationState};
+        let detail = Association {
+            id: "aa-1".into(),
+            arn: "arn:aws:iotmanagedintegrations:us-east-1:1:account-association/aa-1".into(),
+            state: AssociationState::Failed,
+            error_message: Some("token exchange failed".into()),
+            name: "Kitchen".into(),
+            description: "Grandma's flat".into(),
+            destination_id: "acme-home-us".into(),
+            oauth_url: String::new(),
+            tags: [("site".to_string(), "summer-house".to_string())].into(),
+            auth_material: None,
+        };
+        let lines = super::association_detail(&detail).join("\n");
+        for expected in [
+            "Kitchen (aa-1): ASSOCIATION_FAILED",
+            "account-association/aa-1",
+            "acme-home-us",
+            "Grandma's flat",
+            "token exchange failed",
+            "site=summer-house",
+        ] {
+            assert!(lines.contains(expected), "{expected}: {lines}");
+        }
     }
 
     /// Plain mode's error hint is the TUI's: SSO credentials lead to `aws sso login`.
