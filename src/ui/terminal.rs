@@ -134,10 +134,9 @@ impl Host for TtyHost {
                 Some(url) => (osc8(Some(url)), osc8(None)),
                 None => (String::new(), String::new()),
             };
-            let _ = write!(
-                tty,
-                "\r\n{heading}, on one line so your terminal selects it whole:\r\n\r\n{open}{safe}{close}\r\n\r\nPress any key to return.\r\n"
-            );
+            let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+            let page = unwrapped_page(heading, &safe, (open, close), cols, rows);
+            let _ = write!(tty, "{page}");
             let _ = tty.flush();
         }
     }
@@ -187,9 +186,71 @@ impl Host for TtyHost {
     }
 }
 
+/// The unwrapped view's page for a `cols` x `rows` window, never taller than it: a line that
+/// scrolled off the top would take the URL's start with it, and a selection of what is left
+/// is a URL that leads elsewhere. The heading and blank lines go first; a URL that does not
+/// fit even alone is not shown cut, and the page says `c` copies it whole.
+fn unwrapped_page(
+    heading: &str,
+    url: &str,
+    (open, close): (String, String),
+    cols: u16,
+    rows: u16,
+) -> String {
+    const BACK: &str = "Press any key to return.";
+    let cols = usize::from(cols.max(1));
+    let rows = usize::from(rows);
+    let heading = format!("{heading}, on one line so your terminal selects it whole:");
+    let url_rows = url.chars().count().div_ceil(cols);
+    let heading_rows = heading.chars().count().div_ceil(cols);
+    if url_rows + heading_rows + 4 <= rows {
+        format!("\r\n{heading}\r\n\r\n{open}{url}{close}\r\n\r\n{BACK}")
+    } else if url_rows < rows {
+        format!("{open}{url}{close}\r\n{BACK}")
+    } else {
+        format!(
+            "The window is too small to show the whole URL ({} characters) on one line: c copies \
+             it whole, or enlarge the window. {BACK}",
+            url.chars().count()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rows a page takes in a `cols`-wide window (each line wraps).
+    fn rows_of(page: &str, cols: usize) -> usize {
+        page.split("\r\n")
+            .map(|line| line.chars().count().div_ceil(cols).max(1))
+            .sum()
+    }
+
+    /// The tryout's 40x12 `u`: the page scrolled and the URL's start was gone. Each size gets a
+    /// page no taller than the window, with the whole URL or none of it.
+    #[test]
+    fn the_unwrapped_page_never_scrolls_the_urls_start_away() {
+        let url = format!(
+            "http://127.0.0.1:4567/oauth/authorize?state={}",
+            "x".repeat(335)
+        );
+        assert_eq!(url.chars().count(), 379);
+        let links = || (String::new(), String::new());
+        for (cols, rows) in [(100, 30), (80, 24), (60, 16), (40, 12), (40, 11)] {
+            let page = unwrapped_page("Consent URL", &url, links(), cols, rows);
+            assert!(page.contains(&url), "{cols}x{rows}: {page}");
+            assert!(
+                rows_of(&page, usize::from(cols)) <= usize::from(rows),
+                "{cols}x{rows}: {page}"
+            );
+        }
+        let page = unwrapped_page("Consent URL", &url, links(), 100, 30);
+        assert!(page.contains("on one line so your terminal selects it whole"));
+        let page = unwrapped_page("Consent URL", &url, links(), 40, 8);
+        assert!(!page.contains("http"), "not shown cut: {page}");
+        assert!(page.contains("c copies it whole"), "{page}");
+    }
 
     #[test]
     fn every_copy_message_fits_the_narrowest_window() {
