@@ -287,6 +287,42 @@ fn demo_screens() {
     snap("demo_done", &h);
 }
 
+/// Over SSH with the demo's loopback URL the tunnel leads; in a 60x16 window the tunnel's
+/// command is kept whole (user@host included) and the lines it can do without give way.
+#[test]
+fn authorize_over_ssh_with_a_loopback_url_keeps_the_tunnel_whole() {
+    let mut opts = options();
+    opts.launch = LaunchDecision::Skip(SkipReason::OverSsh);
+    opts.endpoint_is_loopback = true;
+    opts.target.demo = true;
+    opts.target.endpoint = Some("http://127.0.0.1:39529".into());
+    opts.ssh = Some(iotmi_core::flow::SshSession {
+        tunnel: Some("ssh -L 39529:127.0.0.1:39529 ops@6.7.8.9".into()),
+        port_per_run: true,
+    });
+    let mut h = Harness::loaded(opts, destinations());
+    h.choose(oauth("acme-home-us", "Acme Home US"));
+    for _ in 0..2 {
+        h.key(KeyCode::Enter);
+    }
+    h.submit_and_create(
+        "http://127.0.0.1:39529/third-party/acme-home-cloud/oauth/authorize?client_id=amzn1.iotmi.acme-home-us.4f7c9e2b51d34a08&redirect_uri=http%3A%2F%2F127.0.0.1%3A39529%2Foauth%2Fcallback&response_type=code&state=so1X8fNLAbsyLwr3UCi0ehPWGyH5ONIw",
+    );
+    snap("authorize_tunnel", &h);
+    for (cols, rows) in [(80, 24), (60, 16)] {
+        let text = render(&h, cols, rows, COLOR).backend().to_string();
+        let joined: String = text
+            .lines()
+            .map(|l| l.trim_matches(['"', '│', ' ']))
+            .collect();
+        assert!(
+            joined.contains("ops@6.7.8.9"),
+            "{cols}x{rows}: the tunnel's user and host:\n{text}"
+        );
+        assert!(text.contains("ASSOCIATION_IN_PROGRESS"), "{text}");
+    }
+}
+
 #[test]
 fn overlays_and_too_small() {
     let mut h = at_review();

@@ -142,64 +142,56 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
     // Over SSH a loopback URL is out of reach until its port is forwarded: that leads.
     let over_ssh = loopback_over_ssh(model);
-    let mut head = Vec::new();
-    if let Some(over) = &over_ssh {
-        let (before, tunnel, after) = over.tunnel_line();
-        head.push(Line::from(Span::styled(over.unreachable(), theme.warn())));
-        head.push(Line::from(vec![
-            Span::styled(before, theme.warn()),
-            Span::styled(tunnel, theme.key()),
-            Span::styled(after, theme.warn()),
-        ]));
-        head.extend(
-            over.per_run()
-                .map(|line| Line::from(Span::styled(line, theme.warn()))),
-        );
-    }
-    // Where the user will sign in, before anything opens.
-    head.push(match sign_in(model) {
-        Some((host, connector)) => {
-            let mut spans = vec![Span::raw("Sign in at "), Span::styled(host, theme.title())];
-            if let Some(connector) = connector {
-                spans.push(Span::raw(format!(" ({connector})")));
+    // Everything, or (when the window is too low for it and a row of URL) what cannot be
+    // done without: the tunnel over SSH, else where to sign in; the keys.
+    let lines = |full: bool| {
+        let mut head = Vec::new();
+        if let Some(over) = &over_ssh {
+            let (before, tunnel, after) = over.tunnel_line();
+            if full {
+                head.push(Line::from(Span::styled(over.unreachable(), theme.warn())));
             }
-            spans.push(Span::raw(" to approve; this screen follows the state:"));
-            Line::from(spans)
+            head.push(Line::from(vec![
+                Span::styled(before, theme.warn()),
+                Span::styled(tunnel, theme.key()),
+                Span::styled(after, theme.warn()),
+            ]));
+            head.extend(
+                over.per_run()
+                    .filter(|_| full)
+                    .map(|line| Line::from(Span::styled(line, theme.warn()))),
+            );
         }
-        None => Line::from("Approve access at this URL; this screen follows the state:"),
-    });
-    let head = Paragraph::new(head).wrap(Wrap { trim: false });
+        // Where the user will sign in, before anything opens.
+        if full || over_ssh.is_none() {
+            head.push(sign_in_line(model, theme));
+        }
+        let mut tail = vec![key_line(
+            &[
+                ("o", "open"),
+                ("c", "copy"),
+                ("u", "unwrapped"),
+                ("v", "QR code"),
+            ],
+            theme,
+        )];
+        if full {
+            tail.push(browser_line(model, ui, theme));
+            // A presenter has no browser on stage: say the keyboard can stand in for it.
+            tail.extend(owner_hint(model, theme));
+        }
+        let head = Paragraph::new(head).wrap(Wrap { trim: false });
+        let tail = Paragraph::new(tail).wrap(Wrap { trim: false });
+        let rows = (head.line_count(width) + tail.line_count(width)) as u16;
+        (head, tail, rows)
+    };
+    let (mut head, mut tail, mut rows_needed) = lines(true);
+    // One row of URL and the state line must stay.
+    if rows_needed + 2 > inner.height {
+        (head, tail, rows_needed) = lines(false);
+    }
     let head_rows = head.line_count(width) as u16;
-
-    let mut tail = vec![key_line(
-        &[
-            ("o", "open"),
-            ("c", "copy"),
-            ("u", "unwrapped"),
-            ("v", "QR code"),
-        ],
-        theme,
-    )];
-    tail.push(match &model.browser() {
-        BrowserNote::Opening => {
-            Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
-        }
-        BrowserNote::Opened => Line::from(Span::styled("✓ Opened in your browser.", theme.ok())),
-        BrowserNote::Skipped(reason) => Line::from(Span::styled(
-            browser_skipped_line(model, *reason),
-            theme.warn(),
-        )),
-        BrowserNote::Refused(why) => Line::from(Span::styled(format!("✗ {why}"), theme.error())),
-        BrowserNote::LaunchFailed(why) => Line::from(Span::styled(
-            format!("✗ The browser did not start: {why}"),
-            theme.error(),
-        )),
-        BrowserNote::None => Line::from(""),
-    });
-    // A presenter has no browser on stage: say the keyboard can stand in for it.
-    tail.extend(owner_hint(model, theme));
-    let tail = Paragraph::new(tail).wrap(Wrap { trim: false });
-    let tail_rows = tail.line_count(width) as u16;
+    let tail_rows = rows_needed - head_rows;
 
     // The URL gets what is left, one row per slice of it; the state line is pinned last.
     let shown = shown_url(model).unwrap_or_default();
@@ -247,6 +239,45 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         ])),
         state_area,
     );
+}
+
+/// "Sign in at HOST (connector) to approve; …": where the user will sign in.
+fn sign_in_line(model: &iotmi_core::flow::Flow, theme: &Theme) -> Line<'static> {
+    match sign_in(model) {
+        Some((host, connector)) => {
+            let mut spans = vec![Span::raw("Sign in at "), Span::styled(host, theme.title())];
+            if let Some(connector) = connector {
+                spans.push(Span::raw(format!(" ({connector})")));
+            }
+            spans.push(Span::raw(" to approve; this screen follows the state:"));
+            Line::from(spans)
+        }
+        None => Line::from("Approve access at this URL; this screen follows the state:"),
+    }
+}
+
+/// What became of the browser.
+fn browser_line(
+    model: &iotmi_core::flow::Flow,
+    ui: &crate::ui::app::Ui,
+    theme: &Theme,
+) -> Line<'static> {
+    match &model.browser() {
+        BrowserNote::Opening => {
+            Line::from(format!("{} Opening your browser…", spinner(ui.spinner)))
+        }
+        BrowserNote::Opened => Line::from(Span::styled("✓ Opened in your browser.", theme.ok())),
+        BrowserNote::Skipped(reason) => Line::from(Span::styled(
+            browser_skipped_line(model, *reason),
+            theme.warn(),
+        )),
+        BrowserNote::Refused(why) => Line::from(Span::styled(format!("✗ {why}"), theme.error())),
+        BrowserNote::LaunchFailed(why) => Line::from(Span::styled(
+            format!("✗ The browser did not start: {why}"),
+            theme.error(),
+        )),
+        BrowserNote::None => Line::from(""),
+    }
 }
 
 /// `text` in slices of at most `width` columns: the URL is one word, broken anywhere.
