@@ -509,8 +509,20 @@ pub fn reload_quietly(flow: &mut Flow) -> Vec<Effect> {
 
 /// Space on a row: picked for a bulk refresh (only expired ones can be refreshed).
 pub fn toggle(flow: &mut Flow, id: String) -> Vec<Effect> {
-    if !flow.manage.selected.remove(&id) && flow.manage.find(&id).is_some() {
-        flow.manage.selected.insert(id);
+    if flow.manage.selected.remove(&id) {
+        return Vec::new();
+    }
+    match flow.manage.find(&id).map(|a| &a.state) {
+        Some(AssociationState::RefreshTokenExpired) => {
+            flow.manage.selected.insert(id);
+        }
+        // A pick that `r` would then refuse helps nobody: say so now.
+        Some(_) => {
+            flow.manage.message = Some(Notice::Info(
+                "Only an association whose token expired can be picked for a bulk refresh".into(),
+            ));
+        }
+        None => {}
     }
     Vec::new()
 }
@@ -1046,6 +1058,23 @@ mod tests {
             "{effects:?}"
         );
         assert!(flow.manage.refresh_queue.is_empty());
+    }
+
+    /// The tryout: a succeeded row could be picked, and `r` then refused the whole pick.
+    #[test]
+    fn only_an_expired_association_can_be_picked_for_a_bulk_refresh() {
+        let mut flow = managing(vec![
+            summary("aa-ok", "Kitchen", AssociationState::Succeeded),
+            summary("aa-old", "Flat", AssociationState::RefreshTokenExpired),
+        ]);
+        send(&mut flow, Intent::ToggleAssociation("aa-ok".into()));
+        assert!(flow.manage().selected.is_empty());
+        let said = format!("{:?}", flow.manage().message);
+        assert!(said.contains("token expired"), "{said}");
+        send(&mut flow, Intent::ToggleAssociation("aa-old".into()));
+        assert!(flow.manage().selected.contains("aa-old"));
+        send(&mut flow, Intent::ToggleAssociation("aa-old".into()));
+        assert!(flow.manage().selected.is_empty(), "Space again unpicks");
     }
 
     #[test]
