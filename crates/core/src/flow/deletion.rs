@@ -367,6 +367,13 @@ pub fn on_deregistered(
             ..
         }) => {
             done.insert(thing_id);
+            // The list's count follows, so a deletion left part-way shows what is left.
+            let id = flow.manage.deletion.as_ref().map(|d| d.id.clone());
+            if let (Some(id), Some(counts)) = (id, flow.manage.thing_counts.as_mut())
+                && let Some(count) = counts.get_mut(&id)
+            {
+                *count = count.saturating_sub(1);
+            }
         }
         Err(error) => {
             failed.insert(thing_id, error);
@@ -818,6 +825,7 @@ mod tests {
     #[test]
     fn failed_deregistrations_wait_for_a_retry_and_are_not_deleted_past() {
         let mut flow = flow_in_manage();
+        flow.manage.thing_counts = Some([("aa-ok".to_string(), 2)].into());
         let generation = ask(&mut flow, "aa-ok");
         counted(&mut flow, generation, &["t1", "t2"]);
         let sent = deregistrations(&typed(&mut flow, "aa-ok", "Kitchen"));
@@ -834,6 +842,14 @@ mod tests {
             "not deleted past a failure: {effects:?}"
         );
         assert!(message(&flow).contains("1 of 2 deregistered from Kitchen, 1 failed"));
+        assert_eq!(
+            flow.manage
+                .thing_counts
+                .as_ref()
+                .and_then(|c| c.get("aa-ok")),
+            Some(&1),
+            "the list's count shows the one left"
+        );
         assert!(!message(&flow).contains("Esc"), "no front end's key");
         assert!(!flow.busy());
         assert!(

@@ -318,12 +318,38 @@ pub fn on_counts(
     generation: Generation,
     result: Result<std::collections::BTreeMap<String, usize>, ServiceError>,
 ) -> Vec<Effect> {
-    if generation == flow.manage.counts_generation
-        && let Ok(counts) = result
-    {
-        flow.manage.thing_counts = Some(counts);
+    if generation != flow.manage.counts_generation {
+        return Vec::new();
     }
-    Vec::new()
+    match result {
+        Ok(counts) => {
+            flow.manage.counts_retry.answered();
+            flow.manage.thing_counts = Some(counts);
+            Vec::new()
+        }
+        // The count is a column of the list, not news: asked again quietly, then left out.
+        Err(error) => {
+            let salt = retry::salt_of(&flow.opts.token_seed);
+            let timer = flow.next_generation();
+            match flow.manage.counts_retry.failed(error, salt, timer) {
+                Ok(after) => vec![Effect::Wake {
+                    generation: timer,
+                    after,
+                }],
+                Err(_) => Vec::new(),
+            }
+        }
+    }
+}
+
+/// The count's retry timer: counted again, if Manage is still open.
+pub fn on_counts_retry_woke(flow: &mut Flow) -> Vec<Effect> {
+    if flow.step != Step::Manage {
+        return Vec::new();
+    }
+    let generation = flow.next_generation();
+    flow.manage.counts_generation = generation;
+    vec![Effect::CountThings { generation }]
 }
 
 pub fn list_associations(flow: &mut Flow, next_token: Option<String>) -> Effect {
@@ -1058,6 +1084,59 @@ mod tests {
             "{effects:?}"
         );
         assert!(flow.manage.refresh_queue.is_empty());
+    }
+
+    /// The tryout's first Manage under faults: a count that failed left the column out for
+    /// good. It is asked again after the backoff, quietly.
+    #[test]
+    fn a_thing_count_that_fails_in_passing_is_asked_again() {
+        use crate::service::{ErrorKind, ServiceError};
+        let mut flow = flow_at_start();
+        let effects = send(&mut flow, Intent::StartManage);
+        let Some(counts) = effects.iter().find_map(|e| match e {
+            Effect::CountThings { generation } => Some(*generation),
+            _ => None,
+        }) else {
+            panic!("{effects:?}")
+        };
+        let failed = Err(ServiceError::new(ErrorKind::ServerError, "boom"));
+        let effects = update(
+            &mut flow,
+            Event::ThingCounts {
+                generation: counts,
+                result: failed,
+            },
+            now(),
+        );
+        let [
+            Effect::Wake {
+                generation: timer, ..
+            },
+        ] = effects[..]
+        else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(flow.manage().message, None, "quietly");
+        let effects = update(&mut flow, Event::Woke { generation: timer }, now());
+        let [Effect::CountThings { generation: again }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        let counted = Ok([("aa-1".to_string(), 2)].into());
+        update(
+            &mut flow,
+            Event::ThingCounts {
+                generation: again,
+                result: counted,
+            },
+            now(),
+        );
+        assert_eq!(
+            flow.manage()
+                .thing_counts
+                .as_ref()
+                .and_then(|c| c.get("aa-1")),
+            Some(&2)
+        );
     }
 
     /// The tryout: a succeeded row could be picked, and `r` then refused the whole pick.

@@ -849,6 +849,9 @@ fn on_event(flow: &mut Flow, event: Event) -> Vec<Effect> {
         Event::Woke { generation } if flow.manage.retry.owns(generation) => {
             manage::on_retry_woke(flow)
         }
+        Event::Woke { generation } if flow.manage.counts_retry.owns(generation) => {
+            manage::on_counts_retry_woke(flow)
+        }
         Event::Woke { generation } if flow.destinations.retry.owns(generation) => {
             destination::on_retry_woke(flow)
         }

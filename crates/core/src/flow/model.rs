@@ -438,6 +438,8 @@ pub struct ManageView {
     pub retry: super::retry::PageRetry,
     /// The reload in `incoming` was asked for (`g`): its outcome is said, a quiet one's not.
     pub reload_asked: bool,
+    /// The managed-thing count, asked again (quietly) when it fails in a way waiting can mend.
+    pub counts_retry: super::retry::PageRetry,
 }
 
 /// A report Manage wrote: where, and how many associations it holds.
@@ -476,6 +478,7 @@ impl Default for ManageView {
             report: None,
             retry: Default::default(),
             reload_asked: false,
+            counts_retry: Default::default(),
         }
     }
 }
