@@ -109,11 +109,7 @@ fn space_pauses_and_resumes_autoplay() {
 
 #[test]
 fn loop_starts_over_and_each_round_creates_an_association() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-        .to_string();
+    let port = crate::common::port_outside_the_ephemeral_range().to_string();
     let dir = tempfile::tempdir().unwrap();
     let mut tui = autoplay(
         dir.path(),

@@ -220,11 +220,7 @@ fn the_url_rows_are_osc_8_hyperlinks_to_the_whole_url() {
 
 #[test]
 fn demo_port_over_ssh_shows_the_ssh_tunnel_line() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-        .to_string();
+    let port = crate::common::port_outside_the_ephemeral_range().to_string();
     let dir = tempfile::tempdir().unwrap();
     let spawn = Spawn::new(&[
         "demo",

@@ -16,11 +16,7 @@ const ENTER: &[u8] = b"\r";
 const BANNER: &str = "DEMO · built-in simulator · nothing real is created";
 
 fn free_port() -> String {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-        .to_string()
+    crate::common::port_outside_the_ephemeral_range().to_string()
 }
 
 /// The demo on `port`, at the Authorize step of a new association named `name`; no browser

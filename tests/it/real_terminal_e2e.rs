@@ -310,10 +310,7 @@ fn demo_qr_decodes_to_the_issued_url(background: Background) {
         return;
     }
     let _x = one_at_a_time();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = common::port_outside_the_ephemeral_range();
     let dir = tempfile::tempdir().unwrap();
     let x = Xvfb::start();
     let name = format!("QR {background:?}");

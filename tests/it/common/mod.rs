@@ -287,3 +287,18 @@ pub fn query_params(url: &str) -> HashMap<String, String> {
         .into_owned()
         .collect()
 }
+
+/// A free port to hand a child (`demo --port`) below Linux's ephemeral range (32768–60999): a port picked
+/// by binding port 0 and letting go can be handed to another test's connection before the
+/// demo binds it ("Address already in use" under load); ports down here are only ever bound
+/// by name.
+pub fn port_outside_the_ephemeral_range() -> u16 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos())
+        ^ std::process::id();
+    (0..200)
+        .map(|i| 20_000 + ((seed as usize + i * 7_919) % 10_000) as u16)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 30000")
+}
