@@ -66,7 +66,9 @@ pub fn prepare(
 ) -> Result<Prepared, NotStarted> {
     let shown = choices.file.display().to_string();
     let text = read_file(&choices.file)?;
-    let rows = batch::parse(&shown, &text).map_err(NotStarted::Invalid)?;
+    // Lines that cannot be read go with the plan: the file is refused once the check has found
+    // every other problem too, so one run says them all.
+    let parsed = batch::parse(&shown, &text).map_err(NotStarted::Invalid)?;
     let absolute = std::fs::canonicalize(&choices.file).unwrap_or_else(|_| choices.file.clone());
     let key = connection_key.for_batch(&absolute);
     let (journal, sink, notice) = match store {
@@ -123,7 +125,8 @@ pub fn prepare(
     Ok(Prepared {
         plan: BatchPlan {
             source: shown,
-            rows,
+            rows: parsed.rows,
+            problems: parsed.problems,
             journal,
             concurrency: choices.concurrency,
             dry_run: choices.dry_run,

@@ -8,6 +8,7 @@ use crate::output::print_things;
 use crate::runtime::ServiceCalls;
 use crate::session::Connection;
 use iotmi_core::flow::{Options, Prefill};
+use iotmi_core::service::ErrorKind;
 
 /// The flow's options for a command that follows an existing association. Looking is not
 /// consenting: no browser.
@@ -65,12 +66,24 @@ pub async fn devices(
     output: OutputFormat,
 ) -> anyhow::Result<i32> {
     let calls = ServiceCalls::new(connection.service.clone());
-    match calls
-        .call("ListManagedThingAccountAssociations", |service| {
+    // The listing filters by association and answers an unknown id with no things: the
+    // association is asked too (at the same time), so a mistyped id is an error as in `status`.
+    let id = args.id.clone();
+    let (association, things) = tokio::join!(
+        calls.call("GetAccountAssociation", |service| service
+            .get_association(id)),
+        calls.call("ListManagedThingAccountAssociations", |service| {
             service.association_things(args.id)
-        })
-        .await
+        }),
+    );
+    // Only "not found" is decisive: a caller allowed the listing but not
+    // GetAccountAssociation still gets its things.
+    if let Err(error) = association
+        && error.kind == ErrorKind::NotFound
     {
+        return Ok(crate::output::report(&error, &connection.target));
+    }
+    match things {
         Ok(things) => {
             print_things(&things, output)?;
             Ok(iotmi_core::exit::OK)

@@ -235,6 +235,89 @@ fn a_300_row_file_with_two_bad_rows_is_refused_whole_and_fixed_makes_one_per_row
     );
 }
 
+/// The `error: line N:` lines of a refused run, in the order said.
+fn problem_lines(output: &Output) -> Vec<usize> {
+    stderr(output)
+        .lines()
+        .filter_map(|line| line.strip_prefix("error: line "))
+        .filter_map(|rest| rest.split(':').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn lines_that_cannot_be_read_are_refused_in_one_run_with_every_other_problem() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    let before = Before::of(&sim);
+    let csv = format!(
+        "destination,name,description,tags,auth_material\n\
+         {GA},every-1,,,{GA_MATERIAL}\n\
+         {GA},every.2,,,{GA_MATERIAL}\n\
+         nope,every-3,,,\n\
+         {GA},every-1,,,{GA_MATERIAL}\n\
+         {OAUTH},every-4,,,{GA_MATERIAL}\n\
+         {GA},every-5,,a=1;broken,{GA_MATERIAL}\n\
+         {GA},every-6,,,no-such-material\n\
+         {GA},,,,{GA_MATERIAL}\n\
+         {GA},every-7,d,t=1,{GA_MATERIAL},extra\n"
+    );
+    let refused = run.batch(&sim, &run.write("every.csv", &csv), &[]);
+    assert_exit(&refused, 2);
+    assert_eq!(problem_lines(&refused), (3..=10).collect::<Vec<_>>());
+    let said = stderr(&refused);
+    for expected in [
+        "line 3: name:",
+        "line 4: destination \"nope\" is not in this account",
+        "line 5: the same destination and name as line 2",
+        "line 6: the destination uses OAuth consent",
+        "line 7: tag \"broken\" is not KEY=VALUE",
+        "line 8: the destination offers no auth material \"no-such-material\"",
+        "line 9: no name",
+        "line 10: 6 fields where the header has 5",
+        "The file was refused: 8 problems.",
+    ] {
+        assert!(said.contains(expected), "{expected:?} in:\n{said}");
+    }
+    before.assert_none_made(&sim);
+
+    let ga = |name: &str| {
+        serde_json::json!({
+            "ConnectorDestinationId": GA,
+            "Name": name,
+            "GeneralAuthorization": {"AuthMaterialName": GA_MATERIAL},
+        })
+        .to_string()
+    };
+    let jsonl = [
+        ga("every-1"),
+        ga("every.2"),
+        serde_json::json!({"ConnectorDestinationId": "nope", "Name": "every-3"}).to_string(),
+        ga("every-1"),
+        serde_json::json!({"ConnectorDestinationId": GA, "Name": "every-4", "Tags": {"n": 1},
+            "GeneralAuthorization": {"AuthMaterialName": GA_MATERIAL}})
+        .to_string(),
+        "{\"ConnectorDestinationId\": not json".to_owned(),
+        serde_json::json!({"ConnectorDestinationId": OAUTH}).to_string(),
+    ]
+    .join("\n");
+    let refused = run.batch(&sim, &run.write("every.jsonl", &jsonl), &[]);
+    assert_exit(&refused, 2);
+    assert_eq!(
+        problem_lines(&refused),
+        [2, 3, 4, 5, 6, 7],
+        "{}",
+        stderr(&refused)
+    );
+    let said = stderr(&refused);
+    assert!(said.contains("line 5: tag \"n\""), "{said}");
+    assert!(
+        said.contains("line 6: not a CreateAccountAssociation request"),
+        "{said}"
+    );
+    assert!(said.contains("line 7: no name"), "{said}");
+    before.assert_none_made(&sim);
+}
+
 #[test]
 fn a_kill_half_way_and_a_rerun_leave_one_association_per_row() {
     let started = Instant::now();

@@ -485,6 +485,22 @@ fn unknown_id_and_unreachable_endpoint_are_exit_1() {
 }
 
 #[test]
+fn devices_of_an_unknown_association_is_exit_1_as_status_is() {
+    let sim = Sim::start(50);
+    let run = Run::new();
+    for output in ["text", "json"] {
+        let out = run.run(&sim, &["devices", UNKNOWN_ID, "--output", output]);
+        assert_code(&out, 1);
+        assert!(
+            stderr(&out).contains("error: Not found") && stderr(&out).contains(UNKNOWN_ID),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(stdout(&out), "", "no empty table or list");
+    }
+}
+
+#[test]
 fn list_destinations_all_pages_and_filter() {
     let sim = Sim::with(iotmi_simulator::SimConfig {
         destinations: 1500,

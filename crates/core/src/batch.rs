@@ -76,17 +76,31 @@ impl Format {
     }
 }
 
-/// The rows of a file, or every problem that stops reading it (all at once, with lines).
-pub fn parse(file_name: &str, text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
+/// What reading a file found: the rows it could read, and the problems of its lines (in line
+/// order). A line that cannot be read at all is not among the rows; one read in part (a bad
+/// tag) is, so the rules can still say what else is wrong with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedFile {
+    pub rows: Vec<BatchRow>,
+    pub problems: Vec<RowProblem>,
+}
+
+/// The file's rows and its lines' problems; Err: no row can be checked (a bad header row, or
+/// no row read), with every problem.
+pub fn parse(file_name: &str, text: &str) -> Result<ParsedFile, Vec<RowProblem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rows = match Format::of(file_name, text) {
-        Format::Csv => parse_csv(text),
+    let parsed = match Format::of(file_name, text) {
+        Format::Csv => parse_csv(text)?,
         Format::JsonLines => parse_json_lines(text),
-    }?;
-    if rows.is_empty() {
-        return Err(vec![problem(0, "the file has no rows")]);
+    };
+    if parsed.rows.is_empty() {
+        return Err(if parsed.problems.is_empty() {
+            vec![problem(0, "the file has no rows")]
+        } else {
+            parsed.problems
+        });
     }
-    Ok(rows)
+    Ok(parsed)
 }
 
 const CSV_COLUMNS: [&str; 5] = [
@@ -97,7 +111,8 @@ const CSV_COLUMNS: [&str; 5] = [
     "auth_material",
 ];
 
-fn parse_csv(text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
+/// Err: the header row's problems (no row can be read without it).
+fn parse_csv(text: &str) -> Result<ParsedFile, Vec<RowProblem>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -169,11 +184,14 @@ fn parse_csv(text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
                 .filter(|value| !value.is_empty())
                 .map(str::to_owned)
         };
-        let tags = match field("tags").map(|tags| csv_tags(&tags)) {
-            Some(Ok(tags)) => tags,
-            Some(Err(message)) => {
-                problems.push(problem(line, message));
-                continue;
+        // A bad pair is said; the row stays, with its good pairs, for the other checks.
+        let tags = match field("tags") {
+            Some(text) => {
+                let (tags, malformed) = csv_tags(&text);
+                if let Some(message) = malformed {
+                    problems.push(problem(line, message));
+                }
+                tags
             }
             None => Vec::new(),
         };
@@ -188,11 +206,7 @@ fn parse_csv(text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
             },
         });
     }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(problems)
-    }
+    Ok(ParsedFile { rows, problems })
 }
 
 /// The 1-based line a record starts on, from its byte offset: the csv crate's own line count
@@ -207,8 +221,8 @@ fn line_at(text: &str, byte: u64) -> usize {
     memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1
 }
 
-/// `k=v;k2=v2`: every pair, or every piece that is not one.
-fn csv_tags(text: &str) -> Result<Vec<(String, String)>, String> {
+/// `k=v;k2=v2`: every pair, and what is said of the pieces that are not one.
+fn csv_tags(text: &str) -> (Vec<(String, String)>, Option<String>) {
     let mut tags = Vec::new();
     let mut malformed = Vec::new();
     for piece in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
@@ -220,11 +234,8 @@ fn csv_tags(text: &str) -> Result<Vec<(String, String)>, String> {
             )),
         }
     }
-    if malformed.is_empty() {
-        Ok(tags)
-    } else {
-        Err(malformed.join("; "))
-    }
+    let malformed = (!malformed.is_empty()).then(|| malformed.join("; "));
+    (tags, malformed)
 }
 
 /// A line of JSON Lines: the members of CreateAccountAssociation.
@@ -246,7 +257,7 @@ struct JsonMaterial {
     auth_material_name: Option<String>,
 }
 
-fn parse_json_lines(text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
+fn parse_json_lines(text: &str) -> ParsedFile {
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (index, raw) in text.lines().enumerate() {
@@ -267,13 +278,13 @@ fn parse_json_lines(text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
                 continue;
             }
         };
+        // Said, and the row kept: the rest of it is checked too.
         if parsed.client_token.is_some() {
             problems.push(problem(
                 line,
                 "ClientToken is not taken: the batch derives each row's token, so a rerun \
                  finds what it made",
             ));
-            continue;
         }
         let mut tags = Vec::new();
         for (key, value) in parsed.tags.unwrap_or_default() {
@@ -301,11 +312,7 @@ fn parse_json_lines(text: &str) -> Result<Vec<BatchRow>, Vec<RowProblem>> {
             },
         });
     }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(problems)
-    }
+    ParsedFile { rows, problems }
 }
 
 /// What tells a row's association apart on a rerun: its destination and name.
@@ -446,7 +453,8 @@ mod tests {
 
     #[test]
     fn csv_rows_with_their_lines_tags_and_quoting() {
-        let rows = parse("fleet.csv", CSV).unwrap();
+        let ParsedFile { rows, problems } = parse("fleet.csv", CSV).unwrap();
+        assert_eq!(problems, []);
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].line, 2);
         assert_eq!(
@@ -485,9 +493,18 @@ mod tests {
                 .any(|p| p.contains("needs a destination column")),
             "{text:?}"
         );
-        let bad_tags = parse("f.csv", "destination,name,tags\nd,n,a=1;oops\n").unwrap_err();
-        assert_eq!(bad_tags[0].line, 2);
-        assert!(bad_tags[0].message.contains("\"oops\" is not KEY=VALUE"));
+        let bad_tags = parse("f.csv", "destination,name,tags\nd,n,a=1;oops\n").unwrap();
+        assert_eq!(bad_tags.problems[0].line, 2);
+        assert!(
+            bad_tags.problems[0]
+                .message
+                .contains("\"oops\" is not KEY=VALUE")
+        );
+        assert_eq!(
+            bad_tags.rows[0].draft.tags,
+            [("a".to_owned(), "1".to_owned())],
+            "the row stays, with its good pairs, for the other checks"
+        );
     }
 
     #[test]
@@ -496,7 +513,8 @@ mod tests {
             \"GeneralAuthorization\":{\"AuthMaterialName\":\"key-1\"}}\n\
             \n\
             {\"ConnectorDestinationId\":\"dest-oauth\",\"Name\":\"B\",\"Description\":\"d\"}\n";
-        let rows = parse("rows.jsonl", text).unwrap();
+        let ParsedFile { rows, problems } = parse("rows.jsonl", text).unwrap();
+        assert_eq!(problems, []);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].draft.auth_material.as_deref(), Some("key-1"));
         assert_eq!(rows[0].draft.tags, vec![("env".into(), "prod".into())]);
@@ -510,15 +528,35 @@ mod tests {
             {\"ConnectorDestinationId\":\"d\",\"Nmae\":\"typo\"}\n\
             not json\n\
             {\"ConnectorDestinationId\":\"d\",\"Name\":\"C\",\"Tags\":{\"n\":1}}\n";
-        let problems = parse("x.txt", text).unwrap_err();
+        let ParsedFile { rows, problems } = parse("x.txt", text).unwrap();
         let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [1, 2, 3, 4]);
+        let read: Vec<usize> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(read, [1, 4], "the lines that are not requests are left out");
         assert!(problems[0].message.contains("ClientToken"));
         assert!(
             problems[1].message.contains("Nmae"),
             "{}",
             problems[1].message
         );
+    }
+
+    #[test]
+    fn a_line_that_cannot_be_read_is_left_out_and_the_others_are_kept() {
+        let text = "destination,name,tags\n\
+            d,A,\n\
+            d,B,x=1,extra\n\
+            d,C,ok=1;broken\n";
+        let ParsedFile { rows, problems } = parse("f.csv", text).unwrap();
+        let read: Vec<usize> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(read, [2, 4], "the line of too many fields is left out");
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4]);
+        // With no row left, nothing more can be checked: the file is refused as it is.
+        let unread = parse("f.csv", "destination,name\nd,A,extra\n").unwrap_err();
+        assert_eq!(unread.len(), 1);
+        assert_eq!(unread[0].line, 2);
+        assert!(unread[0].message.contains("3 fields"), "{unread:?}");
     }
 
     fn row(line: usize, destination: &str, name: &str, material: Option<&str>) -> BatchRow {

@@ -492,6 +492,7 @@ pub(crate) mod testing {
         opts.batch = Some(BatchPlan {
             source: "fleet.csv".into(),
             rows,
+            problems: Vec::new(),
             journal: fresh_journal("seed".into()),
             concurrency: 4,
             dry_run: false,

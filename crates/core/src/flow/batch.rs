@@ -41,6 +41,9 @@ pub struct BatchPlan {
     /// The file, as the user named it (for messages).
     pub source: String,
     pub rows: Vec<BatchRow>,
+    /// The problems found reading the file (its lines that are not rows among them): the
+    /// check adds the rows' own and the account's, and the file is refused with them all.
+    pub problems: Vec<RowProblem>,
     /// The batch journal: its seed and the associations earlier runs made.
     pub journal: BatchJournal,
     pub concurrency: usize,
@@ -281,7 +284,10 @@ impl BatchRun {
 
 /// The run a plan starts, with every row checked against the service's rules already.
 pub(super) fn new_run(plan: BatchPlan, endpoint_is_loopback: bool) -> BatchRun {
-    let problems = batch::row_problems(&plan.rows);
+    let mut problems = plan.problems;
+    problems.extend(batch::row_problems(&plan.rows));
+    // Stable: a line's reading problem stays before what the rules say of it.
+    problems.sort_by_key(|p| p.line);
     let seed = plan.journal.seed.clone();
     let rows = plan
         .rows
@@ -896,6 +902,7 @@ mod tests {
         BatchPlan {
             source: "fleet.csv".into(),
             rows,
+            problems: Vec::new(),
             journal: fresh_journal(testing::SEED.into()),
             concurrency: BATCH_CONCURRENCY,
             dry_run: false,
@@ -1085,7 +1092,11 @@ mod tests {
     /// Checks `rows` against the account: the file must be refused, nothing sent; the lines
     /// of its problems, and the run.
     fn refused(rows: Vec<BatchRow>) -> (Vec<usize>, Harness) {
-        let mut harness = Harness::new(plan(rows));
+        refused_plan(plan(rows))
+    }
+
+    fn refused_plan(plan: BatchPlan) -> (Vec<usize>, Harness) {
+        let mut harness = Harness::new(plan);
         harness.checked();
         let run = harness.run_of();
         assert_eq!(run.phase(), &BatchPhase::Refused, "{:?}", run.problems());
@@ -1129,6 +1140,63 @@ mod tests {
             row(4, "dest-gone", "B"),
         ]);
         assert_eq!(lines, [3, 4]);
+    }
+
+    /// Lines that cannot be read do not hide the rest: the rules' and the account's problems
+    /// of the other lines are said in the same refusal, in line order.
+    fn refusal_of(file_name: &str, text: &str) -> Vec<String> {
+        let parsed = batch::parse(file_name, text).expect("rows to check");
+        let (_, harness) = refused_plan(BatchPlan {
+            problems: parsed.problems,
+            ..plan(parsed.rows)
+        });
+        harness
+            .run_of()
+            .problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn unreadable_lines_are_refused_with_every_other_problem_of_the_file() {
+        let csv = "destination,name,description,tags,auth_material\n\
+            dest-ga,Site A,,,api-key\n\
+            dest-ga,bad.name,,,api-key\n\
+            nope,Site B,,,\n\
+            dest-ga,Site A,,,api-key\n\
+            dest-oauth,Site C,,,api-key\n\
+            dest-ga,Site D,,a=1;broken,api-key\n\
+            dest-ga,Site E,,,wrong-material\n\
+            dest-ga,,,,api-key\n\
+            dest-ga,Site F,d,t=1,api-key,extra\n";
+        let said = refusal_of("fleet.csv", csv);
+        let lines: Vec<&str> = said.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(
+            lines,
+            [
+                "line 3", "line 4", "line 5", "line 6", "line 7", "line 8", "line 9", "line 10"
+            ],
+            "{said:#?}"
+        );
+        assert!(
+            said[1].contains("\"nope\" is not in this account"),
+            "{said:#?}"
+        );
+        assert!(said[2].contains("as line 2"), "{said:#?}");
+        assert!(said[4].contains("\"broken\" is not KEY=VALUE"), "{said:#?}");
+        assert!(said[6].contains("no name"), "{said:#?}");
+        assert!(said[7].contains("6 fields"), "{said:#?}");
+
+        let jsonl = "{\"ConnectorDestinationId\":\"dest-ga\",\"Name\":\"Site A\",\
+                \"GeneralAuthorization\":{\"AuthMaterialName\":\"api-key\"}}\n\
+            {\"ConnectorDestinationId\":\"nope\",\"Name\":\"Site B\"}\n\
+            not json\n\
+            {\"ConnectorDestinationId\":\"dest-oauth\",\"Name\":\"bad.name\"}\n";
+        let said = refusal_of("fleet.jsonl", jsonl);
+        let lines: Vec<&str> = said.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(lines, ["line 2", "line 3", "line 4"], "{said:#?}");
+        assert!(said[1].contains("not a CreateAccountAssociation request"));
     }
 
     #[test]
