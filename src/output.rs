@@ -315,25 +315,32 @@ pub fn print_things(things: &[ManagedThing], output: OutputFormat) -> anyhow::Re
     match output {
         OutputFormat::Json => print_json(&things),
         OutputFormat::Text => {
-            let mut stdout = std::io::stdout().lock();
-            writeln!(
-                stdout,
-                "{:<34} {:<28} {:<24} STATUS",
-                "MANAGED THING", "NAME", "BRAND MODEL"
-            )?;
-            for t in things {
-                writeln!(
-                    stdout,
-                    "{:<34} {:<28} {:<24} {}",
-                    t.managed_thing_id,
-                    iotmi_core::text::sanitize(&t.name),
-                    iotmi_core::text::sanitize(&format!("{} {}", t.brand, t.model)),
-                    t.provisioning_status
-                )?;
-            }
-            Ok(())
+            let cells = things_cells(things);
+            let rows: Vec<[&str; 4]> = cells
+                .iter()
+                .map(|[id, name, brand_model, status]| [id.as_str(), name, brand_model, status])
+                .collect();
+            print_table(THING_HEADER, &rows)
         }
     }
+}
+
+const THING_HEADER: [&str; 4] = ["MANAGED THING", "NAME", "BRAND MODEL", "STATUS"];
+
+/// The things' table cells, sanitised: values from the service.
+fn things_cells(things: &[ManagedThing]) -> Vec<[String; 4]> {
+    let clean = |text: &str| iotmi_core::text::sanitize(text).into_owned();
+    things
+        .iter()
+        .map(|t| {
+            [
+                clean(&t.managed_thing_id),
+                clean(&t.name),
+                clean(&format!("{} {}", t.brand, t.model)),
+                t.provisioning_status.to_string(),
+            ]
+        })
+        .collect()
 }
 
 #[derive(serde::Serialize)]
@@ -416,6 +423,37 @@ fn table_lines<const N: usize>(header: [&str; N], rows: &[[&str; N]]) -> Vec<Str
 mod tests {
     use super::*;
     use iotmi_core::service::DiscoveredDevice;
+
+    /// `devices ID`: a long brand and model no longer push STATUS out of its column.
+    #[test]
+    fn the_things_table_is_aligned_whatever_the_values() {
+        let thing = |id: &str, name: &str, brand: &str| ManagedThing {
+            managed_thing_id: id.into(),
+            name: name.into(),
+            brand: brand.into(),
+            model: "Model".into(),
+            provisioning_status: "ACTIVATED".into(),
+        };
+        let things = [
+            thing("mt-1", "Lamp", "Acme"),
+            thing(
+                "mt-2",
+                "Thermostat in the long hallway",
+                "Acme T6 Pro Thermostat Deluxe",
+            ),
+        ];
+        let cells = things_cells(&things);
+        let rows: Vec<[&str; 4]> = cells
+            .iter()
+            .map(|[a, b, c, d]| [a.as_str(), b, c, d])
+            .collect();
+        let lines = table_lines(THING_HEADER, &rows);
+        let status_at: Vec<usize> = lines
+            .iter()
+            .map(|l| l.find("STATUS").or_else(|| l.find("ACTIVATED")).unwrap())
+            .collect();
+        assert!(status_at.windows(2).all(|w| w[0] == w[1]), "{lines:#?}");
+    }
 
     #[test]
     fn the_devices_table_is_aligned_whatever_the_cells_widths() {
