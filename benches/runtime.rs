@@ -11,7 +11,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use iotmi_core::flow::{Effect, Event, FirstScreen, Flow, Options, Prefill, Target, init};
+use iotmi_core::flow::{
+    Effect, Event, FirstScreen, Flow, Options, Prefill, Target, TokenRule, init,
+};
 use iotmi_core::service::{DestinationSummary, Page};
 use iotmi_core::url_policy::{LaunchDecision, SkipReason};
 use iotmi_onboard::ui::app::App;
@@ -25,7 +27,7 @@ fn options() -> Options {
         endpoint_is_loopback: true,
         wait_timeout: Duration::from_secs(900),
         token_seed: "bench".into(),
-        client_token: None,
+        token_rule: TokenRule::PerSession,
         journaled: false,
         notify: false,
         ssh: None,

@@ -82,7 +82,7 @@ pub fn prepare(
             ),
         ),
         Some(store) => {
-            let seed = account_seed(&store, connection_key)?;
+            let seed = account_seed(&store, connection_key).map_err(NotStarted::Unreadable)?;
             let lock = store.lock(&key).map_err(|error| match error {
                 LockError::Held { pid } => NotStarted::Busy(format!(
                     "another run of {shown} is going ({}): let it finish, or stop it first",
@@ -137,11 +137,13 @@ pub fn prepare(
     })
 }
 
-/// The account's batch seed (see [`JournalKey::batch_seed`]), made and written the first time,
-/// under its lock so two first runs cannot make two.
-fn account_seed(store: &JournalStore, connection_key: &JournalKey) -> Result<String, NotStarted> {
+/// The account's seed of ClientTokens (see [`JournalKey::batch_seed`]): every batch row's and
+/// every `create`'s token is derived from it ([`iotmi_core::flow::token::association`]). Made
+/// and written the first time, under its lock so two first runs cannot make two. Err: why it
+/// cannot be had, said whole.
+pub fn account_seed(store: &JournalStore, connection_key: &JournalKey) -> Result<String, String> {
     let key = connection_key.batch_seed();
-    let cannot = |why: String| NotStarted::Unreadable(format!("the batch seed {why}"));
+    let cannot = |why: String| format!("the account's ClientToken seed {why}");
     // Held only while another run reads or makes it: a moment.
     let mut tries = 0;
     let _lock = loop {
@@ -163,10 +165,12 @@ fn account_seed(store: &JournalStore, connection_key: &JournalKey) -> Result<Str
                 .map_err(|e| cannot(format!("cannot be written ({e})")))?;
             Ok(seed)
         }
-        // Refused rather than replaced here: rows made with the lost seed would be made again.
+        // Refused rather than replaced here: what was made with the lost seed would be made
+        // again.
         Err(unreadable) => Err(cannot(format!(
-            "{} cannot be read ({}){}. Rows batches made with it would be made a second time \
-             with a new one: restore it if you can; the next run starts a new seed.",
+            "{} cannot be read ({}){}. Associations that batches and `create` made with it \
+             would be made a second time with a new one: restore it if you can; the next run \
+             starts a new seed.",
             store.path(&key).display(),
             unreadable.reason,
             unreadable

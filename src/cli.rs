@@ -113,16 +113,19 @@ pub enum Command {
 const CREATE_EXAMPLES: &str = "\
 Examples:
   iotmi-onboard create --destination acme-home-us --name 'Acme EU' --tag env=prod
-      Create, print id, ARN, state, ClientToken and the OAuth URL, and return.
+      Create, print id, ARN, state, ClientToken and the OAuth URL, and return. Running it
+      again (after a kill, a timeout or success) returns the same association.
   iotmi-onboard create --destination acme-home-us --name 'Acme EU' --wait --wait-timeout 10m
       Create, open the URL in a browser (where one can show up), wait for a final state.
   iotmi-onboard create --destination brightlight-api-key --auth-material api-key --output json
       General Authorization: no consent step; JSON with the API's member names.
+  iotmi-onboard create --destination acme-home-us --name 'Acme EU' --new
+      Another association with the same destination and name: a ClientToken of its own.
   iotmi-onboard create --destination acme-home-us --name 'Acme EU' --client-token tok123
       A rerun with the same token returns the same association instead of a second one.
 
 Exit status: 0 success, 1 error, 2 usage or validation error, 3 association FAILED,
-4 wait timed out, 130 interrupted.";
+4 wait timed out, 130 interrupted, 143 terminated.";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
@@ -307,12 +310,13 @@ pub struct BrowserArgs {
 pub struct CreateArgs {
     #[command(flatten)]
     pub draft: Draft,
-    /// Idempotency token (default: generated, and printed so a rerun can pass it).
+    /// Idempotency token (default: derived from this account's journaled seed and the
+    /// destination + name, so rerunning the same create returns the association it made).
     #[arg(long, value_name = "TOKEN")]
     pub client_token: Option<String>,
-    /// Create even when another run holding the journal is onboarding the same destination
-    /// and name (without it, that is refused with exit 2: it would be a second association).
-    #[arg(long)]
+    /// Make another association even with the same destination and name: a token of its own,
+    /// and even while another run holding the journal is onboarding the same request.
+    #[arg(long, conflicts_with = "client_token")]
     pub new: bool,
     #[command(flatten)]
     pub browser: BrowserArgs,

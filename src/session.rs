@@ -9,7 +9,7 @@ use crate::journal::{JournalKey, JournalStore};
 use crate::remote::{Environment, decide_launch};
 use crate::runtime::{JournalSink, Runtime};
 use crate::sdk::{AwsTarget, LazySdkService};
-use iotmi_core::flow::{FirstScreen, Options, Prefill, Target};
+use iotmi_core::flow::{FirstScreen, Options, Prefill, Target, TokenRule};
 use iotmi_core::service::AssociationService;
 
 /// Where calls go and the service that makes them, built the same way for every front end
@@ -274,7 +274,7 @@ pub fn options(
         endpoint_is_loopback,
         wait_timeout,
         token_seed: token_seed(),
-        client_token: None,
+        token_rule: TokenRule::PerSession,
         target,
         resume: None,
         held: None,

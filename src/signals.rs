@@ -1,4 +1,5 @@
-//! Signals for every front end: a command or plain mode ends with 130 on SIGINT; the
+//! Signals for every front end: plain mode ends with 130 on SIGINT, a command with 130 on
+//! SIGINT and 143 on SIGTERM (saying what it left unsettled); the
 //! full-screen wizard (whose Ctrl-C arrives as a key) stops on SIGTERM, SIGHUP or an external
 //! SIGINT.
 
@@ -35,6 +36,45 @@ pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> a
             Ok(exit::INTERRUPTED)
         }
     }
+}
+
+/// What a command is in the middle of that a stop leaves unsettled (a create sent and not
+/// answered): said after "Interrupted." / "Terminated.". The signal is the process's, so is
+/// this.
+static UNSETTLED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Sets (or, with `None`, clears) what a stop now would leave unsettled.
+pub fn set_unsettled(line: Option<String>) {
+    if let Ok(mut unsettled) = UNSETTLED.lock() {
+        *unsettled = line;
+    }
+}
+
+fn take_unsettled() -> Option<String> {
+    UNSETTLED.lock().ok().and_then(|mut u| u.take())
+}
+
+/// A command: runs `work` until it ends, SIGINT (exit 130) or SIGTERM (exit 143, as `timeout`
+/// sends), saying what the stop left unsettled ([`set_unsettled`]). The handlers are installed
+/// before `work` starts.
+pub async fn stoppable(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return work.await;
+    };
+    let (said, kind) = tokio::select! {
+        result = work => return result,
+        _ = interrupt.recv() => ("Interrupted.", OutcomeKind::Interrupted),
+        _ = terminate.recv() => ("Terminated.", OutcomeKind::Signalled(15)),
+    };
+    tracing::info!(said, "stopped by a signal");
+    stderr_line!("\n{said}");
+    if let Some(line) = take_unsettled() {
+        stderr_line!("{line}");
+    }
+    Ok(exit::of_outcome(kind))
 }
 
 /// SIGTERM, SIGHUP, or an external SIGINT (a Ctrl-C typed in raw mode arrives as a key). The

@@ -57,13 +57,7 @@ pub async fn run(
     };
     let options = Options {
         batch: Some(prepared.plan),
-        ..super::script::options(
-            connection,
-            Draft::default(),
-            &no_browser,
-            args.wait_timeout,
-            None,
-        )
+        ..super::script::options(connection, Draft::default(), &no_browser, args.wait_timeout)
     };
     let mut runtime = Runtime::new(connection.service.clone(), None);
     if let Some(sink) = prepared.sink {
@@ -207,7 +201,6 @@ async fn discover_rows(
                     Draft::default(),
                     &no_browser,
                     args.wait_timeout,
-                    None,
                 )
             };
             let line = run.rows()[index].row.line;

@@ -3,9 +3,10 @@
 
 use super::script::{self, Plan};
 use crate::cli::{CreateArgs, OutputFormat};
+use crate::journal::JournalStore;
 use crate::output::report_invalid;
 use crate::session::Connection;
-use iotmi_core::flow::validate;
+use iotmi_core::flow::{Options, TokenRule, validate};
 
 pub async fn run(
     connection: &Connection,
@@ -46,13 +47,32 @@ pub async fn run(
         );
         return Ok(iotmi_core::exit::USAGE);
     }
-    let options = script::options(
-        connection,
-        draft.clone(),
-        &args.browser,
-        args.wait_timeout,
-        args.client_token,
-    );
+    let token_rule = match args.client_token {
+        Some(given) => TokenRule::Given(given),
+        // Another association with the same destination and name: a token of its own.
+        None if args.new => TokenRule::PerSession,
+        None => match JournalStore::default_dir().map(JournalStore::new) {
+            Some(store) => match crate::batches::account_seed(&store, &connection.journal_key) {
+                Ok(seed) => TokenRule::Account { seed },
+                Err(why) => {
+                    stderr_line!("error: {}", iotmi_core::text::sanitize(&why));
+                    return Ok(iotmi_core::exit::ERROR);
+                }
+            },
+            None => {
+                stderr_line!(
+                    "warning: no state directory ($XDG_STATE_HOME or $HOME): this run's \
+                     ClientToken is its own, so only a rerun given it (--client-token, printed \
+                     below) returns the same association."
+                );
+                TokenRule::PerSession
+            }
+        },
+    };
+    let options = Options {
+        token_rule,
+        ..script::options(connection, draft.clone(), &args.browser, args.wait_timeout)
+    };
     script::run(
         connection,
         Plan::Create { wait: args.wait },

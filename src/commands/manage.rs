@@ -20,7 +20,6 @@ pub async fn refresh(
         Prefill::default(),
         &args.browser,
         iotmi_core::flow::DEFAULT_WAIT_TIMEOUT,
-        None,
     );
     script::run(
         connection,
@@ -52,13 +51,7 @@ pub async fn delete(
         no_browser: true,
         browser_command: None,
     };
-    let options = script::options(
-        connection,
-        Prefill::default(),
-        &browser,
-        args.wait_timeout,
-        None,
-    );
+    let options = script::options(connection, Prefill::default(), &browser, args.wait_timeout);
     let plan = Plan::Delete(DeletePlan {
         id: args.id,
         deregister_things: args.deregister_things,

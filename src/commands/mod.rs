@@ -20,7 +20,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, CommonArgs};
 use crate::session::connect_with;
-use crate::signals::interruptible;
+use crate::signals::{interruptible, stoppable};
 
 use iotmi_core::exit;
 
@@ -72,7 +72,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
     let connection = connect_with(&common.aws, own_retries).await?;
     let output = common.output.output;
     tracing::info!(command = command_name(&command), "command start");
-    let code = interruptible(async move {
+    let code = stoppable(async move {
         match command {
             Command::Create(args) => create::run(&connection, args, output).await,
             Command::Status(args) => status::run(&connection, args, output).await,

@@ -17,7 +17,7 @@ use crate::session::Connection;
 use iotmi_core::exit;
 use iotmi_core::flow::{
     self, BrowserNote, DetailLoad, Flow, Identity, Intent, Options, Prefill, RefreshState, Step,
-    SubmitState, Tracked, details_errors,
+    SubmitState, TokenRule, Tracked, details_errors,
 };
 use iotmi_core::service::{AssociationState, ServiceError};
 use iotmi_core::text::sanitize;
@@ -60,16 +60,15 @@ impl Plan {
     }
 }
 
-/// The flow's options for a command: the draft from the flags, no journal or resume.
+/// The flow's options for a command: the draft from the flags, no journal or resume, the
+/// session's own ClientTokens (`create` chooses its rule).
 pub fn options(
     connection: &Connection,
     prefill: Prefill,
     browser: &BrowserArgs,
     wait_timeout: Duration,
-    client_token: Option<String>,
 ) -> Options {
     Options {
-        client_token,
         ssh: connection.ssh_session(),
         ..crate::session::options(
             connection.target.clone(),
@@ -203,6 +202,9 @@ async fn drive(
     };
     let mut still = tokio::time::interval(Duration::from_secs(1));
     let end = loop {
+        if matches!(script.plan, Plan::Create { .. }) {
+            crate::signals::set_unsettled(unsettled_create(&flow));
+        }
         if let Some(end) = script.end(&flow) {
             break end;
         }
@@ -383,11 +385,7 @@ impl Script {
                     self.handed_over = true;
                     if matches!(self.plan, Plan::Create { .. }) {
                         self.progress.hand_over(flow);
-                        let token = flow.client_token();
-                        stderr_line!(
-                            "Client token {token}: a rerun with --client-token {token} returns \
-                             this association instead of a second one."
-                        );
+                        stderr_line!("{}", rerun_line(flow));
                     } else {
                         self.progress.report(flow);
                     }
@@ -452,21 +450,20 @@ impl Script {
         let tracked = flow.association().as_ref();
         match (end, tracked) {
             (End::Service(error), _) => {
-                let code = report(&error, &connection.target);
                 let failed_create = matches!(flow.submit(), SubmitState::Failed(_));
                 // A Conflict on create is this ClientToken used for another request: rerunning
-                // with it conflicts again.
+                // with it conflicts again, so the generic "then retry" is not said.
                 if failed_create && error.kind == iotmi_core::service::ErrorKind::Conflict {
+                    stderr_line!("error: {error}");
+                    stderr_line!("hint: {}", conflict_line(flow));
+                    return Ok(exit::ERROR);
+                }
+                let code = report(&error, &connection.target);
+                if failed_create && error.is_retryable() {
                     stderr_line!(
-                        "hint: ClientToken {} was used for a different request: give this one \
-                         a new --client-token (or none)",
-                        flow.client_token()
-                    );
-                } else if failed_create && error.is_retryable() {
-                    stderr_line!(
-                        "hint: rerun with --client-token {}: the service then returns the \
-                         association it may already have made instead of a second one",
-                        flow.client_token()
+                        "hint: {}: the service then returns the association it may already \
+                         have made instead of a second one",
+                        rerun_advice(flow)
                     );
                 }
                 Ok(code)
@@ -490,25 +487,25 @@ impl Script {
                 if tracked.lost.is_some() {
                     // Gone or unreadable (said on stderr): no record of a state it no longer
                     // has, as for an id the service does not know.
-                    return Ok(code_for(tracked));
+                    return Ok(code_for(tracked, flow.target()));
                 }
                 let mut record = record(tracked, flow);
                 record.client_token = client_token;
                 print_record(&record, output)?;
                 if timed_out {
                     stderr_line!(
-                        "[{}] still {}: gave up waiting. Check later: iotmi-onboard status {} --wait",
+                        "[{}] still {}: gave up waiting. Check later: {}",
                         iotmi_core::text::elapsed_text(
                             flow.polling()
                                 .as_ref()
                                 .map_or(Duration::ZERO, |p| flow.now() - p.started)
                         ),
                         tracked.state,
-                        tracked.id
+                        suggest(flow, &["status", &tracked.id, "--wait"])
                     );
                     return Ok(exit::TIMED_OUT);
                 }
-                Ok(code_for(tracked))
+                Ok(code_for(tracked, flow.target()))
             }
             (End::Refreshed, Some(tracked)) => {
                 let url = iotmi_core::flow::shown_url(flow).unwrap_or_default();
@@ -525,8 +522,8 @@ impl Script {
                     stderr_line!("{note}");
                 }
                 stderr_line!(
-                    "Approve it, then: iotmi-onboard status {} --wait",
-                    tracked.id
+                    "Approve it, then: {}",
+                    suggest(flow, &["status", &tracked.id, "--wait"])
                 );
                 Ok(exit::OK)
             }
@@ -544,8 +541,8 @@ impl Script {
                     ])?,
                 }
                 stderr_line!(
-                    "Discovering. List the devices when it is done: iotmi-onboard discover {} --wait",
-                    tracked.id
+                    "Discovering. List the devices when it is done: {}",
+                    suggest(flow, &["discover", &tracked.id, "--wait"])
                 );
                 Ok(exit::OK)
             }
@@ -605,9 +602,9 @@ impl Script {
                 }
                 stderr_line!(
                     "Still ASSOCIATION_DELETING after {}: gave up waiting. It finishes on its own; \
-                     check with: iotmi-onboard status {}",
+                     check with: {}",
                     iotmi_core::text::elapsed_text(plan.wait_timeout),
-                    plan.id
+                    suggest(flow, &["status", &plan.id])
                 );
                 Ok(exit::TIMED_OUT)
             }
@@ -637,6 +634,84 @@ impl Script {
             }
         }
     }
+}
+
+/// How to send this create's ClientToken again: the same command, where the token is the
+/// account's (or given); else (`--new`, or no state directory) with the token named.
+fn rerun_advice(flow: &Flow) -> String {
+    match &flow.opts().token_rule {
+        TokenRule::Account { .. } | TokenRule::Given(_) => "run the same command again".to_owned(),
+        TokenRule::PerSession => format!(
+            "run it again with --client-token {} (and without --new)",
+            flow.client_token()
+        ),
+    }
+}
+
+/// Said once a create has an association (with `--wait`, before following it).
+fn rerun_line(flow: &Flow) -> String {
+    format!(
+        "Client token {}: {} returns this association instead of a second one.",
+        flow.client_token(),
+        match &flow.opts().token_rule {
+            TokenRule::Account { .. } => {
+                "running the same command again (the same destination and name)".to_owned()
+            }
+            TokenRule::Given(_) | TokenRule::PerSession => {
+                format!("a rerun with --client-token {}", flow.client_token())
+            }
+        }
+    )
+}
+
+/// While CreateAccountAssociation is in flight: what a stop leaves behind and how to get the
+/// association back without making a second one.
+fn unsettled_create(flow: &Flow) -> Option<String> {
+    let SubmitState::InFlight { .. } = flow.submit() else {
+        return None;
+    };
+    let advice = rerun_advice(flow);
+    Some(format!(
+        "The CreateAccountAssociation request was sent (ClientToken {}) and may have made the \
+         association. {}{}: it returns that association, never a second one.",
+        flow.client_token(),
+        advice[..1].to_uppercase(),
+        &advice[1..]
+    ))
+}
+
+/// A ConflictException on create: this ClientToken already named an association made with
+/// other parameters.
+fn conflict_line(flow: &Flow) -> String {
+    match &flow.opts().token_rule {
+        TokenRule::Account { .. } => {
+            let draft = flow.draft();
+            format!(
+                "an association with destination {} and name {:?} was already made in this \
+                 account (by an earlier create or batch) with other parameters (description, \
+                 tags or auth material): this create's ClientToken is that association's, so \
+                 the service refuses it. Run the earlier command to get it back, or pass --new \
+                 to make another association with the same destination and name.",
+                sanitize(draft.destination.as_deref().unwrap_or_default()),
+                sanitize(draft.name.as_deref().unwrap_or_default()),
+            )
+        }
+        TokenRule::Given(_) | TokenRule::PerSession => format!(
+            "ClientToken {} was used for a different request: give this one another \
+             --client-token, or none with --new for a token of its own",
+            flow.client_token()
+        ),
+    }
+}
+
+/// A command of this tool to run later, with this run's `--profile/--region/--endpoint-url`
+/// (sanitised: the id is the service's).
+fn suggest(flow: &Flow, words: &[&str]) -> String {
+    sanitize(&iotmi_core::flow::command_line::iotmi_onboard(
+        flow.target(),
+        words,
+    ))
+    .into_owned()
 }
 
 /// Why the flow stayed on its step after the flags' intent: each field at fault.
@@ -721,7 +796,7 @@ fn record(tracked: &Tracked, flow: &Flow) -> AssociationRecord {
 
 /// 3 for an association that failed (with its ErrorMessage on stderr) or whose refresh token
 /// expired, else 0.
-pub fn code_for(tracked: &Tracked) -> i32 {
+pub fn code_for(tracked: &Tracked, target: &iotmi_core::flow::Target) -> i32 {
     if tracked.lost.is_some() {
         // The explanation was said while following (progress).
         return iotmi_core::flow::OutcomeKind::Lost.exit_code();
@@ -736,8 +811,11 @@ pub fn code_for(tracked: &Tracked) -> i32 {
                 .unwrap_or("(no error message)".into())
         ),
         AssociationState::RefreshTokenExpired => stderr_line!(
-            "The refresh token expired: run `iotmi-onboard refresh {}` and approve again.",
-            tracked.id
+            "The refresh token expired: run `{}` and approve again.",
+            sanitize(&iotmi_core::flow::command_line::iotmi_onboard(
+                target,
+                &["refresh", &tracked.id]
+            ))
         ),
         _ => {}
     }

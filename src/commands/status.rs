@@ -17,7 +17,7 @@ fn looking(connection: &Connection, wait_timeout: Duration) -> Options {
         no_browser: true,
         browser_command: None,
     };
-    script::options(connection, Prefill::default(), &browser, wait_timeout, None)
+    script::options(connection, Prefill::default(), &browser, wait_timeout)
 }
 
 pub async fn run(

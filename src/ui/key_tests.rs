@@ -23,7 +23,7 @@ pub(crate) fn options() -> Options {
         endpoint_is_loopback: true,
         wait_timeout: Duration::from_secs(15 * 60),
         token_seed: "seed".into(),
-        client_token: None,
+        token_rule: TokenRule::PerSession,
         journaled: false,
         notify: false,
         ssh: None,

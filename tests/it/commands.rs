@@ -895,3 +895,59 @@ fn discover_refuses_an_association_that_has_not_succeeded_with_exit_3() {
         stderr(&out)
     );
 }
+
+/// Every command line a command suggests for later carries the run's `--region` and
+/// `--endpoint-url`: run as printed, it reaches the same service.
+#[test]
+fn suggested_commands_carry_the_run_s_region_and_endpoint() {
+    const EXPIRED: &str = "3a9e0b7c5d1f4e2a9b8c7d6e5f4a3b2c"; // a fixture
+    const SUCCEEDED: &str = "7d2f4c9a1b3e4f6a8c0d2e4f6a8b0c1d"; // a fixture
+    let sim = Sim::with(iotmi_simulator::SimConfig {
+        approve_after_ms: 50,
+        delete_after_ms: 600_000,
+        ..common::config()
+    });
+    let run = Run::new();
+    let flags = format!("--region us-east-1 --endpoint-url {}", sim.endpoint());
+    let said = |out: &Output, code: i32, line: String| {
+        assert_code(out, code);
+        let err = stderr(out);
+        assert!(err.contains(&line), "expected {line:?} in: {err}");
+    };
+    let (id, _) = create_oauth(&run, &sim, "Hinted");
+
+    let out = run.run(&sim, &["status", &id, "--wait", "--wait-timeout", "1s"]);
+    said(
+        &out,
+        4,
+        format!("Check later: iotmi-onboard status {id} --wait {flags}"),
+    );
+
+    let out = run.run(&sim, &["refresh", &id, "--no-browser"]);
+    said(
+        &out,
+        0,
+        format!("Approve it, then: iotmi-onboard status {id} --wait {flags}"),
+    );
+
+    let out = run.run(&sim, &["status", EXPIRED]);
+    said(
+        &out,
+        3,
+        format!("run `iotmi-onboard refresh {EXPIRED} {flags}` and approve again"),
+    );
+
+    let out = run.run(&sim, &["discover", SUCCEEDED]);
+    said(
+        &out,
+        0,
+        format!("when it is done: iotmi-onboard discover {SUCCEEDED} --wait {flags}"),
+    );
+
+    let out = run.run(&sim, &["delete", &id, "--yes", "--wait-timeout", "1s"]);
+    said(
+        &out,
+        4,
+        format!("check with: iotmi-onboard status {id} {flags}"),
+    );
+}

@@ -1,7 +1,8 @@
 //! The commands over an association's life, checked on the service side through the SDK:
 //! `delete --yes --deregister-things` (refused without the flag, finished by a rerun after
 //! `kill -9`), `refresh` of a succeeded association only with `--yes`, and
-//! `create --auth-material` refused for a destination that cannot take it.
+//! `create --auth-material` refused for a destination that cannot take it; a `create` stopped
+//! before its reply (kill -9, SIGTERM) returned by a rerun, never made twice.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -295,4 +296,127 @@ fn a_delete_killed_while_the_service_holds_it_deleting_is_followed_by_a_rerun_un
         "not deleted a second time: {err}"
     );
     assert!(!exists(&sim, &id), "gone");
+}
+
+/// Associations named `name` on the service.
+fn named(sim: &Sim, name: &str) -> Vec<String> {
+    sim.associations()
+        .iter()
+        .filter(|a| a.name() == Some(name))
+        .map(|a| a.account_association_id().to_owned())
+        .collect()
+}
+
+/// `create` of a General Authorization association named `name`, and `extra` flags.
+fn create_args<'a>(name: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "create",
+        "--destination",
+        "brightlight-api-key",
+        "--name",
+        name,
+        "--auth-material",
+        "api-key",
+        "--output",
+        "json",
+    ];
+    args.extend(extra);
+    args
+}
+
+fn created_id(output: &Output) -> String {
+    assert_code(output, 0);
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    value["AccountAssociationId"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+/// A create whose reply is held (the service made it), then a stop before the reply: a
+/// running process with its request in flight.
+fn create_in_flight(dir: &std::path::Path, sim: &Sim, name: &str) -> std::process::Child {
+    sim.handle.set_reply_delay(Duration::from_millis(3000));
+    let child = command(dir, sim, &create_args(name, &[]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_until("the create to take effect on the service", || {
+        !named(sim, name).is_empty()
+    });
+    child
+}
+
+#[test]
+fn a_create_killed_before_its_reply_is_returned_by_a_rerun_and_only_new_makes_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start(50);
+    let mut child = create_in_flight(dir.path(), &sim, "Lost Term");
+    common::bin::signal(child.id(), "KILL");
+    child.wait().expect("reaped");
+    let made = named(&sim, "Lost Term");
+    assert_eq!(made.len(), 1, "the killed run's create took effect");
+
+    sim.handle.set_reply_delay(Duration::ZERO);
+    let rerun = created_id(&run(dir.path(), &sim, &create_args("Lost Term", &[])));
+    assert_eq!(rerun, made[0], "the rerun returns the association made");
+    assert_eq!(named(&sim, "Lost Term"), made, "exactly one");
+
+    let another = created_id(&run(
+        dir.path(),
+        &sim,
+        &create_args("Lost Term", &["--new"]),
+    ));
+    assert_ne!(another, made[0]);
+    assert_eq!(
+        named(&sim, "Lost Term").len(),
+        2,
+        "--new makes a second one"
+    );
+    // A rerun of the first command after all that still names the first.
+    let again = created_id(&run(dir.path(), &sim, &create_args("Lost Term", &[])));
+    assert_eq!(again, made[0]);
+
+    let out = run(
+        dir.path(),
+        &sim,
+        &create_args("Lost Term", &["--tag", "env=other"]),
+    );
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("ConflictException")
+            && err.contains("other parameters")
+            && err.contains("pass --new"),
+        "says why and names --new: {err}"
+    );
+    assert!(!err.contains("then retry"), "no retry advised: {err}");
+    assert_eq!(named(&sim, "Lost Term").len(), 2, "nothing more made");
+}
+
+#[test]
+fn a_create_terminated_while_its_request_is_in_flight_says_a_rerun_returns_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start(50);
+    let child = create_in_flight(dir.path(), &sim, "Timed Out");
+    // What `timeout` sends.
+    common::bin::signal(child.id(), "TERM");
+    let out = child.wait_with_output().expect("reaped");
+    assert_code(&out, 143);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Terminated.")
+            && err.contains("request was sent")
+            && err.contains("may have made the association")
+            && err.contains(
+                "Run the same command again: it returns that association, never a second one"
+            ),
+        "{err}"
+    );
+
+    sim.handle.set_reply_delay(Duration::ZERO);
+    let made = named(&sim, "Timed Out");
+    let rerun = created_id(&run(dir.path(), &sim, &create_args("Timed Out", &[])));
+    assert_eq!(vec![rerun], made, "one association, returned by the rerun");
 }

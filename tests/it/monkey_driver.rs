@@ -98,7 +98,7 @@ async fn random_input_against_the_real_service_never_panics() {
             endpoint_is_loopback: true,
             wait_timeout: Duration::from_secs(900),
             token_seed: format!("monkey{seed}"),
-            client_token: None,
+            token_rule: iotmi_core::flow::TokenRule::PerSession,
             journaled: false,
             notify: false,
             ssh: None,

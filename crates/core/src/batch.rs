@@ -429,7 +429,7 @@ pub fn destinations_named<'a>(rows: impl IntoIterator<Item = &'a BatchRow>) -> V
 /// association it already made.
 pub fn row_token(seed: &str, row: &BatchRow) -> String {
     let (destination, name) = identity(row);
-    crate::flow::token::derived(seed, "row", &[destination, name])
+    crate::flow::token::association(seed, destination, name)
 }
 
 /// The request for a row (checked: it has a destination).

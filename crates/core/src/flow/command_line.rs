@@ -56,6 +56,16 @@ pub fn target_args(target: &Target) -> Vec<String> {
     args
 }
 
+/// `iotmi-onboard WORDS… --profile P --region R --endpoint-url E`: a command of this tool to
+/// run later, with this run's flags so it reaches the same account and service. Every command
+/// line a front end suggests is built here.
+pub fn iotmi_onboard(target: &Target, words: &[&str]) -> String {
+    let mut args = vec!["iotmi-onboard".to_string()];
+    args.extend(words.iter().map(|w| w.to_string()));
+    args.extend(target_args(target));
+    shell_join(&args)
+}
+
 /// How to look at an association later from a shell: `iotmi-onboard status ID …` and its
 /// `aws` twin, with this run's flags. None in `demo`: its simulator is gone with the run.
 pub fn check_later(target: &Target, id: &str) -> Option<[String; 2]> {
@@ -68,7 +78,7 @@ pub fn check_later(target: &Target, id: &str) -> Option<[String; 2]> {
         shell_join(&args)
     };
     Some([
-        with_target(&["iotmi-onboard", "status", id]),
+        iotmi_onboard(target, &["status", id]),
         with_target(&[
             "aws",
             "iot-managed-integrations",
@@ -82,12 +92,7 @@ pub fn check_later(target: &Target, id: &str) -> Option<[String; 2]> {
 /// The command that runs the wizard again on the same journal (it offers to resume). None in
 /// `demo`, which keeps no journal.
 pub fn rerun(target: &Target) -> Option<String> {
-    if target.demo {
-        return None;
-    }
-    let mut args = vec!["iotmi-onboard".to_string()];
-    args.extend(target_args(target));
-    Some(shell_join(&args))
+    (!target.demo).then(|| iotmi_onboard(target, &[]))
 }
 
 /// What works after a demo, whose simulator is gone with it: another demo, or a simulator
@@ -197,6 +202,10 @@ mod tests {
             )
         );
         assert_eq!(rerun(&target), Some(format!("iotmi-onboard {flags}")));
+        assert_eq!(
+            iotmi_onboard(&target, &["status", "aa1", "--wait"]),
+            format!("iotmi-onboard status aa1 --wait {flags}")
+        );
         target.demo = true;
         assert_eq!(check_later(&target, "aa1"), None);
         assert_eq!(rerun(&target), None);

@@ -387,11 +387,19 @@ impl Flow {
         self.token_for(self.token_counter)
     }
 
-    /// The one ClientToken rule: the token given on the command line, else seed and counter.
+    /// The one ClientToken rule: the token given on the command line; the account's seed with
+    /// the destination + name (`create`); else the session's seed and counter.
     pub fn token_for(&self, counter: u32) -> String {
-        match &self.opts.client_token {
-            Some(given) => given.clone(),
-            None => token::client_token(&self.opts.token_seed, counter),
+        match &self.opts.token_rule {
+            TokenRule::Given(given) => given.clone(),
+            TokenRule::Account { seed } => {
+                let destination = match &self.destination {
+                    Some(destination) => destination.id.as_str(),
+                    None => self.opts.prefill.destination.as_deref().unwrap_or_default(),
+                };
+                token::association(seed, destination, &self.details.name)
+            }
+            TokenRule::PerSession => token::client_token(&self.opts.token_seed, counter),
         }
     }
 

@@ -60,9 +60,8 @@ pub struct Options {
     pub wait_timeout: Duration,
     /// Seed of the ClientToken; a counter makes one token per distinct request.
     pub token_seed: String,
-    /// `create --client-token`: the token given, sent as is (a rerun with it names the same
-    /// association), instead of seed and counter.
-    pub client_token: Option<String>,
+    /// Where the create's ClientToken comes from.
+    pub token_rule: TokenRule,
     pub target: Target,
     /// An unfinished session found in the journal: offered first.
     pub resume: Option<Journal>,
@@ -90,6 +89,21 @@ pub struct Options {
     /// The draft is journaled as it changes (no journal in `demo`, or when another process
     /// holds it): quitting then loses nothing.
     pub journaled: bool,
+}
+
+/// Where a create's ClientToken comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TokenRule {
+    /// The run's `token_seed` and a counter: one token per distinct request of a session (the
+    /// wizard and plain mode, whose journal keeps the seed; `create --new`).
+    #[default]
+    PerSession,
+    /// `create --client-token`: sent as is (a rerun with it names the same association).
+    Given(String),
+    /// `create`: the account's journaled seed and the destination + name
+    /// ([`super::token::association`], a batch row's rule), so rerunning the same create,
+    /// however the last run ended, names the association it made.
+    Account { seed: String },
 }
 
 /// What the session over SSH tells about forwarding a loopback endpoint's port.

@@ -150,6 +150,51 @@ mod tests {
         assert!(crate::flow::token::same_parameters(&again, &first));
     }
 
+    /// `create`'s rule: whatever the session's own seed, the same destination and name in
+    /// the same account send the same token (a batch row's), and another name another one.
+    #[test]
+    fn the_account_rule_sends_the_batch_row_s_token_for_the_destination_and_name() {
+        const ACCOUNT: &str = "accountseed0123456789abcd";
+        let submitted = |session_seed: &str, name: &str| {
+            let mut flow = flow_at_from(
+                Options {
+                    token_seed: session_seed.into(),
+                    token_rule: TokenRule::Account {
+                        seed: ACCOUNT.into(),
+                    },
+                    ..options()
+                },
+                Step::Details,
+            );
+            send(&mut flow, Intent::SetName(name.into()));
+            for _ in 0..2 {
+                send(&mut flow, Intent::Next);
+            }
+            assert_eq!(flow.step, Step::Review);
+            let request = created_request(&send(&mut flow, Intent::Submit));
+            assert_eq!(flow.client_token(), request.client_token, "the token shown");
+            request
+        };
+        let first = submitted("sessionseedAAAAAAAAAAAAA", "Lost Term");
+        let rerun = submitted("sessionseedBBBBBBBBBBBBB", "Lost Term");
+        assert_eq!(first.client_token, rerun.client_token);
+        let row = crate::batch::BatchRow {
+            line: 2,
+            draft: crate::draft::Draft {
+                destination: Some(first.destination_id.clone()),
+                name: Some("Lost Term".into()),
+                ..Default::default()
+            },
+        };
+        assert_eq!(
+            first.client_token,
+            crate::batch::row_token(ACCOUNT, &row),
+            "one rule with batch rows"
+        );
+        let other = submitted("sessionseedAAAAAAAAAAAAA", "Other Term");
+        assert_ne!(other.client_token, first.client_token);
+    }
+
     #[test]
     fn created_oauth_goes_to_authorize_and_polls() {
         let mut flow = flow_at(Step::Review);

@@ -24,7 +24,7 @@ pub fn options() -> Options {
         endpoint_is_loopback: false,
         wait_timeout: super::DEFAULT_WAIT_TIMEOUT,
         token_seed: SEED.into(),
-        client_token: None,
+        token_rule: TokenRule::PerSession,
         journaled: false,
         notify: false,
         ssh: None,
@@ -207,6 +207,13 @@ fn walk_to(flow: &mut Flow, detail: DestinationDetail, step: Step) {
 /// An OAuth draft walked to `step` (Details, Tags or Review).
 pub fn flow_at(step: Step) -> Flow {
     let mut flow = flow_with_destinations();
+    walk_to(&mut flow, oauth_detail(), step);
+    flow
+}
+
+/// An OAuth draft started from `options` (a token rule, a prefill…), walked to `step`.
+pub fn flow_at_from(options: Options, step: Step) -> Flow {
+    let mut flow = flow_with_destinations_from(options);
     walk_to(&mut flow, oauth_detail(), step);
     flow
 }

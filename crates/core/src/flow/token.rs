@@ -28,6 +28,14 @@ pub fn derived(seed: &str, kind: &str, parts: &[&str]) -> String {
     format!("{seed}-{kind}-{hash:016x}")
 }
 
+/// The ClientToken of the association a destination and name make in an account: every
+/// batch row and every `create` (without `--client-token` or `--new`) derive it from the
+/// account's journaled seed, so any rerun, of either, sends the same token and the service
+/// answers with the association it already made.
+pub fn association(seed: &str, destination: &str, name: &str) -> String {
+    derived(seed, "row", &[destination, name])
+}
+
 /// The counter `request` should be sent with, given the last request sent.
 pub fn counter_for(
     counter: u32,
