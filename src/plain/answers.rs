@@ -39,10 +39,7 @@ impl Plain {
             Step::Details => self.answer_details(answer),
             Step::Tags => match answer {
                 "" => vec![Intent::Next],
-                "clear" => (0..flow.tags().rows.len())
-                    .rev()
-                    .map(Intent::RemoveTag)
-                    .collect(),
+                "clear" => vec![Intent::ClearTags],
                 _ => vec![Intent::PasteTags(answer.to_string())],
             },
             Step::Auth => match flow::material_by_answer(flow, answer) {

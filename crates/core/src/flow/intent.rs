@@ -50,6 +50,8 @@ pub enum Intent {
         value: String,
     },
     RemoveTag(usize),
+    /// Every tag removed at once (plain mode's `clear`).
+    ClearTags,
     PasteTags(String),
     /// The tag editor is to open on row `index` (None: a new tag). Refused with a message when
     /// the list is full; otherwise `Tags::editing` says it is open.

@@ -790,6 +790,7 @@ fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
         Intent::SetName(_) | Intent::SetDescription(_) => details::on_intent(flow, intent),
         Intent::SaveTag { .. }
         | Intent::RemoveTag(_)
+        | Intent::ClearTags
         | Intent::PasteTags(_)
         | Intent::OpenTagEditor { .. }
         | Intent::CloseTagEditor

@@ -16,6 +16,13 @@ pub fn on_intent(flow: &mut Flow, intent: Intent) -> Vec<Effect> {
             let removed = flow.tags.rows.remove(index);
             flow.tags.message = Some(Notice::Info(format!("Deleted tag '{}'", removed.key)));
         }
+        Intent::ClearTags => {
+            let removed = std::mem::take(&mut flow.tags.rows).len();
+            flow.tags.message = Some(Notice::Info(format!(
+                "Removed {removed} tag{}",
+                if removed == 1 { "" } else { "s" }
+            )));
+        }
         Intent::PasteTags(text) => paste(flow, &text),
         Intent::OpenTagEditor { index } => {
             let tags = &mut flow.tags;
@@ -181,6 +188,13 @@ mod tests {
         );
         send(&mut flow, Intent::RemoveTag(0));
         assert_eq!(flow.tag_pairs(), vec![("b".into(), "2".into())]);
+        send(&mut flow, Intent::PasteTags("c=3".into()));
+        send(&mut flow, Intent::ClearTags);
+        assert!(flow.tags.rows.is_empty(), "clear removes every tag");
+        assert_eq!(
+            flow.tags.message,
+            Some(Notice::Info("Removed 2 tags".into()))
+        );
         send(&mut flow, Intent::Next);
         assert_eq!(flow.step, Step::Review);
     }
