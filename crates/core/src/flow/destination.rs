@@ -174,15 +174,8 @@ pub fn on_page(
             // Throttling or a passing failure: the same page again after the shared backoff;
             // front ends show `retry.retrying`'s line meanwhile (the list loads behind every
             // step, so it is not a notice that would pop up elsewhere).
-            let salt = retry::salt_of(&flow.opts.token_seed);
-            let timer = flow.next_generation();
-            let error = match flow.destinations.retry.failed(error, salt, timer) {
-                Ok(after) => {
-                    return vec![Effect::Wake {
-                        generation: timer,
-                        after,
-                    }];
-                }
+            let error = match retry::wake_again(flow, |flow| &mut flow.destinations.retry, error) {
+                Ok(wake) => return vec![wake],
                 Err(error) => error,
             };
             flow.destinations.more = false;

@@ -328,17 +328,10 @@ pub fn on_counts(
             Vec::new()
         }
         // The count is a column of the list, not news: asked again quietly, then left out.
-        Err(error) => {
-            let salt = retry::salt_of(&flow.opts.token_seed);
-            let timer = flow.next_generation();
-            match flow.manage.counts_retry.failed(error, salt, timer) {
-                Ok(after) => vec![Effect::Wake {
-                    generation: timer,
-                    after,
-                }],
-                Err(_) => Vec::new(),
-            }
-        }
+        Err(error) => retry::wake_again(flow, |flow| &mut flow.manage.counts_retry, error)
+            .ok()
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -414,11 +407,9 @@ pub fn on_page(
             // Throttling or a passing failure: the same page is asked again after the backoff
             // every wait uses, the list kept as far as it came and the reason said meanwhile
             // (a quiet reload's retries are not news).
-            let salt = retry::salt_of(&flow.opts.token_seed);
-            let timer = flow.next_generation();
             let quiet = flow.manage.incoming.is_some() && !flow.manage.reload_asked;
-            match flow.manage.retry.failed(error, salt, timer) {
-                Ok(after) => {
+            match retry::wake_again(flow, |flow| &mut flow.manage.retry, error) {
+                Ok(wake) => {
                     let line = flow
                         .manage
                         .retry
@@ -428,10 +419,7 @@ pub fn on_page(
                     if !quiet {
                         flow.manage.message = line.map(Notice::Info);
                     }
-                    vec![Effect::Wake {
-                        generation: timer,
-                        after,
-                    }]
+                    vec![wake]
                 }
                 // A reload that failed (the runtime logged the call): the list stays as it
                 // was, and is reloaded again later.

@@ -130,22 +130,6 @@ impl PageRetry {
         self.requested.clone_from(page);
     }
 
-    /// The page in flight failed: `Ok(wait)` to ask again after it, with `timer` the generation
-    /// of that wake; otherwise the error back, and no retry waiting.
-    pub fn failed(
-        &mut self,
-        error: ServiceError,
-        salt: u64,
-        timer: super::Generation,
-    ) -> Result<Duration, ServiceError> {
-        let outcome = again(&mut self.retrying, error, salt, Some(LIST_RETRIES));
-        match outcome {
-            Ok(_) => self.timer = timer,
-            Err(_) => self.retrying = None,
-        }
-        outcome
-    }
-
     /// Whether `generation` is this retry's wake.
     pub fn owns(&self, generation: super::Generation) -> bool {
         self.retrying.is_some() && generation == self.timer
@@ -159,6 +143,29 @@ impl PageRetry {
     /// A page arrived: the retry, if one was made, is over (its line may go).
     pub fn answered(&mut self) -> Option<Retrying> {
         self.retrying.take()
+    }
+}
+
+/// The page (or count) behind `slot` failed: the wake that asks it again after the backoff
+/// (jittered by the run's seed), with the retry's line in `slot`; or the error back, and no
+/// retry waiting, when waiting cannot mend it or [`LIST_RETRIES`] are spent.
+pub(super) fn wake_again(
+    flow: &mut super::Flow,
+    slot: fn(&mut super::Flow) -> &mut PageRetry,
+    error: ServiceError,
+) -> Result<super::effect::Effect, ServiceError> {
+    let salt = salt_of(&flow.opts.token_seed);
+    let generation = flow.next_generation();
+    let retry = slot(flow);
+    match again(&mut retry.retrying, error, salt, Some(LIST_RETRIES)) {
+        Ok(after) => {
+            retry.timer = generation;
+            Ok(super::effect::Effect::Wake { generation, after })
+        }
+        Err(error) => {
+            retry.retrying = None;
+            Err(error)
+        }
     }
 }
 
