@@ -55,11 +55,12 @@ pub fn print_summary(
 ) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     // A demo's consent URL points at its simulator, gone with the run: not worth printing.
-    let demo_summary = outcome.summary.clone().map(|mut summary| {
-        summary.oauth_url.clear();
-        summary
-    });
+    let demo_summary;
     let summary = if target.demo {
+        demo_summary = outcome.summary.clone().map(|mut summary| {
+            summary.oauth_url.clear();
+            summary
+        });
         &demo_summary
     } else {
         &outcome.summary

@@ -25,17 +25,7 @@ pub fn ignore_file_size_limit_signal() {
 /// Runs `work` until it ends or SIGINT arrives (exit 130). The handler is installed before
 /// `work` starts, so a Ctrl-C is never the default kill.
 pub async fn interruptible(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
-    let Ok(mut interrupt) = signal(SignalKind::interrupt()) else {
-        return work.await;
-    };
-    tokio::select! {
-        result = work => result,
-        _ = interrupt.recv() => {
-            tracing::info!("interrupted");
-            stderr_line!("\nInterrupted.");
-            Ok(exit::INTERRUPTED)
-        }
-    }
+    until_stopped(work, false).await
 }
 
 /// What a command is in the middle of that a stop leaves unsettled (a create sent and not
@@ -58,16 +48,34 @@ fn take_unsettled() -> Option<String> {
 /// sends), saying what the stop left unsettled ([`set_unsettled`]). The handlers are installed
 /// before `work` starts.
 pub async fn stoppable(work: impl Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
+    until_stopped(work, true).await
+}
+
+/// `work` until it ends or SIGINT (and, with `on_terminate`, SIGTERM) arrives: then the stop
+/// is said, with what it left unsettled, and its exit status returned. Without the handlers
+/// (none could be installed) the signals keep their default action.
+async fn until_stopped(
+    work: impl Future<Output = anyhow::Result<i32>>,
+    on_terminate: bool,
+) -> anyhow::Result<i32> {
+    let Ok(mut interrupt) = signal(SignalKind::interrupt()) else {
         return work.await;
+    };
+    let mut terminate = match on_terminate.then(|| signal(SignalKind::terminate())) {
+        Some(Err(_)) => return work.await,
+        Some(Ok(terminate)) => Some(terminate),
+        None => None,
+    };
+    let terminated = async {
+        match terminate.as_mut() {
+            Some(terminate) => terminate.recv().await,
+            None => std::future::pending().await,
+        }
     };
     let (said, kind) = tokio::select! {
         result = work => return result,
         _ = interrupt.recv() => ("Interrupted.", OutcomeKind::Interrupted),
-        _ = terminate.recv() => ("Terminated.", OutcomeKind::Signalled(15)),
+        _ = terminated => ("Terminated.", OutcomeKind::Signalled(15)),
     };
     tracing::info!(said, "stopped by a signal");
     stderr_line!("\n{said}");
