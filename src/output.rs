@@ -142,8 +142,9 @@ pub fn print_demo_next_steps(target: &Target) {
 
 /// Prints a service error and its remedy on stderr; returns the exit status for it.
 pub fn report(error: &ServiceError, target: &Target) -> i32 {
-    stderr_line!("error: {error}");
-    stderr_line!("hint: {}", iotmi_core::flow::remedy(error, target));
+    for line in iotmi_core::flow::error_lines(error, target) {
+        stderr_line!("{line}");
+    }
     match error.kind {
         ErrorKind::Validation => exit::USAGE,
         _ => exit::ERROR,

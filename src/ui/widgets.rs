@@ -164,7 +164,7 @@ pub fn text_field(
 /// What happened, what to do, and the keys to act on it.
 pub fn error_lines(
     error: &ServiceError,
-    profile: &str,
+    target: &iotmi_core::flow::Target,
     keys: &[(&str, &str)],
     theme: &Theme,
 ) -> Vec<Line<'static>> {
@@ -172,7 +172,8 @@ pub fn error_lines(
         Line::from(Span::styled(format!("✗ {}", error.title()), theme.error())),
         Line::from(error.message.clone()),
         Line::from(""),
-        Line::from(error.remedy(profile)),
+        // The hint every front end gives (an SSO profile's refusal is a sign-in away).
+        Line::from(iotmi_core::flow::remedy(error, target)),
     ];
     if let Some(id) = &error.request_id {
         lines.push(Line::from(Span::styled(

@@ -178,7 +178,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     if let Load::Failed(error) = &list.load {
         let lines = error_lines(
             error,
-            &model.target().profile,
+            model.target(),
             &[("r", "retry"), ("Ctrl-C", "quit")],
             theme,
         );
@@ -304,7 +304,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             )));
             lines.extend(error_lines(
                 error,
-                &model.target().profile,
+                model.target(),
                 &[("Enter", "retry")],
                 theme,
             ));

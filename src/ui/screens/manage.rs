@@ -318,7 +318,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let state = &ui.manage;
     let view = &model.manage();
     if let Load::Failed(error) = &view.load {
-        let lines = error_lines(error, &model.target().profile, &[("g", "retry")], theme);
+        let lines = error_lines(error, model.target(), &[("g", "retry")], theme);
         boxed_paragraph(
             frame,
             area,

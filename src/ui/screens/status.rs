@@ -153,12 +153,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, done: boo
                 _ => key_line(&[("r", "start a refresh and authorize again")], theme),
             });
             if let RefreshState::Failed(error) = &model.refresh() {
-                lines.extend(error_lines(
-                    error,
-                    &model.target().profile,
-                    &[("r", "retry")],
-                    theme,
-                ));
+                lines.extend(error_lines(error, model.target(), &[("r", "retry")], theme));
             }
         }
         _ => {

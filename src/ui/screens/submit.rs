@@ -82,7 +82,7 @@ fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             } else {
                 &[("e", "edit, then submit a new request (a new token)")]
             };
-            let mut lines = error_lines(error, &model.target().profile, choices, theme);
+            let mut lines = error_lines(error, model.target(), choices, theme);
             if !retry {
                 // The generic "then retry" of a conflict does not fit the create's own token.
                 lines[3] = Line::from(
